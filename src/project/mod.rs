@@ -1,0 +1,124 @@
+//! Project discovery: finds the Python project a Dockerfile builds and reads its files.
+//!
+//! This is the only module that reads files. Everything it learns is returned as plain data
+//! ([`ProjectFacts`]) with source spans, so rules stay pure. Malformed files become
+//! [`ProjectProblem`]s with a location, never a panic or silence.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::text::{Spanned, TextRange};
+
+/// The text of a project file as read (lossily decoded), for turning spans into positions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    pub text: Arc<str>,
+}
+
+/// Everything a rule may know about the project around one Dockerfile.
+#[derive(Clone, Debug, Default)]
+pub struct ProjectFacts {
+    /// The folder holding pyproject.toml (the nearest ancestor of the Dockerfile, never above
+    /// the workspace folder). `None` when there is no Python project.
+    pub root: Option<PathBuf>,
+    /// The folder used as the build context: the project root, else the Dockerfile's folder.
+    pub context: Option<PathBuf>,
+    pub pyproject: Option<Pyproject>,
+    pub python_version: Option<PythonVersionFile>,
+    /// Path of uv.lock when it exists in the project root.
+    pub uv_lock: Option<PathBuf>,
+    pub dockerignore: Option<DockerIgnore>,
+    /// Unreadable or malformed project files.
+    pub problems: Vec<ProjectProblem>,
+}
+
+/// A problem in a project file, reported as a diagnostic on the Dockerfile (and on the file).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProjectProblem {
+    pub file: SourceFile,
+    /// Where in `file` the problem is (empty range at 0 when the file could not be read).
+    pub range: TextRange,
+    pub message: String,
+}
+
+/// A `python_version` request such as `3.12` or `3.12.7`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PythonVersion {
+    pub major: u64,
+    pub minor: u64,
+    pub patch: Option<u64>,
+}
+
+/// `.python-version`: the first non-empty, non-comment line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PythonVersionFile {
+    pub file: SourceFile,
+    /// The request as written, with its span in the file.
+    pub request: Option<Spanned<String>>,
+    /// The request as a CPython version when it is one (`3.12`, `3.12.7`, `cpython-3.12`...).
+    pub version: Option<PythonVersion>,
+}
+
+/// The subset of pyproject.toml berth uses; every value carries its span in `file`.
+#[derive(Clone, Debug)]
+pub struct Pyproject {
+    pub file: SourceFile,
+    pub name: Option<Spanned<String>>,
+    /// `[project] requires-python` as written.
+    pub requires_python: Option<Spanned<String>>,
+    /// The parsed specifiers (`None` when absent or invalid; an invalid one is also a problem).
+    pub requires_python_specifiers: Option<pep440_rs::VersionSpecifiers>,
+    pub dependencies: Vec<Spanned<String>>,
+    /// `[dependency-groups]` names with their span.
+    pub dependency_groups: Vec<Spanned<String>>,
+    /// A `[build-system]` table is present (so `uv sync` installs the project itself).
+    pub has_build_system: bool,
+    pub tool_uv: Option<ToolUv>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ToolUv {
+    pub range: TextRange,
+    /// `[tool.uv.workspace] members` globs; `Some` when the table exists.
+    pub workspace_members: Option<Vec<Spanned<String>>>,
+    pub workspace_exclude: Vec<Spanned<String>>,
+    /// The legacy `[tool.uv] dev-dependencies`.
+    pub dev_dependencies: Vec<Spanned<String>>,
+    /// `tool.uv.package`.
+    pub package: Option<Spanned<bool>>,
+    /// `tool.uv.default-groups` (a list, or `"all"` given as a single item).
+    pub default_groups: Option<Vec<Spanned<String>>>,
+    /// `tool.uv.python-downloads` / `python-preference` when set in the project.
+    pub python_downloads: Option<Spanned<String>>,
+    pub python_preference: Option<Spanned<String>>,
+}
+
+/// `.dockerignore` patterns with Docker's matching rules (not gitignore's).
+#[derive(Clone, Debug)]
+pub struct DockerIgnore {
+    pub file: SourceFile,
+    pub patterns: Vec<IgnorePattern>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IgnorePattern {
+    /// The line as written (trimmed), with its span.
+    pub text: Spanned<String>,
+    /// `!pattern`: re-includes what earlier patterns excluded.
+    pub negated: bool,
+    /// The cleaned pattern that is matched (leading `/` and `./` removed, `filepath.Clean`ed).
+    pub pattern: String,
+}
+
+/// Reads files for discovery; the server layers open editor buffers over the disk.
+pub trait FileSystem {
+    /// The file's text, decoded lossily; `Err` when it cannot be read.
+    fn read_to_string(&self, path: &Path) -> std::io::Result<String>;
+    fn is_file(&self, path: &Path) -> bool;
+    fn is_dir(&self, path: &Path) -> bool;
+}
+
+mod discover;
+
+pub use discover::{OsFileSystem, discover};

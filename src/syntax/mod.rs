@@ -1,0 +1,312 @@
+//! Dockerfile syntax: an error-tolerant parse with a byte range on every piece of the source.
+//!
+//! `parse` never fails and never panics: broken input gives best-effort nodes plus
+//! [`SyntaxError`]s. Every range is a byte range into the original text (a BOM included), so the
+//! tree together with the text is lossless. Nothing here knows about files, projects or LSP.
+
+mod parser;
+
+pub use parser::parse;
+
+use crate::text::{Spanned, TextRange};
+
+/// The result of parsing one Dockerfile.
+#[derive(Clone, Debug, Default)]
+pub struct Parse {
+    pub file: Dockerfile,
+    pub errors: Vec<SyntaxError>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Dockerfile {
+    /// The text started with a UTF-8 byte order mark (ranges still count its 3 bytes).
+    pub bom: bool,
+    /// The escape character from the `escape` directive, `\` by default.
+    pub escape: char,
+    /// Parser directives (`syntax`, `escape`, `check`) from the top of the file.
+    pub directives: Vec<Directive>,
+    pub instructions: Vec<Instruction>,
+    /// Every comment line, including those inside continuations (not those in heredoc bodies).
+    pub comments: Vec<Comment>,
+}
+
+impl Default for Dockerfile {
+    fn default() -> Dockerfile {
+        Dockerfile { bom: false, escape: '\\', directives: Vec::new(), instructions: Vec::new(), comments: Vec::new() }
+    }
+}
+
+/// `# name=value` at the top of the file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Directive {
+    /// From `#` to the end of the line.
+    pub range: TextRange,
+    /// The name as written; compare with `eq_ignore_ascii_case`.
+    pub name: Spanned<String>,
+    pub value: Spanned<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Comment {
+    /// From `#` to the end of the line.
+    pub range: TextRange,
+    /// The text after `#`, with surrounding whitespace trimmed.
+    pub text: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Keyword {
+    Add,
+    Arg,
+    Cmd,
+    Copy,
+    Entrypoint,
+    Env,
+    Expose,
+    From,
+    Healthcheck,
+    Label,
+    Maintainer,
+    Onbuild,
+    Run,
+    Shell,
+    Stopsignal,
+    User,
+    Volume,
+    Workdir,
+    /// Anything else; the text is at `Instruction::keyword_range`.
+    Unknown,
+}
+
+impl Keyword {
+    pub const ALL: [Keyword; 18] = [
+        Keyword::Add,
+        Keyword::Arg,
+        Keyword::Cmd,
+        Keyword::Copy,
+        Keyword::Entrypoint,
+        Keyword::Env,
+        Keyword::Expose,
+        Keyword::From,
+        Keyword::Healthcheck,
+        Keyword::Label,
+        Keyword::Maintainer,
+        Keyword::Onbuild,
+        Keyword::Run,
+        Keyword::Shell,
+        Keyword::Stopsignal,
+        Keyword::User,
+        Keyword::Volume,
+        Keyword::Workdir,
+    ];
+
+    /// Case-insensitive lookup, as Docker does.
+    pub fn from_name(name: &str) -> Keyword {
+        Keyword::ALL.into_iter().find(|it| it.as_str().eq_ignore_ascii_case(name)).unwrap_or(Keyword::Unknown)
+    }
+
+    /// The canonical upper-case spelling (`""` for `Unknown`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Keyword::Add => "ADD",
+            Keyword::Arg => "ARG",
+            Keyword::Cmd => "CMD",
+            Keyword::Copy => "COPY",
+            Keyword::Entrypoint => "ENTRYPOINT",
+            Keyword::Env => "ENV",
+            Keyword::Expose => "EXPOSE",
+            Keyword::From => "FROM",
+            Keyword::Healthcheck => "HEALTHCHECK",
+            Keyword::Label => "LABEL",
+            Keyword::Maintainer => "MAINTAINER",
+            Keyword::Onbuild => "ONBUILD",
+            Keyword::Run => "RUN",
+            Keyword::Shell => "SHELL",
+            Keyword::Stopsignal => "STOPSIGNAL",
+            Keyword::User => "USER",
+            Keyword::Volume => "VOLUME",
+            Keyword::Workdir => "WORKDIR",
+            Keyword::Unknown => "",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Instruction {
+    /// From the keyword to the end of the instruction's last line (heredoc bodies and their
+    /// terminators included), without the final line break.
+    pub range: TextRange,
+    pub keyword: Keyword,
+    pub keyword_range: TextRange,
+    /// Flags written before the arguments (`--from=builder`, `--link`, `--mount=...`).
+    pub flags: Vec<Flag>,
+    pub args: Args,
+    /// Heredocs opened on this instruction's line(s), in order.
+    pub heredocs: Vec<Heredoc>,
+}
+
+impl Instruction {
+    pub fn flag(&self, name: &str) -> Option<&Flag> {
+        self.flags.iter().find(|it| it.name.value == name)
+    }
+}
+
+/// `--name`, `--name=value` or `--name=a=b,c=d` (mount-style options).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Flag {
+    /// From the leading `--` to the end of the value.
+    pub range: TextRange,
+    /// The name without the leading `--`.
+    pub name: Spanned<String>,
+    /// The text after `=`, with quotes removed; `None` when there is no `=`.
+    pub value: Option<Spanned<String>>,
+}
+
+/// One `key` or `key=value` item of a comma-separated flag value such as `--mount`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FlagOption {
+    pub range: TextRange,
+    pub key: Spanned<String>,
+    pub value: Option<Spanned<String>>,
+}
+
+/// What follows the keyword and flags. Which variant an instruction gets depends on its keyword
+/// and on the text: JSON only when the text is a valid JSON array of strings, as BuildKit decides.
+#[derive(Clone, Debug)]
+pub enum Args {
+    /// Nothing after the keyword and flags.
+    Empty,
+    /// Whitespace-separated words: FROM, COPY/ADD (non-JSON), EXPOSE, USER, WORKDIR, VOLUME,
+    /// STOPSIGNAL, MAINTAINER, unknown instructions.
+    Words(Vec<Word>),
+    /// A valid JSON array of strings.
+    Exec(ExecForm),
+    /// Shell form of RUN, CMD, ENTRYPOINT (and SHELL when it is not JSON, which is an error).
+    Shell(ShellForm),
+    /// ENV, LABEL and ARG items.
+    KeyValues(Vec<KeyValue>),
+    /// HEALTHCHECK NONE / HEALTHCHECK [flags] CMD ...
+    Healthcheck(Healthcheck),
+    /// The instruction ONBUILD triggers.
+    Onbuild(Box<Instruction>),
+}
+
+/// A word as Docker splits it: quotes group, the escape character escapes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Word {
+    /// From the first to the last character of the word in the source (it may span a line
+    /// continuation).
+    pub range: TextRange,
+    /// The word's logical text with quotes and escapes kept (continuations removed).
+    pub raw: String,
+    /// The word with quotes removed and escapes processed (variables are not expanded).
+    pub value: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExecForm {
+    /// From `[` to `]`.
+    pub range: TextRange,
+    /// Decoded strings; each range covers the quoted JSON literal.
+    pub elements: Vec<Spanned<String>>,
+}
+
+/// Shell-form text: the logical line with continuations (escape + line break) and the comment
+/// lines inside them removed. `map` turns offsets in `text` back into source offsets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShellForm {
+    pub range: TextRange,
+    pub text: String,
+    pub map: OffsetMap,
+}
+
+/// Maps offsets in a logical (continuation-joined) string back to offsets in the source.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OffsetMap {
+    /// `(logical_start, source_start)` of each contiguous piece, sorted by `logical_start`.
+    pub segments: Vec<(usize, usize)>,
+}
+
+impl OffsetMap {
+    pub fn to_source(&self, logical: usize) -> usize {
+        let idx = match self.segments.binary_search_by_key(&logical, |it| it.0) {
+            Ok(idx) => idx,
+            Err(0) => return self.segments.first().map_or(logical, |it| it.1),
+            Err(next) => next - 1,
+        };
+        let (logical_start, source_start) = self.segments[idx];
+        source_start + (logical - logical_start)
+    }
+
+    /// The source range of a logical range; the end maps as an exclusive end so a range ending
+    /// at a piece boundary does not run into the next piece.
+    pub fn range_to_source(&self, logical: TextRange) -> TextRange {
+        let start = self.to_source(logical.start);
+        let end = if logical.end > logical.start { self.to_source(logical.end - 1) + 1 } else { start };
+        TextRange::new(start, end.max(start))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyValue {
+    pub range: TextRange,
+    pub key: Spanned<String>,
+    /// `None` for `ARG NAME` with no default; `Some` with an empty word for `ENV A=`.
+    pub value: Option<Word>,
+    /// Written as `ENV key value` rather than `key=value`.
+    pub legacy: bool,
+}
+
+#[derive(Clone, Debug)]
+pub enum Healthcheck {
+    None { range: TextRange },
+    Cmd { cmd_range: TextRange, args: Box<Args> },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Heredoc {
+    /// From `<<` to the end of the terminator line (or of the text when unterminated).
+    pub range: TextRange,
+    /// The `<<EOF` / `<<-"EOF"` token on the instruction line.
+    pub marker: TextRange,
+    /// The delimiter word (`EOF`), quotes removed.
+    pub name: Spanned<String>,
+    /// `<<-`: leading tabs are stripped from the body.
+    pub strip_tabs: bool,
+    /// The delimiter was quoted, so the body is not expanded.
+    pub quoted: bool,
+    /// The body, from the line after the instruction line to before the terminator line.
+    pub body: Spanned<String>,
+    /// The terminator line; `None` when the heredoc runs to the end of the text.
+    pub terminator: Option<TextRange>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub range: TextRange,
+    pub kind: SyntaxErrorKind,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SyntaxErrorKind {
+    /// The keyword is not an instruction; `suggestion` is the closest one, if any is close.
+    UnknownInstruction { suggestion: Option<Keyword> },
+    /// Fewer arguments than the instruction needs.
+    MissingArguments,
+    /// More arguments than the instruction takes.
+    ExtraArguments,
+    /// A flag this instruction does not accept.
+    UnknownFlag { suggestion: Option<String> },
+    /// A flag with a missing, empty or invalid value, or given twice.
+    MalformedFlag,
+    /// A heredoc whose terminator never comes.
+    UnterminatedHeredoc,
+    /// Text that starts like a JSON array but is not valid JSON, so Docker runs it as shell form.
+    InvalidJsonArray,
+    /// A bad parser directive (unknown escape character, a directive given twice).
+    InvalidDirective,
+    /// Anything else the builder rejects (a bad ENV pair, ONBUILD ONBUILD, a flag after
+    /// arguments...).
+    Invalid,
+}
