@@ -2,15 +2,22 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::project::ProjectFacts;
+use crate::rules::RuleContext;
+use crate::semantics::Semantics;
 use crate::syntax::Parse;
 
 /// Everything computed for one version of one Dockerfile.
 pub struct Analysis {
     pub parse: Parse,
+    pub semantics: Semantics,
     pub diagnostics: Vec<Diagnostic>,
 }
 
-pub fn analyze(text: &str, _project: &ProjectFacts) -> Analysis {
+/// Parses `text`, builds its semantic model and runs every rule against it and `project`.
+pub fn analyze(text: &str, project: &ProjectFacts) -> Analysis {
     let parse = crate::syntax::parse(text);
-    Analysis { parse, diagnostics: Vec::new() }
+    let semantics = crate::semantics::analyze(&parse);
+    let ctx = RuleContext { text, parse: &parse, semantics: &semantics, project };
+    let diagnostics = crate::rules::run_all(&ctx);
+    Analysis { parse, semantics, diagnostics }
 }

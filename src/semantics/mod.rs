@@ -1,5 +1,423 @@
 //! Derived model of a parsed Dockerfile: stages, ARG/ENV scoping, base images, shell commands.
+//!
+//! Pure: a [`Parse`] in, a [`Semantics`] out. Ranges stay byte ranges into the Dockerfile text.
 
 pub mod expand;
 pub mod image;
 pub mod shell;
+
+use std::ops::Range;
+
+use crate::syntax::{Args, Dockerfile, Healthcheck, Instruction, Keyword, Parse, Word};
+use crate::text::{Spanned, TextRange};
+
+use self::image::{ImageRef, PythonImage, UvImage};
+use self::shell::ShellCommand;
+
+/// ARGs BuildKit defines for every build without a declaration.
+pub const PREDEFINED_ARGS: &[&str] = &[
+    "TARGETPLATFORM",
+    "TARGETOS",
+    "TARGETARCH",
+    "TARGETVARIANT",
+    "BUILDPLATFORM",
+    "BUILDOS",
+    "BUILDARCH",
+    "BUILDVARIANT",
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "FTP_PROXY",
+    "ftp_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "BUILDKIT_SYNTAX",
+    "BUILDKIT_INLINE_CACHE",
+    "BUILDKIT_MULTI_PLATFORM",
+    "BUILDKIT_SANDBOX_HOSTNAME",
+    "BUILDKIT_CONTEXT_KEEP_GIT_DIR",
+    "BUILDKIT_DOCKERFILE_CHECK",
+    "SOURCE_DATE_EPOCH",
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VarKind {
+    Arg,
+    Env,
+}
+
+/// One ARG or ENV definition.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VarDef {
+    pub kind: VarKind,
+    pub name: String,
+    pub name_range: TextRange,
+    /// The value with earlier variables expanded; `None` for an ARG without a default.
+    pub value: Option<String>,
+    /// The range of the value as written.
+    pub value_range: Option<TextRange>,
+    /// Index of the defining instruction in `Dockerfile::instructions`.
+    pub instruction: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Base {
+    /// `FROM scratch`.
+    Scratch,
+    /// `FROM <earlier stage name>`.
+    Stage(usize),
+    /// An image from a registry.
+    Image(ImageRef),
+    /// Missing, unresolvable (an ARG without a default) or not a valid reference.
+    Unknown,
+}
+
+#[derive(Clone, Debug)]
+pub struct Stage {
+    pub index: usize,
+    /// Index of the FROM instruction.
+    pub from_instruction: usize,
+    /// Indices of this stage's instructions, its FROM included.
+    pub instructions: Range<usize>,
+    /// From the FROM to the end of the stage's last instruction.
+    pub range: TextRange,
+    /// `AS name` as written (compare case-insensitively).
+    pub name: Option<Spanned<String>>,
+    /// The image word of FROM as written.
+    pub image: Option<Spanned<String>>,
+    /// The image after global ARG substitution; `None` when some variable had no value.
+    pub image_expanded: Option<String>,
+    pub base: Base,
+    /// `--platform` as written.
+    pub platform: Option<Spanned<String>>,
+    /// ARG declarations inside the stage, in order.
+    pub args: Vec<VarDef>,
+    /// ENV definitions inside the stage, in order.
+    pub env: Vec<VarDef>,
+}
+
+/// Where a shell command was found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CommandOrigin {
+    Run,
+    Cmd,
+    Entrypoint,
+    Healthcheck,
+}
+
+/// A simple shell command found in the file, with every range in Dockerfile coordinates.
+#[derive(Clone, Debug)]
+pub struct CommandSite {
+    pub stage: Option<usize>,
+    pub instruction: usize,
+    pub origin: CommandOrigin,
+    /// Written in exec (JSON) form.
+    pub exec_form: bool,
+    pub command: ShellCommand,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Semantics {
+    /// ARGs declared before the first FROM.
+    pub global_args: Vec<VarDef>,
+    pub stages: Vec<Stage>,
+    /// Every simple command of RUN, CMD, ENTRYPOINT and HEALTHCHECK, in source order.
+    pub commands: Vec<CommandSite>,
+}
+
+/// Where a stage's Python comes from.
+#[derive(Clone, Debug)]
+pub enum PythonSource {
+    /// The official `python` image, named by the FROM of `stage`.
+    Python { stage: usize, image: PythonImage },
+    /// A uv image with Python (`ghcr.io/astral-sh/uv:python3.12-...`), named by the FROM of `stage`.
+    Uv { stage: usize, image: UvImage },
+}
+
+impl Semantics {
+    /// The stage that holds instruction `idx`.
+    pub fn stage_of(&self, idx: usize) -> Option<&Stage> {
+        self.stages.iter().find(|stage| stage.instructions.contains(&idx))
+    }
+
+    /// The stage the image is built from (the last one).
+    pub fn final_stage(&self) -> Option<&Stage> {
+        self.stages.last()
+    }
+
+    /// Looks a stage up by name, case-insensitively, or by index (`--from=0`).
+    pub fn stage_by_reference(&self, reference: &str) -> Option<&Stage> {
+        if let Ok(index) = reference.parse::<usize>() {
+            return self.stages.get(index);
+        }
+        self.stages.iter().find(|stage| stage.name.as_ref().is_some_and(|name| name.value.eq_ignore_ascii_case(reference)))
+    }
+
+    /// The ENV or ARG value a command at instruction `before` in `stage` sees for `name`: the
+    /// stage's own definitions before it, then what the parent stage had at its end.
+    pub fn build_var(&self, stage: usize, before: usize, name: &str) -> Option<&VarDef> {
+        let mut current = Some(stage);
+        let mut limit = before;
+        // Parents always precede their children, so the walk ends after at most `stages.len()` steps.
+        while let Some(idx) = current {
+            let stage = self.stages.get(idx)?;
+            let own = stage.env.iter().chain(&stage.args).filter(|def| def.instruction < limit && def.name == name);
+            if let Some(def) = own.max_by_key(|def| def.instruction) {
+                return Some(def);
+            }
+            current = match stage.base {
+                Base::Stage(parent) if parent < idx => Some(parent),
+                _ => None,
+            };
+            limit = usize::MAX;
+        }
+        None
+    }
+
+    /// ENV only (ARG values do not reach the running container), as the final image sees it.
+    pub fn runtime_env(&self, stage: usize, name: &str) -> Option<&VarDef> {
+        let mut current = Some(stage);
+        while let Some(idx) = current {
+            let stage = self.stages.get(idx)?;
+            if let Some(def) = stage.env.iter().rev().find(|def| def.name == name) {
+                return Some(def);
+            }
+            current = match stage.base {
+                Base::Stage(parent) if parent < idx => Some(parent),
+                _ => None,
+            };
+        }
+        None
+    }
+
+    /// The image that gives `stage` its Python, following `FROM <stage>` chains.
+    pub fn python_source(&self, stage: usize) -> Option<PythonSource> {
+        let mut current = stage;
+        for _ in 0..=self.stages.len() {
+            let it = self.stages.get(current)?;
+            match &it.base {
+                Base::Stage(parent) if *parent < current => current = *parent,
+                Base::Image(reference) => {
+                    if let Some(image) = image::python_image_info(reference) {
+                        return Some(PythonSource::Python { stage: current, image });
+                    }
+                    return image::uv_image_info(reference)
+                        .filter(|uv| uv.python.is_some())
+                        .map(|image| PythonSource::Uv { stage: current, image });
+                }
+                _ => return None,
+            }
+        }
+        None
+    }
+
+    /// Commands of one stage.
+    pub fn commands_in(&self, stage: usize) -> impl Iterator<Item = &CommandSite> {
+        self.commands.iter().filter(move |it| it.stage == Some(stage))
+    }
+}
+
+/// Builds the semantic model of a parsed file.
+pub fn analyze(parse: &Parse) -> Semantics {
+    let file = &parse.file;
+    let mut res = Semantics::default();
+    let escape = file.escape;
+    for (idx, instruction) in file.instructions.iter().enumerate() {
+        match instruction.keyword {
+            Keyword::From => {
+                if let Some(last) = res.stages.last_mut() {
+                    last.instructions.end = idx;
+                }
+                let stage = stage_from(&res, file, idx, instruction);
+                res.stages.push(stage);
+            }
+            Keyword::Arg => {
+                let stage_idx = res.stages.len().checked_sub(1);
+                let defs = var_defs(&res, stage_idx, idx, instruction, VarKind::Arg, escape);
+                match res.stages.last_mut() {
+                    Some(stage) => stage.args.extend(defs),
+                    None => res.global_args.extend(defs),
+                }
+            }
+            Keyword::Env => {
+                let stage_idx = res.stages.len().checked_sub(1);
+                let defs = var_defs(&res, stage_idx, idx, instruction, VarKind::Env, escape);
+                if let Some(stage) = res.stages.last_mut() {
+                    stage.env.extend(defs);
+                }
+            }
+            _ => {}
+        }
+        if let Some(stage) = res.stages.last_mut() {
+            stage.range = stage.range.cover(instruction.range);
+        }
+        let stage_idx = res.stages.len().checked_sub(1);
+        collect_commands(&mut res.commands, stage_idx, idx, instruction);
+    }
+    if let Some(last) = res.stages.last_mut() {
+        last.instructions.end = file.instructions.len();
+    }
+    res
+}
+
+fn stage_from(res: &Semantics, file: &Dockerfile, idx: usize, instruction: &Instruction) -> Stage {
+    let words: &[Word] = match &instruction.args {
+        Args::Words(words) => words,
+        _ => &[],
+    };
+    let image = words.first().map(|word| Spanned::new(word.value.clone(), word.range));
+    let name = match words {
+        [_, as_kw, name, ..] if as_kw.value.eq_ignore_ascii_case("as") => Some(Spanned::new(name.value.clone(), name.range)),
+        _ => None,
+    };
+    let image_expanded = image.as_ref().and_then(|image| {
+        let lookup = |var: &str| global_arg_value(res, var);
+        let expansion = expand::expand(&image.value, file.escape, &lookup);
+        expansion.complete.then_some(expansion.value)
+    });
+    let base = match &image_expanded {
+        None => Base::Unknown,
+        Some(text) if text.eq_ignore_ascii_case("scratch") => Base::Scratch,
+        Some(text) => match res.stage_by_reference(text) {
+            Some(parent) if !text.chars().all(|c| c.is_ascii_digit()) => Base::Stage(parent.index),
+            _ => image::parse_image_ref(text).map_or(Base::Unknown, Base::Image),
+        },
+    };
+    let platform = instruction.flag("platform").and_then(|flag| flag.value.clone());
+    Stage {
+        index: res.stages.len(),
+        from_instruction: idx,
+        instructions: idx..idx + 1,
+        range: instruction.range,
+        name,
+        image,
+        image_expanded,
+        base,
+        platform,
+        args: Vec::new(),
+        env: Vec::new(),
+    }
+}
+
+/// The value a global ARG gives to FROM lines (its default), or a predefined platform ARG.
+fn global_arg_value(res: &Semantics, name: &str) -> Option<String> {
+    res.global_args.iter().rev().find(|def| def.name == name).and_then(|def| def.value.clone())
+}
+
+fn var_defs(
+    res: &Semantics,
+    stage: Option<usize>,
+    idx: usize,
+    instruction: &Instruction,
+    kind: VarKind,
+    escape: char,
+) -> Vec<VarDef> {
+    let Args::KeyValues(pairs) = &instruction.args else { return Vec::new() };
+    let mut defs: Vec<VarDef> = Vec::with_capacity(pairs.len());
+    for pair in pairs {
+        let value = pair.value.as_ref().map(|word| {
+            // Later pairs of one instruction do not see earlier ones (Docker expands the whole
+            // instruction first), so look only at earlier instructions.
+            let lookup = |var: &str| match stage {
+                Some(stage) => res.build_var(stage, idx, var).and_then(|def| def.value.clone()),
+                None => global_arg_value(res, var),
+            };
+            expand::expand(&word.raw, escape, &lookup).value
+        });
+        let value = match (kind, value) {
+            // `ARG NAME` in a stage re-imports the global default.
+            (VarKind::Arg, None) if stage.is_some() => global_arg_value(res, &pair.key.value),
+            (_, value) => value,
+        };
+        defs.push(VarDef {
+            kind,
+            name: pair.key.value.clone(),
+            name_range: pair.key.range,
+            value,
+            value_range: pair.value.as_ref().map(|word| word.range),
+            instruction: idx,
+        });
+    }
+    defs
+}
+
+fn collect_commands(acc: &mut Vec<CommandSite>, stage: Option<usize>, idx: usize, instruction: &Instruction) {
+    let origin = match instruction.keyword {
+        Keyword::Run => CommandOrigin::Run,
+        Keyword::Cmd => CommandOrigin::Cmd,
+        Keyword::Entrypoint => CommandOrigin::Entrypoint,
+        Keyword::Healthcheck => CommandOrigin::Healthcheck,
+        _ => return,
+    };
+    let args = match &instruction.args {
+        Args::Healthcheck(Healthcheck::Cmd { args, .. }) => args.as_ref(),
+        Args::Healthcheck(Healthcheck::None { .. }) => return,
+        args => args,
+    };
+    let mut push = |command: ShellCommand, exec_form: bool| {
+        acc.push(CommandSite { stage, instruction: idx, origin, exec_form, command });
+    };
+    match args {
+        Args::Shell(shell) => {
+            let mut script_is_heredoc = false;
+            for (n, mut command) in shell::split_commands(&shell.text).into_iter().enumerate() {
+                if n == 0 && command.words.first().is_some_and(|word| word.raw.starts_with("<<")) {
+                    script_is_heredoc = true;
+                }
+                shell::remap(&mut command, &|range| shell.map.range_to_source(range));
+                push(command, false);
+            }
+            for heredoc in &instruction.heredocs {
+                // A heredoc is a script when it is the whole command (`RUN <<EOF`) or the input
+                // of a shell (`RUN bash <<EOF`); otherwise it is data for the command.
+                if !script_is_heredoc && !heredoc_feeds_shell(shell, heredoc.marker) {
+                    continue;
+                }
+                let base = heredoc.body.range.start;
+                for mut command in shell::split_commands(&heredoc.body.value) {
+                    shell::remap(&mut command, &|range| TextRange::new(range.start + base, range.end + base));
+                    push(command, false);
+                }
+            }
+        }
+        Args::Exec(exec) => {
+            let elements: Vec<(String, TextRange)> = exec.elements.iter().map(|it| (it.value.clone(), it.range)).collect();
+            let command = shell::split_exec(&elements);
+            let script = shell_script_of_exec(&exec.elements);
+            push(command, true);
+            if let Some(script) = script {
+                let mapped_exactly = script.range.len() == script.value.len() + 2;
+                let base = script.range.start + 1;
+                for mut command in shell::split_commands(&script.value) {
+                    let whole = script.range;
+                    shell::remap(&mut command, &|range| {
+                        if mapped_exactly { TextRange::new(range.start + base, range.end + base) } else { whole }
+                    });
+                    push(command, true);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `["sh", "-c", "script"]` and friends: the script element.
+fn shell_script_of_exec(elements: &[Spanned<String>]) -> Option<&Spanned<String>> {
+    let [program, flag, script, ..] = elements else { return None };
+    let name = program.value.rsplit('/').next().unwrap_or(&program.value);
+    let is_shell = matches!(name, "sh" | "bash" | "ash" | "dash" | "zsh");
+    let is_command_flag = flag.value.starts_with('-') && flag.value.contains('c');
+    (is_shell && is_command_flag).then_some(script)
+}
+
+fn heredoc_feeds_shell(shell: &crate::syntax::ShellForm, marker: TextRange) -> bool {
+    let commands = shell::split_commands(&shell.text);
+    commands.iter().any(|command| {
+        let program = command.words.first().map(|it| it.value.rsplit('/').next().unwrap_or("").to_owned());
+        let is_shell = program.as_deref().is_some_and(|it| matches!(it, "sh" | "bash" | "ash" | "dash" | "zsh"));
+        is_shell && command.words.iter().any(|word| shell.map.range_to_source(word.range).start == marker.start)
+    })
+}

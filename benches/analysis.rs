@@ -1,0 +1,52 @@
+//! Analysis benchmark: parse, semantics and every rule on a generated 5,000-line multi-stage
+//! Dockerfile, against the sample project. Run with `cargo bench --bench analysis`.
+
+use std::hint::black_box;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+fn measure(iterations: usize, mut run: impl FnMut()) -> Vec<Duration> {
+    // Warm caches and the allocator first so the figures describe the steady state.
+    for _ in 0..iterations / 10 + 1 {
+        run();
+    }
+    let mut samples: Vec<Duration> = (0..iterations)
+        .map(|_| {
+            let start = Instant::now();
+            run();
+            start.elapsed()
+        })
+        .collect();
+    samples.sort_unstable();
+    samples
+}
+
+fn report(name: &str, samples: &[Duration]) {
+    let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
+    println!(
+        "{name:<28} min {:>9.3} ms   median {:>9.3} ms   p95 {:>9.3} ms",
+        at(0.0).as_secs_f64() * 1e3,
+        at(0.5).as_secs_f64() * 1e3,
+        at(0.95).as_secs_f64() * 1e3
+    );
+}
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/fastapi-app");
+    let dockerfile = root.join("Dockerfile");
+    let project = berth::project::discover(&berth::project::OsFileSystem, &dockerfile, Some(&root));
+    let iterations = 300;
+    for lines in [50, 500, 5_000] {
+        let text = berth::syntax::sample::sample_large_dockerfile(lines);
+        let actual_lines = text.lines().count();
+        println!("-- {actual_lines} lines, {} bytes", text.len());
+        report("parse", &measure(iterations, || drop(black_box(berth::syntax::parse(black_box(&text))))));
+        let parse = berth::syntax::parse(&text);
+        report("semantics", &measure(iterations, || drop(black_box(berth::semantics::analyze(black_box(&parse))))));
+        let diagnostics = berth::analysis::analyze(&text, &project).diagnostics.len();
+        report(
+            &format!("parse+semantics+rules ({diagnostics} findings)"),
+            &measure(iterations, || drop(black_box(berth::analysis::analyze(black_box(&text), &project)))),
+        );
+    }
+}

@@ -1,0 +1,67 @@
+//! `UV001 unlocked-uv-sync`: `uv sync` or `uv export` that may rewrite uv.lock during the build.
+
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::rules::{DiagnosticExt, RuleContext, declare_rule, uv_env_flag};
+use crate::text::TextRange;
+
+declare_rule! {
+    /// ## What it flags
+    /// `uv sync` or `uv export` in a Dockerfile with neither `--locked` nor `--frozen`, and with
+    /// neither `UV_LOCKED` nor `UV_FROZEN` set for the command.
+    /// ## Why it matters
+    /// Without either, uv checks uv.lock against pyproject.toml and, when they disagree, resolves
+    /// again from the package index and rewrites the lockfile inside the image. The image then
+    /// contains versions nobody reviewed, two builds of one commit can differ, and a read-only
+    /// bind mount of uv.lock makes the build fail. `--locked` turns a stale lockfile into a build
+    /// error instead; `--frozen` installs exactly what the lockfile says without checking.
+    /// ## Example
+    /// ```dockerfile
+    /// RUN uv sync --no-dev
+    /// ```
+    /// Use instead:
+    /// ```dockerfile
+    /// RUN uv sync --locked --no-dev
+    /// ```
+    /// ## Fix safety
+    /// Adding `--locked` is unsafe: a build that used to refresh a stale lockfile now fails until
+    /// `uv lock` is run and committed.
+    pub(crate) static UNLOCKED_UV_SYNC = {
+        code: "UV001",
+        name: "unlocked-uv-sync",
+        severity: Warning,
+        fix: Sometimes,
+    };
+}
+
+pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
+    for site in &ctx.semantics.commands {
+        let Some(uv) = site.command.as_uv() else { continue };
+        let subcommand = uv.subcommand();
+        if !matches!(subcommand, "sync" | "export") {
+            continue;
+        }
+        // A dry run or a check writes nothing; a PEP 723 script has no project lockfile.
+        let exempt = ["--locked", "--frozen", "--check", "--dry-run", "--script"];
+        if exempt.iter().any(|flag| uv.flag(flag).is_some()) {
+            continue;
+        }
+        if uv_env_flag(ctx, site, "UV_LOCKED").is_some() || uv_env_flag(ctx, site, "UV_FROZEN").is_some() {
+            continue;
+        }
+        let Some(subcommand_range) = uv.subcommand_range() else { continue };
+        let range = TextRange::new(site.command.words.first().map_or(subcommand_range.start, |it| it.range.start), subcommand_range.end);
+        let lock_note = match &ctx.project.uv_lock {
+            Some(_) => "may resolve again and rewrite uv.lock during the build",
+            None => "resolves from scratch on every build, and the project has no uv.lock to pin it",
+        };
+        let mut diagnostic = UNLOCKED_UV_SYNC.report(range, format!("`uv {subcommand}` without `--locked` or `--frozen` {lock_note}"));
+        if ctx.project.uv_lock.is_some() {
+            diagnostic = diagnostic.with_fix(Fix {
+                title: "Add `--locked`".to_owned(),
+                applicability: Applicability::Unsafe,
+                edits: vec![Edit { path: None, range: TextRange::empty(subcommand_range.end), new_text: " --locked".to_owned() }],
+            });
+        }
+        acc.push(diagnostic);
+    }
+}
