@@ -10,6 +10,7 @@ use crate::semantics::Semantics;
 use crate::syntax::Parse;
 use crate::text::TextRange;
 
+mod binary_content;
 mod conflicting_lock_flags;
 mod invalid_directive;
 mod invalid_json_array;
@@ -163,6 +164,7 @@ pub static REGISTRY: &[(&Rule, CheckFn)] = &[
     (&invalid_json_array::INVALID_JSON_ARRAY, invalid_json_array::check),
     (&invalid_directive::INVALID_DIRECTIVE, invalid_directive::check),
     (&invalid_syntax::INVALID_SYNTAX, invalid_syntax::check),
+    (&binary_content::BINARY_CONTENT, binary_content::check),
     (&python_version_mismatch::PYTHON_VERSION_MISMATCH, python_version_mismatch::check),
     (&invalid_project_file::INVALID_PROJECT_FILE, invalid_project_file::check),
     (&unlocked_uv_sync::UNLOCKED_UV_SYNC, unlocked_uv_sync::check),
@@ -180,6 +182,11 @@ pub fn find(code_or_name: &str) -> Option<&'static Rule> {
 /// Runs every rule and returns the diagnostics sorted by position, then code.
 pub fn run_all(ctx: &RuleContext<'_>) -> Vec<Diagnostic> {
     let mut acc = Vec::new();
+    // A binary file would drown in findings about garbage; one clear finding says it all.
+    if binary_content::first_nul(ctx.text).is_some() {
+        binary_content::check(ctx, &mut acc);
+        return acc;
+    }
     for (_, check) in REGISTRY {
         check(ctx, &mut acc);
     }
