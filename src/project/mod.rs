@@ -117,8 +117,57 @@ pub trait FileSystem {
     fn read_to_string(&self, path: &Path) -> std::io::Result<String>;
     fn is_file(&self, path: &Path) -> bool;
     fn is_dir(&self, path: &Path) -> bool;
+
+    /// The real path with every symlink resolved, used to refuse files that point outside the
+    /// workspace. An `Err` (say, for an unsaved buffer) means "nothing to resolve".
+    fn canonicalize(&self, path: &Path) -> std::io::Result<PathBuf> {
+        std::fs::canonicalize(path)
+    }
+
+    /// True when `path` itself is a symlink, whether or not its target exists.
+    fn is_symlink(&self, path: &Path) -> bool {
+        path.is_symlink()
+    }
+}
+
+impl ProjectFacts {
+    /// `.python-version` when it holds a request (an empty or comment-only file gives `None`).
+    pub fn python_pin(&self) -> Option<&PythonVersionFile> {
+        self.python_version.as_ref().filter(|file| file.request.is_some())
+    }
+
+    /// The CPython version pinned by `.python-version`, when it names one down to the minor.
+    pub fn pinned_python(&self) -> Option<PythonVersion> {
+        self.python_version.as_ref().and_then(|file| file.version)
+    }
+
+    /// The parsed `requires-python`, when present and valid.
+    pub fn requires_python(&self) -> Option<&pep440_rs::VersionSpecifiers> {
+        self.pyproject.as_ref().and_then(|pyproject| pyproject.requires_python_specifiers.as_ref())
+    }
+
+    pub fn has_pyproject(&self) -> bool {
+        self.pyproject.is_some()
+    }
+
+    /// True when uv.lock is part of the build context (it may still be excluded by .dockerignore).
+    pub fn has_uv_lock(&self) -> bool {
+        self.uv_lock.is_some()
+    }
+
+    /// True when `.dockerignore` keeps `path` (context-relative, forward slashes) out of the
+    /// context; `false` when there is no `.dockerignore`.
+    pub fn is_excluded(&self, path: &str) -> bool {
+        self.dockerignore.as_ref().is_some_and(|ignore| ignore.is_excluded(path))
+    }
 }
 
 mod discover;
+mod dockerignore;
+mod pyproject;
+mod python_version;
 
 pub use discover::{OsFileSystem, discover};
+pub use dockerignore::parse_dockerignore;
+pub use pyproject::parse_pyproject;
+pub use python_version::{CPythonRequest, PythonRequest, parse_python_request, parse_python_version_file};
