@@ -4,6 +4,7 @@
 //! and lexically normalised (`.` and `..` removed). Reading goes through [`FileSystem`] so that
 //! the server can put open editor buffers over the disk.
 
+use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
 
 use super::dockerignore::parse_dockerignore;
@@ -39,14 +40,20 @@ impl FileSystem for OsFileSystem {
 /// With a `workspace_root`, a project file whose real path (symlinks resolved) lies outside it is
 /// not read; it counts as absent and a problem says so. A pyproject.toml skipped that way still
 /// marks its folder as the project root, because the folder is what Docker sends as the context.
-pub fn discover(fs: &dyn FileSystem, dockerfile: &Path, workspace_root: Option<&Path>) -> ProjectFacts {
+pub fn discover(
+    fs: &dyn FileSystem,
+    dockerfile: &Path,
+    workspace_root: Option<&Path>,
+) -> ProjectFacts {
     let dockerfile = absolute_clean(dockerfile);
     let dockerfile_dir = match dockerfile.parent() {
         Some(parent) => parent.to_path_buf(),
         None => dockerfile.clone(),
     };
     let workspace_root = workspace_root.map(absolute_clean);
-    let inside_workspace = workspace_root.as_ref().is_none_or(|ws| dockerfile_dir.starts_with(ws));
+    let inside_workspace = workspace_root
+        .as_ref()
+        .is_none_or(|ws| dockerfile_dir.starts_with(ws));
 
     // Symlinks may point anywhere inside the folder discovery is allowed to look at, no further.
     let jail = match (&workspace_root, inside_workspace) {
@@ -55,7 +62,11 @@ pub fn discover(fs: &dyn FileSystem, dockerfile: &Path, workspace_root: Option<&
         (None, _) => None,
     };
     let jail = jail.map(|jail| fs.canonicalize(&jail).unwrap_or(jail));
-    let mut reader = Reader { fs, jail, problems: Vec::new() };
+    let mut reader = Reader {
+        fs,
+        jail,
+        problems: Vec::new(),
+    };
 
     let mut candidates: Vec<&Path> = Vec::new();
     match (&workspace_root, inside_workspace) {
@@ -71,7 +82,13 @@ pub fn discover(fs: &dyn FileSystem, dockerfile: &Path, workspace_root: Option<&
         (None, _) => candidates.extend(dockerfile_dir.ancestors()),
     }
     let mut root = None;
+    // Through a symlinked folder (`app/again -> .`) several lexical ancestors are one real folder;
+    // look at each real folder once so a broken file there is reported once.
+    let mut seen = HashSet::new();
     for dir in candidates {
+        if !seen.insert(fs.canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf())) {
+            continue;
+        }
         let path = dir.join("pyproject.toml");
         if fs.is_file(&path) {
             root = Some(dir.to_path_buf());
@@ -81,7 +98,11 @@ pub fn discover(fs: &dyn FileSystem, dockerfile: &Path, workspace_root: Option<&
     }
 
     let context = root.clone().unwrap_or_else(|| dockerfile_dir.clone());
-    let mut facts = ProjectFacts { root: root.clone(), context: Some(context.clone()), ..ProjectFacts::default() };
+    let mut facts = ProjectFacts {
+        root: root.clone(),
+        context: Some(context.clone()),
+        ..ProjectFacts::default()
+    };
 
     if let Some(root) = &root
         && let Some(file) = reader.read(&root.join("pyproject.toml"))
@@ -174,7 +195,10 @@ impl Reader<'_> {
             return None;
         }
         match self.fs.read_to_string(path) {
-            Ok(text) => Some(SourceFile { path: path.to_path_buf(), text: text.into() }),
+            Ok(text) => Some(SourceFile {
+                path: path.to_path_buf(),
+                text: text.into(),
+            }),
             Err(err) => {
                 self.report(path, format!("cannot read {}: {err}", display_name(path)));
                 None
@@ -184,14 +208,24 @@ impl Reader<'_> {
 
     fn report_broken_symlink(&mut self, path: &Path) {
         if self.fs.is_symlink(path) && !self.fs.is_file(path) && !self.fs.is_dir(path) {
-            let message = format!("skipped {}: it is a symlink that does not resolve (dangling or a loop)", display_name(path));
+            let message = format!(
+                "skipped {}: it is a symlink that does not resolve (dangling or a loop)",
+                display_name(path)
+            );
             self.report(path, message);
         }
     }
 
     fn report(&mut self, path: &Path, message: String) {
-        let file = SourceFile { path: path.to_path_buf(), text: "".into() };
-        self.problems.push(ProjectProblem { file, range: crate::text::TextRange::empty(0), message });
+        let file = SourceFile {
+            path: path.to_path_buf(),
+            text: "".into(),
+        };
+        self.problems.push(ProjectProblem {
+            file,
+            range: crate::text::TextRange::empty(0),
+            message,
+        });
     }
 }
 
@@ -205,7 +239,11 @@ fn display_name(path: &Path) -> String {
 /// Makes `path` absolute against the current folder and removes `.` and `..` lexically.
 /// Lexical is what Docker's CLI does with a context path, and it never touches the disk.
 fn absolute_clean(path: &Path) -> PathBuf {
-    let path = if path.as_os_str().is_empty() { Path::new(".") } else { path };
+    let path = if path.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        path
+    };
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let mut res = PathBuf::new();
     for component in absolute.components() {
@@ -229,7 +267,10 @@ mod tests {
 
     #[test]
     fn absolute_clean_resolves_dots() {
-        assert_eq!(absolute_clean(Path::new("/a/./b/../c")), PathBuf::from("/a/c"));
+        assert_eq!(
+            absolute_clean(Path::new("/a/./b/../c")),
+            PathBuf::from("/a/c")
+        );
         assert_eq!(absolute_clean(Path::new("/../a")), PathBuf::from("/a"));
         let cwd = std::env::current_dir().expect("a current folder");
         assert_eq!(absolute_clean(Path::new("x/../y")), cwd.join("y"));
