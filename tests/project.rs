@@ -131,6 +131,15 @@ fn render(facts: &ProjectFacts, base: &Path) -> String {
         }
     }
     let _ = writeln!(out, "uv.lock: {}", opt_path(&facts.uv_lock));
+    if let Some(workspace) = &facts.uv_workspace {
+        let name = workspace.pyproject.name.as_ref().map(|n| n.value.as_str());
+        let lock = opt_path(&workspace.uv_lock);
+        let _ = writeln!(
+            out,
+            "uv workspace: {} name={name:?} uv.lock={lock}",
+            rel(base, &workspace.root)
+        );
+    }
     match &facts.dockerignore {
         None => out.push_str("dockerignore: -\n"),
         Some(ignore) => {
@@ -361,9 +370,26 @@ fn workspace_member_dockerfile_uses_member_folder() {
                 dev-dependencies: ["pytest"@6:21]
             python-version: -
             uv.lock: -
+            uv workspace: . name=Some("monorepo") uv.lock=uv.lock
             dockerignore: -
         "#]],
     );
+}
+
+#[test]
+fn excluded_workspace_member_stands_alone() {
+    let base = fixture("workspace");
+    let facts = discover(
+        &OsFileSystem,
+        &base.join("packages/legacy/Dockerfile"),
+        Some(&base),
+    );
+    assert_eq!(facts.root, Some(base.join("packages/legacy")));
+    assert!(facts.uv_workspace.is_none());
+    // Bounded by the editor workspace: the workspace pyproject above is never read.
+    let member = base.join("packages/api");
+    let facts = discover(&OsFileSystem, &member.join("Dockerfile"), Some(&member));
+    assert!(facts.uv_workspace.is_none());
 }
 
 #[test]

@@ -7,10 +7,10 @@
 use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
 
-use super::dockerignore::parse_dockerignore;
+use super::dockerignore::{glob_matches, parse_dockerignore};
 use super::pyproject::parse_pyproject;
 use super::python_version::parse_python_version_file;
-use super::{FileSystem, ProjectFacts, ProjectProblem, SourceFile};
+use super::{FileSystem, ProjectFacts, ProjectProblem, SourceFile, UvWorkspace};
 
 /// Reads straight from disk.
 pub struct OsFileSystem;
@@ -68,24 +68,25 @@ pub fn discover(
         problems: Vec::new(),
     };
 
-    let mut candidates: Vec<&Path> = Vec::new();
+    // The folders discovery may look at, nearest first.
+    let mut ancestors: Vec<&Path> = Vec::new();
     match (&workspace_root, inside_workspace) {
         (Some(ws), true) => {
             for dir in dockerfile_dir.ancestors() {
-                candidates.push(dir);
+                ancestors.push(dir);
                 if dir == ws.as_path() {
                     break;
                 }
             }
         }
-        (Some(_), false) => candidates.push(&dockerfile_dir),
-        (None, _) => candidates.extend(dockerfile_dir.ancestors()),
+        (Some(_), false) => ancestors.push(&dockerfile_dir),
+        (None, _) => ancestors.extend(dockerfile_dir.ancestors()),
     }
     let mut root = None;
     // Through a symlinked folder (`app/again -> .`) several lexical ancestors are one real folder;
     // look at each real folder once so a broken file there is reported once.
     let mut seen = HashSet::new();
-    for dir in candidates {
+    for &dir in &ancestors {
         if !seen.insert(fs.canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf())) {
             continue;
         }
@@ -110,6 +111,20 @@ pub fn discover(
         let (pyproject, problems) = parse_pyproject(file);
         reader.problems.extend(problems);
         facts.pyproject = Some(pyproject);
+    }
+
+    if let Some(root) = &root
+        && facts
+            .pyproject
+            .as_ref()
+            .is_some_and(|pyproject| !pyproject.is_workspace_root())
+    {
+        let above: Vec<&Path> = ancestors
+            .iter()
+            .copied()
+            .filter(|dir| dir != root && root.starts_with(dir))
+            .collect();
+        facts.uv_workspace = find_uv_workspace(&mut reader, root, &above);
     }
 
     // uv prefers `.python-version` over `.python-versions` for project commands.
@@ -151,6 +166,49 @@ pub fn discover(
 
     facts.problems = reader.problems;
     facts
+}
+
+/// Finds the nearest folder in `above` whose pyproject.toml declares a uv workspace, and keeps it
+/// when `root` is one of its members, as uv does. A workspace that does not include the project
+/// ends the search: uv then treats the project as standing alone.
+fn find_uv_workspace(reader: &mut Reader<'_>, root: &Path, above: &[&Path]) -> Option<UvWorkspace> {
+    for &dir in above {
+        let path = dir.join("pyproject.toml");
+        if !reader.fs.is_file(&path) {
+            continue;
+        }
+        let file = reader.read(&path)?;
+        let (pyproject, problems) = parse_pyproject(file);
+        let Some(tool_uv) = &pyproject.tool_uv else {
+            continue;
+        };
+        let Some(members) = &tool_uv.workspace_members else {
+            continue;
+        };
+        let Ok(relative) = root.strip_prefix(dir) else {
+            continue;
+        };
+        let relative = relative.to_string_lossy().replace('\\', "/");
+        let listed = members
+            .iter()
+            .any(|member| glob_matches(&member.value, &relative));
+        let excluded = tool_uv
+            .workspace_exclude
+            .iter()
+            .any(|exclude| glob_matches(&exclude.value, &relative));
+        if !listed || excluded {
+            return None;
+        }
+        reader.problems.extend(problems);
+        let uv_lock = dir.join("uv.lock");
+        let uv_lock = reader.exists(&uv_lock).then_some(uv_lock);
+        return Some(UvWorkspace {
+            root: dir.to_path_buf(),
+            pyproject,
+            uv_lock,
+        });
+    }
+    None
 }
 
 /// Reads project files, refusing those whose real path leaves the jail folder.

@@ -108,6 +108,18 @@ impl DockerIgnore {
     }
 }
 
+/// True when `path` (relative, forward slashes) matches `pattern` itself, with the same glob
+/// syntax as `.dockerignore` but no parent-folder matching. Used for uv workspace member globs,
+/// which are relative to the workspace root.
+pub(crate) fn glob_matches(pattern: &str, path: &str) -> bool {
+    let pattern = clean_path(pattern);
+    let pattern = pattern.strip_prefix('/').unwrap_or(&pattern);
+    match Glob::compile(pattern) {
+        Ok(glob) => glob.matches(&clean_path(path)),
+        Err(_) => false,
+    }
+}
+
 /// Turns a caller's path into the cleaned, context-relative form patterns are matched against.
 fn normalize_query(path: &str) -> Option<String> {
     let cleaned = clean_path(path);
