@@ -733,7 +733,12 @@ fn huge_and_deeply_nested_files_do_not_hang_or_panic() {
         garbage.push_str("this is not toml = = [[ \"\n");
     }
     let nested = format!("[project]\nname = \"deep\"\nx = {}\n", "[".repeat(100_000));
-    for text in [garbage, nested] {
+    // One 10 MB line with a few errors in it, then a table that recovery should still find.
+    let long_line = format!(
+        "[project]\nname = \"long\"\nx = [{} = =, 1 1]\n[tool.uv]\npackage = true\n",
+        "1, ".repeat(3_500_000)
+    );
+    for text in [garbage, nested, long_line] {
         let dir = temp_workspace(&[
             ("pyproject.toml", text.as_bytes()),
             ("Dockerfile", b"FROM python\n"),

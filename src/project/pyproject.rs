@@ -186,12 +186,22 @@ fn patch_out_error_lines(text: &str, errors: &[toml::de::Error]) -> Option<Strin
     let mut patched = text.to_owned();
     let mut errors = errors.to_vec();
     for _ in 0..MAX_ROUNDS {
+        let mut offsets: Vec<usize> = errors
+            .iter()
+            .filter_map(|error| error.span())
+            .map(|span| span.start)
+            .collect();
+        offsets.sort_unstable();
+        // Several errors on one long line must not rescan it each time.
         let mut blanked_any = false;
-        for error in &errors {
-            let Some(span) = error.span() else {
+        let mut line_end = None;
+        for offset in offsets {
+            if line_end.is_some_and(|end| offset <= end) {
                 continue;
-            };
-            blanked_any |= blank_line_at(&mut patched, span.start);
+            }
+            let (changed, end) = blank_line_at(&mut patched, offset);
+            blanked_any |= changed;
+            line_end = Some(end);
         }
         if !blanked_any {
             break;
@@ -206,8 +216,8 @@ fn patch_out_error_lines(text: &str, errors: &[toml::de::Error]) -> Option<Strin
 
 /// Replaces the bytes of the line containing `offset` with spaces; a line ending right at
 /// `offset` counts as containing it (errors at a missing closing quote point at the newline).
-/// Returns false when the line is already blank.
-fn blank_line_at(text: &mut String, offset: usize) -> bool {
+/// Returns whether anything changed (false when the line is already blank) and where the line ends.
+fn blank_line_at(text: &mut String, offset: usize) -> (bool, usize) {
     let offset = offset.min(text.len());
     let bytes = text.as_bytes();
     let start = bytes[..offset]
@@ -219,12 +229,12 @@ fn blank_line_at(text: &mut String, offset: usize) -> bool {
         .position(|&b| b == b'\n' || b == b'\r')
         .map_or(bytes.len(), |idx| offset + idx);
     if bytes[start..end].iter().all(|&b| b == b' ') {
-        return false;
+        return (false, end);
     }
     // Every byte of the line becomes a space, so the text stays valid UTF-8 and offsets hold.
     let blank = " ".repeat(end - start);
     text.replace_range(start..end, &blank);
-    true
+    (true, end)
 }
 
 fn parse_tool_uv(cx: &mut Ctx<'_>, uv: &DeTable<'_>, range: TextRange) -> ToolUv {
@@ -546,11 +556,11 @@ mod tests {
     fn blanking_keeps_offsets() {
         let mut text = "a = 1\nb = \"é\n\r\nc = 3".to_owned();
         let len = text.len();
-        assert!(blank_line_at(&mut text, 7));
+        assert_eq!(blank_line_at(&mut text, 7), (true, 13));
         assert_eq!(text, "a = 1\n       \n\r\nc = 3");
         assert_eq!(text.len(), len);
-        assert!(!blank_line_at(&mut text, 7));
-        assert!(blank_line_at(&mut text, len));
+        assert_eq!(blank_line_at(&mut text, 7), (false, 13));
+        assert_eq!(blank_line_at(&mut text, len), (true, len));
         assert!(text.ends_with("\n     "));
     }
 }
