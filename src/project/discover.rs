@@ -1,8 +1,16 @@
-//! Placeholder discovery; replaced by the real one.
+//! Discovery: from a Dockerfile path to the project folder, its files, and the build context.
+//!
+//! All paths in the result are absolute (relative inputs are resolved against the current folder)
+//! and lexically normalised (`.` and `..` removed). Reading goes through [`FileSystem`] so that
+//! the server can put open editor buffers over the disk.
 
-use std::path::Path;
+use std::collections::HashSet;
+use std::path::{Component, Path, PathBuf};
 
-use super::{FileSystem, ProjectFacts};
+use super::dockerignore::{glob_matches, parse_dockerignore};
+use super::pyproject::parse_pyproject;
+use super::python_version::parse_python_version_file;
+use super::{FileSystem, ProjectFacts, ProjectProblem, SourceFile, UvWorkspace};
 
 /// Reads straight from disk.
 pub struct OsFileSystem;
@@ -23,6 +31,307 @@ impl FileSystem for OsFileSystem {
 }
 
 /// Finds the project of the Dockerfile at `dockerfile`, never looking above `workspace_root`.
-pub fn discover(_fs: &dyn FileSystem, _dockerfile: &Path, _workspace_root: Option<&Path>) -> ProjectFacts {
-    ProjectFacts::default()
+///
+/// The project root is the nearest folder, starting with the Dockerfile's own, that holds a
+/// pyproject.toml. When the Dockerfile lies outside `workspace_root`, only its own folder is
+/// considered. `.python-version`, `uv.lock` and `.dockerignore` are looked up in the context
+/// (the project root when there is one, else the Dockerfile's folder).
+///
+/// With a `workspace_root`, a project file whose real path (symlinks resolved) lies outside it is
+/// not read; it counts as absent and a problem says so. A pyproject.toml skipped that way still
+/// marks its folder as the project root, because the folder is what Docker sends as the context.
+pub fn discover(
+    fs: &dyn FileSystem,
+    dockerfile: &Path,
+    workspace_root: Option<&Path>,
+) -> ProjectFacts {
+    let dockerfile = absolute_clean(dockerfile);
+    let dockerfile_dir = match dockerfile.parent() {
+        Some(parent) => parent.to_path_buf(),
+        None => dockerfile.clone(),
+    };
+    let workspace_root = workspace_root.map(absolute_clean);
+    let inside_workspace = workspace_root
+        .as_ref()
+        .is_none_or(|ws| dockerfile_dir.starts_with(ws));
+
+    // Symlinks may point anywhere inside the folder discovery is allowed to look at, no further.
+    let jail = match (&workspace_root, inside_workspace) {
+        (Some(ws), true) => Some(ws.clone()),
+        (Some(_), false) => Some(dockerfile_dir.clone()),
+        (None, _) => None,
+    };
+    let jail = jail.map(|jail| fs.canonicalize(&jail).unwrap_or(jail));
+    let mut reader = Reader {
+        fs,
+        jail,
+        problems: Vec::new(),
+    };
+
+    // The folders discovery may look at, nearest first.
+    let mut ancestors: Vec<&Path> = Vec::new();
+    match (&workspace_root, inside_workspace) {
+        (Some(ws), true) => {
+            for dir in dockerfile_dir.ancestors() {
+                ancestors.push(dir);
+                if dir == ws.as_path() {
+                    break;
+                }
+            }
+        }
+        (Some(_), false) => ancestors.push(&dockerfile_dir),
+        (None, _) => ancestors.extend(dockerfile_dir.ancestors()),
+    }
+    let mut root = None;
+    // Through a symlinked folder (`app/again -> .`) several lexical ancestors are one real folder;
+    // look at each real folder once so a broken file there is reported once.
+    let mut seen = HashSet::new();
+    for &dir in &ancestors {
+        if !seen.insert(fs.canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf())) {
+            continue;
+        }
+        let path = dir.join("pyproject.toml");
+        if fs.is_file(&path) {
+            root = Some(dir.to_path_buf());
+            break;
+        }
+        reader.report_broken_symlink(&path);
+    }
+
+    let context = root.clone().unwrap_or_else(|| dockerfile_dir.clone());
+    let mut facts = ProjectFacts {
+        root: root.clone(),
+        context: Some(context.clone()),
+        ..ProjectFacts::default()
+    };
+
+    if let Some(root) = &root
+        && let Some(file) = reader.read(&root.join("pyproject.toml"))
+    {
+        let (pyproject, problems) = parse_pyproject(file);
+        reader.problems.extend(problems);
+        facts.pyproject = Some(pyproject);
+    }
+
+    if let Some(root) = &root
+        && facts
+            .pyproject
+            .as_ref()
+            .is_some_and(|pyproject| !pyproject.is_workspace_root())
+    {
+        let above: Vec<&Path> = ancestors
+            .iter()
+            .copied()
+            .filter(|dir| dir != root && root.starts_with(dir))
+            .collect();
+        facts.uv_workspace = find_uv_workspace(&mut reader, root, &above);
+    }
+
+    // uv prefers `.python-version` over `.python-versions` for project commands.
+    for name in [".python-version", ".python-versions"] {
+        let path = context.join(name);
+        if !reader.exists(&path) {
+            continue;
+        }
+        if let Some(file) = reader.read(&path) {
+            facts.python_version = Some(parse_python_version_file(file));
+        }
+        break;
+    }
+
+    let uv_lock = context.join("uv.lock");
+    if reader.exists(&uv_lock) {
+        facts.uv_lock = Some(uv_lock);
+    }
+
+    // Docker prefers `<Dockerfile name>.dockerignore` next to the Dockerfile over the context's.
+    let mut ignore_candidates = Vec::new();
+    if let Some(name) = dockerfile.file_name() {
+        let mut specific = name.to_os_string();
+        specific.push(".dockerignore");
+        ignore_candidates.push(dockerfile_dir.join(specific));
+    }
+    ignore_candidates.push(context.join(".dockerignore"));
+    for path in ignore_candidates {
+        if !reader.exists(&path) {
+            continue;
+        }
+        if let Some(file) = reader.read(&path) {
+            let (ignore, problems) = parse_dockerignore(file);
+            reader.problems.extend(problems);
+            facts.dockerignore = Some(ignore);
+        }
+        break;
+    }
+
+    facts.problems = reader.problems;
+    facts
+}
+
+/// Finds the nearest folder in `above` whose pyproject.toml declares a uv workspace, and keeps it
+/// when `root` is one of its members, as uv does. A workspace that does not include the project
+/// ends the search: uv then treats the project as standing alone.
+fn find_uv_workspace(reader: &mut Reader<'_>, root: &Path, above: &[&Path]) -> Option<UvWorkspace> {
+    for &dir in above {
+        let path = dir.join("pyproject.toml");
+        if !reader.fs.is_file(&path) {
+            continue;
+        }
+        let file = reader.read(&path)?;
+        let (pyproject, problems) = parse_pyproject(file);
+        let Some(tool_uv) = &pyproject.tool_uv else {
+            continue;
+        };
+        let Some(members) = &tool_uv.workspace_members else {
+            continue;
+        };
+        let Ok(relative) = root.strip_prefix(dir) else {
+            continue;
+        };
+        let relative = relative.to_string_lossy().replace('\\', "/");
+        let listed = members
+            .iter()
+            .any(|member| glob_matches(&member.value, &relative));
+        let excluded = tool_uv
+            .workspace_exclude
+            .iter()
+            .any(|exclude| glob_matches(&exclude.value, &relative));
+        if !listed || excluded {
+            return None;
+        }
+        reader.problems.extend(problems);
+        let uv_lock = dir.join("uv.lock");
+        let uv_lock = reader.exists(&uv_lock).then_some(uv_lock);
+        return Some(UvWorkspace {
+            root: dir.to_path_buf(),
+            pyproject,
+            uv_lock,
+        });
+    }
+    None
+}
+
+/// Reads project files, refusing those whose real path leaves the jail folder.
+struct Reader<'a> {
+    fs: &'a dyn FileSystem,
+    /// Canonical folder that files must resolve into; `None` when there is no workspace.
+    jail: Option<PathBuf>,
+    problems: Vec<ProjectProblem>,
+}
+
+impl Reader<'_> {
+    /// True when `path` is a file that may be read; reports files skipped for pointing outside.
+    /// A broken symlink (dangling, or a loop) counts as absent and is reported.
+    fn exists(&mut self, path: &Path) -> bool {
+        if !self.fs.is_file(path) {
+            self.report_broken_symlink(path);
+            return false;
+        }
+        let Some(jail) = &self.jail else {
+            return true;
+        };
+        // A path the disk cannot resolve is an editor buffer not saved yet: nothing to escape.
+        let Ok(real) = self.fs.canonicalize(path) else {
+            return true;
+        };
+        if real.starts_with(jail) {
+            return true;
+        }
+        let message = format!(
+            "skipped {}: it resolves to {}, outside the workspace folder {}",
+            display_name(path),
+            real.display(),
+            jail.display()
+        );
+        self.report(path, message);
+        false
+    }
+
+    /// The file's text, or `None` (with a problem when it exists but cannot be read).
+    fn read(&mut self, path: &Path) -> Option<SourceFile> {
+        if !self.exists(path) {
+            return None;
+        }
+        match self.fs.read_to_string(path) {
+            Ok(text) => Some(SourceFile {
+                path: path.to_path_buf(),
+                text: text.into(),
+            }),
+            Err(err) => {
+                self.report(path, format!("cannot read {}: {err}", display_name(path)));
+                None
+            }
+        }
+    }
+
+    fn report_broken_symlink(&mut self, path: &Path) {
+        if self.fs.is_symlink(path) && !self.fs.is_file(path) && !self.fs.is_dir(path) {
+            let message = format!(
+                "skipped {}: it is a symlink that does not resolve (dangling or a loop)",
+                display_name(path)
+            );
+            self.report(path, message);
+        }
+    }
+
+    fn report(&mut self, path: &Path, message: String) {
+        let file = SourceFile {
+            path: path.to_path_buf(),
+            text: "".into(),
+        };
+        self.problems.push(ProjectProblem {
+            file,
+            range: crate::text::TextRange::empty(0),
+            message,
+        });
+    }
+}
+
+fn display_name(path: &Path) -> String {
+    match path.file_name() {
+        Some(name) => name.to_string_lossy().into_owned(),
+        None => path.display().to_string(),
+    }
+}
+
+/// Makes `path` absolute against the current folder and removes `.` and `..` lexically.
+/// Lexical is what Docker's CLI does with a context path, and it never touches the disk.
+fn absolute_clean(path: &Path) -> PathBuf {
+    let path = if path.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        path
+    };
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut res = PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                // Popping at the root keeps the root, as `/..` is `/`.
+                if !res.pop() && !res.has_root() {
+                    res.push(component);
+                }
+            }
+            _ => res.push(component),
+        }
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absolute_clean_resolves_dots() {
+        assert_eq!(
+            absolute_clean(Path::new("/a/./b/../c")),
+            PathBuf::from("/a/c")
+        );
+        assert_eq!(absolute_clean(Path::new("/../a")), PathBuf::from("/a"));
+        let cwd = std::env::current_dir().expect("a current folder");
+        assert_eq!(absolute_clean(Path::new("x/../y")), cwd.join("y"));
+        assert_eq!(absolute_clean(Path::new("")), cwd);
+    }
 }

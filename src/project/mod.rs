@@ -25,12 +25,29 @@ pub struct ProjectFacts {
     /// The folder used as the build context: the project root, else the Dockerfile's folder.
     pub context: Option<PathBuf>,
     pub pyproject: Option<Pyproject>,
+    /// `.python-version` (else `.python-versions`) in the context folder.
     pub python_version: Option<PythonVersionFile>,
-    /// Path of uv.lock when it exists in the project root.
+    /// Path of uv.lock when it exists in the context folder (the project root when there is one),
+    /// that is, when it is part of the build context.
     pub uv_lock: Option<PathBuf>,
+    /// `<Dockerfile name>.dockerignore` next to the Dockerfile, else `.dockerignore` in the context.
     pub dockerignore: Option<DockerIgnore>,
-    /// Unreadable or malformed project files.
+    /// The uv workspace further up that the project is a member of, when there is one (inside
+    /// the editor workspace). uv then locks and syncs from that folder, not from the project's.
+    pub uv_workspace: Option<UvWorkspace>,
+    /// Unreadable or malformed project files, ordered by file as found and by position within
+    /// each file.
     pub problems: Vec<ProjectProblem>,
+}
+
+/// A uv workspace rooted above the project: its pyproject.toml lists the project as a member.
+#[derive(Clone, Debug)]
+pub struct UvWorkspace {
+    /// The folder holding the workspace's pyproject.toml.
+    pub root: PathBuf,
+    pub pyproject: Pyproject,
+    /// `<root>/uv.lock` when it exists; the lockfile uv uses for the member.
+    pub uv_lock: Option<PathBuf>,
 }
 
 /// A problem in a project file, reported as a diagnostic on the Dockerfile (and on the file).
@@ -50,17 +67,22 @@ pub struct PythonVersion {
     pub patch: Option<u64>,
 }
 
-/// `.python-version`: the first non-empty, non-comment line.
+/// `.python-version` (or `.python-versions`): the line uv uses, which is the first non-empty,
+/// non-`#` line that uv does not ignore (uv skips plain names such as virtualenv names since 0.7;
+/// when every line is such a name, the first one is kept so rules can point at it).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PythonVersionFile {
     pub file: SourceFile,
     /// The request as written, with its span in the file.
     pub request: Option<Spanned<String>>,
-    /// The request as a CPython version when it is one (`3.12`, `3.12.7`, `cpython-3.12`...).
+    /// The request as a CPython version when it is one (`3.12`, `3.12.7`, `cpython-3.12`,
+    /// `3.13t`; a pre-release `3.14.0rc1` keeps its release numbers, 3.14.0). `None` for `3`,
+    /// other implementations, specifiers, paths and names; see [`PythonVersionFile::parsed_request`].
     pub version: Option<PythonVersion>,
 }
 
-/// The subset of pyproject.toml berth uses; every value carries its span in `file`.
+/// The subset of pyproject.toml berth uses; every value carries its span in `file`. Value spans
+/// cover the TOML value as written, quotes included; group name spans cover the key.
 #[derive(Clone, Debug)]
 pub struct Pyproject {
     pub file: SourceFile,
@@ -70,15 +92,18 @@ pub struct Pyproject {
     /// The parsed specifiers (`None` when absent or invalid; an invalid one is also a problem).
     pub requires_python_specifiers: Option<pep440_rs::VersionSpecifiers>,
     pub dependencies: Vec<Spanned<String>>,
-    /// `[dependency-groups]` names with their span.
+    /// `[dependency-groups]` names with their span, in file order.
     pub dependency_groups: Vec<Spanned<String>>,
     /// A `[build-system]` table is present (so `uv sync` installs the project itself).
     pub has_build_system: bool,
     pub tool_uv: Option<ToolUv>,
 }
 
+/// `[tool.uv]` settings berth uses.
 #[derive(Clone, Debug, Default)]
 pub struct ToolUv {
+    /// The `[tool.uv]` table (its header, or the `uv` key when the table is only implied by
+    /// `[tool.uv.workspace]` and the like).
     pub range: TextRange,
     /// `[tool.uv.workspace] members` globs; `Some` when the table exists.
     pub workspace_members: Option<Vec<Spanned<String>>>,
@@ -89,18 +114,21 @@ pub struct ToolUv {
     pub package: Option<Spanned<bool>>,
     /// `tool.uv.default-groups` (a list, or `"all"` given as a single item).
     pub default_groups: Option<Vec<Spanned<String>>>,
-    /// `tool.uv.python-downloads` / `python-preference` when set in the project.
+    /// `tool.uv.python-downloads` / `python-preference` when set in the project (kept even when
+    /// the value is not one uv knows; that is also a problem).
     pub python_downloads: Option<Spanned<String>>,
     pub python_preference: Option<Spanned<String>>,
 }
 
-/// `.dockerignore` patterns with Docker's matching rules (not gitignore's).
+/// `.dockerignore` patterns with Docker's matching rules (not gitignore's); see
+/// [`DockerIgnore::is_excluded`]. Patterns Docker rejects are left out and reported.
 #[derive(Clone, Debug)]
 pub struct DockerIgnore {
     pub file: SourceFile,
     pub patterns: Vec<IgnorePattern>,
 }
 
+/// One pattern line of a `.dockerignore`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IgnorePattern {
     /// The line as written (trimmed), with its span.
@@ -117,8 +145,65 @@ pub trait FileSystem {
     fn read_to_string(&self, path: &Path) -> std::io::Result<String>;
     fn is_file(&self, path: &Path) -> bool;
     fn is_dir(&self, path: &Path) -> bool;
+
+    /// The real path with every symlink resolved, used to refuse files that point outside the
+    /// workspace. An `Err` (say, for an unsaved buffer) means "nothing to resolve".
+    fn canonicalize(&self, path: &Path) -> std::io::Result<PathBuf> {
+        std::fs::canonicalize(path)
+    }
+
+    /// True when `path` itself is a symlink, whether or not its target exists.
+    fn is_symlink(&self, path: &Path) -> bool {
+        path.is_symlink()
+    }
+}
+
+impl ProjectFacts {
+    /// `.python-version` when it holds a request (an empty or comment-only file gives `None`).
+    pub fn python_pin(&self) -> Option<&PythonVersionFile> {
+        self.python_version
+            .as_ref()
+            .filter(|file| file.request.is_some())
+    }
+
+    /// The CPython version pinned by `.python-version`, when it names one down to the minor.
+    pub fn pinned_python(&self) -> Option<PythonVersion> {
+        self.python_version.as_ref().and_then(|file| file.version)
+    }
+
+    /// The parsed `requires-python`, when present and valid.
+    pub fn requires_python(&self) -> Option<&pep440_rs::VersionSpecifiers> {
+        self.pyproject
+            .as_ref()
+            .and_then(|pyproject| pyproject.requires_python_specifiers.as_ref())
+    }
+
+    pub fn has_pyproject(&self) -> bool {
+        self.pyproject.is_some()
+    }
+
+    /// True when uv.lock is part of the build context (it may still be excluded by .dockerignore).
+    pub fn has_uv_lock(&self) -> bool {
+        self.uv_lock.is_some()
+    }
+
+    /// True when `.dockerignore` keeps `path` (context-relative, forward slashes) out of the
+    /// context; `false` when there is no `.dockerignore`.
+    pub fn is_excluded(&self, path: &str) -> bool {
+        self.dockerignore
+            .as_ref()
+            .is_some_and(|ignore| ignore.is_excluded(path))
+    }
 }
 
 mod discover;
+mod dockerignore;
+mod pyproject;
+mod python_version;
 
 pub use discover::{OsFileSystem, discover};
+pub use dockerignore::parse_dockerignore;
+pub use pyproject::parse_pyproject;
+pub use python_version::{
+    CPythonRequest, PythonRequest, parse_python_request, parse_python_version_file,
+};
