@@ -72,12 +72,7 @@ pub fn expand(text: &str, escape: char, lookup: &dyn Fn(&str) -> Option<String>)
     };
     let mut value = String::with_capacity(text.len());
     let word = expander.word(&mut value, None, false);
-    Expansion {
-        value,
-        references: expander.references,
-        complete: word.complete,
-        errors: expander.errors,
-    }
+    Expansion { value, references: expander.references, complete: word.complete, errors: expander.errors }
 }
 
 /// The variable references in `text`, without values (for hover, go-to-definition and the
@@ -112,17 +107,12 @@ struct WordEnd {
 
 impl Expander<'_> {
     fn peek_char(&self) -> Option<char> {
-        self.text
-            .get(self.pos..)
-            .and_then(|rest| rest.chars().next())
+        self.text.get(self.pos..).and_then(|rest| rest.chars().next())
     }
 
     fn error(&mut self, start: usize, message: impl Into<String>) {
         let range = TextRange::new(start.min(self.pos), self.pos);
-        self.errors.push(ExpansionError {
-            range,
-            message: message.into(),
-        });
+        self.errors.push(ExpansionError { range, message: message.into() });
     }
 
     /// Processes text up to `stop` (consumed) or the end, appending the result to `out`.
@@ -133,10 +123,7 @@ impl Expander<'_> {
             let byte = self.bytes[self.pos];
             if Some(byte) == stop {
                 self.pos += 1;
-                return WordEnd {
-                    complete,
-                    terminated: true,
-                };
+                return WordEnd { complete, terminated: true };
             }
             match byte {
                 b'$' => complete &= self.dollar(out),
@@ -159,10 +146,7 @@ impl Expander<'_> {
                 }
             }
         }
-        WordEnd {
-            complete,
-            terminated: stop.is_none(),
-        }
+        WordEnd { complete, terminated: stop.is_none() }
     }
 
     fn single_quote(&mut self, out: &mut String) {
@@ -386,24 +370,14 @@ impl Expander<'_> {
                             true
                         }
                         Some(_) => {
-                            let message = if word.is_empty() {
-                                "is not allowed to be empty"
-                            } else {
-                                word.as_str()
-                            };
-                            let message =
-                                format!("{}: {message}", &self.text[name_range.as_range()]);
+                            let message = if word.is_empty() { "is not allowed to be empty" } else { word.as_str() };
+                            let message = format!("{}: {message}", &self.text[name_range.as_range()]);
                             self.error(start, message);
                             false
                         }
                         None => {
-                            let message = if word.is_empty() {
-                                "is not allowed to be unset"
-                            } else {
-                                word.as_str()
-                            };
-                            let message =
-                                format!("{}: {message}", &self.text[name_range.as_range()]);
+                            let message = if word.is_empty() { "is not allowed to be unset" } else { word.as_str() };
+                            let message = format!("{}: {message}", &self.text[name_range.as_range()]);
                             self.error(start, message);
                             false
                         }
@@ -427,10 +401,7 @@ impl Expander<'_> {
                     }
                     _ => {
                         let modifier = format!(":{op_char}");
-                        self.error(
-                            start,
-                            format!("unsupported modifier ({modifier}) in substitution"),
-                        );
+                        self.error(start, format!("unsupported modifier ({modifier}) in substitution"));
                         false
                     }
                 }
@@ -440,18 +411,14 @@ impl Expander<'_> {
                 if replace_all {
                     self.pos += 1;
                 }
-                let (value, index) =
-                    self.lookup(start, name_range, if replace_all { "//" } else { "/" });
+                let (value, index) = self.lookup(start, name_range, if replace_all { "//" } else { "/" });
                 let mut pattern = String::new();
                 let pattern_end = self.word(&mut pattern, Some(b'/'), true);
                 let mut replacement = String::new();
                 let replacement_end = if pattern_end.terminated {
                     self.word(&mut replacement, Some(b'}'), true)
                 } else {
-                    WordEnd {
-                        complete: true,
-                        terminated: false,
-                    }
+                    WordEnd { complete: true, terminated: false }
                 };
                 self.close_reference(index);
                 if !pattern_end.terminated {
@@ -471,10 +438,7 @@ impl Expander<'_> {
                 // word still expands.
                 self.skip_to_close_brace();
                 self.lookup(start, name_range, "");
-                self.error(
-                    start,
-                    format!("unsupported modifier ({ch}) in substitution"),
-                );
+                self.error(start, format!("unsupported modifier ({ch}) in substitution"));
                 false
             }
         }
@@ -518,9 +482,7 @@ fn is_special_param(ch: char) -> bool {
 
 /// Docker variables start with a letter or `_`; digits and special parameters are shell-only.
 fn is_docker_name(name: &str) -> bool {
-    name.chars()
-        .next()
-        .is_some_and(|it| it.is_alphabetic() || it == '_')
+    name.chars().next().is_some_and(|it| it.is_alphabetic() || it == '_')
 }
 
 /// A shell pattern (`*`, `?`, `\x`) compiled to tokens.
@@ -590,26 +552,19 @@ impl Pattern {
                 p = star_p + 1;
                 t = star_t + skipped;
             } else {
-                return tokens[p.min(tokens.len())..]
-                    .iter()
-                    .all(|it| *it == PatternToken::AnyString);
+                return tokens[p.min(tokens.len())..].iter().all(|it| *it == PatternToken::AnyString);
             }
         }
     }
 }
 
 fn boundaries(value: &str) -> impl DoubleEndedIterator<Item = usize> + '_ {
-    value
-        .char_indices()
-        .map(|(idx, _)| idx)
-        .chain(std::iter::once(value.len()))
+    value.char_indices().map(|(idx, _)| idx).chain(std::iter::once(value.len()))
 }
 
 fn trim_prefix<'v>(pattern: &Pattern, value: &'v str, longest: bool) -> &'v str {
     let cut = if longest {
-        boundaries(value)
-            .rev()
-            .find(|&end| pattern.matches(&value[..end]))
+        boundaries(value).rev().find(|&end| pattern.matches(&value[..end]))
     } else {
         boundaries(value).find(|&end| pattern.matches(&value[..end]))
     };
@@ -623,9 +578,7 @@ fn trim_suffix<'v>(pattern: &Pattern, value: &'v str, longest: bool) -> &'v str 
     let cut = if longest {
         boundaries(value).find(|&start| pattern.matches(&value[start..]))
     } else {
-        boundaries(value)
-            .rev()
-            .find(|&start| pattern.matches(&value[start..]))
+        boundaries(value).rev().find(|&start| pattern.matches(&value[start..]))
     };
     match cut {
         Some(start) => &value[..start],
@@ -639,15 +592,13 @@ fn replace(pattern: &Pattern, value: &str, replacement: &str, all: bool) -> Stri
     let mut out = String::with_capacity(value.len());
     let mut pos = 0;
     while pos <= value.len() {
-        let found = boundaries(&value[pos..])
-            .map(|it| it + pos)
-            .find_map(|start| {
-                boundaries(&value[start..])
-                    .rev()
-                    .map(|it| it + start)
-                    .find(|&end| pattern.matches(&value[start..end]))
-                    .map(|end| (start, end))
-            });
+        let found = boundaries(&value[pos..]).map(|it| it + pos).find_map(|start| {
+            boundaries(&value[start..])
+                .rev()
+                .map(|it| it + start)
+                .find(|&end| pattern.matches(&value[start..end]))
+                .map(|end| (start, end))
+        });
         let Some((start, end)) = found else { break };
         out.push_str(&value[pos..start]);
         out.push_str(replacement);
@@ -692,21 +643,13 @@ mod tests {
         let res = expand(text, '\\', &env);
         assert_eq!(res.value, value, "value of {text:?}");
         assert_eq!(res.complete, complete, "completeness of {text:?}");
-        assert!(
-            res.errors.is_empty(),
-            "unexpected errors for {text:?}: {:?}",
-            res.errors
-        );
+        assert!(res.errors.is_empty(), "unexpected errors for {text:?}: {:?}", res.errors);
     }
 
     #[track_caller]
     fn check_error(text: &str, message: &str) {
         let res = expand(text, '\\', &env);
-        assert!(
-            res.errors.iter().any(|it| it.message.contains(message)),
-            "{text:?} gave {:?}",
-            res.errors
-        );
+        assert!(res.errors.iter().any(|it| it.message.contains(message)), "{text:?} gave {:?}", res.errors);
     }
 
     #[test]
@@ -743,17 +686,11 @@ mod tests {
         check("${A:-${OTHER}}", "alpha", true);
         check("${MISSING:-${OTHER:-${PY}}}", "3.12", true);
         let res = expand("${MISSING:-${A}}", '\\', &env);
-        let names: Vec<_> = res
-            .references
-            .iter()
-            .map(|it| (it.name.as_str(), it.range, it.defined, it.operator))
-            .collect();
+        let names: Vec<_> =
+            res.references.iter().map(|it| (it.name.as_str(), it.range, it.defined, it.operator)).collect();
         assert_eq!(
             names,
-            vec![
-                ("MISSING", TextRange::new(0, 16), false, ":-"),
-                ("A", TextRange::new(11, 15), true, "")
-            ]
+            vec![("MISSING", TextRange::new(0, 16), false, ":-"), ("A", TextRange::new(11, 15), true, "")]
         );
     }
 
@@ -832,10 +769,8 @@ mod tests {
     #[test]
     fn reference_ranges() {
         let refs = references("a $FOO ${BAR:-x} ${BAZ}", '\\');
-        let got: Vec<_> = refs
-            .iter()
-            .map(|it| (it.name.as_str(), it.range, it.name_range, it.has_fallback()))
-            .collect();
+        let got: Vec<_> =
+            refs.iter().map(|it| (it.name.as_str(), it.range, it.name_range, it.has_fallback())).collect();
         assert_eq!(
             got,
             vec![
@@ -867,11 +802,7 @@ mod tests {
             text.push('}');
         }
         let res = expand(&text, '\\', &env);
-        assert!(
-            res.errors
-                .iter()
-                .any(|it| it.message.contains("nested too deeply"))
-        );
+        assert!(res.errors.iter().any(|it| it.message.contains("nested too deeply")));
     }
 
     #[test]
@@ -888,8 +819,8 @@ mod tests {
     #[test]
     fn fuzz_never_panics() {
         let alphabet: &[&str] = &[
-            "$", "{", "}", ":", "-", "+", "?", "#", "%", "/", "'", "\"", "\\", "`", "A", "PY", "é",
-            " ", "*", "1", "@", "x",
+            "$", "{", "}", ":", "-", "+", "?", "#", "%", "/", "'", "\"", "\\", "`", "A", "PY", "é", " ", "*", "1", "@",
+            "x",
         ];
         let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
         for _ in 0..20_000 {
@@ -907,10 +838,7 @@ mod tests {
             for escape in ['\\', '`'] {
                 let res = expand(&text, escape, &env);
                 for it in &res.references {
-                    assert!(
-                        it.range.end <= text.len() && it.range.contains_range(it.name_range),
-                        "{text:?}"
-                    );
+                    assert!(it.range.end <= text.len() && it.range.contains_range(it.name_range), "{text:?}");
                 }
                 for it in &res.errors {
                     assert!(it.range.end <= text.len(), "{text:?}");

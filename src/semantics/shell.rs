@@ -54,10 +54,7 @@ impl ShellWord {
         } else {
             return self.range;
         };
-        TextRange::new(
-            self.range.start + shift + start,
-            self.range.start + shift + end,
-        )
+        TextRange::new(self.range.start + shift + start, self.range.start + shift + end)
     }
 }
 
@@ -75,18 +72,12 @@ impl Assignment {
     /// Reads `NAME=value` (or bash's `NAME+=value`) from a word.
     pub fn from_word(word: &ShellWord) -> Option<Assignment> {
         let name_len = assignment_name_len(&word.raw)?;
-        let eq = if word.raw.as_bytes()[name_len] == b'+' {
-            name_len + 1
-        } else {
-            name_len
-        };
+        let eq = if word.raw.as_bytes()[name_len] == b'+' { name_len + 1 } else { name_len };
         let value_start = eq + 1;
         let raw = word.raw.get(value_start..).unwrap_or_default().to_owned();
         // The name is plain ASCII, so the processed value starts with the same prefix.
         let value = match word.value.get(..value_start) {
-            Some(prefix) if prefix == &word.raw[..value_start] => {
-                word.value[value_start..].to_owned()
-            }
+            Some(prefix) if prefix == &word.raw[..value_start] => word.value[value_start..].to_owned(),
             _ => raw.clone(),
         };
         let value_range = word.raw_subrange(value_start, word.raw.len());
@@ -94,12 +85,7 @@ impl Assignment {
             range: word.range,
             name: word.raw[..name_len].to_owned(),
             name_range: word.raw_subrange(0, name_len),
-            value: ShellWord {
-                range: value_range,
-                raw,
-                value,
-                has_expansion: word.has_expansion,
-            },
+            value: ShellWord { range: value_range, raw, value, has_expansion: word.has_expansion },
         })
     }
 }
@@ -221,12 +207,7 @@ impl ShellCommand {
 /// Commands inside `$(...)` and backticks are not split out: they stay inside their word.
 /// Commands with neither words nor assignments (a lone redirection) are dropped.
 pub fn split_commands(text: &str) -> Vec<ShellCommand> {
-    let mut lexer = Lexer {
-        text,
-        bytes: text.as_bytes(),
-        pos: 0,
-        pending_heredocs: Vec::new(),
-    };
+    let mut lexer = Lexer { text, bytes: text.as_bytes(), pos: 0, pending_heredocs: Vec::new() };
     let mut builder = Builder::default();
     loop {
         let token = lexer.next_token();
@@ -248,24 +229,13 @@ pub fn split_commands(text: &str) -> Vec<ShellCommand> {
 pub fn split_exec(elements: &[Spanned<String>]) -> ShellCommand {
     let words: Vec<ShellWord> = elements
         .iter()
-        .map(|it| ShellWord {
-            range: it.range,
-            raw: it.value.clone(),
-            value: it.value.clone(),
-            has_expansion: false,
-        })
+        .map(|it| ShellWord { range: it.range, raw: it.value.clone(), value: it.value.clone(), has_expansion: false })
         .collect();
     let range = match (words.first(), words.last()) {
         (Some(first), Some(last)) => first.range.cover(last.range),
         _ => TextRange::default(),
     };
-    ShellCommand {
-        range,
-        assignments: Vec::new(),
-        words,
-        redirects: Vec::new(),
-        separator: Separator::End,
-    }
+    ShellCommand { range, assignments: Vec::new(), words, redirects: Vec::new(), separator: Separator::End }
 }
 
 /// For `["sh", "-c", "script", ...]`-style exec forms: the index of the script element.
@@ -306,9 +276,7 @@ fn assignment_name_len(raw: &str) -> Option<usize> {
     if !(first.is_ascii_alphabetic() || first == b'_') {
         return None;
     }
-    let len = bytes
-        .iter()
-        .position(|it| !(it.is_ascii_alphanumeric() || *it == b'_'))?;
+    let len = bytes.iter().position(|it| !(it.is_ascii_alphanumeric() || *it == b'_'))?;
     match &bytes[len..] {
         [b'=', ..] | [b'+', b'=', ..] => Some(len),
         _ => None,
@@ -319,9 +287,7 @@ fn assignment_name_len(raw: &str) -> Option<usize> {
 fn wrapper_end(words: &[ShellWord], idx: usize) -> Option<usize> {
     let name = words[idx].basename();
     let options_with_value: &[&str] = match name {
-        "sudo" => &[
-            "-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "-T", "-R",
-        ],
+        "sudo" => &["-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "-T", "-R"],
         "doas" => &["-u", "-C"],
         "exec" => &["-a"],
         "env" => &["-u", "-C", "--unset", "--chdir"],
@@ -342,11 +308,7 @@ fn wrapper_end(words: &[ShellWord], idx: usize) -> Option<usize> {
             return None;
         }
         if value.starts_with('-') && value.len() > 1 {
-            next += if options_with_value.contains(&value) {
-                2
-            } else {
-                1
-            };
+            next += if options_with_value.contains(&value) { 2 } else { 1 };
             continue;
         }
         if takes_assignments && assignment_name_len(value).is_some() {
@@ -439,8 +401,7 @@ impl Lexer<'_> {
                 Token::Newline
             }
             b'#' => {
-                self.pos = memchr(b'\n', &self.bytes[self.pos..])
-                    .map_or(self.bytes.len(), |it| self.pos + it);
+                self.pos = memchr(b'\n', &self.bytes[self.pos..]).map_or(self.bytes.len(), |it| self.pos + it);
                 self.next_token_after_comment()
             }
             b';' => {
@@ -476,10 +437,8 @@ impl Lexer<'_> {
             b'<' | b'>' => Token::Redirect(self.redirect(start)),
             _ => {
                 let word = self.word();
-                let io_number =
-                    !word.raw.is_empty() && word.raw.bytes().all(|it| it.is_ascii_digit());
-                if io_number && matches!(self.at(0), Some(b'<' | b'>')) && self.at(1) != Some(b'(')
-                {
+                let io_number = !word.raw.is_empty() && word.raw.bytes().all(|it| it.is_ascii_digit());
+                if io_number && matches!(self.at(0), Some(b'<' | b'>')) && self.at(1) != Some(b'(') {
                     return Token::Redirect(self.redirect(start));
                 }
                 Token::Word(word)
@@ -501,14 +460,8 @@ impl Lexer<'_> {
 
     /// A redirection operator at `pos` (its fd number, if any, started at `start`) and its target.
     fn redirect(&mut self, start: usize) -> Redirect {
-        const OPERATORS: &[&str] = &[
-            "&>>", "&>", "<<<", "<<-", "<<", "<&", "<>", "<", ">>", ">&", ">|", ">",
-        ];
-        let operator = OPERATORS
-            .iter()
-            .copied()
-            .find(|it| self.starts_with(it))
-            .unwrap_or(">");
+        const OPERATORS: &[&str] = &["&>>", "&>", "<<<", "<<-", "<<", "<&", "<>", "<", ">>", ">&", ">|", ">"];
+        let operator = OPERATORS.iter().copied().find(|it| self.starts_with(it)).unwrap_or(">");
         self.pos += operator.len();
         self.skip_blanks();
         let target = match self.at(0) {
@@ -516,23 +469,17 @@ impl Lexer<'_> {
             Some(_) => Some(self.word()),
         };
         if let (Some(target), "<<" | "<<-") = (&target, operator) {
-            self.pending_heredocs
-                .push((target.value.clone(), operator == "<<-"));
+            self.pending_heredocs.push((target.value.clone(), operator == "<<-"));
         }
         let end = target.as_ref().map_or(self.pos, |it| it.range.end);
-        Redirect {
-            range: TextRange::new(start, end),
-            operator,
-            target,
-        }
+        Redirect { range: TextRange::new(start, end), operator, target }
     }
 
     /// Skips the bodies of heredocs opened on the line that just ended.
     fn skip_heredoc_bodies(&mut self) {
         for (delimiter, strip_tabs) in std::mem::take(&mut self.pending_heredocs) {
             while self.pos < self.bytes.len() {
-                let line_end = memchr(b'\n', &self.bytes[self.pos..])
-                    .map_or(self.bytes.len(), |it| self.pos + it);
+                let line_end = memchr(b'\n', &self.bytes[self.pos..]).map_or(self.bytes.len(), |it| self.pos + it);
                 let mut line = &self.text[self.pos..line_end];
                 line = line.strip_suffix('\r').unwrap_or(line);
                 if strip_tabs {
@@ -631,9 +578,7 @@ impl Lexer<'_> {
         self.pos += 1;
         let mut has_expansion = false;
         loop {
-            let run = self.bytes[self.pos..]
-                .iter()
-                .position(|it| matches!(it, b'"' | b'\\' | b'$' | b'`'));
+            let run = self.bytes[self.pos..].iter().position(|it| matches!(it, b'"' | b'\\' | b'$' | b'`'));
             let Some(run) = run else {
                 value.push_str(&self.text[self.pos..]);
                 self.pos = self.bytes.len();
@@ -716,8 +661,7 @@ impl Lexer<'_> {
                 b'\\' => self.pos = (self.pos + 2).min(self.bytes.len()),
                 b'\'' => {
                     self.pos += 1;
-                    self.pos = memchr(b'\'', &self.bytes[self.pos..])
-                        .map_or(self.bytes.len(), |it| self.pos + it + 1);
+                    self.pos = memchr(b'\'', &self.bytes[self.pos..]).map_or(self.bytes.len(), |it| self.pos + it + 1);
                 }
                 b'"' => {
                     self.pos += 1;
@@ -776,9 +720,7 @@ impl Lexer<'_> {
     /// The body of `$'...'` (after the opening quote), with C-style escapes decoded.
     fn ansi_c_quoted(&mut self, value: &mut String) {
         loop {
-            let run = self.bytes[self.pos..]
-                .iter()
-                .position(|it| matches!(it, b'\'' | b'\\'));
+            let run = self.bytes[self.pos..].iter().position(|it| matches!(it, b'\'' | b'\\'));
             let Some(run) = run else {
                 value.push_str(&self.text[self.pos..]);
                 self.pos = self.bytes.len();
@@ -807,13 +749,8 @@ impl Lexer<'_> {
                 'v' => '\u{b}',
                 '\\' | '\'' | '"' | '?' => escaped,
                 'x' => {
-                    let digits = self.bytes[self.pos..]
-                        .iter()
-                        .take(2)
-                        .take_while(|it| it.is_ascii_hexdigit())
-                        .count();
-                    let code =
-                        u32::from_str_radix(&self.text[self.pos..self.pos + digits], 16).ok();
+                    let digits = self.bytes[self.pos..].iter().take(2).take_while(|it| it.is_ascii_hexdigit()).count();
+                    let code = u32::from_str_radix(&self.text[self.pos..self.pos + digits], 16).ok();
                     self.pos += digits;
                     match code.and_then(char::from_u32) {
                         Some(ch) => ch,
@@ -824,11 +761,8 @@ impl Lexer<'_> {
                     }
                 }
                 '0'..='7' => {
-                    let rest = self.bytes[self.pos..]
-                        .iter()
-                        .take(2)
-                        .take_while(|it| (b'0'..=b'7').contains(*it))
-                        .count();
+                    let rest =
+                        self.bytes[self.pos..].iter().take(2).take_while(|it| (b'0'..=b'7').contains(*it)).count();
                     let start = self.pos - 1;
                     self.pos += rest;
                     let code = u32::from_str_radix(&self.text[start..self.pos], 8).unwrap_or(0);
@@ -968,8 +902,8 @@ impl Builder {
             Token::Word(word) => {
                 if self.current.is_at_start() {
                     match word.raw.as_str() {
-                        "if" | "then" | "else" | "elif" | "do" | "while" | "until" | "!" | "{"
-                        | "}" | "fi" | "done" => return,
+                        "if" | "then" | "else" | "elif" | "do" | "while" | "until" | "!" | "{" | "}" | "fi"
+                        | "done" => return,
                         "esac" => {
                             self.open_cases = self.open_cases.saturating_sub(1);
                             return;
@@ -1086,22 +1020,10 @@ pub struct UvInvocation<'a> {
 }
 
 /// uv subcommands that group further subcommands.
-const UV_GROUPS: &[&str] = &[
-    "pip",
-    "tool",
-    "python",
-    "cache",
-    "self",
-    "auth",
-    "workspace",
-];
+const UV_GROUPS: &[&str] = &["pip", "tool", "python", "cache", "self", "auth", "workspace"];
 
 impl<'a> UvInvocation<'a> {
-    fn parse(
-        command: &'a ShellCommand,
-        program_idx: usize,
-        launcher: UvLauncher,
-    ) -> UvInvocation<'a> {
+    fn parse(command: &'a ShellCommand, program_idx: usize, launcher: UvLauncher) -> UvInvocation<'a> {
         let words = &command.words;
         let mut res = UvInvocation {
             command,
@@ -1110,11 +1032,7 @@ impl<'a> UvInvocation<'a> {
             subcommand_words: Vec::new(),
             flags: Vec::new(),
             positionals: Vec::new(),
-            subcommand: if launcher == UvLauncher::Uvx {
-                "tool run".to_owned()
-            } else {
-                String::new()
-            },
+            subcommand: if launcher == UvLauncher::Uvx { "tool run".to_owned() } else { String::new() },
             child_start: None,
         };
         // Subcommand words still expected: 0 once the subcommand is known.
@@ -1142,8 +1060,7 @@ impl<'a> UvInvocation<'a> {
                     res.subcommand.push(' ');
                 }
                 res.subcommand.push_str(value);
-                expecting_subcommand =
-                    res.subcommand_words.len() == 1 && UV_GROUPS.contains(&value);
+                expecting_subcommand = res.subcommand_words.len() == 1 && UV_GROUPS.contains(&value);
                 idx += 1;
                 continue;
             }
@@ -1205,21 +1122,13 @@ impl<'a> UvInvocation<'a> {
     /// The value of the last occurrence of a flag that has one.
     pub fn flag_value(&self, name: &str) -> Option<&FlagValue> {
         let name = self.canonical_query(name);
-        self.flags
-            .iter()
-            .rev()
-            .filter(|it| it.name == name)
-            .find_map(|it| it.value.as_ref())
+        self.flags.iter().rev().filter(|it| it.name == name).find_map(|it| it.value.as_ref())
     }
 
     /// The values of every occurrence of a flag, in order.
     pub fn flag_values(&self, name: &str) -> Vec<&FlagValue> {
         let name = self.canonical_query(name);
-        self.flags
-            .iter()
-            .filter(|it| it.name == name)
-            .filter_map(|it| it.value.as_ref())
-            .collect()
+        self.flags.iter().filter(|it| it.name == name).filter_map(|it| it.value.as_ref()).collect()
     }
 
     /// For `run` and `tool run` (`uvx`): the child command (`uvicorn app:app --reload`), whose
@@ -1232,16 +1141,8 @@ impl<'a> UvInvocation<'a> {
 
     /// The words uv itself reads: from the program to the child command (or the end).
     pub fn uv_words(&self) -> &'a [ShellWord] {
-        let start = self
-            .command
-            .words
-            .iter()
-            .position(|it| std::ptr::eq(it, self.program))
-            .unwrap_or(0);
-        let end = self
-            .child_start
-            .unwrap_or(self.command.words.len())
-            .min(self.command.words.len());
+        let start = self.command.words.iter().position(|it| std::ptr::eq(it, self.program)).unwrap_or(0);
+        let end = self.child_start.unwrap_or(self.command.words.len()).min(self.command.words.len());
         self.command.words.get(start..end).unwrap_or_default()
     }
 
@@ -1276,11 +1177,7 @@ fn parse_flag_word<'a>(
         if next.value.starts_with('-') && next.value.len() > 1 {
             return None;
         }
-        let value = FlagValue {
-            text: next.value.clone(),
-            range: next.range,
-            has_expansion: next.has_expansion,
-        };
+        let value = FlagValue { text: next.value.clone(), range: next.range, has_expansion: next.has_expansion };
         Some((value, flag_range.cover(next.range)))
     };
     if value.starts_with("--") {
@@ -1292,56 +1189,27 @@ fn parse_flag_word<'a>(
         if let Some(start) = attached {
             let text = value[start..].to_owned();
             let range = word.value_subrange(start, value.len());
-            let value = FlagValue {
-                text,
-                range,
-                has_expansion: word.has_expansion,
-            };
-            acc.push(UvFlag {
-                name: name.to_owned(),
-                word,
-                range: word.range,
-                value: Some(value),
-            });
+            let value = FlagValue { text, range, has_expansion: word.has_expansion };
+            acc.push(UvFlag { name: name.to_owned(), word, range: word.range, value: Some(value) });
             return false;
         }
         if flag_takes_value(subcommand, name)
             && let Some((value, range)) = separate_value(word.range)
         {
-            acc.push(UvFlag {
-                name: name.to_owned(),
-                word,
-                range,
-                value: Some(value),
-            });
+            acc.push(UvFlag { name: name.to_owned(), word, range, value: Some(value) });
             return true;
         }
-        acc.push(UvFlag {
-            name: name.to_owned(),
-            word,
-            range: word.range,
-            value: None,
-        });
+        acc.push(UvFlag { name: name.to_owned(), word, range: word.range, value: None });
         return false;
     }
     // A cluster of short flags: `-q`, `-qU`, `-p3.12`, `-p=3.12`.
     for (idx, ch) in value.char_indices().skip(1) {
         let Some(long) = short_alias(subcommand, ch) else {
-            acc.push(UvFlag {
-                name: format!("-{ch}"),
-                word,
-                range: word.range,
-                value: None,
-            });
+            acc.push(UvFlag { name: format!("-{ch}"), word, range: word.range, value: None });
             continue;
         };
         if !flag_takes_value(subcommand, long) {
-            acc.push(UvFlag {
-                name: long.to_owned(),
-                word,
-                range: word.range,
-                value: None,
-            });
+            acc.push(UvFlag { name: long.to_owned(), word, range: word.range, value: None });
             continue;
         }
         let mut start = idx + ch.len_utf8();
@@ -1351,36 +1219,17 @@ fn parse_flag_word<'a>(
         if start < value.len() {
             let text = value[start..].to_owned();
             let range = word.value_subrange(start, value.len());
-            let value = FlagValue {
-                text,
-                range,
-                has_expansion: word.has_expansion,
-            };
-            acc.push(UvFlag {
-                name: long.to_owned(),
-                word,
-                range: word.range,
-                value: Some(value),
-            });
+            let value = FlagValue { text, range, has_expansion: word.has_expansion };
+            acc.push(UvFlag { name: long.to_owned(), word, range: word.range, value: Some(value) });
             return false;
         }
         return match separate_value(word.range) {
             Some((value, range)) => {
-                acc.push(UvFlag {
-                    name: long.to_owned(),
-                    word,
-                    range,
-                    value: Some(value),
-                });
+                acc.push(UvFlag { name: long.to_owned(), word, range, value: Some(value) });
                 true
             }
             None => {
-                acc.push(UvFlag {
-                    name: long.to_owned(),
-                    word,
-                    range: word.range,
-                    value: None,
-                });
+                acc.push(UvFlag { name: long.to_owned(), word, range: word.range, value: None });
                 false
             }
         };
@@ -1551,11 +1400,8 @@ mod tests {
         split_commands(text)
             .iter()
             .map(|cmd| {
-                let mut parts: Vec<String> = cmd
-                    .assignments
-                    .iter()
-                    .map(|it| format!("{}={}", it.name, it.value.value))
-                    .collect();
+                let mut parts: Vec<String> =
+                    cmd.assignments.iter().map(|it| format!("{}={}", it.name, it.value.value)).collect();
                 parts.extend(cmd.words.iter().map(|it| it.value.clone()));
                 parts.join(" ")
             })
@@ -1573,63 +1419,38 @@ mod tests {
 
     #[test]
     fn operators_split_commands() {
-        check(
-            "a && b || c; d | e & f\ng",
-            &["a", "b", "c", "d", "e", "f", "g"],
-        );
+        check("a && b || c; d | e & f\ng", &["a", "b", "c", "d", "e", "f", "g"]);
         check("a|&b;;c", &["a", "b", "c"]);
         check("(cd x && make) ; { y; }", &["cd x", "make", "y"]);
-        let seps: Vec<_> = split_commands("a && b || c; d | e & f\ng")
-            .iter()
-            .map(|it| it.separator)
-            .collect();
+        let seps: Vec<_> = split_commands("a && b || c; d | e & f\ng").iter().map(|it| it.separator).collect();
         use Separator::*;
-        assert_eq!(
-            seps,
-            vec![And, Or, Semicolon, Pipe, Background, Newline, End]
-        );
+        assert_eq!(seps, vec![And, Or, Semicolon, Pipe, Background, Newline, End]);
     }
 
     #[test]
     fn if_then_else() {
         check(
             r#"if [ "$X" = "true" ]; then uv sync --frozen; else uv sync --frozen --no-dev; fi"#,
-            &[
-                "[ $X = true ]",
-                "uv sync --frozen",
-                "uv sync --frozen --no-dev",
-            ],
+            &["[ $X = true ]", "uv sync --frozen", "uv sync --frozen --no-dev"],
         );
         check(
             "if ! command -v uv; then\n  pip install uv\nelif true; then :; fi",
             &["command -v uv", "pip install uv", "true", ":"],
         );
-        check(
-            "while read -r line; do echo \"$line\"; done < file",
-            &["read -r line", "echo $line"],
-        );
+        check("while read -r line; do echo \"$line\"; done < file", &["read -r line", "echo $line"]);
         check("until false\ndo\n  x\ndone", &["false", "x"]);
     }
 
     #[test]
     fn loops_and_case() {
-        check(
-            "for p in a b c; do uv pip install $p; done",
-            &["uv pip install $p"],
-        );
-        check(
-            "for p in a b\ndo\n  echo $p\ndone && after",
-            &["echo $p", "after"],
-        );
+        check("for p in a b c; do uv pip install $p; done", &["uv pip install $p"]);
+        check("for p in a b\ndo\n  echo $p\ndone && after", &["echo $p", "after"]);
         check("for p; do x; done", &["x"]);
         check(
             "case \"$TARGET\" in\n  prod) uv sync --no-dev ;;\n  dev|test) uv sync ;;\n  *) echo unknown ;;\nesac\nafter",
             &["uv sync --no-dev", "uv sync", "echo unknown", "after"],
         );
-        check(
-            "case $x in (a) one;; b) two;; esac; three",
-            &["one", "two", "three"],
-        );
+        check("case $x in (a) one;; b) two;; esac; three", &["one", "two", "three"]);
     }
 
     #[test]
@@ -1640,29 +1461,14 @@ mod tests {
 
     #[test]
     fn quoting() {
-        let cmd = first(
-            r#"echo 'a b' "c \"d\" \$e \x" $'f\tg\x41' h\ i "$(echo ")")" `date` ${A:- x} $"loc""#,
-        );
+        let cmd = first(r#"echo 'a b' "c \"d\" \$e \x" $'f\tg\x41' h\ i "$(echo ")")" `date` ${A:- x} $"loc""#);
         let values: Vec<_> = cmd.words.iter().map(|it| it.value.as_str()).collect();
         assert_eq!(
             values,
-            vec![
-                "echo",
-                "a b",
-                "c \"d\" $e \\x",
-                "f\tgA",
-                "h i",
-                "$(echo \")\")",
-                "`date`",
-                "${A:- x}",
-                "loc"
-            ]
+            vec!["echo", "a b", "c \"d\" $e \\x", "f\tgA", "h i", "$(echo \")\")", "`date`", "${A:- x}", "loc"]
         );
         let expansions: Vec<_> = cmd.words.iter().map(|it| it.has_expansion).collect();
-        assert_eq!(
-            expansions,
-            vec![false, false, false, false, false, true, true, true, false]
-        );
+        assert_eq!(expansions, vec![false, false, false, false, false, true, true, true, false]);
         let cmd = first("x=$((1 + 2)) y=$(a $(b c) d) cmd");
         assert_eq!(cmd.assignments[0].value.value, "$((1 + 2))");
         assert_eq!(cmd.assignments[1].value.value, "$(a $(b c) d)");
@@ -1693,10 +1499,7 @@ mod tests {
 
     #[test]
     fn continuations() {
-        check(
-            "apt-get update \\\n && apt-get install -y \\\n   curl",
-            &["apt-get update", "apt-get install -y curl"],
-        );
+        check("apt-get update \\\n && apt-get install -y \\\n   curl", &["apt-get update", "apt-get install -y curl"]);
         check("ab\\\ncd", &["abcd"]);
         check("a \\\r\n b", &["a b"]);
     }
@@ -1704,11 +1507,7 @@ mod tests {
     #[test]
     fn assignments() {
         let cmd = first("UV_NO_DEV=1 FOO=\"a b\" EMPTY= uv sync");
-        let got: Vec<_> = cmd
-            .assignments
-            .iter()
-            .map(|it| (it.name.as_str(), it.value.value.as_str()))
-            .collect();
+        let got: Vec<_> = cmd.assignments.iter().map(|it| (it.name.as_str(), it.value.value.as_str())).collect();
         assert_eq!(got, vec![("UV_NO_DEV", "1"), ("FOO", "a b"), ("EMPTY", "")]);
         assert_eq!(cmd.words.len(), 2);
         check("A=1", &["A=1"]);
@@ -1722,41 +1521,18 @@ mod tests {
     #[test]
     fn redirects() {
         let cmd = first("uv sync > /dev/null 2>&1 < in &>>log");
-        assert_eq!(
-            cmd.words
-                .iter()
-                .map(|it| it.value.as_str())
-                .collect::<Vec<_>>(),
-            vec!["uv", "sync"]
-        );
-        let ops: Vec<_> = cmd
-            .redirects
-            .iter()
-            .map(|it| (it.operator, it.target.as_ref().map(|t| t.value.as_str())))
-            .collect();
-        assert_eq!(
-            ops,
-            vec![
-                (">", Some("/dev/null")),
-                (">&", Some("1")),
-                ("<", Some("in")),
-                ("&>>", Some("log"))
-            ]
-        );
+        assert_eq!(cmd.words.iter().map(|it| it.value.as_str()).collect::<Vec<_>>(), vec!["uv", "sync"]);
+        let ops: Vec<_> =
+            cmd.redirects.iter().map(|it| (it.operator, it.target.as_ref().map(|t| t.value.as_str()))).collect();
+        assert_eq!(ops, vec![(">", Some("/dev/null")), (">&", Some("1")), ("<", Some("in")), ("&>>", Some("log"))]);
         check("diff <(a) >(b)", &["diff <(a) >(b)"]);
         check("cmd 2>err 12 x", &["cmd 12 x"]);
     }
 
     #[test]
     fn heredocs_inside_shell_text() {
-        check(
-            "cat <<EOF > /etc/x\nuv sync\n$HOME\nEOF\nuv run app",
-            &["cat", "uv run app"],
-        );
-        check(
-            "cat <<-'END'\n\tnot a command\n\tEND\nnext",
-            &["cat", "next"],
-        );
+        check("cat <<EOF > /etc/x\nuv sync\n$HOME\nEOF\nuv run app", &["cat", "uv run app"]);
+        check("cat <<-'END'\n\tnot a command\n\tEND\nnext", &["cat", "next"]);
         check("cat <<EOF\nnever closed", &["cat"]);
         check("a <<X; b <<Y\nx\nX\ny\nY\nc", &["a", "b", "c"]);
     }
@@ -1764,32 +1540,19 @@ mod tests {
     #[test]
     fn program_skips_wrappers() {
         let name = |text: &str| first(text).program_name().map(str::to_owned);
-        assert_eq!(
-            name("sudo -u app -E env UV_X=1 -i uv sync").as_deref(),
-            Some("uv")
-        );
+        assert_eq!(name("sudo -u app -E env UV_X=1 -i uv sync").as_deref(), Some("uv"));
         assert_eq!(name("exec uv run app").as_deref(), Some("uv"));
-        assert_eq!(
-            name("time nice -n 5 nohup /usr/bin/uv sync").as_deref(),
-            Some("uv")
-        );
+        assert_eq!(name("time nice -n 5 nohup /usr/bin/uv sync").as_deref(), Some("uv"));
         assert_eq!(name("command -v uv").as_deref(), Some("command"));
         assert_eq!(name("command uv sync").as_deref(), Some("uv"));
         assert_eq!(name("env").as_deref(), Some("env"));
         assert_eq!(name("A=1 B=2").as_deref(), None);
         let cmd = first("sudo env UV_X=1 uv sync --locked");
         assert_eq!(
-            cmd.args_after_program()
-                .iter()
-                .map(|it| it.value.as_str())
-                .collect::<Vec<_>>(),
+            cmd.args_after_program().iter().map(|it| it.value.as_str()).collect::<Vec<_>>(),
             vec!["sync", "--locked"]
         );
-        let env: Vec<_> = first("A=1 env B=2 uv sync")
-            .env_assignments()
-            .into_iter()
-            .map(|it| it.name)
-            .collect();
+        let env: Vec<_> = first("A=1 env B=2 uv sync").env_assignments().into_iter().map(|it| it.name).collect();
         assert_eq!(env, vec!["A", "B"]);
     }
 
@@ -1801,37 +1564,18 @@ mod tests {
         let uv = cmd.as_uv().expect("uv");
         assert_eq!(uv.subcommand(), "sync");
         assert!(uv.is("sync"));
-        assert!(
-            uv.has_flag("--no-cache") && uv.has_flag("-n") && uv.has_flag("no-install-project")
-        );
+        assert!(uv.has_flag("--no-cache") && uv.has_flag("-n") && uv.has_flag("no-install-project"));
         assert!(uv.has_flag("--quiet") && uv.has_flag("--upgrade"));
-        assert_eq!(
-            uv.flag_value("--directory").map(|it| it.text.as_str()),
-            Some("/app")
-        );
+        assert_eq!(uv.flag_value("--directory").map(|it| it.text.as_str()), Some("/app"));
         assert_eq!(uv.flag_value("-p").map(|it| it.text.as_str()), Some("3.12"));
         let text = "uv --no-cache --directory /app sync --locked --python=3.12 -qU --group dev --group test --no-install-project";
         let python = uv.flag_value("--python").expect("python");
         assert_eq!(&text[python.range.as_range()], "3.12");
-        let groups: Vec<_> = uv
-            .flag_values("--group")
-            .iter()
-            .map(|it| it.text.as_str())
-            .collect();
+        let groups: Vec<_> = uv.flag_values("--group").iter().map(|it| it.text.as_str()).collect();
         assert_eq!(groups, vec!["dev", "test"]);
-        assert_eq!(
-            &text[uv
-                .flag("--group")
-                .map(|it| it.range)
-                .unwrap_or_default()
-                .as_range()],
-            "--group test"
-        );
+        assert_eq!(&text[uv.flag("--group").map(|it| it.range).unwrap_or_default().as_range()], "--group test");
         assert!(uv.positionals.is_empty());
-        assert_eq!(
-            &text[uv.subcommand_range().as_range()],
-            "uv --no-cache --directory /app sync"
-        );
+        assert_eq!(&text[uv.subcommand_range().as_range()], "uv --no-cache --directory /app sync");
         assert!(!uv.has_flag("--frozen"));
     }
 
@@ -1841,34 +1585,14 @@ mod tests {
         let cmd = first(text);
         let uv = cmd.as_uv().expect("uv");
         assert_eq!(uv.subcommand(), "pip install");
-        assert_eq!(
-            uv.flag_value("--requirement").map(|it| it.text.as_str()),
-            Some("requirements.txt")
-        );
+        assert_eq!(uv.flag_value("--requirement").map(|it| it.text.as_str()), Some("requirements.txt"));
         assert_eq!(uv.flag_value("-e").map(|it| it.text.as_str()), Some("."));
-        assert_eq!(
-            uv.flag_value("--python").map(|it| it.text.as_str()),
-            Some("3.11")
-        );
-        assert_eq!(
-            uv.flag_value("-i").map(|it| &text[it.range.as_range()]),
-            Some("https://x")
-        );
-        assert_eq!(
-            uv.positionals
-                .iter()
-                .map(|it| it.value.as_str())
-                .collect::<Vec<_>>(),
-            vec!["ruff==0.5"]
-        );
+        assert_eq!(uv.flag_value("--python").map(|it| it.text.as_str()), Some("3.11"));
+        assert_eq!(uv.flag_value("-i").map(|it| &text[it.range.as_range()]), Some("https://x"));
+        assert_eq!(uv.positionals.iter().map(|it| it.value.as_str()).collect::<Vec<_>>(), vec!["ruff==0.5"]);
         let py = first("uv python install -i /python -f 3.12")
             .as_uv()
-            .map(|it| {
-                (
-                    it.flag_value("--install-dir").map(|v| v.text.clone()),
-                    it.has_flag("--force"),
-                )
-            });
+            .map(|it| (it.flag_value("--install-dir").map(|v| v.text.clone()), it.has_flag("--force")));
         assert_eq!(py, Some((Some("/python".to_owned()), true)));
     }
 
@@ -1878,66 +1602,35 @@ mod tests {
         let uv = cmd.as_uv().expect("uv");
         assert_eq!(uv.subcommand(), "run");
         assert!(uv.has_flag("--no-sync"));
-        assert!(
-            !uv.has_flag("--python"),
-            "flags after the child belong to the child"
-        );
-        let child: Vec<_> = uv
-            .run_command()
-            .unwrap_or_default()
-            .iter()
-            .map(|it| it.value.as_str())
-            .collect();
-        assert_eq!(
-            child,
-            vec!["uvicorn", "app:app", "--reload", "--python", "3"]
-        );
+        assert!(!uv.has_flag("--python"), "flags after the child belong to the child");
+        let child: Vec<_> = uv.run_command().unwrap_or_default().iter().map(|it| it.value.as_str()).collect();
+        assert_eq!(child, vec!["uvicorn", "app:app", "--reload", "--python", "3"]);
         assert_eq!(uv.uv_words().len(), 5);
 
         let cmd = first("uv run --with x -- python -m app");
-        let child: Vec<_> = cmd
-            .as_uv()
-            .and_then(|it| it.run_command())
-            .unwrap_or_default()
-            .iter()
-            .map(|it| it.value.clone())
-            .collect();
+        let child: Vec<_> =
+            cmd.as_uv().and_then(|it| it.run_command()).unwrap_or_default().iter().map(|it| it.value.clone()).collect();
         assert_eq!(child, vec!["python", "-m", "app"]);
 
         let cmd = first("uv run -m http.server");
         let uv = cmd.as_uv().expect("uv");
         assert!(uv.has_flag("--module"));
-        assert_eq!(
-            uv.run_command().map(|it| it[0].value.as_str()),
-            Some("http.server")
-        );
+        assert_eq!(uv.run_command().map(|it| it[0].value.as_str()), Some("http.server"));
 
-        assert_eq!(
-            first("uv run").as_uv().and_then(|it| it.run_command()),
-            None
-        );
+        assert_eq!(first("uv run").as_uv().and_then(|it| it.run_command()), None);
     }
 
     #[test]
     fn uvx_and_python_module() {
         let cmd = first("uvx --from 'ruff==0.5' ruff check .");
         let uv = cmd.as_uv().expect("uvx");
-        assert_eq!(
-            (uv.launcher, uv.subcommand()),
-            (UvLauncher::Uvx, "tool run")
-        );
-        assert_eq!(
-            uv.flag_value("--from").map(|it| it.text.as_str()),
-            Some("ruff==0.5")
-        );
+        assert_eq!((uv.launcher, uv.subcommand()), (UvLauncher::Uvx, "tool run"));
+        assert_eq!(uv.flag_value("--from").map(|it| it.text.as_str()), Some("ruff==0.5"));
         assert_eq!(uv.run_command().map(<[ShellWord]>::len), Some(3));
 
         let cmd = first("python3.12 -I -m uv pip install --system uv");
         let uv = cmd.as_uv().expect("python -m uv");
-        assert_eq!(
-            (uv.launcher, uv.subcommand()),
-            (UvLauncher::PythonModule, "pip install")
-        );
+        assert_eq!((uv.launcher, uv.subcommand()), (UvLauncher::PythonModule, "pip install"));
         assert!(uv.has_flag("--system"));
         assert!(first("python -m pip install uv").as_uv().is_none());
         assert!(first("python -c 'import uv'").as_uv().is_none());
@@ -1946,61 +1639,32 @@ mod tests {
         let cmd = first("/root/.local/bin/uv tool install --with x ruff");
         let uv = cmd.as_uv().expect("uv by path");
         assert_eq!(uv.subcommand(), "tool install");
-        assert_eq!(
-            uv.positionals
-                .iter()
-                .map(|it| it.value.as_str())
-                .collect::<Vec<_>>(),
-            vec!["ruff"]
-        );
+        assert_eq!(uv.positionals.iter().map(|it| it.value.as_str()).collect::<Vec<_>>(), vec!["ruff"]);
     }
 
     #[test]
     fn uv_misc_forms() {
-        assert_eq!(
-            first("uv --version")
-                .as_uv()
-                .map(|it| it.subcommand().to_owned()),
-            Some(String::new())
-        );
+        assert_eq!(first("uv --version").as_uv().map(|it| it.subcommand().to_owned()), Some(String::new()));
         let cmd = first("uv venv /opt/venv --python 3.12 --seed");
         let uv = cmd.as_uv().expect("uv");
-        assert_eq!(
-            uv.positionals
-                .iter()
-                .map(|it| it.value.as_str())
-                .collect::<Vec<_>>(),
-            vec!["/opt/venv"]
-        );
+        assert_eq!(uv.positionals.iter().map(|it| it.value.as_str()).collect::<Vec<_>>(), vec!["/opt/venv"]);
         let cmd = first("uv export --format requirements.txt -o req.txt --no-hashes --frozen");
         let uv = cmd.as_uv().expect("uv");
-        assert_eq!(
-            uv.flag_value("--output-file").map(|it| it.text.as_str()),
-            Some("req.txt")
-        );
+        assert_eq!(uv.flag_value("--output-file").map(|it| it.text.as_str()), Some("req.txt"));
         assert!(uv.positionals.is_empty());
         let cmd = first("uv build -o dist --wheel");
         assert_eq!(
-            cmd.as_uv()
-                .and_then(|it| it.flag_value("--out-dir").map(|v| v.text.clone()))
-                .as_deref(),
+            cmd.as_uv().and_then(|it| it.flag_value("--out-dir").map(|v| v.text.clone())).as_deref(),
             Some("dist")
         );
         // A value-taking flag at the end has no value; a following flag is not its value.
         let cmd = first("uv sync --python --locked");
         let uv = cmd.as_uv().expect("uv");
-        assert!(
-            uv.has_flag("--python")
-                && uv.flag_value("--python").is_none()
-                && uv.has_flag("--locked")
-        );
+        assert!(uv.has_flag("--python") && uv.flag_value("--python").is_none() && uv.has_flag("--locked"));
         let cmd = first("uv pip install -- -weird-name");
         assert_eq!(cmd.as_uv().map(|it| it.positionals.len()), Some(1));
         let cmd = first("uv cache clean");
-        assert_eq!(
-            cmd.as_uv().map(|it| it.subcommand().to_owned()).as_deref(),
-            Some("cache clean")
-        );
+        assert_eq!(cmd.as_uv().map(|it| it.subcommand().to_owned()).as_deref(), Some("cache clean"));
     }
 
     #[test]
@@ -2015,14 +1679,8 @@ mod tests {
         assert_eq!(cmd.range, TextRange::new(5, 40));
         let uv = cmd.as_uv().expect("uv");
         assert_eq!(uv.subcommand(), "run");
-        assert_eq!(
-            uv.flag_value("--python").map(|it| it.range),
-            Some(TextRange::new(28, 32))
-        );
-        assert_eq!(
-            uv.run_command().map(|it| it[0].range),
-            Some(TextRange::new(35, 40))
-        );
+        assert_eq!(uv.flag_value("--python").map(|it| it.range), Some(TextRange::new(28, 32)));
+        assert_eq!(uv.run_command().map(|it| it[0].range), Some(TextRange::new(35, 40)));
         assert_eq!(split_exec(&[]).words.len(), 0);
 
         let sh = split_exec(&[
@@ -2048,9 +1706,9 @@ mod tests {
     #[test]
     fn fuzz_never_panics() {
         let alphabet: &[&str] = &[
-            " ", "\n", "\\", "'", "\"", "$", "(", ")", "{", "}", "`", "#", ";", "&", "|", "<", ">",
-            "<<", "EOF", "-", "=", "A", "uv", "sync", "run", "--python", "-p", "if", "then", "fi",
-            "case", "in", "esac", "for", "do", "done", "é", "\r", "\t", "x", "0",
+            " ", "\n", "\\", "'", "\"", "$", "(", ")", "{", "}", "`", "#", ";", "&", "|", "<", ">", "<<", "EOF", "-",
+            "=", "A", "uv", "sync", "run", "--python", "-p", "if", "then", "fi", "case", "in", "esac", "for", "do",
+            "done", "é", "\r", "\t", "x", "0",
         ];
         let mut state: u64 = 0x2545_f491_4f6c_dd1d;
         let mut next = move || {
