@@ -24,6 +24,10 @@ pub struct ShellWord {
     /// The word contains an unquoted or double-quoted `$...` or backtick expansion, so the
     /// shell's value may differ from `value`.
     pub has_expansion: bool,
+    /// `Some(k)` when `raw[i]` sits at source offset `range.start + k + i`: 0 for shell text,
+    /// 1 for an exec-form element without JSON escapes. `None` once the word spans a gap in
+    /// the source (a Dockerfile line continuation), where only the whole range is reliable.
+    pub raw_offset: Option<usize>,
 }
 
 impl ShellWord {
@@ -41,19 +45,13 @@ impl ShellWord {
         self.raw_subrange(start, end)
     }
 
-    /// The source range of `raw[start..end]`. Exact for shell text; for an exec-form element
-    /// without escapes it skips the opening quote; otherwise the whole word's range.
-    fn raw_subrange(&self, start: usize, end: usize) -> TextRange {
+    /// The source range of `raw[start..end]` (see [`ShellWord::raw_offset`]), or the whole
+    /// word's range when it cannot be told exactly.
+    pub fn raw_subrange(&self, start: usize, end: usize) -> TextRange {
+        let Some(shift) = self.raw_offset else { return self.range };
         if start > end || end > self.raw.len() {
             return self.range;
         }
-        let shift = if self.range.len() == self.raw.len() {
-            0
-        } else if self.range.len() == self.raw.len() + 2 {
-            1
-        } else {
-            return self.range;
-        };
         TextRange::new(self.range.start + shift + start, self.range.start + shift + end)
     }
 }
@@ -64,8 +62,14 @@ pub struct Assignment {
     pub range: TextRange,
     pub name: String,
     pub name_range: TextRange,
-    /// The part after `=`; its range is empty for `NAME=`.
-    pub value: ShellWord,
+    /// The part after `=` with quotes removed (not expanded).
+    pub value: String,
+    /// The part after `=` as written.
+    pub value_raw: String,
+    /// The range of the part after `=`; empty for `NAME=`.
+    pub value_range: TextRange,
+    /// The value contains `$...` or backticks, so the shell's value may differ.
+    pub value_has_expansion: bool,
 }
 
 impl Assignment {
@@ -85,7 +89,10 @@ impl Assignment {
             range: word.range,
             name: word.raw[..name_len].to_owned(),
             name_range: word.raw_subrange(0, name_len),
-            value: ShellWord { range: value_range, raw, value, has_expansion: word.has_expansion },
+            value,
+            value_raw: raw,
+            value_range,
+            value_has_expansion: word.has_expansion,
         })
     }
 }
@@ -168,6 +175,11 @@ impl ShellCommand {
         res
     }
 
+    /// The `<<EOF` / `<<-EOF` redirections; their targets are the delimiters.
+    pub fn heredoc_markers(&self) -> impl Iterator<Item = &Redirect> {
+        self.redirects.iter().filter(|it| matches!(it.operator, "<<" | "<<-"))
+    }
+
     /// The word whose range touches `offset` (for hover and completion).
     pub fn word_at(&self, offset: usize) -> Option<&ShellWord> {
         self.words.iter().find(|it| it.range.touches(offset))
@@ -205,7 +217,8 @@ impl ShellCommand {
 /// Splits shell text into simple commands, in source order.
 ///
 /// Commands inside `$(...)` and backticks are not split out: they stay inside their word.
-/// Commands with neither words nor assignments (a lone redirection) are dropped.
+/// A command can consist of redirections only: `RUN <<EOF` gives a command with no words and
+/// one `<<` redirect (see [`ShellCommand::heredoc_markers`]).
 pub fn split_commands(text: &str) -> Vec<ShellCommand> {
     let mut lexer = Lexer { text, bytes: text.as_bytes(), pos: 0, pending_heredocs: Vec::new() };
     let mut builder = Builder::default();
@@ -220,16 +233,79 @@ pub fn split_commands(text: &str) -> Vec<ShellCommand> {
     builder.commands
 }
 
+/// Moves every range in `command` through `map`, e.g. from a continuation-joined logical line
+/// back to Dockerfile offsets. Words whose length changes (they spanned a continuation) lose
+/// their byte-exact mapping, so their sub-ranges fall back to the whole word.
+pub fn remap(command: &mut ShellCommand, map: &dyn Fn(TextRange) -> TextRange) {
+    let remap_word = |word: &mut ShellWord| {
+        let mapped = map(word.range);
+        if mapped.len() != word.range.len() {
+            word.raw_offset = None;
+        }
+        word.range = mapped;
+    };
+    command.range = map(command.range);
+    for assignment in &mut command.assignments {
+        assignment.range = map(assignment.range);
+        assignment.name_range = map(assignment.name_range);
+        assignment.value_range = map(assignment.value_range);
+    }
+    for word in &mut command.words {
+        remap_word(word);
+    }
+    for redirect in &mut command.redirects {
+        redirect.range = map(redirect.range);
+        if let Some(target) = &mut redirect.target {
+            remap_word(target);
+        }
+    }
+}
+
+/// One element of a JSON exec-form array: its decoded string and the range of the JSON literal.
+pub trait ExecElement {
+    fn text(&self) -> &str;
+    fn range(&self) -> TextRange;
+}
+
+impl ExecElement for Spanned<String> {
+    fn text(&self) -> &str {
+        &self.value
+    }
+
+    fn range(&self) -> TextRange {
+        self.range
+    }
+}
+
+impl ExecElement for (String, TextRange) {
+    fn text(&self) -> &str {
+        &self.0
+    }
+
+    fn range(&self) -> TextRange {
+        self.1
+    }
+}
+
 /// Turns a JSON exec-form array (`CMD ["uv", "run", "app"]`) into one command whose words have
-/// the element ranges, so it can be analysed like shell form.
+/// the element ranges, so it can be analysed like shell form. Takes `&exec.elements`
+/// (`Spanned<String>`) or `(String, TextRange)` pairs.
 ///
 /// Exec form has no shell, so there are no assignments, redirections or expansions. A
 /// `["sh", "-c", "script"]` (or `/bin/bash -lc ...`) array is returned as the `sh` command;
-/// callers that want the script's commands should run [`split_commands`] on that element.
-pub fn split_exec(elements: &[Spanned<String>]) -> ShellCommand {
+/// callers that want the script's commands should run [`split_commands`] on the element that
+/// [`exec_shell_script_index`] points at.
+pub fn split_exec<E: ExecElement>(elements: &[E]) -> ShellCommand {
     let words: Vec<ShellWord> = elements
         .iter()
-        .map(|it| ShellWord { range: it.range, raw: it.value.clone(), value: it.value.clone(), has_expansion: false })
+        .map(|it| ShellWord {
+            range: it.range(),
+            raw: it.text().to_owned(),
+            value: it.text().to_owned(),
+            has_expansion: false,
+            // A JSON literal without escapes is the text between its quotes.
+            raw_offset: (it.range().len() == it.text().len() + 2).then_some(1),
+        })
         .collect();
     let range = match (words.first(), words.last()) {
         (Some(first), Some(last)) => first.range.cover(last.range),
@@ -549,6 +625,7 @@ impl Lexer<'_> {
             raw: self.text[start..self.pos].to_owned(),
             value,
             has_expansion,
+            raw_offset: Some(0),
         }
     }
 
@@ -847,12 +924,15 @@ struct Builder {
     current: Partial,
     mode: Mode,
     open_cases: u32,
+    /// Just after `done`, `fi`, `esac`, `}` or `)`: a redirection here belongs to the compound
+    /// command (`done < file`), not to a new command.
+    after_compound: bool,
 }
 
 impl Builder {
     fn finish(&mut self, separator: Separator) {
         let partial = std::mem::take(&mut self.current);
-        if partial.is_at_start() {
+        if partial.is_at_start() && partial.redirects.is_empty() {
             return;
         }
         self.commands.push(ShellCommand {
@@ -882,6 +962,7 @@ impl Builder {
                 Token::Word(word) if word.raw == "esac" => {
                     self.open_cases = self.open_cases.saturating_sub(1);
                     self.mode = Mode::Normal;
+                    self.after_compound = true;
                 }
                 Token::Op(Op::CloseParen) => self.mode = Mode::Normal,
                 Token::Eof => self.finish(Separator::End),
@@ -898,14 +979,19 @@ impl Builder {
     }
 
     fn push_normal(&mut self, token: Token) {
+        let after_compound = std::mem::take(&mut self.after_compound);
         match token {
             Token::Word(word) => {
                 if self.current.is_at_start() {
                     match word.raw.as_str() {
-                        "if" | "then" | "else" | "elif" | "do" | "while" | "until" | "!" | "{" | "}" | "fi"
-                        | "done" => return,
+                        "if" | "then" | "else" | "elif" | "do" | "while" | "until" | "!" | "{" => return,
+                        "}" | "fi" | "done" => {
+                            self.after_compound = true;
+                            return;
+                        }
                         "esac" => {
                             self.open_cases = self.open_cases.saturating_sub(1);
+                            self.after_compound = true;
                             return;
                         }
                         "for" | "select" => {
@@ -933,6 +1019,7 @@ impl Builder {
                 }
                 self.current.words.push(word);
             }
+            Token::Redirect(_) if after_compound && self.current.is_at_start() => self.after_compound = true,
             Token::Redirect(redirect) => {
                 self.current.extend(redirect.range);
                 self.current.redirects.push(redirect);
@@ -955,7 +1042,10 @@ impl Builder {
                         self.current = Partial::default();
                     }
                 }
-                Op::CloseParen => self.finish(Separator::End),
+                Op::CloseParen => {
+                    self.finish(Separator::End);
+                    self.after_compound = true;
+                }
             },
             Token::Newline => self.finish(Separator::Newline),
             Token::Eof => self.finish(Separator::End),
@@ -1088,17 +1178,21 @@ impl<'a> UvInvocation<'a> {
         self.subcommand == subcommand
     }
 
-    /// From the program word to the last subcommand word (`uv pip install`).
-    pub fn subcommand_range(&self) -> TextRange {
-        match self.subcommand_words.last() {
-            Some(last) => self.program.range.cover(last.range),
-            None => self.program.range,
+    /// The subcommand words (`pip install`); for `uvx`, the `uvx` word. `None` for a bare
+    /// `uv --version`.
+    pub fn subcommand_range(&self) -> Option<TextRange> {
+        if self.launcher == UvLauncher::Uvx {
+            return Some(self.program.range);
         }
+        let first = self.subcommand_words.first()?;
+        let last = self.subcommand_words.last()?;
+        Some(first.range.cover(last.range))
     }
 
-    /// Where a fix can insert a flag: right after the subcommand.
+    /// Where a fix can insert a flag: right after the subcommand (or after the program when
+    /// there is none).
     pub fn subcommand_end(&self) -> usize {
-        self.subcommand_range().end
+        self.subcommand_range().map_or(self.program.range.end, |it| it.end)
     }
 
     /// The last occurrence of a flag. `name` may be a long name (`--python`, also an alias
@@ -1401,7 +1495,7 @@ mod tests {
             .iter()
             .map(|cmd| {
                 let mut parts: Vec<String> =
-                    cmd.assignments.iter().map(|it| format!("{}={}", it.name, it.value.value)).collect();
+                    cmd.assignments.iter().map(|it| format!("{}={}", it.name, it.value)).collect();
                 parts.extend(cmd.words.iter().map(|it| it.value.clone()));
                 parts.join(" ")
             })
@@ -1439,6 +1533,7 @@ mod tests {
         );
         check("while read -r line; do echo \"$line\"; done < file", &["read -r line", "echo $line"]);
         check("until false\ndo\n  x\ndone", &["false", "x"]);
+        check("{ a; b; } > log 2>&1; (c) >/dev/null", &["a", "b", "c"]);
     }
 
     #[test]
@@ -1451,6 +1546,7 @@ mod tests {
             &["uv sync --no-dev", "uv sync", "echo unknown", "after"],
         );
         check("case $x in (a) one;; b) two;; esac; three", &["one", "two", "three"]);
+        check("case $x in a) one;; esac > log", &["one"]);
     }
 
     #[test]
@@ -1470,8 +1566,9 @@ mod tests {
         let expansions: Vec<_> = cmd.words.iter().map(|it| it.has_expansion).collect();
         assert_eq!(expansions, vec![false, false, false, false, false, true, true, true, false]);
         let cmd = first("x=$((1 + 2)) y=$(a $(b c) d) cmd");
-        assert_eq!(cmd.assignments[0].value.value, "$((1 + 2))");
-        assert_eq!(cmd.assignments[1].value.value, "$(a $(b c) d)");
+        assert_eq!(cmd.assignments[0].value, "$((1 + 2))");
+        assert_eq!(cmd.assignments[1].value, "$(a $(b c) d)");
+        assert!(cmd.assignments[1].value_has_expansion);
     }
 
     #[test]
@@ -1485,8 +1582,9 @@ mod tests {
         assert_eq!(&text[cmd.range.as_range()], &text[2..]);
         let assignment = &cmd.assignments[0];
         assert_eq!(&text[assignment.name_range.as_range()], "FOO");
-        assert_eq!(&text[assignment.value.range.as_range()], "\"a b\"");
-        assert_eq!(assignment.value.value, "a b");
+        assert_eq!(&text[assignment.value_range.as_range()], "\"a b\"");
+        assert_eq!(assignment.value_raw, "\"a b\"");
+        assert_eq!(assignment.value, "a b");
     }
 
     #[test]
@@ -1507,7 +1605,7 @@ mod tests {
     #[test]
     fn assignments() {
         let cmd = first("UV_NO_DEV=1 FOO=\"a b\" EMPTY= uv sync");
-        let got: Vec<_> = cmd.assignments.iter().map(|it| (it.name.as_str(), it.value.value.as_str())).collect();
+        let got: Vec<_> = cmd.assignments.iter().map(|it| (it.name.as_str(), it.value.as_str())).collect();
         assert_eq!(got, vec![("UV_NO_DEV", "1"), ("FOO", "a b"), ("EMPTY", "")]);
         assert_eq!(cmd.words.len(), 2);
         check("A=1", &["A=1"]);
@@ -1535,6 +1633,41 @@ mod tests {
         check("cat <<-'END'\n\tnot a command\n\tEND\nnext", &["cat", "next"]);
         check("cat <<EOF\nnever closed", &["cat"]);
         check("a <<X; b <<Y\nx\nX\ny\nY\nc", &["a", "b", "c"]);
+    }
+
+    #[test]
+    fn heredoc_only_commands_are_kept() {
+        let commands = split_commands("<<EOF");
+        assert_eq!(commands.len(), 1);
+        assert!(commands[0].words.is_empty());
+        let markers: Vec<_> =
+            commands[0].heredoc_markers().filter_map(|it| it.target.as_ref()).map(|it| it.value.as_str()).collect();
+        assert_eq!(markers, vec!["EOF"]);
+        let commands = split_commands("bash <<-'SCRIPT' && echo done");
+        assert_eq!(commands[0].heredoc_markers().count(), 1);
+        assert_eq!(commands[0].program_name(), Some("bash"));
+        assert_eq!(commands[0].redirects[0].range, TextRange::new(5, 16));
+    }
+
+    #[test]
+    fn remap_moves_every_range() {
+        // The logical line `uv sync --python=3.12` came from source text with a continuation
+        // inside the last word, which therefore maps to a longer source range.
+        let mut cmd = first("A=1 uv sync --python=3.12 >log");
+        let shift = |range: TextRange| {
+            if range.start >= 12 {
+                TextRange::new(range.start + 100, range.end + 105)
+            } else {
+                TextRange::new(range.start + 100, range.end + 100)
+            }
+        };
+        remap(&mut cmd, &shift);
+        assert_eq!(cmd.assignments[0].name_range, TextRange::new(100, 101));
+        assert_eq!(cmd.words[0].range, TextRange::new(104, 106));
+        assert_eq!(cmd.words[2].raw_offset, None);
+        let uv = cmd.as_uv().expect("uv");
+        assert_eq!(uv.flag_value("--python").map(|it| it.range), Some(cmd.words[2].range));
+        assert_eq!(cmd.redirects[0].range.start, 126);
     }
 
     #[test]
@@ -1575,7 +1708,8 @@ mod tests {
         assert_eq!(groups, vec!["dev", "test"]);
         assert_eq!(&text[uv.flag("--group").map(|it| it.range).unwrap_or_default().as_range()], "--group test");
         assert!(uv.positionals.is_empty());
-        assert_eq!(&text[uv.subcommand_range().as_range()], "uv --no-cache --directory /app sync");
+        assert_eq!(uv.subcommand_range().map(|it| &text[it.as_range()]), Some("sync"));
+        assert_eq!(uv.subcommand_end(), text.find(" --locked").unwrap_or_default());
         assert!(!uv.has_flag("--frozen"));
     }
 
@@ -1681,13 +1815,14 @@ mod tests {
         assert_eq!(uv.subcommand(), "run");
         assert_eq!(uv.flag_value("--python").map(|it| it.range), Some(TextRange::new(28, 32)));
         assert_eq!(uv.run_command().map(|it| it[0].range), Some(TextRange::new(35, 40)));
-        assert_eq!(split_exec(&[]).words.len(), 0);
+        assert_eq!(split_exec::<(String, TextRange)>(&[]).words.len(), 0);
 
         let sh = split_exec(&[
-            Spanned::new("/bin/bash".to_owned(), TextRange::new(0, 1)),
-            Spanned::new("-lc".to_owned(), TextRange::new(1, 2)),
-            Spanned::new("uv sync".to_owned(), TextRange::new(2, 3)),
+            ("/bin/bash".to_owned(), TextRange::new(0, 1)),
+            ("-lc".to_owned(), TextRange::new(1, 2)),
+            ("uv sync".to_owned(), TextRange::new(2, 3)),
         ]);
+        assert_eq!(sh.words[0].raw_offset, None);
         assert_eq!(exec_shell_script_index(&sh), Some(2));
         assert_eq!(exec_shell_script_index(&cmd), None);
     }
@@ -1730,7 +1865,7 @@ mod tests {
                     assert!(cmd.range.contains_range(word.range), "{text:?}");
                 }
                 for assignment in &cmd.assignments {
-                    assert!(assignment.value.range.end <= text.len(), "{text:?}");
+                    assert!(assignment.value_range.end <= text.len(), "{text:?}");
                 }
                 if let Some(uv) = cmd.as_uv() {
                     for flag in &uv.flags {
