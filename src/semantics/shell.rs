@@ -916,6 +916,8 @@ enum Mode {
     CasePattern,
     /// After `function`: the function's name.
     FunctionName,
+    /// Inside bash's `NAME=( ... )`, up to `)`.
+    ArrayValue,
 }
 
 #[derive(Default)]
@@ -964,6 +966,11 @@ impl Builder {
                     self.mode = Mode::Normal;
                     self.after_compound = true;
                 }
+                Token::Op(Op::CloseParen) => self.mode = Mode::Normal,
+                Token::Eof => self.finish(Separator::End),
+                _ => {}
+            },
+            Mode::ArrayValue => match token {
                 Token::Op(Op::CloseParen) => self.mode = Mode::Normal,
                 Token::Eof => self.finish(Separator::End),
                 _ => {}
@@ -1037,8 +1044,13 @@ impl Builder {
                     }
                 }
                 Op::OpenParen => {
-                    // `name() { ...; }` defines a function; `(` at a command start opens a subshell.
-                    if !self.current.is_at_start() {
+                    let array_value = self.current.words.is_empty()
+                        && self.current.assignments.last().is_some_and(|it| it.value_raw.is_empty());
+                    if array_value {
+                        // Bash's `NAME=(a b c)`: the elements are not a command.
+                        self.mode = Mode::ArrayValue;
+                    } else if !self.current.is_at_start() {
+                        // `name() { ...; }` defines a function; `(` at a command start opens a subshell.
                         self.current = Partial::default();
                     }
                 }
@@ -1553,6 +1565,7 @@ mod tests {
     fn functions() {
         check("f() { uv sync; }; f", &["uv sync", "f"]);
         check("function g { echo hi; }", &["echo hi"]);
+        check("PKGS=(a b) && uv pip install \"${PKGS[@]}\"", &["PKGS=", "uv pip install ${PKGS[@]}"]);
     }
 
     #[test]
