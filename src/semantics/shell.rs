@@ -190,6 +190,10 @@ impl ShellCommand {
     pub fn as_uv(&self) -> Option<UvInvocation<'_>> {
         let program_idx = self.program_index()?;
         let program = &self.words[program_idx];
+        // An option-like word is never a program, even if its tail looks like a path to uv.
+        if program.value.starts_with('-') {
+            return None;
+        }
         match program.basename() {
             "uv" => Some(UvInvocation::parse(self, program_idx, UvLauncher::Uv)),
             "uvx" => Some(UvInvocation::parse(self, program_idx, UvLauncher::Uvx)),
@@ -1782,6 +1786,7 @@ mod tests {
         assert!(first("python -m pip install uv").as_uv().is_none());
         assert!(first("python -c 'import uv'").as_uv().is_none());
         assert!(first("pip install uv").as_uv().is_none());
+        assert!(first("--cache=/root/.cache/uv sync").as_uv().is_none());
 
         let cmd = first("/root/.local/bin/uv tool install --with x ruff");
         let uv = cmd.as_uv().expect("uv by path");
