@@ -322,6 +322,7 @@ impl Expander<'_> {
                 let op_char = match ch {
                     ':' => {
                         let Some(next) = self.peek_char() else {
+                            self.lookup(start, name_range, "");
                             self.error(start, "missing '}'");
                             return false;
                         };
@@ -764,6 +765,7 @@ mod tests {
         assert_eq!(refs[0].name_range, TextRange::new(7, 11));
         let refs = references("${BASE:-x", '\\');
         assert_eq!(refs[0].range, TextRange::new(0, 9));
+        assert_eq!(references("${BASE:", '\\').len(), 1);
     }
 
     #[test]
