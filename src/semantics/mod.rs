@@ -362,18 +362,25 @@ fn collect_commands(acc: &mut Vec<CommandSite>, stage: Option<usize>, idx: usize
     };
     match args {
         Args::Shell(shell) => {
-            let mut script_is_heredoc = false;
-            for (n, mut command) in shell::split_commands(&shell.text).into_iter().enumerate() {
-                if n == 0 && command.words.first().is_some_and(|word| word.raw.starts_with("<<")) {
-                    script_is_heredoc = true;
+            let commands = shell::split_commands(&shell.text);
+            // A heredoc is a script when it is the whole command (`RUN <<EOF`) or the input of
+            // a shell (`RUN bash <<EOF`); otherwise it is data for the command (`python3 <<EOF`).
+            let mut script_markers = Vec::new();
+            for command in &commands {
+                let is_script = match command.program_name() {
+                    None => true,
+                    Some(name) => is_shell_program(name),
+                };
+                if is_script {
+                    script_markers.extend(command.heredoc_markers().map(|it| shell.map.to_source(it.range.start)));
                 }
+            }
+            for mut command in commands {
                 shell::remap(&mut command, &|range| shell.map.range_to_source(range));
                 push(command, false);
             }
             for heredoc in &instruction.heredocs {
-                // A heredoc is a script when it is the whole command (`RUN <<EOF`) or the input
-                // of a shell (`RUN bash <<EOF`); otherwise it is data for the command.
-                if !script_is_heredoc && !heredoc_feeds_shell(shell, heredoc.marker) {
+                if !script_markers.contains(&heredoc.marker.start) {
                     continue;
                 }
                 let base = heredoc.body.range.start;
@@ -384,11 +391,11 @@ fn collect_commands(acc: &mut Vec<CommandSite>, stage: Option<usize>, idx: usize
             }
         }
         Args::Exec(exec) => {
-            let elements: Vec<(String, TextRange)> = exec.elements.iter().map(|it| (it.value.clone(), it.range)).collect();
-            let command = shell::split_exec(&elements);
-            let script = shell_script_of_exec(&exec.elements);
+            let command = shell::split_exec(&exec.elements);
+            let script = shell::exec_shell_script_index(&command).and_then(|idx| exec.elements.get(idx));
             push(command, true);
             if let Some(script) = script {
+                // Offsets inside the JSON literal match the decoded string only without escapes.
                 let mapped_exactly = script.range.len() == script.value.len() + 2;
                 let base = script.range.start + 1;
                 for mut command in shell::split_commands(&script.value) {
@@ -404,20 +411,6 @@ fn collect_commands(acc: &mut Vec<CommandSite>, stage: Option<usize>, idx: usize
     }
 }
 
-/// `["sh", "-c", "script"]` and friends: the script element.
-fn shell_script_of_exec(elements: &[Spanned<String>]) -> Option<&Spanned<String>> {
-    let [program, flag, script, ..] = elements else { return None };
-    let name = program.value.rsplit('/').next().unwrap_or(&program.value);
-    let is_shell = matches!(name, "sh" | "bash" | "ash" | "dash" | "zsh");
-    let is_command_flag = flag.value.starts_with('-') && flag.value.contains('c');
-    (is_shell && is_command_flag).then_some(script)
-}
-
-fn heredoc_feeds_shell(shell: &crate::syntax::ShellForm, marker: TextRange) -> bool {
-    let commands = shell::split_commands(&shell.text);
-    commands.iter().any(|command| {
-        let program = command.words.first().map(|it| it.value.rsplit('/').next().unwrap_or("").to_owned());
-        let is_shell = program.as_deref().is_some_and(|it| matches!(it, "sh" | "bash" | "ash" | "dash" | "zsh"));
-        is_shell && command.words.iter().any(|word| shell.map.range_to_source(word.range).start == marker.start)
-    })
+fn is_shell_program(name: &str) -> bool {
+    matches!(name, "sh" | "bash" | "ash" | "dash" | "zsh" | "ksh")
 }
