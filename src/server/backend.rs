@@ -136,14 +136,22 @@ pub(crate) struct ViewFileText {
 impl LanguageServer for Backend {
     async fn initialize(&self, params: lsp::InitializeParams) -> Result<lsp::InitializeResult> {
         let caps = &params.capabilities;
-        let encoding = convert::negotiate_encoding(caps.general.as_ref().and_then(|general| general.position_encodings.as_deref()));
+        let encoding = convert::negotiate_encoding(
+            caps.general.as_ref().and_then(|general| general.position_encodings.as_deref()),
+        );
         let pull_diagnostics = caps.text_document.as_ref().is_some_and(|text| text.diagnostic.is_some());
         let workspace = caps.workspace.as_ref();
         let negotiated = Negotiated {
             encoding,
             pull_diagnostics,
-            diagnostic_refresh: workspace.and_then(|w| w.diagnostics.as_ref()).and_then(|d| d.refresh_support).unwrap_or(false),
-            watch_files: workspace.and_then(|w| w.did_change_watched_files.as_ref()).and_then(|w| w.dynamic_registration).unwrap_or(false),
+            diagnostic_refresh: workspace
+                .and_then(|w| w.diagnostics.as_ref())
+                .and_then(|d| d.refresh_support)
+                .unwrap_or(false),
+            watch_files: workspace
+                .and_then(|w| w.did_change_watched_files.as_ref())
+                .and_then(|w| w.dynamic_registration)
+                .unwrap_or(false),
         };
         if self.shared.negotiated.set(negotiated).is_err() {
             // tower-lsp-server rejects a second `initialize` before it gets here.
@@ -185,7 +193,10 @@ impl LanguageServer for Backend {
         };
         Ok(lsp::InitializeResult {
             capabilities,
-            server_info: Some(lsp::ServerInfo { name: "berth".to_owned(), version: Some(env!("CARGO_PKG_VERSION").to_owned()) }),
+            server_info: Some(lsp::ServerInfo {
+                name: "berth".to_owned(),
+                version: Some(env!("CARGO_PKG_VERSION").to_owned()),
+            }),
             offset_encoding: None,
         })
     }
@@ -196,7 +207,10 @@ impl LanguageServer for Backend {
         }
         let watchers: Vec<_> = PROJECT_FILE_GLOBS
             .iter()
-            .map(|glob| lsp::FileSystemWatcher { glob_pattern: lsp::GlobPattern::String((*glob).to_owned()), kind: None })
+            .map(|glob| lsp::FileSystemWatcher {
+                glob_pattern: lsp::GlobPattern::String((*glob).to_owned()),
+                kind: None,
+            })
             .collect();
         let registration = lsp::Registration {
             id: "berth-project-files".to_owned(),
@@ -268,8 +282,10 @@ impl LanguageServer for Backend {
     async fn did_change_workspace_folders(&self, params: lsp::DidChangeWorkspaceFoldersParams) {
         let effect = {
             let mut session = self.shared.session();
-            let removed: Vec<_> = params.event.removed.iter().filter_map(|folder| convert::uri_to_path(&folder.uri)).collect();
-            let mut folders: Vec<_> = session.folders().iter().filter(|folder| !removed.contains(folder)).cloned().collect();
+            let removed: Vec<_> =
+                params.event.removed.iter().filter_map(|folder| convert::uri_to_path(&folder.uri)).collect();
+            let mut folders: Vec<_> =
+                session.folders().iter().filter(|folder| !removed.contains(folder)).cloned().collect();
             for added in params.event.added.iter().filter_map(|folder| convert::uri_to_path(&folder.uri)) {
                 if !folders.contains(&added) {
                     folders.push(added);
@@ -303,10 +319,12 @@ impl LanguageServer for Backend {
 }
 
 fn full_report(result_id: Option<String>, items: Vec<lsp::Diagnostic>) -> lsp::DocumentDiagnosticReportResult {
-    lsp::DocumentDiagnosticReportResult::Report(lsp::DocumentDiagnosticReport::Full(lsp::RelatedFullDocumentDiagnosticReport {
-        related_documents: None,
-        full_document_diagnostic_report: lsp::FullDocumentDiagnosticReport { result_id, items },
-    }))
+    lsp::DocumentDiagnosticReportResult::Report(lsp::DocumentDiagnosticReport::Full(
+        lsp::RelatedFullDocumentDiagnosticReport {
+            related_documents: None,
+            full_document_diagnostic_report: lsp::FullDocumentDiagnosticReport { result_id, items },
+        },
+    ))
 }
 
 /// Runs an analysis off the async thread; `None` when it panicked (already logged).

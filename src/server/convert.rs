@@ -125,7 +125,11 @@ pub(crate) fn diagnostics(
     acc
 }
 
-fn diagnostic(diag: &Diagnostic, range: lsp::Range, related: Vec<lsp::DiagnosticRelatedInformation>) -> lsp::Diagnostic {
+fn diagnostic(
+    diag: &Diagnostic,
+    range: lsp::Range,
+    related: Vec<lsp::DiagnosticRelatedInformation>,
+) -> lsp::Diagnostic {
     let tags: Vec<lsp::DiagnosticTag> = diag
         .tags
         .iter()

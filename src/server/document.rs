@@ -171,7 +171,11 @@ mod tests {
     fn non_ascii_columns_follow_the_encoding() {
         let text = "FROM é日本🐍x\nRUN\n";
         // Insert `!` right after the snake, which is 4 bytes, 2 UTF-16 units or 1 char wide.
-        let cases = [(PositionEncoding::Utf8, 5 + 2 + 6 + 4), (PositionEncoding::Utf16, 5 + 1 + 2 + 2), (PositionEncoding::Utf32, 5 + 1 + 2 + 1)];
+        let cases = [
+            (PositionEncoding::Utf8, 5 + 2 + 6 + 4),
+            (PositionEncoding::Utf16, 5 + 1 + 2 + 2),
+            (PositionEncoding::Utf32, 5 + 1 + 2 + 1),
+        ];
         for (encoding, col) in cases {
             let mut doc = Document::new(text, 1, "dockerfile");
             edit(&mut doc, pos(0, col), pos(0, col), "!", encoding);
@@ -221,10 +225,7 @@ mod tests {
         let mut doc = Document::new("old", 1, "dockerfile");
         doc.apply_changes(
             7,
-            &[
-                Change { range: None, text: "FROM x\n" },
-                Change { range: Some((pos(0, 5), pos(0, 6))), text: "python" },
-            ],
+            &[Change { range: None, text: "FROM x\n" }, Change { range: Some((pos(0, 5), pos(0, 6))), text: "python" }],
             PositionEncoding::Utf16,
         );
         assert_eq!(doc.text(), "FROM python\n");
@@ -261,8 +262,24 @@ mod tests {
         }
     }
 
-    const PIECES: [&str; 16] =
-        ["a", "RUN ", "é", "日本", "🐍", "\n", "\r\n", "\r", "\\\n", " ", "x🐍y", "\u{2028}", "", "uv sync\n", "\t", "ü\r"];
+    const PIECES: [&str; 16] = [
+        "a",
+        "RUN ",
+        "é",
+        "日本",
+        "🐍",
+        "\n",
+        "\r\n",
+        "\r",
+        "\\\n",
+        " ",
+        "x🐍y",
+        "\u{2028}",
+        "",
+        "uv sync\n",
+        "\t",
+        "ü\r",
+    ];
 
     fn random_text(rng: &mut Rng) -> String {
         let n = rng.below(5);
@@ -309,7 +326,9 @@ mod tests {
             // that are not inside a `\r\n` pair.
             let index = LineIndex::new(&reference);
             let probe = rng.below(reference.len() + 1);
-            if reference.is_char_boundary(probe) && !(probe > 0 && reference[..probe].ends_with('\r') && reference[probe..].starts_with('\n')) {
+            if reference.is_char_boundary(probe)
+                && !(probe > 0 && reference[..probe].ends_with('\r') && reference[probe..].starts_with('\n'))
+            {
                 let lc = doc.position(probe, encoding);
                 assert_eq!(lc, index.line_col(&reference, probe, encoding), "{encoding:?} seed {seed} step {step}");
                 assert_eq!(doc.offset(lc, encoding), probe, "{encoding:?} seed {seed} step {step}");

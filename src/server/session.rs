@@ -85,14 +85,25 @@ impl Session {
         }
     }
 
-    pub(crate) fn change(&mut self, uri: &lsp::Uri, version: i32, changes: &[Change<'_>], encoding: PositionEncoding) -> Effect {
+    pub(crate) fn change(
+        &mut self,
+        uri: &lsp::Uri,
+        version: i32,
+        changes: &[Change<'_>],
+        encoding: PositionEncoding,
+    ) -> Effect {
         let revision = self.stamp();
         let Some(open) = self.documents.get_mut(uri) else {
             tracing::warn!("ignoring a change to {}, which is not open", uri.as_str());
             return Effect::default();
         };
         if version <= open.doc.version() {
-            tracing::warn!("version of {} went from {} to {}; applying the change anyway", uri.as_str(), open.doc.version(), version);
+            tracing::warn!(
+                "version of {} went from {} to {}; applying the change anyway",
+                uri.as_str(),
+                open.doc.version(),
+                version
+            );
         }
         open.doc.apply_changes(version, changes, encoding);
         open.revision = revision;
@@ -162,7 +173,8 @@ impl Session {
             Some(_) => OverlayFs::default(),
             None => self.overlay(),
         };
-        let workspace_root = open.path.as_deref().and_then(|path| workspace::workspace_root(&self.folders, path)).map(Path::to_path_buf);
+        let workspace_root =
+            open.path.as_deref().and_then(|path| workspace::workspace_root(&self.folders, path)).map(Path::to_path_buf);
         Some(AnalysisJob {
             uri: uri.clone(),
             text: open.doc.text(),
@@ -178,7 +190,9 @@ impl Session {
 
     /// Whether results computed from a snapshot with `stamp` still describe the document.
     pub(crate) fn is_current(&self, uri: &lsp::Uri, stamp: Stamp) -> bool {
-        self.documents.get(uri).is_some_and(|open| open.revision == stamp.revision && open.project_epoch == stamp.project_epoch)
+        self.documents
+            .get(uri)
+            .is_some_and(|open| open.revision == stamp.revision && open.project_epoch == stamp.project_epoch)
     }
 
     /// Caches discovered facts unless they went stale while being computed.
@@ -244,7 +258,9 @@ impl AnalysisJob {
     pub(crate) fn run(self) -> AnalysisOutput {
         let (project, discovered) = match (&self.project, &self.path) {
             (Some(project), _) => (project.clone(), false),
-            (None, Some(path)) => (Arc::new(crate::project::discover(&self.fs, path, self.workspace_root.as_deref())), true),
+            (None, Some(path)) => {
+                (Arc::new(crate::project::discover(&self.fs, path, self.workspace_root.as_deref())), true)
+            }
             (None, None) => (Arc::new(ProjectFacts::default()), true),
         };
         let analysis = crate::analysis::analyze(&self.text, &project);
@@ -319,7 +335,12 @@ mod tests {
     #[test]
     fn changes_to_unknown_documents_are_ignored() {
         let mut session = Session::default();
-        let effect = session.change(&uri("file:///w/Dockerfile"), 3, &[Change { range: None, text: "x" }], PositionEncoding::Utf16);
+        let effect = session.change(
+            &uri("file:///w/Dockerfile"),
+            3,
+            &[Change { range: None, text: "x" }],
+            PositionEncoding::Utf16,
+        );
         assert_eq!(effect, Effect::default());
         assert_eq!(session.close(&uri("file:///w/Dockerfile")), Effect::default());
     }

@@ -71,7 +71,11 @@ fn read_frame(reader: &mut impl BufRead) -> io::Result<Option<Frame>> {
         }
     }
     let Some(len) = content_len else {
-        return Ok(Some(malformed(ErrorCode::ParseError, "message without a valid Content-Length header", Value::Null)));
+        return Ok(Some(malformed(
+            ErrorCode::ParseError,
+            "message without a valid Content-Length header",
+            Value::Null,
+        )));
     };
     if len > MAX_FRAME_LEN {
         io::copy(&mut reader.take(len as u64), &mut io::sink())?;
@@ -305,7 +309,10 @@ mod tests {
     #[test]
     fn headers_are_case_insensitive_and_may_use_bare_newlines() {
         let body = r#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#;
-        let input = format!("content-length: {}\nContent-Type: application/vscode-jsonrpc; charset=utf-8\n\n{body}", body.len());
+        let input = format!(
+            "content-length: {}\nContent-Type: application/vscode-jsonrpc; charset=utf-8\n\n{body}",
+            body.len()
+        );
         assert_eq!(frames(&input), vec![Frame::Message(body.into())]);
     }
 
@@ -352,5 +359,52 @@ mod tests {
         let json = serde_json::to_value(&response).unwrap();
         assert_eq!(json["id"], Value::Null);
         assert_eq!(json["error"]["code"], json!(-32700));
+    }
+
+    /// A service whose handlers panic on request.
+    struct Panicky;
+
+    impl Service<Request> for Panicky {
+        type Response = Option<Response>;
+        type Error = ExitedError;
+        type Future = BoxedResponse;
+
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), ExitedError>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn call(&mut self, req: Request) -> BoxedResponse {
+            if req.method() == "panic/call" {
+                panic!("panic while dispatching");
+            }
+            let panics = req.method() == "panic/poll";
+            let id = req.id().cloned();
+            Box::pin(async move {
+                if panics {
+                    panic!("panic inside the handler");
+                }
+                Ok(id.map(|id| Response::from_ok(id, Value::Null)))
+            })
+        }
+    }
+
+    #[test]
+    fn panics_become_internal_errors_and_exit_is_recorded() {
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let exit = Arc::new(AtomicBool::new(false));
+        let mut guard = Guard::new(Panicky, exit.clone());
+        let mut call = |req: Request| runtime.block_on(guard.call(req)).unwrap();
+
+        for method in ["panic/call", "panic/poll"] {
+            let response = call(Request::build(method).id(3).finish()).unwrap();
+            assert_eq!(response.error().map(|e| e.code), Some(ErrorCode::InternalError), "{method}");
+            // A notification that panics gets no answer.
+            assert_eq!(call(Request::build(method).finish()), None, "{method}");
+        }
+        // The service still works afterwards.
+        assert!(call(Request::build("fine").id(4).finish()).unwrap().is_ok());
+        assert!(!exit.load(Ordering::SeqCst));
+        call(Request::build("exit").finish());
+        assert!(exit.load(Ordering::SeqCst));
     }
 }

@@ -18,8 +18,14 @@ pub(crate) enum FileKind {
 }
 
 /// Glob patterns (for `workspace/didChangeWatchedFiles`) of the files discovery reads.
-pub(crate) const PROJECT_FILE_GLOBS: [&str; 6] =
-    ["**/pyproject.toml", "**/.python-version", "**/.python-versions", "**/uv.lock", "**/.dockerignore", "**/*.dockerignore"];
+pub(crate) const PROJECT_FILE_GLOBS: [&str; 6] = [
+    "**/pyproject.toml",
+    "**/.python-version",
+    "**/.python-versions",
+    "**/uv.lock",
+    "**/.dockerignore",
+    "**/*.dockerignore",
+];
 
 pub(crate) fn classify(language_id: Option<&str>, path: Option<&Path>) -> FileKind {
     if let Some(language_id) = language_id
@@ -72,7 +78,11 @@ pub(crate) fn affects(changed: &Path, dockerfile: &Path, facts: Option<&ProjectF
 
 /// The innermost workspace folder holding `path`.
 pub(crate) fn workspace_root<'a>(folders: &'a [PathBuf], path: &Path) -> Option<&'a Path> {
-    folders.iter().filter(|folder| path.starts_with(folder)).max_by_key(|folder| folder.components().count()).map(PathBuf::as_path)
+    folders
+        .iter()
+        .filter(|folder| path.starts_with(folder))
+        .max_by_key(|folder| folder.components().count())
+        .map(PathBuf::as_path)
 }
 
 /// Open editor buffers layered over the disk: discovery sees unsaved edits.
@@ -110,7 +120,9 @@ mod tests {
 
     #[test]
     fn dockerfile_names() {
-        for name in ["Dockerfile", "Dockerfile.dev", "api.Dockerfile", "api.dockerfile", "Containerfile", "Containerfile.prod"] {
+        for name in
+            ["Dockerfile", "Dockerfile.dev", "api.Dockerfile", "api.dockerfile", "Containerfile", "Containerfile.prod"]
+        {
             assert_eq!(classify(None, Some(Path::new(name))), FileKind::Dockerfile, "{name}");
         }
         for name in ["dockerfile.txt", "MyDockerfile", "Containerfiles", "README.md"] {
@@ -122,7 +134,14 @@ mod tests {
 
     #[test]
     fn project_file_names() {
-        for name in ["pyproject.toml", ".python-version", ".python-versions", "uv.lock", ".dockerignore", "Dockerfile.dockerignore"] {
+        for name in [
+            "pyproject.toml",
+            ".python-version",
+            ".python-versions",
+            "uv.lock",
+            ".dockerignore",
+            "Dockerfile.dockerignore",
+        ] {
             assert_eq!(classify(Some("plaintext"), Some(Path::new(name))), FileKind::ProjectFile, "{name}");
         }
     }
@@ -152,7 +171,10 @@ mod tests {
         let on_disk = dir.path().join("pyproject.toml");
         std::fs::write(&on_disk, "disk").unwrap();
         let unsaved = dir.path().join("sub/.python-version");
-        let fs = OverlayFs::new(HashMap::from([(on_disk.clone(), "buffer".to_owned()), (unsaved.clone(), "3.12".to_owned())]));
+        let fs = OverlayFs::new(HashMap::from([
+            (on_disk.clone(), "buffer".to_owned()),
+            (unsaved.clone(), "3.12".to_owned()),
+        ]));
         assert_eq!(fs.read_to_string(&on_disk).unwrap(), "buffer");
         assert_eq!(fs.read_to_string(&unsaved).unwrap(), "3.12");
         assert!(fs.is_file(&unsaved));
