@@ -100,6 +100,15 @@ fn dockerfiles_are_recognised_by_name_or_language() {
     let uri = ws.uri("odd-name.txt");
     server.open_with(&uri, "dockerfile", 1, "FROM x\n");
     server.await_diagnostics(&uri, 1);
+    // Reopened as plain text: no longer a Dockerfile, so its diagnostics are cleared.
+    server.open_with(&uri, "plaintext", 2, "FROM x\n");
+    let timeout = server.timeout;
+    let cleared = server.await_notification(
+        "textDocument/publishDiagnostics",
+        |p| p["uri"] == uri.as_str() && p["version"].is_null(),
+        timeout,
+    );
+    assert_eq!(cleared["diagnostics"], json!([]));
     assert!(server.shutdown_and_exit().success());
 }
 

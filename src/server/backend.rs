@@ -359,18 +359,9 @@ async fn publish_diagnostics(client: Client, shared: Arc<Shared>, mut jobs: mpsc
 
 async fn publish_one(client: &Client, shared: &Shared, uri: lsp::Uri) {
     let encoding = shared.negotiated().encoding;
-    let job = {
-        let session = shared.session();
-        match session.document(&uri) {
-            None => None,
-            Some(_) => match session.analysis_job(&uri, encoding) {
-                Some(job) => Some(job),
-                // Open but no longer a Dockerfile: nothing to publish.
-                None => return,
-            },
-        }
-    };
+    let job = shared.session().analysis_job(&uri, encoding);
     let Some(job) = job else {
+        // Closed, or reopened as something that is not a Dockerfile: clear what was published.
         client.publish_diagnostics(uri, Vec::new(), None).await;
         return;
     };

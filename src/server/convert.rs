@@ -224,6 +224,15 @@ mod tests {
     }
 
     #[test]
+    fn offsets_inside_a_crlf_are_the_end_of_the_line() {
+        // Byte 3 is the `\n` of `ab\r\n`; it used to come out as column 3 (past the `\r`).
+        let text = IndexedText::new("ab\r\ncd");
+        let range = text.range(TextRange::new(3, 4), PositionEncoding::Utf16);
+        assert_eq!(range.start, lsp::Position { line: 0, character: 2 });
+        assert_eq!(range.end, lsp::Position { line: 1, character: 0 });
+    }
+
+    #[test]
     fn non_file_uris_have_no_path() {
         let untitled = lsp::Uri::from_str("untitled:Untitled-1").unwrap();
         assert_eq!(uri_to_path(&untitled), None);

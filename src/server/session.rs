@@ -75,11 +75,15 @@ impl Session {
             project_epoch: revision,
             project: None,
         };
-        if self.documents.insert(uri.clone(), open).is_some() {
+        let previous = self.documents.insert(uri.clone(), open);
+        if previous.is_some() {
             tracing::warn!("{} was opened twice; the new text replaces the old", uri.as_str());
         }
+        let was_dockerfile = previous.is_some_and(|previous| previous.kind == FileKind::Dockerfile);
         match kind {
+            // Queued either way: a Dockerfile for analysis, a former one to clear its diagnostics.
             FileKind::Dockerfile => Effect { dockerfiles: vec![uri] },
+            _ if was_dockerfile => Effect { dockerfiles: vec![uri] },
             FileKind::ProjectFile => self.project_files_changed(path.as_slice()),
             FileKind::Other => Effect::default(),
         }
