@@ -18,14 +18,15 @@ use serde_json::json;
 
 use support::{TestServer, Workspace};
 
-const N_SPAWNS: usize = 20;
-const N_EDITS: usize = 300;
 const TARGET_LINES: usize = 5_000;
 
 fn main() {
-    // `cargo bench` passes `--bench`; other harness flags are not supported here.
-    let startup = measure_startup();
-    let session = measure_session();
+    // `cargo bench` passes `--bench`. Without it (`cargo test --benches`) a short smoke run
+    // checks that the benchmark still works.
+    let full = std::env::args().any(|arg| arg == "--bench");
+    let (n_spawns, n_edits) = if full { (20, 300) } else { (2, 20) };
+    let startup = measure_startup(n_spawns);
+    let session = measure_session(n_edits);
 
     println!();
     println!("berth LSP session benchmark ({} build)", if cfg!(debug_assertions) { "debug" } else { "release" });
@@ -35,7 +36,7 @@ fn main() {
     row("spawn -> initialize response, p95", fmt_ms(percentile(&startup, 95)));
     row(&format!("document size ({} lines)", session.lines), format!("{} KiB", session.bytes / 1024));
     row("didOpen -> first diagnostics", fmt_ms(session.open));
-    row(&format!("didChange -> diagnostics, p50 (n={N_EDITS})"), fmt_ms(percentile(&session.edits, 50)));
+    row(&format!("didChange -> diagnostics, p50 (n={n_edits})"), fmt_ms(percentile(&session.edits, 50)));
     row("didChange -> diagnostics, p95", fmt_ms(percentile(&session.edits, 95)));
     row("didChange -> diagnostics, max", fmt_ms(percentile(&session.edits, 100)));
     row("resident memory after edits (VmRSS)", session.rss.clone());
@@ -62,9 +63,9 @@ fn percentile(samples: &[Duration], pct: usize) -> Duration {
     sorted[idx.min(sorted.len() - 1)]
 }
 
-fn measure_startup() -> Vec<Duration> {
-    let mut samples = Vec::with_capacity(N_SPAWNS);
-    for _ in 0..N_SPAWNS {
+fn measure_startup(n_spawns: usize) -> Vec<Duration> {
+    let mut samples = Vec::with_capacity(n_spawns);
+    for _ in 0..n_spawns {
         let start = Instant::now();
         let mut server = TestServer::spawn_with_env(&[]);
         server.initialize(json!({ "general": { "positionEncodings": ["utf-16"] } }));
@@ -84,7 +85,7 @@ struct Session {
     hwm: String,
 }
 
-fn measure_session() -> Session {
+fn measure_session(n_edits: usize) -> Session {
     let ws = Workspace::new();
     ws.write(
         "pyproject.toml",
@@ -109,8 +110,8 @@ fn measure_session() -> Session {
     let safe_lines: Vec<usize> =
         lines.iter().enumerate().filter(|(_, line)| !line.ends_with('\\')).map(|(idx, _)| idx).collect();
     let mut comment_len = lines[0].chars().count() as u32;
-    let mut edits = Vec::with_capacity(N_EDITS);
-    for k in 0..N_EDITS {
+    let mut edits = Vec::with_capacity(n_edits);
+    for k in 0..n_edits {
         let (line, col) = if k % 10 == 9 {
             let line = safe_lines[(k * 7919) % safe_lines.len()];
             (line as u32, u32::MAX)

@@ -52,8 +52,8 @@ struct Shared {
 
 impl Shared {
     /// Locks the session. A panic while it was held must not take every later request down
-    /// with it, so poisoning is ignored: every session method leaves it consistent between
-    /// statements that can panic.
+    /// with it, so poisoning is ignored: the worst a panic mid-update leaves behind is one
+    /// half-applied edit, which the client's next full sync or reopen repairs.
     fn session(&self) -> MutexGuard<'_, Session> {
         self.session.lock().unwrap_or_else(PoisonError::into_inner)
     }
