@@ -143,6 +143,8 @@ impl LineIndex {
             offset -= 1;
         }
         let line = self.line_of(offset);
+        // An offset between the `\r` and `\n` of a line break is the end of the line.
+        let offset = offset.min(self.line_end(text, line));
         let start = self.line_start(line).min(offset);
         let col = column_width(&text[start..offset], encoding);
         LineCol { line: line as u32, col: col as u32 }

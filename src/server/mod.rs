@@ -1,6 +1,83 @@
-//! The LSP server on stdio.
+//! The LSP server on stdio: the only module that knows LSP.
+//!
+//! Code map:
+//! - [`transport`]: stdin framing that survives malformed messages, and a service wrapper that
+//!   records `exit` and turns handler panics into error responses.
+//! - [`backend`]: the handlers, and the single task that publishes diagnostics.
+//! - [`session`]: documents, workspace folders and cached project facts behind one mutex.
+//! - [`document`]: one open document (a rope) and LSP position arithmetic.
+//! - [`workspace`]: which files are Dockerfiles or project files, and the buffer-over-disk file system.
+//! - [`convert`]: berth types to LSP types.
+//!
+//! Everything runs on a single-threaded Tokio runtime; analysis runs on Tokio's blocking pool so
+//! a slow analysis never stalls reading the next message. Logs go to stderr only (stdout carries
+//! nothing but JSON-RPC); `BERTH_LOG` (or `RUST_LOG`) sets the filter, default `warn`.
+//!
+//! Besides standard LSP, the server answers `berth/viewFileText` (params: a
+//! `TextDocumentIdentifier`; result: `{version, languageId, text}` or `null`), the text of an
+//! open document as the server sees it.
 
-/// Serves LSP on stdin/stdout until `exit`; returns the process exit code.
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use tower_lsp_server::{LspService, Server};
+
+mod backend;
+mod convert;
+pub mod document;
+mod session;
+mod transport;
+mod workspace;
+
+/// Serves LSP on stdin/stdout until `exit` (or the end of stdin); returns the process exit code:
+/// 0 when `exit` followed a `shutdown` request, 1 otherwise.
 pub fn run_stdio() -> i32 {
-    0
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_current_thread().build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            tracing::error!("could not start the async runtime: {err}");
+            return 1;
+        }
+    };
+    let code = runtime.block_on(serve());
+    // The stdin thread may be blocked in a read that will never return; do not wait for it.
+    runtime.shutdown_background();
+    code
+}
+
+async fn serve() -> i32 {
+    let stdin = match transport::spawn_reader(std::io::stdin()) {
+        Ok(stdin) => stdin,
+        Err(err) => {
+            tracing::error!("could not start reading stdin: {err}");
+            return 1;
+        }
+    };
+    let shutdown_received = Arc::new(AtomicBool::new(false));
+    let exit_received = Arc::new(AtomicBool::new(false));
+    let (service, socket) = {
+        let shutdown_received = shutdown_received.clone();
+        LspService::build(move |client| backend::Backend::new(client, shutdown_received))
+            .custom_method("berth/viewFileText", backend::Backend::view_file_text)
+            .finish()
+    };
+    let service = transport::Guard::new(service, exit_received.clone());
+    Server::new(stdin, tokio::io::stdout(), socket).serve(service).await;
+    let exited = exit_received.load(Ordering::SeqCst);
+    let shut_down = shutdown_received.load(Ordering::SeqCst);
+    if !exited {
+        tracing::warn!("stdin closed without an exit notification");
+    }
+    if exited && shut_down { 0 } else { 1 }
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+
+    let filter = EnvFilter::try_from_env("BERTH_LOG")
+        .or_else(|_| EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| EnvFilter::new("warn"));
+    // Another subscriber may already be installed (e.g. by an embedding test); keep it.
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(false).try_init();
 }

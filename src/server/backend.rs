@@ -1,0 +1,377 @@
+//! The LSP handlers, and the task that publishes diagnostics.
+//!
+//! Ordering rules:
+//! - Document notifications (`didOpen`, `didChange`, `didClose`) update the session before their
+//!   first `.await`; tower-lsp-server starts handlers in arrival order, so edits are applied in
+//!   order even though handlers run concurrently.
+//! - Pushed diagnostics come from a single publishing task fed by a channel of URIs. It analyses
+//!   the latest snapshot of each URI and drops a result whose document changed meanwhile (the
+//!   change queued the URI again), so an older version's diagnostics can never follow a newer
+//!   one's, and a close (which also goes through the channel) is never overtaken.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+
+use serde::Serialize;
+use serde_json::json;
+use tokio::sync::mpsc;
+use tower_lsp_server::jsonrpc::{Error, Result};
+use tower_lsp_server::ls_types as lsp;
+use tower_lsp_server::{Client, LanguageServer};
+
+use crate::server::convert;
+use crate::server::document::Change;
+use crate::server::session::{AnalysisJob, AnalysisOutput, Effect, Session};
+use crate::server::workspace::{self, PROJECT_FILE_GLOBS};
+use crate::text::PositionEncoding;
+
+/// What was agreed with the client in `initialize`.
+#[derive(Clone, Copy, Debug)]
+struct Negotiated {
+    encoding: PositionEncoding,
+    /// The client pulls diagnostics (`textDocument/diagnostic`), so the server does not push.
+    pull_diagnostics: bool,
+    /// The client accepts `workspace/diagnostic/refresh`.
+    diagnostic_refresh: bool,
+    /// The client lets the server register file watchers.
+    watch_files: bool,
+}
+
+pub(crate) struct Backend {
+    client: Client,
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    session: Mutex<Session>,
+    negotiated: OnceLock<Negotiated>,
+    shutdown_received: Arc<AtomicBool>,
+    queue: mpsc::UnboundedSender<lsp::Uri>,
+}
+
+impl Shared {
+    /// Locks the session. A panic while it was held must not take every later request down
+    /// with it, so poisoning is ignored: the worst a panic mid-update leaves behind is one
+    /// half-applied edit, which the client's next full sync or reopen repairs.
+    fn session(&self) -> MutexGuard<'_, Session> {
+        self.session.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn negotiated(&self) -> Negotiated {
+        self.negotiated.get().copied().unwrap_or(Negotiated {
+            encoding: PositionEncoding::Utf16,
+            pull_diagnostics: false,
+            diagnostic_refresh: false,
+            watch_files: false,
+        })
+    }
+
+    /// Caches discovered project facts when they are still current.
+    fn remember_project(&self, output: &AnalysisOutput) {
+        if output.discovered {
+            self.session().store_project(&output.uri, output.stamp.project_epoch, output.project.clone());
+        }
+    }
+}
+
+impl Backend {
+    /// Creates the backend and starts its publishing task (which needs a Tokio runtime).
+    pub(crate) fn new(client: Client, shutdown_received: Arc<AtomicBool>) -> Backend {
+        let (queue, jobs) = mpsc::unbounded_channel();
+        let shared = Arc::new(Shared {
+            session: Mutex::new(Session::default()),
+            negotiated: OnceLock::new(),
+            shutdown_received,
+            queue,
+        });
+        tokio::spawn(publish_diagnostics(client.clone(), shared.clone(), jobs));
+        Backend { client, shared }
+    }
+
+    /// Acts on what a notification changed: queue pushes, or ask a pulling client to re-pull.
+    fn schedule(&self, effect: Effect, project_changed: bool) {
+        if effect.dockerfiles.is_empty() {
+            return;
+        }
+        let negotiated = self.shared.negotiated();
+        if !negotiated.pull_diagnostics {
+            for uri in effect.dockerfiles {
+                // The receiver lives as long as the runtime; a send can only fail during teardown.
+                let _ = self.shared.queue.send(uri);
+            }
+            return;
+        }
+        if project_changed && negotiated.diagnostic_refresh {
+            let client = self.client.clone();
+            tokio::spawn(async move {
+                if let Err(err) = client.workspace_diagnostic_refresh().await {
+                    tracing::warn!("workspace/diagnostic/refresh failed: {err}");
+                }
+            });
+        }
+    }
+
+    /// `berth/viewFileText`: the text of an open document as the server sees it (like
+    /// rust-analyzer's "View File Text"), for diagnosing synchronisation problems.
+    pub(crate) async fn view_file_text(&self, params: lsp::TextDocumentIdentifier) -> Result<Option<ViewFileText>> {
+        let session = self.shared.session();
+        Ok(session.document(&params.uri).map(|open| ViewFileText {
+            version: open.doc.version(),
+            language_id: open.doc.language_id().to_owned(),
+            text: open.doc.text(),
+        }))
+    }
+}
+
+/// The result of `berth/viewFileText`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ViewFileText {
+    version: i32,
+    language_id: String,
+    text: String,
+}
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: lsp::InitializeParams) -> Result<lsp::InitializeResult> {
+        let caps = &params.capabilities;
+        let encoding = convert::negotiate_encoding(
+            caps.general.as_ref().and_then(|general| general.position_encodings.as_deref()),
+        );
+        let pull_diagnostics = caps.text_document.as_ref().is_some_and(|text| text.diagnostic.is_some());
+        let workspace = caps.workspace.as_ref();
+        let negotiated = Negotiated {
+            encoding,
+            pull_diagnostics,
+            diagnostic_refresh: workspace
+                .and_then(|w| w.diagnostics.as_ref())
+                .and_then(|d| d.refresh_support)
+                .unwrap_or(false),
+            watch_files: workspace
+                .and_then(|w| w.did_change_watched_files.as_ref())
+                .and_then(|w| w.dynamic_registration)
+                .unwrap_or(false),
+        };
+        if self.shared.negotiated.set(negotiated).is_err() {
+            // tower-lsp-server rejects a second `initialize` before it gets here.
+            return Err(Error::invalid_request());
+        }
+
+        let folders: Vec<_> = match &params.workspace_folders {
+            Some(folders) => folders.iter().filter_map(|folder| convert::uri_to_path(&folder.uri)).collect(),
+            #[expect(deprecated, reason = "rootUri is the fallback for clients without workspace folders")]
+            None => params.root_uri.as_ref().and_then(convert::uri_to_path).into_iter().collect(),
+        };
+        tracing::info!(?encoding, pull_diagnostics, ?folders, "initialize");
+        self.shared.session().set_folders(folders);
+
+        let diagnostic_provider = pull_diagnostics.then(|| {
+            lsp::DiagnosticServerCapabilities::Options(lsp::DiagnosticOptions {
+                identifier: Some("berth".to_owned()),
+                inter_file_dependencies: true,
+                workspace_diagnostics: false,
+                work_done_progress_options: lsp::WorkDoneProgressOptions::default(),
+            })
+        });
+        let capabilities = lsp::ServerCapabilities {
+            position_encoding: Some(convert::encoding_kind(encoding)),
+            text_document_sync: Some(lsp::TextDocumentSyncCapability::Options(lsp::TextDocumentSyncOptions {
+                open_close: Some(true),
+                change: Some(lsp::TextDocumentSyncKind::INCREMENTAL),
+                ..lsp::TextDocumentSyncOptions::default()
+            })),
+            diagnostic_provider,
+            workspace: Some(lsp::WorkspaceServerCapabilities {
+                workspace_folders: Some(lsp::WorkspaceFoldersServerCapabilities {
+                    supported: Some(true),
+                    change_notifications: Some(lsp::OneOf::Left(true)),
+                }),
+                file_operations: None,
+            }),
+            ..lsp::ServerCapabilities::default()
+        };
+        Ok(lsp::InitializeResult {
+            capabilities,
+            server_info: Some(lsp::ServerInfo {
+                name: "berth".to_owned(),
+                version: Some(env!("CARGO_PKG_VERSION").to_owned()),
+            }),
+            offset_encoding: None,
+        })
+    }
+
+    async fn initialized(&self, _: lsp::InitializedParams) {
+        if !self.shared.negotiated().watch_files {
+            return;
+        }
+        let watchers: Vec<_> = PROJECT_FILE_GLOBS
+            .iter()
+            .map(|glob| lsp::FileSystemWatcher {
+                glob_pattern: lsp::GlobPattern::String((*glob).to_owned()),
+                kind: None,
+            })
+            .collect();
+        let registration = lsp::Registration {
+            id: "berth-project-files".to_owned(),
+            method: "workspace/didChangeWatchedFiles".to_owned(),
+            register_options: Some(json!(lsp::DidChangeWatchedFilesRegistrationOptions { watchers })),
+        };
+        // Waiting for the client's answer here would hold one of the library's few concurrent
+        // handler slots for as long as the client takes.
+        let client = self.client.clone();
+        tokio::spawn(async move {
+            if let Err(err) = client.register_capability(vec![registration]).await {
+                tracing::warn!("could not register file watchers: {err}");
+            }
+        });
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        self.shared.shutdown_received.store(true, Ordering::SeqCst);
+        Ok(())
+    }
+
+    async fn did_open(&self, params: lsp::DidOpenTextDocumentParams) {
+        let doc = params.text_document;
+        let effect = self.shared.session().open(doc.uri.clone(), &doc.text, doc.version, &doc.language_id);
+        // Opening a Dockerfile names only itself; opening a project file names its Dockerfiles.
+        let project_changed = !effect.dockerfiles.contains(&doc.uri);
+        self.schedule(effect, project_changed);
+    }
+
+    async fn did_change(&self, params: lsp::DidChangeTextDocumentParams) {
+        let encoding = self.shared.negotiated().encoding;
+        let changes: Vec<Change<'_>> = params
+            .content_changes
+            .iter()
+            .map(|change| Change {
+                range: change.range.map(|range| (convert::line_col(range.start), convert::line_col(range.end))),
+                text: &change.text,
+            })
+            .collect();
+        let uri = &params.text_document.uri;
+        let effect = self.shared.session().change(uri, params.text_document.version, &changes, encoding);
+        let project_changed = !effect.dockerfiles.contains(uri);
+        self.schedule(effect, project_changed);
+    }
+
+    async fn did_close(&self, params: lsp::DidCloseTextDocumentParams) {
+        let uri = params.text_document.uri;
+        let effect = self.shared.session().close(&uri);
+        // A closed Dockerfile is queued so its diagnostics get cleared; a pulling client
+        // forgets pulled diagnostics on close by itself.
+        let project_changed = !effect.dockerfiles.contains(&uri);
+        self.schedule(effect, project_changed);
+    }
+
+    async fn did_change_watched_files(&self, params: lsp::DidChangeWatchedFilesParams) {
+        let changed: Vec<_> = params
+            .changes
+            .iter()
+            .filter_map(|event| convert::uri_to_path(&event.uri))
+            .filter(|path| path.file_name().and_then(|name| name.to_str()).is_some_and(workspace::is_project_file_name))
+            .collect();
+        if changed.is_empty() {
+            return;
+        }
+        let effect = self.shared.session().project_files_changed(&changed);
+        self.schedule(effect, true);
+    }
+
+    async fn did_change_workspace_folders(&self, params: lsp::DidChangeWorkspaceFoldersParams) {
+        let effect = {
+            let mut session = self.shared.session();
+            let removed: Vec<_> =
+                params.event.removed.iter().filter_map(|folder| convert::uri_to_path(&folder.uri)).collect();
+            let mut folders: Vec<_> =
+                session.folders().iter().filter(|folder| !removed.contains(folder)).cloned().collect();
+            for added in params.event.added.iter().filter_map(|folder| convert::uri_to_path(&folder.uri)) {
+                if !folders.contains(&added) {
+                    folders.push(added);
+                }
+            }
+            session.set_folders(folders);
+            session.all_projects_changed()
+        };
+        self.schedule(effect, true);
+    }
+
+    async fn diagnostic(&self, params: lsp::DocumentDiagnosticParams) -> Result<lsp::DocumentDiagnosticReportResult> {
+        let encoding = self.shared.negotiated().encoding;
+        let job = self.shared.session().analysis_job(&params.text_document.uri, encoding);
+        let Some(job) = job else {
+            return Ok(full_report(None, Vec::new()));
+        };
+        let result_id = job.stamp.result_id();
+        if params.previous_result_id.as_deref() == Some(result_id.as_str()) {
+            return Ok(lsp::DocumentDiagnosticReportResult::Report(lsp::DocumentDiagnosticReport::Unchanged(
+                lsp::RelatedUnchangedDocumentDiagnosticReport {
+                    related_documents: None,
+                    unchanged_document_diagnostic_report: lsp::UnchangedDocumentDiagnosticReport { result_id },
+                },
+            )));
+        }
+        let output = run_job(job).await.ok_or_else(Error::internal_error)?;
+        self.shared.remember_project(&output);
+        Ok(full_report(Some(result_id), output.diagnostics))
+    }
+}
+
+fn full_report(result_id: Option<String>, items: Vec<lsp::Diagnostic>) -> lsp::DocumentDiagnosticReportResult {
+    lsp::DocumentDiagnosticReportResult::Report(lsp::DocumentDiagnosticReport::Full(
+        lsp::RelatedFullDocumentDiagnosticReport {
+            related_documents: None,
+            full_document_diagnostic_report: lsp::FullDocumentDiagnosticReport { result_id, items },
+        },
+    ))
+}
+
+/// Runs an analysis off the async thread; `None` when it panicked (already logged).
+async fn run_job(job: AnalysisJob) -> Option<AnalysisOutput> {
+    let uri = job.uri.clone();
+    match tokio::task::spawn_blocking(move || job.run()).await {
+        Ok(output) => Some(output),
+        Err(err) => {
+            tracing::error!("analysis of {} failed: {err}", uri.as_str());
+            None
+        }
+    }
+}
+
+/// The publishing task: the only place that sends `textDocument/publishDiagnostics`.
+async fn publish_diagnostics(client: Client, shared: Arc<Shared>, mut jobs: mpsc::UnboundedReceiver<lsp::Uri>) {
+    let mut batch = Vec::new();
+    let mut seen = HashSet::new();
+    while let Some(uri) = jobs.recv().await {
+        batch.push(uri);
+        // Everything queued meanwhile is handled together, each URI once, at its latest state.
+        while let Ok(uri) = jobs.try_recv() {
+            batch.push(uri);
+        }
+        seen.clear();
+        batch.retain(|uri| seen.insert(uri.clone()));
+        for uri in batch.drain(..) {
+            publish_one(&client, &shared, uri).await;
+        }
+    }
+}
+
+async fn publish_one(client: &Client, shared: &Shared, uri: lsp::Uri) {
+    let encoding = shared.negotiated().encoding;
+    let job = shared.session().analysis_job(&uri, encoding);
+    let Some(job) = job else {
+        // Closed, or reopened as something that is not a Dockerfile: clear what was published.
+        client.publish_diagnostics(uri, Vec::new(), None).await;
+        return;
+    };
+    let Some(output) = run_job(job).await else {
+        return;
+    };
+    shared.remember_project(&output);
+    if !shared.session().is_current(&output.uri, output.stamp) {
+        // The document changed (or closed) meanwhile and is queued again.
+        return;
+    }
+    client.publish_diagnostics(output.uri, output.diagnostics, Some(output.version)).await;
+}

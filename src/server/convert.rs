@@ -1,0 +1,242 @@
+//! Conversions between berth's own types and LSP types (`to_proto`/`from_proto` in one place).
+//!
+//! tower-lsp-server 0.24 renames many LSP types, so everything LSP-shaped that is not a handler
+//! signature lives here.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use serde_json::json;
+use tower_lsp_server::ls_types as lsp;
+
+use crate::diagnostic::{Diagnostic, Severity, Tag};
+use crate::project::FileSystem;
+use crate::text::{LineCol, LineIndex, PositionEncoding, TextRange};
+
+/// Picks the position encoding: UTF-8 if offered, else UTF-32 if offered, else UTF-16 (which
+/// every client must support, and which applies when the client offers nothing).
+pub(crate) fn negotiate_encoding(offered: Option<&[lsp::PositionEncodingKind]>) -> PositionEncoding {
+    let offered = offered.unwrap_or_default();
+    if offered.contains(&lsp::PositionEncodingKind::UTF8) {
+        PositionEncoding::Utf8
+    } else if offered.contains(&lsp::PositionEncodingKind::UTF32) {
+        PositionEncoding::Utf32
+    } else {
+        PositionEncoding::Utf16
+    }
+}
+
+pub(crate) fn encoding_kind(encoding: PositionEncoding) -> lsp::PositionEncodingKind {
+    match encoding {
+        PositionEncoding::Utf8 => lsp::PositionEncodingKind::UTF8,
+        PositionEncoding::Utf16 => lsp::PositionEncodingKind::UTF16,
+        PositionEncoding::Utf32 => lsp::PositionEncodingKind::UTF32,
+    }
+}
+
+pub(crate) fn line_col(pos: lsp::Position) -> LineCol {
+    LineCol { line: pos.line, col: pos.character }
+}
+
+pub(crate) fn position(lc: LineCol) -> lsp::Position {
+    lsp::Position { line: lc.line, character: lc.col }
+}
+
+/// The file path of a `file:` URI; `None` for other schemes (`untitled:`, ...).
+pub(crate) fn uri_to_path(uri: &lsp::Uri) -> Option<PathBuf> {
+    if !uri.scheme().as_str().eq_ignore_ascii_case("file") {
+        return None;
+    }
+    uri.to_file_path().map(|path| path.into_owned())
+}
+
+pub(crate) fn path_to_uri(path: &Path) -> Option<lsp::Uri> {
+    lsp::Uri::from_file_path(path)
+}
+
+/// A text with its line index, for turning byte ranges into LSP ranges.
+pub(crate) struct IndexedText<'a> {
+    text: &'a str,
+    index: LineIndex,
+}
+
+impl<'a> IndexedText<'a> {
+    pub(crate) fn new(text: &'a str) -> IndexedText<'a> {
+        IndexedText { text, index: LineIndex::new(text) }
+    }
+
+    pub(crate) fn range(&self, range: TextRange, encoding: PositionEncoding) -> lsp::Range {
+        lsp::Range {
+            start: position(self.index.line_col(self.text, range.start, encoding)),
+            end: position(self.index.line_col(self.text, range.end, encoding)),
+        }
+    }
+}
+
+/// Converts analysis diagnostics of the Dockerfile at `uri` (whose text is `text`). Related
+/// locations in other files use the text carried by the diagnostic, else whatever `fs` reads.
+pub(crate) fn diagnostics(
+    uri: &lsp::Uri,
+    text: &str,
+    diagnostics: &[Diagnostic],
+    encoding: PositionEncoding,
+    fs: &dyn FileSystem,
+) -> Vec<lsp::Diagnostic> {
+    let dockerfile = IndexedText::new(text);
+    let mut others: HashMap<PathBuf, Option<(std::sync::Arc<str>, LineIndex)>> = HashMap::new();
+    let mut acc = Vec::with_capacity(diagnostics.len());
+    for diag in diagnostics {
+        let mut related = Vec::new();
+        for location in &diag.related {
+            let Some(path) = &location.path else {
+                related.push(lsp::DiagnosticRelatedInformation {
+                    location: lsp::Location { uri: uri.clone(), range: dockerfile.range(location.range, encoding) },
+                    message: location.message.clone(),
+                });
+                continue;
+            };
+            let Some(related_uri) = path_to_uri(path) else {
+                tracing::debug!("no URI for related file {}", path.display());
+                continue;
+            };
+            let entry = others.entry(path.clone()).or_insert_with(|| {
+                let text: std::sync::Arc<str> = match &location.text {
+                    Some(text) => text.clone(),
+                    None => fs.read_to_string(path).ok()?.into(),
+                };
+                let index = LineIndex::new(&text);
+                Some((text, index))
+            });
+            let range = match entry {
+                Some((text, index)) => lsp::Range {
+                    start: position(index.line_col(text, location.range.start, encoding)),
+                    end: position(index.line_col(text, location.range.end, encoding)),
+                },
+                None => lsp::Range::default(),
+            };
+            related.push(lsp::DiagnosticRelatedInformation {
+                location: lsp::Location { uri: related_uri, range },
+                message: location.message.clone(),
+            });
+        }
+        acc.push(diagnostic(diag, dockerfile.range(diag.range, encoding), related));
+    }
+    acc
+}
+
+fn diagnostic(
+    diag: &Diagnostic,
+    range: lsp::Range,
+    related: Vec<lsp::DiagnosticRelatedInformation>,
+) -> lsp::Diagnostic {
+    let tags: Vec<lsp::DiagnosticTag> = diag
+        .tags
+        .iter()
+        .map(|tag| match tag {
+            Tag::Unnecessary => lsp::DiagnosticTag::UNNECESSARY,
+            Tag::Deprecated => lsp::DiagnosticTag::DEPRECATED,
+        })
+        .collect();
+    let href = lsp::Uri::from_str(&crate::rules::doc_url(diag.code)).ok();
+    lsp::Diagnostic {
+        range,
+        severity: Some(severity(diag.severity)),
+        code: Some(lsp::NumberOrString::String(diag.code.to_owned())),
+        code_description: href.map(|href| lsp::CodeDescription { href }),
+        source: Some("berth".to_owned()),
+        message: diag.message.clone(),
+        related_information: (!related.is_empty()).then_some(related),
+        tags: (!tags.is_empty()).then_some(tags),
+        data: Some(json!({ "name": diag.name })),
+    }
+}
+
+fn severity(severity: Severity) -> lsp::DiagnosticSeverity {
+    match severity {
+        Severity::Error => lsp::DiagnosticSeverity::ERROR,
+        Severity::Warning => lsp::DiagnosticSeverity::WARNING,
+        Severity::Info => lsp::DiagnosticSeverity::INFORMATION,
+        Severity::Hint => lsp::DiagnosticSeverity::HINT,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use crate::diagnostic::{RelatedLocation, Severity};
+    use crate::project::OsFileSystem;
+
+    use super::*;
+
+    #[test]
+    fn encoding_preference() {
+        use lsp::PositionEncodingKind as K;
+        assert_eq!(negotiate_encoding(None), PositionEncoding::Utf16);
+        assert_eq!(negotiate_encoding(Some(&[])), PositionEncoding::Utf16);
+        assert_eq!(negotiate_encoding(Some(&[K::UTF16])), PositionEncoding::Utf16);
+        assert_eq!(negotiate_encoding(Some(&[K::UTF16, K::UTF32])), PositionEncoding::Utf32);
+        assert_eq!(negotiate_encoding(Some(&[K::UTF16, K::UTF32, K::UTF8])), PositionEncoding::Utf8);
+        assert_eq!(negotiate_encoding(Some(&[K::new("utf-7")])), PositionEncoding::Utf16);
+    }
+
+    #[test]
+    fn diagnostic_fields() {
+        let uri = lsp::Uri::from_str("file:///w/Dockerfile").unwrap();
+        let text = "FROM é\nRUN 🐍 uv sync\n";
+        let pyproject: Arc<str> = Arc::from("[project]\nname = \"ü\"\n");
+        let diag = Diagnostic {
+            code: "UV201",
+            name: "unlocked-uv-sync",
+            severity: Severity::Warning,
+            range: TextRange::new(12, 19),
+            message: "uv sync without --locked".to_owned(),
+            related: vec![
+                RelatedLocation {
+                    path: Some(PathBuf::from("/w/pyproject.toml")),
+                    text: Some(pyproject),
+                    range: TextRange::new(17, 20),
+                    message: "the project".to_owned(),
+                },
+                RelatedLocation { path: None, text: None, range: TextRange::new(5, 7), message: "base".to_owned() },
+            ],
+            tags: vec![Tag::Deprecated],
+            fixes: Vec::new(),
+        };
+        let out = diagnostics(&uri, text, &[diag], PositionEncoding::Utf16, &OsFileSystem);
+        let json = serde_json::to_value(&out).unwrap();
+        let expected = json!([{
+            "range": {"start": {"line": 1, "character": 4}, "end": {"line": 1, "character": 9}},
+            "severity": 2,
+            "code": "UV201",
+            "codeDescription": {"href": crate::rules::doc_url("UV201")},
+            "source": "berth",
+            "message": "uv sync without --locked",
+            "relatedInformation": [
+                {"location": {"uri": "file:///w/pyproject.toml", "range": {"start": {"line": 1, "character": 7}, "end": {"line": 1, "character": 9}}}, "message": "the project"},
+                {"location": {"uri": "file:///w/Dockerfile", "range": {"start": {"line": 0, "character": 5}, "end": {"line": 0, "character": 6}}}, "message": "base"},
+            ],
+            "tags": [2],
+            "data": {"name": "unlocked-uv-sync"},
+        }]);
+        assert_eq!(json, expected);
+    }
+
+    #[test]
+    fn offsets_inside_a_crlf_are_the_end_of_the_line() {
+        // Byte 3 is the `\n` of `ab\r\n`; it used to come out as column 3 (past the `\r`).
+        let text = IndexedText::new("ab\r\ncd");
+        let range = text.range(TextRange::new(3, 4), PositionEncoding::Utf16);
+        assert_eq!(range.start, lsp::Position { line: 0, character: 2 });
+        assert_eq!(range.end, lsp::Position { line: 1, character: 0 });
+    }
+
+    #[test]
+    fn non_file_uris_have_no_path() {
+        let untitled = lsp::Uri::from_str("untitled:Untitled-1").unwrap();
+        assert_eq!(uri_to_path(&untitled), None);
+        let file = lsp::Uri::from_str("file:///tmp/a%20b/Dockerfile").unwrap();
+        assert_eq!(uri_to_path(&file), Some(PathBuf::from("/tmp/a b/Dockerfile")));
+    }
+}

@@ -1,0 +1,351 @@
+//! Server state behind one `std::sync::Mutex`: open documents, workspace folders, and the
+//! per-Dockerfile project cache.
+//!
+//! Handlers mutate the session synchronously and never hold the lock across an `.await`, so
+//! edits are applied in the order the client sent them even though tower-lsp-server runs
+//! handlers concurrently. Work that takes time (discovery, analysis) runs on an
+//! [`AnalysisJob`] built from a snapshot, outside the lock.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tower_lsp_server::ls_types as lsp;
+
+use crate::project::ProjectFacts;
+use crate::server::convert;
+use crate::server::document::{Change, Document};
+use crate::server::workspace::{self, FileKind, OverlayFs};
+use crate::text::PositionEncoding;
+
+#[derive(Default)]
+pub(crate) struct Session {
+    documents: HashMap<lsp::Uri, OpenDocument>,
+    folders: Vec<PathBuf>,
+    /// Source of `revision` and `project_epoch` stamps; only ever grows.
+    counter: u64,
+}
+
+pub(crate) struct OpenDocument {
+    pub(crate) doc: Document,
+    pub(crate) path: Option<PathBuf>,
+    pub(crate) kind: FileKind,
+    /// Changes on every edit. Unlike the client's version, it never goes backwards.
+    pub(crate) revision: u64,
+    /// Changes whenever the cached project facts become stale.
+    pub(crate) project_epoch: u64,
+    /// Discovery result for a Dockerfile, valid for `project_epoch`.
+    pub(crate) project: Option<Arc<ProjectFacts>>,
+}
+
+/// What a notification changed, so the caller knows what to re-analyse.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct Effect {
+    /// Dockerfiles to re-analyse (or, once closed, to clear).
+    pub(crate) dockerfiles: Vec<lsp::Uri>,
+}
+
+impl Session {
+    fn stamp(&mut self) -> u64 {
+        self.counter += 1;
+        self.counter
+    }
+
+    pub(crate) fn folders(&self) -> &[PathBuf] {
+        &self.folders
+    }
+
+    pub(crate) fn set_folders(&mut self, folders: Vec<PathBuf>) {
+        self.folders = folders;
+    }
+
+    pub(crate) fn document(&self, uri: &lsp::Uri) -> Option<&OpenDocument> {
+        self.documents.get(uri)
+    }
+
+    pub(crate) fn open(&mut self, uri: lsp::Uri, text: &str, version: i32, language_id: &str) -> Effect {
+        let path = convert::uri_to_path(&uri);
+        let kind = workspace::classify(Some(language_id), path.as_deref());
+        let revision = self.stamp();
+        let open = OpenDocument {
+            doc: Document::new(text, version, language_id),
+            path: path.clone(),
+            kind,
+            revision,
+            project_epoch: revision,
+            project: None,
+        };
+        let previous = self.documents.insert(uri.clone(), open);
+        if previous.is_some() {
+            tracing::warn!("{} was opened twice; the new text replaces the old", uri.as_str());
+        }
+        let was_dockerfile = previous.is_some_and(|previous| previous.kind == FileKind::Dockerfile);
+        match kind {
+            // Queued either way: a Dockerfile for analysis, a former one to clear its diagnostics.
+            FileKind::Dockerfile => Effect { dockerfiles: vec![uri] },
+            _ if was_dockerfile => Effect { dockerfiles: vec![uri] },
+            FileKind::ProjectFile => self.project_files_changed(path.as_slice()),
+            FileKind::Other => Effect::default(),
+        }
+    }
+
+    pub(crate) fn change(
+        &mut self,
+        uri: &lsp::Uri,
+        version: i32,
+        changes: &[Change<'_>],
+        encoding: PositionEncoding,
+    ) -> Effect {
+        let revision = self.stamp();
+        let Some(open) = self.documents.get_mut(uri) else {
+            tracing::warn!("ignoring a change to {}, which is not open", uri.as_str());
+            return Effect::default();
+        };
+        if version <= open.doc.version() {
+            tracing::warn!(
+                "version of {} went from {} to {}; applying the change anyway",
+                uri.as_str(),
+                open.doc.version(),
+                version
+            );
+        }
+        open.doc.apply_changes(version, changes, encoding);
+        open.revision = revision;
+        match open.kind {
+            FileKind::Dockerfile => Effect { dockerfiles: vec![uri.clone()] },
+            FileKind::ProjectFile => {
+                let path = open.path.clone();
+                self.project_files_changed(path.as_slice())
+            }
+            FileKind::Other => Effect::default(),
+        }
+    }
+
+    pub(crate) fn close(&mut self, uri: &lsp::Uri) -> Effect {
+        let Some(open) = self.documents.remove(uri) else {
+            tracing::warn!("ignoring the close of {}, which is not open", uri.as_str());
+            return Effect::default();
+        };
+        match open.kind {
+            FileKind::Dockerfile => Effect { dockerfiles: vec![uri.clone()] },
+            // The disk version takes over from the buffer.
+            FileKind::ProjectFile => self.project_files_changed(open.path.as_slice()),
+            FileKind::Other => Effect::default(),
+        }
+    }
+
+    /// Marks the project facts of every Dockerfile that `changed` may affect as stale.
+    pub(crate) fn project_files_changed(&mut self, changed: &[PathBuf]) -> Effect {
+        let epoch = self.stamp();
+        let mut effect = Effect::default();
+        for (uri, open) in &mut self.documents {
+            let Some(path) = &open.path else { continue };
+            if open.kind != FileKind::Dockerfile {
+                continue;
+            }
+            if changed.iter().any(|changed| workspace::affects(changed, path, open.project.as_deref())) {
+                open.project = None;
+                open.project_epoch = epoch;
+                effect.dockerfiles.push(uri.clone());
+            }
+        }
+        effect
+    }
+
+    /// Marks every Dockerfile's project as stale (workspace folders changed).
+    pub(crate) fn all_projects_changed(&mut self) -> Effect {
+        let epoch = self.stamp();
+        let mut effect = Effect::default();
+        for (uri, open) in &mut self.documents {
+            if open.kind == FileKind::Dockerfile {
+                open.project = None;
+                open.project_epoch = epoch;
+                effect.dockerfiles.push(uri.clone());
+            }
+        }
+        effect
+    }
+
+    /// A snapshot for analysing the Dockerfile at `uri`; `None` when it is not an open Dockerfile.
+    pub(crate) fn analysis_job(&self, uri: &lsp::Uri, encoding: PositionEncoding) -> Option<AnalysisJob> {
+        let open = self.documents.get(uri)?;
+        if open.kind != FileKind::Dockerfile {
+            return None;
+        }
+        // Buffers only matter to discovery; skip copying them when the facts are cached.
+        let fs = match open.project {
+            Some(_) => OverlayFs::default(),
+            None => self.overlay(),
+        };
+        let workspace_root =
+            open.path.as_deref().and_then(|path| workspace::workspace_root(&self.folders, path)).map(Path::to_path_buf);
+        Some(AnalysisJob {
+            uri: uri.clone(),
+            text: open.doc.text(),
+            version: open.doc.version(),
+            stamp: Stamp { revision: open.revision, project_epoch: open.project_epoch },
+            path: open.path.clone(),
+            workspace_root,
+            project: open.project.clone(),
+            fs,
+            encoding,
+        })
+    }
+
+    /// Whether results computed from a snapshot with `stamp` still describe the document.
+    pub(crate) fn is_current(&self, uri: &lsp::Uri, stamp: Stamp) -> bool {
+        self.documents
+            .get(uri)
+            .is_some_and(|open| open.revision == stamp.revision && open.project_epoch == stamp.project_epoch)
+    }
+
+    /// Caches discovered facts unless they went stale while being computed.
+    pub(crate) fn store_project(&mut self, uri: &lsp::Uri, project_epoch: u64, facts: Arc<ProjectFacts>) {
+        if let Some(open) = self.documents.get_mut(uri)
+            && open.project_epoch == project_epoch
+            && open.project.is_none()
+        {
+            open.project = Some(facts);
+        }
+    }
+
+    fn overlay(&self) -> OverlayFs {
+        let buffers = self
+            .documents
+            .values()
+            .filter(|open| open.kind == FileKind::ProjectFile)
+            .filter_map(|open| Some((open.path.clone()?, open.doc.text())))
+            .collect();
+        OverlayFs::new(buffers)
+    }
+}
+
+/// Identifies the state a result was computed from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Stamp {
+    pub(crate) revision: u64,
+    pub(crate) project_epoch: u64,
+}
+
+impl Stamp {
+    /// A `resultId` for pull diagnostics.
+    pub(crate) fn result_id(self) -> String {
+        format!("{}-{}", self.revision, self.project_epoch)
+    }
+}
+
+/// Everything needed to analyse one Dockerfile without the session lock.
+pub(crate) struct AnalysisJob {
+    pub(crate) uri: lsp::Uri,
+    pub(crate) text: String,
+    pub(crate) version: i32,
+    pub(crate) stamp: Stamp,
+    path: Option<PathBuf>,
+    workspace_root: Option<PathBuf>,
+    project: Option<Arc<ProjectFacts>>,
+    fs: OverlayFs,
+    encoding: PositionEncoding,
+}
+
+pub(crate) struct AnalysisOutput {
+    pub(crate) uri: lsp::Uri,
+    pub(crate) version: i32,
+    pub(crate) stamp: Stamp,
+    pub(crate) project: Arc<ProjectFacts>,
+    /// True when `project` was discovered by this job (and may be cached).
+    pub(crate) discovered: bool,
+    pub(crate) diagnostics: Vec<lsp::Diagnostic>,
+}
+
+impl AnalysisJob {
+    /// Discovers the project if needed, analyses, and converts to LSP diagnostics.
+    pub(crate) fn run(self) -> AnalysisOutput {
+        let (project, discovered) = match (&self.project, &self.path) {
+            (Some(project), _) => (project.clone(), false),
+            (None, Some(path)) => {
+                (Arc::new(crate::project::discover(&self.fs, path, self.workspace_root.as_deref())), true)
+            }
+            (None, None) => (Arc::new(ProjectFacts::default()), true),
+        };
+        let analysis = crate::analysis::analyze(&self.text, &project);
+        let diagnostics = convert::diagnostics(&self.uri, &self.text, &analysis.diagnostics, self.encoding, &self.fs);
+        AnalysisOutput { uri: self.uri, version: self.version, stamp: self.stamp, project, discovered, diagnostics }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use crate::text::LineCol;
+
+    use super::*;
+
+    fn uri(s: &str) -> lsp::Uri {
+        lsp::Uri::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn edits_bump_the_revision_and_keep_the_cache() {
+        let mut session = Session::default();
+        let dockerfile = uri("file:///w/Dockerfile");
+        let effect = session.open(dockerfile.clone(), "FROM x\n", 1, "dockerfile");
+        assert_eq!(effect.dockerfiles, vec![dockerfile.clone()]);
+        let job = session.analysis_job(&dockerfile, PositionEncoding::Utf16).unwrap();
+        session.store_project(&dockerfile, job.stamp.project_epoch, Arc::new(ProjectFacts::default()));
+        let change = Change { range: Some((LineCol { line: 0, col: 5 }, LineCol { line: 0, col: 6 })), text: "y" };
+        session.change(&dockerfile, 2, &[change], PositionEncoding::Utf16);
+        assert!(!session.is_current(&dockerfile, job.stamp));
+        let open = session.document(&dockerfile).unwrap();
+        assert_eq!(open.doc.text(), "FROM y\n");
+        assert!(open.project.is_some(), "a Dockerfile edit keeps the project facts");
+    }
+
+    #[test]
+    fn project_files_invalidate_nearby_dockerfiles_only() {
+        let mut session = Session::default();
+        let near = uri("file:///w/app/Dockerfile");
+        let far = uri("file:///w/other/Dockerfile");
+        session.open(near.clone(), "", 1, "dockerfile");
+        session.open(far.clone(), "", 1, "dockerfile");
+        let effect = session.open(uri("file:///w/app/pyproject.toml"), "[project]\n", 1, "toml");
+        assert_eq!(effect.dockerfiles, vec![near.clone()]);
+        let effect = session.project_files_changed(&[PathBuf::from("/w/.dockerignore")]);
+        assert_eq!(effect.dockerfiles.len(), 2);
+    }
+
+    #[test]
+    fn discovery_sees_open_buffers() {
+        let mut session = Session::default();
+        let dockerfile = uri("file:///w/Dockerfile");
+        session.open(dockerfile.clone(), "", 1, "dockerfile");
+        session.open(uri("file:///w/.python-version"), "3.13\n", 1, "plaintext");
+        let job = session.analysis_job(&dockerfile, PositionEncoding::Utf8).unwrap();
+        use crate::project::FileSystem;
+        assert_eq!(job.fs.read_to_string(Path::new("/w/.python-version")).unwrap(), "3.13\n");
+    }
+
+    #[test]
+    fn a_stale_discovery_is_not_cached() {
+        let mut session = Session::default();
+        let dockerfile = uri("file:///w/Dockerfile");
+        session.open(dockerfile.clone(), "", 1, "dockerfile");
+        let job = session.analysis_job(&dockerfile, PositionEncoding::Utf8).unwrap();
+        session.project_files_changed(&[PathBuf::from("/w/pyproject.toml")]);
+        session.store_project(&dockerfile, job.stamp.project_epoch, Arc::new(ProjectFacts::default()));
+        assert!(session.document(&dockerfile).unwrap().project.is_none());
+    }
+
+    #[test]
+    fn changes_to_unknown_documents_are_ignored() {
+        let mut session = Session::default();
+        let effect = session.change(
+            &uri("file:///w/Dockerfile"),
+            3,
+            &[Change { range: None, text: "x" }],
+            PositionEncoding::Utf16,
+        );
+        assert_eq!(effect, Effect::default());
+        assert_eq!(session.close(&uri("file:///w/Dockerfile")), Effect::default());
+    }
+}

@@ -1,0 +1,410 @@
+//! Stdio plumbing around tower-lsp-server: message framing that survives malformed input, and a
+//! service wrapper that records `exit` and turns handler panics into error responses.
+//!
+//! Why our own framing: tower-lsp-server decodes stdin with a `tokio_util` `FramedRead`, which ends
+//! the stream after the first decode error, so a single body that is not JSON would end the whole
+//! session. Here a dedicated thread reads stdin, checks each frame with the same serde types the
+//! library uses, and only lets well-formed messages through. A malformed one is replaced by an
+//! internal notification ([`MALFORMED_METHOD`]) which [`Guard`] answers with the JSON-RPC error the
+//! sender is owed (`-32700` for bad JSON, `-32600` for JSON that is not a message).
+
+use std::future::Future;
+use std::io::{self, BufRead, Read};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncRead, ReadBuf};
+use tokio::sync::mpsc;
+use tower::Service;
+use tower_lsp_server::ExitedError;
+use tower_lsp_server::jsonrpc::{Error, ErrorCode, Id, Request, Response};
+
+/// The method of the stand-in notification for a message that could not be decoded.
+pub(crate) const MALFORMED_METHOD: &str = "$/berth/malformedMessage";
+
+/// Frames larger than this are skipped (and answered with an error) rather than buffered.
+const MAX_FRAME_LEN: usize = 512 * 1024 * 1024;
+
+/// What one read from the input produced.
+#[derive(Debug, PartialEq)]
+enum Frame {
+    /// A body that tower-lsp-server will decode.
+    Message(Vec<u8>),
+    /// A body that it would reject; carries the error owed to the sender.
+    Malformed { code: i64, message: String, id: Value },
+}
+
+/// Reads one frame: headers up to a blank line, then `Content-Length` bytes of body.
+/// Returns `Ok(None)` at the end of the input.
+fn read_frame(reader: &mut impl BufRead) -> io::Result<Option<Frame>> {
+    let mut content_len: Option<usize> = None;
+    let mut saw_header = false;
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            return Ok(None);
+        }
+        let text = String::from_utf8_lossy(&line);
+        let text = text.trim_end_matches(['\r', '\n']);
+        if text.is_empty() {
+            if saw_header {
+                break;
+            }
+            // Stray blank lines between messages carry nothing.
+            continue;
+        }
+        let Some((name, value)) = text.split_once(':') else {
+            tracing::warn!("skipping input that is not a header: {:?}", truncate(text));
+            continue;
+        };
+        saw_header = true;
+        if name.trim().eq_ignore_ascii_case("content-length") {
+            match value.trim().parse() {
+                Ok(len) => content_len = Some(len),
+                Err(_) => tracing::warn!("invalid Content-Length {:?}", value.trim()),
+            }
+        }
+    }
+    let Some(len) = content_len else {
+        return Ok(Some(malformed(
+            ErrorCode::ParseError,
+            "message without a valid Content-Length header",
+            Value::Null,
+        )));
+    };
+    if len > MAX_FRAME_LEN {
+        io::copy(&mut reader.take(len as u64), &mut io::sink())?;
+        return Ok(Some(malformed(ErrorCode::InvalidRequest, "message too large", Value::Null)));
+    }
+    let mut body = vec![0; len];
+    if let Err(err) = reader.read_exact(&mut body) {
+        return match err.kind() {
+            io::ErrorKind::UnexpectedEof => Ok(None),
+            _ => Err(err),
+        };
+    }
+    Ok(Some(check_body(body)))
+}
+
+/// Decides whether tower-lsp-server's decoder would accept `body` (it tries a response, then a
+/// request, using the same types).
+fn check_body(body: Vec<u8>) -> Frame {
+    if std::str::from_utf8(&body).is_err() {
+        return malformed(ErrorCode::ParseError, "message body is not UTF-8", Value::Null);
+    }
+    if serde_json::from_slice::<Request>(&body).is_ok() || serde_json::from_slice::<Response>(&body).is_ok() {
+        return Frame::Message(body);
+    }
+    match serde_json::from_slice::<Value>(&body) {
+        Err(err) => malformed(ErrorCode::ParseError, &format!("invalid JSON: {err}"), Value::Null),
+        Ok(value) => {
+            // Answer with the request's id when it has a usable one.
+            let id = match value.get("id") {
+                Some(id @ (Value::Number(_) | Value::String(_))) => id.clone(),
+                _ => Value::Null,
+            };
+            malformed(ErrorCode::InvalidRequest, "not a JSON-RPC 2.0 request, notification or response", id)
+        }
+    }
+}
+
+fn malformed(code: ErrorCode, message: &str, id: Value) -> Frame {
+    Frame::Malformed { code: code.code(), message: message.to_owned(), id }
+}
+
+fn truncate(text: &str) -> &str {
+    match text.char_indices().nth(80) {
+        Some((idx, _)) => &text[..idx],
+        None => text,
+    }
+}
+
+fn encode(frame: Frame) -> Vec<u8> {
+    let body = match frame {
+        Frame::Message(body) => body,
+        Frame::Malformed { code, message, id } => {
+            let note = json!({
+                "jsonrpc": "2.0",
+                "method": MALFORMED_METHOD,
+                "params": { "code": code, "message": message, "id": id },
+            });
+            note.to_string().into_bytes()
+        }
+    };
+    let mut out = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+    out.extend_from_slice(&body);
+    out
+}
+
+/// Starts the thread that reads and checks frames from `input`; the returned reader yields them
+/// re-framed for tower-lsp-server, and reports end of input when `input` ends.
+pub(crate) fn spawn_reader(input: impl Read + Send + 'static) -> io::Result<FrameReader> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    std::thread::Builder::new().name("berth-stdin".to_owned()).spawn(move || {
+        let mut input = io::BufReader::with_capacity(64 * 1024, input);
+        loop {
+            match read_frame(&mut input) {
+                Ok(Some(frame)) => {
+                    if tx.send(encode(frame)).is_err() {
+                        return;
+                    }
+                }
+                Ok(None) => return,
+                Err(err) => {
+                    tracing::error!("reading stdin failed: {err}");
+                    return;
+                }
+            }
+        }
+    })?;
+    Ok(FrameReader { rx, current: Vec::new(), pos: 0 })
+}
+
+/// The async side of [`spawn_reader`].
+pub(crate) struct FrameReader {
+    rx: mpsc::UnboundedReceiver<Vec<u8>>,
+    current: Vec<u8>,
+    pos: usize,
+}
+
+impl AsyncRead for FrameReader {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        loop {
+            if self.pos < self.current.len() {
+                let n = buf.remaining().min(self.current.len() - self.pos);
+                let start = self.pos;
+                buf.put_slice(&self.current[start..start + n]);
+                self.pos += n;
+                return Poll::Ready(Ok(()));
+            }
+            match self.rx.poll_recv(cx) {
+                Poll::Ready(Some(chunk)) => {
+                    self.current = chunk;
+                    self.pos = 0;
+                }
+                // Filling nothing signals end of input.
+                Poll::Ready(None) => return Poll::Ready(Ok(())),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+}
+
+/// Wraps the LSP service: answers [`MALFORMED_METHOD`], notes `exit`, and catches panics.
+pub(crate) struct Guard<S> {
+    inner: S,
+    exit_received: Arc<AtomicBool>,
+}
+
+impl<S> Guard<S> {
+    pub(crate) fn new(inner: S, exit_received: Arc<AtomicBool>) -> Guard<S> {
+        Guard { inner, exit_received }
+    }
+}
+
+type BoxedResponse = Pin<Box<dyn Future<Output = Result<Option<Response>, ExitedError>> + Send>>;
+
+impl<S> Service<Request> for Guard<S>
+where
+    S: Service<Request, Response = Option<Response>, Error = ExitedError>,
+    S::Future: Send + 'static,
+{
+    type Response = Option<Response>;
+    type Error = ExitedError;
+    type Future = BoxedResponse;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), ExitedError>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request) -> BoxedResponse {
+        if req.method() == MALFORMED_METHOD {
+            return Box::pin(std::future::ready(Ok(malformed_response(req.params()))));
+        }
+        if req.method() == "exit" {
+            self.exit_received.store(true, Ordering::SeqCst);
+        }
+        let id = req.id().cloned();
+        let method = req.method().to_owned();
+        match catch_unwind(AssertUnwindSafe(|| self.inner.call(req))) {
+            Ok(fut) => Box::pin(CatchPanic { inner: Box::pin(fut), id, method }),
+            Err(_) => {
+                tracing::error!("handler for {method} panicked");
+                Box::pin(std::future::ready(Ok(id.map(internal_error))))
+            }
+        }
+    }
+}
+
+fn malformed_response(params: Option<&Value>) -> Option<Response> {
+    let params = params?;
+    let id: Id = params.get("id").cloned().and_then(|id| serde_json::from_value(id).ok()).unwrap_or(Id::Null);
+    let code = params.get("code").and_then(Value::as_i64).unwrap_or(ErrorCode::ParseError.code());
+    let message = params.get("message").and_then(Value::as_str).unwrap_or("malformed message").to_owned();
+    Some(Response::from_error(id, Error { code: ErrorCode::from(code), message: message.into(), data: None }))
+}
+
+fn internal_error(id: Id) -> Response {
+    let mut error = Error::internal_error();
+    error.message = "internal error in berth (see the server log)".into();
+    Response::from_error(id, error)
+}
+
+/// Polls a handler future and turns a panic into an internal error (or nothing, for a
+/// notification); the panicked future is dropped and never polled again.
+struct CatchPanic<F> {
+    inner: Pin<Box<F>>,
+    id: Option<Id>,
+    method: String,
+}
+
+impl<F> Future for CatchPanic<F>
+where
+    F: Future<Output = Result<Option<Response>, ExitedError>>,
+{
+    type Output = Result<Option<Response>, ExitedError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        match catch_unwind(AssertUnwindSafe(|| this.inner.as_mut().poll(cx))) {
+            Ok(poll) => poll,
+            Err(_) => {
+                tracing::error!("handler for {} panicked", this.method);
+                Poll::Ready(Ok(this.id.take().map(internal_error)))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frames(input: &str) -> Vec<Frame> {
+        let mut reader = io::Cursor::new(input.as_bytes().to_vec());
+        let mut out = Vec::new();
+        while let Some(frame) = read_frame(&mut reader).unwrap() {
+            out.push(frame);
+        }
+        out
+    }
+
+    fn message(body: &str) -> String {
+        format!("Content-Length: {}\r\n\r\n{body}", body.len())
+    }
+
+    #[test]
+    fn well_formed_messages_pass_through() {
+        let a = r#"{"jsonrpc":"2.0","id":1,"method":"shutdown"}"#;
+        let b = r#"{"jsonrpc":"2.0","id":7,"result":null}"#;
+        let input = format!("{}{}\r\n{}", message(a), "", message(b));
+        assert_eq!(frames(&input), vec![Frame::Message(a.into()), Frame::Message(b.into())]);
+    }
+
+    #[test]
+    fn headers_are_case_insensitive_and_may_use_bare_newlines() {
+        let body = r#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#;
+        let input = format!(
+            "content-length: {}\nContent-Type: application/vscode-jsonrpc; charset=utf-8\n\n{body}",
+            body.len()
+        );
+        assert_eq!(frames(&input), vec![Frame::Message(body.into())]);
+    }
+
+    #[test]
+    fn bad_json_becomes_a_parse_error_and_reading_continues() {
+        let good = r#"{"jsonrpc":"2.0","id":2,"method":"shutdown"}"#;
+        let input = format!("{}{}", message("{not json"), message(good));
+        let out = frames(&input);
+        assert!(matches!(&out[0], Frame::Malformed { code: -32700, id: Value::Null, .. }), "{out:?}");
+        assert_eq!(out[1], Frame::Message(good.into()));
+    }
+
+    #[test]
+    fn json_that_is_not_a_message_is_an_invalid_request_with_its_id() {
+        let out = frames(&message(r#"{"jsonrpc":"1.0","id":5,"method":"x"}"#));
+        assert!(matches!(&out[0], Frame::Malformed { code: -32600, id, .. } if id == &json!(5)), "{out:?}");
+        let out = frames(&message("[1,2]"));
+        assert!(matches!(&out[0], Frame::Malformed { code: -32600, id: Value::Null, .. }), "{out:?}");
+    }
+
+    #[test]
+    fn garbage_and_missing_lengths_do_not_stop_the_reader() {
+        let good = r#"{"jsonrpc":"2.0","method":"exit"}"#;
+        let input = format!("garbage line\r\nX-Other: 1\r\n\r\nContent-Length: abc\r\n\r\n{}", message(good));
+        let out = frames(&input);
+        assert_eq!(out.len(), 3, "{out:?}");
+        assert!(matches!(&out[0], Frame::Malformed { code: -32700, .. }));
+        assert!(matches!(&out[1], Frame::Malformed { code: -32700, .. }));
+        assert_eq!(out[2], Frame::Message(good.into()));
+    }
+
+    #[test]
+    fn a_truncated_body_is_the_end_of_input() {
+        assert_eq!(frames("Content-Length: 100\r\n\r\n{\"jsonrpc\""), vec![]);
+    }
+
+    #[test]
+    fn malformed_frames_are_answered_by_the_guard() {
+        let Frame::Malformed { code, message, id } = check_body(b"{oops".to_vec()) else {
+            panic!("expected a malformed frame");
+        };
+        let params = json!({ "code": code, "message": message, "id": id });
+        let response = malformed_response(Some(&params)).unwrap();
+        let json = serde_json::to_value(&response).unwrap();
+        assert_eq!(json["id"], Value::Null);
+        assert_eq!(json["error"]["code"], json!(-32700));
+    }
+
+    /// A service whose handlers panic on request.
+    struct Panicky;
+
+    impl Service<Request> for Panicky {
+        type Response = Option<Response>;
+        type Error = ExitedError;
+        type Future = BoxedResponse;
+
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), ExitedError>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn call(&mut self, req: Request) -> BoxedResponse {
+            if req.method() == "panic/call" {
+                panic!("panic while dispatching");
+            }
+            let panics = req.method() == "panic/poll";
+            let id = req.id().cloned();
+            Box::pin(async move {
+                if panics {
+                    panic!("panic inside the handler");
+                }
+                Ok(id.map(|id| Response::from_ok(id, Value::Null)))
+            })
+        }
+    }
+
+    #[test]
+    fn panics_become_internal_errors_and_exit_is_recorded() {
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let exit = Arc::new(AtomicBool::new(false));
+        let mut guard = Guard::new(Panicky, exit.clone());
+        let mut call = |req: Request| runtime.block_on(guard.call(req)).unwrap();
+
+        for method in ["panic/call", "panic/poll"] {
+            let response = call(Request::build(method).id(3).finish()).unwrap();
+            assert_eq!(response.error().map(|e| e.code), Some(ErrorCode::InternalError), "{method}");
+            // A notification that panics gets no answer.
+            assert_eq!(call(Request::build(method).finish()), None, "{method}");
+        }
+        // The service still works afterwards.
+        assert!(call(Request::build("fine").id(4).finish()).unwrap().is_ok());
+        assert!(!exit.load(Ordering::SeqCst));
+        call(Request::build("exit").finish());
+        assert!(exit.load(Ordering::SeqCst));
+    }
+}
