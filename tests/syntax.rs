@@ -32,14 +32,14 @@ fn check_errors(text: &str, expect: Expect) {
 fn directives_at_the_top() {
     check(
         "# syntax=docker/dockerfile:1.7\n#ESCAPE = `\n#  check=skip=JSONArgsRecommended\nFROM a\n",
-        expect![[r#"
+        expect![[r##"
             escape '`'
             directive 0..30 "# syntax=docker/dockerfile:1.7" name=2..8 "syntax" value=9..30 "docker/dockerfile:1.7"
             directive 31..42 "#ESCAPE = `" name=32..38 "ESCAPE" value=41..42 "`"
             directive 43..77 "#  check=skip=JSONArgsRecommended" name=46..51 "check" value=52..77 "skip=JSONArgsRecommended"
             From 78..84 keyword=78..82 "FROM"
               word 83..84 "a" value="a"
-        "#]],
+        "##]],
     );
 }
 
@@ -47,32 +47,32 @@ fn directives_at_the_top() {
 fn directives_end_at_the_first_other_line() {
     check(
         "# hello\n# syntax=x\nFROM a\n# escape=`\n",
-        expect![[r#"
+        expect![[r##"
             comment 0..7 "# hello" text="hello"
             comment 8..18 "# syntax=x" text="syntax=x"
             comment 26..36 "# escape=`" text="escape=`"
             From 19..25 keyword=19..23 "FROM"
               word 24..25 "a" value="a"
-        "#]],
+        "##]],
     );
     // A blank line ends the directives too.
     check(
         "\n# escape=`\nRUN a \\\n b\n",
-        expect![[r#"
+        expect![[r##"
             comment 1..11 "# escape=`" text="escape=`"
             Run 12..23 keyword=12..15 "RUN"
               shell 16..23 "a \\\n b" text="a  b"
-        "#]],
+        "##]],
     );
     // An unknown directive is a comment and ends the directives.
     check(
         "# foo=bar\n# escape=`\nFROM a\n",
-        expect![[r#"
+        expect![[r##"
             comment 0..9 "# foo=bar" text="foo=bar"
             comment 10..20 "# escape=`" text="escape=`"
             From 21..27 keyword=21..25 "FROM"
               word 26..27 "a" value="a"
-        "#]],
+        "##]],
     );
 }
 
@@ -80,7 +80,7 @@ fn directives_end_at_the_first_other_line() {
 fn bad_directives() {
     check(
         "# escape=x\n# syntax=a\n# SYNTAX=b\nFROM a\n",
-        expect![[r#"
+        expect![[r##"
             directive 0..10 "# escape=x" name=2..8 "escape" value=9..10 "x"
             directive 11..21 "# syntax=a" name=13..19 "syntax" value=20..21 "a"
             directive 22..32 "# SYNTAX=b" name=24..30 "SYNTAX" value=31..32 "b"
@@ -88,7 +88,7 @@ fn bad_directives() {
               word 38..39 "a" value="a"
             error InvalidDirective 9..10 "x": the escape character must be `\` or `` ` ``, not `x`
             error InvalidDirective 22..32 "# SYNTAX=b": the `syntax` directive is given more than once; only the first one counts
-        "#]],
+        "##]],
     );
 }
 
@@ -96,7 +96,7 @@ fn bad_directives() {
 fn backtick_escape() {
     check(
         "# escape=`\nFROM mcr.microsoft.com/windows\nRUN dir C:\\ `\n  && echo done\nCOPY a` b c:\\dst\\\n",
-        expect![[r#"
+        expect![[r##"
             escape '`'
             directive 0..10 "# escape=`" name=2..8 "escape" value=9..10 "`"
             From 11..41 keyword=11..15 "FROM"
@@ -106,7 +106,7 @@ fn backtick_escape() {
             Copy 72..89 keyword=72..76 "COPY"
               word 77..81 "a` b" value="a b"
               word 82..89 "c:\\dst\\" value="c:\\dst\\"
-        "#]],
+        "##]],
     );
 }
 
@@ -116,14 +116,14 @@ fn backtick_escape() {
 fn continuations_skip_comments_and_blank_lines() {
     check(
         "RUN apt-get update \\  \n# comment inside\n\n   \n    && apt-get install -y curl \\\n  # another\n    && rm -rf /var/lib/apt/lists/*\nCMD x\n",
-        expect![[r#"
+        expect![[r##"
             comment 40..56 "# comment inside" text="comment inside"
             comment 97..106 "# another" text="another"
             Run 0..137 keyword=0..3 "RUN"
               shell 4..137 "apt-get update \\  \n# comment inside\n\n   \n    && apt-get install -y curl \\\n  # another\n    && rm -rf /var/lib/apt/lists/*" text="apt-get update     && apt-get install -y curl     && rm -rf /var/lib/apt/lists/*"
             Cmd 138..143 keyword=138..141 "CMD"
               shell 142..143 "x" text="x"
-        "#]],
+        "##]],
     );
 }
 
@@ -131,18 +131,18 @@ fn continuations_skip_comments_and_blank_lines() {
 fn continuation_at_end_of_file() {
     check(
         "RUN echo hi \\",
-        expect![[r#"
+        expect![[r##"
             Run 0..13 keyword=0..3 "RUN"
               shell 4..11 "echo hi" text="echo hi"
-        "#]],
+        "##]],
     );
     check(
         "RUN echo hi \\\n\n# trailing\n",
-        expect![[r#"
+        expect![[r##"
             comment 15..25 "# trailing" text="trailing"
             Run 0..13 keyword=0..3 "RUN"
               shell 4..11 "echo hi" text="echo hi"
-        "#]],
+        "##]],
     );
 }
 
@@ -150,12 +150,12 @@ fn continuation_at_end_of_file() {
 fn escaped_escape_is_not_a_continuation() {
     check(
         "RUN echo \\\\\nRUN b\n",
-        expect![[r#"
+        expect![[r##"
             Run 0..11 keyword=0..3 "RUN"
               shell 4..11 "echo \\\\" text="echo \\\\"
             Run 12..17 keyword=12..15 "RUN"
               shell 16..17 "b" text="b"
-        "#]],
+        "##]],
     );
 }
 
@@ -163,13 +163,13 @@ fn escaped_escape_is_not_a_continuation() {
 fn continuation_splits_keyword_and_words() {
     check(
         "FR\\\nOM py\\\nthon AS b\\\nase\n\\\n\n",
-        expect![[r#"
+        expect![[r##"
             From 0..25 keyword=0..6 "FR\\\nOM"
               word 7..15 "py\\\nthon" value="python"
               word 16..18 "AS" value="AS"
               word 19..25 "b\\\nase" value="base"
             error Invalid 26..27 "\\": a line continuation with no instruction after it
-        "#]],
+        "##]],
     );
 }
 
@@ -193,7 +193,7 @@ fn shell_form_offsets_map_back_to_the_source() {
 fn crlf_bom_tabs_and_non_ascii() {
     check(
         "\u{feff}FROM\tpython:3.12 AS\tbase\r\nCOPY ✓.txt /🐍/\r\nRUN echo \\\r\n  done\r\n",
-        expect![[r#"
+        expect![[r##"
             bom
             From 3..30 keyword=3..7 "FROM"
               word 8..19 "python:3.12" value="python:3.12"
@@ -204,7 +204,7 @@ fn crlf_bom_tabs_and_non_ascii() {
               word 42..50 "/🐍/" value="/🐍/"
             Run 52..72 keyword=52..55 "RUN"
               shell 56..72 "echo \\\r\n  done" text="echo   done"
-        "#]],
+        "##]],
     );
 }
 
@@ -213,13 +213,13 @@ fn lone_carriage_return_is_whitespace_as_in_buildkit() {
     // BuildKit splits lines on `\n` only, so a lone `\r` is blank space inside one line.
     check(
         "FROM a\rRUN b\n",
-        expect![[r#"
+        expect![[r##"
             From 0..12 keyword=0..4 "FROM"
               word 5..6 "a" value="a"
               word 7..10 "RUN" value="RUN"
               word 11..12 "b" value="b"
             error Invalid 7..10 "RUN": expected `AS <name>` after the image, found `RUN`
-        "#]],
+        "##]],
     );
 }
 
@@ -237,7 +237,7 @@ fn keywords_are_case_insensitive() {
 fn unknown_instructions_get_suggestions() {
     check(
         "FORM python\nRU echo\nCOPPY a b\nFOO bar --x\n",
-        expect![[r#"
+        expect![[r##"
             Unknown 0..11 keyword=0..4 "FORM"
               word 5..11 "python" value="python"
             Unknown 12..19 keyword=12..14 "RU"
@@ -252,7 +252,7 @@ fn unknown_instructions_get_suggestions() {
             error UnknownInstruction { suggestion: Some(Run) } 12..14 "RU": unknown instruction `RU`; did you mean `RUN`?
             error UnknownInstruction { suggestion: Some(Copy) } 20..25 "COPPY": unknown instruction `COPPY`; did you mean `COPY`?
             error UnknownInstruction { suggestion: None } 30..33 "FOO": unknown instruction `FOO`
-        "#]],
+        "##]],
     );
 }
 
@@ -260,7 +260,7 @@ fn unknown_instructions_get_suggestions() {
 fn hash_in_the_middle_of_a_line_is_not_a_comment() {
     check(
         "RUN echo hi # not a comment\nCOPY --from=test /app . # Assumes tests pass\n",
-        expect![[r#"
+        expect![[r##"
             Run 0..27 keyword=0..3 "RUN"
               shell 4..27 "echo hi # not a comment" text="echo hi # not a comment"
             Copy 28..72 keyword=28..32 "COPY"
@@ -271,7 +271,7 @@ fn hash_in_the_middle_of_a_line_is_not_a_comment() {
               word 54..61 "Assumes" value="Assumes"
               word 62..67 "tests" value="tests"
               word 68..72 "pass" value="pass"
-        "#]],
+        "##]],
     );
 }
 
@@ -281,7 +281,7 @@ fn hash_in_the_middle_of_a_line_is_not_a_comment() {
 fn flags_with_and_without_values() {
     check(
         "COPY --chown=app:app --link --chmod=0755 --link=false . /app\nADD --checksum=sha256:abc --keep-git-dir=true --unpack --exclude=*.md --exclude=*.txt https://x/y.tar.gz /z\n",
-        expect![[r#"
+        expect![[r##"
             Copy 0..60 keyword=0..4 "COPY"
               flag 5..20 "--chown=app:app" name="chown" value="app:app" at 13..20 "app:app"
               flag 21..27 "--link" name="link"
@@ -298,7 +298,7 @@ fn flags_with_and_without_values() {
               word 147..164 "https://x/y.tar.gz" value="https://x/y.tar.gz"
               word 165..167 "/z" value="/z"
             error MalformedFlag 41..53 "--link=false": `--link` is given more than once
-        "#]],
+        "##]],
     );
 }
 
@@ -306,12 +306,12 @@ fn flags_with_and_without_values() {
 fn quoted_flag_values_and_the_double_dash() {
     check(
         "RUN --mount=\"type=secret,id=tok\" --network='none' -- --help\n",
-        expect![[r#"
+        expect![[r##"
             Run 0..59 keyword=0..3 "RUN"
               flag 4..32 "--mount=\"type=secret,id=tok\"" name="mount" value="type=secret,id=tok" at 12..32 "\"type=secret,id=tok\""
               flag 33..49 "--network='none'" name="network" value="none" at 43..49 "'none'"
               shell 53..59 "--help" text="--help"
-        "#]],
+        "##]],
     );
 }
 
@@ -319,7 +319,7 @@ fn quoted_flag_values_and_the_double_dash() {
 fn flag_errors() {
     check_errors(
         "FROM --platfrom=linux/amd64 a\nCOPY --form=build a b\nRUN --network=bridge --security=x --frobnicate a\nENV --x=1 A=b\nCOPY --from a b\nCOPY --chown= a b\nCOPY --link=yes --link= a b\nHEALTHCHECK --interval=30 --timeout=1us --start-period=1m30s --retries=-1 --retries=x CMD true\n",
-        expect![[r#"
+        expect![[r##"
             UnknownFlag { suggestion: Some("platform") } "--platfrom=linux/amd64": unknown flag `--platfrom` for FROM; did you mean `--platform`?
             UnknownFlag { suggestion: Some("from") } "--form=build": unknown flag `--form` for COPY; did you mean `--from`?
             MalformedFlag "bridge": `--network` must be default, none or host, not `bridge`
@@ -334,7 +334,7 @@ fn flag_errors() {
             MalformedFlag "1us": `--timeout` must be 0 or at least 1ms, not `1us`
             MalformedFlag "-1": `--retries` can't be negative (`-1`)
             MalformedFlag "--retries=x": `--retries` is given more than once
-        "#]],
+        "##]],
     );
 }
 
@@ -358,13 +358,13 @@ fn mount_options_split_with_ranges() {
         }
         out.push('\n');
     }
-    expect![[r#"
+    expect![[r##"
         "type=cache" key="type" value="cache" -> "cache"
         "target=/root/.cache/uv" key="target" value="/root/.cache/uv" -> "/root/.cache/uv"
         "sharing=locked" key="sharing" value="locked" -> "locked"
         "\"id=a,b\"" key="id" value="a,b" -> "a,b"
         "ro" key="ro"
-    "#]]
+    "##]]
     .assert_eq(&out);
 }
 
@@ -384,7 +384,7 @@ fn mount_options_inside_quotes_and_continuations() {
 fn mount_errors() {
     check_errors(
         "RUN --mount=type=cahce,target=/x a\nRUN --mount=type=cache,trget=/x a\nRUN --mount=type=cache,target=/x,sharing=lockd a\nRUN --mount=type=bind,source=. a\nRUN --mount=type=secret a\nRUN --mount=type=bind,target=/x,mode=0700 a\nRUN --mount=type=cache,target=/x,uid=abc,ro=maybe a\nRUN --mount=type=bind,target=/x,required a\nRUN --mount=type=cache,target=/x,id a\nRUN --mount=target=/x,\"bad a\n",
-        expect![[r#"
+        expect![[r##"
             MalformedFlag "cahce": `--mount` type `cahce` is not one of bind, cache, tmpfs, secret, ssh
             MalformedFlag "trget": `--mount` has no option `trget`; did you mean `target`?
             MalformedFlag "--mount=type=cache,trget=/x": a cache mount needs a `target`
@@ -397,7 +397,7 @@ fn mount_errors() {
             MalformedFlag "required": `required` only applies to secret and ssh mounts
             MalformedFlag "id": `--mount` option `id` needs a value: `id=...`
             MalformedFlag "\"bad": `--mount`: a quoted item is not closed properly
-        "#]],
+        "##]],
     );
     check_errors(
         "RUN --mount=type=secret,id=tok,required=true --mount=type=ssh --mount=type=tmpfs,target=/t,size=10m --mount=type=cache,id=uv,target=/root/.cache/uv,sharing=shared,mode=0755,uid=1000,gid=1000 a\n",
@@ -411,7 +411,7 @@ fn mount_errors() {
 fn exec_and_shell_forms() {
     check(
         "CMD [\"python\", \"-m\", \"app\"]\nENTRYPOINT [ \"a b\" , \"\\u00e9\\n\" ]  \nRUN [\"sh\", \\\n  \"-c\", \"echo\"]\nSHELL [\"/bin/bash\", \"-c\"]\nCMD []\n",
-        expect![[r#"
+        expect![[r##"
             Cmd 0..27 keyword=0..3 "CMD"
               exec 4..27 "[\"python\", \"-m\", \"app\"]"
                 "python" at 5..13 "\"python\""
@@ -432,7 +432,7 @@ fn exec_and_shell_forms() {
                 "-c" at 117..121 "\"-c\""
             Cmd 124..130 keyword=124..127 "CMD"
               exec 128..130 "[]"
-        "#]],
+        "##]],
     );
 }
 
@@ -440,7 +440,7 @@ fn exec_and_shell_forms() {
 fn broken_json_is_shell_form() {
     check_errors(
         "CMD ['python', 'app.py']\nENTRYPOINT [\"a\",]\nCMD [python]\nCMD [\"a\"] extra\nCMD [\"a\"\nRUN [1, \"a\"]\nCOPY [\"a\" \"b\"] /x\nVOLUME [/data]\nSHELL /bin/sh -c\nSHELL []\n",
-        expect![[r#"
+        expect![[r##"
             InvalidJsonArray "['python', 'app.py']": not a valid JSON array (JSON strings need double quotes), so Docker treats it as a shell command
             InvalidJsonArray "[\"a\",]": not a valid JSON array (trailing comma before `]`), so Docker treats it as a shell command
             InvalidJsonArray "[python]": not a valid JSON array (not a valid JSON value), so Docker treats it as a shell command
@@ -451,7 +451,7 @@ fn broken_json_is_shell_form() {
             InvalidJsonArray "[/data]": not a valid JSON array (not a valid JSON value), so Docker treats it as plain words
             Invalid "/bin/sh -c": SHELL needs a JSON array such as ["/bin/bash", "-c"]
             MissingArguments "[]": SHELL needs at least one element
-        "#]],
+        "##]],
     );
     let parse = parse("CMD ['python', 'app.py']\n");
     assert!(matches!(parse.file.instructions[0].args, Args::Shell(_)));
@@ -463,7 +463,7 @@ fn broken_json_is_shell_form() {
 fn words_keep_raw_text_and_unquote_values() {
     check(
         "COPY \"my file.txt\" 'it''s' a\\ b \"q\\\"x\" /dst/\nEXPOSE 80/tcp 443\nWORKDIR /app\nUSER app:app\nSTOPSIGNAL SIGTERM\nMAINTAINER Jane <jane@example.com>\nVOLUME /a /b\n",
-        expect![[r#"
+        expect![[r##"
             Copy 0..45 keyword=0..4 "COPY"
               word 5..18 "\"my file.txt\"" value="my file.txt"
               word 19..26 "'it''s'" value="its"
@@ -485,7 +485,7 @@ fn words_keep_raw_text_and_unquote_values() {
             Volume 144..156 keyword=144..150 "VOLUME"
               word 151..153 "/a" value="/a"
               word 154..156 "/b" value="/b"
-        "#]],
+        "##]],
     );
 }
 
@@ -493,7 +493,7 @@ fn words_keep_raw_text_and_unquote_values() {
 fn env_label_and_arg() {
     check(
         "ENV A=1 B=\"two words\" C= D=a\\ b\nENV PATH=\"/app/.venv/bin:$PATH\" \\\n    UV_LINK_MODE=copy\nENV LEGACY value \"with\" spaces\nLABEL org.opencontainers.image.title=\"app\" version=1\nARG NAME\nARG PY=3.12 OTHER\n",
-        expect![[r#"
+        expect![[r##"
             Env 0..31 keyword=0..3 "ENV"
               pair key=4..5 "A" value=6..7 "1" -> "1"
               pair key=8..9 "B" value=10..21 "\"two words\"" -> "two words"
@@ -512,7 +512,7 @@ fn env_label_and_arg() {
             Arg 181..198 keyword=181..184 "ARG"
               pair key=185..187 "PY" value=188..192 "3.12" -> "3.12"
               pair key=193..198 "OTHER" no value
-        "#]],
+        "##]],
     );
 }
 
@@ -520,14 +520,14 @@ fn env_label_and_arg() {
 fn env_errors() {
     check_errors(
         "ENV ONLYKEY\nENV A=1 B\nENV =x\nLABEL\nARG =1\nENV A=\"open\n",
-        expect![[r#"
+        expect![[r##"
             Invalid "ONLYKEY": ENV needs a value: write `ENV ONLYKEY=<value>`
             Invalid "B": `B` is not a `key=value` pair
             Invalid "=x": ENV names can't be empty
             MissingArguments "LABEL": LABEL needs at least one `key=value` pair
             Invalid "=1": ARG names can't be empty
             Invalid "\"open": a quote in this value is never closed
-        "#]],
+        "##]],
     );
 }
 
@@ -537,14 +537,14 @@ fn env_errors() {
 fn from_forms() {
     check_errors(
         "FROM python:3.12 as Base\nFROM a b\nFROM a AS\nFROM a AS b c\nFROM a FOR b\nFROM a AS 1st\nFROM\n",
-        expect![[r#"
+        expect![[r##"
             ExtraArguments "b": FROM takes one image; to name the stage write `AS b`
             MissingArguments "AS": `AS` needs a stage name after it
             ExtraArguments "c": nothing may follow the stage name
             Invalid "FOR": expected `AS <name>` after the image, found `FOR`
             Invalid "1st": `1st` is not a valid stage name: start with a letter, then use letters, digits, `-`, `_` or `.`
             MissingArguments "FROM": FROM needs an image: `FROM <image> [AS <name>]`
-        "#]],
+        "##]],
     );
 }
 
@@ -552,7 +552,7 @@ fn from_forms() {
 fn missing_and_extra_arguments() {
     check_errors(
         "RUN\nCOPY src\nADD\nWORKDIR\nEXPOSE\nUSER\nVOLUME\nARG\nENV\nONBUILD\nSTOPSIGNAL A B C\nMAINTAINER\nCOPY [\"a\"]\nCMD\nENTRYPOINT\nUSER a b\nWORKDIR /a b\n",
-        expect![[r#"
+        expect![[r##"
             MissingArguments "RUN": RUN needs a command
             MissingArguments "src": COPY needs a source and a destination; only `src` is given
             MissingArguments "ADD": ADD needs a source and a destination
@@ -566,7 +566,7 @@ fn missing_and_extra_arguments() {
             ExtraArguments "B C": STOPSIGNAL takes a single signal
             MissingArguments "MAINTAINER": MAINTAINER needs a name
             MissingArguments "[\"a\"]": COPY needs a source and a destination
-        "#]],
+        "##]],
     );
 }
 
@@ -574,9 +574,9 @@ fn missing_and_extra_arguments() {
 fn flags_after_arguments() {
     check_errors(
         "COPY . /app --chown=app:app\nRUN pip install --no-cache-dir x\n",
-        expect![[r#"
+        expect![[r##"
             Invalid "--chown=app:app": `--chown` comes after the arguments, so it is read as a path; put flags first
-        "#]],
+        "##]],
     );
 }
 
@@ -586,7 +586,7 @@ fn flags_after_arguments() {
 fn healthcheck_forms() {
     check(
         "HEALTHCHECK NONE\nHEALTHCHECK --interval=5m --timeout=3s \\\n  CMD curl -f http://localhost/ || exit 1\nhealthcheck cmd [\"python\", \"-c\", \"print(1)\"]\n",
-        expect![[r#"
+        expect![[r##"
             Healthcheck 0..16 keyword=0..11 "HEALTHCHECK"
               none 12..16 "NONE"
             Healthcheck 17..98 keyword=17..28 "HEALTHCHECK"
@@ -600,11 +600,11 @@ fn healthcheck_forms() {
                   "python" at 116..124 "\"python\""
                   "-c" at 126..130 "\"-c\""
                   "print(1)" at 132..142 "\"print(1)\""
-        "#]],
+        "##]],
     );
     check_errors(
         "HEALTHCHECK\nHEALTHCHECK NONE x\nHEALTHCHECK --interval=1s NONE\nHEALTHCHECK CMD\nHEALTHCHECK --retries=3\nHEALTHCHECK RUN x\nHEALTHCHECK --intervall=1s CMD true\n",
-        expect![[r#"
+        expect![[r##"
             MissingArguments "HEALTHCHECK": HEALTHCHECK needs `CMD <command>` or `NONE`
             ExtraArguments "x": HEALTHCHECK NONE takes no arguments
             Invalid "--interval=1s": flags have no effect with HEALTHCHECK NONE
@@ -612,7 +612,7 @@ fn healthcheck_forms() {
             MissingArguments "HEALTHCHECK": HEALTHCHECK needs `CMD <command>` or `NONE`
             Invalid "RUN": expected `CMD` or `NONE` after HEALTHCHECK, found `RUN`
             UnknownFlag { suggestion: Some("interval") } "--intervall=1s": unknown flag `--intervall` for HEALTHCHECK; did you mean `--interval`?
-        "#]],
+        "##]],
     );
 }
 
@@ -620,7 +620,7 @@ fn healthcheck_forms() {
 fn onbuild() {
     check(
         "ONBUILD RUN uv sync\nONBUILD COPY --from=x a b\nONBUILD ONBUILD RUN x\nONBUILD FROM a\nonbuild maintainer me\n",
-        expect![[r#"
+        expect![[r##"
             Onbuild 0..19 keyword=0..7 "ONBUILD"
               Run 8..19 keyword=8..11 "RUN"
                 shell 12..19 "uv sync" text="uv sync"
@@ -642,7 +642,7 @@ fn onbuild() {
             error Invalid 54..61 "ONBUILD": ONBUILD can't trigger another ONBUILD
             error Invalid 76..80 "FROM": FROM can't be an ONBUILD trigger
             error Invalid 91..101 "maintainer": MAINTAINER can't be an ONBUILD trigger
-        "#]],
+        "##]],
     );
 }
 
@@ -652,7 +652,7 @@ fn onbuild() {
 fn heredocs() {
     check(
         "RUN <<EOF\napt-get update\n# not a comment\nEOF\nRUN python3 <<EOF\nprint(1)\nEOF\nCOPY <<EOF /app/conf.txt\nkey=value\nEOF\n",
-        expect![[r#"
+        expect![[r##"
             Run 0..44 keyword=0..3 "RUN"
               shell 4..9 "<<EOF" text="<<EOF"
               heredoc 4..9 "<<EOF" name="EOF" at 6..9 "EOF" strip_tabs=false quoted=false
@@ -669,7 +669,7 @@ fn heredocs() {
               heredoc 82..87 "<<EOF" name="EOF" at 84..87 "EOF" strip_tabs=false quoted=false
                 body 102..112 "key=value\n"
                 end 112..115 "EOF" (range ends 115)
-        "#]],
+        "##]],
     );
 }
 
@@ -677,7 +677,7 @@ fn heredocs() {
 fn several_and_quoted_heredocs() {
     check(
         "RUN cat > /f <<-'EOF' && cat <<\"B\" > /g\n\tliteral $HOME\n\t\tEOF\nb\nB\nRUN --mount=type=cache,target=/x \\\n    python <<PY\nprint()\nPY\n",
-        expect![[r#"
+        expect![[r##"
             Run 0..67 keyword=0..3 "RUN"
               shell 4..39 "cat > /f <<-'EOF' && cat <<\"B\" > /g" text="cat > /f <<-'EOF' && cat <<\"B\" > /g"
               heredoc 13..21 "<<-'EOF'" name="EOF" at 17..20 "EOF" strip_tabs=true quoted=true
@@ -692,7 +692,7 @@ fn several_and_quoted_heredocs() {
               heredoc 115..119 "<<PY" name="PY" at 117..119 "PY" strip_tabs=false quoted=false
                 body 120..128 "print()\n"
                 end 128..130 "PY" (range ends 130)
-        "#]],
+        "##]],
     );
 }
 
@@ -700,7 +700,7 @@ fn several_and_quoted_heredocs() {
 fn heredoc_edge_cases() {
     check(
         "CMD <<EOF\nRUN [\"a\"] <<EOF\nRUN echo << EOF\nONBUILD RUN <<X\nx\nX\nRUN cat <<EOF\nnever closed\n",
-        expect![[r#"
+        expect![[r##"
             Cmd 0..9 keyword=0..3 "CMD"
               shell 4..9 "<<EOF" text="<<EOF"
             Run 10..25 keyword=10..13 "RUN"
@@ -710,11 +710,11 @@ fn heredoc_edge_cases() {
                 unterminated (range ends 84)
             error InvalidJsonArray 14..25 "[\"a\"] <<EOF": not a valid JSON array (unexpected text after `]`), so Docker treats it as a shell command
             error UnterminatedHeredoc 20..25 "<<EOF": heredoc `EOF` is never closed: no line reads `EOF`
-        "#]],
+        "##]],
     );
     check(
         "RUN [\"a\"]\nRUN echo << EOF\nONBUILD RUN <<X\nx\nX\nRUN cat <<EOF\nnever closed\n",
-        expect![[r#"
+        expect![[r##"
             Run 0..9 keyword=0..3 "RUN"
               exec 4..9 "[\"a\"]"
                 "a" at 5..8 "\"a\""
@@ -732,7 +732,7 @@ fn heredoc_edge_cases() {
                 body 60..73 "never closed\n"
                 unterminated (range ends 73)
             error UnterminatedHeredoc 54..59 "<<EOF": heredoc `EOF` is never closed: no line reads `EOF`
-        "#]],
+        "##]],
     );
 }
 
