@@ -751,6 +751,316 @@ fn error_kinds_are_reported_in_source_order() {
     );
 }
 
+// The fixture corpus.
+
+fn fixtures() -> Vec<(String, String)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/syntax");
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("fixture directory") {
+        let path = entry.expect("fixture entry").path();
+        if path.extension().is_some_and(|it| it == "Dockerfile") {
+            let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            let bytes = std::fs::read(&path).expect("fixture file");
+            out.push((name, String::from_utf8_lossy(&bytes).into_owned()));
+        }
+    }
+    out.sort();
+    assert!(out.len() >= 25, "expected at least 25 fixtures, found {}", out.len());
+    out
+}
+
+#[test]
+fn fixture_snapshots() {
+    let dumps = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/syntax/dumps");
+    for (name, text) in fixtures() {
+        let parse = parse(&text);
+        check_invariants(&text, &parse);
+        expect_test::expect_file![dumps.join(format!("{name}.txt"))].assert_eq(&debug_dump(&text, &parse));
+    }
+}
+
+#[test]
+fn well_formed_fixtures_have_no_errors() {
+    for (name, text) in fixtures() {
+        if name.starts_with("broken-") {
+            continue;
+        }
+        let parse = parse(&text);
+        let expected: &[&str] = match name.as_str() {
+            // These fixtures show what BuildKit rejects or warns about on purpose.
+            "json-forms.Dockerfile" => &["InvalidJsonArray"; 3],
+            // Flag names are case-sensitive in BuildKit.
+            "tabs-and-case.Dockerfile" => &["UnknownFlag"],
+            _ => &[],
+        };
+        let kinds: Vec<String> =
+            parse.errors.iter().map(|it| format!("{:?}", it.kind).split(' ').next().unwrap_or_default().to_string()).collect();
+        assert_eq!(kinds, expected, "{name}: {:#?}", parse.errors);
+    }
+}
+
+/// Parses every prefix of every fixture, as an editor would see the file while it is typed.
+#[test]
+fn simulated_typing_never_panics() {
+    let mut parses = 0;
+    for (_, text) in fixtures() {
+        for (idx, _) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
+            let prefix = &text[..idx];
+            let parse = parse(prefix);
+            check_invariants(prefix, &parse);
+            parses += 1;
+        }
+    }
+    assert!(parses > 10_000, "only {parses} prefixes");
+}
+
+// The oracle: parse-dockerfile, on the files it accepts.
+
+mod oracle {
+    //! Both parsers' trees reduced to the same shape: keyword, flags and arguments with spans.
+
+    use std::ops::Range;
+
+    use berth::syntax::{Args, Healthcheck, Instruction};
+    use parse_dockerfile as pd;
+
+    #[derive(Debug, PartialEq, Eq)]
+    pub struct Node {
+        pub keyword: (String, Range<usize>),
+        pub flags: Vec<(String, Range<usize>, Option<(String, Range<usize>)>)>,
+        pub args: Vec<(String, Range<usize>)>,
+        pub nested: Option<Box<Node>>,
+    }
+
+    fn unescaped(it: &pd::UnescapedString<'_>, shift: usize) -> (String, Range<usize>) {
+        (it.value.to_string(), it.span.start + shift..it.span.end + shift)
+    }
+
+    /// For instructions whose whole rest is one string, only the span is compared (the text
+    /// differs in how each parser joins continuation lines).
+    fn span_only(it: &pd::UnescapedString<'_>, shift: usize) -> (String, Range<usize>) {
+        (String::new(), it.span.start + shift..it.span.end + shift)
+    }
+
+    fn command(it: &pd::Command<'_>, text: &str, shift: usize) -> Vec<(String, Range<usize>)> {
+        match it {
+            pd::Command::Exec(exec) => exec.value.iter().map(|it| unescaped(it, shift)).collect(),
+            pd::Command::Shell(shell) => {
+                let span = shell.span.start + shift..shell.span.end + shift;
+                vec![(text[span.clone()].to_string(), span)]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// parse-dockerfile's spans count from after a BOM; `shift` puts them back in source offsets.
+    pub fn theirs(instruction: &pd::Instruction<'_>, text: &str, shift: usize) -> Node {
+        let mut nested = None;
+        let flag = |it: &pd::Flag<'_>| {
+            let (name, name_span) = unescaped(&it.name, shift);
+            (name, name_span, it.value.as_ref().map(|it| unescaped(it, shift)))
+        };
+        let span = |it: &pd::Keyword| it.span.start + shift..it.span.end + shift;
+        let (keyword, flags, args) = match instruction {
+            pd::Instruction::Add(it) => {
+                let mut args: Vec<_> = it.src.iter().filter_map(|it| source(it, shift)).collect();
+                args.push(unescaped(&it.dest, shift));
+                (("ADD", span(&it.add)), it.options.iter().map(flag).collect(), args)
+            }
+            pd::Instruction::Copy(it) => {
+                let mut args: Vec<_> = it.src.iter().filter_map(|it| source(it, shift)).collect();
+                args.push(unescaped(&it.dest, shift));
+                (("COPY", span(&it.copy)), it.options.iter().map(flag).collect(), args)
+            }
+            pd::Instruction::Arg(it) => (("ARG", span(&it.arg)), vec![], vec![span_only(&it.arguments, shift)]),
+            pd::Instruction::Env(it) => (("ENV", span(&it.env)), vec![], vec![span_only(&it.arguments, shift)]),
+            pd::Instruction::Label(it) => (("LABEL", span(&it.label)), vec![], vec![span_only(&it.arguments, shift)]),
+            pd::Instruction::Cmd(it) => (("CMD", span(&it.cmd)), vec![], command(&it.arguments, text, shift)),
+            pd::Instruction::Entrypoint(it) => {
+                (("ENTRYPOINT", span(&it.entrypoint)), vec![], command(&it.arguments, text, shift))
+            }
+            pd::Instruction::Run(it) => {
+                (("RUN", span(&it.run)), it.options.iter().map(flag).collect(), command(&it.arguments, text, shift))
+            }
+            pd::Instruction::Expose(it) => {
+                (("EXPOSE", span(&it.expose)), vec![], it.arguments.iter().map(|it| unescaped(it, shift)).collect())
+            }
+            pd::Instruction::From(it) => {
+                let mut args = vec![unescaped(&it.image, shift)];
+                if let Some((_, name)) = &it.as_ {
+                    args.push(unescaped(name, shift));
+                }
+                (("FROM", span(&it.from)), it.options.iter().map(flag).collect(), args)
+            }
+            pd::Instruction::Healthcheck(it) => {
+                let args = match &it.arguments {
+                    pd::HealthcheckArguments::Cmd { cmd, arguments, .. } => {
+                        let mut args = vec![("CMD".to_string(), span(cmd))];
+                        args.extend(command(arguments, text, shift));
+                        args
+                    }
+                    pd::HealthcheckArguments::None { none, .. } => vec![("NONE".to_string(), span(none))],
+                    _ => vec![],
+                };
+                (("HEALTHCHECK", span(&it.healthcheck)), it.options.iter().map(flag).collect(), args)
+            }
+            pd::Instruction::Maintainer(it) => {
+                (("MAINTAINER", span(&it.maintainer)), vec![], vec![span_only(&it.name, shift)])
+            }
+            pd::Instruction::Onbuild(it) => {
+                nested = Some(Box::new(theirs(&it.instruction, text, shift)));
+                (("ONBUILD", span(&it.onbuild)), vec![], vec![])
+            }
+            pd::Instruction::Shell(it) => {
+                (("SHELL", span(&it.shell)), vec![], it.arguments.iter().map(|it| unescaped(it, shift)).collect())
+            }
+            pd::Instruction::Stopsignal(it) => {
+                (("STOPSIGNAL", span(&it.stopsignal)), vec![], vec![span_only(&it.arguments, shift)])
+            }
+            pd::Instruction::User(it) => (("USER", span(&it.user)), vec![], vec![span_only(&it.arguments, shift)]),
+            pd::Instruction::Workdir(it) => {
+                (("WORKDIR", span(&it.workdir)), vec![], vec![span_only(&it.arguments, shift)])
+            }
+            pd::Instruction::Volume(it) => {
+                let args = match &it.arguments {
+                    pd::JsonOrStringArray::Json(json) => json.value.iter().map(|it| unescaped(it, shift)).collect(),
+                    pd::JsonOrStringArray::String(words) => words.iter().map(|it| unescaped(it, shift)).collect(),
+                };
+                (("VOLUME", span(&it.volume)), vec![], args)
+            }
+            _ => (("?", 0..0), vec![], vec![]),
+        };
+        Node { keyword: (keyword.0.to_string(), keyword.1), flags, args, nested }
+    }
+
+    fn source(it: &pd::Source<'_>, shift: usize) -> Option<(String, Range<usize>)> {
+        match it {
+            pd::Source::Path(path) => Some(unescaped(path, shift)),
+            // parse-dockerfile replaces a heredoc source by its body; compared separately.
+            _ => None,
+        }
+    }
+
+    fn range(it: berth::text::TextRange) -> Range<usize> {
+        it.start..it.end
+    }
+
+    /// Our tree in the same shape. Where the two parsers model a construct differently, ours is
+    /// reduced to what parse-dockerfile exposes (documented on each arm).
+    pub fn ours(instruction: &Instruction, text: &str) -> Node {
+        let keyword = (instruction.keyword.as_str().to_string(), range(instruction.keyword_range));
+        // parse-dockerfile keeps flag values as written (quotes included).
+        let flags = instruction
+            .flags
+            .iter()
+            .map(|it| {
+                let value = it.value.as_ref().map(|it| (text[range(it.range)].to_string(), range(it.range)));
+                (it.name.value.clone(), range(it.name.range), value)
+            })
+            .collect();
+        let mut nested = None;
+        let whole = |words: &[berth::syntax::Word]| -> Vec<(String, Range<usize>)> {
+            match (words.first(), words.last()) {
+                (Some(first), Some(last)) => vec![(String::new(), first.range.start..last.range.end)],
+                _ => vec![],
+            }
+        };
+        let args = match (&instruction.args, instruction.keyword.as_str()) {
+            // FROM: the image and the stage name, not the `AS`.
+            (Args::Words(words), "FROM") => {
+                words.iter().enumerate().filter(|(idx, _)| *idx != 1).map(|(_, it)| word(it)).collect()
+            }
+            // USER, WORKDIR, STOPSIGNAL, MAINTAINER: parse-dockerfile keeps the whole rest.
+            (Args::Words(words), "USER" | "WORKDIR" | "STOPSIGNAL" | "MAINTAINER") => whole(words),
+            // COPY/ADD: heredoc sources are compared separately.
+            (Args::Words(words), "COPY" | "ADD") => {
+                let (last, sources) = words.split_last().map_or((None, &[][..]), |(l, s)| (Some(l), s));
+                let mut out: Vec<_> = sources.iter().filter(|it| !it.raw.starts_with("<<")).map(word).collect();
+                out.extend(last.map(word));
+                out
+            }
+            (Args::Words(words), _) => words.iter().map(word).collect(),
+            (Args::Exec(exec), _) => exec.elements.iter().map(element).collect(),
+            (Args::Shell(shell), _) => vec![(text[range(shell.range)].to_string(), range(shell.range))],
+            // ENV, LABEL, ARG: parse-dockerfile keeps the whole text unsplit.
+            (Args::KeyValues(items), _) => match (items.first(), items.last()) {
+                (Some(first), Some(last)) => vec![(String::new(), first.range.start..last.range.end)],
+                _ => vec![],
+            },
+            (Args::Healthcheck(Healthcheck::None { range: none }), _) => vec![("NONE".to_string(), range(*none))],
+            (Args::Healthcheck(Healthcheck::Cmd { cmd_range, args }), _) => {
+                let mut out = vec![("CMD".to_string(), range(*cmd_range))];
+                match args.as_ref() {
+                    Args::Exec(exec) => out.extend(exec.elements.iter().map(element)),
+                    Args::Shell(shell) => out.push((text[range(shell.range)].to_string(), range(shell.range))),
+                    _ => {}
+                }
+                out
+            }
+            (Args::Onbuild(inner), _) => {
+                nested = Some(Box::new(ours(inner, text)));
+                vec![]
+            }
+            (Args::Empty, _) => vec![],
+        };
+        Node { keyword, flags, args, nested }
+    }
+
+    /// Our element ranges cover the quotes, parse-dockerfile's do not.
+    fn element(it: &berth::text::Spanned<String>) -> (String, Range<usize>) {
+        (it.value.clone(), it.range.start + 1..it.range.end.saturating_sub(1))
+    }
+
+    fn word(it: &berth::syntax::Word) -> (String, Range<usize>) {
+        (it.raw.clone(), range(it.range))
+    }
+}
+
+#[test]
+fn oracle_agrees_on_accepted_fixtures() {
+    let mut accepted = 0;
+    for (name, text) in fixtures() {
+        let Ok(theirs) = parse_dockerfile::parse(&text) else { continue };
+        accepted += 1;
+        let shift = if text.starts_with('\u{feff}') { 3 } else { 0 };
+        let ours = parse(&text);
+        assert_eq!(ours.file.instructions.len(), theirs.instructions.len(), "{name}: instruction count");
+        for (mine, other) in ours.file.instructions.iter().zip(&theirs.instructions) {
+            // Deliberate difference: an escape at the very end of the file is a continuation
+            // into nothing; BuildKit drops it, parse-dockerfile keeps it in the command.
+            if mine.range.end == text.len() && text.ends_with('\\') {
+                continue;
+            }
+            let mut mine_node = oracle::ours(mine, &text);
+            let mut other_node = oracle::theirs(other, &text, shift);
+            // Deliberate difference: for `RUN <<EOF` parse-dockerfile moves the marker out of the
+            // command; like BuildKit we keep the line as written (bodies are compared below).
+            for node in [&mut mine_node, &mut other_node] {
+                let target = match node.nested.as_deref_mut() {
+                    Some(inner) => inner,
+                    None => node,
+                };
+                if target.keyword.0 == "RUN" && text.get(mine.range.as_range()).is_some_and(|it| it.contains("<<")) {
+                    target.args.clear();
+                }
+            }
+            assert_eq!(mine_node, other_node, "{name}: {:?}", &text[mine.range.as_range()]);
+        }
+        // Heredoc bodies: parse-dockerfile exposes RUN bodies.
+        for (mine, other) in ours.file.instructions.iter().zip(&theirs.instructions) {
+            if let parse_dockerfile::Instruction::Run(run) = other {
+                let bodies: Vec<&str> = run.here_docs.iter().map(|it| it.value.as_ref()).collect();
+                let our_bodies: Vec<&str> = mine.heredocs.iter().map(|it| it.body.value.as_str()).collect();
+                assert_eq!(our_bodies, bodies, "{name}: heredoc bodies");
+                let expands: Vec<bool> = run.here_docs.iter().map(|it| it.expand).collect();
+                let ours_expand: Vec<bool> = mine.heredocs.iter().map(|it| !it.quoted).collect();
+                assert_eq!(ours_expand, expands, "{name}: heredoc quoting");
+            }
+        }
+    }
+    assert!(accepted >= 15, "parse-dockerfile accepted only {accepted} fixtures");
+}
+
 mod support {
     //! Structural checks every parse must pass, whatever the input.
 

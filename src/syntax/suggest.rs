@@ -12,7 +12,7 @@ pub(crate) fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a s
     for candidate in candidates {
         let upper: Vec<char> = candidate.chars().map(|it| it.to_ascii_uppercase()).collect();
         let distance = distance(&word, &upper);
-        if distance == 0 || distance > limit {
+        if distance > limit {
             continue;
         }
         if best.is_none_or(|(best_distance, _)| distance < best_distance) {
@@ -56,7 +56,7 @@ mod tests {
         assert_eq!(closest("ru", keywords), Some("RUN"));
         assert_eq!(closest("COPPY", keywords), Some("COPY"));
         assert_eq!(closest("xyz", keywords), None);
-        assert_eq!(closest("RUN", keywords), None);
+        assert_eq!(closest("run", keywords), Some("RUN"));
         assert_eq!(distance(&['a', 'b'], &['b', 'a']), 1);
     }
 }
