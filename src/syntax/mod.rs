@@ -4,8 +4,17 @@
 //! [`SyntaxError`]s. Every range is a byte range into the original text (a BOM included), so the
 //! tree together with the text is lossless. Nothing here knows about files, projects or LSP.
 
+mod dump;
+mod flags;
+mod heredoc;
+mod json;
+mod lexer;
 mod parser;
+pub mod sample;
+mod suggest;
+mod words;
 
+pub use dump::debug_dump;
 pub use parser::parse;
 
 use crate::text::{Spanned, TextRange};
@@ -23,10 +32,12 @@ pub struct Dockerfile {
     pub bom: bool,
     /// The escape character from the `escape` directive, `\` by default.
     pub escape: char,
-    /// Parser directives (`syntax`, `escape`, `check`) from the top of the file.
+    /// Parser directives (`syntax`, `escape`, `check`) from the top of the file. A directive
+    /// given twice appears twice (the second one has an error and no effect).
     pub directives: Vec<Directive>,
     pub instructions: Vec<Instruction>,
-    /// Every comment line, including those inside continuations (not those in heredoc bodies).
+    /// Every comment line, including those inside continuations (not those in heredoc bodies
+    /// and not the directive lines).
     pub comments: Vec<Comment>,
 }
 
@@ -158,8 +169,21 @@ pub struct Flag {
     pub range: TextRange,
     /// The name without the leading `--`.
     pub name: Spanned<String>,
-    /// The text after `=`, with quotes removed; `None` when there is no `=`.
+    /// The text after `=`, with quotes removed; `None` when there is no `=`. The range covers
+    /// the value as written (quotes included).
     pub value: Option<Spanned<String>>,
+    /// Maps byte offsets in `value.value` to source offsets; quotes, escapes and line
+    /// continuations make the two differ. Empty when there is no value.
+    pub value_map: OffsetMap,
+}
+
+impl Flag {
+    /// Splits a comma-separated value (`type=cache,target=/root/.cache/uv,sharing=locked`) into
+    /// its items, CSV-style: an item may be wrapped in double quotes. Broken items are returned
+    /// as well as they can be; [`parse`] reports what is wrong with them.
+    pub fn options(&self) -> Vec<FlagOption> {
+        flags::split_options(self).0
+    }
 }
 
 /// One `key` or `key=value` item of a comma-separated flag value such as `--mount`.
@@ -236,6 +260,17 @@ impl OffsetMap {
         };
         let (logical_start, source_start) = self.segments[idx];
         source_start + (logical - logical_start)
+    }
+
+    /// The part of the map covering logical offsets `start..end`, shifted so `start` becomes 0.
+    pub fn slice(&self, start: usize, end: usize) -> OffsetMap {
+        let mut segments = vec![(0, self.to_source(start))];
+        for &(logical_start, source_start) in &self.segments {
+            if logical_start > start && logical_start < end {
+                segments.push((logical_start - start, source_start));
+            }
+        }
+        OffsetMap { segments }
     }
 
     /// The source range of a logical range; the end maps as an exclusive end so a range ending

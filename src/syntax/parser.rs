@@ -1,7 +1,683 @@
-//! Placeholder parser; replaced by the real one.
+//! The Dockerfile parser: directives, comments, logical lines, then one instruction at a time.
+//!
+//! It follows BuildKit's `frontend/dockerfile/parser` and `instructions` packages, but never
+//! stops: every problem becomes a [`SyntaxError`] and parsing goes on with the next line.
 
-use super::Parse;
+use crate::syntax::flags;
+use crate::syntax::heredoc::{find_markers, read_bodies};
+use crate::syntax::json::{Json, parse_array};
+use crate::syntax::lexer::{Logical, MappedText, continuation, is_split_ws, leading_ws, line_at};
+use crate::syntax::suggest::closest;
+use crate::syntax::words::{RawFlag, extract_flags, make_word, split_words};
+use crate::syntax::{
+    Args, Comment, Directive, Dockerfile, ExecForm, Flag, Healthcheck, Instruction, KeyValue, Keyword, Parse,
+    ShellForm, SyntaxError, SyntaxErrorKind, Word,
+};
+use crate::text::{Spanned, TextRange};
 
-pub fn parse(_text: &str) -> Parse {
-    Parse::default()
+const BOM: &str = "\u{feff}";
+
+pub fn parse(text: &str) -> Parse {
+    let mut parser = Parser {
+        text,
+        escape: b'\\',
+        directives_done: false,
+        file: Dockerfile::default(),
+        errors: Vec::new(),
+        logical: MappedText::default(),
+    };
+    parser.run();
+    let Parser { mut file, mut errors, escape, .. } = parser;
+    file.escape = escape as char;
+    errors.sort_by_key(|it| (it.range.start, it.range.end));
+    Parse { file, errors }
+}
+
+struct Parser<'t> {
+    text: &'t str,
+    escape: u8,
+    directives_done: bool,
+    file: Dockerfile,
+    errors: Vec<SyntaxError>,
+    /// Reused buffer for the logical text of the current instruction.
+    logical: MappedText,
+}
+
+impl Parser<'_> {
+    fn run(&mut self) {
+        let text = self.text;
+        let mut pos = 0;
+        if text.starts_with(BOM) {
+            self.file.bom = true;
+            pos = BOM.len();
+        }
+        while pos < text.len() {
+            let line = line_at(text, pos);
+            let content = &text[line.start..line.content_end];
+            let first = line.start + leading_ws(content);
+            if text[first..line.content_end].starts_with('#') {
+                if !self.directives_done && self.directive(first, line.content_end) {
+                    pos = line.next;
+                    continue;
+                }
+                self.directives_done = true;
+                self.comment(first, line.content_end);
+                pos = line.next;
+                continue;
+            }
+            self.directives_done = true;
+            if first == line.content_end {
+                pos = line.next;
+                continue;
+            }
+            pos = self.instruction(line.next, first, line.content_end);
+        }
+    }
+
+    fn comment(&mut self, start: usize, end: usize) {
+        let text = self.text[start + 1..end].trim().to_string();
+        self.file.comments.push(Comment { range: TextRange::new(start, end), text });
+    }
+
+    /// Reads `# name=value` at `start..end`; returns false when the line is a plain comment.
+    fn directive(&mut self, start: usize, end: usize) -> bool {
+        let line = &self.text[start..end];
+        let after_hash = &line[1..];
+        let name_start = 1 + leading_ws(after_hash);
+        let rest = &line[name_start..];
+        let bytes = rest.as_bytes();
+        if !bytes.first().is_some_and(u8::is_ascii_alphabetic) {
+            return false;
+        }
+        let name_len = bytes.iter().take_while(|it| it.is_ascii_alphanumeric()).count();
+        let is_re_space = |b: &u8| matches!(b, b'\t' | b'\n' | 0x0c | b'\r' | b' ');
+        let mut at = name_len;
+        while bytes.get(at).is_some_and(is_re_space) {
+            at += 1;
+        }
+        if bytes.get(at) != Some(&b'=') {
+            return false;
+        }
+        at += 1;
+        while bytes.get(at).is_some_and(is_re_space) {
+            at += 1;
+        }
+        let mut value_end = bytes.len();
+        while value_end > at && is_re_space(&bytes[value_end - 1]) {
+            value_end -= 1;
+        }
+        if value_end == at {
+            return false;
+        }
+        let name = &rest[..name_len];
+        let lower = name.to_ascii_lowercase();
+        if !matches!(lower.as_str(), "syntax" | "escape" | "check") {
+            return false;
+        }
+        let base = start + name_start;
+        let value = &rest[at..value_end];
+        let directive = Directive {
+            range: TextRange::new(start, end),
+            name: Spanned::new(name.to_string(), TextRange::new(base, base + name_len)),
+            value: Spanned::new(value.to_string(), TextRange::new(base + at, base + value_end)),
+        };
+        let seen = self.file.directives.iter().any(|it| it.name.value.eq_ignore_ascii_case(&lower));
+        if seen {
+            let message = format!("the `{lower}` directive is given more than once; only the first one counts");
+            self.error(directive.range, SyntaxErrorKind::InvalidDirective, message);
+        } else if lower == "escape" {
+            match value {
+                "\\" => self.escape = b'\\',
+                "`" => self.escape = b'`',
+                _ => {
+                    let message = format!("the escape character must be `\\` or `` ` ``, not `{value}`");
+                    self.error(directive.value.range, SyntaxErrorKind::InvalidDirective, message);
+                }
+            }
+        }
+        self.file.directives.push(directive);
+        true
+    }
+
+    fn error(&mut self, range: TextRange, kind: SyntaxErrorKind, message: String) {
+        self.errors.push(SyntaxError { range, kind, message });
+    }
+
+    /// Parses the instruction whose first line is `first..first_end` (leading whitespace
+    /// already skipped); `next` is where the following line starts. Returns where parsing
+    /// continues.
+    fn instruction(&mut self, next: usize, first: usize, first_end: usize) -> usize {
+        let text = self.text;
+        let mut logical = std::mem::take(&mut self.logical);
+        logical.clear();
+        let (piece_end, mut continues) = continuation(text, first, first_end, self.escape);
+        logical.push(&text[first..piece_end], first);
+        let mut last_end = first_end;
+        let mut pos = next;
+        while continues && pos < text.len() {
+            let line = line_at(text, pos);
+            pos = line.next;
+            let content = &text[line.start..line.content_end];
+            let ws = leading_ws(content);
+            if content[ws..].starts_with('#') {
+                self.comment(line.start + ws, line.content_end);
+                continue;
+            }
+            if ws == content.len() {
+                continue;
+            }
+            let (piece_end, more) = continuation(text, line.start, line.content_end, self.escape);
+            logical.push(&text[line.start..piece_end], line.start);
+            last_end = line.content_end;
+            continues = more;
+        }
+
+        let line = Logical { text: &logical.text, map: &logical.map };
+        let (start, end) = line.trim(0, line.text.len());
+        if start == end {
+            let message = "a line continuation with no instruction after it".to_string();
+            self.error(TextRange::new(first, last_end), SyntaxErrorKind::Invalid, message);
+            self.logical = logical;
+            return pos;
+        }
+        let mut ctx = Ctx { escape: self.escape as char, errors: &mut self.errors };
+        let mut instruction = parse_instruction(&mut ctx, &line, start, end, false);
+
+        // Heredoc bodies follow the instruction's last line.
+        let mut range_end = last_end;
+        let target = match &mut instruction.args {
+            Args::Onbuild(inner) => inner.as_mut(),
+            _ => &mut instruction,
+        };
+        if can_have_heredocs(target) {
+            let markers = find_markers(&line, start);
+            if !markers.is_empty() {
+                let (heredocs, after) = read_bodies(text, pos, markers, &mut self.errors);
+                pos = after;
+                if let Some(last) = heredocs.last() {
+                    range_end = range_end.max(last.range.end);
+                }
+                target.heredocs = heredocs;
+            }
+        }
+        instruction.range = TextRange::new(instruction.range.start, range_end.max(instruction.range.start));
+        if let Args::Onbuild(inner) = &mut instruction.args {
+            inner.range = TextRange::new(inner.range.start, range_end.max(inner.range.start));
+        }
+        self.file.instructions.push(instruction);
+        self.logical = logical;
+        pos
+    }
+}
+
+fn can_have_heredocs(instruction: &Instruction) -> bool {
+    matches!(instruction.keyword, Keyword::Run | Keyword::Copy | Keyword::Add)
+        && !matches!(instruction.args, Args::Exec(_))
+}
+
+struct Ctx<'e> {
+    escape: char,
+    errors: &'e mut Vec<SyntaxError>,
+}
+
+impl Ctx<'_> {
+    fn error(&mut self, range: TextRange, kind: SyntaxErrorKind, message: impl Into<String>) {
+        self.errors.push(SyntaxError { range, kind, message: message.into() });
+    }
+}
+
+/// Parses the instruction in `line.text[start..end]` (trimmed, non-empty). The returned range
+/// ends at the end of the logical text; the caller extends it to the end of the source lines.
+fn parse_instruction(ctx: &mut Ctx, line: &Logical, start: usize, end: usize, nested: bool) -> Instruction {
+    let bytes = line.text.as_bytes();
+    let mut keyword_end = start;
+    while keyword_end < end && !is_split_ws(bytes[keyword_end]) {
+        keyword_end += 1;
+    }
+    let keyword_text = &line.text[start..keyword_end];
+    let keyword_range = line.range(start, keyword_end);
+    let keyword = Keyword::from_name(keyword_text);
+    if keyword == Keyword::Unknown {
+        let suggestion = closest(keyword_text, Keyword::ALL.iter().map(|it| it.as_str())).map(Keyword::from_name);
+        let shown = shorten(keyword_text);
+        let message = match suggestion {
+            Some(it) => format!("unknown instruction `{shown}`; did you mean `{}`?", it.as_str()),
+            None => format!("unknown instruction `{shown}`"),
+        };
+        ctx.error(keyword_range, SyntaxErrorKind::UnknownInstruction { suggestion }, message);
+    }
+
+    let (raw_flags, args_start) = extract_flags(line, keyword_end, end);
+    let flags: Vec<Flag> = raw_flags
+        .into_iter()
+        .map(|RawFlag { start, end, text }| flags::make_flag(text, line.range(start, end)))
+        .collect();
+    let (args_start, args_end) = line.trim(args_start.min(end), end);
+
+    let mut instruction = Instruction {
+        range: line.range(start, end),
+        keyword,
+        keyword_range,
+        flags,
+        args: Args::Empty,
+        heredocs: Vec::new(),
+    };
+    match keyword {
+        Keyword::Unknown | Keyword::Healthcheck => {}
+        _ => flags::validate(ctx.errors, keyword, &instruction.flags),
+    }
+
+    let args = Span { start: args_start, end: args_end };
+    instruction.args = match keyword {
+        Keyword::Run | Keyword::Cmd | Keyword::Entrypoint | Keyword::Shell => command_args(ctx, line, args, keyword),
+        Keyword::Copy | Keyword::Add | Keyword::Volume => list_args(ctx, line, args, keyword),
+        Keyword::Env | Keyword::Label => env_args(ctx, line, args, keyword),
+        Keyword::Arg => arg_args(ctx, line, args),
+        Keyword::From => from_args(ctx, line, args),
+        Keyword::Healthcheck => healthcheck_args(ctx, line, args, &instruction.flags),
+        Keyword::Onbuild => onbuild_args(ctx, line, args, nested),
+        Keyword::Expose
+        | Keyword::User
+        | Keyword::Workdir
+        | Keyword::Stopsignal
+        | Keyword::Maintainer
+        | Keyword::Unknown => words_args(ctx, line, args, keyword),
+    };
+
+    if args.is_empty() && needs_arguments(keyword) {
+        let message = format!("{} needs {}", keyword.as_str(), what_it_needs(keyword));
+        ctx.error(keyword_range, SyntaxErrorKind::MissingArguments, message);
+    }
+    instruction
+}
+
+/// A logical byte range.
+#[derive(Clone, Copy)]
+struct Span {
+    start: usize,
+    end: usize,
+}
+
+impl Span {
+    fn is_empty(self) -> bool {
+        self.start >= self.end
+    }
+}
+
+fn shorten(text: &str) -> String {
+    let mut out: String = text.chars().take(40).collect();
+    if out.len() < text.len() {
+        out.push('…');
+    }
+    out.chars().map(|it| if it.is_control() { '?' } else { it }).collect()
+}
+
+fn needs_arguments(keyword: Keyword) -> bool {
+    !matches!(keyword, Keyword::Cmd | Keyword::Entrypoint | Keyword::Unknown)
+}
+
+fn what_it_needs(keyword: Keyword) -> &'static str {
+    match keyword {
+        Keyword::From => "an image: `FROM <image> [AS <name>]`",
+        Keyword::Run => "a command",
+        Keyword::Copy | Keyword::Add => "a source and a destination",
+        Keyword::Env | Keyword::Label => "at least one `key=value` pair",
+        Keyword::Arg => "a name: `ARG <name>[=<default>]`",
+        Keyword::Expose => "at least one port",
+        Keyword::User => "a user name or id",
+        Keyword::Workdir => "a directory",
+        Keyword::Volume => "at least one path",
+        Keyword::Stopsignal => "a signal name or number",
+        Keyword::Maintainer => "a name",
+        Keyword::Healthcheck => "`CMD <command>` or `NONE`",
+        Keyword::Onbuild => "an instruction to run later",
+        Keyword::Shell => "a JSON array such as [\"/bin/sh\", \"-c\"]",
+        Keyword::Cmd | Keyword::Entrypoint | Keyword::Unknown => "arguments",
+    }
+}
+
+/// What the JSON check made of the arguments.
+enum JsonOutcome {
+    Exec(ExecForm),
+    NotJson,
+}
+
+/// Tries exec form; reports broken JSON as BuildKit would treat it. `fallback` names what the
+/// text becomes instead (for the message).
+fn try_json(ctx: &mut Ctx, line: &Logical, args: Span, fallback: &str) -> JsonOutcome {
+    let text = &line.text[args.start..args.end];
+    if !text.starts_with('[') {
+        return JsonOutcome::NotJson;
+    }
+    match parse_array(text) {
+        Json::Strings { elements, end } => {
+            let elements = elements
+                .into_iter()
+                .map(|(value, s, e)| Spanned::new(value, line.range(args.start + s, args.start + e)))
+                .collect();
+            JsonOutcome::Exec(ExecForm { range: line.range(args.start, args.start + end), elements })
+        }
+        Json::NotStrings { at } => {
+            let range = line.range(args.start + at, args.start + at + 1);
+            ctx.error(range, SyntaxErrorKind::Invalid, "a JSON array here may only hold strings");
+            JsonOutcome::NotJson
+        }
+        Json::Invalid { reason, .. } => {
+            let message = format!("not a valid JSON array ({reason}), so Docker treats it as {fallback}");
+            let range = line.range(args.start, args.end);
+            ctx.error(range, SyntaxErrorKind::InvalidJsonArray, message);
+            JsonOutcome::NotJson
+        }
+    }
+}
+
+fn shell_form(line: &Logical, args: Span) -> ShellForm {
+    ShellForm {
+        range: line.range(args.start, args.end),
+        text: line.text[args.start..args.end].to_string(),
+        map: line.map.slice(args.start, args.end),
+    }
+}
+
+/// RUN, CMD, ENTRYPOINT, SHELL: exec form when the text is a JSON array of strings.
+fn command_args(ctx: &mut Ctx, line: &Logical, args: Span, keyword: Keyword) -> Args {
+    if args.is_empty() {
+        return Args::Empty;
+    }
+    if keyword == Keyword::Shell {
+        let text = &line.text[args.start..args.end];
+        if text.starts_with('[')
+            && let Json::Strings { elements, end } = parse_array(text)
+        {
+            if elements.is_empty() {
+                ctx.error(line.range(args.start, args.end), SyntaxErrorKind::MissingArguments, "SHELL needs at least one element");
+            }
+            let elements = elements
+                .into_iter()
+                .map(|(value, s, e)| Spanned::new(value, line.range(args.start + s, args.start + e)))
+                .collect();
+            return Args::Exec(ExecForm { range: line.range(args.start, args.start + end), elements });
+        }
+        let message = "SHELL needs a JSON array such as [\"/bin/bash\", \"-c\"]";
+        ctx.error(line.range(args.start, args.end), SyntaxErrorKind::Invalid, message);
+        return Args::Shell(shell_form(line, args));
+    }
+    match try_json(ctx, line, args, "a shell command") {
+        JsonOutcome::Exec(exec) => Args::Exec(exec),
+        JsonOutcome::NotJson => Args::Shell(shell_form(line, args)),
+    }
+}
+
+fn words(ctx: &mut Ctx, line: &Logical, args: Span) -> Vec<Word> {
+    let mut out = Vec::new();
+    for (s, e) in split_words(line.text, args.start, args.end, ctx.escape) {
+        let (word, open_quote) = make_word(line, s, e, ctx.escape);
+        if open_quote {
+            let message = format!("`{}` has a quote that is never closed", shorten(&word.raw));
+            ctx.error(word.range, SyntaxErrorKind::Invalid, message);
+        }
+        out.push(word);
+    }
+    out
+}
+
+/// COPY, ADD, VOLUME: exec form or a list of words.
+fn list_args(ctx: &mut Ctx, line: &Logical, args: Span, keyword: Keyword) -> Args {
+    if args.is_empty() {
+        return Args::Empty;
+    }
+    let kw = keyword.as_str();
+    match try_json(ctx, line, args, "plain words") {
+        JsonOutcome::Exec(exec) => {
+            if matches!(keyword, Keyword::Copy | Keyword::Add) && exec.elements.len() < 2 {
+                let message = format!("{kw} needs a source and a destination");
+                ctx.error(exec.range, SyntaxErrorKind::MissingArguments, message);
+            }
+            if keyword == Keyword::Volume {
+                if exec.elements.is_empty() {
+                    ctx.error(exec.range, SyntaxErrorKind::MissingArguments, "VOLUME needs at least one path");
+                }
+                for element in exec.elements.iter().filter(|it| it.value.trim().is_empty()) {
+                    ctx.error(element.range, SyntaxErrorKind::Invalid, "a VOLUME path can't be empty");
+                }
+            }
+            Args::Exec(exec)
+        }
+        JsonOutcome::NotJson => {
+            let words = words(ctx, line, args);
+            if matches!(keyword, Keyword::Copy | Keyword::Add) {
+                check_copy_words(ctx, &words, keyword);
+            }
+            Args::Words(words)
+        }
+    }
+}
+
+fn is_heredoc_word(raw: &str) -> bool {
+    let digits = raw.bytes().take_while(u8::is_ascii_digit).count();
+    let Some(after) = raw[digits..].strip_prefix("<<") else { return false };
+    let rest = after.strip_prefix('-').unwrap_or(after);
+    !rest.is_empty() && !rest.contains('<')
+}
+
+fn check_copy_words(ctx: &mut Ctx, words: &[Word], keyword: Keyword) {
+    let kw = keyword.as_str();
+    if words.len() == 1 {
+        let message = format!("{kw} needs a source and a destination; only `{}` is given", shorten(&words[0].raw));
+        ctx.error(words[0].range, SyntaxErrorKind::MissingArguments, message);
+    }
+    if let Some(last) = words.last()
+        && words.len() >= 2
+        && is_heredoc_word(&last.raw)
+    {
+        ctx.error(last.range, SyntaxErrorKind::Invalid, format!("a heredoc can't be the destination of {kw}"));
+    }
+    // A known flag after the first argument is taken as a path, which is never what was meant.
+    for word in words.iter().skip(1) {
+        let Some(name) = word.raw.strip_prefix("--") else { continue };
+        let name = name.split('=').next().unwrap_or_default();
+        if flags::is_known(keyword, name) {
+            let message = format!("`--{name}` comes after the arguments, so it is read as a path; put flags first");
+            ctx.error(word.range, SyntaxErrorKind::Invalid, message);
+        }
+    }
+}
+
+fn words_args(ctx: &mut Ctx, line: &Logical, args: Span, keyword: Keyword) -> Args {
+    if args.is_empty() {
+        return Args::Empty;
+    }
+    let words = words(ctx, line, args);
+    if keyword == Keyword::Stopsignal && words.len() > 1 {
+        let range = words[1].range.cover(words[words.len() - 1].range);
+        ctx.error(range, SyntaxErrorKind::ExtraArguments, "STOPSIGNAL takes a single signal");
+    }
+    Args::Words(words)
+}
+
+fn from_args(ctx: &mut Ctx, line: &Logical, args: Span) -> Args {
+    if args.is_empty() {
+        return Args::Empty;
+    }
+    let words = words(ctx, line, args);
+    match words.len() {
+        1 => {}
+        2 if words[1].raw.eq_ignore_ascii_case("as") => {
+            ctx.error(words[1].range, SyntaxErrorKind::MissingArguments, "`AS` needs a stage name after it");
+        }
+        2 => {
+            let message = format!("FROM takes one image; to name the stage write `AS {}`", shorten(&words[1].raw));
+            ctx.error(words[1].range, SyntaxErrorKind::ExtraArguments, message);
+        }
+        _ if !words[1].raw.eq_ignore_ascii_case("as") => {
+            let message = format!("expected `AS <name>` after the image, found `{}`", shorten(&words[1].raw));
+            ctx.error(words[1].range, SyntaxErrorKind::Invalid, message);
+        }
+        3 => {
+            let name = words[2].raw.to_ascii_lowercase();
+            let valid = name.as_bytes().first().is_some_and(u8::is_ascii_lowercase)
+                && name.bytes().all(|it| it.is_ascii_lowercase() || it.is_ascii_digit() || b"-_.".contains(&it));
+            if !valid {
+                let message = format!(
+                    "`{}` is not a valid stage name: start with a letter, then use letters, digits, `-`, `_` or `.`",
+                    shorten(&words[2].raw)
+                );
+                ctx.error(words[2].range, SyntaxErrorKind::Invalid, message);
+            }
+        }
+        _ => {
+            let range = words[3].range.cover(words[words.len() - 1].range);
+            ctx.error(range, SyntaxErrorKind::ExtraArguments, "nothing may follow the stage name");
+        }
+    }
+    Args::Words(words)
+}
+
+/// ENV and LABEL: `k=v` pairs, or the legacy `KEY value with spaces`.
+fn env_args(ctx: &mut Ctx, line: &Logical, args: Span, keyword: Keyword) -> Args {
+    if args.is_empty() {
+        return Args::Empty;
+    }
+    let kw = keyword.as_str();
+    let spans = split_words(line.text, args.start, args.end, ctx.escape);
+    let Some(&(first_start, first_end)) = spans.first() else { return Args::Empty };
+    if !line.text[first_start..first_end].contains('=') {
+        // Legacy form: the key ends at the first blank, the value is the rest of the line.
+        let bytes = line.text.as_bytes();
+        let mut key_end = args.start;
+        while key_end < args.end && !is_split_ws(bytes[key_end]) {
+            key_end += 1;
+        }
+        let mut value_start = key_end;
+        while value_start < args.end && is_split_ws(bytes[value_start]) {
+            value_start += 1;
+        }
+        let key = Spanned::new(line.text[args.start..key_end].to_string(), line.range(args.start, key_end));
+        if value_start >= args.end {
+            let message = format!("{kw} needs a value: write `{kw} {}=<value>`", shorten(&key.value));
+            ctx.error(key.range, SyntaxErrorKind::Invalid, message);
+            let range = key.range;
+            return Args::KeyValues(vec![KeyValue { range, key, value: None, legacy: true }]);
+        }
+        let (value, open_quote) = make_word(line, value_start, args.end, ctx.escape);
+        if open_quote {
+            ctx.error(value.range, SyntaxErrorKind::Invalid, "a quote in this value is never closed");
+        }
+        let range = key.range.cover(value.range);
+        return Args::KeyValues(vec![KeyValue { range, key, value: Some(value), legacy: true }]);
+    }
+    let mut items = Vec::with_capacity(spans.len());
+    for (s, e) in spans {
+        let raw = &line.text[s..e];
+        let Some(eq) = raw.find('=') else {
+            let message = format!("`{}` is not a `key=value` pair", shorten(raw));
+            ctx.error(line.range(s, e), SyntaxErrorKind::Invalid, message);
+            let key = Spanned::new(raw.to_string(), line.range(s, e));
+            items.push(KeyValue { range: key.range, key, value: None, legacy: false });
+            continue;
+        };
+        items.push(key_value(ctx, line, s, s + eq, e, kw));
+    }
+    Args::KeyValues(items)
+}
+
+fn key_value(ctx: &mut Ctx, line: &Logical, start: usize, eq: usize, end: usize, kw: &str) -> KeyValue {
+    let key = Spanned::new(line.text[start..eq].to_string(), line.range(start, eq));
+    if key.value.is_empty() {
+        ctx.error(line.range(start, end), SyntaxErrorKind::Invalid, format!("{kw} names can't be empty"));
+    }
+    let (value, open_quote) = make_word(line, eq + 1, end, ctx.escape);
+    if open_quote {
+        ctx.error(value.range, SyntaxErrorKind::Invalid, "a quote in this value is never closed");
+    }
+    KeyValue { range: line.range(start, end), key, value: Some(value), legacy: false }
+}
+
+fn arg_args(ctx: &mut Ctx, line: &Logical, args: Span) -> Args {
+    if args.is_empty() {
+        return Args::Empty;
+    }
+    let mut items = Vec::new();
+    for (s, e) in split_words(line.text, args.start, args.end, ctx.escape) {
+        match line.text[s..e].find('=') {
+            Some(eq) => items.push(key_value(ctx, line, s, s + eq, e, "ARG")),
+            None => {
+                let key = Spanned::new(line.text[s..e].to_string(), line.range(s, e));
+                items.push(KeyValue { range: key.range, key, value: None, legacy: false });
+            }
+        }
+    }
+    Args::KeyValues(items)
+}
+
+fn healthcheck_args(ctx: &mut Ctx, line: &Logical, args: Span, flags: &[Flag]) -> Args {
+    if args.is_empty() {
+        return Args::Empty;
+    }
+    let text = line.text;
+    let mut type_end = args.start;
+    while type_end < args.end {
+        let Some(ch) = text[type_end..args.end].chars().next() else { break };
+        if ch.is_whitespace() {
+            break;
+        }
+        type_end += ch.len_utf8();
+    }
+    let (rest_start, rest_end) = line.trim(type_end, args.end);
+    let rest = Span { start: rest_start, end: rest_end };
+    let type_range = line.range(args.start, type_end);
+    let kind = &text[args.start..type_end];
+    if kind.eq_ignore_ascii_case("none") {
+        if !rest.is_empty() {
+            let range = line.range(rest.start, rest.end);
+            ctx.error(range, SyntaxErrorKind::ExtraArguments, "HEALTHCHECK NONE takes no arguments");
+        }
+        if let (Some(first), Some(last)) = (flags.first(), flags.last()) {
+            let message = "flags have no effect with HEALTHCHECK NONE";
+            ctx.error(first.range.cover(last.range), SyntaxErrorKind::Invalid, message);
+        }
+        return Args::Healthcheck(Healthcheck::None { range: type_range });
+    }
+    flags::validate(ctx.errors, Keyword::Healthcheck, flags);
+    if !kind.eq_ignore_ascii_case("cmd") {
+        let message = format!("expected `CMD` or `NONE` after HEALTHCHECK, found `{}`", shorten(kind));
+        ctx.error(type_range, SyntaxErrorKind::Invalid, message);
+        return Args::Words(words(ctx, line, args));
+    }
+    if rest.is_empty() {
+        ctx.error(type_range, SyntaxErrorKind::MissingArguments, "HEALTHCHECK CMD needs a command");
+        return Args::Healthcheck(Healthcheck::Cmd { cmd_range: type_range, args: Box::new(Args::Empty) });
+    }
+    let inner = match try_json(ctx, line, rest, "a shell command") {
+        JsonOutcome::Exec(exec) => {
+            if exec.elements.is_empty() {
+                ctx.error(exec.range, SyntaxErrorKind::MissingArguments, "HEALTHCHECK CMD needs a command");
+            }
+            Args::Exec(exec)
+        }
+        JsonOutcome::NotJson => Args::Shell(shell_form(line, rest)),
+    };
+    Args::Healthcheck(Healthcheck::Cmd { cmd_range: type_range, args: Box::new(inner) })
+}
+
+fn onbuild_args(ctx: &mut Ctx, line: &Logical, args: Span, nested: bool) -> Args {
+    if args.is_empty() {
+        return Args::Empty;
+    }
+    if nested {
+        // ONBUILD ONBUILD: reported by the outer ONBUILD; keep the rest as plain words.
+        return Args::Words(words(ctx, line, args));
+    }
+    let inner = parse_instruction(ctx, line, args.start, args.end, true);
+    match inner.keyword {
+        Keyword::Onbuild => {
+            ctx.error(inner.keyword_range, SyntaxErrorKind::Invalid, "ONBUILD can't trigger another ONBUILD");
+        }
+        Keyword::From | Keyword::Maintainer => {
+            let message = format!("{} can't be an ONBUILD trigger", inner.keyword.as_str());
+            ctx.error(inner.keyword_range, SyntaxErrorKind::Invalid, message);
+        }
+        _ => {}
+    }
+    Args::Onbuild(Box::new(inner))
 }

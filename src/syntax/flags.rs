@@ -1,0 +1,429 @@
+//! Which flags each instruction takes, and the checks BuildKit makes on their values.
+
+use crate::syntax::lexer::MappedText;
+use crate::syntax::suggest::closest;
+use crate::syntax::{Flag, FlagOption, Keyword, OffsetMap, SyntaxError, SyntaxErrorKind};
+use crate::text::{Spanned, TextRange};
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kind {
+    /// `--name=value`, once.
+    Value,
+    /// `--name=value`, repeatable.
+    Values,
+    /// `--name` or `--name=true|false`.
+    Bool,
+}
+
+/// The flags BuildKit's instruction parser registers (including the `-labs` ones, so that no
+/// file that builds gets flagged).
+fn specs(keyword: Keyword) -> &'static [(&'static str, Kind)] {
+    match keyword {
+        Keyword::From => &[("platform", Kind::Value)],
+        Keyword::Run => &[
+            ("mount", Kind::Values),
+            ("network", Kind::Value),
+            ("security", Kind::Value),
+            ("device", Kind::Values),
+        ],
+        Keyword::Copy => &[
+            ("from", Kind::Value),
+            ("chown", Kind::Value),
+            ("chmod", Kind::Value),
+            ("link", Kind::Bool),
+            ("parents", Kind::Bool),
+            ("exclude", Kind::Values),
+        ],
+        Keyword::Add => &[
+            ("chown", Kind::Value),
+            ("chmod", Kind::Value),
+            ("link", Kind::Bool),
+            ("checksum", Kind::Value),
+            ("keep-git-dir", Kind::Bool),
+            ("unpack", Kind::Bool),
+            ("exclude", Kind::Values),
+        ],
+        Keyword::Healthcheck => &[
+            ("interval", Kind::Value),
+            ("timeout", Kind::Value),
+            ("start-period", Kind::Value),
+            ("start-interval", Kind::Value),
+            ("retries", Kind::Value),
+        ],
+        _ => &[],
+    }
+}
+
+/// True when `name` is a flag `keyword` accepts.
+pub(crate) fn is_known(keyword: Keyword, name: &str) -> bool {
+    specs(keyword).iter().any(|it| it.0 == name)
+}
+
+/// Builds a [`Flag`] from a processed flag word (starting with `--`) and its whole source range.
+pub(crate) fn make_flag(word: MappedText, range: TextRange) -> Flag {
+    let (text, map) = word.into_parts();
+    let name_end = text.find('=').unwrap_or(text.len());
+    let name_start = 2.min(name_end);
+    let name = Spanned::new(text[name_start..name_end].to_string(), map_range(&map, name_start, name_end));
+    if name_end == text.len() {
+        return Flag { range, name, value: None, value_map: OffsetMap::default() };
+    }
+    let value_start = name_end + 1;
+    // The value as written runs from right after `=` to the end of the word.
+    let value_source = map.to_source(name_end) + 1;
+    let value_range = TextRange::new(value_source.min(range.end), range.end);
+    let value_map = map.slice(value_start, text.len());
+    let value = Spanned::new(text[value_start..].to_string(), value_range);
+    Flag { range, name, value: Some(value), value_map }
+}
+
+fn map_range(map: &OffsetMap, start: usize, end: usize) -> TextRange {
+    if start >= end {
+        return TextRange::empty(map.to_source(start));
+    }
+    map.range_to_source(TextRange::new(start, end))
+}
+
+fn error(acc: &mut Vec<SyntaxError>, range: TextRange, kind: SyntaxErrorKind, message: String) {
+    acc.push(SyntaxError { range, kind, message });
+}
+
+/// Checks the flags of one instruction.
+pub(crate) fn validate(acc: &mut Vec<SyntaxError>, keyword: Keyword, flags: &[Flag]) {
+    let specs = specs(keyword);
+    for (idx, flag) in flags.iter().enumerate() {
+        let name = flag.name.value.as_str();
+        let Some(&(_, kind)) = specs.iter().find(|it| it.0 == name) else {
+            let suggestion = closest(name, specs.iter().map(|it| it.0)).map(str::to_string);
+            let message = match (&suggestion, specs.is_empty()) {
+                (Some(it), _) => format!("unknown flag `--{name}` for {}; did you mean `--{it}`?", keyword.as_str()),
+                (None, true) => format!("{} takes no flags, so `--{name}` is not allowed", keyword.as_str()),
+                (None, false) => format!(
+                    "unknown flag `--{name}` for {}; it takes {}",
+                    keyword.as_str(),
+                    specs.iter().map(|it| format!("--{}", it.0)).collect::<Vec<_>>().join(", ")
+                ),
+            };
+            error(acc, flag.range, SyntaxErrorKind::UnknownFlag { suggestion }, message);
+            continue;
+        };
+        if kind != Kind::Values && flags[..idx].iter().any(|it| it.name.value == name) {
+            let message = format!("`--{name}` is given more than once");
+            error(acc, flag.range, SyntaxErrorKind::MalformedFlag, message);
+            continue;
+        }
+        let value = match (&flag.value, kind) {
+            (None, Kind::Bool) => continue,
+            (None, _) => {
+                let message = format!("`--{name}` needs a value: `--{name}=...`");
+                error(acc, flag.range, SyntaxErrorKind::MalformedFlag, message);
+                continue;
+            }
+            (Some(value), _) => value,
+        };
+        if value.value.is_empty() {
+            let message = match kind {
+                Kind::Bool => format!("`--{name}=` needs `true` or `false` after `=`, or no `=` at all"),
+                _ => format!("`--{name}` has an empty value"),
+            };
+            error(acc, flag.range, SyntaxErrorKind::MalformedFlag, message);
+            continue;
+        }
+        if let Some(message) = check_value(keyword, name, kind, &value.value) {
+            error(acc, value.range, SyntaxErrorKind::MalformedFlag, message);
+            continue;
+        }
+        if name == "mount" {
+            check_mount(acc, flag);
+        }
+    }
+}
+
+fn check_value(keyword: Keyword, name: &str, kind: Kind, value: &str) -> Option<String> {
+    if kind == Kind::Bool {
+        if value.eq_ignore_ascii_case("true") || value.eq_ignore_ascii_case("false") {
+            return None;
+        }
+        return Some(format!("`--{name}` takes `true` or `false`, not `{value}`"));
+    }
+    // Values with variables are expanded at build time; only literal values are checked.
+    if value.contains('$') && keyword != Keyword::Healthcheck {
+        return None;
+    }
+    match (keyword, name) {
+        (Keyword::Run, "network") if !matches!(value, "default" | "none" | "host") => {
+            Some(format!("`--network` must be default, none or host, not `{value}`"))
+        }
+        (Keyword::Run, "security") if !matches!(value, "insecure" | "sandbox") => {
+            Some(format!("`--security` must be insecure or sandbox, not `{value}`"))
+        }
+        (Keyword::Healthcheck, "retries") => match value.parse::<i32>() {
+            Ok(n) if n < 0 => Some(format!("`--retries` can't be negative (`{value}`)")),
+            Ok(_) => None,
+            Err(_) => Some(format!("`--retries` must be a whole number, not `{value}`")),
+        },
+        (Keyword::Healthcheck, _) => match go_duration_nanos(value) {
+            None => Some(format!("`--{name}` must be a duration like `30s` or `1m30s`, not `{value}`")),
+            Some(nanos) if nanos != 0.0 && nanos < 1e6 => {
+                Some(format!("`--{name}` must be 0 or at least 1ms, not `{value}`"))
+            }
+            Some(_) => None,
+        },
+        _ => None,
+    }
+}
+
+/// Parses a Go `time.ParseDuration` string into nanoseconds.
+fn go_duration_nanos(s: &str) -> Option<f64> {
+    let (sign, mut rest) = match s.as_bytes().first() {
+        Some(b'-') => (-1.0, &s[1..]),
+        Some(b'+') => (1.0, &s[1..]),
+        _ => (1.0, s),
+    };
+    if rest == "0" {
+        return Some(0.0);
+    }
+    if rest.is_empty() {
+        return None;
+    }
+    let mut total = 0.0;
+    while !rest.is_empty() {
+        let number_len = rest.bytes().take_while(|it| it.is_ascii_digit() || *it == b'.').count();
+        let number = &rest[..number_len];
+        if number.is_empty() || number == "." || number.matches('.').count() > 1 {
+            return None;
+        }
+        let value: f64 = number.parse().ok()?;
+        rest = &rest[number_len..];
+        let unit_len = rest.find(|it: char| it.is_ascii_digit() || it == '.').unwrap_or(rest.len());
+        let scale = match &rest[..unit_len] {
+            "ns" => 1.0,
+            "us" | "µs" | "μs" => 1e3,
+            "ms" => 1e6,
+            "s" => 1e9,
+            "m" => 60e9,
+            "h" => 3600e9,
+            _ => return None,
+        };
+        total += value * scale;
+        rest = &rest[unit_len..];
+    }
+    Some(sign * total)
+}
+
+/// Splits a flag value into CSV items; the second value is the first error found, if any.
+pub(crate) fn split_options(flag: &Flag) -> (Vec<FlagOption>, Option<(TextRange, String)>) {
+    let mut options = Vec::new();
+    let mut problem = None;
+    let Some(value) = &flag.value else { return (options, problem) };
+    let text = value.value.as_str();
+    let bytes = text.as_bytes();
+    let to_source = |start: usize, end: usize| map_range(&flag.value_map, start, end);
+    let mut pos = 0;
+    loop {
+        let field_start = pos;
+        // The field's content (quotes removed) with, for each piece, its offset in `text`.
+        let mut content = MappedText::default();
+        content.clear();
+        if bytes.get(pos) == Some(&b'"') {
+            pos += 1;
+            let mut closed = false;
+            while pos < bytes.len() {
+                if bytes[pos] == b'"' {
+                    if bytes.get(pos + 1) == Some(&b'"') {
+                        content.push("\"", pos);
+                        pos += 2;
+                        continue;
+                    }
+                    pos += 1;
+                    closed = true;
+                    break;
+                }
+                let ch_len = text[pos..].chars().next().map_or(1, char::len_utf8);
+                content.push(&text[pos..pos + ch_len], pos);
+                pos += ch_len;
+            }
+            let rest_end = text[pos..].find(',').map_or(text.len(), |it| pos + it);
+            if (!closed || rest_end != pos) && problem.is_none() {
+                problem = Some((to_source(field_start, rest_end), "a quoted item is not closed properly".to_string()));
+            }
+            pos = rest_end;
+        } else {
+            let end = text[pos..].find(',').map_or(text.len(), |it| pos + it);
+            if text[pos..end].contains('"') && problem.is_none() {
+                let message = format!("`{}` has a stray `\"`; quote the whole item instead", &text[pos..end]);
+                problem = Some((to_source(pos, end), message));
+            }
+            content.push(&text[pos..end], pos);
+            pos = end;
+        }
+        let field_range = to_source(field_start, pos);
+        let (field, field_map) = content.into_parts();
+        // Offsets in `field` -> offsets in `text` -> source offsets.
+        let source_of = |start: usize, end: usize| {
+            if start >= end {
+                let at = if field_map.segments.is_empty() { field_start } else { field_map.to_source(start) };
+                return to_source(at, at);
+            }
+            let inner = field_map.range_to_source(TextRange::new(start, end));
+            to_source(inner.start, inner.end)
+        };
+        let (key, value) = match field.find('=') {
+            Some(eq) => {
+                let value = Spanned::new(field[eq + 1..].to_string(), source_of(eq + 1, field.len()));
+                (Spanned::new(field[..eq].to_string(), source_of(0, eq)), Some(value))
+            }
+            None => (Spanned::new(field.clone(), source_of(0, field.len())), None),
+        };
+        options.push(FlagOption { range: field_range, key, value });
+        if pos >= bytes.len() {
+            break;
+        }
+        pos += 1;
+    }
+    (options, problem)
+}
+
+const MOUNT_TYPES: [&str; 5] = ["bind", "cache", "tmpfs", "secret", "ssh"];
+const MOUNT_KEYS: [&str; 19] = [
+    "type",
+    "from",
+    "source",
+    "src",
+    "target",
+    "dst",
+    "destination",
+    "readonly",
+    "ro",
+    "readwrite",
+    "rw",
+    "required",
+    "id",
+    "sharing",
+    "mode",
+    "uid",
+    "gid",
+    "size",
+    "env",
+];
+
+/// Go's `strconv.ParseBool`.
+fn is_go_bool(value: &str) -> bool {
+    matches!(value, "1" | "t" | "T" | "TRUE" | "true" | "True" | "0" | "f" | "F" | "FALSE" | "false" | "False")
+}
+
+fn check_mount(acc: &mut Vec<SyntaxError>, flag: &Flag) {
+    let (options, problem) = split_options(flag);
+    if let Some((range, message)) = problem {
+        error(acc, range, SyntaxErrorKind::MalformedFlag, format!("`--mount`: {message}"));
+        return;
+    }
+    let mut mount_type = Some("bind");
+    for option in &options {
+        if option.key.value.eq_ignore_ascii_case("type")
+            && let Some(value) = &option.value
+        {
+            let lower = value.value.to_ascii_lowercase();
+            mount_type = MOUNT_TYPES.iter().find(|it| **it == lower).copied();
+            if mount_type.is_none() && !value.value.contains('$') {
+                let message = format!("`--mount` type `{}` is not one of {}", value.value, MOUNT_TYPES.join(", "));
+                error(acc, value.range, SyntaxErrorKind::MalformedFlag, message);
+                return;
+            }
+        }
+    }
+    let mut has_target = false;
+    let mut has_secret_source = false;
+    for option in &options {
+        let key = option.key.value.to_ascii_lowercase();
+        let malformed = |acc: &mut Vec<SyntaxError>, range: TextRange, message: String| {
+            error(acc, range, SyntaxErrorKind::MalformedFlag, message);
+        };
+        if !MOUNT_KEYS.contains(&key.as_str()) {
+            let message = match closest(&key, MOUNT_KEYS) {
+                Some(it) => format!("`--mount` has no option `{}`; did you mean `{it}`?", option.key.value),
+                None => format!("`--mount` has no option `{}`", option.key.value),
+            };
+            malformed(acc, option.key.range, message);
+            continue;
+        }
+        match key.as_str() {
+            "target" | "dst" | "destination" => has_target = true,
+            "id" | "source" | "src" | "env" => has_secret_source = true,
+            _ => {}
+        }
+        let Some(value) = &option.value else {
+            if !matches!(key.as_str(), "readonly" | "ro" | "readwrite" | "rw" | "required") {
+                let message = format!("`--mount` option `{key}` needs a value: `{key}=...`");
+                malformed(acc, option.range, message);
+                continue;
+            }
+            if key == "required" && mount_type.is_some_and(|it| it != "secret" && it != "ssh") {
+                malformed(acc, option.range, "`required` only applies to secret and ssh mounts".to_string());
+            }
+            continue;
+        };
+        let v = value.value.as_str();
+        let Some(mount_type) = mount_type else { continue };
+        if v.contains('$') {
+            continue;
+        }
+        let message = match key.as_str() {
+            "readonly" | "ro" | "readwrite" | "rw" if !is_go_bool(v) => {
+                Some(format!("`{key}` must be true or false, not `{v}`"))
+            }
+            "required" if mount_type != "secret" && mount_type != "ssh" => {
+                Some("`required` only applies to secret and ssh mounts".to_string())
+            }
+            "required" if !is_go_bool(v) => Some(format!("`required` must be true or false, not `{v}`")),
+            "sharing" if mount_type != "cache" => Some("`sharing` only applies to cache mounts".to_string()),
+            "sharing" if !matches!(v.to_ascii_lowercase().as_str(), "shared" | "private" | "locked") => {
+                Some(format!("`sharing` must be shared, private or locked, not `{v}`"))
+            }
+            "mode" | "uid" | "gid" if !matches!(mount_type, "cache" | "secret" | "ssh") => {
+                Some(format!("`{key}` only applies to cache, secret and ssh mounts"))
+            }
+            "mode" if u32::from_str_radix(v, 8).is_err() => {
+                Some(format!("`mode` must be an octal number like 0755, not `{v}`"))
+            }
+            "uid" | "gid" if v.parse::<u32>().is_err() => {
+                Some(format!("`{key}` must be a non-negative whole number, not `{v}`"))
+            }
+            "from" if mount_type == "secret" => Some("a secret mount can't use `from`".to_string()),
+            _ => None,
+        };
+        if let Some(message) = message {
+            malformed(acc, value.range, message);
+        }
+    }
+    match mount_type {
+        Some(kind @ ("bind" | "cache" | "tmpfs")) if !has_target => {
+            let message = format!("a {kind} mount needs a `target`");
+            error(acc, flag.range, SyntaxErrorKind::MalformedFlag, message);
+        }
+        Some("secret") if !has_target && !has_secret_source => {
+            let message = "a secret mount needs an `id` or a `target`".to_string();
+            error(acc, flag.range, SyntaxErrorKind::MalformedFlag, message);
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(go_duration_nanos("30s"), Some(30e9));
+        assert_eq!(go_duration_nanos("1m30s"), Some(90e9));
+        assert_eq!(go_duration_nanos("1.5h"), Some(5400e9));
+        assert_eq!(go_duration_nanos("0"), Some(0.0));
+        assert_eq!(go_duration_nanos("-2ms"), Some(-2e6));
+        assert_eq!(go_duration_nanos("30"), None);
+        assert_eq!(go_duration_nanos("abc"), None);
+        assert_eq!(go_duration_nanos("1..5s"), None);
+        assert_eq!(go_duration_nanos(""), None);
+        assert_eq!(go_duration_nanos("5 s"), None);
+    }
+}

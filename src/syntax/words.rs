@@ -1,0 +1,193 @@
+//! Word splitting as Docker does it: quotes group, the escape character escapes.
+
+use crate::syntax::Word;
+use crate::syntax::lexer::{Logical, MappedText};
+
+/// Splits `text[start..end]` into words and returns their byte ranges (quotes and escapes kept),
+/// following BuildKit's `parseWords`: whitespace separates words outside quotes, `'` and `"`
+/// group, and the escape character keeps the next character in the word (not inside `'`).
+pub(crate) fn split_words(text: &str, start: usize, end: usize, escape: char) -> Vec<(usize, usize)> {
+    let mut words = Vec::new();
+    let mut word_start: Option<usize> = None;
+    let mut quote: Option<char> = None;
+    let mut chars = text[start..end].char_indices().peekable();
+    while let Some((idx, ch)) = chars.next() {
+        let at = start + idx;
+        match quote {
+            None => {
+                if ch.is_whitespace() {
+                    if let Some(word) = word_start.take() {
+                        words.push((word, at));
+                    }
+                    continue;
+                }
+                if word_start.is_none() {
+                    word_start = Some(at);
+                }
+                if ch == '\'' || ch == '"' {
+                    quote = Some(ch);
+                } else if ch == escape {
+                    chars.next();
+                }
+            }
+            Some(q) => {
+                if ch == q {
+                    quote = None;
+                } else if ch == escape && q != '\'' {
+                    chars.next();
+                }
+            }
+        }
+    }
+    if let Some(word) = word_start {
+        words.push((word, end));
+    }
+    words
+}
+
+/// Removes quotes and processes escapes the way BuildKit's shell lexer does for one word
+/// (variables are left alone). Returns the value and whether a quote was left open.
+pub(crate) fn unquote(raw: &str, escape: char) -> (String, bool) {
+    let mut out = String::with_capacity(raw.len());
+    let mut quote: Option<char> = None;
+    let mut chars = raw.chars().peekable();
+    while let Some(ch) = chars.next() {
+        match quote {
+            None => {
+                if ch == '\'' || ch == '"' {
+                    quote = Some(ch);
+                } else if ch == escape {
+                    if let Some(next) = chars.next() {
+                        out.push(next);
+                    }
+                } else {
+                    out.push(ch);
+                }
+            }
+            Some('\'') => {
+                if ch == '\'' {
+                    quote = None;
+                } else {
+                    out.push(ch);
+                }
+            }
+            Some(_) => {
+                if ch == '"' {
+                    quote = None;
+                } else if ch == escape {
+                    // Inside double quotes only `"`, `$` and the escape itself are escaped.
+                    match chars.peek() {
+                        Some(&next) if next == '"' || next == '$' || next == escape => {
+                            out.push(next);
+                            chars.next();
+                        }
+                        Some(_) => out.push(ch),
+                        None => {}
+                    }
+                } else {
+                    out.push(ch);
+                }
+            }
+        }
+    }
+    (out, quote.is_some())
+}
+
+/// Builds a [`Word`] from the logical range `start..end`.
+pub(crate) fn make_word(line: &Logical, start: usize, end: usize, escape: char) -> (Word, bool) {
+    let raw = &line.text[start..end];
+    let (value, open_quote) = unquote(raw, escape);
+    (Word { range: line.range(start, end), raw: raw.to_string(), value }, open_quote)
+}
+
+/// A flag word as BuildKit's `extractBuilderFlags` reads it: quotes removed and `\` escapes
+/// processed (always backslash, whatever the escape directive says).
+pub(crate) struct RawFlag {
+    /// Logical range of the whole word.
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    /// The processed word mapped back to the source.
+    pub(crate) text: MappedText,
+}
+
+/// Reads the flags at the start of `line.text[start..end]`. Returns them and the logical offset
+/// where the arguments start.
+pub(crate) fn extract_flags(line: &Logical, start: usize, end: usize) -> (Vec<RawFlag>, usize) {
+    let text = line.text;
+    let mut flags = Vec::new();
+    let mut pos = start;
+    loop {
+        while pos < end {
+            let Some(ch) = text[pos..end].chars().next() else { break };
+            if !ch.is_whitespace() {
+                break;
+            }
+            pos += ch.len_utf8();
+        }
+        if pos >= end || !text[pos..end].starts_with("--") {
+            return (flags, pos);
+        }
+        let word_start = pos;
+        let mut word = MappedText::default();
+        word.clear();
+        let mut quote: Option<char> = None;
+        while pos < end {
+            let Some(ch) = text[pos..end].chars().next() else { break };
+            let len = ch.len_utf8();
+            if quote.is_none() && ch.is_whitespace() {
+                break;
+            }
+            if Some(ch) == quote {
+                quote = None;
+                pos += len;
+                continue;
+            }
+            if quote.is_none() && (ch == '\'' || ch == '"') {
+                quote = Some(ch);
+                pos += len;
+                continue;
+            }
+            if ch == '\\' {
+                pos += 1;
+                if pos >= end {
+                    quote = None;
+                    continue;
+                }
+                let Some(next) = text[pos..end].chars().next() else { break };
+                word.push_char(next, line.source(pos));
+                pos += next.len_utf8();
+                continue;
+            }
+            word.push_char(ch, line.source(pos));
+            pos += len;
+        }
+        if word.text == "--" {
+            // A bare `--` ends the flags; BuildKit drops it.
+            return (flags, pos);
+        }
+        flags.push(RawFlag { start: word_start, end: pos, text: word });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_words_groups_quotes() {
+        let text = r#"a "b c" d\ e 'f\' g"#;
+        let words: Vec<&str> =
+            split_words(text, 0, text.len(), '\\').into_iter().map(|(s, e)| &text[s..e]).collect();
+        assert_eq!(words, vec!["a", "\"b c\"", "d\\ e", "'f\\'", "g"]);
+    }
+
+    #[test]
+    fn unquote_follows_shell_rules() {
+        assert_eq!(unquote(r#""a b""#, '\\'), ("a b".to_string(), false));
+        assert_eq!(unquote(r#"'a\b'"#, '\\'), ("a\\b".to_string(), false));
+        assert_eq!(unquote(r#""a\"b\n""#, '\\'), ("a\"b\\n".to_string(), false));
+        assert_eq!(unquote(r#"a\ b"#, '\\'), ("a b".to_string(), false));
+        assert_eq!(unquote(r#""open"#, '\\'), ("open".to_string(), true));
+        assert_eq!(unquote("a`$b", '`'), ("a$b".to_string(), false));
+    }
+}
