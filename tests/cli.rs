@@ -84,7 +84,11 @@ fn failure_threshold_decides_the_exit_code() {
 fn clean_files_exit_zero() {
     let dir = tempfile::tempdir().unwrap();
     mismatched_project(dir.path());
-    write(dir.path(), "Dockerfile", "FROM python:3.12-slim\nCOPY --from=ghcr.io/astral-sh/uv:0.12.5 /uv /bin/\nRUN uv sync --locked\n");
+    write(
+        dir.path(),
+        "Dockerfile",
+        "FROM python:3.12-slim\nCOPY --from=ghcr.io/astral-sh/uv:0.12.5 /uv /bin/\nRUN uv sync --locked\n",
+    );
     let output = berth(&["check"], dir.path());
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
     assert!(stdout(&output).contains("No problems found in 1 Dockerfile."));
@@ -94,7 +98,15 @@ fn clean_files_exit_zero() {
 fn folders_are_searched_for_every_dockerfile_name() {
     let dir = tempfile::tempdir().unwrap();
     let clean = "FROM python:3.12-slim\n";
-    for name in ["Dockerfile", "Dockerfile.prod", "api.Dockerfile", "worker.dockerfile", "Containerfile", "sub/Dockerfile", ".devcontainer/Dockerfile"] {
+    for name in [
+        "Dockerfile",
+        "Dockerfile.prod",
+        "api.Dockerfile",
+        "worker.dockerfile",
+        "Containerfile",
+        "sub/Dockerfile",
+        ".devcontainer/Dockerfile",
+    ] {
         write(dir.path(), name, clean);
     }
     write(dir.path(), "Dockerfile.dockerignore", ".venv\n");

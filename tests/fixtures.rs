@@ -43,8 +43,11 @@ fn render_workspace(case: &Path) -> String {
 #[test]
 fn fixture_workspaces_match_expectations() {
     let update = std::env::var_os("UPDATE_EXPECT").is_some();
-    let mut cases: Vec<PathBuf> =
-        std::fs::read_dir(workspaces_dir()).expect("fixtures exist").filter_map(Result::ok).map(|it| it.path()).collect();
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(workspaces_dir())
+        .expect("fixtures exist")
+        .filter_map(Result::ok)
+        .map(|it| it.path())
+        .collect();
     cases.sort();
     assert!(cases.len() >= 10, "expected the fixture workspaces, found {}", cases.len());
     let mut mismatches = Vec::new();
@@ -61,14 +64,22 @@ fn fixture_workspaces_match_expectations() {
             mismatches.push(format!("=== {}\n--- expected\n{expected}\n--- actual\n{actual}", case.display()));
         }
     }
-    assert!(mismatches.is_empty(), "{} fixture(s) differ (UPDATE_EXPECT=1 to accept):\n{}", mismatches.len(), mismatches.join("\n"));
+    assert!(
+        mismatches.is_empty(),
+        "{} fixture(s) differ (UPDATE_EXPECT=1 to accept):\n{}",
+        mismatches.len(),
+        mismatches.join("\n")
+    );
 }
 
 /// Simulated typing: analysing every prefix of every fixture Dockerfile must never panic.
 #[test]
 fn every_prefix_of_every_fixture_analyses_without_panic() {
-    let mut cases: Vec<PathBuf> =
-        std::fs::read_dir(workspaces_dir()).expect("fixtures exist").filter_map(Result::ok).map(|it| it.path()).collect();
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(workspaces_dir())
+        .expect("fixtures exist")
+        .filter_map(Result::ok)
+        .map(|it| it.path())
+        .collect();
     cases.sort();
     let mut analysed = 0usize;
     for case in &cases {

@@ -17,11 +17,21 @@ RUN echo \"naïve 🐍\" && uv sync
 ";
 
 fn codes(diagnostics: &Value) -> Vec<String> {
-    diagnostics["diagnostics"].as_array().expect("a list").iter().map(|it| it["code"].as_str().unwrap_or("").to_owned()).collect()
+    diagnostics["diagnostics"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|it| it["code"].as_str().unwrap_or("").to_owned())
+        .collect()
 }
 
 fn find<'a>(diagnostics: &'a Value, code: &str) -> &'a Value {
-    diagnostics["diagnostics"].as_array().unwrap().iter().find(|it| it["code"] == code).unwrap_or_else(|| panic!("no {code} in {diagnostics:#}"))
+    diagnostics["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|it| it["code"] == code)
+        .unwrap_or_else(|| panic!("no {code} in {diagnostics:#}"))
 }
 
 #[test]
@@ -52,17 +62,28 @@ fn open_edit_project_change_shutdown() {
     assert_eq!(published["version"], 1);
     assert_eq!(codes(&published), ["PY001", "UV001"], "{published:#}");
     let mismatch = find(&published, "PY001");
-    assert_eq!(mismatch["range"], json!({ "start": { "line": 1, "character": 5 }, "end": { "line": 1, "character": 21 } }));
+    assert_eq!(
+        mismatch["range"],
+        json!({ "start": { "line": 1, "character": 5 }, "end": { "line": 1, "character": 21 } })
+    );
     assert_eq!(mismatch["severity"], 2);
     assert_eq!(mismatch["source"], "berth");
     assert!(mismatch["codeDescription"]["href"].as_str().unwrap().contains("py001"));
-    assert!(mismatch["message"].as_str().unwrap().contains("python:3.11-slim provides Python 3.11, but .python-version pins 3.12"));
+    assert!(
+        mismatch["message"]
+            .as_str()
+            .unwrap()
+            .contains("python:3.11-slim provides Python 3.11, but .python-version pins 3.12")
+    );
     let related = &mismatch["relatedInformation"][0];
     assert_eq!(related["location"]["uri"], ws.uri(".python-version"));
     assert_eq!(related["location"]["range"]["start"], json!({ "line": 0, "character": 0 }));
     // UTF-16 columns on a line with `ï` (one unit) and `🐍` (two units): `uv` starts at 23.
     let unlocked = find(&published, "UV001");
-    assert_eq!(unlocked["range"], json!({ "start": { "line": 5, "character": 23 }, "end": { "line": 5, "character": 30 } }));
+    assert_eq!(
+        unlocked["range"],
+        json!({ "start": { "line": 5, "character": 23 }, "end": { "line": 5, "character": 30 } })
+    );
 
     // An incremental edit on that line, placed by UTF-16 column: add `--locked` after `sync`.
     let version = server.edit(&uri, (5, 30), (5, 30), " --locked");

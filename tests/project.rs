@@ -12,9 +12,7 @@ use berth::project::{FileSystem, OsFileSystem, ProjectFacts, PythonRequest, Sour
 use berth::text::{LineIndex, PositionEncoding, Spanned, TextRange};
 
 fn fixture(case: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/project")
-        .join(case)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/project").join(case)
 }
 
 /// 1-based `line:col` (columns in bytes) of `range.start` in `file`.
@@ -25,10 +23,7 @@ fn pos(file: &SourceFile, range: TextRange) -> String {
 }
 
 fn spanned_list(file: &SourceFile, items: &[Spanned<String>]) -> String {
-    let items: Vec<String> = items
-        .iter()
-        .map(|it| format!("{:?}@{}", it.value, pos(file, it.range)))
-        .collect();
+    let items: Vec<String> = items.iter().map(|it| format!("{:?}@{}", it.value, pos(file, it.range))).collect();
     format!("[{}]", items.join(", "))
 }
 
@@ -55,17 +50,8 @@ fn render(facts: &ProjectFacts, base: &Path) -> String {
                 let _ = writeln!(out, "  name: {:?}@{}", name.value, pos(f, name.range));
             }
             if let Some(rp) = &py.requires_python {
-                let parsed = py
-                    .requires_python_specifiers
-                    .as_ref()
-                    .map(|s| s.to_string());
-                let _ = writeln!(
-                    out,
-                    "  requires-python: {:?}@{} parsed={:?}",
-                    rp.value,
-                    pos(f, rp.range),
-                    parsed
-                );
+                let parsed = py.requires_python_specifiers.as_ref().map(|s| s.to_string());
+                let _ = writeln!(out, "  requires-python: {:?}@{} parsed={:?}", rp.value, pos(f, rp.range), parsed);
             }
             let _ = writeln!(out, "  dependencies: {}", spanned_list(f, &py.dependencies));
             let _ = writeln!(out, "  groups: {}", spanned_list(f, &py.dependency_groups));
@@ -77,37 +63,22 @@ fn render(facts: &ProjectFacts, base: &Path) -> String {
                     let _ = writeln!(out, "    members: {}", spanned_list(f, members));
                 }
                 if !uv.workspace_exclude.is_empty() {
-                    let _ = writeln!(
-                        out,
-                        "    exclude: {}",
-                        spanned_list(f, &uv.workspace_exclude)
-                    );
+                    let _ = writeln!(out, "    exclude: {}", spanned_list(f, &uv.workspace_exclude));
                 }
                 if !uv.dev_dependencies.is_empty() {
-                    let _ = writeln!(
-                        out,
-                        "    dev-dependencies: {}",
-                        spanned_list(f, &uv.dev_dependencies)
-                    );
+                    let _ = writeln!(out, "    dev-dependencies: {}", spanned_list(f, &uv.dev_dependencies));
                 }
                 if let Some(package) = &uv.package {
-                    let _ = writeln!(
-                        out,
-                        "    package: {}@{}",
-                        package.value,
-                        pos(f, package.range)
-                    );
+                    let _ = writeln!(out, "    package: {}@{}", package.value, pos(f, package.range));
                 }
                 if let Some(groups) = &uv.default_groups {
                     let _ = writeln!(out, "    default-groups: {}", spanned_list(f, groups));
                 }
-                for (key, value) in [
-                    ("python-downloads", &uv.python_downloads),
-                    ("python-preference", &uv.python_preference),
-                ] {
+                for (key, value) in
+                    [("python-downloads", &uv.python_downloads), ("python-preference", &uv.python_preference)]
+                {
                     if let Some(value) = value {
-                        let _ =
-                            writeln!(out, "    {key}: {:?}@{}", value.value, pos(f, value.range));
+                        let _ = writeln!(out, "    {key}: {:?}@{}", value.value, pos(f, value.range));
                     }
                 }
             }
@@ -116,10 +87,7 @@ fn render(facts: &ProjectFacts, base: &Path) -> String {
     match &facts.python_version {
         None => out.push_str("python-version: -\n"),
         Some(pin) => {
-            let request = pin
-                .request
-                .as_ref()
-                .map(|r| format!("{:?}@{}", r.value, pos(&pin.file, r.range)));
+            let request = pin.request.as_ref().map(|r| format!("{:?}@{}", r.value, pos(&pin.file, r.range)));
             let version = pin.version.map(|v| v.to_string());
             let _ = writeln!(
                 out,
@@ -134,26 +102,13 @@ fn render(facts: &ProjectFacts, base: &Path) -> String {
     if let Some(workspace) = &facts.uv_workspace {
         let name = workspace.pyproject.name.as_ref().map(|n| n.value.as_str());
         let lock = opt_path(&workspace.uv_lock);
-        let _ = writeln!(
-            out,
-            "uv workspace: {} name={name:?} uv.lock={lock}",
-            rel(base, &workspace.root)
-        );
+        let _ = writeln!(out, "uv workspace: {} name={name:?} uv.lock={lock}", rel(base, &workspace.root));
     }
     match &facts.dockerignore {
         None => out.push_str("dockerignore: -\n"),
         Some(ignore) => {
-            let patterns: Vec<String> = ignore
-                .patterns
-                .iter()
-                .map(|p| p.text.value.clone())
-                .collect();
-            let _ = writeln!(
-                out,
-                "dockerignore: {} {:?}",
-                rel(base, &ignore.file.path),
-                patterns
-            );
+            let patterns: Vec<String> = ignore.patterns.iter().map(|p| p.text.value.clone()).collect();
+            let _ = writeln!(out, "dockerignore: {} {:?}", rel(base, &ignore.file.path), patterns);
         }
     }
     for problem in &facts.problems {
@@ -162,9 +117,7 @@ fn render(facts: &ProjectFacts, base: &Path) -> String {
             "problem: {}:{}: {}",
             rel(base, &problem.file.path),
             pos(&problem.file, problem.range),
-            problem
-                .message
-                .replace(&base.display().to_string(), "<base>")
+            problem.message.replace(&base.display().to_string(), "<base>")
         );
     }
     out
@@ -210,10 +163,7 @@ fn simple_project() {
 fn simple_project_helpers() {
     let base = fixture("simple");
     let facts = discover(&OsFileSystem, &base.join("Dockerfile"), Some(&base));
-    assert_eq!(
-        facts.pinned_python().map(|v| v.to_string()).as_deref(),
-        Some("3.12")
-    );
+    assert_eq!(facts.pinned_python().map(|v| v.to_string()).as_deref(), Some("3.12"));
     assert!(facts.python_pin().is_some());
     assert!(facts.has_uv_lock());
     assert!(facts.has_pyproject());
@@ -228,10 +178,7 @@ fn simple_project_helpers() {
     assert!(pyproject.is_packaged());
     assert_eq!(pyproject.group_names().collect::<Vec<_>>(), ["lint", "dev"]);
     let pin = facts.python_pin().expect("pin");
-    assert!(matches!(
-        pin.parsed_request(),
-        Some(PythonRequest::CPython(_))
-    ));
+    assert!(matches!(pin.parsed_request(), Some(PythonRequest::CPython(_))));
 }
 
 #[test]
@@ -379,11 +326,7 @@ fn workspace_member_dockerfile_uses_member_folder() {
 #[test]
 fn excluded_workspace_member_stands_alone() {
     let base = fixture("workspace");
-    let facts = discover(
-        &OsFileSystem,
-        &base.join("packages/legacy/Dockerfile"),
-        Some(&base),
-    );
+    let facts = discover(&OsFileSystem, &base.join("packages/legacy/Dockerfile"), Some(&base));
     assert_eq!(facts.root, Some(base.join("packages/legacy")));
     assert!(facts.uv_workspace.is_none());
     // Bounded by the editor workspace: the workspace pyproject above is never read.
@@ -413,8 +356,7 @@ fn broken_pyproject_syntax_keeps_recovered_fields() {
             python-version: -
             uv.lock: -
             dockerignore: -
-            problem: pyproject.toml:4:28: TOML syntax error: invalid basic string, expected `"`
-            problem: pyproject.toml:6:6: TOML syntax error: key with no value, expected `=`
+            problem: pyproject.toml:4:28: TOML syntax error: invalid basic string, expected `"` (1 more reported after it; fix this one first)
         "#]],
     );
 }
@@ -605,10 +547,7 @@ fn temp_workspace(files: &[(&str, &[u8])]) -> tempfile::TempDir {
 fn invalid_utf8_is_decoded_lossily() {
     let dir = temp_workspace(&[
         ("Dockerfile", b"FROM python:3.12\n"),
-        (
-            "pyproject.toml",
-            b"[project]\nname = \"caf\xff\"\nrequires-python = \">=3.12\"\n",
-        ),
+        ("pyproject.toml", b"[project]\nname = \"caf\xff\"\nrequires-python = \">=3.12\"\n"),
         (".python-version", b"\xfe\xff junk\n3.12\n"),
         (".dockerignore", b"\xff\n.venv\n"),
     ]);
@@ -669,11 +608,7 @@ fn unreadable_files_become_problems() {
     let base = dir.path();
     let fs = OverlayFs {
         buffers: HashMap::new(),
-        unreadable: vec![
-            base.join("pyproject.toml"),
-            base.join(".python-version"),
-            base.join(".dockerignore"),
-        ],
+        unreadable: vec![base.join("pyproject.toml"), base.join(".python-version"), base.join(".dockerignore")],
     };
     let facts = discover(&fs, &base.join("Dockerfile"), Some(base));
     expect![[r#"
@@ -692,22 +627,13 @@ fn unreadable_files_become_problems() {
 
 #[test]
 fn open_buffers_win_over_disk_and_unsaved_dockerfiles_work() {
-    let dir = temp_workspace(&[(
-        "pyproject.toml",
-        b"[project]\nname = \"on-disk\"\nrequires-python = \">=3.11\"\n",
-    )]);
+    let dir = temp_workspace(&[("pyproject.toml", b"[project]\nname = \"on-disk\"\nrequires-python = \">=3.11\"\n")]);
     let base = dir.path();
     let mut buffers = HashMap::new();
-    buffers.insert(
-        base.join("pyproject.toml"),
-        "[project]\nname = \"in-editor\"\n".to_owned(),
-    );
+    buffers.insert(base.join("pyproject.toml"), "[project]\nname = \"in-editor\"\n".to_owned());
     // A .python-version that exists only as an unsaved buffer.
     buffers.insert(base.join(".python-version"), "3.13\n".to_owned());
-    let fs = OverlayFs {
-        buffers,
-        unreadable: Vec::new(),
-    };
+    let fs = OverlayFs { buffers, unreadable: Vec::new() };
     // The Dockerfile itself is an unsaved buffer in a folder that does not exist yet.
     let facts = discover(&fs, &base.join("new/Dockerfile"), Some(base));
     expect![[r#"
@@ -734,37 +660,17 @@ fn huge_and_deeply_nested_files_do_not_hang_or_panic() {
     }
     let nested = format!("[project]\nname = \"deep\"\nx = {}\n", "[".repeat(100_000));
     // One 10 MB line with a few errors in it, then a table that recovery should still find.
-    let long_line = format!(
-        "[project]\nname = \"long\"\nx = [{} = =, 1 1]\n[tool.uv]\npackage = true\n",
-        "1, ".repeat(3_500_000)
-    );
+    let long_line =
+        format!("[project]\nname = \"long\"\nx = [{} = =, 1 1]\n[tool.uv]\npackage = true\n", "1, ".repeat(3_500_000));
     for text in [garbage, nested, long_line] {
-        let dir = temp_workspace(&[
-            ("pyproject.toml", text.as_bytes()),
-            ("Dockerfile", b"FROM python\n"),
-        ]);
+        let dir = temp_workspace(&[("pyproject.toml", text.as_bytes()), ("Dockerfile", b"FROM python\n")]);
         let started = std::time::Instant::now();
-        let facts = discover(
-            &OsFileSystem,
-            &dir.path().join("Dockerfile"),
-            Some(dir.path()),
-        );
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(60),
-            "took {:?}",
-            started.elapsed()
-        );
+        let facts = discover(&OsFileSystem, &dir.path().join("Dockerfile"), Some(dir.path()));
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "took {:?}", started.elapsed());
         let pyproject = facts.pyproject.expect("the file is still read");
-        assert!(
-            pyproject.name.is_some(),
-            "the name before the garbage is recovered"
-        );
+        assert!(pyproject.name.is_some(), "the name before the garbage is recovered");
         assert!(!facts.problems.is_empty());
-        assert!(
-            facts.problems.len() <= 51,
-            "problems are capped, got {}",
-            facts.problems.len()
-        );
+        assert!(facts.problems.len() <= 51, "problems are capped, got {}", facts.problems.len());
     }
 }
 
@@ -782,16 +688,8 @@ mod symlinks {
             ("ws/app/Dockerfile", b"FROM python:3.12\n"),
         ]);
         let base = dir.path();
-        symlink(
-            base.join("outside/pyproject.toml"),
-            base.join("ws/app/pyproject.toml"),
-        )
-        .expect("symlink");
-        symlink(
-            "../../outside/python-version",
-            base.join("ws/app/.python-version"),
-        )
-        .expect("symlink");
+        symlink(base.join("outside/pyproject.toml"), base.join("ws/app/pyproject.toml")).expect("symlink");
+        symlink("../../outside/python-version", base.join("ws/app/.python-version")).expect("symlink");
         let ws = base.join("ws");
         let facts = discover(&OsFileSystem, &ws.join("app/Dockerfile"), Some(&ws));
         assert!(facts.pyproject.is_none());
@@ -823,10 +721,7 @@ mod symlinks {
         symlink("../shared/python-version", base.join("app/.python-version")).expect("symlink");
         let facts = discover(&OsFileSystem, &base.join("app/Dockerfile"), Some(base));
         assert!(facts.problems.is_empty(), "{:?}", facts.problems);
-        assert_eq!(
-            facts.pinned_python().map(|v| v.to_string()).as_deref(),
-            Some("3.12")
-        );
+        assert_eq!(facts.pinned_python().map(|v| v.to_string()).as_deref(), Some("3.12"));
     }
 
     #[test]
@@ -839,11 +734,7 @@ mod symlinks {
         symlink(".python-version", app.join(".python-version")).expect("symlink");
         // A folder that contains itself: the Dockerfile path goes through it several times.
         symlink(".", app.join("again")).expect("symlink");
-        let facts = discover(
-            &OsFileSystem,
-            &app.join("again/again/again/Dockerfile"),
-            Some(base),
-        );
+        let facts = discover(&OsFileSystem, &app.join("again/again/again/Dockerfile"), Some(base));
         expect![[r#"
             root: -
             context: app/again/again/again

@@ -793,8 +793,11 @@ fn well_formed_fixtures_have_no_errors() {
             "tabs-and-case.Dockerfile" => &["UnknownFlag"],
             _ => &[],
         };
-        let kinds: Vec<String> =
-            parse.errors.iter().map(|it| format!("{:?}", it.kind).split(' ').next().unwrap_or_default().to_string()).collect();
+        let kinds: Vec<String> = parse
+            .errors
+            .iter()
+            .map(|it| format!("{:?}", it.kind).split(' ').next().unwrap_or_default().to_string())
+            .collect();
         assert_eq!(kinds, expected, "{name}: {:#?}", parse.errors);
     }
 }
@@ -1117,7 +1120,10 @@ mod support {
                 assert!(flag.range.contains_range(value.range));
                 for (idx, ch) in value.value.char_indices() {
                     let source = flag.value_map.to_source(idx);
-                    assert!(text.get(source..).is_some_and(|it| it.starts_with(ch)), "flag value char {idx} maps to {source}");
+                    assert!(
+                        text.get(source..).is_some_and(|it| it.starts_with(ch)),
+                        "flag value char {idx} maps to {source}"
+                    );
                 }
                 for option in flag.options() {
                     check_range(text, option.range, "flag option");
@@ -1171,7 +1177,10 @@ mod support {
                 assert!(outer.contains_range(shell.range));
                 for (idx, ch) in shell.text.char_indices() {
                     let source = shell.map.to_source(idx);
-                    assert!(text.get(source..).is_some_and(|it| it.starts_with(ch)), "shell char {idx} {ch:?} maps to {source}");
+                    assert!(
+                        text.get(source..).is_some_and(|it| it.starts_with(ch)),
+                        "shell char {idx} {ch:?} maps to {source}"
+                    );
                     assert!(shell.range.touches(source));
                 }
             }

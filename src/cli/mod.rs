@@ -74,7 +74,18 @@ pub fn run_check(args: CheckArgs) -> i32 {
     targets.sort();
     targets.dedup();
 
-    let reports = lint_all(&targets, &mut io_errors);
+    let mut reports = lint_all(&targets, &mut io_errors);
+    if let Some(cwd) = cwd.as_deref().and_then(|it| std::fs::canonicalize(it).ok()) {
+        for diagnostic in reports.iter_mut().flat_map(|it| &mut it.diagnostics) {
+            for related in &mut diagnostic.related {
+                if let Some(path) = &mut related.path
+                    && let Ok(relative) = path.strip_prefix(&cwd)
+                {
+                    *path = relative.to_path_buf();
+                }
+            }
+        }
+    }
     let mut stdout = std::io::stdout().lock();
     let color = !args.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
     let written = match args.format {
@@ -115,7 +126,10 @@ fn lint_all(targets: &[(PathBuf, PathBuf)], io_errors: &mut Vec<String>) -> Vec<
             .chunks(chunk)
             .map(|chunk| scope.spawn(move || chunk.iter().map(|(path, root)| lint_file(path, root)).collect()))
             .collect();
-        handles.into_iter().map(|it| it.join().unwrap_or_else(|_| vec![Err("internal error: a lint worker panicked".to_owned())])).collect()
+        handles
+            .into_iter()
+            .map(|it| it.join().unwrap_or_else(|_| vec![Err("internal error: a lint worker panicked".to_owned())]))
+            .collect()
     });
     let mut reports = Vec::new();
     for result in results.into_iter().flatten() {
@@ -136,7 +150,12 @@ fn lint_file(path: &Path, workspace_root: &Path) -> Result<FileReport, String> {
 }
 
 /// Adds `path` (a file) or the Dockerfiles below it (a folder) with the workspace root to use.
-fn collect_dockerfiles(path: &Path, cwd: Option<&Path>, acc: &mut Vec<(PathBuf, PathBuf)>, io_errors: &mut Vec<String>) {
+fn collect_dockerfiles(
+    path: &Path,
+    cwd: Option<&Path>,
+    acc: &mut Vec<(PathBuf, PathBuf)>,
+    io_errors: &mut Vec<String>,
+) {
     let metadata = match std::fs::metadata(path) {
         Ok(it) => it,
         Err(error) => {
@@ -159,7 +178,8 @@ fn collect_dockerfiles(path: &Path, cwd: Option<&Path>, acc: &mut Vec<(PathBuf, 
                 continue;
             }
         };
-        if entry.file_type().is_some_and(|it| it.is_file()) && is_dockerfile_name(&entry.file_name().to_string_lossy()) {
+        if entry.file_type().is_some_and(|it| it.is_file()) && is_dockerfile_name(&entry.file_name().to_string_lossy())
+        {
             acc.push((entry.into_path(), root.clone()));
         }
     }
@@ -192,23 +212,36 @@ fn write_human(out: &mut impl Write, reports: &[FileReport], color: bool) -> std
     let mut counts = [0usize; 4];
     for report in reports {
         for diagnostic in &report.diagnostics {
-            writeln!(out, "{}", render_human(&report.path, &report.text, diagnostic, color))?;
+            writeln!(out, "{}\n", render_human(&report.path, &report.text, diagnostic, color))?;
             counts[diagnostic.severity as usize] += 1;
         }
     }
     let total: usize = counts.iter().sum();
     if total == 0 {
-        writeln!(out, "No problems found in {} Dockerfile{}.", reports.len(), if reports.len() == 1 { "" } else { "s" })?;
+        writeln!(
+            out,
+            "No problems found in {} Dockerfile{}.",
+            reports.len(),
+            if reports.len() == 1 { "" } else { "s" }
+        )?;
         return Ok(());
     }
     let mut parts = Vec::new();
-    for (severity, label) in [(Severity::Error, "error"), (Severity::Warning, "warning"), (Severity::Info, "info"), (Severity::Hint, "hint")] {
+    for (severity, label) in
+        [(Severity::Error, "error"), (Severity::Warning, "warning"), (Severity::Info, "info"), (Severity::Hint, "hint")]
+    {
         let count = counts[severity as usize];
         if count > 0 {
             parts.push(format!("{count} {label}{}", if count == 1 || label == "info" { "" } else { "s" }));
         }
     }
-    writeln!(out, "Found {} in {} Dockerfile{}.", parts.join(", "), reports.len(), if reports.len() == 1 { "" } else { "s" })
+    writeln!(
+        out,
+        "Found {} in {} Dockerfile{}.",
+        parts.join(", "),
+        reports.len(),
+        if reports.len() == 1 { "" } else { "s" }
+    )
 }
 
 fn write_json(out: &mut impl Write, reports: &[FileReport]) -> std::io::Result<()> {
@@ -226,10 +259,20 @@ mod tests {
 
     #[test]
     fn dockerfile_names() {
-        for name in ["Dockerfile", "dockerfile", "Containerfile", "Dockerfile.prod", "api.Dockerfile", "api.dockerfile", "Containerfile.dev"] {
+        for name in [
+            "Dockerfile",
+            "dockerfile",
+            "Containerfile",
+            "Dockerfile.prod",
+            "api.Dockerfile",
+            "api.dockerfile",
+            "Containerfile.dev",
+        ] {
             assert!(is_dockerfile_name(name), "{name}");
         }
-        for name in ["Dockerfile.dockerignore", ".dockerignore", "pyproject.toml", "Dockerfiles", "README.md", "dockerfile.md"] {
+        for name in
+            ["Dockerfile.dockerignore", ".dockerignore", "pyproject.toml", "Dockerfiles", "README.md", "dockerfile.md"]
+        {
             assert!(!is_dockerfile_name(name), "{name}");
         }
     }

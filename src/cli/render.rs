@@ -14,9 +14,10 @@ pub fn render_human(path: &Path, text: &str, diagnostic: &Diagnostic, color: boo
     let span = clamp_span(text, diagnostic.range.start, diagnostic.range.end);
     let title = format!("{} [{}]", diagnostic.message, diagnostic.name);
     let mut groups = vec![
-        level.primary_title(title.as_str()).id(diagnostic.code).element(
-            Snippet::source(text).path(path_text.as_str()).annotation(AnnotationKind::Primary.span(span)),
-        ),
+        level
+            .primary_title(title.as_str())
+            .id(diagnostic.code)
+            .element(Snippet::source(text).path(path_text.as_str()).annotation(AnnotationKind::Primary.span(span))),
     ];
     let mut related_paths = Vec::new();
     for related in &diagnostic.related {
@@ -27,9 +28,8 @@ pub fn render_human(path: &Path, text: &str, diagnostic: &Diagnostic, color: boo
         let span = clamp_span(source, related.range.start, related.range.end);
         let snippet_path = related_path.as_deref().unwrap_or(path_text.as_str());
         groups.push(
-            Group::with_title(Level::NOTE.secondary_title(related.message.as_str())).element(
-                Snippet::source(source).path(snippet_path).annotation(AnnotationKind::Context.span(span)),
-            ),
+            Group::with_title(Level::NOTE.secondary_title(related.message.as_str()))
+                .element(Snippet::source(source).path(snippet_path).annotation(AnnotationKind::Context.span(span))),
         );
     }
     for fix in &diagnostic.fixes {

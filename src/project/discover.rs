@@ -40,20 +40,14 @@ impl FileSystem for OsFileSystem {
 /// With a `workspace_root`, a project file whose real path (symlinks resolved) lies outside it is
 /// not read; it counts as absent and a problem says so. A pyproject.toml skipped that way still
 /// marks its folder as the project root, because the folder is what Docker sends as the context.
-pub fn discover(
-    fs: &dyn FileSystem,
-    dockerfile: &Path,
-    workspace_root: Option<&Path>,
-) -> ProjectFacts {
+pub fn discover(fs: &dyn FileSystem, dockerfile: &Path, workspace_root: Option<&Path>) -> ProjectFacts {
     let dockerfile = absolute_clean(dockerfile);
     let dockerfile_dir = match dockerfile.parent() {
         Some(parent) => parent.to_path_buf(),
         None => dockerfile.clone(),
     };
     let workspace_root = workspace_root.map(absolute_clean);
-    let inside_workspace = workspace_root
-        .as_ref()
-        .is_none_or(|ws| dockerfile_dir.starts_with(ws));
+    let inside_workspace = workspace_root.as_ref().is_none_or(|ws| dockerfile_dir.starts_with(ws));
 
     // Symlinks may point anywhere inside the folder discovery is allowed to look at, no further.
     let jail = match (&workspace_root, inside_workspace) {
@@ -62,11 +56,7 @@ pub fn discover(
         (None, _) => None,
     };
     let jail = jail.map(|jail| fs.canonicalize(&jail).unwrap_or(jail));
-    let mut reader = Reader {
-        fs,
-        jail,
-        problems: Vec::new(),
-    };
+    let mut reader = Reader { fs, jail, problems: Vec::new() };
 
     // The folders discovery may look at, nearest first.
     let mut ancestors: Vec<&Path> = Vec::new();
@@ -99,11 +89,7 @@ pub fn discover(
     }
 
     let context = root.clone().unwrap_or_else(|| dockerfile_dir.clone());
-    let mut facts = ProjectFacts {
-        root: root.clone(),
-        context: Some(context.clone()),
-        ..ProjectFacts::default()
-    };
+    let mut facts = ProjectFacts { root: root.clone(), context: Some(context.clone()), ..ProjectFacts::default() };
 
     if let Some(root) = &root
         && let Some(file) = reader.read(&root.join("pyproject.toml"))
@@ -114,16 +100,9 @@ pub fn discover(
     }
 
     if let Some(root) = &root
-        && facts
-            .pyproject
-            .as_ref()
-            .is_some_and(|pyproject| !pyproject.is_workspace_root())
+        && facts.pyproject.as_ref().is_some_and(|pyproject| !pyproject.is_workspace_root())
     {
-        let above: Vec<&Path> = ancestors
-            .iter()
-            .copied()
-            .filter(|dir| dir != root && root.starts_with(dir))
-            .collect();
+        let above: Vec<&Path> = ancestors.iter().copied().filter(|dir| dir != root && root.starts_with(dir)).collect();
         facts.uv_workspace = find_uv_workspace(&mut reader, root, &above);
     }
 
@@ -189,24 +168,15 @@ fn find_uv_workspace(reader: &mut Reader<'_>, root: &Path, above: &[&Path]) -> O
             continue;
         };
         let relative = relative.to_string_lossy().replace('\\', "/");
-        let listed = members
-            .iter()
-            .any(|member| glob_matches(&member.value, &relative));
-        let excluded = tool_uv
-            .workspace_exclude
-            .iter()
-            .any(|exclude| glob_matches(&exclude.value, &relative));
+        let listed = members.iter().any(|member| glob_matches(&member.value, &relative));
+        let excluded = tool_uv.workspace_exclude.iter().any(|exclude| glob_matches(&exclude.value, &relative));
         if !listed || excluded {
             return None;
         }
         reader.problems.extend(problems);
         let uv_lock = dir.join("uv.lock");
         let uv_lock = reader.exists(&uv_lock).then_some(uv_lock);
-        return Some(UvWorkspace {
-            root: dir.to_path_buf(),
-            pyproject,
-            uv_lock,
-        });
+        return Some(UvWorkspace { root: dir.to_path_buf(), pyproject, uv_lock });
     }
     None
 }
@@ -253,10 +223,7 @@ impl Reader<'_> {
             return None;
         }
         match self.fs.read_to_string(path) {
-            Ok(text) => Some(SourceFile {
-                path: path.to_path_buf(),
-                text: text.into(),
-            }),
+            Ok(text) => Some(SourceFile { path: path.to_path_buf(), text: text.into() }),
             Err(err) => {
                 self.report(path, format!("cannot read {}: {err}", display_name(path)));
                 None
@@ -266,24 +233,15 @@ impl Reader<'_> {
 
     fn report_broken_symlink(&mut self, path: &Path) {
         if self.fs.is_symlink(path) && !self.fs.is_file(path) && !self.fs.is_dir(path) {
-            let message = format!(
-                "skipped {}: it is a symlink that does not resolve (dangling or a loop)",
-                display_name(path)
-            );
+            let message =
+                format!("skipped {}: it is a symlink that does not resolve (dangling or a loop)", display_name(path));
             self.report(path, message);
         }
     }
 
     fn report(&mut self, path: &Path, message: String) {
-        let file = SourceFile {
-            path: path.to_path_buf(),
-            text: "".into(),
-        };
-        self.problems.push(ProjectProblem {
-            file,
-            range: crate::text::TextRange::empty(0),
-            message,
-        });
+        let file = SourceFile { path: path.to_path_buf(), text: "".into() };
+        self.problems.push(ProjectProblem { file, range: crate::text::TextRange::empty(0), message });
     }
 }
 
@@ -297,11 +255,7 @@ fn display_name(path: &Path) -> String {
 /// Makes `path` absolute against the current folder and removes `.` and `..` lexically.
 /// Lexical is what Docker's CLI does with a context path, and it never touches the disk.
 fn absolute_clean(path: &Path) -> PathBuf {
-    let path = if path.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        path
-    };
+    let path = if path.as_os_str().is_empty() { Path::new(".") } else { path };
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let mut res = PathBuf::new();
     for component in absolute.components() {
@@ -325,10 +279,7 @@ mod tests {
 
     #[test]
     fn absolute_clean_resolves_dots() {
-        assert_eq!(
-            absolute_clean(Path::new("/a/./b/../c")),
-            PathBuf::from("/a/c")
-        );
+        assert_eq!(absolute_clean(Path::new("/a/./b/../c")), PathBuf::from("/a/c"));
         assert_eq!(absolute_clean(Path::new("/../a")), PathBuf::from("/a"));
         let cwd = std::env::current_dir().expect("a current folder");
         assert_eq!(absolute_clean(Path::new("x/../y")), cwd.join("y"));

@@ -51,9 +51,7 @@ pub fn parse_dockerignore(file: SourceFile) -> (DockerIgnore, Vec<ProjectProblem
             problems.push(ProjectProblem {
                 file: file.clone(),
                 range,
-                message:
-                    "a lone `!` is not a valid .dockerignore pattern; docker build fails on it"
-                        .to_owned(),
+                message: "a lone `!` is not a valid .dockerignore pattern; docker build fails on it".to_owned(),
             });
             continue;
         }
@@ -65,17 +63,11 @@ pub fn parse_dockerignore(file: SourceFile) -> (DockerIgnore, Vec<ProjectProblem
             problems.push(ProjectProblem {
                 file: file.clone(),
                 range,
-                message: format!(
-                    "invalid .dockerignore pattern ({reason}); docker build fails on it"
-                ),
+                message: format!("invalid .dockerignore pattern ({reason}); docker build fails on it"),
             });
             continue;
         }
-        patterns.push(IgnorePattern {
-            text: Spanned::new(trimmed.to_owned(), range),
-            negated,
-            pattern,
-        });
+        patterns.push(IgnorePattern { text: Spanned::new(trimmed.to_owned(), range), negated, pattern });
     }
     (DockerIgnore { file, patterns }, problems)
 }
@@ -87,8 +79,7 @@ impl DockerIgnore {
     /// A folder that is excluded but holds re-included files (`dir` then `!dir/keep`) reports
     /// `true` for the folder itself; Docker still creates it to hold the re-included files.
     pub fn is_excluded(&self, path: &str) -> bool {
-        self.matching_pattern(path)
-            .is_some_and(|pattern| !pattern.negated)
+        self.matching_pattern(path).is_some_and(|pattern| !pattern.negated)
     }
 
     /// The pattern that decides whether `path` is excluded: the last one matching the path or one
@@ -259,12 +250,8 @@ impl Glob {
         }
         Ok(match detected {
             Detected::Exact => Glob::Exact(pattern.to_owned()),
-            Detected::Prefix => {
-                Glob::Prefix(pattern.strip_suffix("**").unwrap_or(pattern).to_owned())
-            }
-            Detected::Suffix => {
-                Glob::Suffix(pattern.strip_prefix("**").unwrap_or(pattern).to_owned())
-            }
+            Detected::Prefix => Glob::Prefix(pattern.strip_suffix("**").unwrap_or(pattern).to_owned()),
+            Detected::Suffix => Glob::Suffix(pattern.strip_prefix("**").unwrap_or(pattern).to_owned()),
             Detected::Tokens => Glob::Tokens(tokens),
         })
     }
@@ -274,8 +261,7 @@ impl Glob {
         if self.matches(path) {
             return true;
         }
-        path.match_indices('/')
-            .any(|(idx, _)| self.matches(&path[..idx]))
+        path.match_indices('/').any(|(idx, _)| self.matches(&path[..idx]))
     }
 
     fn matches(&self, path: &str) -> bool {
@@ -284,8 +270,7 @@ impl Glob {
             Glob::Prefix(prefix) => path.starts_with(prefix.as_str()),
             Glob::Suffix(suffix) => {
                 // `**/foo` also matches `foo` at the top.
-                path.ends_with(suffix.as_str())
-                    || suffix.strip_prefix('/').is_some_and(|rest| path == rest)
+                path.ends_with(suffix.as_str()) || suffix.strip_prefix('/').is_some_and(|rest| path == rest)
             }
             Glob::Tokens(tokens) => matches_tokens(tokens, path),
         }
@@ -303,15 +288,10 @@ fn parse_class(chars: &[char], mut idx: usize) -> Result<(Token, usize), String>
     let read_char = |idx: &mut usize| -> Result<char, String> {
         match chars.get(*idx) {
             None => Err("a `[` is never closed".to_owned()),
-            Some('-') | Some(']') => {
-                Err("a character class has an empty or misplaced item".to_owned())
-            }
+            Some('-') | Some(']') => Err("a character class has an empty or misplaced item".to_owned()),
             Some('\\') => {
                 *idx += 1;
-                let escaped = chars
-                    .get(*idx)
-                    .copied()
-                    .ok_or_else(|| "a `[` is never closed".to_owned())?;
+                let escaped = chars.get(*idx).copied().ok_or_else(|| "a `[` is never closed".to_owned())?;
                 *idx += 1;
                 Ok(escaped)
             }
@@ -389,12 +369,7 @@ fn matches_tokens(tokens: &[Token], path: &str) -> bool {
 /// Adds the states reachable without reading a character: stars and `**` may match nothing.
 fn close(tokens: &[Token], at: &mut [bool]) {
     for idx in 0..tokens.len() {
-        if at[idx]
-            && matches!(
-                tokens[idx],
-                Token::Star | Token::Anything | Token::DirectoryRun
-            )
-        {
+        if at[idx] && matches!(tokens[idx], Token::Star | Token::Anything | Token::DirectoryRun) {
             at[idx + 1] = true;
         }
     }
@@ -407,10 +382,7 @@ mod tests {
     use super::*;
 
     fn ignore(text: &str) -> (DockerIgnore, Vec<ProjectProblem>) {
-        parse_dockerignore(SourceFile {
-            path: PathBuf::from(".dockerignore"),
-            text: text.into(),
-        })
+        parse_dockerignore(SourceFile { path: PathBuf::from(".dockerignore"), text: text.into() })
     }
 
     /// `(patterns, path, excluded)`. Patterns are joined with newlines into one file. The cases
@@ -482,27 +454,11 @@ mod tests {
         ("!README.md\n*.md", "README.md", true),
         ("docs\n!docs/keep", "docs/keep/a.txt", false),
         ("docs\n!docs/keep", "docs/other.txt", true),
-        (
-            "docs\n!docs/keep\ndocs/keep/secret",
-            "docs/keep/secret",
-            true,
-        ),
+        ("docs\n!docs/keep\ndocs/keep/secret", "docs/keep/secret", true),
         ("*\n!src\n!pyproject.toml\n!uv.lock", "uv.lock", false),
-        (
-            "*\n!src\n!pyproject.toml\n!uv.lock",
-            ".venv/bin/python",
-            true,
-        ),
-        (
-            "*\n!src\n!pyproject.toml\n!uv.lock",
-            "src/app/main.py",
-            false,
-        ),
-        (
-            "*\n!src\n!pyproject.toml\n!uv.lock",
-            ".python-version",
-            true,
-        ),
+        ("*\n!src\n!pyproject.toml\n!uv.lock", ".venv/bin/python", true),
+        ("*\n!src\n!pyproject.toml\n!uv.lock", "src/app/main.py", false),
+        ("*\n!src\n!pyproject.toml\n!uv.lock", ".python-version", true),
         ("! /inverted/path\ninverted", "inverted/path", true),
         ("inverted\n! /inverted/path", "inverted/path", false),
         // Comments only at column 0; whitespace trimmed otherwise.
@@ -523,9 +479,7 @@ mod tests {
             let (ignore, problems) = ignore(patterns);
             assert!(problems.is_empty(), "{patterns:?}: {problems:?}");
             if ignore.is_excluded(path) != expected {
-                failures.push(format!(
-                    "patterns {patterns:?} path {path:?}: expected excluded={expected}"
-                ));
+                failures.push(format!("patterns {patterns:?} path {path:?}: expected excluded={expected}"));
             }
         }
         assert!(CASES.len() >= 40);
@@ -535,14 +489,7 @@ mod tests {
     #[test]
     fn query_paths_are_normalised() {
         let (ignore, _) = ignore(".venv\n");
-        for path in [
-            ".venv",
-            "./.venv",
-            ".venv/",
-            "/.venv",
-            ".venv/bin/../lib",
-            "x/../.venv",
-        ] {
+        for path in [".venv", "./.venv", ".venv/", "/.venv", ".venv/bin/../lib", "x/../.venv"] {
             assert!(ignore.is_excluded(path), "{path}");
         }
         assert!(!ignore.is_excluded("./src/.venv"));
@@ -567,12 +514,7 @@ mod tests {
         let rendered: Vec<String> = ignore
             .patterns
             .iter()
-            .map(|p| {
-                format!(
-                    "{:?} negated={} pattern={:?} at {:?}",
-                    p.text.value, p.negated, p.pattern, p.text.range
-                )
-            })
+            .map(|p| format!("{:?} negated={} pattern={:?} at {:?}", p.text.value, p.negated, p.pattern, p.text.range))
             .collect();
         expect_test::expect![[r#"
             "/foo/./bar/" negated=false pattern="foo/bar" at TextRange { start: 12, end: 23 }
@@ -586,10 +528,8 @@ mod tests {
         let (ignore, problems) = ignore(text);
         let kept: Vec<&str> = ignore.patterns.iter().map(|p| p.pattern.as_str()).collect();
         assert_eq!(kept, ["ok"]);
-        let rendered: Vec<String> = problems
-            .iter()
-            .map(|p| format!("{}: {}", &text[p.range.as_range()], p.message))
-            .collect();
+        let rendered: Vec<String> =
+            problems.iter().map(|p| format!("{}: {}", &text[p.range.as_range()], p.message)).collect();
         expect_test::expect![[r#"
             !: a lone `!` is not a valid .dockerignore pattern; docker build fails on it
             [abc: invalid .dockerignore pattern (a `[` is never closed); docker build fails on it

@@ -161,9 +161,7 @@ pub trait FileSystem {
 impl ProjectFacts {
     /// `.python-version` when it holds a request (an empty or comment-only file gives `None`).
     pub fn python_pin(&self) -> Option<&PythonVersionFile> {
-        self.python_version
-            .as_ref()
-            .filter(|file| file.request.is_some())
+        self.python_version.as_ref().filter(|file| file.request.is_some())
     }
 
     /// The CPython version pinned by `.python-version`, when it names one down to the minor.
@@ -173,9 +171,7 @@ impl ProjectFacts {
 
     /// The parsed `requires-python`, when present and valid.
     pub fn requires_python(&self) -> Option<&pep440_rs::VersionSpecifiers> {
-        self.pyproject
-            .as_ref()
-            .and_then(|pyproject| pyproject.requires_python_specifiers.as_ref())
+        self.pyproject.as_ref().and_then(|pyproject| pyproject.requires_python_specifiers.as_ref())
     }
 
     pub fn has_pyproject(&self) -> bool {
@@ -190,9 +186,7 @@ impl ProjectFacts {
     /// True when `.dockerignore` keeps `path` (context-relative, forward slashes) out of the
     /// context; `false` when there is no `.dockerignore`.
     pub fn is_excluded(&self, path: &str) -> bool {
-        self.dockerignore
-            .as_ref()
-            .is_some_and(|ignore| ignore.is_excluded(path))
+        self.dockerignore.as_ref().is_some_and(|ignore| ignore.is_excluded(path))
     }
 }
 
@@ -204,6 +198,4 @@ mod python_version;
 pub use discover::{OsFileSystem, discover};
 pub use dockerignore::parse_dockerignore;
 pub use pyproject::parse_pyproject;
-pub use python_version::{
-    CPythonRequest, PythonRequest, parse_python_request, parse_python_version_file,
-};
+pub use python_version::{CPythonRequest, PythonRequest, parse_python_request, parse_python_version_file};

@@ -14,28 +14,19 @@ use crate::text::{Spanned, TextRange};
 
 use super::{ProjectProblem, Pyproject, SourceFile, ToolUv};
 
-/// At most this many TOML syntax errors are reported per file; a binary file would give thousands.
-const MAX_SYNTAX_ERRORS: usize = 50;
-
 const PYTHON_DOWNLOADS: [&str; 3] = ["automatic", "manual", "never"];
 const PYTHON_PREFERENCES: [&str; 4] = ["only-managed", "managed", "system", "only-system"];
 
 impl Pyproject {
     /// True when this file declares a uv workspace (`[tool.uv.workspace]`).
     pub fn is_workspace_root(&self) -> bool {
-        self.tool_uv
-            .as_ref()
-            .is_some_and(|tool_uv| tool_uv.workspace_members.is_some())
+        self.tool_uv.as_ref().is_some_and(|tool_uv| tool_uv.workspace_members.is_some())
     }
 
     /// True when uv installs the project itself into the environment: `tool.uv.package = true`,
     /// or a `[build-system]` without `tool.uv.package = false`.
     pub fn is_packaged(&self) -> bool {
-        match self
-            .tool_uv
-            .as_ref()
-            .and_then(|tool_uv| tool_uv.package.as_ref())
-        {
+        match self.tool_uv.as_ref().and_then(|tool_uv| tool_uv.package.as_ref()) {
             Some(package) => package.value,
             None => self.has_build_system,
         }
@@ -44,52 +35,32 @@ impl Pyproject {
     /// The names of all dependency groups, including the legacy `tool.uv.dev-dependencies`
     /// (which uv treats as part of the `dev` group).
     pub fn group_names(&self) -> impl Iterator<Item = &str> {
-        let legacy_dev = self
-            .tool_uv
-            .as_ref()
-            .is_some_and(|tool_uv| !tool_uv.dev_dependencies.is_empty());
-        let has_dev = self
-            .dependency_groups
-            .iter()
-            .any(|group| group.value == "dev");
+        let legacy_dev = self.tool_uv.as_ref().is_some_and(|tool_uv| !tool_uv.dev_dependencies.is_empty());
+        let has_dev = self.dependency_groups.iter().any(|group| group.value == "dev");
         let extra = (legacy_dev && !has_dev).then_some("dev");
-        self.dependency_groups
-            .iter()
-            .map(|group| group.value.as_str())
-            .chain(extra)
+        self.dependency_groups.iter().map(|group| group.value.as_str()).chain(extra)
     }
 }
 
 /// Parses pyproject.toml text. Never fails: syntax errors and values of the wrong type become
 /// problems, and everything the parser could recover is still extracted.
 pub fn parse_pyproject(file: SourceFile) -> (Pyproject, Vec<ProjectProblem>) {
-    let mut cx = Ctx {
-        file: &file,
-        problems: Vec::new(),
-    };
+    let mut cx = Ctx { file: &file, problems: Vec::new() };
     let (first_document, errors) = DeTable::parse_recoverable(&file.text);
-    for error in errors.iter().take(MAX_SYNTAX_ERRORS) {
-        let range = error
-            .span()
-            .map_or(TextRange::empty(0), |span| cx.range(span));
-        cx.report(range, format!("TOML syntax error: {}", error.message()));
-    }
-    if errors.len() > MAX_SYNTAX_ERRORS {
-        let range = errors[MAX_SYNTAX_ERRORS]
-            .span()
-            .map_or(TextRange::empty(0), |span| cx.range(span));
-        cx.report(
-            range,
-            format!(
-                "{} more TOML syntax errors not shown",
-                errors.len() - MAX_SYNTAX_ERRORS
-            ),
-        );
+    // One syntax error usually drags a cascade of follow-up errors behind it (a missing `]`
+    // makes every later line "wrong"), so only the first is reported, with a count of the rest.
+    if let Some(first) = errors.iter().min_by_key(|error| error.span().map_or(0, |span| span.start)) {
+        let range = first.span().map_or(TextRange::empty(0), |span| cx.range(span));
+        let message = match errors.len() {
+            1 => format!("TOML syntax error: {}", first.message()),
+            n => {
+                format!("TOML syntax error: {} ({} more reported after it; fix this one first)", first.message(), n - 1)
+            }
+        };
+        cx.report(range, message);
     }
     let patched = patch_out_error_lines(&file.text, &errors);
-    let reparsed = patched
-        .as_deref()
-        .map(|text| DeTable::parse_recoverable(text).0);
+    let reparsed = patched.as_deref().map(|text| DeTable::parse_recoverable(text).0);
     let root = reparsed.as_ref().unwrap_or(&first_document).get_ref();
 
     let mut pyproject = Pyproject {
@@ -104,9 +75,7 @@ pub fn parse_pyproject(file: SourceFile) -> (Pyproject, Vec<ProjectProblem>) {
     };
 
     if let Some(project) = cx.table(root, "project", "project") {
-        pyproject.name = project
-            .get("name")
-            .and_then(|value| cx.string(value, "project.name"));
+        pyproject.name = project.get("name").and_then(|value| cx.string(value, "project.name"));
         if let Some(value) = project.get("requires-python") {
             pyproject.requires_python = cx.string(value, "project.requires-python");
         }
@@ -115,10 +84,7 @@ pub fn parse_pyproject(file: SourceFile) -> (Pyproject, Vec<ProjectProblem>) {
                 Ok(specifiers) => pyproject.requires_python_specifiers = Some(specifiers),
                 Err(err) => cx.report(
                     requires_python.range,
-                    format!(
-                        "invalid `requires-python`: {}",
-                        first_line_of_pep440_error(&err.to_string())
-                    ),
+                    format!("invalid `requires-python`: {}", first_line_of_pep440_error(&err.to_string())),
                 ),
             }
         }
@@ -134,16 +100,10 @@ pub fn parse_pyproject(file: SourceFile) -> (Pyproject, Vec<ProjectProblem>) {
             if !matches!(value.get_ref(), DeValue::Array(_)) {
                 cx.report(
                     cx.range(value.span()),
-                    format!(
-                        "`{path}` must be an array, found {}",
-                        value.get_ref().type_str()
-                    ),
+                    format!("`{path}` must be an array, found {}", value.get_ref().type_str()),
                 );
             }
-            names.push(Spanned::new(
-                key.get_ref().to_string(),
-                cx.range(key.span()),
-            ));
+            names.push(Spanned::new(key.get_ref().to_string(), cx.range(key.span())));
         }
         // toml keeps keys sorted by name; rules want them in file order.
         names.sort_by_key(|name| name.range.start);
@@ -179,6 +139,7 @@ pub fn parse_pyproject(file: SourceFile) -> (Pyproject, Vec<ProjectProblem>) {
 /// as a key landing in the previous table when a broken table header was blanked.
 fn patch_out_error_lines(text: &str, errors: &[toml::de::Error]) -> Option<String> {
     const MAX_ROUNDS: usize = 8;
+    const MAX_SYNTAX_ERRORS: usize = 50;
     // A file with very many errors is not TOML at all; more rounds would only cost time.
     if errors.is_empty() || errors.len() > MAX_SYNTAX_ERRORS {
         return None;
@@ -186,11 +147,7 @@ fn patch_out_error_lines(text: &str, errors: &[toml::de::Error]) -> Option<Strin
     let mut patched = text.to_owned();
     let mut errors = errors.to_vec();
     for _ in 0..MAX_ROUNDS {
-        let mut offsets: Vec<usize> = errors
-            .iter()
-            .filter_map(|error| error.span())
-            .map(|span| span.start)
-            .collect();
+        let mut offsets: Vec<usize> = errors.iter().filter_map(|error| error.span()).map(|span| span.start).collect();
         offsets.sort_unstable();
         // Several errors on one long line must not rescan it each time.
         let mut blanked_any = false;
@@ -220,14 +177,8 @@ fn patch_out_error_lines(text: &str, errors: &[toml::de::Error]) -> Option<Strin
 fn blank_line_at(text: &mut String, offset: usize) -> (bool, usize) {
     let offset = offset.min(text.len());
     let bytes = text.as_bytes();
-    let start = bytes[..offset]
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |idx| idx + 1);
-    let end = bytes[offset..]
-        .iter()
-        .position(|&b| b == b'\n' || b == b'\r')
-        .map_or(bytes.len(), |idx| offset + idx);
+    let start = bytes[..offset].iter().rposition(|&b| b == b'\n').map_or(0, |idx| idx + 1);
+    let end = bytes[offset..].iter().position(|&b| b == b'\n' || b == b'\r').map_or(bytes.len(), |idx| offset + idx);
     if bytes[start..end].iter().all(|&b| b == b' ') {
         return (false, end);
     }
@@ -238,10 +189,7 @@ fn blank_line_at(text: &mut String, offset: usize) -> (bool, usize) {
 }
 
 fn parse_tool_uv(cx: &mut Ctx<'_>, uv: &DeTable<'_>, range: TextRange) -> ToolUv {
-    let mut tool_uv = ToolUv {
-        range,
-        ..ToolUv::default()
-    };
+    let mut tool_uv = ToolUv { range, ..ToolUv::default() };
     if let Some(workspace) = cx.table(uv, "workspace", "tool.uv.workspace") {
         let members = match workspace.get("members") {
             Some(value) => cx.string_list(value, "tool.uv.workspace.members"),
@@ -260,9 +208,7 @@ fn parse_tool_uv(cx: &mut Ctx<'_>, uv: &DeTable<'_>, range: TextRange) -> ToolUv
     }
     if let Some(value) = uv.get("default-groups") {
         tool_uv.default_groups = match value.get_ref() {
-            DeValue::String(s) if s == "all" => {
-                Some(vec![Spanned::new("all".to_owned(), cx.range(value.span()))])
-            }
+            DeValue::String(s) if s == "all" => Some(vec![Spanned::new("all".to_owned(), cx.range(value.span()))]),
             DeValue::String(_) => {
                 cx.report(
                     cx.range(value.span()),
@@ -291,9 +237,7 @@ fn parse_tool_uv(cx: &mut Ctx<'_>, uv: &DeTable<'_>, range: TextRange) -> ToolUv
 /// pep440_rs renders errors as a message line followed by the input and a caret line.
 fn first_line_of_pep440_error(rendered: &str) -> &str {
     let line = rendered.lines().next().unwrap_or(rendered);
-    let line = line
-        .strip_prefix("Failed to parse version: ")
-        .unwrap_or(line);
+    let line = line.strip_prefix("Failed to parse version: ").unwrap_or(line);
     line.strip_suffix(':').unwrap_or(line)
 }
 
@@ -306,11 +250,7 @@ type Value<'i> = TomlSpanned<DeValue<'i>>;
 
 impl Ctx<'_> {
     fn report(&mut self, range: TextRange, message: String) {
-        self.problems.push(ProjectProblem {
-            file: self.file.clone(),
-            range,
-            message,
-        });
+        self.problems.push(ProjectProblem { file: self.file.clone(), range, message });
     }
 
     /// Converts a toml span, clamping it to the text (recovered spans can point past the end).
@@ -320,12 +260,7 @@ impl Ctx<'_> {
         TextRange::new(span.start.min(end), end)
     }
 
-    fn table<'t, 'i>(
-        &mut self,
-        parent: &'t DeTable<'i>,
-        key: &str,
-        path: &str,
-    ) -> Option<&'t DeTable<'i>> {
+    fn table<'t, 'i>(&mut self, parent: &'t DeTable<'i>, key: &str, path: &str) -> Option<&'t DeTable<'i>> {
         let value = parent.get(key)?;
         self.as_table(value, path)
     }
@@ -366,22 +301,16 @@ impl Ctx<'_> {
     /// An array of strings; items of another type are reported and skipped.
     fn string_list(&mut self, value: &Value<'_>, path: &str) -> Vec<Spanned<String>> {
         let DeValue::Array(items) = value.get_ref() else {
-            let message = format!(
-                "`{path}` must be an array of strings, found {}",
-                value.get_ref().type_str()
-            );
+            let message = format!("`{path}` must be an array of strings, found {}", value.get_ref().type_str());
             self.report(self.range(value.span()), message);
             return Vec::new();
         };
         let mut res = Vec::new();
         for item in items.iter() {
             match item.get_ref() {
-                DeValue::String(s) => {
-                    res.push(Spanned::new(s.to_string(), self.range(item.span())))
-                }
+                DeValue::String(s) => res.push(Spanned::new(s.to_string(), self.range(item.span()))),
                 other => {
-                    let message =
-                        format!("`{path}` items must be strings, found {}", other.type_str());
+                    let message = format!("`{path}` items must be strings, found {}", other.type_str());
                     self.report(self.range(item.span()), message);
                 }
             }
@@ -393,18 +322,8 @@ impl Ctx<'_> {
         if choices.contains(&value.value.as_str()) {
             return;
         }
-        let expected = choices
-            .iter()
-            .map(|c| format!("\"{c}\""))
-            .collect::<Vec<_>>()
-            .join(", ");
-        self.report(
-            value.range,
-            format!(
-                "`{path}` must be one of {expected}, found \"{}\"",
-                value.value
-            ),
-        );
+        let expected = choices.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ");
+        self.report(value.range, format!("`{path}` must be one of {expected}, found \"{}\"", value.value));
     }
 }
 
@@ -418,10 +337,7 @@ mod tests {
     use crate::text::{LineIndex, PositionEncoding};
 
     fn parse(text: &str) -> (Pyproject, Vec<ProjectProblem>) {
-        parse_pyproject(SourceFile {
-            path: PathBuf::from("pyproject.toml"),
-            text: text.into(),
-        })
+        parse_pyproject(SourceFile { path: PathBuf::from("pyproject.toml"), text: text.into() })
     }
 
     #[track_caller]
@@ -432,13 +348,7 @@ mod tests {
             .iter()
             .map(|p| {
                 let at = index.line_col(text, p.range.start, PositionEncoding::Utf8);
-                format!(
-                    "{}:{} {:?}: {}",
-                    at.line + 1,
-                    at.col + 1,
-                    &text[p.range.as_range()],
-                    p.message
-                )
+                format!("{}:{} {:?}: {}", at.line + 1, at.col + 1, &text[p.range.as_range()], p.message)
             })
             .collect();
         expect.assert_eq(&rendered.join("\n"));
@@ -449,20 +359,14 @@ mod tests {
         let text = "[project]\nrequires-python = 3.12\n";
         let (pyproject, _) = parse(text);
         assert_eq!(pyproject.requires_python, None);
-        check_problems(
-            text,
-            expect![[r#"2:19 "3.12": `project.requires-python` must be a string, found float"#]],
-        );
+        check_problems(text, expect![[r#"2:19 "3.12": `project.requires-python` must be a string, found float"#]]);
     }
 
     #[test]
     fn invalid_requires_python_keeps_the_text() {
         let text = "[project]\nrequires-python = \">=3.12,\"\n";
         let (pyproject, _) = parse(text);
-        assert_eq!(
-            pyproject.requires_python.map(|r| r.value).as_deref(),
-            Some(">=3.12,")
-        );
+        assert_eq!(pyproject.requires_python.map(|r| r.value).as_deref(), Some(">=3.12,"));
         assert!(pyproject.requires_python_specifiers.is_none());
         check_problems(
             text,
@@ -498,12 +402,7 @@ mod tests {
         let (pyproject, problems) = parse(text);
         assert!(problems.is_empty(), "{problems:?}");
         let tool_uv = pyproject.tool_uv.as_ref().expect("tool.uv");
-        let groups: Vec<&str> = tool_uv
-            .default_groups
-            .iter()
-            .flatten()
-            .map(|group| group.value.as_str())
-            .collect();
+        let groups: Vec<&str> = tool_uv.default_groups.iter().flatten().map(|group| group.value.as_str()).collect();
         assert_eq!(groups, ["all"]);
         assert_eq!(tool_uv.workspace_members.as_deref(), Some(&[][..]));
         assert!(pyproject.is_workspace_root());
@@ -516,15 +415,10 @@ mod tests {
 
     #[test]
     fn group_names_include_legacy_dev_dependencies() {
-        let (pyproject, _) = parse(
-            "[dependency-groups]\nzeta = []\nalpha = []\n[tool.uv]\ndev-dependencies = [\"pytest\"]\n",
-        );
-        assert_eq!(
-            pyproject.group_names().collect::<Vec<_>>(),
-            ["zeta", "alpha", "dev"]
-        );
         let (pyproject, _) =
-            parse("[dependency-groups]\ndev = []\n[tool.uv]\ndev-dependencies = [\"pytest\"]\n");
+            parse("[dependency-groups]\nzeta = []\nalpha = []\n[tool.uv]\ndev-dependencies = [\"pytest\"]\n");
+        assert_eq!(pyproject.group_names().collect::<Vec<_>>(), ["zeta", "alpha", "dev"]);
+        let (pyproject, _) = parse("[dependency-groups]\ndev = []\n[tool.uv]\ndev-dependencies = [\"pytest\"]\n");
         assert_eq!(pyproject.group_names().collect::<Vec<_>>(), ["dev"]);
     }
 
@@ -534,10 +428,7 @@ mod tests {
         let (pyproject, problems) = parse(text);
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(pyproject.name.map(|n| n.value).as_deref(), Some("dotted"));
-        assert_eq!(
-            pyproject.tool_uv.and_then(|t| t.package).map(|p| p.value),
-            Some(true)
-        );
+        assert_eq!(pyproject.tool_uv.and_then(|t| t.package).map(|p| p.value), Some(true));
     }
 
     #[test]
@@ -545,10 +436,7 @@ mod tests {
         let text = "[project\nname = \"x\"\n[tool.uv]\npython-preference = \"managed\"\n";
         let (pyproject, problems) = parse(text);
         assert_eq!(problems.len(), 1, "{problems:?}");
-        let preference = pyproject
-            .tool_uv
-            .and_then(|t| t.python_preference)
-            .map(|p| p.value);
+        let preference = pyproject.tool_uv.and_then(|t| t.python_preference).map(|p| p.value);
         assert_eq!(preference.as_deref(), Some("managed"));
     }
 

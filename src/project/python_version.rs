@@ -50,11 +50,7 @@ impl CPythonRequest {
     /// the cases apart where the exact build matters.
     pub fn version(&self) -> Option<PythonVersion> {
         let minor = self.minor?;
-        Some(PythonVersion {
-            major: self.major,
-            minor,
-            patch: self.patch,
-        })
+        Some(PythonVersion { major: self.major, minor, patch: self.patch })
     }
 }
 
@@ -97,23 +93,15 @@ impl PythonVersion {
 impl PythonVersionFile {
     /// The request uv uses, classified.
     pub fn parsed_request(&self) -> Option<PythonRequest> {
-        self.request
-            .as_ref()
-            .map(|request| parse_python_request(&request.value))
+        self.request.as_ref().map(|request| parse_python_request(&request.value))
     }
 }
 
 /// Parses the text of a `.python-version` (or `.python-versions`) file.
 pub fn parse_python_version_file(file: SourceFile) -> PythonVersionFile {
     let request = select_request(&file.text);
-    let version = request
-        .as_ref()
-        .and_then(|request| parse_python_request(&request.value).cpython_version());
-    PythonVersionFile {
-        file,
-        request,
-        version,
-    }
+    let version = request.as_ref().and_then(|request| parse_python_request(&request.value).cpython_version());
+    PythonVersionFile { file, request, version }
 }
 
 /// Picks the line uv would use: the first request uv does not ignore, else the first request
@@ -154,10 +142,7 @@ fn select_request(text: &str) -> Option<Spanned<String>> {
 pub fn parse_python_request(text: &str) -> PythonRequest {
     let text = text.trim();
     let lower = text.to_ascii_lowercase();
-    if matches!(
-        lower.as_str(),
-        "any" | "default" | "python" | "cpython" | "cp"
-    ) {
+    if matches!(lower.as_str(), "any" | "default" | "python" | "cpython" | "cp") {
         return PythonRequest::Any;
     }
     // Specifiers first: `~=3.12` must not be taken for a path under the home folder.
@@ -228,17 +213,12 @@ fn parse_cpython_version(text: &str) -> Option<CPythonRequest> {
         (version, debug) = (rest, true);
     }
 
-    let release_len = version
-        .find(|c: char| !c.is_ascii_digit() && c != '.')
-        .unwrap_or(version.len());
+    let release_len = version.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(version.len());
     let (release, prerelease) = version.split_at(release_len);
     let prerelease = match prerelease {
         "" => None,
         pre => {
-            let digits = pre
-                .strip_prefix("rc")
-                .or_else(|| pre.strip_prefix('a'))
-                .or_else(|| pre.strip_prefix('b'))?;
+            let digits = pre.strip_prefix("rc").or_else(|| pre.strip_prefix('a')).or_else(|| pre.strip_prefix('b'))?;
             if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
                 return None;
             }
@@ -268,14 +248,7 @@ fn parse_cpython_version(text: &str) -> Option<CPythonRequest> {
     if prerelease.is_some() && minor.is_none() {
         return None;
     }
-    Some(CPythonRequest {
-        major,
-        minor,
-        patch,
-        prerelease,
-        free_threaded,
-        debug,
-    })
+    Some(CPythonRequest { major, minor, patch, prerelease, free_threaded, debug })
 }
 
 #[cfg(test)]
@@ -285,9 +258,7 @@ mod tests {
     use super::*;
 
     fn version(text: &str) -> Option<String> {
-        parse_python_request(text)
-            .cpython_version()
-            .map(|v| v.to_string())
+        parse_python_request(text).cpython_version().map(|v| v.to_string())
     }
 
     #[test]
@@ -332,30 +303,12 @@ mod tests {
     fn request_kinds() {
         assert_eq!(parse_python_request("any"), PythonRequest::Any);
         assert_eq!(parse_python_request("cpython"), PythonRequest::Any);
-        assert_eq!(
-            parse_python_request("pypy@3.10"),
-            PythonRequest::OtherImplementation("pypy@3.10".into())
-        );
-        assert_eq!(
-            parse_python_request("graalpy"),
-            PythonRequest::OtherImplementation("graalpy".into())
-        );
-        assert_eq!(
-            parse_python_request(">=3.11"),
-            PythonRequest::Specifiers(">=3.11".into())
-        );
-        assert_eq!(
-            parse_python_request("~=3.12"),
-            PythonRequest::Specifiers("~=3.12".into())
-        );
-        assert_eq!(
-            parse_python_request("/usr/bin/python3"),
-            PythonRequest::Path("/usr/bin/python3".into())
-        );
-        assert_eq!(
-            parse_python_request("venv-name"),
-            PythonRequest::Unsupported("venv-name".into())
-        );
+        assert_eq!(parse_python_request("pypy@3.10"), PythonRequest::OtherImplementation("pypy@3.10".into()));
+        assert_eq!(parse_python_request("graalpy"), PythonRequest::OtherImplementation("graalpy".into()));
+        assert_eq!(parse_python_request(">=3.11"), PythonRequest::Specifiers(">=3.11".into()));
+        assert_eq!(parse_python_request("~=3.12"), PythonRequest::Specifiers("~=3.12".into()));
+        assert_eq!(parse_python_request("/usr/bin/python3"), PythonRequest::Path("/usr/bin/python3".into()));
+        assert_eq!(parse_python_request("venv-name"), PythonRequest::Unsupported("venv-name".into()));
         let PythonRequest::CPython(request) = parse_python_request("3.14.0rc2t") else {
             panic!("expected a CPython request");
         };
@@ -369,10 +322,7 @@ mod tests {
     }
 
     fn file(text: &str) -> PythonVersionFile {
-        parse_python_version_file(SourceFile {
-            path: PathBuf::from(".python-version"),
-            text: text.into(),
-        })
+        parse_python_version_file(SourceFile { path: PathBuf::from(".python-version"), text: text.into() })
     }
 
     #[test]
@@ -382,14 +332,7 @@ mod tests {
         let request = pin.request.expect("a request");
         assert_eq!(request.value, "3.12.7");
         assert_eq!(&text[request.range.as_range()], "3.12.7");
-        assert_eq!(
-            pin.version,
-            Some(PythonVersion {
-                major: 3,
-                minor: 12,
-                patch: Some(7)
-            })
-        );
+        assert_eq!(pin.version, Some(PythonVersion { major: 3, minor: 12, patch: Some(7) }));
     }
 
     #[test]
@@ -413,16 +356,8 @@ mod tests {
     fn to_pep440_compares_with_specifiers() {
         use std::str::FromStr;
         let specifiers = pep440_rs::VersionSpecifiers::from_str(">=3.12").expect("valid");
-        let v312 = PythonVersion {
-            major: 3,
-            minor: 12,
-            patch: None,
-        };
-        let v311 = PythonVersion {
-            major: 3,
-            minor: 11,
-            patch: Some(9),
-        };
+        let v312 = PythonVersion { major: 3, minor: 12, patch: None };
+        let v311 = PythonVersion { major: 3, minor: 11, patch: Some(9) };
         assert!(specifiers.contains(&v312.to_pep440()));
         assert!(!specifiers.contains(&v311.to_pep440()));
     }

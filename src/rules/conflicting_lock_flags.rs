@@ -49,17 +49,26 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             (Some(locked), Some(frozen)) => {
                 let second = if locked.start > frozen.start { locked } else { frozen };
                 let diagnostic = CONFLICTING_LOCK_FLAGS
-                    .report(second, format!("`uv {subcommand}` cannot take both `--locked` and `--frozen`; uv stops with an error"))
+                    .report(
+                        second,
+                        format!("`uv {subcommand}` cannot take both `--locked` and `--frozen`; uv stops with an error"),
+                    )
                     .with_fix(remove_flag_fix(ctx.text, frozen, "Remove `--frozen` (keep the lockfile check)"))
                     .with_fix(remove_flag_fix(ctx.text, locked, "Remove `--locked` (install the lockfile as is)"));
                 acc.push(diagnostic);
             }
             (Some(flag), None) | (None, Some(flag)) => {
-                let (flag_name, env) = if Some(flag) == locked_flag { ("--locked", &frozen_env) } else { ("--frozen", &locked_env) };
+                let (flag_name, env) =
+                    if Some(flag) == locked_flag { ("--locked", &frozen_env) } else { ("--frozen", &locked_env) };
                 let Some(env) = env else { continue };
                 let env_name = if flag_name == "--locked" { "UV_FROZEN" } else { "UV_LOCKED" };
                 let mut diagnostic = CONFLICTING_LOCK_FLAGS
-                    .report(flag, format!("`{flag_name}` conflicts with `{env_name}` set for this command; uv stops with an error"))
+                    .report(
+                        flag,
+                        format!(
+                            "`{flag_name}` conflicts with `{env_name}` set for this command; uv stops with an error"
+                        ),
+                    )
                     .with_fix(remove_flag_fix(ctx.text, flag, &format!("Remove `{flag_name}`")));
                 if let Some(range) = env.range {
                     diagnostic = diagnostic.with_related(RelatedLocation {

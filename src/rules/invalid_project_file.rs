@@ -32,10 +32,11 @@ declare_rule! {
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     for problem in &ctx.project.problems {
-        let file_name = problem.file.path.file_name().map_or_else(
-            || problem.file.path.display().to_string(),
-            |it| it.to_string_lossy().into_owned(),
-        );
+        let file_name = problem
+            .file
+            .path
+            .file_name()
+            .map_or_else(|| problem.file.path.display().to_string(), |it| it.to_string_lossy().into_owned());
         let text = &problem.file.text;
         let index = LineIndex::new(text);
         let at = index.line_col(text, problem.range.start, PositionEncoding::Utf32);

@@ -12,6 +12,7 @@ use crate::text::TextRange;
 
 mod binary_content;
 mod conflicting_lock_flags;
+mod extra_arguments;
 mod invalid_directive;
 mod invalid_json_array;
 mod invalid_project_file;
@@ -24,7 +25,6 @@ mod unknown_flag;
 mod unknown_instruction;
 mod unlocked_uv_sync;
 mod unterminated_heredoc;
-mod extra_arguments;
 
 /// Declares a rule's metadata as a `static`, keeping its doc comment as data.
 macro_rules! declare_rule {
@@ -212,7 +212,11 @@ pub(crate) struct EnvSetting {
 
 /// Whether `name` is truthy for the command at `site`: a `NAME=1 uv ...` prefix, else the ENV or
 /// ARG in effect at that instruction.
-pub(crate) fn uv_env_flag(ctx: &RuleContext<'_>, site: &crate::semantics::CommandSite, name: &str) -> Option<EnvSetting> {
+pub(crate) fn uv_env_flag(
+    ctx: &RuleContext<'_>,
+    site: &crate::semantics::CommandSite,
+    name: &str,
+) -> Option<EnvSetting> {
     if let Some(assignment) = site.command.assignments.iter().rev().find(|it| it.name == name) {
         return is_truthy(&assignment.value).then_some(EnvSetting { range: Some(assignment.range) });
     }

@@ -70,7 +70,8 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             });
         }
         if let Some(pyproject) = &ctx.project.pyproject
-            && let (Some(specifiers), Some(written)) = (&pyproject.requires_python_specifiers, &pyproject.requires_python)
+            && let (Some(specifiers), Some(written)) =
+                (&pyproject.requires_python_specifiers, &pyproject.requires_python)
             && !specifiers_allow(specifiers, major, minor, patch)
         {
             problems.push(format!("requires-python is `{}`", written.value));
@@ -85,12 +86,15 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             continue;
         }
         let downloads_off = python_downloads_disabled(semantics, stage.index);
-        let consequence = if downloads_off {
+        let consequence = if !runs_uv(semantics, stage.index) {
+            "this stage would run the project on a Python it was not pinned to"
+        } else if downloads_off {
             "uv will refuse to use it and, with Python downloads disabled, the build fails"
         } else {
             "uv will download a separate CPython instead of using the image's"
         };
-        let message = format!("{image_text} provides Python {provided_text}, but {}; {consequence}", problems.join(" and "));
+        let message =
+            format!("{image_text} provides Python {provided_text}, but {}; {consequence}", problems.join(" and "));
         let mut diagnostic = PYTHON_VERSION_MISMATCH.report(image.range, message);
         if downloads_off {
             diagnostic = diagnostic.with_severity(Severity::Error);
@@ -105,13 +109,24 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
 /// A stage matters when it runs uv, is the final stage, or is the base of one that does.
 fn stage_matters(semantics: &Semantics, stage: usize) -> bool {
     let last = semantics.stages.len().saturating_sub(1);
-    semantics.stages.iter().any(|other| {
-        let inherits = match semantics.python_source(other.index) {
-            Some(PythonSource::Python { stage: source, .. } | PythonSource::Uv { stage: source, .. }) => source == stage,
-            None => other.index == stage,
-        };
-        inherits && (other.index == last || semantics.commands_in(other.index).any(|site| site.command.as_uv().is_some()))
+    inheritors(semantics, stage).any(|other| other == last || stage_runs_uv(semantics, other))
+}
+
+/// Whether uv runs in `stage` or in a stage built on it.
+fn runs_uv(semantics: &Semantics, stage: usize) -> bool {
+    inheritors(semantics, stage).any(|other| stage_runs_uv(semantics, other))
+}
+
+/// `stage` and every stage whose Python comes from it.
+fn inheritors(semantics: &Semantics, stage: usize) -> impl Iterator<Item = usize> + '_ {
+    semantics.stages.iter().map(|it| it.index).filter(move |&other| match semantics.python_source(other) {
+        Some(PythonSource::Python { stage: source, .. } | PythonSource::Uv { stage: source, .. }) => source == stage,
+        None => other == stage,
     })
+}
+
+fn stage_runs_uv(semantics: &Semantics, stage: usize) -> bool {
+    semantics.commands_in(stage).any(|site| site.command.as_uv().is_some())
 }
 
 fn pin_matches(pin: PythonVersion, major: u64, minor: u64, patch: Option<u64>) -> bool {
@@ -141,8 +156,9 @@ fn specifiers_allow(specifiers: &pep440_rs::VersionSpecifiers, major: u64, minor
 
 fn python_downloads_disabled(semantics: &Semantics, stage: usize) -> bool {
     let value = |name: &str| semantics.build_var(stage, usize::MAX, name).and_then(|def| def.value.as_deref());
-    let downloads_never = value("UV_PYTHON_DOWNLOADS")
-        .is_some_and(|it| matches!(it.to_ascii_lowercase().as_str(), "never" | "0" | "false" | "no" | "n" | "f" | "off"));
+    let downloads_never = value("UV_PYTHON_DOWNLOADS").is_some_and(|it| {
+        matches!(it.to_ascii_lowercase().as_str(), "never" | "0" | "false" | "no" | "n" | "f" | "off")
+    });
     let system_only = value("UV_PYTHON_PREFERENCE").is_some_and(|it| it.eq_ignore_ascii_case("only-system"));
     let no_managed = value("UV_NO_MANAGED_PYTHON").is_some_and(super::is_truthy);
     downloads_never || system_only || no_managed

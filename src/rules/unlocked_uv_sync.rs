@@ -49,17 +49,25 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             continue;
         }
         let Some(subcommand_range) = uv.subcommand_range() else { continue };
-        let range = TextRange::new(site.command.words.first().map_or(subcommand_range.start, |it| it.range.start), subcommand_range.end);
+        let range = TextRange::new(
+            site.command.words.first().map_or(subcommand_range.start, |it| it.range.start),
+            subcommand_range.end,
+        );
         let lock_note = match &ctx.project.uv_lock {
             Some(_) => "may resolve again and rewrite uv.lock during the build",
             None => "resolves from scratch on every build, and the project has no uv.lock to pin it",
         };
-        let mut diagnostic = UNLOCKED_UV_SYNC.report(range, format!("`uv {subcommand}` without `--locked` or `--frozen` {lock_note}"));
+        let mut diagnostic =
+            UNLOCKED_UV_SYNC.report(range, format!("`uv {subcommand}` without `--locked` or `--frozen` {lock_note}"));
         if ctx.project.uv_lock.is_some() {
             diagnostic = diagnostic.with_fix(Fix {
                 title: "Add `--locked`".to_owned(),
                 applicability: Applicability::Unsafe,
-                edits: vec![Edit { path: None, range: TextRange::empty(subcommand_range.end), new_text: " --locked".to_owned() }],
+                edits: vec![Edit {
+                    path: None,
+                    range: TextRange::empty(subcommand_range.end),
+                    new_text: " --locked".to_owned(),
+                }],
             });
         }
         acc.push(diagnostic);

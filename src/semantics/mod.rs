@@ -153,7 +153,9 @@ impl Semantics {
         if let Ok(index) = reference.parse::<usize>() {
             return self.stages.get(index);
         }
-        self.stages.iter().find(|stage| stage.name.as_ref().is_some_and(|name| name.value.eq_ignore_ascii_case(reference)))
+        self.stages
+            .iter()
+            .find(|stage| stage.name.as_ref().is_some_and(|name| name.value.eq_ignore_ascii_case(reference)))
     }
 
     /// The ENV or ARG value a command at instruction `before` in `stage` sees for `name`: the
@@ -270,7 +272,9 @@ fn stage_from(res: &Semantics, file: &Dockerfile, idx: usize, instruction: &Inst
     };
     let image = words.first().map(|word| Spanned::new(word.value.clone(), word.range));
     let name = match words {
-        [_, as_kw, name, ..] if as_kw.value.eq_ignore_ascii_case("as") => Some(Spanned::new(name.value.clone(), name.range)),
+        [_, as_kw, name, ..] if as_kw.value.eq_ignore_ascii_case("as") => {
+            Some(Spanned::new(name.value.clone(), name.range))
+        }
         _ => None,
     };
     let image_expanded = image.as_ref().and_then(|image| {

@@ -105,7 +105,12 @@ fn args_dump(out: &mut String, text: &str, args: &Args, depth: usize) {
         }
         Args::KeyValues(items) => {
             for item in items {
-                let _ = write!(out, "{pad}{} key={}", if item.legacy { "legacy" } else { "pair" }, slice(text, item.key.range));
+                let _ = write!(
+                    out,
+                    "{pad}{} key={}",
+                    if item.legacy { "legacy" } else { "pair" },
+                    slice(text, item.key.range)
+                );
                 match &item.value {
                     Some(value) => {
                         let _ = writeln!(out, " value={} -> {:?}", slice(text, value.range), value.value);

@@ -20,12 +20,9 @@ enum Kind {
 fn specs(keyword: Keyword) -> &'static [(&'static str, Kind)] {
     match keyword {
         Keyword::From => &[("platform", Kind::Value)],
-        Keyword::Run => &[
-            ("mount", Kind::Values),
-            ("network", Kind::Value),
-            ("security", Kind::Value),
-            ("device", Kind::Values),
-        ],
+        Keyword::Run => {
+            &[("mount", Kind::Values), ("network", Kind::Value), ("security", Kind::Value), ("device", Kind::Values)]
+        }
         Keyword::Copy => &[
             ("from", Kind::Value),
             ("chown", Kind::Value),

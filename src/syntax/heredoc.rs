@@ -37,15 +37,10 @@ pub(crate) fn find_markers(line: &Logical, start: usize) -> Vec<Marker> {
         let quoted = quote_count(rest) != quote_count(&name);
         // For a simply quoted name (`'EOF'`, `"EOF"`) the range covers the name inside the quotes.
         let rb = rest.as_bytes();
-        let simple_quotes = rb.len() >= 2
-            && (rb[0] == b'\'' || rb[0] == b'"')
-            && rb[rb.len() - 1] == rb[0]
-            && quote_count(rest) == 2;
-        let name_range = if simple_quotes {
-            line.range(rest_start + 1, word_end - 1)
-        } else {
-            line.range(rest_start, word_end)
-        };
+        let simple_quotes =
+            rb.len() >= 2 && (rb[0] == b'\'' || rb[0] == b'"') && rb[rb.len() - 1] == rb[0] && quote_count(rest) == 2;
+        let name_range =
+            if simple_quotes { line.range(rest_start + 1, word_end - 1) } else { line.range(rest_start, word_end) };
         markers.push(Marker {
             marker: line.range(word_start, word_end),
             name: Spanned::new(name, name_range),
@@ -84,7 +79,8 @@ pub(crate) fn read_bodies(
             pos = line.next;
         }
         if terminator.is_none() {
-            let message = format!("heredoc `{}` is never closed: no line reads `{}`", marker.name.value, marker.name.value);
+            let message =
+                format!("heredoc `{}` is never closed: no line reads `{}`", marker.name.value, marker.name.value);
             errors.push(SyntaxError { range: marker.marker, kind: SyntaxErrorKind::UnterminatedHeredoc, message });
         }
         let body_start = body_start.min(body_end);

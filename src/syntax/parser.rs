@@ -390,7 +390,11 @@ fn command_args(ctx: &mut Ctx, line: &Logical, args: Span, keyword: Keyword) -> 
             && let Json::Strings { elements, end } = parse_array(text)
         {
             if elements.is_empty() {
-                ctx.error(line.range(args.start, args.end), SyntaxErrorKind::MissingArguments, "SHELL needs at least one element");
+                ctx.error(
+                    line.range(args.start, args.end),
+                    SyntaxErrorKind::MissingArguments,
+                    "SHELL needs at least one element",
+                );
             }
             let elements = elements
                 .into_iter()

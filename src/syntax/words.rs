@@ -176,8 +176,7 @@ mod tests {
     #[test]
     fn split_words_groups_quotes() {
         let text = r#"a "b c" d\ e 'f\' g"#;
-        let words: Vec<&str> =
-            split_words(text, 0, text.len(), '\\').into_iter().map(|(s, e)| &text[s..e]).collect();
+        let words: Vec<&str> = split_words(text, 0, text.len(), '\\').into_iter().map(|(s, e)| &text[s..e]).collect();
         assert_eq!(words, vec!["a", "\"b c\"", "d\\ e", "'f\\'", "g"]);
     }
 
