@@ -21,7 +21,10 @@ fn check_errors(text: &str, expect: Expect) {
     let mut out = String::new();
     for error in &parse.errors {
         let slice = text.get(error.range.as_range()).unwrap_or("<bad range>");
-        out.push_str(&format!("{:?} {:?}: {}\n", error.kind, slice, error.message));
+        out.push_str(&format!(
+            "{:?} {:?}: {}\n",
+            error.kind, slice, error.message
+        ));
     }
     expect.assert_eq(&out);
 }
@@ -175,16 +178,25 @@ fn continuation_splits_keyword_and_words() {
 
 #[test]
 fn shell_form_offsets_map_back_to_the_source() {
-    let text = "RUN --mount=type=cache,target=/c \\\n\t# note\n  a\u{e9}b \"x y\" \\\r\n\r\n  c;\\\n`d`";
+    let text =
+        "RUN --mount=type=cache,target=/c \\\n\t# note\n  a\u{e9}b \"x y\" \\\r\n\r\n  c;\\\n`d`";
     let parse = parse(text);
     check_invariants(text, &parse);
-    let Args::Shell(shell) = &parse.file.instructions[0].args else { panic!("not shell form") };
+    let Args::Shell(shell) = &parse.file.instructions[0].args else {
+        panic!("not shell form")
+    };
     assert_eq!(shell.text, "a\u{e9}b \"x y\"   c;`d`");
     for (idx, ch) in shell.text.char_indices() {
         let source = shell.map.to_source(idx);
-        assert!(text[source..].starts_with(ch), "logical {idx} ({ch:?}) maps to {source}");
+        assert!(
+            text[source..].starts_with(ch),
+            "logical {idx} ({ch:?}) maps to {source}"
+        );
     }
-    assert_eq!(&text[shell.range.as_range()], "a\u{e9}b \"x y\" \\\r\n\r\n  c;\\\n`d`");
+    assert_eq!(
+        &text[shell.range.as_range()],
+        "a\u{e9}b \"x y\" \\\r\n\r\n  c;\\\n`d`"
+    );
 }
 
 // Line endings, BOM and odd characters.
@@ -228,8 +240,16 @@ fn lone_carriage_return_is_whitespace_as_in_buildkit() {
 #[test]
 fn keywords_are_case_insensitive() {
     let parse = parse("from a\nRuN b\ncopy c d\nWorkDir /x\n");
-    let keywords: Vec<Keyword> = parse.file.instructions.iter().map(|it| it.keyword).collect();
-    assert_eq!(keywords, vec![Keyword::From, Keyword::Run, Keyword::Copy, Keyword::Workdir]);
+    let keywords: Vec<Keyword> = parse
+        .file
+        .instructions
+        .iter()
+        .map(|it| it.keyword)
+        .collect();
+    assert_eq!(
+        keywords,
+        vec![Keyword::From, Keyword::Run, Keyword::Copy, Keyword::Workdir]
+    );
     assert!(parse.errors.is_empty());
 }
 
@@ -340,22 +360,34 @@ fn flag_errors() {
 
 #[test]
 fn flags_with_variables_are_not_checked() {
-    check_errors("RUN --network=$NET --mount=type=$T,target=/x a\nFROM --platform=$BUILDPLATFORM a\n", expect![[""]]);
+    check_errors(
+        "RUN --network=$NET --mount=type=$T,target=/x a\nFROM --platform=$BUILDPLATFORM a\n",
+        expect![[""]],
+    );
 }
 
 #[test]
 fn mount_options_split_with_ranges() {
     // The flag reader strips quotes first (as BuildKit does), so CSV quoting needs outer quotes.
-    let text = "RUN --mount='type=cache,target=/root/.cache/uv,sharing=locked,\"id=a,b\",ro' uv sync\n";
+    let text =
+        "RUN --mount='type=cache,target=/root/.cache/uv,sharing=locked,\"id=a,b\",ro' uv sync\n";
     let parse = parse(text);
     check_invariants(text, &parse);
     assert!(parse.errors.is_empty(), "{:?}", parse.errors);
     let flag = &parse.file.instructions[0].flags[0];
     let mut out = String::new();
     for option in flag.options() {
-        out.push_str(&format!("{:?} key={:?}", &text[option.range.as_range()], &text[option.key.range.as_range()]));
+        out.push_str(&format!(
+            "{:?} key={:?}",
+            &text[option.range.as_range()],
+            &text[option.key.range.as_range()]
+        ));
         if let Some(value) = &option.value {
-            out.push_str(&format!(" value={:?} -> {:?}", &text[value.range.as_range()], value.value));
+            out.push_str(&format!(
+                " value={:?} -> {:?}",
+                &text[value.range.as_range()],
+                value.value
+            ));
         }
         out.push('\n');
     }
@@ -376,7 +408,10 @@ fn mount_options_inside_quotes_and_continuations() {
     check_invariants(text, &parse);
     let flag = &parse.file.instructions[0].flags[0];
     let options = flag.options();
-    let values: Vec<&str> = options.iter().map(|it| &text[it.range.as_range()]).collect();
+    let values: Vec<&str> = options
+        .iter()
+        .map(|it| &text[it.range.as_range()])
+        .collect();
     assert_eq!(values, vec!["type=bind", "source=a", "target=/b"]);
     assert!(parse.errors.is_empty(), "{:?}", parse.errors);
 }
@@ -744,7 +779,9 @@ fn error_kinds_are_reported_in_source_order() {
     assert_eq!(
         kinds,
         vec![
-            &SyntaxErrorKind::UnknownInstruction { suggestion: Some(Keyword::From) },
+            &SyntaxErrorKind::UnknownInstruction {
+                suggestion: Some(Keyword::From)
+            },
             &SyntaxErrorKind::MissingArguments,
             &SyntaxErrorKind::UnknownFlag { suggestion: None },
         ]
@@ -759,23 +796,33 @@ fn fixtures() -> Vec<(String, String)> {
     for entry in std::fs::read_dir(&dir).expect("fixture directory") {
         let path = entry.expect("fixture entry").path();
         if path.extension().is_some_and(|it| it == "Dockerfile") {
-            let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            let name = path
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
             let bytes = std::fs::read(&path).expect("fixture file");
             out.push((name, String::from_utf8_lossy(&bytes).into_owned()));
         }
     }
     out.sort();
-    assert!(out.len() >= 25, "expected at least 25 fixtures, found {}", out.len());
+    assert!(
+        out.len() >= 25,
+        "expected at least 25 fixtures, found {}",
+        out.len()
+    );
     out
 }
 
 #[test]
 fn fixture_snapshots() {
-    let dumps = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/syntax/dumps");
+    let dumps =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/syntax/dumps");
     for (name, text) in fixtures() {
         let parse = parse(&text);
         check_invariants(&text, &parse);
-        expect_test::expect_file![dumps.join(format!("{name}.txt"))].assert_eq(&debug_dump(&text, &parse));
+        expect_test::expect_file![dumps.join(format!("{name}.txt"))]
+            .assert_eq(&debug_dump(&text, &parse));
     }
 }
 
@@ -793,8 +840,17 @@ fn well_formed_fixtures_have_no_errors() {
             "tabs-and-case.Dockerfile" => &["UnknownFlag"],
             _ => &[],
         };
-        let kinds: Vec<String> =
-            parse.errors.iter().map(|it| format!("{:?}", it.kind).split(' ').next().unwrap_or_default().to_string()).collect();
+        let kinds: Vec<String> = parse
+            .errors
+            .iter()
+            .map(|it| {
+                format!("{:?}", it.kind)
+                    .split(' ')
+                    .next()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect();
         assert_eq!(kinds, expected, "{name}: {:#?}", parse.errors);
     }
 }
@@ -804,7 +860,10 @@ fn well_formed_fixtures_have_no_errors() {
 fn simulated_typing_never_panics() {
     let mut parses = 0;
     for (_, text) in fixtures() {
-        for (idx, _) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
+        for (idx, _) in text
+            .char_indices()
+            .chain(std::iter::once((text.len(), ' ')))
+        {
             let prefix = &text[..idx];
             let parse = parse(prefix);
             check_invariants(prefix, &parse);
@@ -824,16 +883,22 @@ mod oracle {
     use berth::syntax::{Args, Healthcheck, Instruction};
     use parse_dockerfile as pd;
 
+    /// A flag's name and value, each with its span.
+    pub type FlagNode = (String, Range<usize>, Option<(String, Range<usize>)>);
+
     #[derive(Debug, PartialEq, Eq)]
     pub struct Node {
         pub keyword: (String, Range<usize>),
-        pub flags: Vec<(String, Range<usize>, Option<(String, Range<usize>)>)>,
+        pub flags: Vec<FlagNode>,
         pub args: Vec<(String, Range<usize>)>,
         pub nested: Option<Box<Node>>,
     }
 
     fn unescaped(it: &pd::UnescapedString<'_>, shift: usize) -> (String, Range<usize>) {
-        (it.value.to_string(), it.span.start + shift..it.span.end + shift)
+        (
+            it.value.to_string(),
+            it.span.start + shift..it.span.end + shift,
+        )
     }
 
     /// For instructions whose whole rest is one string, only the span is compared (the text
@@ -858,39 +923,77 @@ mod oracle {
         let mut nested = None;
         let flag = |it: &pd::Flag<'_>| {
             let (name, name_span) = unescaped(&it.name, shift);
-            (name, name_span, it.value.as_ref().map(|it| unescaped(it, shift)))
+            (
+                name,
+                name_span,
+                it.value.as_ref().map(|it| unescaped(it, shift)),
+            )
         };
         let span = |it: &pd::Keyword| it.span.start + shift..it.span.end + shift;
         let (keyword, flags, args) = match instruction {
             pd::Instruction::Add(it) => {
                 let mut args: Vec<_> = it.src.iter().filter_map(|it| source(it, shift)).collect();
                 args.push(unescaped(&it.dest, shift));
-                (("ADD", span(&it.add)), it.options.iter().map(flag).collect(), args)
+                (
+                    ("ADD", span(&it.add)),
+                    it.options.iter().map(flag).collect(),
+                    args,
+                )
             }
             pd::Instruction::Copy(it) => {
                 let mut args: Vec<_> = it.src.iter().filter_map(|it| source(it, shift)).collect();
                 args.push(unescaped(&it.dest, shift));
-                (("COPY", span(&it.copy)), it.options.iter().map(flag).collect(), args)
+                (
+                    ("COPY", span(&it.copy)),
+                    it.options.iter().map(flag).collect(),
+                    args,
+                )
             }
-            pd::Instruction::Arg(it) => (("ARG", span(&it.arg)), vec![], vec![span_only(&it.arguments, shift)]),
-            pd::Instruction::Env(it) => (("ENV", span(&it.env)), vec![], vec![span_only(&it.arguments, shift)]),
-            pd::Instruction::Label(it) => (("LABEL", span(&it.label)), vec![], vec![span_only(&it.arguments, shift)]),
-            pd::Instruction::Cmd(it) => (("CMD", span(&it.cmd)), vec![], command(&it.arguments, text, shift)),
-            pd::Instruction::Entrypoint(it) => {
-                (("ENTRYPOINT", span(&it.entrypoint)), vec![], command(&it.arguments, text, shift))
-            }
-            pd::Instruction::Run(it) => {
-                (("RUN", span(&it.run)), it.options.iter().map(flag).collect(), command(&it.arguments, text, shift))
-            }
-            pd::Instruction::Expose(it) => {
-                (("EXPOSE", span(&it.expose)), vec![], it.arguments.iter().map(|it| unescaped(it, shift)).collect())
-            }
+            pd::Instruction::Arg(it) => (
+                ("ARG", span(&it.arg)),
+                vec![],
+                vec![span_only(&it.arguments, shift)],
+            ),
+            pd::Instruction::Env(it) => (
+                ("ENV", span(&it.env)),
+                vec![],
+                vec![span_only(&it.arguments, shift)],
+            ),
+            pd::Instruction::Label(it) => (
+                ("LABEL", span(&it.label)),
+                vec![],
+                vec![span_only(&it.arguments, shift)],
+            ),
+            pd::Instruction::Cmd(it) => (
+                ("CMD", span(&it.cmd)),
+                vec![],
+                command(&it.arguments, text, shift),
+            ),
+            pd::Instruction::Entrypoint(it) => (
+                ("ENTRYPOINT", span(&it.entrypoint)),
+                vec![],
+                command(&it.arguments, text, shift),
+            ),
+            pd::Instruction::Run(it) => (
+                ("RUN", span(&it.run)),
+                it.options.iter().map(flag).collect(),
+                command(&it.arguments, text, shift),
+            ),
+            pd::Instruction::Expose(it) => (
+                ("EXPOSE", span(&it.expose)),
+                vec![],
+                it.arguments.iter().map(|it| unescaped(it, shift)).collect(),
+            ),
             pd::Instruction::From(it) => {
                 let mut args = vec![unescaped(&it.image, shift)];
                 if let Some((_, name)) = &it.as_ {
                     args.push(unescaped(name, shift));
                 }
-                (("FROM", span(&it.from)), it.options.iter().map(flag).collect(), args)
+                (
+                    ("FROM", span(&it.from)),
+                    it.options.iter().map(flag).collect(),
+                    args,
+                )
             }
             pd::Instruction::Healthcheck(it) => {
                 let args = match &it.arguments {
@@ -899,38 +1002,65 @@ mod oracle {
                         args.extend(command(arguments, text, shift));
                         args
                     }
-                    pd::HealthcheckArguments::None { none, .. } => vec![("NONE".to_string(), span(none))],
+                    pd::HealthcheckArguments::None { none, .. } => {
+                        vec![("NONE".to_string(), span(none))]
+                    }
                     _ => vec![],
                 };
-                (("HEALTHCHECK", span(&it.healthcheck)), it.options.iter().map(flag).collect(), args)
+                (
+                    ("HEALTHCHECK", span(&it.healthcheck)),
+                    it.options.iter().map(flag).collect(),
+                    args,
+                )
             }
-            pd::Instruction::Maintainer(it) => {
-                (("MAINTAINER", span(&it.maintainer)), vec![], vec![span_only(&it.name, shift)])
-            }
+            pd::Instruction::Maintainer(it) => (
+                ("MAINTAINER", span(&it.maintainer)),
+                vec![],
+                vec![span_only(&it.name, shift)],
+            ),
             pd::Instruction::Onbuild(it) => {
                 nested = Some(Box::new(theirs(&it.instruction, text, shift)));
                 (("ONBUILD", span(&it.onbuild)), vec![], vec![])
             }
-            pd::Instruction::Shell(it) => {
-                (("SHELL", span(&it.shell)), vec![], it.arguments.iter().map(|it| unescaped(it, shift)).collect())
-            }
-            pd::Instruction::Stopsignal(it) => {
-                (("STOPSIGNAL", span(&it.stopsignal)), vec![], vec![span_only(&it.arguments, shift)])
-            }
-            pd::Instruction::User(it) => (("USER", span(&it.user)), vec![], vec![span_only(&it.arguments, shift)]),
-            pd::Instruction::Workdir(it) => {
-                (("WORKDIR", span(&it.workdir)), vec![], vec![span_only(&it.arguments, shift)])
-            }
+            pd::Instruction::Shell(it) => (
+                ("SHELL", span(&it.shell)),
+                vec![],
+                it.arguments.iter().map(|it| unescaped(it, shift)).collect(),
+            ),
+            pd::Instruction::Stopsignal(it) => (
+                ("STOPSIGNAL", span(&it.stopsignal)),
+                vec![],
+                vec![span_only(&it.arguments, shift)],
+            ),
+            pd::Instruction::User(it) => (
+                ("USER", span(&it.user)),
+                vec![],
+                vec![span_only(&it.arguments, shift)],
+            ),
+            pd::Instruction::Workdir(it) => (
+                ("WORKDIR", span(&it.workdir)),
+                vec![],
+                vec![span_only(&it.arguments, shift)],
+            ),
             pd::Instruction::Volume(it) => {
                 let args = match &it.arguments {
-                    pd::JsonOrStringArray::Json(json) => json.value.iter().map(|it| unescaped(it, shift)).collect(),
-                    pd::JsonOrStringArray::String(words) => words.iter().map(|it| unescaped(it, shift)).collect(),
+                    pd::JsonOrStringArray::Json(json) => {
+                        json.value.iter().map(|it| unescaped(it, shift)).collect()
+                    }
+                    pd::JsonOrStringArray::String(words) => {
+                        words.iter().map(|it| unescaped(it, shift)).collect()
+                    }
                 };
                 (("VOLUME", span(&it.volume)), vec![], args)
             }
             _ => (("?", 0..0), vec![], vec![]),
         };
-        Node { keyword: (keyword.0.to_string(), keyword.1), flags, args, nested }
+        Node {
+            keyword: (keyword.0.to_string(), keyword.1),
+            flags,
+            args,
+            nested,
+        }
     }
 
     fn source(it: &pd::Source<'_>, shift: usize) -> Option<(String, Range<usize>)> {
@@ -948,51 +1078,76 @@ mod oracle {
     /// Our tree in the same shape. Where the two parsers model a construct differently, ours is
     /// reduced to what parse-dockerfile exposes (documented on each arm).
     pub fn ours(instruction: &Instruction, text: &str) -> Node {
-        let keyword = (instruction.keyword.as_str().to_string(), range(instruction.keyword_range));
+        let keyword = (
+            instruction.keyword.as_str().to_string(),
+            range(instruction.keyword_range),
+        );
         // parse-dockerfile keeps flag values as written (quotes included).
         let flags = instruction
             .flags
             .iter()
             .map(|it| {
-                let value = it.value.as_ref().map(|it| (text[range(it.range)].to_string(), range(it.range)));
+                let value = it
+                    .value
+                    .as_ref()
+                    .map(|it| (text[range(it.range)].to_string(), range(it.range)));
                 (it.name.value.clone(), range(it.name.range), value)
             })
             .collect();
         let mut nested = None;
         let whole = |words: &[berth::syntax::Word]| -> Vec<(String, Range<usize>)> {
             match (words.first(), words.last()) {
-                (Some(first), Some(last)) => vec![(String::new(), first.range.start..last.range.end)],
+                (Some(first), Some(last)) => {
+                    vec![(String::new(), first.range.start..last.range.end)]
+                }
                 _ => vec![],
             }
         };
         let args = match (&instruction.args, instruction.keyword.as_str()) {
             // FROM: the image and the stage name, not the `AS`.
-            (Args::Words(words), "FROM") => {
-                words.iter().enumerate().filter(|(idx, _)| *idx != 1).map(|(_, it)| word(it)).collect()
-            }
+            (Args::Words(words), "FROM") => words
+                .iter()
+                .enumerate()
+                .filter(|(idx, _)| *idx != 1)
+                .map(|(_, it)| word(it))
+                .collect(),
             // USER, WORKDIR, STOPSIGNAL, MAINTAINER: parse-dockerfile keeps the whole rest.
             (Args::Words(words), "USER" | "WORKDIR" | "STOPSIGNAL" | "MAINTAINER") => whole(words),
             // COPY/ADD: heredoc sources are compared separately.
             (Args::Words(words), "COPY" | "ADD") => {
-                let (last, sources) = words.split_last().map_or((None, &[][..]), |(l, s)| (Some(l), s));
-                let mut out: Vec<_> = sources.iter().filter(|it| !it.raw.starts_with("<<")).map(word).collect();
+                let (last, sources) = words
+                    .split_last()
+                    .map_or((None, &[][..]), |(l, s)| (Some(l), s));
+                let mut out: Vec<_> = sources
+                    .iter()
+                    .filter(|it| !it.raw.starts_with("<<"))
+                    .map(word)
+                    .collect();
                 out.extend(last.map(word));
                 out
             }
             (Args::Words(words), _) => words.iter().map(word).collect(),
             (Args::Exec(exec), _) => exec.elements.iter().map(element).collect(),
-            (Args::Shell(shell), _) => vec![(text[range(shell.range)].to_string(), range(shell.range))],
+            (Args::Shell(shell), _) => {
+                vec![(text[range(shell.range)].to_string(), range(shell.range))]
+            }
             // ENV, LABEL, ARG: parse-dockerfile keeps the whole text unsplit.
             (Args::KeyValues(items), _) => match (items.first(), items.last()) {
-                (Some(first), Some(last)) => vec![(String::new(), first.range.start..last.range.end)],
+                (Some(first), Some(last)) => {
+                    vec![(String::new(), first.range.start..last.range.end)]
+                }
                 _ => vec![],
             },
-            (Args::Healthcheck(Healthcheck::None { range: none }), _) => vec![("NONE".to_string(), range(*none))],
+            (Args::Healthcheck(Healthcheck::None { range: none }), _) => {
+                vec![("NONE".to_string(), range(*none))]
+            }
             (Args::Healthcheck(Healthcheck::Cmd { cmd_range, args }), _) => {
                 let mut out = vec![("CMD".to_string(), range(*cmd_range))];
                 match args.as_ref() {
                     Args::Exec(exec) => out.extend(exec.elements.iter().map(element)),
-                    Args::Shell(shell) => out.push((text[range(shell.range)].to_string(), range(shell.range))),
+                    Args::Shell(shell) => {
+                        out.push((text[range(shell.range)].to_string(), range(shell.range)))
+                    }
                     _ => {}
                 }
                 out
@@ -1003,12 +1158,20 @@ mod oracle {
             }
             (Args::Empty, _) => vec![],
         };
-        Node { keyword, flags, args, nested }
+        Node {
+            keyword,
+            flags,
+            args,
+            nested,
+        }
     }
 
     /// Our element ranges cover the quotes, parse-dockerfile's do not.
     fn element(it: &berth::text::Spanned<String>) -> (String, Range<usize>) {
-        (it.value.clone(), it.range.start + 1..it.range.end.saturating_sub(1))
+        (
+            it.value.clone(),
+            it.range.start + 1..it.range.end.saturating_sub(1),
+        )
     }
 
     fn word(it: &berth::syntax::Word) -> (String, Range<usize>) {
@@ -1020,11 +1183,17 @@ mod oracle {
 fn oracle_agrees_on_accepted_fixtures() {
     let mut accepted = 0;
     for (name, text) in fixtures() {
-        let Ok(theirs) = parse_dockerfile::parse(&text) else { continue };
+        let Ok(theirs) = parse_dockerfile::parse(&text) else {
+            continue;
+        };
         accepted += 1;
         let shift = if text.starts_with('\u{feff}') { 3 } else { 0 };
         let ours = parse(&text);
-        assert_eq!(ours.file.instructions.len(), theirs.instructions.len(), "{name}: instruction count");
+        assert_eq!(
+            ours.file.instructions.len(),
+            theirs.instructions.len(),
+            "{name}: instruction count"
+        );
         for (mine, other) in ours.file.instructions.iter().zip(&theirs.instructions) {
             // Deliberate difference: an escape at the very end of the file is a continuation
             // into nothing; BuildKit drops it, parse-dockerfile keeps it in the command.
@@ -1040,17 +1209,30 @@ fn oracle_agrees_on_accepted_fixtures() {
                     Some(inner) => inner,
                     None => node,
                 };
-                if target.keyword.0 == "RUN" && text.get(mine.range.as_range()).is_some_and(|it| it.contains("<<")) {
+                if target.keyword.0 == "RUN"
+                    && text
+                        .get(mine.range.as_range())
+                        .is_some_and(|it| it.contains("<<"))
+                {
                     target.args.clear();
                 }
             }
-            assert_eq!(mine_node, other_node, "{name}: {:?}", &text[mine.range.as_range()]);
+            assert_eq!(
+                mine_node,
+                other_node,
+                "{name}: {:?}",
+                &text[mine.range.as_range()]
+            );
         }
         // Heredoc bodies: parse-dockerfile exposes RUN bodies.
         for (mine, other) in ours.file.instructions.iter().zip(&theirs.instructions) {
             if let parse_dockerfile::Instruction::Run(run) = other {
                 let bodies: Vec<&str> = run.here_docs.iter().map(|it| it.value.as_ref()).collect();
-                let our_bodies: Vec<&str> = mine.heredocs.iter().map(|it| it.body.value.as_str()).collect();
+                let our_bodies: Vec<&str> = mine
+                    .heredocs
+                    .iter()
+                    .map(|it| it.body.value.as_str())
+                    .collect();
                 assert_eq!(our_bodies, bodies, "{name}: heredoc bodies");
                 let expands: Vec<bool> = run.here_docs.iter().map(|it| it.expand).collect();
                 let ours_expand: Vec<bool> = mine.heredocs.iter().map(|it| !it.quoted).collect();
@@ -1058,7 +1240,169 @@ fn oracle_agrees_on_accepted_fixtures() {
             }
         }
     }
-    assert!(accepted >= 15, "parse-dockerfile accepted only {accepted} fixtures");
+    assert!(
+        accepted >= 15,
+        "parse-dockerfile accepted only {accepted} fixtures"
+    );
+}
+
+// Hostile input.
+
+/// A small deterministic generator (xorshift), so failures reproduce.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+#[test]
+fn random_bytes_never_panic() {
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    // Bytes biased towards the characters the parser cares about.
+    let alphabet: &[u8] = b"RUN FROM COPY ENV ARG HEALTHCHECK ONBUILD CMD SHELL \\`'\"[]{},=-<<EOF#\n\r\t \x00\xff\xfe\xc3\xa9:$";
+    for _ in 0..2_000 {
+        let len = (rng.next() % 200) as usize;
+        let bytes: Vec<u8> = (0..len)
+            .map(|_| alphabet[(rng.next() % alphabet.len() as u64) as usize])
+            .collect();
+        let text = String::from_utf8_lossy(&bytes);
+        let result = parse(&text);
+        check_invariants(&text, &result);
+        let raw: Vec<u8> = (0..len).map(|_| (rng.next() & 0xff) as u8).collect();
+        let text = String::from_utf8_lossy(&raw);
+        let parse = parse(&text);
+        check_invariants(&text, &parse);
+    }
+}
+
+#[test]
+fn random_edits_of_fixtures_never_panic() {
+    let mut rng = Rng(42);
+    let pieces = [
+        "\\\n", "\"", "'", "[", "]", "<<EOF\n", "EOF\n", "#", "--mount=", ",", "=", "\r\n", "`",
+        "\n\n", "\u{e9}",
+    ];
+    for (_, text) in fixtures() {
+        for _ in 0..40 {
+            let mut edited = text.clone();
+            for _ in 0..3 {
+                let mut at = (rng.next() as usize) % (edited.len() + 1);
+                while !edited.is_char_boundary(at) {
+                    at -= 1;
+                }
+                edited.insert_str(at, pieces[(rng.next() as usize) % pieces.len()]);
+            }
+            let parse = parse(&edited);
+            check_invariants(&edited, &parse);
+        }
+    }
+}
+
+#[test]
+fn nul_bytes_and_lossy_text() {
+    let text =
+        String::from_utf8_lossy(b"FROM a\x00b\nRUN \xff\xfe echo \x00\n\x00\x00\x00\nENV A=\xc3\n");
+    let parse = parse(&text);
+    check_invariants(&text, &parse);
+    assert_eq!(parse.file.instructions.len(), 4);
+}
+
+#[test]
+fn unterminated_everything() {
+    for text in [
+        "RUN echo \"unterminated",
+        "ENV A=\"open",
+        "CMD [\"a\", \"b",
+        "CMD [",
+        "RUN <<EOF",
+        "RUN <<EOF\nbody",
+        "RUN <<A <<B\nx\nA\n",
+        "COPY --from=\"x a b",
+        "LABEL a='b",
+        "RUN --mount='type=cache,\"target=/x a",
+        "# escape=",
+        "#",
+        "\\",
+        "FROM a AS",
+        "HEALTHCHECK CMD [",
+        "ONBUILD",
+        "ONBUILD RUN <<EOF",
+    ] {
+        let parse = parse(text);
+        check_invariants(text, &parse);
+    }
+}
+
+#[test]
+fn huge_inputs_parse_in_linear_time() {
+    let started = std::time::Instant::now();
+
+    // 200,000 continuation lines in one RUN.
+    let mut text = String::from("RUN echo start");
+    for idx in 0..200_000 {
+        text.push_str(" \\\n  && echo ");
+        text.push_str(&idx.to_string());
+    }
+    text.push('\n');
+    let result = parse(&text);
+    assert_eq!(result.file.instructions.len(), 1);
+    let Args::Shell(shell) = &result.file.instructions[0].args else {
+        panic!("not shell form")
+    };
+    assert_eq!(shell.map.segments.len(), 200_001);
+    assert!(shell.text.ends_with("&& echo 199999"));
+
+    // A 2 MB single line.
+    let line = format!("RUN {}\n", "x".repeat(2 * 1024 * 1024));
+    assert_eq!(parse(&line).file.instructions.len(), 1);
+
+    // 2 MB of words, pairs, JSON and heredoc markers.
+    let words = format!("COPY {} /dst\n", "a ".repeat(500_000));
+    assert!(matches!(&parse_words_count(&words), n if *n == 500_001));
+    let env = format!("ENV {}\n", "k=v ".repeat(300_000));
+    assert_eq!(parse(&env).errors.len(), 0);
+    let json = format!("CMD [{}\"x\"]\n", "\"a\", ".repeat(200_000));
+    assert!(parse(&json).errors.is_empty());
+    let nested = format!("CMD {}\n", "[".repeat(1_000_000));
+    assert_eq!(parse(&nested).errors.len(), 1);
+    let heredocs = format!("RUN {}\n", "<<EOF ".repeat(100_000));
+    assert_eq!(
+        parse(&heredocs).file.instructions[0].heredocs.len(),
+        100_000
+    );
+
+    // Generous bound for a debug build on a shared machine; a quadratic step would take minutes.
+    assert!(
+        started.elapsed().as_secs() < 20,
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+fn parse_words_count(text: &str) -> usize {
+    match &parse(text).file.instructions[0].args {
+        Args::Words(words) => words.len(),
+        _ => 0,
+    }
+}
+
+#[test]
+fn sample_large_dockerfile_parses_cleanly() {
+    let text = berth::syntax::sample::sample_large_dockerfile(5_000);
+    assert_eq!(text.lines().count(), 5_000);
+    let parse = parse(&text);
+    check_invariants(&text, &parse);
+    assert!(
+        parse.errors.is_empty(),
+        "{:?}",
+        &parse.errors[..parse.errors.len().min(3)]
+    );
+    assert!(parse.file.instructions.len() > 2_000);
 }
 
 mod support {
@@ -1069,7 +1413,10 @@ mod support {
 
     #[track_caller]
     fn check_range(text: &str, range: TextRange, what: &str) {
-        assert!(range.start <= range.end && range.end <= text.len(), "{what}: {range:?} out of bounds");
+        assert!(
+            range.start <= range.end && range.end <= text.len(),
+            "{what}: {range:?} out of bounds"
+        );
         assert!(
             text.is_char_boundary(range.start) && text.is_char_boundary(range.end),
             "{what}: {range:?} not on char boundaries"
@@ -1085,7 +1432,10 @@ mod support {
             check_range(text, directive.range, "directive");
             check_range(text, directive.name.range, "directive name");
             check_range(text, directive.value.range, "directive value");
-            assert_eq!(&text[directive.value.range.as_range()], directive.value.value);
+            assert_eq!(
+                &text[directive.value.range.as_range()],
+                directive.value.value
+            );
         }
         for comment in &file.comments {
             check_range(text, comment.range, "comment");
@@ -1097,7 +1447,11 @@ mod support {
         }
         let mut previous_end = 0;
         for instruction in &file.instructions {
-            assert!(instruction.range.start >= previous_end, "instructions overlap at {:?}", instruction.range);
+            assert!(
+                instruction.range.start >= previous_end,
+                "instructions overlap at {:?}",
+                instruction.range
+            );
             previous_end = instruction.range.end;
             check_instruction(text, instruction);
         }
@@ -1117,7 +1471,10 @@ mod support {
                 assert!(flag.range.contains_range(value.range));
                 for (idx, ch) in value.value.char_indices() {
                     let source = flag.value_map.to_source(idx);
-                    assert!(text.get(source..).is_some_and(|it| it.starts_with(ch)), "flag value char {idx} maps to {source}");
+                    assert!(
+                        text.get(source..).is_some_and(|it| it.starts_with(ch)),
+                        "flag value char {idx} maps to {source}"
+                    );
                 }
                 for option in flag.options() {
                     check_range(text, option.range, "flag option");
@@ -1135,7 +1492,10 @@ mod support {
             check_range(text, heredoc.name.range, "heredoc name");
             check_range(text, heredoc.body.range, "heredoc body");
             assert_eq!(&text[heredoc.body.range.as_range()], heredoc.body.value);
-            assert!(instruction.range.contains_range(heredoc.range), "heredoc outside its instruction");
+            assert!(
+                instruction.range.contains_range(heredoc.range),
+                "heredoc outside its instruction"
+            );
             if let Some(terminator) = heredoc.terminator {
                 check_range(text, terminator, "heredoc terminator");
                 assert_eq!(terminator.end, heredoc.range.end);
@@ -1163,7 +1523,10 @@ mod support {
                 for element in &exec.elements {
                     check_range(text, element.range, "exec element");
                     let slice = &text[element.range.as_range()];
-                    assert!(slice.starts_with('"') && slice.ends_with('"'), "element {slice:?}");
+                    assert!(
+                        slice.starts_with('"') && slice.ends_with('"'),
+                        "element {slice:?}"
+                    );
                 }
             }
             Args::Shell(shell) => {
@@ -1171,7 +1534,10 @@ mod support {
                 assert!(outer.contains_range(shell.range));
                 for (idx, ch) in shell.text.char_indices() {
                     let source = shell.map.to_source(idx);
-                    assert!(text.get(source..).is_some_and(|it| it.starts_with(ch)), "shell char {idx} {ch:?} maps to {source}");
+                    assert!(
+                        text.get(source..).is_some_and(|it| it.starts_with(ch)),
+                        "shell char {idx} {ch:?} maps to {source}"
+                    );
                     assert!(shell.range.touches(source));
                 }
             }

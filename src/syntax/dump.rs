@@ -25,13 +25,24 @@ pub fn debug_dump(text: &str, parse: &Parse) -> String {
         );
     }
     for comment in &file.comments {
-        let _ = writeln!(out, "comment {} text={:?}", slice(text, comment.range), comment.text);
+        let _ = writeln!(
+            out,
+            "comment {} text={:?}",
+            slice(text, comment.range),
+            comment.text
+        );
     }
     for instruction in &file.instructions {
         instruction_dump(&mut out, text, instruction, 0);
     }
     for error in &parse.errors {
-        let _ = writeln!(out, "error {:?} {}: {}", error.kind, slice(text, error.range), error.message);
+        let _ = writeln!(
+            out,
+            "error {:?} {}: {}",
+            error.kind,
+            slice(text, error.range),
+            error.message
+        );
     }
     out
 }
@@ -54,9 +65,19 @@ fn instruction_dump(out: &mut String, text: &str, instruction: &Instruction, dep
         slice(text, instruction.keyword_range)
     );
     for flag in &instruction.flags {
-        let _ = write!(out, "{pad}  flag {} name={:?}", slice(text, flag.range), flag.name.value);
+        let _ = write!(
+            out,
+            "{pad}  flag {} name={:?}",
+            slice(text, flag.range),
+            flag.name.value
+        );
         if let Some(value) = &flag.value {
-            let _ = write!(out, " value={:?} at {}", value.value, slice(text, value.range));
+            let _ = write!(
+                out,
+                " value={:?} at {}",
+                value.value,
+                slice(text, value.range)
+            );
         }
         out.push('\n');
     }
@@ -74,10 +95,19 @@ fn instruction_dump(out: &mut String, text: &str, instruction: &Instruction, dep
         let _ = writeln!(out, "{pad}    body {}", slice(text, heredoc.body.range));
         match heredoc.terminator {
             Some(range) => {
-                let _ = writeln!(out, "{pad}    end {} (range ends {})", slice(text, range), heredoc.range.end);
+                let _ = writeln!(
+                    out,
+                    "{pad}    end {} (range ends {})",
+                    slice(text, range),
+                    heredoc.range.end
+                );
             }
             None => {
-                let _ = writeln!(out, "{pad}    unterminated (range ends {})", heredoc.range.end);
+                let _ = writeln!(
+                    out,
+                    "{pad}    unterminated (range ends {})",
+                    heredoc.range.end
+                );
             }
         }
     }
@@ -91,24 +121,49 @@ fn args_dump(out: &mut String, text: &str, args: &Args, depth: usize) {
         }
         Args::Words(words) => {
             for word in words {
-                let _ = writeln!(out, "{pad}word {} value={:?}", slice(text, word.range), word.value);
+                let _ = writeln!(
+                    out,
+                    "{pad}word {} value={:?}",
+                    slice(text, word.range),
+                    word.value
+                );
             }
         }
         Args::Exec(exec) => {
             let _ = writeln!(out, "{pad}exec {}", slice(text, exec.range));
             for element in &exec.elements {
-                let _ = writeln!(out, "{pad}  {:?} at {}", element.value, slice(text, element.range));
+                let _ = writeln!(
+                    out,
+                    "{pad}  {:?} at {}",
+                    element.value,
+                    slice(text, element.range)
+                );
             }
         }
         Args::Shell(shell) => {
-            let _ = writeln!(out, "{pad}shell {} text={:?}", slice(text, shell.range), shell.text);
+            let _ = writeln!(
+                out,
+                "{pad}shell {} text={:?}",
+                slice(text, shell.range),
+                shell.text
+            );
         }
         Args::KeyValues(items) => {
             for item in items {
-                let _ = write!(out, "{pad}{} key={}", if item.legacy { "legacy" } else { "pair" }, slice(text, item.key.range));
+                let _ = write!(
+                    out,
+                    "{pad}{} key={}",
+                    if item.legacy { "legacy" } else { "pair" },
+                    slice(text, item.key.range)
+                );
                 match &item.value {
                     Some(value) => {
-                        let _ = writeln!(out, " value={} -> {:?}", slice(text, value.range), value.value);
+                        let _ = writeln!(
+                            out,
+                            " value={} -> {:?}",
+                            slice(text, value.range),
+                            value.value
+                        );
                     }
                     None => out.push_str(" no value\n"),
                 }

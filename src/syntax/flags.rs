@@ -60,13 +60,21 @@ pub(crate) fn is_known(keyword: Keyword, name: &str) -> bool {
 }
 
 /// Builds a [`Flag`] from a processed flag word (starting with `--`) and its whole source range.
-pub(crate) fn make_flag(word: MappedText, range: TextRange) -> Flag {
-    let (text, map) = word.into_parts();
+pub(crate) fn make_flag(word: &MappedText, range: TextRange) -> Flag {
+    let (text, map) = (&word.text, &word.map);
     let name_end = text.find('=').unwrap_or(text.len());
     let name_start = 2.min(name_end);
-    let name = Spanned::new(text[name_start..name_end].to_string(), map_range(&map, name_start, name_end));
+    let name = Spanned::new(
+        text[name_start..name_end].to_string(),
+        map_range(&map, name_start, name_end),
+    );
     if name_end == text.len() {
-        return Flag { range, name, value: None, value_map: OffsetMap::default() };
+        return Flag {
+            range,
+            name,
+            value: None,
+            value_map: OffsetMap::default(),
+        };
     }
     let value_start = name_end + 1;
     // The value as written runs from right after `=` to the end of the word.
@@ -74,7 +82,12 @@ pub(crate) fn make_flag(word: MappedText, range: TextRange) -> Flag {
     let value_range = TextRange::new(value_source.min(range.end), range.end);
     let value_map = map.slice(value_start, text.len());
     let value = Spanned::new(text[value_start..].to_string(), value_range);
-    Flag { range, name, value: Some(value), value_map }
+    Flag {
+        range,
+        name,
+        value: Some(value),
+        value_map,
+    }
 }
 
 fn map_range(map: &OffsetMap, start: usize, end: usize) -> TextRange {
@@ -85,7 +98,11 @@ fn map_range(map: &OffsetMap, start: usize, end: usize) -> TextRange {
 }
 
 fn error(acc: &mut Vec<SyntaxError>, range: TextRange, kind: SyntaxErrorKind, message: String) {
-    acc.push(SyntaxError { range, kind, message });
+    acc.push(SyntaxError {
+        range,
+        kind,
+        message,
+    });
 }
 
 /// Checks the flags of one instruction.
@@ -96,15 +113,30 @@ pub(crate) fn validate(acc: &mut Vec<SyntaxError>, keyword: Keyword, flags: &[Fl
         let Some(&(_, kind)) = specs.iter().find(|it| it.0 == name) else {
             let suggestion = closest(name, specs.iter().map(|it| it.0)).map(str::to_string);
             let message = match (&suggestion, specs.is_empty()) {
-                (Some(it), _) => format!("unknown flag `--{name}` for {}; did you mean `--{it}`?", keyword.as_str()),
-                (None, true) => format!("{} takes no flags, so `--{name}` is not allowed", keyword.as_str()),
+                (Some(it), _) => format!(
+                    "unknown flag `--{name}` for {}; did you mean `--{it}`?",
+                    keyword.as_str()
+                ),
+                (None, true) => format!(
+                    "{} takes no flags, so `--{name}` is not allowed",
+                    keyword.as_str()
+                ),
                 (None, false) => format!(
                     "unknown flag `--{name}` for {}; it takes {}",
                     keyword.as_str(),
-                    specs.iter().map(|it| format!("--{}", it.0)).collect::<Vec<_>>().join(", ")
+                    specs
+                        .iter()
+                        .map(|it| format!("--{}", it.0))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             };
-            error(acc, flag.range, SyntaxErrorKind::UnknownFlag { suggestion }, message);
+            error(
+                acc,
+                flag.range,
+                SyntaxErrorKind::UnknownFlag { suggestion },
+                message,
+            );
             continue;
         };
         if kind != Kind::Values && flags[..idx].iter().any(|it| it.name.value == name) {
@@ -123,7 +155,9 @@ pub(crate) fn validate(acc: &mut Vec<SyntaxError>, keyword: Keyword, flags: &[Fl
         };
         if value.value.is_empty() {
             let message = match kind {
-                Kind::Bool => format!("`--{name}=` needs `true` or `false` after `=`, or no `=` at all"),
+                Kind::Bool => {
+                    format!("`--{name}=` needs `true` or `false` after `=`, or no `=` at all")
+                }
                 _ => format!("`--{name}` has an empty value"),
             };
             error(acc, flag.range, SyntaxErrorKind::MalformedFlag, message);
@@ -151,22 +185,24 @@ fn check_value(keyword: Keyword, name: &str, kind: Kind, value: &str) -> Option<
         return None;
     }
     match (keyword, name) {
-        (Keyword::Run, "network") if !matches!(value, "default" | "none" | "host") => {
-            Some(format!("`--network` must be default, none or host, not `{value}`"))
-        }
-        (Keyword::Run, "security") if !matches!(value, "insecure" | "sandbox") => {
-            Some(format!("`--security` must be insecure or sandbox, not `{value}`"))
-        }
+        (Keyword::Run, "network") if !matches!(value, "default" | "none" | "host") => Some(
+            format!("`--network` must be default, none or host, not `{value}`"),
+        ),
+        (Keyword::Run, "security") if !matches!(value, "insecure" | "sandbox") => Some(format!(
+            "`--security` must be insecure or sandbox, not `{value}`"
+        )),
         (Keyword::Healthcheck, "retries") => match value.parse::<i32>() {
             Ok(n) if n < 0 => Some(format!("`--retries` can't be negative (`{value}`)")),
             Ok(_) => None,
             Err(_) => Some(format!("`--retries` must be a whole number, not `{value}`")),
         },
         (Keyword::Healthcheck, _) => match go_duration_nanos(value) {
-            None => Some(format!("`--{name}` must be a duration like `30s` or `1m30s`, not `{value}`")),
-            Some(nanos) if nanos != 0.0 && nanos < 1e6 => {
-                Some(format!("`--{name}` must be 0 or at least 1ms, not `{value}`"))
-            }
+            None => Some(format!(
+                "`--{name}` must be a duration like `30s` or `1m30s`, not `{value}`"
+            )),
+            Some(nanos) if nanos != 0.0 && nanos < 1e6 => Some(format!(
+                "`--{name}` must be 0 or at least 1ms, not `{value}`"
+            )),
             Some(_) => None,
         },
         _ => None,
@@ -188,14 +224,19 @@ fn go_duration_nanos(s: &str) -> Option<f64> {
     }
     let mut total = 0.0;
     while !rest.is_empty() {
-        let number_len = rest.bytes().take_while(|it| it.is_ascii_digit() || *it == b'.').count();
+        let number_len = rest
+            .bytes()
+            .take_while(|it| it.is_ascii_digit() || *it == b'.')
+            .count();
         let number = &rest[..number_len];
         if number.is_empty() || number == "." || number.matches('.').count() > 1 {
             return None;
         }
         let value: f64 = number.parse().ok()?;
         rest = &rest[number_len..];
-        let unit_len = rest.find(|it: char| it.is_ascii_digit() || it == '.').unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|it: char| it.is_ascii_digit() || it == '.')
+            .unwrap_or(rest.len());
         let scale = match &rest[..unit_len] {
             "ns" => 1.0,
             "us" | "µs" | "μs" => 1e3,
@@ -215,7 +256,9 @@ fn go_duration_nanos(s: &str) -> Option<f64> {
 pub(crate) fn split_options(flag: &Flag) -> (Vec<FlagOption>, Option<(TextRange, String)>) {
     let mut options = Vec::new();
     let mut problem = None;
-    let Some(value) = &flag.value else { return (options, problem) };
+    let Some(value) = &flag.value else {
+        return (options, problem);
+    };
     let text = value.value.as_str();
     let bytes = text.as_bytes();
     let to_source = |start: usize, end: usize| map_range(&flag.value_map, start, end);
@@ -245,13 +288,19 @@ pub(crate) fn split_options(flag: &Flag) -> (Vec<FlagOption>, Option<(TextRange,
             }
             let rest_end = text[pos..].find(',').map_or(text.len(), |it| pos + it);
             if (!closed || rest_end != pos) && problem.is_none() {
-                problem = Some((to_source(field_start, rest_end), "a quoted item is not closed properly".to_string()));
+                problem = Some((
+                    to_source(field_start, rest_end),
+                    "a quoted item is not closed properly".to_string(),
+                ));
             }
             pos = rest_end;
         } else {
             let end = text[pos..].find(',').map_or(text.len(), |it| pos + it);
             if text[pos..end].contains('"') && problem.is_none() {
-                let message = format!("`{}` has a stray `\"`; quote the whole item instead", &text[pos..end]);
+                let message = format!(
+                    "`{}` has a stray `\"`; quote the whole item instead",
+                    &text[pos..end]
+                );
                 problem = Some((to_source(pos, end), message));
             }
             content.push(&text[pos..end], pos);
@@ -262,7 +311,11 @@ pub(crate) fn split_options(flag: &Flag) -> (Vec<FlagOption>, Option<(TextRange,
         // Offsets in `field` -> offsets in `text` -> source offsets.
         let source_of = |start: usize, end: usize| {
             if start >= end {
-                let at = if field_map.segments.is_empty() { field_start } else { field_map.to_source(start) };
+                let at = if field_map.segments.is_empty() {
+                    field_start
+                } else {
+                    field_map.to_source(start)
+                };
                 return to_source(at, at);
             }
             let inner = field_map.range_to_source(TextRange::new(start, end));
@@ -270,12 +323,20 @@ pub(crate) fn split_options(flag: &Flag) -> (Vec<FlagOption>, Option<(TextRange,
         };
         let (key, value) = match field.find('=') {
             Some(eq) => {
-                let value = Spanned::new(field[eq + 1..].to_string(), source_of(eq + 1, field.len()));
-                (Spanned::new(field[..eq].to_string(), source_of(0, eq)), Some(value))
+                let value =
+                    Spanned::new(field[eq + 1..].to_string(), source_of(eq + 1, field.len()));
+                (
+                    Spanned::new(field[..eq].to_string(), source_of(0, eq)),
+                    Some(value),
+                )
             }
             None => (Spanned::new(field.clone(), source_of(0, field.len())), None),
         };
-        options.push(FlagOption { range: field_range, key, value });
+        options.push(FlagOption {
+            range: field_range,
+            key,
+            value,
+        });
         if pos >= bytes.len() {
             break;
         }
@@ -309,101 +370,188 @@ const MOUNT_KEYS: [&str; 19] = [
 
 /// Go's `strconv.ParseBool`.
 fn is_go_bool(value: &str) -> bool {
-    matches!(value, "1" | "t" | "T" | "TRUE" | "true" | "True" | "0" | "f" | "F" | "FALSE" | "false" | "False")
+    matches!(
+        value,
+        "1" | "t" | "T" | "TRUE" | "true" | "True" | "0" | "f" | "F" | "FALSE" | "false" | "False"
+    )
+}
+
+/// One `--mount` item, borrowed from the flag value (or from split options when quoted).
+struct Item<'a> {
+    range: TextRange,
+    key: &'a str,
+    key_range: TextRange,
+    value: Option<(&'a str, TextRange)>,
 }
 
 fn check_mount(acc: &mut Vec<SyntaxError>, flag: &Flag) {
-    let (options, problem) = split_options(flag);
-    if let Some((range, message)) = problem {
-        error(acc, range, SyntaxErrorKind::MalformedFlag, format!("`--mount`: {message}"));
-        return;
+    let Some(value) = &flag.value else { return };
+    let owned;
+    let mut options: Vec<Item> = Vec::new();
+    if value.value.contains('"') {
+        let problem;
+        (owned, problem) = split_options(flag);
+        if let Some((range, message)) = problem {
+            error(
+                acc,
+                range,
+                SyntaxErrorKind::MalformedFlag,
+                format!("`--mount`: {message}"),
+            );
+            return;
+        }
+        options.extend(owned.iter().map(|it| Item {
+            range: it.range,
+            key: &it.key.value,
+            key_range: it.key.range,
+            value: it.value.as_ref().map(|v| (v.value.as_str(), v.range)),
+        }));
+    } else {
+        // Without quotes an item is just the text between commas: no copies needed.
+        let text = value.value.as_str();
+        let mut start = 0;
+        for field in text.split(',') {
+            let end = start + field.len();
+            let (key_end, value) = match field.find('=') {
+                Some(eq) => (
+                    start + eq,
+                    Some((
+                        &field[eq + 1..],
+                        map_range(&flag.value_map, start + eq + 1, end),
+                    )),
+                ),
+                None => (end, None),
+            };
+            options.push(Item {
+                range: map_range(&flag.value_map, start, end),
+                key: &text[start..key_end],
+                key_range: map_range(&flag.value_map, start, key_end),
+                value,
+            });
+            start = end + 1;
+        }
     }
+    check_mount_items(acc, flag, &options);
+}
+
+fn check_mount_items(acc: &mut Vec<SyntaxError>, flag: &Flag, options: &[Item]) {
+    let malformed = |acc: &mut Vec<SyntaxError>, range: TextRange, message: String| {
+        error(acc, range, SyntaxErrorKind::MalformedFlag, message);
+    };
     let mut mount_type = Some("bind");
-    for option in &options {
-        if option.key.value.eq_ignore_ascii_case("type")
-            && let Some(value) = &option.value
+    for option in options {
+        if option.key.eq_ignore_ascii_case("type")
+            && let Some((value, value_range)) = option.value
         {
-            let lower = value.value.to_ascii_lowercase();
-            mount_type = MOUNT_TYPES.iter().find(|it| **it == lower).copied();
-            if mount_type.is_none() && !value.value.contains('$') {
-                let message = format!("`--mount` type `{}` is not one of {}", value.value, MOUNT_TYPES.join(", "));
-                error(acc, value.range, SyntaxErrorKind::MalformedFlag, message);
+            mount_type = MOUNT_TYPES
+                .iter()
+                .find(|it| it.eq_ignore_ascii_case(value))
+                .copied();
+            if mount_type.is_none() && !value.contains('$') {
+                let message = format!(
+                    "`--mount` type `{value}` is not one of {}",
+                    MOUNT_TYPES.join(", ")
+                );
+                malformed(acc, value_range, message);
                 return;
             }
         }
     }
     let mut has_target = false;
     let mut has_secret_source = false;
-    for option in &options {
-        let key = option.key.value.to_ascii_lowercase();
-        let malformed = |acc: &mut Vec<SyntaxError>, range: TextRange, message: String| {
-            error(acc, range, SyntaxErrorKind::MalformedFlag, message);
-        };
-        if !MOUNT_KEYS.contains(&key.as_str()) {
-            let message = match closest(&key, MOUNT_KEYS) {
-                Some(it) => format!("`--mount` has no option `{}`; did you mean `{it}`?", option.key.value),
-                None => format!("`--mount` has no option `{}`", option.key.value),
+    for option in options {
+        let Some(key) = MOUNT_KEYS
+            .iter()
+            .find(|it| it.eq_ignore_ascii_case(option.key))
+            .copied()
+        else {
+            let message = match closest(option.key, MOUNT_KEYS) {
+                Some(it) => format!(
+                    "`--mount` has no option `{}`; did you mean `{it}`?",
+                    option.key
+                ),
+                None => format!("`--mount` has no option `{}`", option.key),
             };
-            malformed(acc, option.key.range, message);
+            malformed(acc, option.key_range, message);
             continue;
-        }
-        match key.as_str() {
+        };
+        match key {
             "target" | "dst" | "destination" => has_target = true,
             "id" | "source" | "src" | "env" => has_secret_source = true,
             _ => {}
         }
-        let Some(value) = &option.value else {
-            if !matches!(key.as_str(), "readonly" | "ro" | "readwrite" | "rw" | "required") {
-                let message = format!("`--mount` option `{key}` needs a value: `{key}=...`");
-                malformed(acc, option.range, message);
+        let Some((v, value_range)) = option.value else {
+            if !matches!(key, "readonly" | "ro" | "readwrite" | "rw" | "required") {
+                malformed(
+                    acc,
+                    option.range,
+                    format!("`--mount` option `{key}` needs a value: `{key}=...`"),
+                );
                 continue;
             }
             if key == "required" && mount_type.is_some_and(|it| it != "secret" && it != "ssh") {
-                malformed(acc, option.range, "`required` only applies to secret and ssh mounts".to_string());
+                malformed(
+                    acc,
+                    option.range,
+                    "`required` only applies to secret and ssh mounts".to_string(),
+                );
             }
             continue;
         };
-        let v = value.value.as_str();
-        let Some(mount_type) = mount_type else { continue };
+        let Some(mount_type) = mount_type else {
+            continue;
+        };
         if v.contains('$') {
             continue;
         }
-        let message = match key.as_str() {
+        let message = match key {
             "readonly" | "ro" | "readwrite" | "rw" if !is_go_bool(v) => {
                 Some(format!("`{key}` must be true or false, not `{v}`"))
             }
             "required" if mount_type != "secret" && mount_type != "ssh" => {
                 Some("`required` only applies to secret and ssh mounts".to_string())
             }
-            "required" if !is_go_bool(v) => Some(format!("`required` must be true or false, not `{v}`")),
-            "sharing" if mount_type != "cache" => Some("`sharing` only applies to cache mounts".to_string()),
-            "sharing" if !matches!(v.to_ascii_lowercase().as_str(), "shared" | "private" | "locked") => {
-                Some(format!("`sharing` must be shared, private or locked, not `{v}`"))
+            "required" if !is_go_bool(v) => {
+                Some(format!("`required` must be true or false, not `{v}`"))
             }
-            "mode" | "uid" | "gid" if !matches!(mount_type, "cache" | "secret" | "ssh") => {
-                Some(format!("`{key}` only applies to cache, secret and ssh mounts"))
+            "sharing" if mount_type != "cache" => {
+                Some("`sharing` only applies to cache mounts".to_string())
             }
-            "mode" if u32::from_str_radix(v, 8).is_err() => {
-                Some(format!("`mode` must be an octal number like 0755, not `{v}`"))
+            "sharing"
+                if !["shared", "private", "locked"]
+                    .iter()
+                    .any(|it| it.eq_ignore_ascii_case(v)) =>
+            {
+                Some(format!(
+                    "`sharing` must be shared, private or locked, not `{v}`"
+                ))
             }
-            "uid" | "gid" if v.parse::<u32>().is_err() => {
-                Some(format!("`{key}` must be a non-negative whole number, not `{v}`"))
-            }
+            "mode" | "uid" | "gid" if !matches!(mount_type, "cache" | "secret" | "ssh") => Some(
+                format!("`{key}` only applies to cache, secret and ssh mounts"),
+            ),
+            "mode" if u32::from_str_radix(v, 8).is_err() => Some(format!(
+                "`mode` must be an octal number like 0755, not `{v}`"
+            )),
+            "uid" | "gid" if v.parse::<u32>().is_err() => Some(format!(
+                "`{key}` must be a non-negative whole number, not `{v}`"
+            )),
             "from" if mount_type == "secret" => Some("a secret mount can't use `from`".to_string()),
             _ => None,
         };
         if let Some(message) = message {
-            malformed(acc, value.range, message);
+            malformed(acc, value_range, message);
         }
     }
     match mount_type {
         Some(kind @ ("bind" | "cache" | "tmpfs")) if !has_target => {
-            let message = format!("a {kind} mount needs a `target`");
-            error(acc, flag.range, SyntaxErrorKind::MalformedFlag, message);
+            malformed(acc, flag.range, format!("a {kind} mount needs a `target`"));
         }
         Some("secret") if !has_target && !has_secret_source => {
-            let message = "a secret mount needs an `id` or a `target`".to_string();
-            error(acc, flag.range, SyntaxErrorKind::MalformedFlag, message);
+            malformed(
+                acc,
+                flag.range,
+                "a secret mount needs an `id` or a `target`".to_string(),
+            );
         }
         _ => {}
     }

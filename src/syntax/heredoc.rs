@@ -25,7 +25,9 @@ pub(crate) fn find_markers(line: &Logical, start: usize) -> Vec<Marker> {
     for (word_start, word_end) in split_words(text, start, text.len(), '\\') {
         let word = &text[word_start..word_end];
         let digits = word.bytes().take_while(u8::is_ascii_digit).count();
-        let Some(after) = word[digits..].strip_prefix("<<") else { continue };
+        let Some(after) = word[digits..].strip_prefix("<<") else {
+            continue;
+        };
         let strip_tabs = after.starts_with('-');
         let rest = if strip_tabs { &after[1..] } else { after };
         if rest.is_empty() || rest.contains('<') {
@@ -84,8 +86,15 @@ pub(crate) fn read_bodies(
             pos = line.next;
         }
         if terminator.is_none() {
-            let message = format!("heredoc `{}` is never closed: no line reads `{}`", marker.name.value, marker.name.value);
-            errors.push(SyntaxError { range: marker.marker, kind: SyntaxErrorKind::UnterminatedHeredoc, message });
+            let message = format!(
+                "heredoc `{}` is never closed: no line reads `{}`",
+                marker.name.value, marker.name.value
+            );
+            errors.push(SyntaxError {
+                range: marker.marker,
+                kind: SyntaxErrorKind::UnterminatedHeredoc,
+                message,
+            });
         }
         let body_start = body_start.min(body_end);
         let end = terminator.map_or(text.len(), |it| it.end);
@@ -95,7 +104,10 @@ pub(crate) fn read_bodies(
             name: marker.name,
             strip_tabs: marker.strip_tabs,
             quoted: marker.quoted,
-            body: Spanned::new(text[body_start..body_end].to_string(), TextRange::new(body_start, body_end)),
+            body: Spanned::new(
+                text[body_start..body_end].to_string(),
+                TextRange::new(body_start, body_end),
+            ),
             terminator,
         });
     }

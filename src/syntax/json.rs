@@ -7,7 +7,10 @@
 pub(crate) enum Json {
     /// A valid array of strings: each element's decoded value and the byte range of its quoted
     /// literal, plus the end of the closing `]`.
-    Strings { elements: Vec<(String, usize, usize)>, end: usize },
+    Strings {
+        elements: Vec<(String, usize, usize)>,
+        end: usize,
+    },
     /// Valid JSON, but an element at this offset is not a string (BuildKit rejects the line).
     NotStrings { at: usize },
     /// Not valid JSON; `at` is where it goes wrong.
@@ -42,33 +45,62 @@ pub(crate) fn parse_array(text: &str) -> Json {
                     }
                     Err(err) => {
                         if bytes[start] == b'\'' {
-                            return Json::Invalid { at: start, reason: "JSON strings need double quotes" };
+                            return Json::Invalid {
+                                at: start,
+                                reason: "JSON strings need double quotes",
+                            };
                         }
                         return err;
                     }
                 }
             }
-            None => return Json::Invalid { at: pos, reason: "the array is not closed with `]`" },
+            None => {
+                return Json::Invalid {
+                    at: pos,
+                    reason: "the array is not closed with `]`",
+                };
+            }
         }
         pos = skip_ws(bytes, pos);
         match bytes.get(pos) {
             Some(b',') => {
                 pos = skip_ws(bytes, pos + 1);
                 if bytes.get(pos) == Some(&b']') {
-                    return Json::Invalid { at: pos, reason: "trailing comma before `]`" };
+                    return Json::Invalid {
+                        at: pos,
+                        reason: "trailing comma before `]`",
+                    };
                 }
             }
             Some(b']') => return finish(bytes, pos + 1, elements, not_string),
-            Some(_) => return Json::Invalid { at: pos, reason: "expected `,` or `]`" },
-            None => return Json::Invalid { at: pos, reason: "the array is not closed with `]`" },
+            Some(_) => {
+                return Json::Invalid {
+                    at: pos,
+                    reason: "expected `,` or `]`",
+                };
+            }
+            None => {
+                return Json::Invalid {
+                    at: pos,
+                    reason: "the array is not closed with `]`",
+                };
+            }
         }
     }
 }
 
-fn finish(bytes: &[u8], end: usize, elements: Vec<(String, usize, usize)>, not_string: Option<usize>) -> Json {
+fn finish(
+    bytes: &[u8],
+    end: usize,
+    elements: Vec<(String, usize, usize)>,
+    not_string: Option<usize>,
+) -> Json {
     let rest = skip_ws(bytes, end);
     if rest < bytes.len() {
-        return Json::Invalid { at: rest, reason: "unexpected text after `]`" };
+        return Json::Invalid {
+            at: rest,
+            reason: "unexpected text after `]`",
+        };
     }
     match not_string {
         Some(at) => Json::NotStrings { at },
@@ -91,7 +123,10 @@ fn parse_string(text: &str, start: usize) -> Result<(String, usize), Json> {
     let mut run_start = pos;
     loop {
         let Some(&b) = bytes.get(pos) else {
-            return Err(Json::Invalid { at: start, reason: "a string is not closed" });
+            return Err(Json::Invalid {
+                at: start,
+                reason: "a string is not closed",
+            });
         };
         match b {
             b'"' => {
@@ -101,7 +136,10 @@ fn parse_string(text: &str, start: usize) -> Result<(String, usize), Json> {
             b'\\' => {
                 out.push_str(&text[run_start..pos]);
                 let Some(&esc) = bytes.get(pos + 1) else {
-                    return Err(Json::Invalid { at: pos, reason: "a string is not closed" });
+                    return Err(Json::Invalid {
+                        at: pos,
+                        reason: "a string is not closed",
+                    });
                 };
                 pos += 2;
                 match esc {
@@ -115,7 +153,10 @@ fn parse_string(text: &str, start: usize) -> Result<(String, usize), Json> {
                     b't' => out.push('\t'),
                     b'u' => {
                         let Some(first) = hex4(bytes, pos) else {
-                            return Err(Json::Invalid { at: pos - 2, reason: "bad `\\u` escape" });
+                            return Err(Json::Invalid {
+                                at: pos - 2,
+                                reason: "bad `\\u` escape",
+                            });
                         };
                         pos += 4;
                         let mut ch = char::from_u32(first);
@@ -125,17 +166,29 @@ fn parse_string(text: &str, start: usize) -> Result<(String, usize), Json> {
                             && let Some(second) = hex4(bytes, pos + 2)
                             && (0xDC00..0xE000).contains(&second)
                         {
-                            ch = char::from_u32(0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00));
+                            ch = char::from_u32(
+                                0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00),
+                            );
                             pos += 6;
                         }
                         // Go decodes a lone surrogate as U+FFFD.
                         out.push(ch.unwrap_or('\u{FFFD}'));
                     }
-                    _ => return Err(Json::Invalid { at: pos - 2, reason: "unknown escape in a string" }),
+                    _ => {
+                        return Err(Json::Invalid {
+                            at: pos - 2,
+                            reason: "unknown escape in a string",
+                        });
+                    }
                 }
                 run_start = pos;
             }
-            0..=0x1f => return Err(Json::Invalid { at: pos, reason: "control character in a string" }),
+            0..=0x1f => {
+                return Err(Json::Invalid {
+                    at: pos,
+                    reason: "control character in a string",
+                });
+            }
             _ => pos += 1,
         }
     }
@@ -152,7 +205,10 @@ fn hex4(bytes: &[u8], pos: usize) -> Option<u32> {
 
 /// Skips one JSON value of any kind; nested containers are tracked on a stack.
 fn skip_value(bytes: &[u8], start: usize) -> Result<usize, Json> {
-    let invalid = |at: usize| Json::Invalid { at, reason: "not a valid JSON value" };
+    let invalid = |at: usize| Json::Invalid {
+        at,
+        reason: "not a valid JSON value",
+    };
     let mut stack: Vec<u8> = Vec::new();
     let mut pos = start;
     loop {
@@ -181,12 +237,16 @@ fn skip_value(bytes: &[u8], start: usize) -> Result<usize, Json> {
             Some(b't') if bytes[pos..].starts_with(b"true") => pos += 4,
             Some(b'f') if bytes[pos..].starts_with(b"false") => pos += 5,
             Some(b'n') if bytes[pos..].starts_with(b"null") => pos += 4,
-            Some(b'-' | b'0'..=b'9') => pos = skip_number(bytes, pos).ok_or_else(|| invalid(pos))?,
+            Some(b'-' | b'0'..=b'9') => {
+                pos = skip_number(bytes, pos).ok_or_else(|| invalid(pos))?
+            }
             _ => return Err(invalid(pos)),
         }
         // After a value: close finished containers, or move on to the next element.
         loop {
-            let Some(&top) = stack.last() else { return Ok(pos) };
+            let Some(&top) = stack.last() else {
+                return Ok(pos);
+            };
             pos = skip_ws(bytes, pos);
             match bytes.get(pos) {
                 Some(b',') => {
@@ -213,11 +273,17 @@ fn skip_value(bytes: &[u8], start: usize) -> Result<usize, Json> {
 fn skip_key(bytes: &[u8], pos: usize) -> Result<usize, Json> {
     let pos = skip_ws(bytes, pos);
     if bytes.get(pos) != Some(&b'"') {
-        return Err(Json::Invalid { at: pos, reason: "expected an object key" });
+        return Err(Json::Invalid {
+            at: pos,
+            reason: "expected an object key",
+        });
     }
     let pos = skip_ws(bytes, skip_string(bytes, pos)?);
     if bytes.get(pos) != Some(&b':') {
-        return Err(Json::Invalid { at: pos, reason: "expected `:`" });
+        return Err(Json::Invalid {
+            at: pos,
+            reason: "expected `:`",
+        });
     }
     Ok(pos + 1)
 }
@@ -226,10 +292,20 @@ fn skip_string(bytes: &[u8], start: usize) -> Result<usize, Json> {
     let mut pos = start + 1;
     loop {
         match bytes.get(pos) {
-            None => return Err(Json::Invalid { at: start, reason: "a string is not closed" }),
+            None => {
+                return Err(Json::Invalid {
+                    at: start,
+                    reason: "a string is not closed",
+                });
+            }
             Some(b'"') => return Ok(pos + 1),
             Some(b'\\') => pos += 2,
-            Some(0..=0x1f) => return Err(Json::Invalid { at: pos, reason: "control character in a string" }),
+            Some(0..=0x1f) => {
+                return Err(Json::Invalid {
+                    at: pos,
+                    reason: "control character in a string",
+                });
+            }
             Some(_) => pos += 1,
         }
     }
@@ -285,18 +361,36 @@ mod tests {
         assert_eq!(strings(r#"["a", "b c"]"#), vec!["a", "b c"]);
         assert_eq!(strings("[]"), Vec::<String>::new());
         assert_eq!(strings("[ \"x\" ]  "), vec!["x"]);
-        assert_eq!(strings(r#"["\u00e9\n\"", "\ud83d\ude00", "\ud800"]"#), vec!["é\n\"", "😀", "\u{FFFD}"]);
+        assert_eq!(
+            strings(r#"["\u00e9\n\"", "\ud83d\ude00", "\ud800"]"#),
+            vec!["é\n\"", "😀", "\u{FFFD}"]
+        );
     }
 
     #[test]
     fn invalid_arrays() {
-        assert!(matches!(parse_array("['a']"), Json::Invalid { reason: "JSON strings need double quotes", .. }));
-        assert!(matches!(parse_array(r#"["a",]"#), Json::Invalid { reason: "trailing comma before `]`", .. }));
+        assert!(matches!(
+            parse_array("['a']"),
+            Json::Invalid {
+                reason: "JSON strings need double quotes",
+                ..
+            }
+        ));
+        assert!(matches!(
+            parse_array(r#"["a",]"#),
+            Json::Invalid {
+                reason: "trailing comma before `]`",
+                ..
+            }
+        ));
         assert!(matches!(parse_array("[python]"), Json::Invalid { .. }));
         assert!(matches!(parse_array(r#"["a"] b"#), Json::Invalid { .. }));
         assert!(matches!(parse_array(r#"["a""#), Json::Invalid { .. }));
         assert!(matches!(parse_array("[\"a\tb\"]"), Json::Invalid { .. }));
-        assert_eq!(parse_array(r#"["a", 1, [2, {"k": [null]}]]"#), Json::NotStrings { at: 6 });
+        assert_eq!(
+            parse_array(r#"["a", 1, [2, {"k": [null]}]]"#),
+            Json::NotStrings { at: 6 }
+        );
         let deep = "[".repeat(100_000);
         assert!(matches!(parse_array(&deep), Json::Invalid { .. }));
     }

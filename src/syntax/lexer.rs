@@ -26,7 +26,11 @@ pub(crate) fn line_at(text: &str, start: usize) -> Line {
     while content_end > start && bytes[content_end - 1] == b'\r' {
         content_end -= 1;
     }
-    Line { start, content_end, next }
+    Line {
+        start,
+        content_end,
+        next,
+    }
 }
 
 fn memchr_newline(bytes: &[u8]) -> Option<usize> {
@@ -35,7 +39,10 @@ fn memchr_newline(bytes: &[u8]) -> Option<usize> {
 
 /// Byte length of the leading Unicode whitespace (Go's `unicode.IsSpace` is the same set).
 pub(crate) fn leading_ws(s: &str) -> usize {
-    if s.as_bytes().first().is_some_and(|it| !it.is_ascii_whitespace() && it.is_ascii()) {
+    if s.as_bytes()
+        .first()
+        .is_some_and(|it| !it.is_ascii_whitespace() && it.is_ascii())
+    {
         return 0;
     }
     s.len() - s.trim_start_matches(char::is_whitespace).len()
@@ -103,12 +110,27 @@ impl MappedText {
         self.next_source = source + piece.len();
     }
 
-    pub(crate) fn push_char(&mut self, ch: char, source: usize) {
-        if self.map.segments.is_empty() || source != self.next_source {
-            self.map.segments.push((self.text.len(), source));
+    /// Appends the logical text `line.text[start..end]`, split where it crosses pieces of the
+    /// source.
+    pub(crate) fn push_logical(&mut self, line: &Logical, start: usize, end: usize) {
+        let segments = &line.map.segments;
+        let mut idx = match segments.binary_search_by_key(&start, |it| it.0) {
+            Ok(idx) => idx,
+            Err(0) => 0,
+            Err(next) => next - 1,
+        };
+        let mut pos = start;
+        while pos < end {
+            let (logical_start, source_start) = segments.get(idx).copied().unwrap_or((0, 0));
+            let piece_end = segments.get(idx + 1).map_or(end, |it| it.0.min(end));
+            let piece_end = piece_end.max(pos + 1).min(end);
+            self.push(
+                &line.text[pos..piece_end],
+                source_start + pos.saturating_sub(logical_start),
+            );
+            pos = piece_end;
+            idx += 1;
         }
-        self.text.push(ch);
-        self.next_source = source + ch.len_utf8();
     }
 
     pub(crate) fn into_parts(self) -> (String, OffsetMap) {

@@ -43,7 +43,13 @@ pub struct Dockerfile {
 
 impl Default for Dockerfile {
     fn default() -> Dockerfile {
-        Dockerfile { bom: false, escape: '\\', directives: Vec::new(), instructions: Vec::new(), comments: Vec::new() }
+        Dockerfile {
+            bom: false,
+            escape: '\\',
+            directives: Vec::new(),
+            instructions: Vec::new(),
+            comments: Vec::new(),
+        }
     }
 }
 
@@ -113,7 +119,10 @@ impl Keyword {
 
     /// Case-insensitive lookup, as Docker does.
     pub fn from_name(name: &str) -> Keyword {
-        Keyword::ALL.into_iter().find(|it| it.as_str().eq_ignore_ascii_case(name)).unwrap_or(Keyword::Unknown)
+        Keyword::ALL
+            .into_iter()
+            .find(|it| it.as_str().eq_ignore_ascii_case(name))
+            .unwrap_or(Keyword::Unknown)
     }
 
     /// The canonical upper-case spelling (`""` for `Unknown`).
@@ -253,6 +262,12 @@ pub struct OffsetMap {
 
 impl OffsetMap {
     pub fn to_source(&self, logical: usize) -> usize {
+        // Most instructions sit on one line: a single piece.
+        if let [(logical_start, source_start)] = self.segments[..]
+            && logical >= logical_start
+        {
+            return source_start + (logical - logical_start);
+        }
         let idx = match self.segments.binary_search_by_key(&logical, |it| it.0) {
             Ok(idx) => idx,
             Err(0) => return self.segments.first().map_or(logical, |it| it.1),
@@ -277,7 +292,11 @@ impl OffsetMap {
     /// at a piece boundary does not run into the next piece.
     pub fn range_to_source(&self, logical: TextRange) -> TextRange {
         let start = self.to_source(logical.start);
-        let end = if logical.end > logical.start { self.to_source(logical.end - 1) + 1 } else { start };
+        let end = if logical.end > logical.start {
+            self.to_source(logical.end - 1) + 1
+        } else {
+            start
+        };
         TextRange::new(start, end.max(start))
     }
 }
@@ -294,8 +313,13 @@ pub struct KeyValue {
 
 #[derive(Clone, Debug)]
 pub enum Healthcheck {
-    None { range: TextRange },
-    Cmd { cmd_range: TextRange, args: Box<Args> },
+    None {
+        range: TextRange,
+    },
+    Cmd {
+        cmd_range: TextRange,
+        args: Box<Args>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -8,10 +8,10 @@ use crate::syntax::heredoc::{find_markers, read_bodies};
 use crate::syntax::json::{Json, parse_array};
 use crate::syntax::lexer::{Logical, MappedText, continuation, is_split_ws, leading_ws, line_at};
 use crate::syntax::suggest::closest;
-use crate::syntax::words::{RawFlag, extract_flags, make_word, split_words};
+use crate::syntax::words::{extract_flags, make_word, split_words};
 use crate::syntax::{
-    Args, Comment, Directive, Dockerfile, ExecForm, Flag, Healthcheck, Instruction, KeyValue, Keyword, Parse,
-    ShellForm, SyntaxError, SyntaxErrorKind, Word,
+    Args, Comment, Directive, Dockerfile, ExecForm, Flag, Healthcheck, Instruction, KeyValue,
+    Keyword, Parse, ShellForm, SyntaxError, SyntaxErrorKind, Word,
 };
 use crate::text::{Spanned, TextRange};
 
@@ -27,7 +27,12 @@ pub fn parse(text: &str) -> Parse {
         logical: MappedText::default(),
     };
     parser.run();
-    let Parser { mut file, mut errors, escape, .. } = parser;
+    let Parser {
+        mut file,
+        mut errors,
+        escape,
+        ..
+    } = parser;
     file.escape = escape as char;
     errors.sort_by_key(|it| (it.range.start, it.range.end));
     Parse { file, errors }
@@ -76,7 +81,10 @@ impl Parser<'_> {
 
     fn comment(&mut self, start: usize, end: usize) {
         let text = self.text[start + 1..end].trim().to_string();
-        self.file.comments.push(Comment { range: TextRange::new(start, end), text });
+        self.file.comments.push(Comment {
+            range: TextRange::new(start, end),
+            text,
+        });
     }
 
     /// Reads `# name=value` at `start..end`; returns false when the line is a plain comment.
@@ -89,7 +97,10 @@ impl Parser<'_> {
         if !bytes.first().is_some_and(u8::is_ascii_alphabetic) {
             return false;
         }
-        let name_len = bytes.iter().take_while(|it| it.is_ascii_alphanumeric()).count();
+        let name_len = bytes
+            .iter()
+            .take_while(|it| it.is_ascii_alphanumeric())
+            .count();
         let is_re_space = |b: &u8| matches!(b, b'\t' | b'\n' | 0x0c | b'\r' | b' ');
         let mut at = name_len;
         while bytes.get(at).is_some_and(is_re_space) {
@@ -119,19 +130,33 @@ impl Parser<'_> {
         let directive = Directive {
             range: TextRange::new(start, end),
             name: Spanned::new(name.to_string(), TextRange::new(base, base + name_len)),
-            value: Spanned::new(value.to_string(), TextRange::new(base + at, base + value_end)),
+            value: Spanned::new(
+                value.to_string(),
+                TextRange::new(base + at, base + value_end),
+            ),
         };
-        let seen = self.file.directives.iter().any(|it| it.name.value.eq_ignore_ascii_case(&lower));
+        let seen = self
+            .file
+            .directives
+            .iter()
+            .any(|it| it.name.value.eq_ignore_ascii_case(&lower));
         if seen {
-            let message = format!("the `{lower}` directive is given more than once; only the first one counts");
+            let message = format!(
+                "the `{lower}` directive is given more than once; only the first one counts"
+            );
             self.error(directive.range, SyntaxErrorKind::InvalidDirective, message);
         } else if lower == "escape" {
             match value {
                 "\\" => self.escape = b'\\',
                 "`" => self.escape = b'`',
                 _ => {
-                    let message = format!("the escape character must be `\\` or `` ` ``, not `{value}`");
-                    self.error(directive.value.range, SyntaxErrorKind::InvalidDirective, message);
+                    let message =
+                        format!("the escape character must be `\\` or `` ` ``, not `{value}`");
+                    self.error(
+                        directive.value.range,
+                        SyntaxErrorKind::InvalidDirective,
+                        message,
+                    );
                 }
             }
         }
@@ -140,7 +165,11 @@ impl Parser<'_> {
     }
 
     fn error(&mut self, range: TextRange, kind: SyntaxErrorKind, message: String) {
-        self.errors.push(SyntaxError { range, kind, message });
+        self.errors.push(SyntaxError {
+            range,
+            kind,
+            message,
+        });
     }
 
     /// Parses the instruction whose first line is `first..first_end` (leading whitespace
@@ -172,15 +201,25 @@ impl Parser<'_> {
             continues = more;
         }
 
-        let line = Logical { text: &logical.text, map: &logical.map };
+        let line = Logical {
+            text: &logical.text,
+            map: &logical.map,
+        };
         let (start, end) = line.trim(0, line.text.len());
         if start == end {
             let message = "a line continuation with no instruction after it".to_string();
-            self.error(TextRange::new(first, last_end), SyntaxErrorKind::Invalid, message);
+            self.error(
+                TextRange::new(first, last_end),
+                SyntaxErrorKind::Invalid,
+                message,
+            );
             self.logical = logical;
             return pos;
         }
-        let mut ctx = Ctx { escape: self.escape as char, errors: &mut self.errors };
+        let mut ctx = Ctx {
+            escape: self.escape as char,
+            errors: &mut self.errors,
+        };
         let mut instruction = parse_instruction(&mut ctx, &line, start, end, false);
 
         // Heredoc bodies follow the instruction's last line.
@@ -200,7 +239,10 @@ impl Parser<'_> {
                 target.heredocs = heredocs;
             }
         }
-        instruction.range = TextRange::new(instruction.range.start, range_end.max(instruction.range.start));
+        instruction.range = TextRange::new(
+            instruction.range.start,
+            range_end.max(instruction.range.start),
+        );
         if let Args::Onbuild(inner) = &mut instruction.args {
             inner.range = TextRange::new(inner.range.start, range_end.max(inner.range.start));
         }
@@ -211,8 +253,10 @@ impl Parser<'_> {
 }
 
 fn can_have_heredocs(instruction: &Instruction) -> bool {
-    matches!(instruction.keyword, Keyword::Run | Keyword::Copy | Keyword::Add)
-        && !matches!(instruction.args, Args::Exec(_))
+    matches!(
+        instruction.keyword,
+        Keyword::Run | Keyword::Copy | Keyword::Add
+    ) && !matches!(instruction.args, Args::Exec(_))
 }
 
 struct Ctx<'e> {
@@ -222,13 +266,23 @@ struct Ctx<'e> {
 
 impl Ctx<'_> {
     fn error(&mut self, range: TextRange, kind: SyntaxErrorKind, message: impl Into<String>) {
-        self.errors.push(SyntaxError { range, kind, message: message.into() });
+        self.errors.push(SyntaxError {
+            range,
+            kind,
+            message: message.into(),
+        });
     }
 }
 
 /// Parses the instruction in `line.text[start..end]` (trimmed, non-empty). The returned range
 /// ends at the end of the logical text; the caller extends it to the end of the source lines.
-fn parse_instruction(ctx: &mut Ctx, line: &Logical, start: usize, end: usize, nested: bool) -> Instruction {
+fn parse_instruction(
+    ctx: &mut Ctx,
+    line: &Logical,
+    start: usize,
+    end: usize,
+    nested: bool,
+) -> Instruction {
     let bytes = line.text.as_bytes();
     let mut keyword_end = start;
     while keyword_end < end && !is_split_ws(bytes[keyword_end]) {
@@ -238,20 +292,28 @@ fn parse_instruction(ctx: &mut Ctx, line: &Logical, start: usize, end: usize, ne
     let keyword_range = line.range(start, keyword_end);
     let keyword = Keyword::from_name(keyword_text);
     if keyword == Keyword::Unknown {
-        let suggestion = closest(keyword_text, Keyword::ALL.iter().map(|it| it.as_str())).map(Keyword::from_name);
+        let suggestion = closest(keyword_text, Keyword::ALL.iter().map(|it| it.as_str()))
+            .map(Keyword::from_name);
         let shown = shorten(keyword_text);
         let message = match suggestion {
-            Some(it) => format!("unknown instruction `{shown}`; did you mean `{}`?", it.as_str()),
+            Some(it) => format!(
+                "unknown instruction `{shown}`; did you mean `{}`?",
+                it.as_str()
+            ),
             None => format!("unknown instruction `{shown}`"),
         };
-        ctx.error(keyword_range, SyntaxErrorKind::UnknownInstruction { suggestion }, message);
+        ctx.error(
+            keyword_range,
+            SyntaxErrorKind::UnknownInstruction { suggestion },
+            message,
+        );
     }
 
-    let (raw_flags, args_start) = extract_flags(line, keyword_end, end);
-    let flags: Vec<Flag> = raw_flags
-        .into_iter()
-        .map(|RawFlag { start, end, text }| flags::make_flag(text, line.range(start, end)))
-        .collect();
+    let mut flags: Vec<Flag> = Vec::new();
+    let mut scratch = MappedText::default();
+    let args_start = extract_flags(line, keyword_end, end, &mut scratch, |word, start, end| {
+        flags.push(flags::make_flag(word, line.range(start, end)));
+    });
     let (args_start, args_end) = line.trim(args_start.min(end), end);
 
     let mut instruction = Instruction {
@@ -267,9 +329,14 @@ fn parse_instruction(ctx: &mut Ctx, line: &Logical, start: usize, end: usize, ne
         _ => flags::validate(ctx.errors, keyword, &instruction.flags),
     }
 
-    let args = Span { start: args_start, end: args_end };
+    let args = Span {
+        start: args_start,
+        end: args_end,
+    };
     instruction.args = match keyword {
-        Keyword::Run | Keyword::Cmd | Keyword::Entrypoint | Keyword::Shell => command_args(ctx, line, args, keyword),
+        Keyword::Run | Keyword::Cmd | Keyword::Entrypoint | Keyword::Shell => {
+            command_args(ctx, line, args, keyword)
+        }
         Keyword::Copy | Keyword::Add | Keyword::Volume => list_args(ctx, line, args, keyword),
         Keyword::Env | Keyword::Label => env_args(ctx, line, args, keyword),
         Keyword::Arg => arg_args(ctx, line, args),
@@ -309,11 +376,16 @@ fn shorten(text: &str) -> String {
     if out.len() < text.len() {
         out.push('…');
     }
-    out.chars().map(|it| if it.is_control() { '?' } else { it }).collect()
+    out.chars()
+        .map(|it| if it.is_control() { '?' } else { it })
+        .collect()
 }
 
 fn needs_arguments(keyword: Keyword) -> bool {
-    !matches!(keyword, Keyword::Cmd | Keyword::Entrypoint | Keyword::Unknown)
+    !matches!(
+        keyword,
+        Keyword::Cmd | Keyword::Entrypoint | Keyword::Unknown
+    )
 }
 
 fn what_it_needs(keyword: Keyword) -> &'static str {
@@ -353,17 +425,27 @@ fn try_json(ctx: &mut Ctx, line: &Logical, args: Span, fallback: &str) -> JsonOu
         Json::Strings { elements, end } => {
             let elements = elements
                 .into_iter()
-                .map(|(value, s, e)| Spanned::new(value, line.range(args.start + s, args.start + e)))
+                .map(|(value, s, e)| {
+                    Spanned::new(value, line.range(args.start + s, args.start + e))
+                })
                 .collect();
-            JsonOutcome::Exec(ExecForm { range: line.range(args.start, args.start + end), elements })
+            JsonOutcome::Exec(ExecForm {
+                range: line.range(args.start, args.start + end),
+                elements,
+            })
         }
         Json::NotStrings { at } => {
             let range = line.range(args.start + at, args.start + at + 1);
-            ctx.error(range, SyntaxErrorKind::Invalid, "a JSON array here may only hold strings");
+            ctx.error(
+                range,
+                SyntaxErrorKind::Invalid,
+                "a JSON array here may only hold strings",
+            );
             JsonOutcome::NotJson
         }
         Json::Invalid { reason, .. } => {
-            let message = format!("not a valid JSON array ({reason}), so Docker treats it as {fallback}");
+            let message =
+                format!("not a valid JSON array ({reason}), so Docker treats it as {fallback}");
             let range = line.range(args.start, args.end);
             ctx.error(range, SyntaxErrorKind::InvalidJsonArray, message);
             JsonOutcome::NotJson
@@ -390,16 +472,29 @@ fn command_args(ctx: &mut Ctx, line: &Logical, args: Span, keyword: Keyword) -> 
             && let Json::Strings { elements, end } = parse_array(text)
         {
             if elements.is_empty() {
-                ctx.error(line.range(args.start, args.end), SyntaxErrorKind::MissingArguments, "SHELL needs at least one element");
+                ctx.error(
+                    line.range(args.start, args.end),
+                    SyntaxErrorKind::MissingArguments,
+                    "SHELL needs at least one element",
+                );
             }
             let elements = elements
                 .into_iter()
-                .map(|(value, s, e)| Spanned::new(value, line.range(args.start + s, args.start + e)))
+                .map(|(value, s, e)| {
+                    Spanned::new(value, line.range(args.start + s, args.start + e))
+                })
                 .collect();
-            return Args::Exec(ExecForm { range: line.range(args.start, args.start + end), elements });
+            return Args::Exec(ExecForm {
+                range: line.range(args.start, args.start + end),
+                elements,
+            });
         }
         let message = "SHELL needs a JSON array such as [\"/bin/bash\", \"-c\"]";
-        ctx.error(line.range(args.start, args.end), SyntaxErrorKind::Invalid, message);
+        ctx.error(
+            line.range(args.start, args.end),
+            SyntaxErrorKind::Invalid,
+            message,
+        );
         return Args::Shell(shell_form(line, args));
     }
     match try_json(ctx, line, args, "a shell command") {
@@ -435,10 +530,18 @@ fn list_args(ctx: &mut Ctx, line: &Logical, args: Span, keyword: Keyword) -> Arg
             }
             if keyword == Keyword::Volume {
                 if exec.elements.is_empty() {
-                    ctx.error(exec.range, SyntaxErrorKind::MissingArguments, "VOLUME needs at least one path");
+                    ctx.error(
+                        exec.range,
+                        SyntaxErrorKind::MissingArguments,
+                        "VOLUME needs at least one path",
+                    );
                 }
                 for element in exec.elements.iter().filter(|it| it.value.trim().is_empty()) {
-                    ctx.error(element.range, SyntaxErrorKind::Invalid, "a VOLUME path can't be empty");
+                    ctx.error(
+                        element.range,
+                        SyntaxErrorKind::Invalid,
+                        "a VOLUME path can't be empty",
+                    );
                 }
             }
             Args::Exec(exec)
@@ -455,7 +558,9 @@ fn list_args(ctx: &mut Ctx, line: &Logical, args: Span, keyword: Keyword) -> Arg
 
 fn is_heredoc_word(raw: &str) -> bool {
     let digits = raw.bytes().take_while(u8::is_ascii_digit).count();
-    let Some(after) = raw[digits..].strip_prefix("<<") else { return false };
+    let Some(after) = raw[digits..].strip_prefix("<<") else {
+        return false;
+    };
     let rest = after.strip_prefix('-').unwrap_or(after);
     !rest.is_empty() && !rest.contains('<')
 }
@@ -463,21 +568,32 @@ fn is_heredoc_word(raw: &str) -> bool {
 fn check_copy_words(ctx: &mut Ctx, words: &[Word], keyword: Keyword) {
     let kw = keyword.as_str();
     if words.len() == 1 {
-        let message = format!("{kw} needs a source and a destination; only `{}` is given", shorten(&words[0].raw));
+        let message = format!(
+            "{kw} needs a source and a destination; only `{}` is given",
+            shorten(&words[0].raw)
+        );
         ctx.error(words[0].range, SyntaxErrorKind::MissingArguments, message);
     }
     if let Some(last) = words.last()
         && words.len() >= 2
         && is_heredoc_word(&last.raw)
     {
-        ctx.error(last.range, SyntaxErrorKind::Invalid, format!("a heredoc can't be the destination of {kw}"));
+        ctx.error(
+            last.range,
+            SyntaxErrorKind::Invalid,
+            format!("a heredoc can't be the destination of {kw}"),
+        );
     }
     // A known flag after the first argument is taken as a path, which is never what was meant.
     for word in words.iter().skip(1) {
-        let Some(name) = word.raw.strip_prefix("--") else { continue };
+        let Some(name) = word.raw.strip_prefix("--") else {
+            continue;
+        };
         let name = name.split('=').next().unwrap_or_default();
         if flags::is_known(keyword, name) {
-            let message = format!("`--{name}` comes after the arguments, so it is read as a path; put flags first");
+            let message = format!(
+                "`--{name}` comes after the arguments, so it is read as a path; put flags first"
+            );
             ctx.error(word.range, SyntaxErrorKind::Invalid, message);
         }
     }
@@ -490,7 +606,11 @@ fn words_args(ctx: &mut Ctx, line: &Logical, args: Span, keyword: Keyword) -> Ar
     let words = words(ctx, line, args);
     if keyword == Keyword::Stopsignal && words.len() > 1 {
         let range = words[1].range.cover(words[words.len() - 1].range);
-        ctx.error(range, SyntaxErrorKind::ExtraArguments, "STOPSIGNAL takes a single signal");
+        ctx.error(
+            range,
+            SyntaxErrorKind::ExtraArguments,
+            "STOPSIGNAL takes a single signal",
+        );
     }
     Args::Words(words)
 }
@@ -503,20 +623,32 @@ fn from_args(ctx: &mut Ctx, line: &Logical, args: Span) -> Args {
     match words.len() {
         1 => {}
         2 if words[1].raw.eq_ignore_ascii_case("as") => {
-            ctx.error(words[1].range, SyntaxErrorKind::MissingArguments, "`AS` needs a stage name after it");
+            ctx.error(
+                words[1].range,
+                SyntaxErrorKind::MissingArguments,
+                "`AS` needs a stage name after it",
+            );
         }
         2 => {
-            let message = format!("FROM takes one image; to name the stage write `AS {}`", shorten(&words[1].raw));
+            let message = format!(
+                "FROM takes one image; to name the stage write `AS {}`",
+                shorten(&words[1].raw)
+            );
             ctx.error(words[1].range, SyntaxErrorKind::ExtraArguments, message);
         }
         _ if !words[1].raw.eq_ignore_ascii_case("as") => {
-            let message = format!("expected `AS <name>` after the image, found `{}`", shorten(&words[1].raw));
+            let message = format!(
+                "expected `AS <name>` after the image, found `{}`",
+                shorten(&words[1].raw)
+            );
             ctx.error(words[1].range, SyntaxErrorKind::Invalid, message);
         }
         3 => {
             let name = words[2].raw.to_ascii_lowercase();
             let valid = name.as_bytes().first().is_some_and(u8::is_ascii_lowercase)
-                && name.bytes().all(|it| it.is_ascii_lowercase() || it.is_ascii_digit() || b"-_.".contains(&it));
+                && name.bytes().all(|it| {
+                    it.is_ascii_lowercase() || it.is_ascii_digit() || b"-_.".contains(&it)
+                });
             if !valid {
                 let message = format!(
                     "`{}` is not a valid stage name: start with a letter, then use letters, digits, `-`, `_` or `.`",
@@ -527,7 +659,11 @@ fn from_args(ctx: &mut Ctx, line: &Logical, args: Span) -> Args {
         }
         _ => {
             let range = words[3].range.cover(words[words.len() - 1].range);
-            ctx.error(range, SyntaxErrorKind::ExtraArguments, "nothing may follow the stage name");
+            ctx.error(
+                range,
+                SyntaxErrorKind::ExtraArguments,
+                "nothing may follow the stage name",
+            );
         }
     }
     Args::Words(words)
@@ -540,7 +676,9 @@ fn env_args(ctx: &mut Ctx, line: &Logical, args: Span, keyword: Keyword) -> Args
     }
     let kw = keyword.as_str();
     let spans = split_words(line.text, args.start, args.end, ctx.escape);
-    let Some(&(first_start, first_end)) = spans.first() else { return Args::Empty };
+    let Some(&(first_start, first_end)) = spans.first() else {
+        return Args::Empty;
+    };
     if !line.text[first_start..first_end].contains('=') {
         // Legacy form: the key ends at the first blank, the value is the rest of the line.
         let bytes = line.text.as_bytes();
@@ -552,19 +690,39 @@ fn env_args(ctx: &mut Ctx, line: &Logical, args: Span, keyword: Keyword) -> Args
         while value_start < args.end && is_split_ws(bytes[value_start]) {
             value_start += 1;
         }
-        let key = Spanned::new(line.text[args.start..key_end].to_string(), line.range(args.start, key_end));
+        let key = Spanned::new(
+            line.text[args.start..key_end].to_string(),
+            line.range(args.start, key_end),
+        );
         if value_start >= args.end {
-            let message = format!("{kw} needs a value: write `{kw} {}=<value>`", shorten(&key.value));
+            let message = format!(
+                "{kw} needs a value: write `{kw} {}=<value>`",
+                shorten(&key.value)
+            );
             ctx.error(key.range, SyntaxErrorKind::Invalid, message);
             let range = key.range;
-            return Args::KeyValues(vec![KeyValue { range, key, value: None, legacy: true }]);
+            return Args::KeyValues(vec![KeyValue {
+                range,
+                key,
+                value: None,
+                legacy: true,
+            }]);
         }
         let (value, open_quote) = make_word(line, value_start, args.end, ctx.escape);
         if open_quote {
-            ctx.error(value.range, SyntaxErrorKind::Invalid, "a quote in this value is never closed");
+            ctx.error(
+                value.range,
+                SyntaxErrorKind::Invalid,
+                "a quote in this value is never closed",
+            );
         }
         let range = key.range.cover(value.range);
-        return Args::KeyValues(vec![KeyValue { range, key, value: Some(value), legacy: true }]);
+        return Args::KeyValues(vec![KeyValue {
+            range,
+            key,
+            value: Some(value),
+            legacy: true,
+        }]);
     }
     let mut items = Vec::with_capacity(spans.len());
     for (s, e) in spans {
@@ -573,7 +731,12 @@ fn env_args(ctx: &mut Ctx, line: &Logical, args: Span, keyword: Keyword) -> Args
             let message = format!("`{}` is not a `key=value` pair", shorten(raw));
             ctx.error(line.range(s, e), SyntaxErrorKind::Invalid, message);
             let key = Spanned::new(raw.to_string(), line.range(s, e));
-            items.push(KeyValue { range: key.range, key, value: None, legacy: false });
+            items.push(KeyValue {
+                range: key.range,
+                key,
+                value: None,
+                legacy: false,
+            });
             continue;
         };
         items.push(key_value(ctx, line, s, s + eq, e, kw));
@@ -581,16 +744,36 @@ fn env_args(ctx: &mut Ctx, line: &Logical, args: Span, keyword: Keyword) -> Args
     Args::KeyValues(items)
 }
 
-fn key_value(ctx: &mut Ctx, line: &Logical, start: usize, eq: usize, end: usize, kw: &str) -> KeyValue {
+fn key_value(
+    ctx: &mut Ctx,
+    line: &Logical,
+    start: usize,
+    eq: usize,
+    end: usize,
+    kw: &str,
+) -> KeyValue {
     let key = Spanned::new(line.text[start..eq].to_string(), line.range(start, eq));
     if key.value.is_empty() {
-        ctx.error(line.range(start, end), SyntaxErrorKind::Invalid, format!("{kw} names can't be empty"));
+        ctx.error(
+            line.range(start, end),
+            SyntaxErrorKind::Invalid,
+            format!("{kw} names can't be empty"),
+        );
     }
     let (value, open_quote) = make_word(line, eq + 1, end, ctx.escape);
     if open_quote {
-        ctx.error(value.range, SyntaxErrorKind::Invalid, "a quote in this value is never closed");
+        ctx.error(
+            value.range,
+            SyntaxErrorKind::Invalid,
+            "a quote in this value is never closed",
+        );
     }
-    KeyValue { range: line.range(start, end), key, value: Some(value), legacy: false }
+    KeyValue {
+        range: line.range(start, end),
+        key,
+        value: Some(value),
+        legacy: false,
+    }
 }
 
 fn arg_args(ctx: &mut Ctx, line: &Logical, args: Span) -> Args {
@@ -603,7 +786,12 @@ fn arg_args(ctx: &mut Ctx, line: &Logical, args: Span) -> Args {
             Some(eq) => items.push(key_value(ctx, line, s, s + eq, e, "ARG")),
             None => {
                 let key = Spanned::new(line.text[s..e].to_string(), line.range(s, e));
-                items.push(KeyValue { range: key.range, key, value: None, legacy: false });
+                items.push(KeyValue {
+                    range: key.range,
+                    key,
+                    value: None,
+                    legacy: false,
+                });
             }
         }
     }
@@ -617,47 +805,77 @@ fn healthcheck_args(ctx: &mut Ctx, line: &Logical, args: Span, flags: &[Flag]) -
     let text = line.text;
     let mut type_end = args.start;
     while type_end < args.end {
-        let Some(ch) = text[type_end..args.end].chars().next() else { break };
+        let Some(ch) = text[type_end..args.end].chars().next() else {
+            break;
+        };
         if ch.is_whitespace() {
             break;
         }
         type_end += ch.len_utf8();
     }
     let (rest_start, rest_end) = line.trim(type_end, args.end);
-    let rest = Span { start: rest_start, end: rest_end };
+    let rest = Span {
+        start: rest_start,
+        end: rest_end,
+    };
     let type_range = line.range(args.start, type_end);
     let kind = &text[args.start..type_end];
     if kind.eq_ignore_ascii_case("none") {
         if !rest.is_empty() {
             let range = line.range(rest.start, rest.end);
-            ctx.error(range, SyntaxErrorKind::ExtraArguments, "HEALTHCHECK NONE takes no arguments");
+            ctx.error(
+                range,
+                SyntaxErrorKind::ExtraArguments,
+                "HEALTHCHECK NONE takes no arguments",
+            );
         }
         if let (Some(first), Some(last)) = (flags.first(), flags.last()) {
             let message = "flags have no effect with HEALTHCHECK NONE";
-            ctx.error(first.range.cover(last.range), SyntaxErrorKind::Invalid, message);
+            ctx.error(
+                first.range.cover(last.range),
+                SyntaxErrorKind::Invalid,
+                message,
+            );
         }
         return Args::Healthcheck(Healthcheck::None { range: type_range });
     }
     flags::validate(ctx.errors, Keyword::Healthcheck, flags);
     if !kind.eq_ignore_ascii_case("cmd") {
-        let message = format!("expected `CMD` or `NONE` after HEALTHCHECK, found `{}`", shorten(kind));
+        let message = format!(
+            "expected `CMD` or `NONE` after HEALTHCHECK, found `{}`",
+            shorten(kind)
+        );
         ctx.error(type_range, SyntaxErrorKind::Invalid, message);
         return Args::Words(words(ctx, line, args));
     }
     if rest.is_empty() {
-        ctx.error(type_range, SyntaxErrorKind::MissingArguments, "HEALTHCHECK CMD needs a command");
-        return Args::Healthcheck(Healthcheck::Cmd { cmd_range: type_range, args: Box::new(Args::Empty) });
+        ctx.error(
+            type_range,
+            SyntaxErrorKind::MissingArguments,
+            "HEALTHCHECK CMD needs a command",
+        );
+        return Args::Healthcheck(Healthcheck::Cmd {
+            cmd_range: type_range,
+            args: Box::new(Args::Empty),
+        });
     }
     let inner = match try_json(ctx, line, rest, "a shell command") {
         JsonOutcome::Exec(exec) => {
             if exec.elements.is_empty() {
-                ctx.error(exec.range, SyntaxErrorKind::MissingArguments, "HEALTHCHECK CMD needs a command");
+                ctx.error(
+                    exec.range,
+                    SyntaxErrorKind::MissingArguments,
+                    "HEALTHCHECK CMD needs a command",
+                );
             }
             Args::Exec(exec)
         }
         JsonOutcome::NotJson => Args::Shell(shell_form(line, rest)),
     };
-    Args::Healthcheck(Healthcheck::Cmd { cmd_range: type_range, args: Box::new(inner) })
+    Args::Healthcheck(Healthcheck::Cmd {
+        cmd_range: type_range,
+        args: Box::new(inner),
+    })
 }
 
 fn onbuild_args(ctx: &mut Ctx, line: &Logical, args: Span, nested: bool) -> Args {
@@ -671,7 +889,11 @@ fn onbuild_args(ctx: &mut Ctx, line: &Logical, args: Span, nested: bool) -> Args
     let inner = parse_instruction(ctx, line, args.start, args.end, true);
     match inner.keyword {
         Keyword::Onbuild => {
-            ctx.error(inner.keyword_range, SyntaxErrorKind::Invalid, "ONBUILD can't trigger another ONBUILD");
+            ctx.error(
+                inner.keyword_range,
+                SyntaxErrorKind::Invalid,
+                "ONBUILD can't trigger another ONBUILD",
+            );
         }
         Keyword::From | Keyword::Maintainer => {
             let message = format!("{} can't be an ONBUILD trigger", inner.keyword.as_str());

@@ -2,7 +2,10 @@
 
 /// The candidate closest to `word` (ASCII case ignored), if it is close enough to be a likely
 /// typo: one edit for short words, two for longer ones. A swap of neighbours counts as one edit.
-pub(crate) fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn closest<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let word: Vec<char> = word.chars().map(|it| it.to_ascii_uppercase()).collect();
     if word.is_empty() || word.len() > 32 {
         return None;
@@ -10,7 +13,10 @@ pub(crate) fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a s
     let limit = if word.len() <= 3 { 1 } else { 2 };
     let mut best: Option<(usize, &str)> = None;
     for candidate in candidates {
-        let upper: Vec<char> = candidate.chars().map(|it| it.to_ascii_uppercase()).collect();
+        let upper: Vec<char> = candidate
+            .chars()
+            .map(|it| it.to_ascii_uppercase())
+            .collect();
         let distance = distance(&word, &upper);
         if distance > limit {
             continue;
@@ -34,7 +40,9 @@ fn distance(a: &[char], b: &[char]) -> usize {
         rows[cur] = i;
         for j in 1..width {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut value = (rows[prev + j] + 1).min(rows[cur + j - 1] + 1).min(rows[prev + j - 1] + cost);
+            let mut value = (rows[prev + j] + 1)
+                .min(rows[cur + j - 1] + 1)
+                .min(rows[prev + j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 value = value.min(rows[prev2 + j - 2] + 1);
             }
