@@ -66,7 +66,7 @@ pub(crate) fn make_flag(word: &MappedText, range: TextRange) -> Flag {
     let name_start = 2.min(name_end);
     let name = Spanned::new(
         text[name_start..name_end].to_string(),
-        map_range(&map, name_start, name_end),
+        map_range(map, name_start, name_end),
     );
     if name_end == text.len() {
         return Flag {

@@ -18,7 +18,8 @@ pub(crate) struct Line {
 
 pub(crate) fn line_at(text: &str, start: usize) -> Line {
     let bytes = text.as_bytes();
-    let (mut content_end, next) = match memchr_newline(&bytes[start..]) {
+    // `str::find` with a char uses a fast byte search.
+    let (mut content_end, next) = match text[start..].find('\n') {
         Some(idx) => (start + idx, start + idx + 1),
         None => (bytes.len(), bytes.len()),
     };
@@ -31,10 +32,6 @@ pub(crate) fn line_at(text: &str, start: usize) -> Line {
         content_end,
         next,
     }
-}
-
-fn memchr_newline(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().position(|&it| it == b'\n')
 }
 
 /// Byte length of the leading Unicode whitespace (Go's `unicode.IsSpace` is the same set).

@@ -220,7 +220,7 @@ pub enum Args {
     KeyValues(Vec<KeyValue>),
     /// HEALTHCHECK NONE / HEALTHCHECK [flags] CMD ...
     Healthcheck(Healthcheck),
-    /// The instruction ONBUILD triggers.
+    /// The instruction ONBUILD triggers (heredocs it opens are on this inner instruction).
     Onbuild(Box<Instruction>),
 }
 

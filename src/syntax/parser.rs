@@ -25,7 +25,9 @@ pub fn parse(text: &str) -> Parse {
         file: Dockerfile::default(),
         errors: Vec::new(),
         logical: MappedText::default(),
+        scratch: MappedText::default(),
     };
+    parser.file.instructions.reserve(text.len() / 64);
     parser.run();
     let Parser {
         mut file,
@@ -46,6 +48,7 @@ struct Parser<'t> {
     errors: Vec<SyntaxError>,
     /// Reused buffer for the logical text of the current instruction.
     logical: MappedText,
+    scratch: MappedText,
 }
 
 impl Parser<'_> {
@@ -219,6 +222,7 @@ impl Parser<'_> {
         let mut ctx = Ctx {
             escape: self.escape as char,
             errors: &mut self.errors,
+            scratch: &mut self.scratch,
         };
         let mut instruction = parse_instruction(&mut ctx, &line, start, end, false);
 
@@ -262,6 +266,8 @@ fn can_have_heredocs(instruction: &Instruction) -> bool {
 struct Ctx<'e> {
     escape: char,
     errors: &'e mut Vec<SyntaxError>,
+    /// Reused buffer for flag words.
+    scratch: &'e mut MappedText,
 }
 
 impl Ctx<'_> {
@@ -310,8 +316,7 @@ fn parse_instruction(
     }
 
     let mut flags: Vec<Flag> = Vec::new();
-    let mut scratch = MappedText::default();
-    let args_start = extract_flags(line, keyword_end, end, &mut scratch, |word, start, end| {
+    let args_start = extract_flags(line, keyword_end, end, ctx.scratch, |word, start, end| {
         flags.push(flags::make_flag(word, line.range(start, end)));
     });
     let (args_start, args_end) = line.trim(args_start.min(end), end);
@@ -504,8 +509,9 @@ fn command_args(ctx: &mut Ctx, line: &Logical, args: Span, keyword: Keyword) -> 
 }
 
 fn words(ctx: &mut Ctx, line: &Logical, args: Span) -> Vec<Word> {
-    let mut out = Vec::new();
-    for (s, e) in split_words(line.text, args.start, args.end, ctx.escape) {
+    let spans = split_words(line.text, args.start, args.end, ctx.escape);
+    let mut out = Vec::with_capacity(spans.len());
+    for (s, e) in spans {
         let (word, open_quote) = make_word(line, s, e, ctx.escape);
         if open_quote {
             let message = format!("`{}` has a quote that is never closed", shorten(&word.raw));

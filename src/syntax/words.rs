@@ -53,6 +53,9 @@ pub(crate) fn split_words(
 /// Removes quotes and processes escapes the way BuildKit's shell lexer does for one word
 /// (variables are left alone). Returns the value and whether a quote was left open.
 pub(crate) fn unquote(raw: &str, escape: char) -> (String, bool) {
+    if !raw.contains(['\'', '"', escape]) {
+        return (raw.to_string(), false);
+    }
     let mut out = String::with_capacity(raw.len());
     let mut quote: Option<char> = None;
     let mut chars = raw.chars().peekable();
