@@ -827,10 +827,13 @@ mod oracle {
     use berth::syntax::{Args, Healthcheck, Instruction};
     use parse_dockerfile as pd;
 
+    /// A flag's name and value, each with its span.
+    pub type FlagNode = (String, Range<usize>, Option<(String, Range<usize>)>);
+
     #[derive(Debug, PartialEq, Eq)]
     pub struct Node {
         pub keyword: (String, Range<usize>),
-        pub flags: Vec<(String, Range<usize>, Option<(String, Range<usize>)>)>,
+        pub flags: Vec<FlagNode>,
         pub args: Vec<(String, Range<usize>)>,
         pub nested: Option<Box<Node>>,
     }
@@ -902,7 +905,9 @@ mod oracle {
                         args.extend(command(arguments, text, shift));
                         args
                     }
-                    pd::HealthcheckArguments::None { none, .. } => vec![("NONE".to_string(), span(none))],
+                    pd::HealthcheckArguments::None { none, .. } => {
+                        vec![("NONE".to_string(), span(none))]
+                    }
                     _ => vec![],
                 };
                 (("HEALTHCHECK", span(&it.healthcheck)), it.options.iter().map(flag).collect(), args)
@@ -964,7 +969,9 @@ mod oracle {
         let mut nested = None;
         let whole = |words: &[berth::syntax::Word]| -> Vec<(String, Range<usize>)> {
             match (words.first(), words.last()) {
-                (Some(first), Some(last)) => vec![(String::new(), first.range.start..last.range.end)],
+                (Some(first), Some(last)) => {
+                    vec![(String::new(), first.range.start..last.range.end)]
+                }
                 _ => vec![],
             }
         };
@@ -984,13 +991,19 @@ mod oracle {
             }
             (Args::Words(words), _) => words.iter().map(word).collect(),
             (Args::Exec(exec), _) => exec.elements.iter().map(element).collect(),
-            (Args::Shell(shell), _) => vec![(text[range(shell.range)].to_string(), range(shell.range))],
+            (Args::Shell(shell), _) => {
+                vec![(text[range(shell.range)].to_string(), range(shell.range))]
+            }
             // ENV, LABEL, ARG: parse-dockerfile keeps the whole text unsplit.
             (Args::KeyValues(items), _) => match (items.first(), items.last()) {
-                (Some(first), Some(last)) => vec![(String::new(), first.range.start..last.range.end)],
+                (Some(first), Some(last)) => {
+                    vec![(String::new(), first.range.start..last.range.end)]
+                }
                 _ => vec![],
             },
-            (Args::Healthcheck(Healthcheck::None { range: none }), _) => vec![("NONE".to_string(), range(*none))],
+            (Args::Healthcheck(Healthcheck::None { range: none }), _) => {
+                vec![("NONE".to_string(), range(*none))]
+            }
             (Args::Healthcheck(Healthcheck::Cmd { cmd_range, args }), _) => {
                 let mut out = vec![("CMD".to_string(), range(*cmd_range))];
                 match args.as_ref() {
@@ -1023,7 +1036,9 @@ mod oracle {
 fn oracle_agrees_on_accepted_fixtures() {
     let mut accepted = 0;
     for (name, text) in fixtures() {
-        let Ok(theirs) = parse_dockerfile::parse(&text) else { continue };
+        let Ok(theirs) = parse_dockerfile::parse(&text) else {
+            continue;
+        };
         accepted += 1;
         let shift = if text.starts_with('\u{feff}') { 3 } else { 0 };
         let ours = parse(&text);
@@ -1062,6 +1077,148 @@ fn oracle_agrees_on_accepted_fixtures() {
         }
     }
     assert!(accepted >= 15, "parse-dockerfile accepted only {accepted} fixtures");
+}
+
+// Hostile input.
+
+/// A small deterministic generator (xorshift), so failures reproduce.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+#[test]
+fn random_bytes_never_panic() {
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    // Bytes biased towards the characters the parser cares about.
+    let alphabet: &[u8] =
+        b"RUN FROM COPY ENV ARG HEALTHCHECK ONBUILD CMD SHELL \\`'\"[]{},=-<<EOF#\n\r\t \x00\xff\xfe\xc3\xa9:$";
+    for _ in 0..2_000 {
+        let len = (rng.next() % 200) as usize;
+        let bytes: Vec<u8> = (0..len).map(|_| alphabet[(rng.next() % alphabet.len() as u64) as usize]).collect();
+        let text = String::from_utf8_lossy(&bytes);
+        let result = parse(&text);
+        check_invariants(&text, &result);
+        let raw: Vec<u8> = (0..len).map(|_| (rng.next() & 0xff) as u8).collect();
+        let text = String::from_utf8_lossy(&raw);
+        let parse = parse(&text);
+        check_invariants(&text, &parse);
+    }
+}
+
+#[test]
+fn random_edits_of_fixtures_never_panic() {
+    let mut rng = Rng(42);
+    let pieces =
+        ["\\\n", "\"", "'", "[", "]", "<<EOF\n", "EOF\n", "#", "--mount=", ",", "=", "\r\n", "`", "\n\n", "\u{e9}"];
+    for (_, text) in fixtures() {
+        for _ in 0..40 {
+            let mut edited = text.clone();
+            for _ in 0..3 {
+                let mut at = (rng.next() as usize) % (edited.len() + 1);
+                while !edited.is_char_boundary(at) {
+                    at -= 1;
+                }
+                edited.insert_str(at, pieces[(rng.next() as usize) % pieces.len()]);
+            }
+            let parse = parse(&edited);
+            check_invariants(&edited, &parse);
+        }
+    }
+}
+
+#[test]
+fn nul_bytes_and_lossy_text() {
+    let text = String::from_utf8_lossy(b"FROM a\x00b\nRUN \xff\xfe echo \x00\n\x00\x00\x00\nENV A=\xc3\n");
+    let parse = parse(&text);
+    check_invariants(&text, &parse);
+    assert_eq!(parse.file.instructions.len(), 4);
+}
+
+#[test]
+fn unterminated_everything() {
+    for text in [
+        "RUN echo \"unterminated",
+        "ENV A=\"open",
+        "CMD [\"a\", \"b",
+        "CMD [",
+        "RUN <<EOF",
+        "RUN <<EOF\nbody",
+        "RUN <<A <<B\nx\nA\n",
+        "COPY --from=\"x a b",
+        "LABEL a='b",
+        "RUN --mount='type=cache,\"target=/x a",
+        "# escape=",
+        "#",
+        "\\",
+        "FROM a AS",
+        "HEALTHCHECK CMD [",
+        "ONBUILD",
+        "ONBUILD RUN <<EOF",
+    ] {
+        let parse = parse(text);
+        check_invariants(text, &parse);
+    }
+}
+
+#[test]
+fn huge_inputs_parse_in_linear_time() {
+    let started = std::time::Instant::now();
+
+    // 200,000 continuation lines in one RUN.
+    let mut text = String::from("RUN echo start");
+    for idx in 0..200_000 {
+        text.push_str(" \\\n  && echo ");
+        text.push_str(&idx.to_string());
+    }
+    text.push('\n');
+    let result = parse(&text);
+    assert_eq!(result.file.instructions.len(), 1);
+    let Args::Shell(shell) = &result.file.instructions[0].args else { panic!("not shell form") };
+    assert_eq!(shell.map.segments.len(), 200_001);
+    assert!(shell.text.ends_with("&& echo 199999"));
+
+    // A 2 MB single line.
+    let line = format!("RUN {}\n", "x".repeat(2 * 1024 * 1024));
+    assert_eq!(parse(&line).file.instructions.len(), 1);
+
+    // 2 MB of words, pairs, JSON and heredoc markers.
+    let words = format!("COPY {} /dst\n", "a ".repeat(500_000));
+    assert!(matches!(&parse_words_count(&words), n if *n == 500_001));
+    let env = format!("ENV {}\n", "k=v ".repeat(300_000));
+    assert_eq!(parse(&env).errors.len(), 0);
+    let json = format!("CMD [{}\"x\"]\n", "\"a\", ".repeat(200_000));
+    assert!(parse(&json).errors.is_empty());
+    let nested = format!("CMD {}\n", "[".repeat(1_000_000));
+    assert_eq!(parse(&nested).errors.len(), 1);
+    let heredocs = format!("RUN {}\n", "<<EOF ".repeat(100_000));
+    assert_eq!(parse(&heredocs).file.instructions[0].heredocs.len(), 100_000);
+
+    // Generous bound for a debug build on a shared machine; a quadratic step would take minutes.
+    assert!(started.elapsed().as_secs() < 20, "took {:?}", started.elapsed());
+}
+
+fn parse_words_count(text: &str) -> usize {
+    match &parse(text).file.instructions[0].args {
+        Args::Words(words) => words.len(),
+        _ => 0,
+    }
+}
+
+#[test]
+fn sample_large_dockerfile_parses_cleanly() {
+    let text = berth::syntax::sample::sample_large_dockerfile(5_000);
+    assert_eq!(text.lines().count(), 5_000);
+    let parse = parse(&text);
+    check_invariants(&text, &parse);
+    assert!(parse.errors.is_empty(), "{:?}", &parse.errors[..parse.errors.len().min(3)]);
+    assert!(parse.file.instructions.len() > 2_000);
 }
 
 mod support {

@@ -57,11 +57,11 @@ pub(crate) fn is_known(keyword: Keyword, name: &str) -> bool {
 }
 
 /// Builds a [`Flag`] from a processed flag word (starting with `--`) and its whole source range.
-pub(crate) fn make_flag(word: MappedText, range: TextRange) -> Flag {
-    let (text, map) = word.into_parts();
+pub(crate) fn make_flag(word: &MappedText, range: TextRange) -> Flag {
+    let (text, map) = (&word.text, &word.map);
     let name_end = text.find('=').unwrap_or(text.len());
     let name_start = 2.min(name_end);
-    let name = Spanned::new(text[name_start..name_end].to_string(), map_range(&map, name_start, name_end));
+    let name = Spanned::new(text[name_start..name_end].to_string(), map_range(map, name_start, name_end));
     if name_end == text.len() {
         return Flag { range, name, value: None, value_map: OffsetMap::default() };
     }
@@ -120,7 +120,9 @@ pub(crate) fn validate(acc: &mut Vec<SyntaxError>, keyword: Keyword, flags: &[Fl
         };
         if value.value.is_empty() {
             let message = match kind {
-                Kind::Bool => format!("`--{name}=` needs `true` or `false` after `=`, or no `=` at all"),
+                Kind::Bool => {
+                    format!("`--{name}=` needs `true` or `false` after `=`, or no `=` at all")
+                }
                 _ => format!("`--{name}` has an empty value"),
             };
             error(acc, flag.range, SyntaxErrorKind::MalformedFlag, message);
@@ -212,7 +214,9 @@ fn go_duration_nanos(s: &str) -> Option<f64> {
 pub(crate) fn split_options(flag: &Flag) -> (Vec<FlagOption>, Option<(TextRange, String)>) {
     let mut options = Vec::new();
     let mut problem = None;
-    let Some(value) = &flag.value else { return (options, problem) };
+    let Some(value) = &flag.value else {
+        return (options, problem);
+    };
     let text = value.value.as_str();
     let bytes = text.as_bytes();
     let to_source = |start: usize, end: usize| map_range(&flag.value_map, start, end);
@@ -309,50 +313,89 @@ fn is_go_bool(value: &str) -> bool {
     matches!(value, "1" | "t" | "T" | "TRUE" | "true" | "True" | "0" | "f" | "F" | "FALSE" | "false" | "False")
 }
 
+/// One `--mount` item, borrowed from the flag value (or from split options when quoted).
+struct Item<'a> {
+    range: TextRange,
+    key: &'a str,
+    key_range: TextRange,
+    value: Option<(&'a str, TextRange)>,
+}
+
 fn check_mount(acc: &mut Vec<SyntaxError>, flag: &Flag) {
-    let (options, problem) = split_options(flag);
-    if let Some((range, message)) = problem {
-        error(acc, range, SyntaxErrorKind::MalformedFlag, format!("`--mount`: {message}"));
-        return;
+    let Some(value) = &flag.value else { return };
+    let owned;
+    let mut options: Vec<Item> = Vec::new();
+    if value.value.contains('"') {
+        let problem;
+        (owned, problem) = split_options(flag);
+        if let Some((range, message)) = problem {
+            error(acc, range, SyntaxErrorKind::MalformedFlag, format!("`--mount`: {message}"));
+            return;
+        }
+        options.extend(owned.iter().map(|it| Item {
+            range: it.range,
+            key: &it.key.value,
+            key_range: it.key.range,
+            value: it.value.as_ref().map(|v| (v.value.as_str(), v.range)),
+        }));
+    } else {
+        // Without quotes an item is just the text between commas: no copies needed.
+        let text = value.value.as_str();
+        let mut start = 0;
+        for field in text.split(',') {
+            let end = start + field.len();
+            let (key_end, value) = match field.find('=') {
+                Some(eq) => (start + eq, Some((&field[eq + 1..], map_range(&flag.value_map, start + eq + 1, end)))),
+                None => (end, None),
+            };
+            options.push(Item {
+                range: map_range(&flag.value_map, start, end),
+                key: &text[start..key_end],
+                key_range: map_range(&flag.value_map, start, key_end),
+                value,
+            });
+            start = end + 1;
+        }
     }
+    check_mount_items(acc, flag, &options);
+}
+
+fn check_mount_items(acc: &mut Vec<SyntaxError>, flag: &Flag, options: &[Item]) {
+    let malformed = |acc: &mut Vec<SyntaxError>, range: TextRange, message: String| {
+        error(acc, range, SyntaxErrorKind::MalformedFlag, message);
+    };
     let mut mount_type = Some("bind");
-    for option in &options {
-        if option.key.value.eq_ignore_ascii_case("type")
-            && let Some(value) = &option.value
+    for option in options {
+        if option.key.eq_ignore_ascii_case("type")
+            && let Some((value, value_range)) = option.value
         {
-            let lower = value.value.to_ascii_lowercase();
-            mount_type = MOUNT_TYPES.iter().find(|it| **it == lower).copied();
-            if mount_type.is_none() && !value.value.contains('$') {
-                let message = format!("`--mount` type `{}` is not one of {}", value.value, MOUNT_TYPES.join(", "));
-                error(acc, value.range, SyntaxErrorKind::MalformedFlag, message);
+            mount_type = MOUNT_TYPES.iter().find(|it| it.eq_ignore_ascii_case(value)).copied();
+            if mount_type.is_none() && !value.contains('$') {
+                let message = format!("`--mount` type `{value}` is not one of {}", MOUNT_TYPES.join(", "));
+                malformed(acc, value_range, message);
                 return;
             }
         }
     }
     let mut has_target = false;
     let mut has_secret_source = false;
-    for option in &options {
-        let key = option.key.value.to_ascii_lowercase();
-        let malformed = |acc: &mut Vec<SyntaxError>, range: TextRange, message: String| {
-            error(acc, range, SyntaxErrorKind::MalformedFlag, message);
-        };
-        if !MOUNT_KEYS.contains(&key.as_str()) {
-            let message = match closest(&key, MOUNT_KEYS) {
-                Some(it) => format!("`--mount` has no option `{}`; did you mean `{it}`?", option.key.value),
-                None => format!("`--mount` has no option `{}`", option.key.value),
+    for option in options {
+        let Some(key) = MOUNT_KEYS.iter().find(|it| it.eq_ignore_ascii_case(option.key)).copied() else {
+            let message = match closest(option.key, MOUNT_KEYS) {
+                Some(it) => format!("`--mount` has no option `{}`; did you mean `{it}`?", option.key),
+                None => format!("`--mount` has no option `{}`", option.key),
             };
-            malformed(acc, option.key.range, message);
+            malformed(acc, option.key_range, message);
             continue;
-        }
-        match key.as_str() {
+        };
+        match key {
             "target" | "dst" | "destination" => has_target = true,
             "id" | "source" | "src" | "env" => has_secret_source = true,
             _ => {}
         }
-        let Some(value) = &option.value else {
-            if !matches!(key.as_str(), "readonly" | "ro" | "readwrite" | "rw" | "required") {
-                let message = format!("`--mount` option `{key}` needs a value: `{key}=...`");
-                malformed(acc, option.range, message);
+        let Some((v, value_range)) = option.value else {
+            if !matches!(key, "readonly" | "ro" | "readwrite" | "rw" | "required") {
+                malformed(acc, option.range, format!("`--mount` option `{key}` needs a value: `{key}=...`"));
                 continue;
             }
             if key == "required" && mount_type.is_some_and(|it| it != "secret" && it != "ssh") {
@@ -360,12 +403,13 @@ fn check_mount(acc: &mut Vec<SyntaxError>, flag: &Flag) {
             }
             continue;
         };
-        let v = value.value.as_str();
-        let Some(mount_type) = mount_type else { continue };
+        let Some(mount_type) = mount_type else {
+            continue;
+        };
         if v.contains('$') {
             continue;
         }
-        let message = match key.as_str() {
+        let message = match key {
             "readonly" | "ro" | "readwrite" | "rw" if !is_go_bool(v) => {
                 Some(format!("`{key}` must be true or false, not `{v}`"))
             }
@@ -374,7 +418,7 @@ fn check_mount(acc: &mut Vec<SyntaxError>, flag: &Flag) {
             }
             "required" if !is_go_bool(v) => Some(format!("`required` must be true or false, not `{v}`")),
             "sharing" if mount_type != "cache" => Some("`sharing` only applies to cache mounts".to_string()),
-            "sharing" if !matches!(v.to_ascii_lowercase().as_str(), "shared" | "private" | "locked") => {
+            "sharing" if !["shared", "private", "locked"].iter().any(|it| it.eq_ignore_ascii_case(v)) => {
                 Some(format!("`sharing` must be shared, private or locked, not `{v}`"))
             }
             "mode" | "uid" | "gid" if !matches!(mount_type, "cache" | "secret" | "ssh") => {
@@ -390,17 +434,15 @@ fn check_mount(acc: &mut Vec<SyntaxError>, flag: &Flag) {
             _ => None,
         };
         if let Some(message) = message {
-            malformed(acc, value.range, message);
+            malformed(acc, value_range, message);
         }
     }
     match mount_type {
         Some(kind @ ("bind" | "cache" | "tmpfs")) if !has_target => {
-            let message = format!("a {kind} mount needs a `target`");
-            error(acc, flag.range, SyntaxErrorKind::MalformedFlag, message);
+            malformed(acc, flag.range, format!("a {kind} mount needs a `target`"));
         }
         Some("secret") if !has_target && !has_secret_source => {
-            let message = "a secret mount needs an `id` or a `target`".to_string();
-            error(acc, flag.range, SyntaxErrorKind::MalformedFlag, message);
+            malformed(acc, flag.range, "a secret mount needs an `id` or a `target`".to_string());
         }
         _ => {}
     }

@@ -25,7 +25,9 @@ pub(crate) fn find_markers(line: &Logical, start: usize) -> Vec<Marker> {
     for (word_start, word_end) in split_words(text, start, text.len(), '\\') {
         let word = &text[word_start..word_end];
         let digits = word.bytes().take_while(u8::is_ascii_digit).count();
-        let Some(after) = word[digits..].strip_prefix("<<") else { continue };
+        let Some(after) = word[digits..].strip_prefix("<<") else {
+            continue;
+        };
         let strip_tabs = after.starts_with('-');
         let rest = if strip_tabs { &after[1..] } else { after };
         if rest.is_empty() || rest.contains('<') {

@@ -48,7 +48,9 @@ pub(crate) fn parse_array(text: &str) -> Json {
                     }
                 }
             }
-            None => return Json::Invalid { at: pos, reason: "the array is not closed with `]`" },
+            None => {
+                return Json::Invalid { at: pos, reason: "the array is not closed with `]`" };
+            }
         }
         pos = skip_ws(bytes, pos);
         match bytes.get(pos) {
@@ -59,8 +61,12 @@ pub(crate) fn parse_array(text: &str) -> Json {
                 }
             }
             Some(b']') => return finish(bytes, pos + 1, elements, not_string),
-            Some(_) => return Json::Invalid { at: pos, reason: "expected `,` or `]`" },
-            None => return Json::Invalid { at: pos, reason: "the array is not closed with `]`" },
+            Some(_) => {
+                return Json::Invalid { at: pos, reason: "expected `,` or `]`" };
+            }
+            None => {
+                return Json::Invalid { at: pos, reason: "the array is not closed with `]`" };
+            }
         }
     }
 }
@@ -131,11 +137,15 @@ fn parse_string(text: &str, start: usize) -> Result<(String, usize), Json> {
                         // Go decodes a lone surrogate as U+FFFD.
                         out.push(ch.unwrap_or('\u{FFFD}'));
                     }
-                    _ => return Err(Json::Invalid { at: pos - 2, reason: "unknown escape in a string" }),
+                    _ => {
+                        return Err(Json::Invalid { at: pos - 2, reason: "unknown escape in a string" });
+                    }
                 }
                 run_start = pos;
             }
-            0..=0x1f => return Err(Json::Invalid { at: pos, reason: "control character in a string" }),
+            0..=0x1f => {
+                return Err(Json::Invalid { at: pos, reason: "control character in a string" });
+            }
             _ => pos += 1,
         }
     }
@@ -186,7 +196,9 @@ fn skip_value(bytes: &[u8], start: usize) -> Result<usize, Json> {
         }
         // After a value: close finished containers, or move on to the next element.
         loop {
-            let Some(&top) = stack.last() else { return Ok(pos) };
+            let Some(&top) = stack.last() else {
+                return Ok(pos);
+            };
             pos = skip_ws(bytes, pos);
             match bytes.get(pos) {
                 Some(b',') => {
@@ -226,10 +238,14 @@ fn skip_string(bytes: &[u8], start: usize) -> Result<usize, Json> {
     let mut pos = start + 1;
     loop {
         match bytes.get(pos) {
-            None => return Err(Json::Invalid { at: start, reason: "a string is not closed" }),
+            None => {
+                return Err(Json::Invalid { at: start, reason: "a string is not closed" });
+            }
             Some(b'"') => return Ok(pos + 1),
             Some(b'\\') => pos += 2,
-            Some(0..=0x1f) => return Err(Json::Invalid { at: pos, reason: "control character in a string" }),
+            Some(0..=0x1f) => {
+                return Err(Json::Invalid { at: pos, reason: "control character in a string" });
+            }
             Some(_) => pos += 1,
         }
     }

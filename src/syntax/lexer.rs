@@ -18,7 +18,8 @@ pub(crate) struct Line {
 
 pub(crate) fn line_at(text: &str, start: usize) -> Line {
     let bytes = text.as_bytes();
-    let (mut content_end, next) = match memchr_newline(&bytes[start..]) {
+    // `str::find` with a char uses a fast byte search.
+    let (mut content_end, next) = match text[start..].find('\n') {
         Some(idx) => (start + idx, start + idx + 1),
         None => (bytes.len(), bytes.len()),
     };
@@ -27,10 +28,6 @@ pub(crate) fn line_at(text: &str, start: usize) -> Line {
         content_end -= 1;
     }
     Line { start, content_end, next }
-}
-
-fn memchr_newline(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().position(|&it| it == b'\n')
 }
 
 /// Byte length of the leading Unicode whitespace (Go's `unicode.IsSpace` is the same set).
@@ -103,12 +100,24 @@ impl MappedText {
         self.next_source = source + piece.len();
     }
 
-    pub(crate) fn push_char(&mut self, ch: char, source: usize) {
-        if self.map.segments.is_empty() || source != self.next_source {
-            self.map.segments.push((self.text.len(), source));
+    /// Appends the logical text `line.text[start..end]`, split where it crosses pieces of the
+    /// source.
+    pub(crate) fn push_logical(&mut self, line: &Logical, start: usize, end: usize) {
+        let segments = &line.map.segments;
+        let mut idx = match segments.binary_search_by_key(&start, |it| it.0) {
+            Ok(idx) => idx,
+            Err(0) => 0,
+            Err(next) => next - 1,
+        };
+        let mut pos = start;
+        while pos < end {
+            let (logical_start, source_start) = segments.get(idx).copied().unwrap_or((0, 0));
+            let piece_end = segments.get(idx + 1).map_or(end, |it| it.0.min(end));
+            let piece_end = piece_end.max(pos + 1).min(end);
+            self.push(&line.text[pos..piece_end], source_start + pos.saturating_sub(logical_start));
+            pos = piece_end;
+            idx += 1;
         }
-        self.text.push(ch);
-        self.next_source = source + ch.len_utf8();
     }
 
     pub(crate) fn into_parts(self) -> (String, OffsetMap) {

@@ -211,7 +211,7 @@ pub enum Args {
     KeyValues(Vec<KeyValue>),
     /// HEALTHCHECK NONE / HEALTHCHECK [flags] CMD ...
     Healthcheck(Healthcheck),
-    /// The instruction ONBUILD triggers.
+    /// The instruction ONBUILD triggers (heredocs it opens are on this inner instruction).
     Onbuild(Box<Instruction>),
 }
 
@@ -253,6 +253,12 @@ pub struct OffsetMap {
 
 impl OffsetMap {
     pub fn to_source(&self, logical: usize) -> usize {
+        // Most instructions sit on one line: a single piece.
+        if let [(logical_start, source_start)] = self.segments[..]
+            && logical >= logical_start
+        {
+            return source_start + (logical - logical_start);
+        }
         let idx = match self.segments.binary_search_by_key(&logical, |it| it.0) {
             Ok(idx) => idx,
             Err(0) => return self.segments.first().map_or(logical, |it| it.1),

@@ -8,7 +8,7 @@ use crate::syntax::heredoc::{find_markers, read_bodies};
 use crate::syntax::json::{Json, parse_array};
 use crate::syntax::lexer::{Logical, MappedText, continuation, is_split_ws, leading_ws, line_at};
 use crate::syntax::suggest::closest;
-use crate::syntax::words::{RawFlag, extract_flags, make_word, split_words};
+use crate::syntax::words::{extract_flags, make_word, split_words};
 use crate::syntax::{
     Args, Comment, Directive, Dockerfile, ExecForm, Flag, Healthcheck, Instruction, KeyValue, Keyword, Parse,
     ShellForm, SyntaxError, SyntaxErrorKind, Word,
@@ -25,7 +25,9 @@ pub fn parse(text: &str) -> Parse {
         file: Dockerfile::default(),
         errors: Vec::new(),
         logical: MappedText::default(),
+        scratch: MappedText::default(),
     };
+    parser.file.instructions.reserve(text.len() / 64);
     parser.run();
     let Parser { mut file, mut errors, escape, .. } = parser;
     file.escape = escape as char;
@@ -41,6 +43,7 @@ struct Parser<'t> {
     errors: Vec<SyntaxError>,
     /// Reused buffer for the logical text of the current instruction.
     logical: MappedText,
+    scratch: MappedText,
 }
 
 impl Parser<'_> {
@@ -180,7 +183,7 @@ impl Parser<'_> {
             self.logical = logical;
             return pos;
         }
-        let mut ctx = Ctx { escape: self.escape as char, errors: &mut self.errors };
+        let mut ctx = Ctx { escape: self.escape as char, errors: &mut self.errors, scratch: &mut self.scratch };
         let mut instruction = parse_instruction(&mut ctx, &line, start, end, false);
 
         // Heredoc bodies follow the instruction's last line.
@@ -218,6 +221,8 @@ fn can_have_heredocs(instruction: &Instruction) -> bool {
 struct Ctx<'e> {
     escape: char,
     errors: &'e mut Vec<SyntaxError>,
+    /// Reused buffer for flag words.
+    scratch: &'e mut MappedText,
 }
 
 impl Ctx<'_> {
@@ -247,11 +252,10 @@ fn parse_instruction(ctx: &mut Ctx, line: &Logical, start: usize, end: usize, ne
         ctx.error(keyword_range, SyntaxErrorKind::UnknownInstruction { suggestion }, message);
     }
 
-    let (raw_flags, args_start) = extract_flags(line, keyword_end, end);
-    let flags: Vec<Flag> = raw_flags
-        .into_iter()
-        .map(|RawFlag { start, end, text }| flags::make_flag(text, line.range(start, end)))
-        .collect();
+    let mut flags: Vec<Flag> = Vec::new();
+    let args_start = extract_flags(line, keyword_end, end, ctx.scratch, |word, start, end| {
+        flags.push(flags::make_flag(word, line.range(start, end)));
+    });
     let (args_start, args_end) = line.trim(args_start.min(end), end);
 
     let mut instruction = Instruction {
@@ -413,8 +417,9 @@ fn command_args(ctx: &mut Ctx, line: &Logical, args: Span, keyword: Keyword) -> 
 }
 
 fn words(ctx: &mut Ctx, line: &Logical, args: Span) -> Vec<Word> {
-    let mut out = Vec::new();
-    for (s, e) in split_words(line.text, args.start, args.end, ctx.escape) {
+    let spans = split_words(line.text, args.start, args.end, ctx.escape);
+    let mut out = Vec::with_capacity(spans.len());
+    for (s, e) in spans {
         let (word, open_quote) = make_word(line, s, e, ctx.escape);
         if open_quote {
             let message = format!("`{}` has a quote that is never closed", shorten(&word.raw));
@@ -459,7 +464,9 @@ fn list_args(ctx: &mut Ctx, line: &Logical, args: Span, keyword: Keyword) -> Arg
 
 fn is_heredoc_word(raw: &str) -> bool {
     let digits = raw.bytes().take_while(u8::is_ascii_digit).count();
-    let Some(after) = raw[digits..].strip_prefix("<<") else { return false };
+    let Some(after) = raw[digits..].strip_prefix("<<") else {
+        return false;
+    };
     let rest = after.strip_prefix('-').unwrap_or(after);
     !rest.is_empty() && !rest.contains('<')
 }
@@ -478,7 +485,9 @@ fn check_copy_words(ctx: &mut Ctx, words: &[Word], keyword: Keyword) {
     }
     // A known flag after the first argument is taken as a path, which is never what was meant.
     for word in words.iter().skip(1) {
-        let Some(name) = word.raw.strip_prefix("--") else { continue };
+        let Some(name) = word.raw.strip_prefix("--") else {
+            continue;
+        };
         let name = name.split('=').next().unwrap_or_default();
         if flags::is_known(keyword, name) {
             let message = format!("`--{name}` comes after the arguments, so it is read as a path; put flags first");
@@ -544,7 +553,9 @@ fn env_args(ctx: &mut Ctx, line: &Logical, args: Span, keyword: Keyword) -> Args
     }
     let kw = keyword.as_str();
     let spans = split_words(line.text, args.start, args.end, ctx.escape);
-    let Some(&(first_start, first_end)) = spans.first() else { return Args::Empty };
+    let Some(&(first_start, first_end)) = spans.first() else {
+        return Args::Empty;
+    };
     if !line.text[first_start..first_end].contains('=') {
         // Legacy form: the key ends at the first blank, the value is the rest of the line.
         let bytes = line.text.as_bytes();
@@ -621,7 +632,9 @@ fn healthcheck_args(ctx: &mut Ctx, line: &Logical, args: Span, flags: &[Flag]) -
     let text = line.text;
     let mut type_end = args.start;
     while type_end < args.end {
-        let Some(ch) = text[type_end..args.end].chars().next() else { break };
+        let Some(ch) = text[type_end..args.end].chars().next() else {
+            break;
+        };
         if ch.is_whitespace() {
             break;
         }

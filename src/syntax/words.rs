@@ -48,6 +48,9 @@ pub(crate) fn split_words(text: &str, start: usize, end: usize, escape: char) ->
 /// Removes quotes and processes escapes the way BuildKit's shell lexer does for one word
 /// (variables are left alone). Returns the value and whether a quote was left open.
 pub(crate) fn unquote(raw: &str, escape: char) -> (String, bool) {
+    if !raw.contains(['\'', '"', escape]) {
+        return (raw.to_string(), false);
+    }
     let mut out = String::with_capacity(raw.len());
     let mut quote: Option<char> = None;
     let mut chars = raw.chars().peekable();
@@ -100,73 +103,94 @@ pub(crate) fn make_word(line: &Logical, start: usize, end: usize, escape: char) 
     (Word { range: line.range(start, end), raw: raw.to_string(), value }, open_quote)
 }
 
-/// A flag word as BuildKit's `extractBuilderFlags` reads it: quotes removed and `\` escapes
-/// processed (always backslash, whatever the escape directive says).
-pub(crate) struct RawFlag {
-    /// Logical range of the whole word.
-    pub(crate) start: usize,
-    pub(crate) end: usize,
-    /// The processed word mapped back to the source.
-    pub(crate) text: MappedText,
-}
-
-/// Reads the flags at the start of `line.text[start..end]`. Returns them and the logical offset
-/// where the arguments start.
-pub(crate) fn extract_flags(line: &Logical, start: usize, end: usize) -> (Vec<RawFlag>, usize) {
+/// Reads the flags at the start of `line.text[start..end]` the way BuildKit's
+/// `extractBuilderFlags` does: quotes removed and `\` escapes processed (always backslash,
+/// whatever the escape directive says). Calls `on_flag` with each processed word (mapped back to
+/// the source) and its logical range, and returns where the arguments start.
+pub(crate) fn extract_flags(
+    line: &Logical,
+    start: usize,
+    end: usize,
+    word: &mut MappedText,
+    mut on_flag: impl FnMut(&MappedText, usize, usize),
+) -> usize {
     let text = line.text;
-    let mut flags = Vec::new();
+    let bytes = text.as_bytes();
     let mut pos = start;
     loop {
         while pos < end {
-            let Some(ch) = text[pos..end].chars().next() else { break };
-            if !ch.is_whitespace() {
-                break;
+            if is_ascii_space(bytes[pos]) {
+                pos += 1;
+                continue;
             }
-            pos += ch.len_utf8();
+            match text[pos..end].chars().next() {
+                Some(ch) if ch.is_whitespace() => pos += ch.len_utf8(),
+                _ => break,
+            }
         }
         if pos >= end || !text[pos..end].starts_with("--") {
-            return (flags, pos);
+            return pos;
         }
         let word_start = pos;
-        let mut word = MappedText::default();
         word.clear();
-        let mut quote: Option<char> = None;
+        let mut quote: Option<u8> = None;
+        // Plain characters are copied in runs; quotes and escapes break a run.
+        let mut run_start = pos;
         while pos < end {
-            let Some(ch) = text[pos..end].chars().next() else { break };
-            let len = ch.len_utf8();
-            if quote.is_none() && ch.is_whitespace() {
+            let b = bytes[pos];
+            if b >= 0x80 {
+                let Some(ch) = text[pos..end].chars().next() else {
+                    break;
+                };
+                if quote.is_none() && ch.is_whitespace() {
+                    break;
+                }
+                pos += ch.len_utf8();
+                continue;
+            }
+            let special = match quote {
+                None => is_ascii_space(b) || b == b'\'' || b == b'"' || b == b'\\',
+                Some(q) => b == q || b == b'\\',
+            };
+            if !special {
+                pos += 1;
+                continue;
+            }
+            word.push_logical(line, run_start, pos);
+            if quote.is_none() && is_ascii_space(b) {
+                run_start = pos;
                 break;
             }
-            if Some(ch) == quote {
+            if Some(b) == quote {
                 quote = None;
-                pos += len;
-                continue;
-            }
-            if quote.is_none() && (ch == '\'' || ch == '"') {
-                quote = Some(ch);
-                pos += len;
-                continue;
-            }
-            if ch == '\\' {
+                pos += 1;
+            } else if b == b'\\' {
                 pos += 1;
                 if pos >= end {
                     quote = None;
-                    continue;
+                } else {
+                    let len = text[pos..end].chars().next().map_or(1, char::len_utf8);
+                    word.push_logical(line, pos, pos + len);
+                    pos += len;
                 }
-                let Some(next) = text[pos..end].chars().next() else { break };
-                word.push_char(next, line.source(pos));
-                pos += next.len_utf8();
-                continue;
+            } else {
+                quote = Some(b);
+                pos += 1;
             }
-            word.push_char(ch, line.source(pos));
-            pos += len;
+            run_start = pos;
         }
+        word.push_logical(line, run_start, pos);
         if word.text == "--" {
             // A bare `--` ends the flags; BuildKit drops it.
-            return (flags, pos);
+            return pos;
         }
-        flags.push(RawFlag { start: word_start, end: pos, text: word });
+        on_flag(word, word_start, pos);
     }
+}
+
+/// The ASCII characters Go's `unicode.IsSpace` accepts.
+fn is_ascii_space(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ')
 }
 
 #[cfg(test)]
