@@ -77,7 +77,8 @@ local function hover_text(contents)
   if type(contents) == 'string' then
     return contents
   end
-  if vim.tbl_islist(contents) then
+  local is_list = vim.islist or vim.tbl_islist
+  if is_list(contents) then
     local parts = {}
     for _, item in ipairs(contents) do
       table.insert(parts, hover_text(item))
