@@ -12,5 +12,8 @@ pub struct Analysis {
 
 pub fn analyze(text: &str, _project: &ProjectFacts) -> Analysis {
     let parse = crate::syntax::parse(text);
-    Analysis { parse, diagnostics: Vec::new() }
+    Analysis {
+        parse,
+        diagnostics: Vec::new(),
+    }
 }
