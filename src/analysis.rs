@@ -12,8 +12,5 @@ pub struct Analysis {
 
 pub fn analyze(text: &str, _project: &ProjectFacts) -> Analysis {
     let parse = crate::syntax::parse(text);
-    Analysis {
-        parse,
-        diagnostics: Vec::new(),
-    }
+    Analysis { parse, diagnostics: Vec::new() }
 }

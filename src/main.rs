@@ -3,11 +3,7 @@
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(
-    name = "berth",
-    version,
-    about = "Language server and linter for Dockerfiles that build Python projects with uv"
-)]
+#[command(name = "berth", version, about = "Language server and linter for Dockerfiles that build Python projects with uv")]
 struct Cli {
     #[command(subcommand)]
     command: Command,

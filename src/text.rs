@@ -12,10 +12,7 @@ pub struct TextRange {
 impl TextRange {
     pub fn new(start: usize, end: usize) -> TextRange {
         debug_assert!(start <= end, "inverted range {start}..{end}");
-        TextRange {
-            start,
-            end: end.max(start),
-        }
+        TextRange { start, end: end.max(start) }
     }
 
     pub fn empty(at: usize) -> TextRange {
@@ -41,10 +38,7 @@ impl TextRange {
 
     /// The smallest range covering both.
     pub fn cover(self, other: TextRange) -> TextRange {
-        TextRange {
-            start: self.start.min(other.start),
-            end: self.end.max(other.end),
-        }
+        TextRange { start: self.start.min(other.start), end: self.end.max(other.end) }
     }
 
     pub fn as_range(self) -> Range<usize> {
@@ -105,10 +99,7 @@ impl LineIndex {
             }
             i += 1;
         }
-        LineIndex {
-            line_starts,
-            len: text.len(),
-        }
+        LineIndex { line_starts, len: text.len() }
     }
 
     pub fn line_count(&self) -> usize {
@@ -154,10 +145,7 @@ impl LineIndex {
         let line = self.line_of(offset);
         let start = self.line_start(line).min(offset);
         let col = column_width(&text[start..offset], encoding);
-        LineCol {
-            line: line as u32,
-            col: col as u32,
-        }
+        LineCol { line: line as u32, col: col as u32 }
     }
 
     /// Converts a line and column into a byte offset. A line past the end clamps to the end of

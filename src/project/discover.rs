@@ -23,10 +23,6 @@ impl FileSystem for OsFileSystem {
 }
 
 /// Finds the project of the Dockerfile at `dockerfile`, never looking above `workspace_root`.
-pub fn discover(
-    _fs: &dyn FileSystem,
-    _dockerfile: &Path,
-    _workspace_root: Option<&Path>,
-) -> ProjectFacts {
+pub fn discover(_fs: &dyn FileSystem, _dockerfile: &Path, _workspace_root: Option<&Path>) -> ProjectFacts {
     ProjectFacts::default()
 }

@@ -32,13 +32,7 @@ pub struct Dockerfile {
 
 impl Default for Dockerfile {
     fn default() -> Dockerfile {
-        Dockerfile {
-            bom: false,
-            escape: '\\',
-            directives: Vec::new(),
-            instructions: Vec::new(),
-            comments: Vec::new(),
-        }
+        Dockerfile { bom: false, escape: '\\', directives: Vec::new(), instructions: Vec::new(), comments: Vec::new() }
     }
 }
 
@@ -108,10 +102,7 @@ impl Keyword {
 
     /// Case-insensitive lookup, as Docker does.
     pub fn from_name(name: &str) -> Keyword {
-        Keyword::ALL
-            .into_iter()
-            .find(|it| it.as_str().eq_ignore_ascii_case(name))
-            .unwrap_or(Keyword::Unknown)
+        Keyword::ALL.into_iter().find(|it| it.as_str().eq_ignore_ascii_case(name)).unwrap_or(Keyword::Unknown)
     }
 
     /// The canonical upper-case spelling (`""` for `Unknown`).
@@ -251,11 +242,7 @@ impl OffsetMap {
     /// at a piece boundary does not run into the next piece.
     pub fn range_to_source(&self, logical: TextRange) -> TextRange {
         let start = self.to_source(logical.start);
-        let end = if logical.end > logical.start {
-            self.to_source(logical.end - 1) + 1
-        } else {
-            start
-        };
+        let end = if logical.end > logical.start { self.to_source(logical.end - 1) + 1 } else { start };
         TextRange::new(start, end.max(start))
     }
 }
@@ -272,13 +259,8 @@ pub struct KeyValue {
 
 #[derive(Clone, Debug)]
 pub enum Healthcheck {
-    None {
-        range: TextRange,
-    },
-    Cmd {
-        cmd_range: TextRange,
-        args: Box<Args>,
-    },
+    None { range: TextRange },
+    Cmd { cmd_range: TextRange, args: Box<Args> },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
