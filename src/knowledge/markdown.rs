@@ -316,10 +316,12 @@ pub(super) fn predefined_arg(arg: &PredefinedArg) -> String {
     let mut acc = String::new();
     let _ = writeln!(acc, "**`{}`** — predefined build argument\n", arg.name);
     paragraph(&mut acc, &arg.summary);
+    let platform_note = format!(
+        "Set automatically in the global scope; write `ARG {}` inside a stage to use it there.",
+        arg.name
+    );
     let note = match arg.group {
-        ArgGroup::Platform => {
-            "Set automatically in the global scope; write `ARG <name>` inside a stage to use it there."
-        }
+        ArgGroup::Platform => platform_note.as_str(),
         ArgGroup::Proxy => {
             "Available without an `ARG` instruction and left out of `docker history` unless declared."
         }
