@@ -13,6 +13,7 @@
 pub mod analysis;
 pub mod cli;
 pub mod diagnostic;
+pub mod knowledge;
 pub mod project;
 pub mod rules;
 pub mod semantics;
