@@ -8,11 +8,7 @@ use expect_test::expect;
 const DOCUMENTED: &str = include_str!("../src/knowledge/uv_env_documented.txt");
 
 fn documented_names() -> Vec<&'static str> {
-    DOCUMENTED
-        .lines()
-        .map(str::trim)
-        .filter(|it| !it.is_empty())
-        .collect()
+    DOCUMENTED.lines().map(str::trim).filter(|it| !it.is_empty()).collect()
 }
 
 #[track_caller]
@@ -43,30 +39,20 @@ fn every_documented_variable_has_an_entry_and_vice_versa() {
     assert_eq!(documented.len(), 133, "uv documents 133 UV_* names");
     for name in &documented {
         let entry = knowledge::uv_env_vars().iter().find(|it| it.name == *name);
-        let Some(entry) = entry else {
-            panic!("no entry for documented {name}")
-        };
+        let Some(entry) = entry else { panic!("no entry for documented {name}") };
         assert!(!entry.hidden, "{name} is documented but marked hidden");
     }
     for var in knowledge::uv_env_vars() {
         if var.hidden {
             continue;
         }
-        assert!(
-            documented.contains(&var.name.as_str()),
-            "{} is not in the documented list",
-            var.name
-        );
+        assert!(documented.contains(&var.name.as_str()), "{} is not in the documented list", var.name);
     }
 }
 
 #[test]
 fn hidden_but_real_variables_are_present() {
-    for name in [
-        "UV_ONLY_INSTALL_PROJECT",
-        "UV_ONLY_INSTALL_WORKSPACE",
-        "UV_ONLY_INSTALL_LOCAL",
-    ] {
+    for name in ["UV_ONLY_INSTALL_PROJECT", "UV_ONLY_INSTALL_WORKSPACE", "UV_ONLY_INSTALL_LOCAL"] {
         let var = knowledge::uv_env(name).unwrap_or_else(|| panic!("{name} missing"));
         assert!(var.hidden);
     }
@@ -74,37 +60,19 @@ fn hidden_but_real_variables_are_present() {
 
 #[test]
 fn env_var_entries_are_well_formed() {
-    assert_unique(
-        "variable",
-        knowledge::uv_env_vars().iter().map(|it| it.name.as_str()),
-    );
+    assert_unique("variable", knowledge::uv_env_vars().iter().map(|it| it.name.as_str()));
     for var in knowledge::uv_env_vars() {
         assert!(var.name.starts_with("UV_"), "{}", var.name);
-        assert!(
-            !var.summary.contains('\n'),
-            "{}: summary must be one line",
-            var.name
-        );
-        assert!(
-            !var.docker.trim().is_empty(),
-            "{}: missing docker note",
-            var.name
-        );
-        assert!(
-            !var.description.trim().is_empty(),
-            "{}: missing description",
-            var.name
-        );
+        assert!(!var.summary.contains('\n'), "{}: summary must be one line", var.name);
+        assert!(!var.docker.trim().is_empty(), "{}: missing docker note", var.name);
+        assert!(!var.description.trim().is_empty(), "{}: missing description", var.name);
         if var.kind == ValueKind::Enum {
             assert!(var.values.len() >= 2, "{}: enum without values", var.name);
         } else {
             assert!(var.values.is_empty(), "{}: values on a non-enum", var.name);
         }
         if !var.hidden {
-            let since = var
-                .since
-                .as_deref()
-                .unwrap_or_else(|| panic!("{}: no since", var.name));
+            let since = var.since.as_deref().unwrap_or_else(|| panic!("{}: no since", var.name));
             assert!(
                 since.split('.').count() == 3 && since.split('.').all(|p| p.parse::<u64>().is_ok()),
                 "{}: since {since} is not X.Y.Z",
@@ -134,11 +102,7 @@ fn deprecated_variables_name_a_live_replacement() {
         };
         let target = knowledge::uv_env(replacement)
             .unwrap_or_else(|| panic!("{}: replacement {replacement} does not exist", var.name));
-        assert!(
-            target.deprecated.is_none(),
-            "{}: replacement is deprecated too",
-            var.name
-        );
+        assert!(target.deprecated.is_none(), "{}: replacement is deprecated too", var.name);
     }
 }
 
@@ -151,20 +115,10 @@ fn secrets_and_insecure_switches_are_marked() {
         "UV_PUBLISH_PASSWORD",
         "UV_GITHUB_TOKEN",
     ] {
-        assert!(
-            knowledge::uv_env(name).is_some_and(|it| it.secret),
-            "{name}"
-        );
+        assert!(knowledge::uv_env(name).is_some_and(|it| it.secret), "{name}");
     }
-    for name in [
-        "UV_INSECURE_HOST",
-        "UV_INSECURE_NO_ZIP_VALIDATION",
-        "UV_NO_VERIFY_HASHES",
-    ] {
-        assert!(
-            knowledge::uv_env(name).is_some_and(|it| it.insecure),
-            "{name}"
-        );
+    for name in ["UV_INSECURE_HOST", "UV_INSECURE_NO_ZIP_VALIDATION", "UV_NO_VERIFY_HASHES"] {
+        assert!(knowledge::uv_env(name).is_some_and(|it| it.insecure), "{name}");
     }
     assert!(!knowledge::uv_env("UV_LINK_MODE").is_some_and(|it| it.secret || it.insecure));
 }
@@ -175,21 +129,12 @@ fn mirrored_flags_exist_in_the_cli_data() {
         let Some(flag) = &var.flag else { continue };
         match &var.flag_command {
             Some(command) => {
-                assert!(
-                    knowledge::uv_command(command).is_some(),
-                    "{}: no command {command}",
-                    var.name
-                );
-                assert!(
-                    knowledge::uv_flag(command, flag).is_some(),
-                    "{}: `uv {command}` has no {flag}",
-                    var.name
-                );
+                assert!(knowledge::uv_command(command).is_some(), "{}: no command {command}", var.name);
+                assert!(knowledge::uv_flag(command, flag).is_some(), "{}: `uv {command}` has no {flag}", var.name);
             }
             None => {
-                let found = knowledge::uv_commands()
-                    .iter()
-                    .any(|command| knowledge::uv_flag(&command.path, flag).is_some());
+                let found =
+                    knowledge::uv_commands().iter().any(|command| knowledge::uv_flag(&command.path, flag).is_some());
                 assert!(found, "{}: no command accepts {flag}", var.name);
             }
         }
@@ -198,27 +143,16 @@ fn mirrored_flags_exist_in_the_cli_data() {
 
 #[test]
 fn cli_data_is_consistent() {
-    assert_unique(
-        "command",
-        knowledge::uv_commands().iter().map(|it| it.path.as_str()),
-    );
-    assert_unique(
-        "flag set",
-        knowledge::uv_flag_sets().iter().map(|it| it.name.as_str()),
-    );
+    assert_unique("command", knowledge::uv_commands().iter().map(|it| it.path.as_str()));
+    assert_unique("flag set", knowledge::uv_flag_sets().iter().map(|it| it.name.as_str()));
     for set in knowledge::uv_flag_sets() {
         assert_unique(&set.name, set.flags.iter().map(|it| it.name.as_str()));
     }
     for command in knowledge::uv_commands() {
-        assert_unique(
-            &command.path,
-            command.flags.iter().map(|it| it.name.as_str()),
-        );
+        assert_unique(&command.path, command.flags.iter().map(|it| it.name.as_str()));
         for name in &command.includes {
             assert!(
-                knowledge::uv_flag_sets()
-                    .iter()
-                    .any(|set| &set.name == name),
+                knowledge::uv_flag_sets().iter().any(|set| &set.name == name),
                 "{}: unknown flag set {name}",
                 command.path
             );
@@ -238,17 +172,11 @@ fn cli_data_is_consistent() {
         // somewhere.
         for flag in command.all_flags() {
             for other in &flag.conflicts {
-                let known = knowledge::uv_commands()
-                    .iter()
-                    .any(|it| knowledge::uv_flag(&it.path, other).is_some());
+                let known = knowledge::uv_commands().iter().any(|it| knowledge::uv_flag(&it.path, other).is_some());
                 assert!(known, "{}: conflict {other} is not a known flag", flag.name);
             }
             if let Some(env) = &flag.env {
-                assert!(
-                    knowledge::uv_env(env).is_some(),
-                    "{}: unknown env {env}",
-                    flag.name
-                );
+                assert!(knowledge::uv_env(env).is_some(), "{}: unknown env {env}", flag.name);
             }
         }
     }
@@ -269,10 +197,7 @@ fn cli_data_is_consistent() {
         "build",
         "self update",
     ] {
-        assert!(
-            knowledge::uv_command(path).is_some(),
-            "missing command {path}"
-        );
+        assert!(knowledge::uv_command(path).is_some(), "missing command {path}");
     }
 }
 
@@ -280,20 +205,9 @@ fn cli_data_is_consistent() {
 fn lock_modes_cover_missing_stale_and_fresh() {
     let modes = knowledge::lock_modes();
     for situation in ["missing", "stale", "fresh"] {
-        assert!(
-            modes
-                .rows
-                .iter()
-                .any(|row| row.situation.contains(situation)),
-            "{situation}"
-        );
+        assert!(modes.rows.iter().any(|row| row.situation.contains(situation)), "{situation}");
     }
-    assert!(
-        modes
-            .choose
-            .iter()
-            .any(|it| it.contains("workspace") && it.contains("--frozen"))
-    );
+    assert!(modes.choose.iter().any(|it| it.contains("workspace") && it.contains("--frozen")));
 }
 
 #[test]
@@ -318,10 +232,7 @@ fn every_instruction_has_an_entry() {
         "SHELL",
         "MAINTAINER",
     ];
-    assert_unique(
-        "instruction",
-        knowledge::instructions().iter().map(|it| it.name.as_str()),
-    );
+    assert_unique("instruction", knowledge::instructions().iter().map(|it| it.name.as_str()));
     assert_eq!(knowledge::instructions().len(), expected.len());
     for name in expected {
         let doc = knowledge::instruction(name).unwrap_or_else(|| panic!("{name} missing"));
@@ -331,50 +242,14 @@ fn every_instruction_has_an_entry() {
     assert!(knowledge::instruction("MAINTAINER").is_some_and(|it| it.deprecated.is_some()));
     let flags = [
         ("FROM", &["--platform"][..]),
-        (
-            "RUN",
-            &["--mount", "--network", "--security", "--device"][..],
-        ),
-        (
-            "COPY",
-            &[
-                "--from",
-                "--chown",
-                "--chmod",
-                "--link",
-                "--parents",
-                "--exclude",
-            ][..],
-        ),
-        (
-            "ADD",
-            &[
-                "--chown",
-                "--chmod",
-                "--link",
-                "--checksum",
-                "--keep-git-dir",
-                "--exclude",
-                "--unpack",
-            ][..],
-        ),
-        (
-            "HEALTHCHECK",
-            &[
-                "--interval",
-                "--timeout",
-                "--start-period",
-                "--start-interval",
-                "--retries",
-            ][..],
-        ),
+        ("RUN", &["--mount", "--network", "--security", "--device"][..]),
+        ("COPY", &["--from", "--chown", "--chmod", "--link", "--parents", "--exclude"][..]),
+        ("ADD", &["--chown", "--chmod", "--link", "--checksum", "--keep-git-dir", "--exclude", "--unpack"][..]),
+        ("HEALTHCHECK", &["--interval", "--timeout", "--start-period", "--start-interval", "--retries"][..]),
     ];
     for (instruction, names) in flags {
         for flag in names {
-            assert!(
-                knowledge::instruction_flag(instruction, flag).is_some(),
-                "{instruction} {flag}"
-            );
+            assert!(knowledge::instruction_flag(instruction, flag).is_some(), "{instruction} {flag}");
         }
     }
 }
@@ -383,48 +258,24 @@ fn every_instruction_has_an_entry() {
 fn every_mount_type_has_its_options() {
     let expected: [(&str, &[&str]); 5] = [
         ("bind", &["target", "source", "from", "rw"]),
-        (
-            "cache",
-            &[
-                "id", "target", "ro", "sharing", "from", "source", "mode", "uid", "gid",
-            ],
-        ),
+        ("cache", &["id", "target", "ro", "sharing", "from", "source", "mode", "uid", "gid"]),
         ("tmpfs", &["target", "size"]),
-        (
-            "secret",
-            &["id", "target", "env", "required", "mode", "uid", "gid"],
-        ),
+        ("secret", &["id", "target", "env", "required", "mode", "uid", "gid"]),
         ("ssh", &["id", "target", "required", "mode", "uid", "gid"]),
     ];
     assert_eq!(knowledge::mount_types().len(), expected.len());
     for (kind, options) in expected {
         let doc = knowledge::mount_type(kind).unwrap_or_else(|| panic!("{kind} missing"));
         assert_unique(kind, doc.options.iter().map(|it| it.name.as_str()));
-        assert_eq!(
-            doc.options.len(),
-            options.len(),
-            "{kind}: unexpected option count"
-        );
+        assert_eq!(doc.options.len(), options.len(), "{kind}: unexpected option count");
         for option in options {
-            assert!(
-                knowledge::mount_option(kind, option).is_some(),
-                "{kind}: {option}"
-            );
+            assert!(knowledge::mount_option(kind, option).is_some(), "{kind}: {option}");
         }
     }
     // Aliases resolve to their canonical option.
-    assert_eq!(
-        knowledge::mount_option("cache", "dst").map(|it| it.name.as_str()),
-        Some("target")
-    );
-    assert_eq!(
-        knowledge::mount_option("bind", "readwrite").map(|it| it.name.as_str()),
-        Some("rw")
-    );
-    assert_eq!(
-        knowledge::mount_option("cache", "readonly").map(|it| it.name.as_str()),
-        Some("ro")
-    );
+    assert_eq!(knowledge::mount_option("cache", "dst").map(|it| it.name.as_str()), Some("target"));
+    assert_eq!(knowledge::mount_option("bind", "readwrite").map(|it| it.name.as_str()), Some("rw"));
+    assert_eq!(knowledge::mount_option("cache", "readonly").map(|it| it.name.as_str()), Some("ro"));
     assert!(knowledge::mount_option("cache", "size").is_none());
     let sharing = knowledge::mount_option("cache", "sharing").map(|it| it.values.len());
     assert_eq!(sharing, Some(3));
@@ -435,24 +286,9 @@ fn directives_and_predefined_args() {
     for name in ["syntax", "escape", "check"] {
         assert!(knowledge::directive(name).is_some(), "{name}");
     }
-    assert!(
-        knowledge::directive("SYNTAX").is_some(),
-        "directive keys ignore case"
-    );
-    assert_unique(
-        "arg",
-        knowledge::predefined_args()
-            .iter()
-            .map(|it| it.name.as_str()),
-    );
-    for name in [
-        "TARGETPLATFORM",
-        "TARGETARCH",
-        "BUILDPLATFORM",
-        "HTTP_PROXY",
-        "no_proxy",
-        "SOURCE_DATE_EPOCH",
-    ] {
+    assert!(knowledge::directive("SYNTAX").is_some(), "directive keys ignore case");
+    assert_unique("arg", knowledge::predefined_args().iter().map(|it| it.name.as_str()));
+    for name in ["TARGETPLATFORM", "TARGETARCH", "BUILDPLATFORM", "HTTP_PROXY", "no_proxy", "SOURCE_DATE_EPOCH"] {
         assert!(knowledge::predefined_arg(name).is_some(), "{name}");
     }
     assert!(knowledge::predefined_arg("PATH").is_none());
@@ -464,28 +300,12 @@ fn image_knowledge() {
     assert!(python.distro("trixie").is_some());
     assert!(python.uv.contains("no uv"));
     let uv = knowledge::uv_image_doc();
-    assert!(
-        uv.base("python3.12-trixie-slim")
-            .is_some_and(|it| it.python.as_deref() == Some("3.12"))
-    );
-    assert!(
-        uv.base("python3.12-slim-trixie").is_none(),
-        "uv puts the distro before slim"
-    );
-    assert_eq!(
-        uv.retired("python3.12-bookworm-slim")
-            .map(|it| it.last_version.as_str()),
-        Some("0.9.30")
-    );
+    assert!(uv.base("python3.12-trixie-slim").is_some_and(|it| it.python.as_deref() == Some("3.12")));
+    assert!(uv.base("python3.12-slim-trixie").is_none(), "uv puts the distro before slim");
+    assert_eq!(uv.retired("python3.12-bookworm-slim").map(|it| it.last_version.as_str()), Some("0.9.30"));
     assert!(uv.retired("python3.12-trixie-slim").is_none());
-    assert_eq!(
-        knowledge::python_version("3.8").map(|it| it.status),
-        Some(knowledge::PythonStatus::EndOfLife)
-    );
-    assert_eq!(
-        knowledge::python_version("3.12.7").map(|it| it.minor.as_str()),
-        Some("3.12")
-    );
+    assert_eq!(knowledge::python_version("3.8").map(|it| it.status), Some(knowledge::PythonStatus::EndOfLife));
+    assert_eq!(knowledge::python_version("3.12.7").map(|it| it.minor.as_str()), Some("3.12"));
     for minor in ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14"] {
         assert!(knowledge::python_version(minor).is_some(), "{minor}");
     }
@@ -497,9 +317,7 @@ fn image_knowledge() {
 
 #[track_caller]
 fn accepts(name: &str, value: &str) -> Result<(), String> {
-    knowledge::uv_env(name)
-        .unwrap_or_else(|| panic!("{name} missing"))
-        .accepts(value)
+    knowledge::uv_env(name).unwrap_or_else(|| panic!("{name} missing")).accepts(value)
 }
 
 #[test]
@@ -516,25 +334,14 @@ fn enum_values_are_checked() {
 #[test]
 fn python_downloads_has_no_off() {
     assert!(accepts("UV_PYTHON_DOWNLOADS", "off").is_err());
-    for ok in [
-        "0",
-        "never",
-        "manual",
-        "automatic",
-        "auto",
-        "1",
-        "true",
-        "false",
-    ] {
+    for ok in ["0", "never", "manual", "automatic", "auto", "1", "true", "false"] {
         assert_eq!(accepts("UV_PYTHON_DOWNLOADS", ok), Ok(()), "{ok}");
     }
 }
 
 #[test]
 fn booleans_accept_uv_spellings_only() {
-    for ok in [
-        "1", "true", "TRUE", "Yes", "y", "t", "on", "0", "false", "No", "n", "F", "off", "OFF",
-    ] {
+    for ok in ["1", "true", "TRUE", "Yes", "y", "t", "on", "0", "false", "No", "n", "F", "off", "OFF"] {
         assert_eq!(accepts("UV_COMPILE_BYTECODE", ok), Ok(()), "{ok}");
     }
     for bad in ["", "2", "enabled", "tru", " 1"] {
@@ -555,67 +362,32 @@ fn numbers_are_checked() {
 
 #[test]
 fn did_you_mean() {
-    assert_eq!(
-        knowledge::closest_uv_env("UV_COMPILE_BYTECODES"),
-        Some("UV_COMPILE_BYTECODE")
-    );
-    assert_eq!(
-        knowledge::closest_uv_env("UV_LINK_MDOE"),
-        Some("UV_LINK_MODE")
-    );
-    assert_eq!(
-        knowledge::closest_uv_env("UV_NO_DEV_DEPS"),
-        Some("UV_NO_DEV")
-    );
-    assert_eq!(
-        knowledge::closest_uv_env("UV_FROZEN_LOCK"),
-        Some("UV_FROZEN")
-    );
-    assert_eq!(
-        knowledge::closest_uv_env("uv_link_mode"),
-        Some("UV_LINK_MODE")
-    );
-    assert_eq!(
-        knowledge::closest_uv_env("UV_LINK_MODE"),
-        None,
-        "known names need no suggestion"
-    );
-    assert_eq!(
-        knowledge::closest_uv_env("UV_TOTALLY_UNRELATED_THING"),
-        None
-    );
+    assert_eq!(knowledge::closest_uv_env("UV_COMPILE_BYTECODES"), Some("UV_COMPILE_BYTECODE"));
+    assert_eq!(knowledge::closest_uv_env("UV_LINK_MDOE"), Some("UV_LINK_MODE"));
+    assert_eq!(knowledge::closest_uv_env("UV_NO_DEV_DEPS"), Some("UV_NO_DEV"));
+    assert_eq!(knowledge::closest_uv_env("UV_FROZEN_LOCK"), Some("UV_FROZEN"));
+    assert_eq!(knowledge::closest_uv_env("uv_link_mode"), Some("UV_LINK_MODE"));
+    assert_eq!(knowledge::closest_uv_env("UV_LINK_MODE"), None, "known names need no suggestion");
+    assert_eq!(knowledge::closest_uv_env("UV_TOTALLY_UNRELATED_THING"), None);
     assert_eq!(knowledge::closest_uv_env("UV_XYZ"), None);
 }
 
 #[test]
 fn index_credential_patterns_resolve() {
-    let password =
-        knowledge::uv_env("UV_INDEX_PRIVATE_REGISTRY_PASSWORD").map(|it| it.name.as_str());
+    let password = knowledge::uv_env("UV_INDEX_PRIVATE_REGISTRY_PASSWORD").map(|it| it.name.as_str());
     assert_eq!(password, Some("UV_INDEX_{name}_PASSWORD"));
     let user = knowledge::uv_env("UV_INDEX_GITLAB_USERNAME").map(|it| it.name.as_str());
     assert_eq!(user, Some("UV_INDEX_{name}_USERNAME"));
     assert!(knowledge::uv_env("UV_INDEX_PASSWORD").is_none());
-    assert_eq!(
-        knowledge::uv_env("UV_INDEX_URL").map(|it| it.name.as_str()),
-        Some("UV_INDEX_URL")
-    );
+    assert_eq!(knowledge::uv_env("UV_INDEX_URL").map(|it| it.name.as_str()), Some("UV_INDEX_URL"));
     assert_eq!(knowledge::closest_uv_env("UV_INDEX_CORP_PASSWORD"), None);
 }
 
 #[test]
 fn commands_and_flags_resolve() {
-    assert_eq!(
-        knowledge::uv_command("pip  install").map(|it| it.path.as_str()),
-        Some("pip install")
-    );
-    assert_eq!(
-        knowledge::uv_command("uv sync").map(|it| it.path.as_str()),
-        Some("sync")
-    );
-    assert_eq!(
-        knowledge::uv_command("uvx").map(|it| it.path.as_str()),
-        Some("tool run")
-    );
+    assert_eq!(knowledge::uv_command("pip  install").map(|it| it.path.as_str()), Some("pip install"));
+    assert_eq!(knowledge::uv_command("uv sync").map(|it| it.path.as_str()), Some("sync"));
+    assert_eq!(knowledge::uv_command("uvx").map(|it| it.path.as_str()), Some("tool run"));
     assert!(knowledge::uv_command("frobnicate").is_none());
 
     let frozen = knowledge::uv_flag("sync", "--frozen").expect("sync --frozen");
@@ -625,59 +397,26 @@ fn commands_and_flags_resolve() {
     assert!(locked.conflicts.iter().any(|it| it == "--upgrade"));
 
     // Global flags, short aliases, `=value` and long aliases.
-    assert_eq!(
-        knowledge::uv_flag("sync", "-n").map(|it| it.name.as_str()),
-        Some("--no-cache")
-    );
-    assert_eq!(
-        knowledge::uv_flag("pip install", "-p").map(|it| it.name.as_str()),
-        Some("--python")
-    );
-    assert_eq!(
-        knowledge::uv_flag("sync", "--link-mode=copy").map(|it| it.name.as_str()),
-        Some("--link-mode")
-    );
-    assert_eq!(
-        knowledge::uv_flag("sync", "--compile").map(|it| it.name.as_str()),
-        Some("--compile-bytecode")
-    );
-    assert_eq!(
-        knowledge::uv_flag("sync", "--no-exact").map(|it| it.name.as_str()),
-        Some("--inexact")
-    );
-    assert_eq!(
-        knowledge::uv_flag("lock", "--frozen").map(|it| it.name.as_str()),
-        Some("--check-exists")
-    );
-    assert_eq!(
-        knowledge::uv_flag("unknown", "--offline").map(|it| it.name.as_str()),
-        Some("--offline")
-    );
+    assert_eq!(knowledge::uv_flag("sync", "-n").map(|it| it.name.as_str()), Some("--no-cache"));
+    assert_eq!(knowledge::uv_flag("pip install", "-p").map(|it| it.name.as_str()), Some("--python"));
+    assert_eq!(knowledge::uv_flag("sync", "--link-mode=copy").map(|it| it.name.as_str()), Some("--link-mode"));
+    assert_eq!(knowledge::uv_flag("sync", "--compile").map(|it| it.name.as_str()), Some("--compile-bytecode"));
+    assert_eq!(knowledge::uv_flag("sync", "--no-exact").map(|it| it.name.as_str()), Some("--inexact"));
+    assert_eq!(knowledge::uv_flag("lock", "--frozen").map(|it| it.name.as_str()), Some("--check-exists"));
+    assert_eq!(knowledge::uv_flag("unknown", "--offline").map(|it| it.name.as_str()), Some("--offline"));
 
     // Command-specific flags stay with their command.
     assert!(knowledge::uv_flag("run", "--no-install-project").is_none());
-    assert!(
-        knowledge::uv_flag("sync", "--no-install-local")
-            .is_some_and(|it| it.since.as_deref() == Some("0.8.14"))
-    );
+    assert!(knowledge::uv_flag("sync", "--no-install-local").is_some_and(|it| it.since.as_deref() == Some("0.8.14")));
     assert!(knowledge::uv_flag("tool install", "--frozen").is_none());
     assert!(knowledge::uv_flag("sync", "frozen").is_none());
 }
 
 #[test]
 fn instruction_lookups_ignore_case_and_values() {
-    assert_eq!(
-        knowledge::instruction("copy").map(|it| it.name.as_str()),
-        Some("COPY")
-    );
-    assert_eq!(
-        knowledge::instruction_flag("COPY", "--from=builder").map(|it| it.name.as_str()),
-        Some("--from")
-    );
-    assert_eq!(
-        knowledge::instruction_flag("run", "mount").map(|it| it.name.as_str()),
-        Some("--mount")
-    );
+    assert_eq!(knowledge::instruction("copy").map(|it| it.name.as_str()), Some("COPY"));
+    assert_eq!(knowledge::instruction_flag("COPY", "--from=builder").map(|it| it.name.as_str()), Some("--from"));
+    assert_eq!(knowledge::instruction_flag("run", "mount").map(|it| it.name.as_str()), Some("--mount"));
     assert!(knowledge::instruction_flag("COPY", "--checksum").is_none());
     assert!(knowledge::instruction("FORM").is_none());
 }
@@ -687,18 +426,12 @@ fn version_comparison() {
     assert!(knowledge::version_at_least("0.11.20", "0.11.20"));
     assert!(knowledge::version_at_least("0.12.5", "0.11.20"));
     assert!(knowledge::version_at_least("0.11.21", "0.11.20"));
-    assert!(
-        !knowledge::version_at_least("0.11.3", "0.11.20"),
-        "numeric, not lexical"
-    );
+    assert!(!knowledge::version_at_least("0.11.3", "0.11.20"), "numeric, not lexical");
     assert!(!knowledge::version_at_least("0.8", "0.8.7"));
     assert!(knowledge::version_at_least("0.9", "0.9.0"));
     assert!(knowledge::version_at_least("1", "0.12.5"));
     assert!(knowledge::version_at_least("0.10.0rc1", "0.10.0"));
-    assert!(
-        knowledge::version_at_least("latest", "0.8.7"),
-        "unreadable versions never warn"
-    );
+    assert!(knowledge::version_at_least("latest", "0.8.7"), "unreadable versions never warn");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -737,23 +470,13 @@ fn every_entry_renders() {
         assert!(arg.to_markdown().contains(&arg.name));
     }
     assert!(knowledge::python_image_doc().to_markdown().contains("slim"));
-    assert!(
-        knowledge::uv_image_doc()
-            .to_markdown()
-            .contains("/usr/local/bin")
-    );
-    assert!(
-        knowledge::lock_modes()
-            .to_markdown()
-            .contains("| `uv.lock` stale |")
-    );
+    assert!(knowledge::uv_image_doc().to_markdown().contains("/usr/local/bin"));
+    assert!(knowledge::lock_modes().to_markdown().contains("| `uv.lock` stale |"));
 }
 
 #[test]
 fn hover_uv_link_mode() {
-    let text = knowledge::uv_env("UV_LINK_MODE")
-        .map(|it| it.to_markdown())
-        .unwrap_or_default();
+    let text = knowledge::uv_env("UV_LINK_MODE").map(|it| it.to_markdown()).unwrap_or_default();
     expect![[r#"
         **`UV_LINK_MODE`** — How uv places package files from its cache into the environment.
 
@@ -774,9 +497,7 @@ fn hover_uv_link_mode() {
 
 #[test]
 fn hover_uv_sync_frozen() {
-    let text = knowledge::uv_flag("sync", "--frozen")
-        .map(|it| it.to_markdown_in("sync"))
-        .unwrap_or_default();
+    let text = knowledge::uv_flag("sync", "--frozen").map(|it| it.to_markdown_in("sync")).unwrap_or_default();
     expect![[r#"
         **`uv sync --frozen`** — Install exactly what `uv.lock` says, without checking it against `pyproject.toml`.
 

@@ -4,27 +4,18 @@
 use std::fmt::Write;
 
 use super::{
-    ArgGroup, BOOL_FALSE, BOOL_TRUE, Directive, EnumValue, InstructionDoc, InstructionFlag,
-    LockModes, MountOption, MountType, PredefinedArg, PythonImageDoc, UvCommand, UvEnvVar, UvFlag,
-    UvImageDoc, ValueKind,
+    ArgGroup, BOOL_FALSE, BOOL_TRUE, Directive, EnumValue, InstructionDoc, InstructionFlag, LockModes, MountOption,
+    MountType, PredefinedArg, PythonImageDoc, UvCommand, UvEnvVar, UvFlag, UvImageDoc, ValueKind,
 };
 
 /// Joins the non-empty facts with a middle dot, e.g. `Default: off · Flag: --frozen`.
 fn facts_line(facts: &[Option<String>]) -> Option<String> {
     let present: Vec<&str> = facts.iter().flatten().map(String::as_str).collect();
-    if present.is_empty() {
-        None
-    } else {
-        Some(present.join(" · "))
-    }
+    if present.is_empty() { None } else { Some(present.join(" · ")) }
 }
 
 fn code_list(items: &[String]) -> String {
-    items
-        .iter()
-        .map(|it| format!("`{it}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    items.iter().map(|it| format!("`{it}`")).collect::<Vec<_>>().join(", ")
 }
 
 fn values_table(acc: &mut String, values: &[EnumValue]) {
@@ -78,11 +69,9 @@ pub(super) fn env_var(var: &UvEnvVar) -> String {
 
     let kind = match var.kind {
         ValueKind::Enum => None,
-        ValueKind::Bool => Some(format!(
-            "Type: boolean (`{}` / `{}`)",
-            BOOL_TRUE.join("`, `"),
-            BOOL_FALSE.join("`, `")
-        )),
+        ValueKind::Bool => {
+            Some(format!("Type: boolean (`{}` / `{}`)", BOOL_TRUE.join("`, `"), BOOL_FALSE.join("`, `")))
+        }
         other => Some(format!("Type: {}", other.label())),
     };
     let facts = [
@@ -99,10 +88,7 @@ pub(super) fn env_var(var: &UvEnvVar) -> String {
         paragraph(&mut acc, &line);
     }
     paragraph(&mut acc, &var.description);
-    paragraph(
-        &mut acc,
-        &format!("**In a Dockerfile:** {}", var.docker.trim()),
-    );
+    paragraph(&mut acc, &format!("**In a Dockerfile:** {}", var.docker.trim()));
     finish(acc)
 }
 
@@ -127,8 +113,7 @@ pub(super) fn uv_flag(flag: &UvFlag, command: Option<&str>) -> String {
     let facts = [
         (!flag.aliases.is_empty()).then(|| format!("Also: {}", code_list(&flag.aliases))),
         flag.env.as_ref().map(|it| format!("Env: `{it}`")),
-        (!flag.conflicts.is_empty())
-            .then(|| format!("Conflicts with: {}", code_list(&flag.conflicts))),
+        (!flag.conflicts.is_empty()).then(|| format!("Conflicts with: {}", code_list(&flag.conflicts))),
         flag.since.as_ref().map(|it| format!("Since: uv {it}")),
     ];
     if let Some(line) = facts_line(&facts) {
@@ -150,11 +135,7 @@ fn lock_modes_table(acc: &mut String, modes: &LockModes) {
     }
     acc.push_str("| | no flag | `--locked` | `--frozen` |\n|---|---|---|---|\n");
     for row in &modes.rows {
-        let _ = writeln!(
-            acc,
-            "| {} | {} | {} | {} |",
-            row.situation, row.neither, row.locked, row.frozen
-        );
+        let _ = writeln!(acc, "| {} | {} | {} | {} |", row.situation, row.neither, row.locked, row.frozen);
     }
     acc.push('\n');
 }
@@ -175,10 +156,7 @@ pub(super) fn uv_command(command: &UvCommand) -> String {
     let _ = writeln!(acc, "**`uv {}`** — {}\n", command.path, command.summary);
     let _ = writeln!(acc, "```sh\n{}\n```\n", command.usage);
     if !command.aliases.is_empty() {
-        paragraph(
-            &mut acc,
-            &format!("Also invoked as {}.", code_list(&command.aliases)),
-        );
+        paragraph(&mut acc, &format!("Also invoked as {}.", code_list(&command.aliases)));
     }
     paragraph(&mut acc, &command.description);
     if let Some(docker) = &command.docker {
@@ -214,18 +192,13 @@ pub(super) fn instruction_flag(flag: &InstructionFlag, instruction: Option<&str>
         None => flag.name.clone(),
     };
     // Switch-like flags document their value as `[=<bool>]`; everything else takes `=value`.
-    let title = if flag.value.starts_with('[') {
-        format!("{name}{}", flag.value)
-    } else {
-        format!("{name}={}", flag.value)
-    };
+    let title =
+        if flag.value.starts_with('[') { format!("{name}{}", flag.value) } else { format!("{name}={}", flag.value) };
     let _ = writeln!(acc, "**`{title}`** — {}\n", flag.summary);
     values_table(&mut acc, &flag.values);
     let facts = [
         flag.default.as_ref().map(|it| format!("Default: {it}")),
-        flag.since
-            .as_ref()
-            .map(|it| format!("Dockerfile syntax ≥ {it}")),
+        flag.since.as_ref().map(|it| format!("Dockerfile syntax ≥ {it}")),
     ];
     if let Some(line) = facts_line(&facts) {
         paragraph(&mut acc, &line);
@@ -239,11 +212,7 @@ pub(super) fn instruction_flag(flag: &InstructionFlag, instruction: Option<&str>
 
 pub(super) fn mount_type(doc: &MountType) -> String {
     let mut acc = String::new();
-    let _ = writeln!(
-        acc,
-        "**`RUN --mount=type={}`** — {}\n",
-        doc.name, doc.summary
-    );
+    let _ = writeln!(acc, "**`RUN --mount=type={}`** — {}\n", doc.name, doc.summary);
     paragraph(&mut acc, &doc.description);
     if !doc.options.is_empty() {
         acc.push_str("| Option | Default | Meaning |\n|---|---|---|\n");
@@ -279,10 +248,7 @@ pub(super) fn mount_option(option: &MountOption, mount_type: Option<&str>) -> St
         (!option.aliases.is_empty()).then(|| format!("Also: {}", code_list(&option.aliases))),
         option.required.then(|| "Required".to_owned()),
         option.default.as_ref().map(|it| format!("Default: {it}")),
-        option
-            .since
-            .as_ref()
-            .map(|it| format!("Dockerfile syntax ≥ {it}")),
+        option.since.as_ref().map(|it| format!("Dockerfile syntax ≥ {it}")),
     ];
     if let Some(line) = facts_line(&facts) {
         paragraph(&mut acc, &line);
@@ -296,11 +262,7 @@ pub(super) fn mount_option(option: &MountOption, mount_type: Option<&str>) -> St
 
 pub(super) fn directive(doc: &Directive) -> String {
     let mut acc = String::new();
-    let _ = writeln!(
-        acc,
-        "**`# {}`** — parser directive: {}\n",
-        doc.name, doc.summary
-    );
+    let _ = writeln!(acc, "**`# {}`** — parser directive: {}\n", doc.name, doc.summary);
     let _ = writeln!(acc, "```dockerfile\n{}\n```\n", doc.syntax);
     if let Some(since) = &doc.since {
         paragraph(&mut acc, &format!("Dockerfile syntax ≥ {since}"));
@@ -316,15 +278,11 @@ pub(super) fn predefined_arg(arg: &PredefinedArg) -> String {
     let mut acc = String::new();
     let _ = writeln!(acc, "**`{}`** — predefined build argument\n", arg.name);
     paragraph(&mut acc, &arg.summary);
-    let platform_note = format!(
-        "Set automatically in the global scope; write `ARG {}` inside a stage to use it there.",
-        arg.name
-    );
+    let platform_note =
+        format!("Set automatically in the global scope; write `ARG {}` inside a stage to use it there.", arg.name);
     let note = match arg.group {
         ArgGroup::Platform => platform_note.as_str(),
-        ArgGroup::Proxy => {
-            "Available without an `ARG` instruction and left out of `docker history` unless declared."
-        }
+        ArgGroup::Proxy => "Available without an `ARG` instruction and left out of `docker history` unless declared.",
         ArgGroup::Buildkit => "A BuildKit switch, usually passed with `--build-arg`.",
     };
     paragraph(&mut acc, note);
@@ -336,11 +294,7 @@ pub(super) fn python_image(doc: &PythonImageDoc) -> String {
     let _ = writeln!(acc, "**`python`** — {}\n", doc.summary);
     paragraph(&mut acc, &format!("Tags: `{}`", doc.tag_grammar));
     for it in &doc.variants {
-        let name = if it.name.is_empty() {
-            "(no variant)"
-        } else {
-            it.name.as_str()
-        };
+        let name = if it.name.is_empty() { "(no variant)" } else { it.name.as_str() };
         let _ = writeln!(acc, "- `{name}`: {}", it.summary);
     }
     acc.push('\n');
@@ -354,10 +308,7 @@ pub(super) fn uv_image(doc: &UvImageDoc) -> String {
     let mut acc = String::new();
     let _ = writeln!(acc, "**`ghcr.io/astral-sh/uv`** — {}\n", doc.summary);
     paragraph(&mut acc, &doc.description);
-    paragraph(
-        &mut acc,
-        &format!("**Distroless:** {}", doc.distroless.trim()),
-    );
+    paragraph(&mut acc, &format!("**Distroless:** {}", doc.distroless.trim()));
     paragraph(&mut acc, &format!("**Derived:** {}", doc.derived.trim()));
     finish(acc)
 }

@@ -163,11 +163,7 @@ impl UvEnvVar {
                 if boolish(value).is_some() {
                     return Ok(());
                 }
-                let got = if value.is_empty() {
-                    "an empty value".to_owned()
-                } else {
-                    format!("`{value}`")
-                };
+                let got = if value.is_empty() { "an empty value".to_owned() } else { format!("`{value}`") };
                 Err(format!(
                     "{} expects a boolean, not {got}; use one of {} or {} (any case)",
                     self.name,
@@ -195,18 +191,11 @@ impl UvEnvVar {
                     return Err(format!(
                         "{} expects a whole number{}, not `{value}`",
                         self.name,
-                        if self.kind == ValueKind::Secs {
-                            " of seconds"
-                        } else {
-                            ""
-                        }
+                        if self.kind == ValueKind::Secs { " of seconds" } else { "" }
                     ));
                 };
                 match self.min {
-                    Some(min) if number < min => Err(format!(
-                        "{} must be at least {min}, not {number}",
-                        self.name
-                    )),
+                    Some(min) if number < min => Err(format!("{} must be at least {min}, not {number}", self.name)),
                     _ => Ok(()),
                 }
             }
@@ -292,10 +281,8 @@ pub fn closest_uv_env(name: &str) -> Option<&'static str> {
     }
     let query = name.to_ascii_uppercase();
     let query_body = query.strip_prefix("UV_").unwrap_or(&query);
-    let candidates: Vec<&'static UvEnvVar> = uv_env_vars()
-        .iter()
-        .filter(|it| !it.hidden && it.deprecated.is_none() && !it.is_pattern())
-        .collect();
+    let candidates: Vec<&'static UvEnvVar> =
+        uv_env_vars().iter().filter(|it| !it.hidden && it.deprecated.is_none() && !it.is_pattern()).collect();
 
     // Allow roughly one edit per three characters, and at least two.
     let threshold = (query_body.chars().count() / 3).max(2);
@@ -309,8 +296,7 @@ pub fn closest_uv_env(name: &str) -> Option<&'static str> {
         let better = match best {
             None => true,
             Some((best_distance, best_var)) => {
-                distance < best_distance
-                    || (distance == best_distance && var.relevance > best_var.relevance)
+                distance < best_distance || (distance == best_distance && var.relevance > best_var.relevance)
             }
         };
         if better {
@@ -328,11 +314,7 @@ pub fn closest_uv_env(name: &str) -> Option<&'static str> {
     for var in &candidates {
         let body = var.name.strip_prefix("UV_").unwrap_or(&var.name);
         let words: Vec<&str> = body.split('_').collect();
-        let shared = query_words
-            .iter()
-            .zip(&words)
-            .take_while(|(a, b)| a == b)
-            .count();
+        let shared = query_words.iter().zip(&words).take_while(|(a, b)| a == b).count();
         if shared == 0 || shared < words.len().min(query_words.len()) {
             continue;
         }
@@ -343,9 +325,7 @@ pub fn closest_uv_env(name: &str) -> Option<&'static str> {
         let gap = words.len().abs_diff(query_words.len());
         let better = match best {
             None => true,
-            Some((best_shared, best_gap, _)) => {
-                shared > best_shared || (shared == best_shared && gap < best_gap)
-            }
+            Some((best_shared, best_gap, _)) => shared > best_shared || (shared == best_shared && gap < best_gap),
         };
         if better {
             best = Some((shared, gap, var));
@@ -422,9 +402,7 @@ pub struct UvFlag {
 impl UvFlag {
     /// Whether `text` (long, short or alias, without `=value`) names this flag.
     pub fn matches(&self, text: &str) -> bool {
-        self.name == text
-            || self.short.as_deref() == Some(text)
-            || self.aliases.iter().any(|alias| alias == text)
+        self.name == text || self.short.as_deref() == Some(text) || self.aliases.iter().any(|alias| alias == text)
     }
 
     /// Hover text without command context.
@@ -531,11 +509,7 @@ pub fn uv_commands() -> &'static [UvCommand] {
 
 /// Flags every uv command accepts (`--no-cache`, `--offline`, `-q`, ...).
 pub fn uv_global_flags() -> &'static [UvFlag] {
-    UV_CLI
-        .flag_sets
-        .iter()
-        .find(|set| set.name == "global")
-        .map_or(&[], |set| set.flags.as_slice())
+    UV_CLI.flag_sets.iter().find(|set| set.name == "global").map_or(&[], |set| set.flags.as_slice())
 }
 
 /// The shared flag sets (`lock`, `groups`, `resolver`, ...), including `global`.
@@ -557,9 +531,7 @@ pub fn uv_command(path: &str) -> Option<&'static UvCommand> {
         _ => &words[..],
     };
     let wanted = words.join(" ");
-    uv_commands()
-        .iter()
-        .find(|it| it.path == wanted || it.aliases.contains(&wanted))
+    uv_commands().iter().find(|it| it.path == wanted || it.aliases.contains(&wanted))
 }
 
 /// Looks a flag up for a command: its own flags, then its shared sets, then the global flags.
@@ -630,9 +602,7 @@ impl InstructionDoc {
     pub fn flag(&self, flag: &str) -> Option<&InstructionFlag> {
         let flag = flag.split_once('=').map_or(flag, |(name, _)| name);
         let flag = flag.trim_start_matches('-');
-        self.flags
-            .iter()
-            .find(|it| it.name.trim_start_matches('-').eq_ignore_ascii_case(flag))
+        self.flags.iter().find(|it| it.name.trim_start_matches('-').eq_ignore_ascii_case(flag))
     }
 
     pub fn to_markdown(&self) -> String {
@@ -661,11 +631,7 @@ pub struct MountOption {
 
 impl MountOption {
     pub fn matches(&self, key: &str) -> bool {
-        self.name.eq_ignore_ascii_case(key)
-            || self
-                .aliases
-                .iter()
-                .any(|alias| alias.eq_ignore_ascii_case(key))
+        self.name.eq_ignore_ascii_case(key) || self.aliases.iter().any(|alias| alias.eq_ignore_ascii_case(key))
     }
 
     pub fn to_markdown(&self) -> String {
@@ -758,8 +724,7 @@ struct DockerfileFile {
     predefined_args: Vec<PredefinedArg>,
 }
 
-static DOCKERFILE: LazyLock<DockerfileFile> =
-    LazyLock::new(|| load("dockerfile.toml", DOCKERFILE_TOML));
+static DOCKERFILE: LazyLock<DockerfileFile> = LazyLock::new(|| load("dockerfile.toml", DOCKERFILE_TOML));
 
 pub fn instructions() -> &'static [InstructionDoc] {
     &DOCKERFILE.instructions
@@ -767,9 +732,7 @@ pub fn instructions() -> &'static [InstructionDoc] {
 
 /// Looks an instruction up, ignoring case (`copy` finds `COPY`).
 pub fn instruction(name: &str) -> Option<&'static InstructionDoc> {
-    instructions()
-        .iter()
-        .find(|it| it.name.eq_ignore_ascii_case(name))
+    instructions().iter().find(|it| it.name.eq_ignore_ascii_case(name))
 }
 
 /// Looks a flag of an instruction up; `flag` may be `--from`, `from` or `--from=builder`.
@@ -783,9 +746,7 @@ pub fn mount_types() -> &'static [MountType] {
 
 /// Looks a mount type up, ignoring case.
 pub fn mount_type(name: &str) -> Option<&'static MountType> {
-    mount_types()
-        .iter()
-        .find(|it| it.name.eq_ignore_ascii_case(name))
+    mount_types().iter().find(|it| it.name.eq_ignore_ascii_case(name))
 }
 
 /// Looks an option of a mount type up by name or alias (`dst` finds `target`), ignoring case.
@@ -799,9 +760,7 @@ pub fn directives() -> &'static [Directive] {
 
 /// Looks a parser directive up, ignoring case (directive keys are case-insensitive).
 pub fn directive(name: &str) -> Option<&'static Directive> {
-    directives()
-        .iter()
-        .find(|it| it.name.eq_ignore_ascii_case(name))
+    directives().iter().find(|it| it.name.eq_ignore_ascii_case(name))
 }
 
 pub fn predefined_args() -> &'static [PredefinedArg] {
@@ -1013,10 +972,7 @@ pub fn python_version(version: &str) -> Option<&'static PythonVersion> {
         (Some(major), Some(minor)) => format!("{major}.{minor}"),
         _ => return None,
     };
-    python_versions()
-        .versions
-        .iter()
-        .find(|it| it.minor == minor)
+    python_versions().versions.iter().find(|it| it.minor == minor)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1071,9 +1027,7 @@ fn glob_match(pattern: &str, text: &str) -> bool {
     if tail.is_empty() {
         return true;
     }
-    (0..=rest.len())
-        .filter(|i| rest.is_char_boundary(*i))
-        .any(|i| glob_match(tail, &rest[i..]))
+    (0..=rest.len()).filter(|i| rest.is_char_boundary(*i)).any(|i| glob_match(tail, &rest[i..]))
 }
 
 fn load<T: DeserializeOwned + Default>(file: &str, text: &str) -> T {
@@ -1115,10 +1069,7 @@ mod tests {
     #[test]
     fn glob_matches_star_anywhere() {
         assert!(glob_match("python3.*-bookworm", "python3.12-bookworm"));
-        assert!(!glob_match(
-            "python3.*-bookworm",
-            "python3.12-bookworm-slim"
-        ));
+        assert!(!glob_match("python3.*-bookworm", "python3.12-bookworm-slim"));
         assert!(glob_match("python3.8-*", "python3.8-alpine"));
         assert!(glob_match("alpine3.21", "alpine3.21"));
         assert!(!glob_match("alpine3.21", "alpine3.22"));
@@ -1133,10 +1084,7 @@ mod tests {
 
     #[test]
     fn index_credential_suffix_needs_a_name() {
-        assert_eq!(
-            index_credential_suffix("UV_INDEX_X_PASSWORD"),
-            Some("_PASSWORD")
-        );
+        assert_eq!(index_credential_suffix("UV_INDEX_X_PASSWORD"), Some("_PASSWORD"));
         assert_eq!(index_credential_suffix("UV_INDEX_PASSWORD"), None);
         assert_eq!(index_credential_suffix("UV_INDEX_URL"), None);
     }
