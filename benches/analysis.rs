@@ -5,6 +5,10 @@ use std::hint::black_box;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+// The same allocator as the `berth` binary, so the figures describe the product.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn measure(iterations: usize, mut run: impl FnMut()) -> Vec<Duration> {
     // Warm caches and the allocator first so the figures describe the steady state.
     for _ in 0..iterations / 10 + 1 {
@@ -48,5 +52,17 @@ fn main() {
             &format!("parse+semantics+rules ({diagnostics} findings)"),
             &measure(iterations, || drop(black_box(berth::analysis::analyze(black_box(&text), &project)))),
         );
+        if lines == 5_000 {
+            let semantics = berth::semantics::analyze(&parse);
+            let ctx = berth::rules::RuleContext::new(&text, &parse, &semantics, &project);
+            for (rule, check) in berth::rules::REGISTRY {
+                let samples = measure(iterations / 3, || {
+                    let mut acc = Vec::new();
+                    check(&ctx, &mut acc);
+                    black_box(acc);
+                });
+                report(&format!("  {} {}", rule.code, rule.name), &samples);
+            }
+        }
     }
 }

@@ -17,7 +17,7 @@ pub struct Analysis {
 pub fn analyze(text: &str, project: &ProjectFacts) -> Analysis {
     let parse = crate::syntax::parse(text);
     let semantics = crate::semantics::analyze(&parse);
-    let ctx = RuleContext { text, parse: &parse, semantics: &semantics, project };
+    let ctx = RuleContext::new(text, &parse, &semantics, project);
     let diagnostics = crate::rules::run_all(&ctx);
     Analysis { parse, semantics, diagnostics }
 }

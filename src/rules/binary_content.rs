@@ -24,6 +24,10 @@ declare_rule! {
 
 /// The offset of the first NUL byte, when the text is binary.
 pub(crate) fn first_nul(text: &str) -> Option<usize> {
+    // `contains` on bytes is a vectorised search; the position is only needed when it hits.
+    if !text.as_bytes().contains(&0) {
+        return None;
+    }
     text.as_bytes().iter().position(|it| *it == 0)
 }
 

@@ -35,8 +35,7 @@ declare_rule! {
 const LOCK_AWARE: &[&str] = &["sync", "run", "lock", "export", "add", "remove", "tree", "version", "audit"];
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    for site in &ctx.semantics.commands {
-        let Some(uv) = site.command.as_uv() else { continue };
+    for (site, uv) in ctx.uv_commands() {
         if !LOCK_AWARE.contains(&uv.subcommand()) {
             continue;
         }

@@ -6,7 +6,8 @@
 
 use crate::diagnostic::{Diagnostic, Fix, RelatedLocation, Severity, Tag};
 use crate::project::ProjectFacts;
-use crate::semantics::Semantics;
+use crate::semantics::shell::UvInvocation;
+use crate::semantics::{CommandSite, Semantics};
 use crate::syntax::Parse;
 use crate::text::TextRange;
 
@@ -148,6 +149,32 @@ pub struct RuleContext<'a> {
     pub parse: &'a Parse,
     pub semantics: &'a Semantics,
     pub project: &'a ProjectFacts,
+    /// Every uv invocation with the index of its site in `semantics.commands`, parsed once for
+    /// all rules.
+    uv: Vec<(usize, UvInvocation<'a>)>,
+}
+
+impl<'a> RuleContext<'a> {
+    pub fn new(
+        text: &'a str,
+        parse: &'a Parse,
+        semantics: &'a Semantics,
+        project: &'a ProjectFacts,
+    ) -> RuleContext<'a> {
+        let uv = semantics
+            .commands
+            .iter()
+            .enumerate()
+            .filter_map(|(idx, site)| Some((idx, site.command.as_uv()?)))
+            .collect();
+        RuleContext { text, parse, semantics, project, uv }
+    }
+
+    /// Every uv invocation in the file with the command site it belongs to, in source order.
+    pub fn uv_commands(&self) -> impl Iterator<Item = (&'a CommandSite, &UvInvocation<'a>)> + '_ {
+        let commands = &self.semantics.commands;
+        self.uv.iter().map(move |(idx, uv)| (&commands[*idx], uv))
+    }
 }
 
 pub type CheckFn = fn(&RuleContext<'_>, &mut Vec<Diagnostic>);
@@ -187,7 +214,11 @@ pub fn run_all(ctx: &RuleContext<'_>) -> Vec<Diagnostic> {
         binary_content::check(ctx, &mut acc);
         return acc;
     }
-    for (_, check) in REGISTRY {
+    for (rule, check) in REGISTRY {
+        // Already decided above.
+        if std::ptr::eq(*rule, &binary_content::BINARY_CONTENT) {
+            continue;
+        }
         check(ctx, &mut acc);
     }
     acc.sort_by(|a, b| (a.range.start, a.range.end, a.code).cmp(&(b.range.start, b.range.end, b.code)));

@@ -37,14 +37,20 @@ declare_rule! {
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let semantics = ctx.semantics;
+    let project_has_python = ctx.project.python_version.as_ref().is_some_and(|it| it.version.is_some())
+        || ctx.project.pyproject.as_ref().is_some_and(|it| it.requires_python_specifiers.is_some());
+    if !project_has_python {
+        return;
+    }
+    let facts = StageFacts::new(ctx);
     for stage in &semantics.stages {
         let Some(source) = semantics.python_source(stage.index) else { continue };
-        let (source_stage, provided) = match &source {
+        let (source_stage, provided) = match source {
             PythonSource::Python { stage, image } => (*stage, image.version),
             PythonSource::Uv { stage, image } => (*stage, image.python.map(|(major, minor)| (major, minor, None))),
         };
         // Report once, on the FROM that names the image, and only for stages that matter.
-        if source_stage != stage.index || !stage_matters(semantics, stage.index) {
+        if source_stage != stage.index || !facts.matters(stage.index) {
             continue;
         }
         let Some((major, minor, patch)) = provided else { continue };
@@ -86,7 +92,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             continue;
         }
         let downloads_off = python_downloads_disabled(semantics, stage.index);
-        let consequence = if !runs_uv(semantics, stage.index) {
+        let consequence = if !facts.runs_uv(stage.index) {
             "this stage would run the project on a Python it was not pinned to"
         } else if downloads_off {
             "uv will refuse to use it and, with Python downloads disabled, the build fails"
@@ -106,27 +112,46 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     }
 }
 
-/// A stage matters when it runs uv, is the final stage, or is the base of one that does.
-fn stage_matters(semantics: &Semantics, stage: usize) -> bool {
-    let last = semantics.stages.len().saturating_sub(1);
-    inheritors(semantics, stage).any(|other| other == last || stage_runs_uv(semantics, other))
+/// Facts about every stage, computed in one pass so the rule stays linear in the file's size.
+struct StageFacts {
+    /// Per stage naming a Python image: whether it matters (uv runs in it or in a stage built
+    /// on it, or one of those is the final stage).
+    matters: Vec<bool>,
+    /// Per stage naming a Python image: whether uv runs in it or in a stage built on it.
+    runs_uv: Vec<bool>,
 }
 
-/// Whether uv runs in `stage` or in a stage built on it.
-fn runs_uv(semantics: &Semantics, stage: usize) -> bool {
-    inheritors(semantics, stage).any(|other| stage_runs_uv(semantics, other))
-}
+impl StageFacts {
+    fn new(ctx: &RuleContext<'_>) -> StageFacts {
+        let semantics = ctx.semantics;
+        let count = semantics.stages.len();
+        let mut facts = StageFacts { matters: vec![false; count], runs_uv: vec![false; count] };
+        let mut own_uv = vec![false; count];
+        for (site, _) in ctx.uv_commands() {
+            if let Some(slot) = site.stage.and_then(|stage| own_uv.get_mut(stage)) {
+                *slot = true;
+            }
+        }
+        for stage in &semantics.stages {
+            let source = match &stage.python {
+                Some(PythonSource::Python { stage: source, .. } | PythonSource::Uv { stage: source, .. }) => *source,
+                None => stage.index,
+            };
+            let runs_uv = own_uv[stage.index];
+            let Some(slot) = facts.matters.get_mut(source) else { continue };
+            *slot |= runs_uv || stage.index + 1 == count;
+            facts.runs_uv[source] |= runs_uv;
+        }
+        facts
+    }
 
-/// `stage` and every stage whose Python comes from it.
-fn inheritors(semantics: &Semantics, stage: usize) -> impl Iterator<Item = usize> + '_ {
-    semantics.stages.iter().map(|it| it.index).filter(move |&other| match semantics.python_source(other) {
-        Some(PythonSource::Python { stage: source, .. } | PythonSource::Uv { stage: source, .. }) => source == stage,
-        None => other == stage,
-    })
-}
+    fn matters(&self, stage: usize) -> bool {
+        self.matters.get(stage).copied().unwrap_or(false)
+    }
 
-fn stage_runs_uv(semantics: &Semantics, stage: usize) -> bool {
-    semantics.commands_in(stage).any(|site| site.command.as_uv().is_some())
+    fn runs_uv(&self, stage: usize) -> bool {
+        self.runs_uv.get(stage).copied().unwrap_or(false)
+    }
 }
 
 fn pin_matches(pin: PythonVersion, major: u64, minor: u64, patch: Option<u64>) -> bool {

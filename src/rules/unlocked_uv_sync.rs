@@ -34,8 +34,7 @@ declare_rule! {
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    for site in &ctx.semantics.commands {
-        let Some(uv) = site.command.as_uv() else { continue };
+    for (site, uv) in ctx.uv_commands() {
         let subcommand = uv.subcommand();
         if !matches!(subcommand, "sync" | "export") {
             continue;

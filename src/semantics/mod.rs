@@ -97,6 +97,10 @@ pub struct Stage {
     pub args: Vec<VarDef>,
     /// ENV definitions inside the stage, in order.
     pub env: Vec<VarDef>,
+    /// The image that gives this stage its Python, following `FROM <stage>` chains.
+    pub python: Option<PythonSource>,
+    /// Indices of this stage's entries in [`Semantics::commands`].
+    pub commands: Range<usize>,
 }
 
 /// Where a shell command was found.
@@ -129,7 +133,7 @@ pub struct Semantics {
 }
 
 /// Where a stage's Python comes from.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PythonSource {
     /// The official `python` image, named by the FROM of `stage`.
     Python { stage: usize, image: PythonImage },
@@ -196,29 +200,16 @@ impl Semantics {
     }
 
     /// The image that gives `stage` its Python, following `FROM <stage>` chains.
-    pub fn python_source(&self, stage: usize) -> Option<PythonSource> {
-        let mut current = stage;
-        for _ in 0..=self.stages.len() {
-            let it = self.stages.get(current)?;
-            match &it.base {
-                Base::Stage(parent) if *parent < current => current = *parent,
-                Base::Image(reference) => {
-                    if let Some(image) = image::python_image_info(reference) {
-                        return Some(PythonSource::Python { stage: current, image });
-                    }
-                    return image::uv_image_info(reference)
-                        .filter(|uv| uv.python.is_some())
-                        .map(|image| PythonSource::Uv { stage: current, image });
-                }
-                _ => return None,
-            }
-        }
-        None
+    pub fn python_source(&self, stage: usize) -> Option<&PythonSource> {
+        self.stages.get(stage)?.python.as_ref()
     }
 
     /// Commands of one stage.
-    pub fn commands_in(&self, stage: usize) -> impl Iterator<Item = &CommandSite> {
-        self.commands.iter().filter(move |it| it.stage == Some(stage))
+    pub fn commands_in(&self, stage: usize) -> &[CommandSite] {
+        match self.stages.get(stage) {
+            Some(stage) => self.commands.get(stage.commands.clone()).unwrap_or(&[]),
+            None => &[],
+        }
     }
 }
 
@@ -230,8 +221,10 @@ pub fn analyze(parse: &Parse) -> Semantics {
     for (idx, instruction) in file.instructions.iter().enumerate() {
         match instruction.keyword {
             Keyword::From => {
+                let commands_so_far = res.commands.len();
                 if let Some(last) = res.stages.last_mut() {
                     last.instructions.end = idx;
+                    last.commands.end = commands_so_far;
                 }
                 let stage = stage_from(&res, file, idx, instruction);
                 res.stages.push(stage);
@@ -259,8 +252,10 @@ pub fn analyze(parse: &Parse) -> Semantics {
         let stage_idx = res.stages.len().checked_sub(1);
         collect_commands(&mut res.commands, stage_idx, idx, instruction);
     }
+    let commands_total = res.commands.len();
     if let Some(last) = res.stages.last_mut() {
         last.instructions.end = file.instructions.len();
+        last.commands.end = commands_total;
     }
     res
 }
@@ -291,8 +286,20 @@ fn stage_from(res: &Semantics, file: &Dockerfile, idx: usize, instruction: &Inst
         },
     };
     let platform = instruction.flag("platform").and_then(|flag| flag.value.clone());
+    let index = res.stages.len();
+    // Parents always precede their children, so their Python is already known.
+    let python = match &base {
+        Base::Stage(parent) => res.stages.get(*parent).and_then(|it| it.python.clone()),
+        Base::Image(reference) => match image::python_image_info(reference) {
+            Some(image) => Some(PythonSource::Python { stage: index, image }),
+            None => image::uv_image_info(reference)
+                .filter(|uv| uv.python.is_some())
+                .map(|image| PythonSource::Uv { stage: index, image }),
+        },
+        Base::Scratch | Base::Unknown => None,
+    };
     Stage {
-        index: res.stages.len(),
+        index,
         from_instruction: idx,
         instructions: idx..idx + 1,
         range: instruction.range,
@@ -303,6 +310,8 @@ fn stage_from(res: &Semantics, file: &Dockerfile, idx: usize, instruction: &Inst
         platform,
         args: Vec::new(),
         env: Vec::new(),
+        python,
+        commands: res.commands.len()..res.commands.len(),
     }
 }
 
