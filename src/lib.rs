@@ -13,6 +13,7 @@
 pub mod analysis;
 pub mod cli;
 pub mod diagnostic;
+pub mod ide;
 pub mod knowledge;
 pub mod project;
 pub mod rules;

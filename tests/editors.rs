@@ -294,15 +294,22 @@ fn tool_available(program: &str) -> bool {
         .is_ok_and(|it| it.success())
 }
 
+/// Outside CI a missing editor tool skips its test with a message; in CI (where `.ci/run`
+/// installs them) it fails, so a broken set-up cannot pass unnoticed.
+fn skip(reason: &str) {
+    assert!(std::env::var_os("CI").is_none(), "{reason} (CI installs it in .ci/run)");
+    eprintln!("skipped: {reason}");
+}
+
 /// The VS Code folder when Node, npm and its installed dependencies are present; otherwise says why not.
 fn vscode_dir_ready() -> Option<PathBuf> {
     let dir = editors_dir().join("vscode");
     if !tool_available("node") || !tool_available("npm") {
-        eprintln!("skipped: node and npm are not installed; install them, then run `npm ci` in editors/vscode");
+        skip("node and npm are not installed; install them, then run `npm ci` in editors/vscode");
         return None;
     }
     if !dir.join("node_modules").is_dir() {
-        eprintln!("skipped: run `npm ci` in editors/vscode");
+        skip("run `npm ci` in editors/vscode");
         return None;
     }
     Some(dir)
@@ -352,7 +359,7 @@ fn vscode_client_end_to_end() {
 #[test]
 fn neovim_end_to_end() {
     if !tool_available("nvim") {
-        eprintln!("skipped: nvim is not installed (apt-get install neovim)");
+        skip("nvim is not installed (apt-get install neovim)");
         return;
     }
     let script = editors_dir().join("neovim/test/e2e.lua");

@@ -20,16 +20,16 @@ use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types as lsp;
 use tower_lsp_server::{Client, LanguageServer};
 
-use crate::server::convert;
 use crate::server::document::Change;
 use crate::server::session::{AnalysisJob, AnalysisOutput, Effect, Session};
 use crate::server::workspace::{self, PROJECT_FILE_GLOBS};
+use crate::server::{convert, features};
 use crate::text::PositionEncoding;
 
 /// What was agreed with the client in `initialize`.
 #[derive(Clone, Copy, Debug)]
-struct Negotiated {
-    encoding: PositionEncoding,
+pub(crate) struct Negotiated {
+    pub(crate) encoding: PositionEncoding,
     /// The client pulls diagnostics (`textDocument/diagnostic`), so the server does not push.
     pull_diagnostics: bool,
     /// The client accepts `workspace/diagnostic/refresh`.
@@ -40,10 +40,10 @@ struct Negotiated {
 
 pub(crate) struct Backend {
     client: Client,
-    shared: Arc<Shared>,
+    pub(crate) shared: Arc<Shared>,
 }
 
-struct Shared {
+pub(crate) struct Shared {
     session: Mutex<Session>,
     negotiated: OnceLock<Negotiated>,
     shutdown_received: Arc<AtomicBool>,
@@ -54,11 +54,11 @@ impl Shared {
     /// Locks the session. A panic while it was held must not take every later request down
     /// with it, so poisoning is ignored: the worst a panic mid-update leaves behind is one
     /// half-applied edit, which the client's next full sync or reopen repairs.
-    fn session(&self) -> MutexGuard<'_, Session> {
+    pub(crate) fn session(&self) -> MutexGuard<'_, Session> {
         self.session.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn negotiated(&self) -> Negotiated {
+    pub(crate) fn negotiated(&self) -> Negotiated {
         self.negotiated.get().copied().unwrap_or(Negotiated {
             encoding: PositionEncoding::Utf16,
             pull_diagnostics: false,
@@ -67,11 +67,13 @@ impl Shared {
         })
     }
 
-    /// Caches discovered project facts when they are still current.
-    fn remember_project(&self, output: &AnalysisOutput) {
+    /// Caches discovered project facts and the analysis when they are still current.
+    pub(crate) fn remember_project(&self, output: &AnalysisOutput) {
+        let mut session = self.session();
         if output.discovered {
-            self.session().store_project(&output.uri, output.stamp.project_epoch, output.project.clone());
+            session.store_project(&output.uri, output.stamp.project_epoch, output.project.clone());
         }
+        session.store_analysis(&output.uri, output.analyzed.clone());
     }
 }
 
@@ -182,6 +184,8 @@ impl LanguageServer for Backend {
                 ..lsp::TextDocumentSyncOptions::default()
             })),
             diagnostic_provider,
+            hover_provider: Some(lsp::HoverProviderCapability::Simple(true)),
+            code_action_provider: Some(features::code_action_capability()),
             workspace: Some(lsp::WorkspaceServerCapabilities {
                 workspace_folders: Some(lsp::WorkspaceFoldersServerCapabilities {
                     supported: Some(true),
@@ -297,6 +301,14 @@ impl LanguageServer for Backend {
         self.schedule(effect, true);
     }
 
+    async fn hover(&self, params: lsp::HoverParams) -> Result<Option<lsp::Hover>> {
+        features::hover(&self.shared, params).await
+    }
+
+    async fn code_action(&self, params: lsp::CodeActionParams) -> Result<Option<lsp::CodeActionResponse>> {
+        features::code_action(&self.shared, params).await
+    }
+
     async fn diagnostic(&self, params: lsp::DocumentDiagnosticParams) -> Result<lsp::DocumentDiagnosticReportResult> {
         let encoding = self.shared.negotiated().encoding;
         let job = self.shared.session().analysis_job(&params.text_document.uri, encoding);
@@ -328,7 +340,7 @@ fn full_report(result_id: Option<String>, items: Vec<lsp::Diagnostic>) -> lsp::D
 }
 
 /// Runs an analysis off the async thread; `None` when it panicked (already logged).
-async fn run_job(job: AnalysisJob) -> Option<AnalysisOutput> {
+pub(crate) async fn run_job(job: AnalysisJob) -> Option<AnalysisOutput> {
     let uri = job.uri.clone();
     match tokio::task::spawn_blocking(move || job.run()).await {
         Ok(output) => Some(output),

@@ -7,6 +7,7 @@
 //! - [`session`]: documents, workspace folders and cached project facts behind one mutex.
 //! - [`document`]: one open document (a rope) and LSP position arithmetic.
 //! - [`workspace`]: which files are Dockerfiles or project files, and the buffer-over-disk file system.
+//! - [`features`]: hover and code actions over the cached analysis of a document.
 //! - [`convert`]: berth types to LSP types.
 //!
 //! Everything runs on a single-threaded Tokio runtime; analysis runs on Tokio's blocking pool so
@@ -25,6 +26,7 @@ use tower_lsp_server::{LspService, Server};
 mod backend;
 mod convert;
 pub mod document;
+mod features;
 mod session;
 mod transport;
 mod workspace;

@@ -36,6 +36,17 @@ pub(crate) struct OpenDocument {
     pub(crate) project_epoch: u64,
     /// Discovery result for a Dockerfile, valid for `project_epoch`.
     pub(crate) project: Option<Arc<ProjectFacts>>,
+    /// The latest analysis, for hovers and code actions; current when its stamp matches.
+    pub(crate) analyzed: Option<Arc<Analyzed>>,
+}
+
+/// One analysed version of a Dockerfile with everything the editor features need.
+pub(crate) struct Analyzed {
+    pub(crate) stamp: Stamp,
+    pub(crate) text: String,
+    pub(crate) index: crate::text::LineIndex,
+    pub(crate) analysis: crate::analysis::Analysis,
+    pub(crate) project: Arc<ProjectFacts>,
 }
 
 /// What a notification changed, so the caller knows what to re-analyse.
@@ -74,6 +85,7 @@ impl Session {
             revision,
             project_epoch: revision,
             project: None,
+            analyzed: None,
         };
         let previous = self.documents.insert(uri.clone(), open);
         if previous.is_some() {
@@ -199,6 +211,24 @@ impl Session {
             .is_some_and(|open| open.revision == stamp.revision && open.project_epoch == stamp.project_epoch)
     }
 
+    /// The cached analysis of `uri` when it still describes the document.
+    pub(crate) fn current_analysis(&self, uri: &lsp::Uri) -> Option<Arc<Analyzed>> {
+        let open = self.documents.get(uri)?;
+        let analyzed = open.analyzed.as_ref()?;
+        (analyzed.stamp.revision == open.revision && analyzed.stamp.project_epoch == open.project_epoch)
+            .then(|| analyzed.clone())
+    }
+
+    /// Keeps an analysis for the editor features unless the document moved on meanwhile.
+    pub(crate) fn store_analysis(&mut self, uri: &lsp::Uri, analyzed: Arc<Analyzed>) {
+        if let Some(open) = self.documents.get_mut(uri)
+            && open.revision == analyzed.stamp.revision
+            && open.project_epoch == analyzed.stamp.project_epoch
+        {
+            open.analyzed = Some(analyzed);
+        }
+    }
+
     /// Caches discovered facts unless they went stale while being computed.
     pub(crate) fn store_project(&mut self, uri: &lsp::Uri, project_epoch: u64, facts: Arc<ProjectFacts>) {
         if let Some(open) = self.documents.get_mut(uri)
@@ -255,6 +285,7 @@ pub(crate) struct AnalysisOutput {
     /// True when `project` was discovered by this job (and may be cached).
     pub(crate) discovered: bool,
     pub(crate) diagnostics: Vec<lsp::Diagnostic>,
+    pub(crate) analyzed: Arc<Analyzed>,
 }
 
 impl AnalysisJob {
@@ -269,7 +300,18 @@ impl AnalysisJob {
         };
         let analysis = crate::analysis::analyze(&self.text, &project);
         let diagnostics = convert::diagnostics(&self.uri, &self.text, &analysis.diagnostics, self.encoding, &self.fs);
-        AnalysisOutput { uri: self.uri, version: self.version, stamp: self.stamp, project, discovered, diagnostics }
+        let index = crate::text::LineIndex::new(&self.text);
+        let analyzed =
+            Arc::new(Analyzed { stamp: self.stamp, text: self.text, index, analysis, project: project.clone() });
+        AnalysisOutput {
+            uri: self.uri,
+            version: self.version,
+            stamp: self.stamp,
+            project,
+            discovered,
+            diagnostics,
+            analyzed,
+        }
     }
 }
 

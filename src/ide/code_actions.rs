@@ -1,0 +1,190 @@
+//! Code actions: the fixes rules attach to their diagnostics, a comment that suppresses a
+//! finding, and "fix all" for every safe fix at once.
+
+use crate::diagnostic::{Applicability, Diagnostic, Edit};
+use crate::syntax::Dockerfile;
+use crate::text::TextRange;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ActionKind {
+    QuickFix,
+    /// Every safe fix in the file (`source.fixAll`).
+    FixAll,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Action {
+    pub title: String,
+    pub kind: ActionKind,
+    /// Index into the analysis' diagnostics this action resolves.
+    pub diagnostic: Option<usize>,
+    pub edits: Vec<Edit>,
+    pub applicability: Applicability,
+    /// The one obvious fix for its diagnostic.
+    pub preferred: bool,
+}
+
+/// Actions for the diagnostics that touch `range`, plus fix-all when any safe fix exists.
+pub fn code_actions(diagnostics: &[Diagnostic], file: &Dockerfile, text: &str, range: TextRange) -> Vec<Action> {
+    let mut acc = Vec::new();
+    for (idx, diagnostic) in diagnostics.iter().enumerate() {
+        let touches = diagnostic.range.start <= range.end && range.start <= diagnostic.range.end;
+        if !touches {
+            continue;
+        }
+        let single = diagnostic.fixes.len() == 1;
+        for fix in &diagnostic.fixes {
+            acc.push(Action {
+                title: fix.title.clone(),
+                kind: ActionKind::QuickFix,
+                diagnostic: Some(idx),
+                edits: fix.edits.clone(),
+                applicability: fix.applicability,
+                preferred: single && fix.applicability == Applicability::Safe,
+            });
+        }
+        if let Some(edit) = suppression_edit(file, text, diagnostic) {
+            acc.push(Action {
+                title: format!("Ignore {} for this instruction", diagnostic.code),
+                kind: ActionKind::QuickFix,
+                diagnostic: Some(idx),
+                edits: vec![edit],
+                applicability: Applicability::Safe,
+                preferred: false,
+            });
+        }
+    }
+    if let Some(fix_all) = fix_all(diagnostics) {
+        acc.push(fix_all);
+    }
+    acc
+}
+
+/// Every safe fix of the file, skipping fixes whose edits overlap an earlier one.
+pub fn fix_all(diagnostics: &[Diagnostic]) -> Option<Action> {
+    let edits = non_overlapping_edits(diagnostics, |applicability| applicability == Applicability::Safe);
+    if edits.is_empty() {
+        return None;
+    }
+    Some(Action {
+        title: "Fix all safe berth findings".to_owned(),
+        kind: ActionKind::FixAll,
+        diagnostic: None,
+        edits,
+        applicability: Applicability::Safe,
+        preferred: false,
+    })
+}
+
+/// The first fix of each diagnostic that `accept` allows, dropping any whose edits overlap edits
+/// already taken (fixes are independent; applying overlapping ones together would garble text).
+pub fn non_overlapping_edits(diagnostics: &[Diagnostic], accept: impl Fn(Applicability) -> bool) -> Vec<Edit> {
+    let mut taken: Vec<Edit> = Vec::new();
+    for diagnostic in diagnostics {
+        let Some(fix) = diagnostic.fixes.iter().find(|fix| accept(fix.applicability)) else { continue };
+        let overlaps = fix.edits.iter().any(|edit| {
+            taken.iter().any(|other| {
+                other.path == edit.path
+                    && (edit.range.start < other.range.end && other.range.start < edit.range.end
+                        || edit.range == other.range)
+            })
+        });
+        if !overlaps {
+            taken.extend(fix.edits.iter().cloned());
+        }
+    }
+    taken
+}
+
+/// A `# berth: ignore=CODE` line above the instruction holding the diagnostic, indented like it,
+/// with the file's line ending.
+fn suppression_edit(file: &Dockerfile, text: &str, diagnostic: &Diagnostic) -> Option<Edit> {
+    let (_, instruction) = super::instruction_at(file, diagnostic.range.start)?;
+    let line_start = text.get(..instruction.range.start)?.rfind(['\n', '\r']).map_or(0, |it| it + 1);
+    let indent = &text[line_start..instruction.range.start];
+    if !indent.chars().all(|c| c == ' ' || c == '\t') {
+        return None;
+    }
+    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    Some(Edit {
+        path: None,
+        range: TextRange::empty(line_start),
+        new_text: format!("{indent}# berth: ignore={}{newline}", diagnostic.code),
+    })
+}
+
+/// Applies edits of the Dockerfile itself (`path: None`) to `text`; edits of other files are
+/// left out. Edits must not overlap.
+pub fn apply_edits(text: &str, edits: &[Edit]) -> String {
+    let mut own: Vec<&Edit> = edits.iter().filter(|edit| edit.path.is_none()).collect();
+    own.sort_by_key(|edit| (edit.range.start, edit.range.end));
+    let mut out = String::with_capacity(text.len());
+    let mut cursor = 0;
+    for edit in own {
+        let start = edit.range.start.clamp(cursor, text.len());
+        let end = edit.range.end.clamp(start, text.len());
+        if !text.is_char_boundary(start) || !text.is_char_boundary(end) {
+            continue;
+        }
+        out.push_str(&text[cursor..start]);
+        out.push_str(&edit.new_text);
+        cursor = end;
+    }
+    out.push_str(&text[cursor..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::project::ProjectFacts;
+
+    fn analyse(text: &str) -> crate::analysis::Analysis {
+        let project = ProjectFacts { uv_lock: Some("uv.lock".into()), ..ProjectFacts::default() };
+        crate::analysis::analyze(text, &project)
+    }
+
+    #[test]
+    fn quick_fix_for_an_unlocked_sync_applies_and_clears_the_finding() {
+        let text = "FROM python:3.12-slim\nRUN uv sync --no-dev\n";
+        let analysis = analyse(text);
+        let unlocked = analysis.diagnostics.iter().position(|it| it.code == "UV001").expect("UV001");
+        let range = analysis.diagnostics[unlocked].range;
+        let actions = code_actions(&analysis.diagnostics, &analysis.parse.file, text, range);
+        let fix = actions.iter().find(|it| it.title == "Add `--locked`").expect("the fix");
+        let fixed = apply_edits(text, &fix.edits);
+        assert_eq!(fixed, "FROM python:3.12-slim\nRUN uv sync --locked --no-dev\n");
+        let again = analyse(&fixed);
+        assert!(again.diagnostics.iter().all(|it| it.code != "UV001"), "{:?}", again.diagnostics);
+        let suppress = actions.iter().find(|it| it.title == "Ignore UV001 for this instruction").expect("suppression");
+        assert_eq!(
+            apply_edits(text, &suppress.edits),
+            "FROM python:3.12-slim\n# berth: ignore=UV001\nRUN uv sync --no-dev\n"
+        );
+    }
+
+    #[test]
+    fn overlapping_fixes_are_not_combined() {
+        let edit =
+            |start, end, text: &str| Edit { path: None, range: TextRange::new(start, end), new_text: text.to_owned() };
+        let fix = |edits| crate::diagnostic::Fix { title: "t".to_owned(), applicability: Applicability::Safe, edits };
+        let diagnostic = |fixes| Diagnostic {
+            code: "X",
+            name: "x",
+            severity: crate::diagnostic::Severity::Warning,
+            range: TextRange::new(0, 1),
+            message: String::new(),
+            related: Vec::new(),
+            tags: Vec::new(),
+            fixes,
+        };
+        let diagnostics = [
+            diagnostic(vec![fix(vec![edit(0, 4, "a")])]),
+            diagnostic(vec![fix(vec![edit(2, 6, "b")])]),
+            diagnostic(vec![fix(vec![edit(6, 6, "c")])]),
+        ];
+        let edits = non_overlapping_edits(&diagnostics, |_| true);
+        assert_eq!(edits.len(), 2);
+        assert_eq!(apply_edits("0123456789", &edits), "a45c6789");
+    }
+}

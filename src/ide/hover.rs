@@ -1,0 +1,395 @@
+//! Hover: what the thing under the cursor means for a uv build, as Markdown.
+//!
+//! Providers are tried from the most specific to the least: suppression codes in comments,
+//! directives, `UV_*` variables (ENV/ARG keys, `$UV_X` references, `UV_X=1 uv …` prefixes), uv
+//! subcommands and flags inside RUN/CMD/ENTRYPOINT, instruction flags and `--mount` options, base
+//! images, stage names, and finally the instruction keyword.
+
+use std::fmt::Write;
+
+use crate::analysis::Analysis;
+use crate::knowledge;
+use crate::project::ProjectFacts;
+use crate::semantics::image::{self, PythonImage, PythonVariant, UvImage};
+use crate::semantics::{Base, Semantics, Stage, VarKind};
+use crate::syntax::{Args, Flag, Instruction, Keyword};
+use crate::text::TextRange;
+
+/// What a hover shows and the range it describes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HoverResult {
+    pub range: TextRange,
+    pub markdown: String,
+}
+
+/// The hover at byte `offset` of `text`, if anything there has documentation.
+pub fn hover(analysis: &Analysis, text: &str, project: &ProjectFacts, offset: usize) -> Option<HoverResult> {
+    let file = &analysis.parse.file;
+    if let Some(hover) = comment_hover(analysis, text, offset) {
+        return Some(hover);
+    }
+    let (idx, instruction) = super::instruction_at(file, offset)?;
+    let instruction = match &instruction.args {
+        // Hover inside `ONBUILD RUN …` describes the triggered instruction.
+        Args::Onbuild(inner) if inner.range.touches(offset) => inner.as_ref(),
+        _ => instruction,
+    };
+    if let Some(hover) = shell_hover(analysis, idx, offset) {
+        return Some(hover);
+    }
+    if let Some(hover) = variable_reference_hover(&analysis.semantics, text, file.escape, idx, instruction, offset) {
+        return Some(hover);
+    }
+    if let Some(hover) = flag_hover(instruction, &analysis.semantics, offset) {
+        return Some(hover);
+    }
+    if let Some(hover) = args_hover(analysis, project, idx, instruction, offset) {
+        return Some(hover);
+    }
+    if instruction.keyword_range.touches(offset) {
+        let doc = knowledge::instruction(instruction.keyword.as_str())?;
+        return Some(HoverResult { range: instruction.keyword_range, markdown: doc.to_markdown() });
+    }
+    None
+}
+
+/// Rule codes in `# berth: ignore=…`, `# hadolint ignore=…` and `# check=skip=…`, and directives.
+fn comment_hover(analysis: &Analysis, text: &str, offset: usize) -> Option<HoverResult> {
+    let file = &analysis.parse.file;
+    for directive in &file.directives {
+        if !directive.range.touches(offset) {
+            continue;
+        }
+        if directive.name.value.eq_ignore_ascii_case("check")
+            && let Some(hover) = code_list_hover(text, directive.value.range, offset)
+        {
+            return Some(hover);
+        }
+        let doc = knowledge::directive(&directive.name.value.to_ascii_lowercase())?;
+        return Some(HoverResult { range: directive.name.range, markdown: doc.to_markdown() });
+    }
+    let idx = file.comments.partition_point(|it| it.range.end < offset);
+    let comment = file.comments.get(idx).filter(|it| it.range.touches(offset))?;
+    code_list_hover(text, comment.range, offset)
+}
+
+/// The rule named by the code-like word under the cursor inside `range` (a comment or directive).
+fn code_list_hover(text: &str, range: TextRange, offset: usize) -> Option<HoverResult> {
+    let source = text.get(range.as_range())?;
+    let is_code_char = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    let at = offset.checked_sub(range.start)?.min(source.len());
+    let start = source[..at].rfind(|c: char| !is_code_char(c)).map_or(0, |it| it + 1);
+    let end = source[at..].find(|c: char| !is_code_char(c)).map_or(source.len(), |it| at + it);
+    let word = source.get(start..end).filter(|it| !it.is_empty())?;
+    let rule = crate::rules::REGISTRY.iter().map(|(rule, _)| *rule).find(|rule| {
+        rule.code.eq_ignore_ascii_case(word)
+            || rule.name == word
+            || rule.hadolint == Some(word)
+            || rule.buildkit.is_some_and(|name| name == word)
+    })?;
+    let mut markdown = format!("**{}** `{}`\n\n", rule.code, rule.name);
+    markdown.push_str(&rule.documentation());
+    let mut also = Vec::new();
+    if let Some(code) = rule.hadolint {
+        also.push(format!("hadolint `{code}`"));
+    }
+    if let Some(name) = rule.buildkit {
+        also.push(format!("BuildKit `{name}`"));
+    }
+    if !also.is_empty() {
+        let _ = write!(markdown, "\nCorresponds to {}.\n", also.join(" and "));
+    }
+    Some(HoverResult { range: TextRange::new(range.start + start, range.start + end), markdown })
+}
+
+/// uv subcommands and flags, and `UV_X=…` command prefixes, in RUN/CMD/ENTRYPOINT commands.
+fn shell_hover(analysis: &Analysis, instruction: usize, offset: usize) -> Option<HoverResult> {
+    let commands = &analysis.semantics.commands;
+    let first = commands.partition_point(|site| site.instruction < instruction);
+    for site in commands[first..].iter().take_while(|site| site.instruction == instruction) {
+        let command = &site.command;
+        if !command.range.touches(offset) {
+            continue;
+        }
+        for assignment in &command.assignments {
+            if assignment.name_range.touches(offset) {
+                let doc = knowledge::uv_env(&assignment.name)?;
+                return Some(HoverResult { range: assignment.name_range, markdown: doc.to_markdown() });
+            }
+        }
+        let Some(uv) = command.as_uv() else { continue };
+        let path = uv.subcommand().to_owned();
+        if let Some(flag) = uv.flags.iter().find(|flag| flag.word.range.touches(offset)) {
+            let doc = knowledge::uv_flag(&path, &flag.name)?;
+            let mut markdown = doc.to_markdown_in(&format!("uv {path}"));
+            if (flag.name == "--locked" || flag.name == "--frozen") && !markdown.contains("| lockfile") {
+                markdown.push_str("\n\n");
+                markdown.push_str(&knowledge::lock_modes().to_markdown());
+            }
+            return Some(HoverResult { range: flag.word.range, markdown });
+        }
+        let subcommand = uv.subcommand_range()?;
+        if subcommand.touches(offset) || uv.program.range.touches(offset) {
+            let doc = knowledge::uv_command(&path)?;
+            return Some(HoverResult { range: uv.program.range.cover(subcommand), markdown: doc.to_markdown() });
+        }
+    }
+    None
+}
+
+/// `$NAME` / `${NAME}` anywhere in the instruction: the variable's documentation and value.
+fn variable_reference_hover(
+    semantics: &Semantics,
+    text: &str,
+    escape: char,
+    idx: usize,
+    instruction: &Instruction,
+    offset: usize,
+) -> Option<HoverResult> {
+    let source = text.get(instruction.range.as_range())?;
+    if !source.contains('$') {
+        return None;
+    }
+    let reference = crate::semantics::expand::references(source, escape).into_iter().find(|it| {
+        TextRange::new(it.range.start + instruction.range.start, it.range.end + instruction.range.start).touches(offset)
+    })?;
+    let range =
+        TextRange::new(reference.range.start + instruction.range.start, reference.range.end + instruction.range.start);
+    let mut markdown = String::new();
+    match variable_value(semantics, idx, &reference.name) {
+        Some((kind, value, line_hint)) => {
+            let _ = writeln!(markdown, "**${}** = `{}`  \n*{kind}*{line_hint}\n", reference.name, value);
+        }
+        None => {
+            let _ = writeln!(markdown, "**${}** is not set by this Dockerfile at this point.\n", reference.name);
+        }
+    }
+    if let Some(doc) = knowledge::uv_env(&reference.name) {
+        markdown.push_str(&doc.to_markdown());
+    } else if let Some(doc) = knowledge::predefined_arg(&reference.name) {
+        markdown.push_str(&doc.to_markdown());
+    }
+    Some(HoverResult { range, markdown })
+}
+
+/// The value a variable has at instruction `idx`, with where it came from.
+fn variable_value(semantics: &Semantics, idx: usize, name: &str) -> Option<(&'static str, String, String)> {
+    let in_stage = semantics.stage_of(idx).and_then(|stage| semantics.build_var(stage.index, idx, name));
+    let def =
+        in_stage.or_else(|| semantics.global_args.iter().rev().find(|it| it.name == name && it.instruction < idx))?;
+    let kind = match def.kind {
+        VarKind::Arg => "build argument (ARG)",
+        VarKind::Env => "environment variable (ENV)",
+    };
+    let value = def.value.clone().unwrap_or_default();
+    Some((kind, value, String::new()))
+}
+
+/// Instruction flags (`--from`, `--mount` and each mount option, HEALTHCHECK durations…).
+fn flag_hover(instruction: &Instruction, semantics: &Semantics, offset: usize) -> Option<HoverResult> {
+    let flag = instruction.flags.iter().find(|flag| flag.range.touches(offset))?;
+    let keyword = instruction.keyword.as_str();
+    if flag.name.value == "mount"
+        && let Some(hover) = mount_option_hover(flag, offset)
+    {
+        return Some(hover);
+    }
+    if flag.name.value == "from"
+        && let Some(value) = &flag.value
+        && value.range.touches(offset)
+    {
+        if let Some(stage) = semantics.stage_by_reference(&value.value) {
+            return Some(HoverResult { range: value.range, markdown: stage_markdown(stage) });
+        }
+        if let Some(reference) = image::parse_image_ref(&value.value) {
+            return Some(HoverResult { range: value.range, markdown: image_markdown(&reference, None) });
+        }
+    }
+    let doc = knowledge::instruction_flag(keyword, &flag.name.value)?;
+    Some(HoverResult { range: flag.name.range, markdown: doc.to_markdown_in(keyword) })
+}
+
+fn mount_option_hover(flag: &Flag, offset: usize) -> Option<HoverResult> {
+    let options = flag.options();
+    let mount_type = options
+        .iter()
+        .find(|it| it.key.value == "type")
+        .and_then(|it| it.value.as_ref())
+        .map_or("bind", |it| it.value.as_str())
+        .to_owned();
+    let option = options.iter().find(|it| it.range.touches(offset))?;
+    if option.key.value == "type" {
+        let doc = knowledge::mount_type(&mount_type)?;
+        return Some(HoverResult { range: option.range, markdown: doc.to_markdown() });
+    }
+    let doc = knowledge::mount_option(&mount_type, &option.key.value)?;
+    Some(HoverResult { range: option.range, markdown: doc.to_markdown_in(&mount_type) })
+}
+
+/// ENV/ARG keys, FROM images and stage names.
+fn args_hover(
+    analysis: &Analysis,
+    project: &ProjectFacts,
+    idx: usize,
+    instruction: &Instruction,
+    offset: usize,
+) -> Option<HoverResult> {
+    let semantics = &analysis.semantics;
+    match &instruction.args {
+        Args::KeyValues(pairs) => {
+            let pair = pairs.iter().find(|pair| pair.key.range.touches(offset))?;
+            let name = &pair.key.value;
+            let doc = knowledge::uv_env(name)
+                .map(|it| it.to_markdown())
+                .or_else(|| knowledge::predefined_arg(name).map(|it| it.to_markdown()))?;
+            Some(HoverResult { range: pair.key.range, markdown: doc })
+        }
+        Args::Words(words) if instruction.keyword == Keyword::From => {
+            let stage = semantics.stages.iter().find(|stage| stage.from_instruction == idx)?;
+            if let Some(name) = &stage.name
+                && name.range.touches(offset)
+            {
+                return Some(HoverResult { range: name.range, markdown: stage_markdown(stage) });
+            }
+            let image_word = words.first().filter(|word| word.range.touches(offset))?;
+            let markdown = match &stage.base {
+                Base::Stage(parent) => stage_markdown(semantics.stages.get(*parent)?),
+                Base::Image(reference) => image_markdown(reference, Some((project, stage, semantics))),
+                Base::Scratch => "**scratch**: an empty image with no files, no shell and no Python.".to_owned(),
+                Base::Unknown => match &stage.image_expanded {
+                    Some(expanded) => format!("`{expanded}` is not a valid image reference."),
+                    None => {
+                        "The image depends on a build argument without a default, so berth cannot tell which it is."
+                            .to_owned()
+                    }
+                },
+            };
+            Some(HoverResult { range: image_word.range, markdown })
+        }
+        _ => None,
+    }
+}
+
+fn stage_markdown(stage: &Stage) -> String {
+    let name = stage.name.as_ref().map_or_else(|| format!("#{}", stage.index), |it| it.value.clone());
+    let image = stage.image_expanded.as_deref().or(stage.image.as_ref().map(|it| it.value.as_str())).unwrap_or("?");
+    format!("**stage `{name}`** (stage {} of the file)\n\nBuilt `FROM {image}`.", stage.index + 1)
+}
+
+/// What an image carries, and for Python images whether it matches the project.
+fn image_markdown(reference: &image::ImageRef, context: Option<(&ProjectFacts, &Stage, &Semantics)>) -> String {
+    let name = reference.canonical_name();
+    let mut out = String::new();
+    if let Some(python) = image::python_image_info(reference) {
+        let _ = writeln!(out, "**{name}**: the official Python image\n");
+        python_image_lines(&mut out, &python);
+        if let Some((project, _, _)) = context {
+            project_match_lines(&mut out, project, python.version.map(|(major, minor, patch)| (major, minor, patch)));
+        }
+        return out;
+    }
+    if let Some(uv) = image::uv_image_info(reference) {
+        let _ = writeln!(out, "**{name}**: Astral's uv image\n");
+        uv_image_lines(&mut out, &uv);
+        if let (Some((project, _, _)), Some((major, minor))) = (context, uv.python) {
+            project_match_lines(&mut out, project, Some((major, minor, None)));
+        }
+        return out;
+    }
+    let _ = writeln!(out, "**{name}**");
+    if let Some(tag) = &reference.tag {
+        let _ = writeln!(out, "\n- tag `{}`", tag.value);
+    }
+    if let Some(digest) = &reference.digest {
+        let _ = writeln!(out, "- pinned to `{}`", digest.value);
+    }
+    out
+}
+
+fn python_image_lines(out: &mut String, python: &PythonImage) {
+    match (python.version, &python.version_text) {
+        (Some((major, minor, Some(patch))), _) => {
+            let _ = writeln!(out, "- Python **{major}.{minor}.{patch}**");
+        }
+        (Some((major, minor, None)), _) => {
+            let _ = writeln!(out, "- Python **{major}.{minor}** (the newest patch release when pulled)");
+        }
+        (None, Some(text)) => {
+            let _ = writeln!(out, "- Python `{text}`: any release in that series, changing over time");
+        }
+        (None, None) => {
+            let _ = writeln!(out, "- Python: the newest release when pulled (the tag moves)");
+        }
+    }
+    let variant = match python.variant {
+        PythonVariant::Full => "full Debian image with compilers and build tools",
+        PythonVariant::Slim => "slim Debian image: no compilers, smaller",
+        PythonVariant::Alpine => "Alpine Linux with musl libc: wheels built for glibc do not apply",
+        PythonVariant::Windows => "Windows container",
+        PythonVariant::Other => "variant not recognised",
+    };
+    let _ = writeln!(out, "- {variant}");
+    match &python.distro {
+        Some(distro) => {
+            let _ = writeln!(out, "- distribution `{distro}`");
+        }
+        None => {
+            let _ = writeln!(out, "- distribution chosen by the image maintainers (it changes between releases)");
+        }
+    }
+    if python.floating {
+        let _ = writeln!(out, "- the tag moves: rebuilds can get a different Python");
+    }
+    let _ = writeln!(out, "- no uv inside: copy it from `ghcr.io/astral-sh/uv`");
+}
+
+fn uv_image_lines(out: &mut String, uv: &UvImage) {
+    match &uv.uv_version {
+        Some(version) => {
+            let _ = writeln!(out, "- uv **{version}**");
+        }
+        None => {
+            let _ = writeln!(out, "- uv: whichever release is newest when pulled (the tag moves)");
+        }
+    }
+    if let Some((major, minor)) = uv.python {
+        let _ = writeln!(out, "- Python **{major}.{minor}**");
+    }
+    if let Some(base) = &uv.base {
+        let _ = writeln!(out, "- based on `{base}`");
+    }
+    let _ = writeln!(
+        out,
+        "- {}",
+        if uv.distroless {
+            "distroless: only `/uv` and `/uvx`, meant for `COPY --from`"
+        } else {
+            "uv lives in `/usr/local/bin`"
+        }
+    );
+    if let Some(problem) = uv.tag_problem() {
+        let _ = writeln!(out, "- **{}**", problem.message);
+    }
+}
+
+/// Lines comparing an image's Python with `.python-version` and `requires-python`.
+fn project_match_lines(out: &mut String, project: &ProjectFacts, version: Option<(u64, u64, Option<u64>)>) {
+    let Some((major, minor, patch)) = version else { return };
+    if let Some(pin) = &project.python_version
+        && let (Some(request), Some(pinned)) = (&pin.request, pin.version)
+    {
+        let matches = pinned.major == major
+            && pinned.minor == minor
+            && (pinned.patch.is_none() || patch.is_none() || pinned.patch == patch);
+        let mark = if matches { "matches" } else { "does **not** match" };
+        let _ = writeln!(out, "\n`.python-version` pins `{}`: this image {mark}.", request.value);
+    }
+    if let Some(pyproject) = &project.pyproject
+        && let (Some(written), Some(specifiers)) = (&pyproject.requires_python, &pyproject.requires_python_specifiers)
+    {
+        let candidate = format!("{major}.{minor}.{}", patch.unwrap_or(0));
+        let allowed = candidate.parse::<pep440_rs::Version>().is_ok_and(|version| specifiers.contains(&version));
+        let mark = if allowed { "allows" } else { "does **not** allow" };
+        let _ = writeln!(out, "\n`requires-python = {}` {mark} Python {major}.{minor}.", written.value);
+    }
+}

@@ -1,0 +1,16 @@
+//! Editor features over one analysed Dockerfile: hover and code actions.
+//!
+//! Pure functions of an [`Analysis`](crate::analysis::Analysis), its text and the project facts;
+//! they speak byte offsets and plain types, and the server converts them to LSP at the edge.
+
+pub mod code_actions;
+pub mod hover;
+
+use crate::syntax::{Dockerfile, Instruction};
+
+/// The instruction whose range touches `offset`, and its index.
+pub(crate) fn instruction_at(file: &Dockerfile, offset: usize) -> Option<(usize, &Instruction)> {
+    let idx = file.instructions.partition_point(|it| it.range.end < offset);
+    let instruction = file.instructions.get(idx)?;
+    instruction.range.touches(offset).then_some((idx, instruction))
+}

@@ -1,0 +1,177 @@
+//! Hover and code actions: requests answered from the latest analysis of a document.
+//!
+//! The analysis behind published diagnostics is cached per document; a request for a version not
+//! yet analysed runs the analysis itself (it takes well under a millisecond), so answers always
+//! describe the text the client has.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use tower_lsp_server::jsonrpc::{Error, Result};
+use tower_lsp_server::ls_types as lsp;
+
+use crate::diagnostic::Edit;
+use crate::ide::code_actions::{self, ActionKind};
+use crate::server::backend::{Shared, run_job};
+use crate::server::convert;
+use crate::server::session::Analyzed;
+use crate::server::workspace::OverlayFs;
+use crate::text::{LineIndex, PositionEncoding, TextRange};
+
+/// The code action kind of "fix all safe findings".
+const FIX_ALL_KIND: &str = "source.fixAll.berth";
+
+pub(crate) fn code_action_capability() -> lsp::CodeActionProviderCapability {
+    lsp::CodeActionProviderCapability::Options(lsp::CodeActionOptions {
+        code_action_kinds: Some(vec![lsp::CodeActionKind::QUICKFIX, lsp::CodeActionKind::new(FIX_ALL_KIND)]),
+        work_done_progress_options: lsp::WorkDoneProgressOptions::default(),
+        resolve_provider: Some(false),
+    })
+}
+
+/// The current analysis of `uri`: cached, or computed now. `None` for documents that are not open
+/// Dockerfiles.
+async fn analyzed(shared: &Shared, uri: &lsp::Uri) -> Option<Arc<Analyzed>> {
+    let encoding = shared.negotiated().encoding;
+    let job = {
+        let session = shared.session();
+        if let Some(current) = session.current_analysis(uri) {
+            return Some(current);
+        }
+        session.analysis_job(uri, encoding)?
+    };
+    let output = run_job(job).await?;
+    shared.remember_project(&output);
+    Some(output.analyzed)
+}
+
+/// Runs `work`, turning a panic into an internal error so the server keeps serving.
+fn guarded<T>(what: &str, work: impl FnOnce() -> T) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).map_err(|_| {
+        tracing::error!("{what} panicked");
+        let mut error = Error::internal_error();
+        error.message = format!("berth: {what} failed; see the server log").into();
+        error
+    })
+}
+
+pub(crate) async fn hover(shared: &Shared, params: lsp::HoverParams) -> Result<Option<lsp::Hover>> {
+    let position = params.text_document_position_params;
+    let Some(analyzed) = analyzed(shared, &position.text_document.uri).await else { return Ok(None) };
+    let encoding = shared.negotiated().encoding;
+    guarded("hover", || {
+        let offset = analyzed.index.offset(&analyzed.text, convert::line_col(position.position), encoding);
+        let found = crate::ide::hover::hover(&analyzed.analysis, &analyzed.text, &analyzed.project, offset)?;
+        Some(lsp::Hover {
+            contents: lsp::HoverContents::Markup(lsp::MarkupContent {
+                kind: lsp::MarkupKind::Markdown,
+                value: found.markdown,
+            }),
+            range: Some(range(&analyzed, found.range, encoding)),
+        })
+    })
+}
+
+pub(crate) async fn code_action(
+    shared: &Shared,
+    params: lsp::CodeActionParams,
+) -> Result<Option<lsp::CodeActionResponse>> {
+    let uri = params.text_document.uri;
+    let Some(analyzed) = analyzed(shared, &uri).await else { return Ok(None) };
+    let encoding = shared.negotiated().encoding;
+    let only = params.context.only;
+    guarded("codeAction", || {
+        let text = &analyzed.text;
+        let start = analyzed.index.offset(text, convert::line_col(params.range.start), encoding);
+        let end = analyzed.index.offset(text, convert::line_col(params.range.end), encoding);
+        let diagnostics = &analyzed.analysis.diagnostics;
+        let actions = code_actions::code_actions(
+            diagnostics,
+            &analyzed.analysis.parse.file,
+            text,
+            TextRange::new(start, end.max(start)),
+        );
+        let mut response = Vec::new();
+        for action in actions {
+            let kind = match action.kind {
+                ActionKind::QuickFix => lsp::CodeActionKind::QUICKFIX,
+                ActionKind::FixAll => lsp::CodeActionKind::new(FIX_ALL_KIND),
+            };
+            if !kind_requested(only.as_deref(), &kind, action.kind) {
+                continue;
+            }
+            let fixed = action.diagnostic.and_then(|idx| diagnostics.get(idx)).map(|diagnostic| {
+                convert::diagnostics(&uri, text, std::slice::from_ref(diagnostic), encoding, &OverlayFs::default())
+            });
+            response.push(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
+                title: action.title,
+                kind: Some(kind),
+                diagnostics: fixed,
+                edit: Some(workspace_edit(&uri, &analyzed, &action.edits, encoding)),
+                is_preferred: action.preferred.then_some(true),
+                ..lsp::CodeAction::default()
+            }));
+        }
+        Some(response)
+    })
+}
+
+/// Whether the client asked for actions of `kind` (`only` lists kinds or their prefixes).
+/// Without `only`, source actions such as fix-all are offered only on request, like other
+/// servers do, so they don't crowd the quick-fix menu.
+fn kind_requested(only: Option<&[lsp::CodeActionKind]>, kind: &lsp::CodeActionKind, action: ActionKind) -> bool {
+    match only {
+        None => action == ActionKind::QuickFix,
+        Some(only) => only.iter().any(|wanted| {
+            let wanted = wanted.as_str();
+            kind.as_str() == wanted || kind.as_str().starts_with(&format!("{wanted}."))
+        }),
+    }
+}
+
+fn range(analyzed: &Analyzed, range: TextRange, encoding: PositionEncoding) -> lsp::Range {
+    lsp::Range {
+        start: convert::position(analyzed.index.line_col(&analyzed.text, range.start, encoding)),
+        end: convert::position(analyzed.index.line_col(&analyzed.text, range.end, encoding)),
+    }
+}
+
+/// Edits grouped by file: the Dockerfile's own, and those of project files (positions computed
+/// from the text berth read them with).
+fn workspace_edit(
+    uri: &lsp::Uri,
+    analyzed: &Analyzed,
+    edits: &[Edit],
+    encoding: PositionEncoding,
+) -> lsp::WorkspaceEdit {
+    let mut changes: HashMap<lsp::Uri, Vec<lsp::TextEdit>> = HashMap::new();
+    for edit in edits {
+        let (target, lsp_range) = match &edit.path {
+            None => (uri.clone(), range(analyzed, edit.range, encoding)),
+            Some(path) => {
+                let Some(target) = convert::path_to_uri(path) else { continue };
+                let text = project_file_text(&analyzed.project, path).unwrap_or_default();
+                let index = LineIndex::new(&text);
+                let lsp_range = lsp::Range {
+                    start: convert::position(index.line_col(&text, edit.range.start, encoding)),
+                    end: convert::position(index.line_col(&text, edit.range.end, encoding)),
+                };
+                (target, lsp_range)
+            }
+        };
+        changes.entry(target).or_default().push(lsp::TextEdit { range: lsp_range, new_text: edit.new_text.clone() });
+    }
+    lsp::WorkspaceEdit { changes: Some(changes), ..lsp::WorkspaceEdit::default() }
+}
+
+/// The text berth analysed a project file with, or an empty text for a file that does not exist
+/// yet (an edit may create it).
+fn project_file_text(project: &crate::project::ProjectFacts, path: &Path) -> Option<Arc<str>> {
+    let files = [
+        project.pyproject.as_ref().map(|it| &it.file),
+        project.python_version.as_ref().map(|it| &it.file),
+        project.dockerignore.as_ref().map(|it| &it.file),
+    ];
+    files.into_iter().flatten().find(|file| file.path == path).map(|file| file.text.clone())
+}
