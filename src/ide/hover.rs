@@ -284,7 +284,7 @@ fn image_markdown(reference: &image::ImageRef, context: Option<(&ProjectFacts, &
         let _ = writeln!(out, "**{name}**: the official Python image\n");
         python_image_lines(&mut out, &python);
         if let Some((project, _, _)) = context {
-            project_match_lines(&mut out, project, python.version.map(|(major, minor, patch)| (major, minor, patch)));
+            project_match_lines(&mut out, project, python.version);
         }
         return out;
     }
