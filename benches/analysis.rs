@@ -5,10 +5,6 @@ use std::hint::black_box;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-// The same allocator as the `berth` binary, so the figures describe the product.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn measure(iterations: usize, mut run: impl FnMut()) -> Vec<Duration> {
     // Warm caches and the allocator first so the figures describe the steady state.
     for _ in 0..iterations / 10 + 1 {

@@ -2,11 +2,6 @@
 
 use clap::{Parser, Subcommand};
 
-// Analysis allocates many small strings per keystroke; mimalloc serves them markedly faster
-// than the system allocator (see benches/analysis.rs).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser)]
 #[command(
     name = "berth",

@@ -35,7 +35,9 @@ mod workspace;
 /// 0 when `exit` followed a `shutdown` request, 1 otherwise.
 pub fn run_stdio() -> i32 {
     init_logging();
-    let runtime = match tokio::runtime::Builder::new_current_thread().build() {
+    // One analysis thread: analyses are short and queue fine, and every extra thread would get
+    // its own allocator arena, multiplying resident memory for no gain.
+    let runtime = match tokio::runtime::Builder::new_current_thread().max_blocking_threads(1).build() {
         Ok(runtime) => runtime,
         Err(err) => {
             tracing::error!("could not start the async runtime: {err}");
