@@ -8,8 +8,8 @@ use crate::syntax::Keyword;
 
 declare_rule! {
     /// ## What it flags
-    /// A final image with no `USER` instruction (in its stage or the stages it is built on) on a
-    /// base image that runs as root, such as `python`, `debian` or `ubuntu`. Images whose name
+    /// A final image that sets a `CMD` or `ENTRYPOINT` but has no `USER` instruction (in its
+    /// stage or the stages it is built on), on a base image that runs as root, such as `python`, `debian` or `ubuntu`. Images whose name
     /// says they run unprivileged (`distroless`, `nonroot`, Chainguard) are left alone, as is
     /// `FROM scratch`.
     /// ## Why it matters
@@ -52,7 +52,13 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             .get(stage.instructions.clone())
             .is_some_and(|list| list.iter().any(|it| it.keyword == Keyword::User))
     });
-    if has_user {
+    // Without a command the image is a base for others or a build artefact, not a service.
+    let runs_program = stage_chain(ctx.semantics, last.index).iter().any(|stage| {
+        instructions
+            .get(stage.instructions.clone())
+            .is_some_and(|list| list.iter().any(|it| matches!(it.keyword, Keyword::Cmd | Keyword::Entrypoint)))
+    });
+    if has_user || !runs_program {
         return;
     }
     let Some(from) = instructions.get(last.from_instruction) else { return };

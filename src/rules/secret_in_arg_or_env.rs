@@ -57,7 +57,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             };
             acc.push(SECRET_IN_ARG_OR_ENV.report(
                 pair.key.range,
-                format!("`{name}` looks like a secret; a `{kind}` value is kept in {stored} where anyone with the image can read it (use a secret mount)"),
+                format!("`{name}` looks like a secret; `{kind}` values are kept in {stored}, where anyone with the image can read them (use a secret mount)"),
             ));
         }
     }

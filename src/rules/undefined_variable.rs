@@ -162,6 +162,13 @@ fn judge(
     if PREDEFINED_ARGS.contains(&name) {
         return None;
     }
+    let same_instruction = stage.env.iter().chain(&stage.args).any(|def| def.instruction == idx && def.name == name);
+    if same_instruction {
+        return Some(UNDEFINED_VARIABLE.report(
+            range,
+            format!("`{name}` is set by this same instruction, whose values do not see each other; here it expands to its earlier value (none); set it on a line of its own first"),
+        ));
+    }
     if ctx.semantics.global_args.iter().any(|it| it.name == name) {
         return Some(UNDEFINED_VARIABLE.report(
             range,
