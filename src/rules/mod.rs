@@ -11,20 +11,61 @@ use crate::semantics::{CommandSite, Semantics};
 use crate::syntax::Parse;
 use crate::text::TextRange;
 
+mod add_for_local_files;
+mod apt_install_recommends;
+mod apt_lists_not_removed;
 mod binary_content;
+mod cd_in_run;
 mod conflicting_lock_flags;
+mod consecutive_run;
+mod constant_platform_in_from;
+mod copy_from_own_stage;
+mod copy_ignored_file;
+mod credentials_in_url;
+mod duplicate_stage_name;
+mod empty_continuation_line;
+mod expose_invalid_format;
+mod expose_proto_casing;
 mod extra_arguments;
+mod from_as_casing;
+mod inconsistent_instruction_casing;
+mod invalid_default_arg_in_from;
 mod invalid_directive;
 mod invalid_json_array;
+mod invalid_port;
 mod invalid_project_file;
 mod invalid_syntax;
+mod latest_tag;
+mod legacy_key_value_format;
+mod maintainer_deprecated;
 mod malformed_flag;
 mod missing_arguments;
 mod missing_from;
+mod multiple_instructions;
+mod pip_cache_kept;
+mod pipe_without_pipefail;
 mod python_version_mismatch;
+mod redundant_target_platform;
+mod relative_workdir;
+mod reserved_stage_name;
+mod root_user;
+mod runs_as_root;
+mod secret_in_arg_or_env;
+mod shell_form_cmd;
+mod ssh_port_exposed;
+mod stage_name_casing;
+mod sudo_in_run;
+mod support_df;
+mod tls_verification_disabled;
+mod undefined_arg_in_from;
+mod undefined_variable;
+mod unknown_copy_from;
 mod unknown_flag;
 mod unknown_instruction;
 mod unlocked_uv_sync;
+mod unpinned_apt_package;
+mod unpinned_pip_package;
+mod untagged_image;
 mod unterminated_heredoc;
 
 /// Declares a rule's metadata as a `static`, keeping its doc comment as data.
@@ -37,6 +78,7 @@ macro_rules! declare_rule {
             severity: $sev:ident,
             fix: $fix:ident,
             $(hadolint: $hadolint:literal,)?
+            $(hadolint_also: [$($hadolint_also:literal),* $(,)?],)?
             $(buildkit: $buildkit:literal,)?
         };
     ) => {
@@ -48,6 +90,7 @@ macro_rules! declare_rule {
             fix: $crate::rules::FixAvailability::$fix,
             doc: concat!($($doc, "\n"),*),
             hadolint: declare_rule!(@opt $($hadolint)?),
+            hadolint_also: &[$($($hadolint_also),*)?],
             buildkit: declare_rule!(@opt $($buildkit)?),
         };
     };
@@ -76,11 +119,19 @@ pub struct Rule {
     pub doc: &'static str,
     /// The hadolint rule this corresponds to, for `# hadolint ignore=`.
     pub hadolint: Option<&'static str>,
+    /// Further hadolint rules this one covers (one BuildKit check can match several hadolint
+    /// rules, e.g. multiple CMD / ENTRYPOINT / HEALTHCHECK).
+    pub hadolint_also: &'static [&'static str],
     /// The BuildKit check this corresponds to, for `# check=skip=`.
     pub buildkit: Option<&'static str>,
 }
 
 impl Rule {
+    /// Every hadolint code this rule corresponds to, for `# hadolint ignore=`.
+    pub fn hadolint_codes(&self) -> impl Iterator<Item = &'static str> {
+        self.hadolint.into_iter().chain(self.hadolint_also.iter().copied())
+    }
+
     /// The rule's documentation as Markdown.
     pub fn documentation(&self) -> String {
         let mut res = String::with_capacity(self.doc.len());
@@ -192,10 +243,50 @@ pub static REGISTRY: &[(&Rule, CheckFn)] = &[
     (&invalid_directive::INVALID_DIRECTIVE, invalid_directive::check),
     (&invalid_syntax::INVALID_SYNTAX, invalid_syntax::check),
     (&binary_content::BINARY_CONTENT, binary_content::check),
+    (&stage_name_casing::STAGE_NAME_CASING, stage_name_casing::check),
+    (&from_as_casing::FROM_AS_CASING, from_as_casing::check),
+    (&empty_continuation_line::EMPTY_CONTINUATION_LINE, empty_continuation_line::check),
+    (&inconsistent_instruction_casing::INCONSISTENT_INSTRUCTION_CASING, inconsistent_instruction_casing::check),
+    (&duplicate_stage_name::DUPLICATE_STAGE_NAME, duplicate_stage_name::check),
+    (&reserved_stage_name::RESERVED_STAGE_NAME, reserved_stage_name::check),
+    (&shell_form_cmd::SHELL_FORM_CMD, shell_form_cmd::check),
+    (&maintainer_deprecated::MAINTAINER_DEPRECATED, maintainer_deprecated::check),
+    (&undefined_arg_in_from::UNDEFINED_ARG_IN_FROM, undefined_arg_in_from::check),
+    (&relative_workdir::RELATIVE_WORKDIR, relative_workdir::check),
+    (&undefined_variable::UNDEFINED_VARIABLE, undefined_variable::check),
+    (&multiple_instructions::MULTIPLE_INSTRUCTIONS, multiple_instructions::check),
+    (&legacy_key_value_format::LEGACY_KEY_VALUE_FORMAT, legacy_key_value_format::check),
+    (&redundant_target_platform::REDUNDANT_TARGET_PLATFORM, redundant_target_platform::check),
+    (&invalid_default_arg_in_from::INVALID_DEFAULT_ARG_IN_FROM, invalid_default_arg_in_from::check),
+    (&constant_platform_in_from::CONSTANT_PLATFORM_IN_FROM, constant_platform_in_from::check),
+    (&copy_ignored_file::COPY_IGNORED_FILE, copy_ignored_file::check),
+    (&expose_proto_casing::EXPOSE_PROTO_CASING, expose_proto_casing::check),
+    (&expose_invalid_format::EXPOSE_INVALID_FORMAT, expose_invalid_format::check),
+    (&root_user::ROOT_USER, root_user::check),
+    (&cd_in_run::CD_IN_RUN, cd_in_run::check),
+    (&sudo_in_run::SUDO_IN_RUN, sudo_in_run::check),
+    (&untagged_image::UNTAGGED_IMAGE, untagged_image::check),
+    (&latest_tag::LATEST_TAG, latest_tag::check),
+    (&unpinned_apt_package::UNPINNED_APT_PACKAGE, unpinned_apt_package::check),
+    (&apt_lists_not_removed::APT_LISTS_NOT_REMOVED, apt_lists_not_removed::check),
+    (&invalid_port::INVALID_PORT, invalid_port::check),
+    (&unpinned_pip_package::UNPINNED_PIP_PACKAGE, unpinned_pip_package::check),
+    (&apt_install_recommends::APT_INSTALL_RECOMMENDS, apt_install_recommends::check),
+    (&add_for_local_files::ADD_FOR_LOCAL_FILES, add_for_local_files::check),
+    (&unknown_copy_from::UNKNOWN_COPY_FROM, unknown_copy_from::check),
+    (&copy_from_own_stage::COPY_FROM_OWN_STAGE, copy_from_own_stage::check),
+    (&pip_cache_kept::PIP_CACHE_KEPT, pip_cache_kept::check),
+    (&consecutive_run::CONSECUTIVE_RUN, consecutive_run::check),
+    (&pipe_without_pipefail::PIPE_WITHOUT_PIPEFAIL, pipe_without_pipefail::check),
     (&python_version_mismatch::PYTHON_VERSION_MISMATCH, python_version_mismatch::check),
     (&invalid_project_file::INVALID_PROJECT_FILE, invalid_project_file::check),
     (&unlocked_uv_sync::UNLOCKED_UV_SYNC, unlocked_uv_sync::check),
     (&conflicting_lock_flags::CONFLICTING_LOCK_FLAGS, conflicting_lock_flags::check),
+    (&secret_in_arg_or_env::SECRET_IN_ARG_OR_ENV, secret_in_arg_or_env::check),
+    (&credentials_in_url::CREDENTIALS_IN_URL, credentials_in_url::check),
+    (&tls_verification_disabled::TLS_VERIFICATION_DISABLED, tls_verification_disabled::check),
+    (&runs_as_root::RUNS_AS_ROOT, runs_as_root::check),
+    (&ssh_port_exposed::SSH_PORT_EXPOSED, ssh_port_exposed::check),
 ];
 
 /// Looks a rule up by code or name (case-insensitive).

@@ -1,0 +1,62 @@
+//! `DF214 consecutive-run`: RUN instructions that could be one.
+
+use crate::diagnostic::{Diagnostic, RelatedLocation};
+use crate::rules::{DiagnosticExt, RuleContext, declare_rule};
+use crate::syntax::{Instruction, Keyword};
+
+declare_rule! {
+    /// ## What it flags
+    /// A `RUN` that directly follows another `RUN` with the same flags (mounts, network,
+    /// security) in the same stage.
+    /// ## Why it matters
+    /// Every `RUN` makes a layer. Files created in one and deleted in the next still take room
+    /// in the image, and many small layers slow pulls. Joining the commands with `&&` (or a
+    /// heredoc) makes one layer. Separate steps can still be right for caching, so this is
+    /// information only.
+    /// ## Example
+    /// ```dockerfile
+    /// RUN apt-get update
+    /// RUN apt-get install -y --no-install-recommends git
+    /// ```
+    /// Use instead:
+    /// ```dockerfile
+    /// RUN apt-get update && apt-get install -y --no-install-recommends git
+    /// ```
+    pub(crate) static CONSECUTIVE_RUN = {
+        code: "DF214",
+        name: "consecutive-run",
+        severity: Info,
+        fix: None,
+        hadolint: "DL3059",
+    };
+}
+
+pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
+    let instructions = &ctx.parse.file.instructions;
+    for pair in instructions.windows(2) {
+        let (prev, next) = (&pair[0], &pair[1]);
+        if prev.keyword != Keyword::Run
+            || next.keyword != Keyword::Run
+            || flags_text(ctx, prev) != flags_text(ctx, next)
+        {
+            continue;
+        }
+        acc.push(
+            CONSECUTIVE_RUN
+                .report(
+                    next.keyword_range,
+                    "this `RUN` directly follows another with the same flags; consider joining them into one layer",
+                )
+                .with_related(RelatedLocation {
+                    path: None,
+                    text: None,
+                    range: prev.keyword_range,
+                    message: "the previous `RUN`".to_owned(),
+                }),
+        );
+    }
+}
+
+fn flags_text<'a>(ctx: &RuleContext<'a>, instruction: &Instruction) -> Vec<&'a str> {
+    instruction.flags.iter().map(|flag| ctx.text.get(flag.range.as_range()).unwrap_or("")).collect()
+}

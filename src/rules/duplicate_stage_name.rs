@@ -1,0 +1,54 @@
+//! `DF104 duplicate-stage-name`: two stages with the same name.
+
+use crate::diagnostic::{Diagnostic, RelatedLocation};
+use crate::rules::{DiagnosticExt, RuleContext, declare_rule};
+
+declare_rule! {
+    /// ## What it flags
+    /// A `FROM ... AS name` whose name (compared without regard to case) was already given to an
+    /// earlier stage.
+    /// ## Why it matters
+    /// `COPY --from=name`, `FROM name` and `--target name` can only mean one stage. With two
+    /// stages of one name, which one a reference picks depends on the builder, and the other
+    /// stage's work is silently ignored.
+    /// ## Example
+    /// ```dockerfile
+    /// FROM python:3.12-slim AS build
+    /// FROM python:3.12-slim AS build
+    /// ```
+    /// Use instead:
+    /// ```dockerfile
+    /// FROM python:3.12-slim AS build
+    /// FROM python:3.12-slim AS runtime
+    /// ```
+    pub(crate) static DUPLICATE_STAGE_NAME = {
+        code: "DF104",
+        name: "duplicate-stage-name",
+        severity: Warning,
+        fix: None,
+        hadolint: "DL3024",
+        buildkit: "DuplicateStageName",
+    };
+}
+
+pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
+    let stages = &ctx.semantics.stages;
+    for (idx, stage) in stages.iter().enumerate() {
+        let Some(name) = &stage.name else { continue };
+        let earlier = stages[..idx]
+            .iter()
+            .filter_map(|it| it.name.as_ref())
+            .find(|it| it.value.eq_ignore_ascii_case(&name.value));
+        let Some(earlier) = earlier else { continue };
+        acc.push(
+            DUPLICATE_STAGE_NAME
+                .report(name.range, format!("stage name `{}` is already used by an earlier stage", name.value))
+                .with_related(RelatedLocation {
+                    path: None,
+                    text: None,
+                    range: earlier.range,
+                    message: format!("`{}` is first defined here", earlier.value),
+                }),
+        );
+    }
+}

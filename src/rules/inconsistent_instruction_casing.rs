@@ -1,0 +1,74 @@
+//! `DF103 inconsistent-instruction-casing`: instruction keywords in a case other than the file's majority.
+
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::rules::support_df::keyword_text;
+use crate::rules::{DiagnosticExt, RuleContext, declare_rule};
+use crate::syntax::Keyword;
+
+declare_rule! {
+    /// ## What it flags
+    /// An instruction keyword that is mixed-case (`Run`), or upper-case in a file whose
+    /// instructions are mostly lower-case (and the other way round).
+    /// ## Why it matters
+    /// Keywords are case-insensitive, so this is only about reading the file: one consistent
+    /// spelling makes instructions easy to spot and search. BuildKit's build checks warn about it.
+    /// ## Example
+    /// ```dockerfile
+    /// FROM python:3.12-slim
+    /// run pip install flask
+    /// ```
+    /// Use instead:
+    /// ```dockerfile
+    /// FROM python:3.12-slim
+    /// RUN pip install flask
+    /// ```
+    /// ## Fix safety
+    /// Changing the case of a keyword is safe.
+    pub(crate) static INCONSISTENT_INSTRUCTION_CASING = {
+        code: "DF103",
+        name: "inconsistent-instruction-casing",
+        severity: Info,
+        fix: Always,
+        buildkit: "ConsistentInstructionCasing",
+    };
+}
+
+pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
+    let instructions = &ctx.parse.file.instructions;
+    let (mut lower, mut upper) = (0usize, 0usize);
+    for instruction in instructions {
+        if instruction.keyword == Keyword::Unknown {
+            continue;
+        }
+        let text = keyword_text(ctx, instruction);
+        if text == text.to_ascii_lowercase() {
+            lower += 1;
+        } else if text == text.to_ascii_uppercase() {
+            upper += 1;
+        }
+    }
+    let majority_lower = lower > upper;
+    for instruction in instructions {
+        if instruction.keyword == Keyword::Unknown {
+            continue;
+        }
+        let text = keyword_text(ctx, instruction);
+        let wanted = if majority_lower { text.to_ascii_lowercase() } else { text.to_ascii_uppercase() };
+        if text == wanted {
+            continue;
+        }
+        let casing = if majority_lower { "lower-case" } else { "upper-case" };
+        acc.push(
+            INCONSISTENT_INSTRUCTION_CASING
+                .report(
+                    instruction.keyword_range,
+                    format!("`{text}` should be {casing} like most instructions in this file: `{wanted}`"),
+                )
+                .with_fix(Fix {
+                    title: format!("Write `{wanted}`"),
+                    applicability: Applicability::Safe,
+                    edits: vec![Edit { path: None, range: instruction.keyword_range, new_text: wanted }],
+                }),
+        );
+    }
+}

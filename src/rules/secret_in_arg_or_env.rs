@@ -1,0 +1,74 @@
+//! `SEC001 secret-in-arg-or-env`: an ARG or ENV whose name says it holds a secret.
+
+use crate::diagnostic::Diagnostic;
+use crate::rules::{RuleContext, declare_rule};
+use crate::syntax::{Args, Keyword};
+
+declare_rule! {
+    /// ## What it flags
+    /// An `ARG` or `ENV` whose name contains, as a whole `_`-separated part, one of `apikey`,
+    /// `auth`, `credential(s)`, `key`, `password`, `passwd`, `pword`, `secret` or `token`
+    /// (the words BuildKit's check uses), unless a part is `public`. Names ending in `_FILE`,
+    /// `_PATH` or `_DIR` point at a file and are left alone, and `UV_*` names are left to the
+    /// uv rules.
+    /// ## Why it matters
+    /// ENV values are stored in the image's configuration, and ARG values in its build history:
+    /// anyone who can pull the image can read them with `docker history` or `docker inspect`.
+    /// Use a secret mount (`RUN --mount=type=secret,id=token ...`), which never reaches the image.
+    /// ## Example
+    /// ```dockerfile
+    /// ARG GITHUB_TOKEN
+    /// RUN git clone https://$GITHUB_TOKEN@github.com/org/private.git
+    /// ```
+    /// Use instead:
+    /// ```dockerfile
+    /// RUN --mount=type=secret,id=github_token,env=GITHUB_TOKEN \
+    ///     git clone https://$GITHUB_TOKEN@github.com/org/private.git
+    /// ```
+    pub(crate) static SECRET_IN_ARG_OR_ENV = {
+        code: "SEC001",
+        name: "secret-in-arg-or-env",
+        severity: Warning,
+        fix: None,
+        hadolint: "DL3064",
+        buildkit: "SecretsUsedInArgOrEnv",
+    };
+}
+
+const SECRET_WORDS: &[&str] =
+    &["apikey", "auth", "credential", "credentials", "key", "password", "pword", "passwd", "secret", "token"];
+
+pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
+    for instruction in &ctx.parse.file.instructions {
+        if !matches!(instruction.keyword, Keyword::Arg | Keyword::Env) {
+            continue;
+        }
+        let Args::KeyValues(pairs) = &instruction.args else { continue };
+        for pair in pairs {
+            let name = pair.key.value.as_str();
+            if !looks_secret(name) {
+                continue;
+            }
+            let kind = instruction.keyword.as_str();
+            let stored = if instruction.keyword == Keyword::Env {
+                "the image's configuration"
+            } else {
+                "the image's build history"
+            };
+            acc.push(SECRET_IN_ARG_OR_ENV.report(
+                pair.key.range,
+                format!("`{name}` looks like a secret; `{kind}` values are kept in {stored}, where anyone with the image can read them (use a secret mount)"),
+            ));
+        }
+    }
+}
+
+pub(crate) fn looks_secret(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    if upper.starts_with("UV_") || ["_FILE", "_PATH", "_DIR"].iter().any(|it| upper.ends_with(it)) {
+        return false;
+    }
+    let lower = name.to_ascii_lowercase();
+    let parts: Vec<&str> = lower.split('_').collect();
+    parts.iter().any(|part| SECRET_WORDS.contains(part)) && !parts.contains(&"public")
+}

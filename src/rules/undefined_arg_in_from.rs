@@ -1,0 +1,75 @@
+//! `DF108 undefined-arg-in-from`: FROM uses a variable no global ARG declares.
+
+use crate::diagnostic::Diagnostic;
+use crate::rules::support_df::{closest, word_subrange, words};
+use crate::rules::{RuleContext, declare_rule};
+use crate::semantics::PREDEFINED_ARGS;
+use crate::semantics::expand::references;
+use crate::syntax::Keyword;
+
+declare_rule! {
+    /// ## What it flags
+    /// A variable in a `FROM` line (image or `--platform`) that no `ARG` before the first `FROM`
+    /// declares and that is not one of the build's predefined arguments.
+    /// ## Why it matters
+    /// `FROM` only sees global ARGs. An undeclared variable expands to nothing, so
+    /// `FROM python:${PYTHON_VERSION}-slim` becomes `python:-slim` and the build fails, or worse,
+    /// a different image is pulled. Usually the `ARG` line is missing or misspelled.
+    /// ## Example
+    /// ```dockerfile
+    /// FROM python:${PYTHON_VERSION}-slim
+    /// ```
+    /// Use instead:
+    /// ```dockerfile
+    /// ARG PYTHON_VERSION=3.12
+    /// FROM python:${PYTHON_VERSION}-slim
+    /// ```
+    pub(crate) static UNDEFINED_ARG_IN_FROM = {
+        code: "DF108",
+        name: "undefined-arg-in-from",
+        severity: Warning,
+        fix: None,
+        buildkit: "UndefinedArgInFrom",
+    };
+}
+
+pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
+    let escape = ctx.parse.file.escape;
+    let globals: Vec<&str> = ctx.semantics.global_args.iter().map(|it| it.name.as_str()).collect();
+    let candidates = || globals.iter().copied().chain(PREDEFINED_ARGS.iter().copied());
+    for instruction in &ctx.parse.file.instructions {
+        if instruction.keyword != Keyword::From {
+            continue;
+        }
+        let mut found = Vec::new();
+        if let Some(image) = words(instruction).first() {
+            for var in references(&image.raw, escape) {
+                found.push((
+                    var.name.clone(),
+                    var.has_fallback(),
+                    word_subrange(image, var.range.start, var.range.end),
+                ));
+            }
+        }
+        if let Some(platform) = instruction.flag("platform").and_then(|it| it.value.as_ref()) {
+            for var in references(&platform.value, escape) {
+                found.push((var.name.clone(), var.has_fallback(), platform.range));
+            }
+        }
+        for (name, has_fallback, range) in found {
+            if has_fallback || candidates().any(|it| it == name) {
+                continue;
+            }
+            let hint = match closest(&name, candidates()) {
+                Some(suggestion) => format!("; did you mean `{suggestion}`?"),
+                None => format!("; declare it with `ARG {name}=...` before the first `FROM`"),
+            };
+            acc.push(
+                UNDEFINED_ARG_IN_FROM.report(
+                    range,
+                    format!("`{name}` is not a global ARG, so it expands to an empty string here{hint}"),
+                ),
+            );
+        }
+    }
+}

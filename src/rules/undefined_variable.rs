@@ -1,0 +1,203 @@
+//! `DF110 undefined-variable`: an instruction expands a variable that is not defined in its stage.
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::rules::support_df::{closest, root_base, stage_chain, word_subrange};
+use crate::rules::{DiagnosticExt, RuleContext, declare_rule};
+use crate::semantics::expand::{VarRef, references};
+use crate::semantics::image::python_image_info;
+use crate::semantics::{Base, PREDEFINED_ARGS, Stage};
+use crate::syntax::{Args, Keyword};
+use crate::text::TextRange;
+
+declare_rule! {
+    /// ## What it flags
+    /// A `$VAR` in an instruction Docker expands itself (`ENV`, `ARG`, `LABEL`, `WORKDIR`,
+    /// `USER`, `EXPOSE`, `VOLUME`, `STOPSIGNAL`, `COPY`, `ADD`) that no `ARG` or `ENV` of the
+    /// stage (or of a stage it is built on) defines before that line. Shell variables inside
+    /// `RUN`, `CMD` and `ENTRYPOINT` are left alone: the shell expands those at run time.
+    /// `${VAR:-default}` and `${VAR:+alt}` are fine.
+    /// ## Why it matters
+    /// An undefined variable expands to an empty string: `ENV PATH=$HOME/.local/bin:$PATH`
+    /// adds `/.local/bin` when the image does not set `HOME`. Two cases are common bugs:
+    /// a global `ARG` (declared before the first `FROM`) is not visible inside a stage until
+    /// the stage repeats `ARG NAME`, and the same holds for the predefined platform arguments
+    /// such as `TARGETARCH`. The base image may define variables this file cannot see, so for
+    /// images other than `scratch` and the official `python` images this is only reported as
+    /// information.
+    /// ## Example
+    /// ```dockerfile
+    /// ARG APP_DIR=/app
+    /// FROM python:3.12-slim
+    /// WORKDIR $APP_DIR
+    /// ```
+    /// Use instead:
+    /// ```dockerfile
+    /// ARG APP_DIR=/app
+    /// FROM python:3.12-slim
+    /// ARG APP_DIR
+    /// WORKDIR $APP_DIR
+    /// ```
+    pub(crate) static UNDEFINED_VARIABLE = {
+        code: "DF110",
+        name: "undefined-variable",
+        severity: Warning,
+        fix: None,
+        buildkit: "UndefinedVar",
+    };
+}
+
+/// Variables the official python image sets in its configuration.
+const PYTHON_IMAGE_ENV: &[&str] = &[
+    "LANG",
+    "GPG_KEY",
+    "PYTHON_VERSION",
+    "PYTHON_SHA256",
+    "PYTHON_PIP_VERSION",
+    "PYTHON_SETUPTOOLS_VERSION",
+    "PYTHON_GET_PIP_URL",
+    "PYTHON_GET_PIP_SHA256",
+];
+
+/// The platform arguments BuildKit predefines in the global scope only.
+const PLATFORM_ARGS: &[&str] = &[
+    "TARGETPLATFORM",
+    "TARGETOS",
+    "TARGETARCH",
+    "TARGETVARIANT",
+    "BUILDPLATFORM",
+    "BUILDOS",
+    "BUILDARCH",
+    "BUILDVARIANT",
+];
+
+/// What is known about the environment a stage's base image brings.
+enum ImageEnv {
+    /// Known exactly (scratch, the official python image).
+    Known(&'static [&'static str]),
+    /// Some other image: it may define anything.
+    Unknown,
+}
+
+pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
+    let escape = ctx.parse.file.escape;
+    let instructions = &ctx.parse.file.instructions;
+    for stage in &ctx.semantics.stages {
+        let image_env = match root_base(ctx.semantics, stage.index) {
+            Base::Scratch => ImageEnv::Known(&[]),
+            Base::Image(image) if python_image_info(image).is_some() => ImageEnv::Known(PYTHON_IMAGE_ENV),
+            _ => ImageEnv::Unknown,
+        };
+        for idx in stage.instructions.clone() {
+            let Some(instruction) = instructions.get(idx) else { continue };
+            let mut found: Vec<(VarRef, TextRange)> = Vec::new();
+            match (&instruction.keyword, &instruction.args) {
+                (Keyword::Env | Keyword::Arg | Keyword::Label, Args::KeyValues(pairs)) => {
+                    for word in pairs.iter().filter_map(|it| it.value.as_ref()) {
+                        for var in references(&word.raw, escape) {
+                            let range = word_subrange(word, var.range.start, var.range.end);
+                            found.push((var, range));
+                        }
+                    }
+                }
+                (
+                    Keyword::Workdir
+                    | Keyword::User
+                    | Keyword::Expose
+                    | Keyword::Volume
+                    | Keyword::Stopsignal
+                    | Keyword::Copy
+                    | Keyword::Add,
+                    Args::Words(words),
+                ) => {
+                    for word in words {
+                        if word.raw.starts_with("<<") {
+                            continue;
+                        }
+                        for var in references(&word.raw, escape) {
+                            let range = word_subrange(word, var.range.start, var.range.end);
+                            found.push((var, range));
+                        }
+                    }
+                }
+                _ => {}
+            }
+            if matches!(instruction.keyword, Keyword::Copy | Keyword::Add) {
+                for flag in &instruction.flags {
+                    if !matches!(flag.name.value.as_str(), "chown" | "chmod" | "from") {
+                        continue;
+                    }
+                    let Some(value) = &flag.value else { continue };
+                    for var in references(&value.value, escape) {
+                        found.push((var, value.range));
+                    }
+                }
+            }
+            for (var, range) in found {
+                if let Some(diagnostic) = judge(ctx, stage, idx, &var, range, &image_env) {
+                    acc.push(diagnostic);
+                }
+            }
+        }
+    }
+}
+
+fn judge(
+    ctx: &RuleContext<'_>,
+    stage: &Stage,
+    idx: usize,
+    var: &VarRef,
+    range: TextRange,
+    image_env: &ImageEnv,
+) -> Option<Diagnostic> {
+    let name = var.name.as_str();
+    if var.has_fallback() || name == "PATH" || ctx.semantics.build_var(stage.index, idx, name).is_some() {
+        return None;
+    }
+    if PLATFORM_ARGS.contains(&name) {
+        return Some(UNDEFINED_VARIABLE.report(
+            range,
+            format!("`{name}` is predefined only before the first `FROM`; add `ARG {name}` to this stage, or it expands to an empty string"),
+        ));
+    }
+    if PREDEFINED_ARGS.contains(&name) {
+        return None;
+    }
+    let same_instruction = stage.env.iter().chain(&stage.args).any(|def| def.instruction == idx && def.name == name);
+    if same_instruction {
+        return Some(UNDEFINED_VARIABLE.report(
+            range,
+            format!("`{name}` is set by this same instruction, whose values do not see each other; here it expands to its earlier value (none); set it on a line of its own first"),
+        ));
+    }
+    if ctx.semantics.global_args.iter().any(|it| it.name == name) {
+        return Some(UNDEFINED_VARIABLE.report(
+            range,
+            format!("`{name}` is a global ARG, which a stage only sees after `ARG {name}`; here it expands to an empty string"),
+        ));
+    }
+    let in_scope: Vec<&str> = stage_chain(ctx.semantics, stage.index)
+        .iter()
+        .flat_map(|it| it.env.iter().chain(&it.args))
+        .filter(|def| def.instruction < idx)
+        .map(|def| def.name.as_str())
+        .collect();
+    let hint = match closest(name, in_scope.iter().copied()) {
+        Some(suggestion) => format!("; did you mean `{suggestion}`?"),
+        None => String::new(),
+    };
+    match image_env {
+        ImageEnv::Known(names) if names.contains(&name) => None,
+        ImageEnv::Known(_) => Some(UNDEFINED_VARIABLE.report(
+            range,
+            format!("`{name}` is not defined by an ARG or ENV before this line, so it expands to an empty string{hint}"),
+        )),
+        ImageEnv::Unknown => Some(
+            UNDEFINED_VARIABLE
+                .report(
+                    range,
+                    format!("`{name}` is not defined by an ARG or ENV in this file; it is empty unless the base image sets it{hint}"),
+                )
+                .with_severity(Severity::Info),
+        ),
+    }
+}
