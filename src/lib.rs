@@ -12,11 +12,13 @@
 
 pub mod analysis;
 pub mod cli;
+pub mod config;
 pub mod diagnostic;
 pub mod knowledge;
 pub mod project;
 pub mod rules;
 pub mod semantics;
 pub mod server;
+pub mod suppression;
 pub mod syntax;
 pub mod text;

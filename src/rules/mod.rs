@@ -4,6 +4,7 @@
 //! Fix safety) that is the single source for `berth rules`, `berth explain`, hovers and the
 //! generated rules reference. Severity and enablement come from settings, never from a rule.
 
+use crate::config::{DEFAULT_SETTINGS, Settings};
 use crate::diagnostic::{Diagnostic, Fix, RelatedLocation, Severity, Tag};
 use crate::project::ProjectFacts;
 use crate::semantics::shell::UvInvocation;
@@ -14,6 +15,7 @@ use crate::text::TextRange;
 mod binary_content;
 mod conflicting_lock_flags;
 mod extra_arguments;
+mod invalid_config;
 mod invalid_directive;
 mod invalid_json_array;
 mod invalid_project_file;
@@ -24,8 +26,14 @@ mod missing_from;
 mod python_version_mismatch;
 mod unknown_flag;
 mod unknown_instruction;
+mod unknown_suppression_code;
 mod unlocked_uv_sync;
 mod unterminated_heredoc;
+mod untrusted_registry;
+mod unused_suppression;
+
+pub(crate) use unknown_suppression_code::UNKNOWN_SUPPRESSION_CODE;
+pub(crate) use unused_suppression::UNUSED_SUPPRESSION;
 
 /// Declares a rule's metadata as a `static`, keeping its doc comment as data.
 macro_rules! declare_rule {
@@ -149,6 +157,9 @@ pub struct RuleContext<'a> {
     pub parse: &'a Parse,
     pub semantics: &'a Semantics,
     pub project: &'a ProjectFacts,
+    /// The resolved configuration (rules read options such as `trusted_registries` from it;
+    /// selection and severities are applied by analysis, never by rules).
+    pub settings: &'a Settings,
     /// Every uv invocation with the index of its site in `semantics.commands`, parsed once for
     /// all rules.
     uv: Vec<(usize, UvInvocation<'a>)>,
@@ -167,7 +178,13 @@ impl<'a> RuleContext<'a> {
             .enumerate()
             .filter_map(|(idx, site)| Some((idx, site.command.as_uv()?)))
             .collect();
-        RuleContext { text, parse, semantics, project, uv }
+        RuleContext { text, parse, semantics, project, settings: &DEFAULT_SETTINGS, uv }
+    }
+
+    /// The same context with these settings instead of the defaults.
+    pub fn with_settings(mut self, settings: &'a Settings) -> RuleContext<'a> {
+        self.settings = settings;
+        self
     }
 
     /// Every uv invocation in the file with the command site it belongs to, in source order.
@@ -192,6 +209,10 @@ pub static REGISTRY: &[(&Rule, CheckFn)] = &[
     (&invalid_directive::INVALID_DIRECTIVE, invalid_directive::check),
     (&invalid_syntax::INVALID_SYNTAX, invalid_syntax::check),
     (&binary_content::BINARY_CONTENT, binary_content::check),
+    (&invalid_config::INVALID_CONFIG, invalid_config::check),
+    (&unknown_suppression_code::UNKNOWN_SUPPRESSION_CODE, unknown_suppression_code::check),
+    (&unused_suppression::UNUSED_SUPPRESSION, unused_suppression::check),
+    (&untrusted_registry::UNTRUSTED_REGISTRY, untrusted_registry::check),
     (&python_version_mismatch::PYTHON_VERSION_MISMATCH, python_version_mismatch::check),
     (&invalid_project_file::INVALID_PROJECT_FILE, invalid_project_file::check),
     (&unlocked_uv_sync::UNLOCKED_UV_SYNC, unlocked_uv_sync::check),
@@ -200,11 +221,27 @@ pub static REGISTRY: &[(&Rule, CheckFn)] = &[
 
 /// Looks a rule up by code or name (case-insensitive).
 pub fn find(code_or_name: &str) -> Option<&'static Rule> {
+    let code_or_name = code_or_name.trim();
     REGISTRY
         .iter()
         .map(|(rule, _)| *rule)
         .find(|rule| rule.code.eq_ignore_ascii_case(code_or_name) || rule.name.eq_ignore_ascii_case(code_or_name))
 }
+
+/// The rule whose code or name is closest to `code_or_name`, for did-you-mean.
+pub fn closest(code_or_name: &str) -> Option<&'static Rule> {
+    let candidates = REGISTRY.iter().flat_map(|(rule, _)| [rule.code, rule.name]);
+    let best = crate::syntax::suggest::closest(code_or_name.trim(), candidates)?;
+    find(best)
+}
+
+/// Every rule's metadata, in registry order.
+pub fn all() -> impl Iterator<Item = &'static Rule> {
+    REGISTRY.iter().map(|(rule, _)| *rule)
+}
+
+/// The check of a rule whose findings are produced after all rules ran (suppression hints).
+pub(crate) fn reported_after_rules(_: &RuleContext<'_>, _: &mut Vec<Diagnostic>) {}
 
 /// Runs every rule and returns the diagnostics sorted by position, then code.
 pub fn run_all(ctx: &RuleContext<'_>) -> Vec<Diagnostic> {
