@@ -99,11 +99,29 @@ impl Rule {
         res
     }
 
-    /// The first line of the "What it flags" section, used as a one-line summary.
+    /// The first sentence of the "What it flags" section, on one line, as a one-line summary.
     pub fn summary(&self) -> String {
         let doc = self.documentation();
-        let mut lines = doc.lines().skip_while(|it| !it.starts_with("## What it flags")).skip(1);
-        lines.find(|it| !it.trim().is_empty()).unwrap_or("").trim().to_owned()
+        let mut paragraph = String::new();
+        let lines = doc.lines().skip_while(|it| !it.starts_with("## What it flags")).skip(1);
+        for line in lines.skip_while(|it| it.trim().is_empty()) {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') || line.starts_with("```") {
+                break;
+            }
+            if !paragraph.is_empty() {
+                paragraph.push(' ');
+            }
+            paragraph.push_str(line);
+        }
+        // A sentence ends at a period followed by a space and a capital letter (or the end).
+        let bytes = paragraph.as_bytes();
+        for (idx, _) in paragraph.match_indices(". ") {
+            if bytes.get(idx + 2).is_some_and(u8::is_ascii_uppercase) {
+                return paragraph[..=idx].to_owned();
+            }
+        }
+        paragraph
     }
 
     /// A diagnostic of this rule with its default severity.
