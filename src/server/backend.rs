@@ -23,6 +23,7 @@ use tower_lsp_server::{Client, LanguageServer};
 use crate::server::convert;
 use crate::server::document::Change;
 use crate::server::session::{AnalysisJob, AnalysisOutput, Effect, Session};
+use crate::server::settings;
 use crate::server::workspace::{self, PROJECT_FILE_GLOBS};
 use crate::text::PositionEncoding;
 
@@ -36,6 +37,8 @@ struct Negotiated {
     diagnostic_refresh: bool,
     /// The client lets the server register file watchers.
     watch_files: bool,
+    /// The client answers `workspace/configuration`.
+    configuration: bool,
 }
 
 pub(crate) struct Backend {
@@ -64,13 +67,16 @@ impl Shared {
             pull_diagnostics: false,
             diagnostic_refresh: false,
             watch_files: false,
+            configuration: false,
         })
     }
 
     /// Caches discovered project facts when they are still current.
     fn remember_project(&self, output: &AnalysisOutput) {
         if output.discovered {
-            self.session().store_project(&output.uri, output.stamp.project_epoch, output.project.clone());
+            let mut session = self.session();
+            session.store_project(&output.uri, output.stamp.project_epoch, output.project.clone());
+            session.store_config(&output.uri, output.stamp.project_epoch, output.config.clone());
         }
     }
 }
@@ -110,6 +116,28 @@ impl Backend {
                 }
             });
         }
+    }
+
+    /// Asks the client for the `berth` section (`workspace/configuration`) and applies it.
+    fn pull_configuration(&self) {
+        if !self.shared.negotiated().configuration {
+            return;
+        }
+        let backend = Backend { client: self.client.clone(), shared: self.shared.clone() };
+        tokio::spawn(async move {
+            let item = lsp::ConfigurationItem { scope_uri: None, section: Some("berth".to_owned()) };
+            let values = match backend.client.configuration(vec![item]).await {
+                Ok(values) => values,
+                Err(err) => {
+                    tracing::warn!("workspace/configuration failed: {err}");
+                    return;
+                }
+            };
+            // A client without berth settings answers `null`; the earlier settings then stay.
+            let Some(options) = values.first().and_then(settings::options_from_json) else { return };
+            let effect = backend.shared.session().set_settings(options);
+            backend.schedule(effect, true);
+        });
     }
 
     /// `berth/viewFileText`: the text of an open document as the server sees it (like
@@ -152,6 +180,7 @@ impl LanguageServer for Backend {
                 .and_then(|w| w.did_change_watched_files.as_ref())
                 .and_then(|w| w.dynamic_registration)
                 .unwrap_or(false),
+            configuration: workspace.and_then(|w| w.configuration).unwrap_or(false),
         };
         if self.shared.negotiated.set(negotiated).is_err() {
             // tower-lsp-server rejects a second `initialize` before it gets here.
@@ -165,6 +194,9 @@ impl LanguageServer for Backend {
         };
         tracing::info!(?encoding, pull_diagnostics, ?folders, "initialize");
         self.shared.session().set_folders(folders);
+        if let Some(options) = params.initialization_options.as_ref().and_then(settings::options_from_json) {
+            self.shared.session().set_settings(options);
+        }
 
         let diagnostic_provider = pull_diagnostics.then(|| {
             lsp::DiagnosticServerCapabilities::Options(lsp::DiagnosticOptions {
@@ -202,6 +234,7 @@ impl LanguageServer for Backend {
     }
 
     async fn initialized(&self, _: lsp::InitializedParams) {
+        self.pull_configuration();
         if !self.shared.negotiated().watch_files {
             return;
         }
@@ -277,6 +310,18 @@ impl LanguageServer for Backend {
         }
         let effect = self.shared.session().project_files_changed(&changed);
         self.schedule(effect, true);
+    }
+
+    async fn did_change_configuration(&self, params: lsp::DidChangeConfigurationParams) {
+        // Push-style clients send the settings along; pull-style ones send `null` and expect
+        // the server to ask.
+        match settings::options_from_json(&params.settings) {
+            Some(options) if params.settings.get("berth").is_some() || !self.shared.negotiated().configuration => {
+                let effect = self.shared.session().set_settings(options);
+                self.schedule(effect, true);
+            }
+            _ => self.pull_configuration(),
+        }
     }
 
     async fn did_change_workspace_folders(&self, params: lsp::DidChangeWorkspaceFoldersParams) {

@@ -8,6 +8,7 @@
 //! - [`document`]: one open document (a rope) and LSP position arithmetic.
 //! - [`workspace`]: which files are Dockerfiles or project files, and the buffer-over-disk file system.
 //! - [`convert`]: berth types to LSP types.
+//! - [`settings`]: editor settings read into a configuration layer.
 //!
 //! Everything runs on a single-threaded Tokio runtime; analysis runs on Tokio's blocking pool so
 //! a slow analysis never stalls reading the next message. Logs go to stderr only (stdout carries
@@ -26,6 +27,7 @@ mod backend;
 mod convert;
 pub mod document;
 mod session;
+mod settings;
 mod transport;
 mod workspace;
 
