@@ -221,8 +221,9 @@ fn parse_comment(line: &str, offset: usize) -> Option<Result<ParsedComment, Diag
         cursor.skip_spaces();
         let start = cursor.pos;
         let word = cursor.take_while(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        // Other `# berth: ...` notes are prose, not suppressions.
-        if !word.to_ascii_lowercase().starts_with("ignore") {
+        // Other `# berth: ...` notes are prose, not suppressions; a near miss is a typo.
+        let lower = word.to_ascii_lowercase();
+        if !lower.starts_with("ignore") && crate::config::closest(&lower, ["ignore", "ignore-file"]).is_none() {
             return None;
         }
         let file_wide = match word.to_ascii_lowercase().as_str() {
@@ -442,4 +443,51 @@ fn line_with_break(text: &str, comment: TextRange) -> TextRange {
         return TextRange::new(break_start, end);
     }
     TextRange::new(start, end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::Severity;
+    use crate::rules::FixAvailability;
+
+    // No registered rule has a BuildKit counterpart yet, so matching is checked on a stand-in.
+    static JSON_ARGS: Rule = Rule {
+        code: "DF999",
+        name: "stand-in",
+        default_severity: Severity::Warning,
+        fix: FixAvailability::None,
+        doc: "",
+        hadolint: Some("DL3025"),
+        buildkit: Some("JSONArgsRecommended"),
+    };
+
+    #[test]
+    fn check_skip_directive_is_read_with_spans() {
+        let text = "# check=error=true;skip=JSONArgsRecommended, StageNameCasing\nFROM scratch\n";
+        let parse = crate::syntax::parse(text);
+        let (suppressions, problems) = collect(text, &parse);
+        assert!(problems.is_empty());
+        let [skip] = &suppressions[..] else { panic!("one suppression: {suppressions:?}") };
+        assert_eq!(skip.source, Source::BuildKit);
+        assert_eq!(skip.scope, Scope::File);
+        let codes: Vec<&str> = skip.codes.iter().map(|it| &text[it.text.range.as_range()]).collect();
+        assert_eq!(codes, ["JSONArgsRecommended", "StageNameCasing"]);
+        assert!(skip.codes[0].target.matches(Some(&JSON_ARGS)));
+        assert!(!skip.codes[1].target.matches(Some(&JSON_ARGS)));
+        assert!(Target::AllBuildKit.matches(Some(&JSON_ARGS)));
+        assert!(Target::Hadolint("dl3025".to_owned()).matches(Some(&JSON_ARGS)));
+        assert!(!Target::AllBuildKit.matches(crate::rules::find("UV001")));
+    }
+
+    #[test]
+    fn hadolint_comments_next_instruction_and_global() {
+        let text = "FROM scratch\n# hadolint ignore=DL3025 , DL3008\nCMD x\n#hadolint global ignore=DL3000\n";
+        let parse = crate::syntax::parse(text);
+        let (suppressions, _) = collect(text, &parse);
+        let scopes: Vec<Scope> = suppressions.iter().map(|it| it.scope).collect();
+        assert_eq!(scopes, [Scope::Instruction(1), Scope::File]);
+        assert_eq!(suppressions[0].codes.len(), 2);
+        assert!(suppressions.iter().all(|it| it.source == Source::Hadolint));
+    }
 }
