@@ -38,17 +38,16 @@ pub fn analyze_with(text: &str, project: &ProjectFacts, settings: &Settings) -> 
 
 /// Drops findings of rules that are off and gives the others their configured severity.
 fn apply_settings(diagnostics: &mut Vec<Diagnostic>, settings: &Settings) {
-    diagnostics.retain_mut(|diagnostic| {
-        let default = crate::rules::find(diagnostic.code).map_or(diagnostic.severity, |rule| rule.default_severity);
-        match settings.level(diagnostic.code, default) {
-            // A rule may report below its default on purpose (`with_severity`); only an
-            // explicit setting changes that.
-            Some(level) if level != default => {
-                diagnostic.severity = level;
-                true
-            }
-            Some(_) => true,
-            None => false,
+    if !settings.changes_any_rule() {
+        return;
+    }
+    diagnostics.retain_mut(|diagnostic| match settings.configured_level(diagnostic.code) {
+        // Not configured: a rule may report below its default on purpose (`with_severity`).
+        None => true,
+        Some(Some(level)) => {
+            diagnostic.severity = level;
+            true
         }
+        Some(None) => false,
     });
 }

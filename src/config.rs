@@ -531,6 +531,17 @@ impl Settings {
         }
     }
 
+    /// The configured level of the rule with this code: `None` when it keeps its default,
+    /// `Some(None)` when it is off.
+    pub fn configured_level(&self, code: &str) -> Option<Option<Severity>> {
+        self.levels.get(code).copied()
+    }
+
+    /// Whether any rule is off or at a severity other than its default.
+    pub fn changes_any_rule(&self) -> bool {
+        !self.levels.is_empty()
+    }
+
     /// Whether the rule with this code reports at all.
     pub fn is_enabled(&self, code: &str) -> bool {
         self.levels.get(code).is_none_or(Option::is_some)

@@ -7,6 +7,8 @@
 //! code with nothing to suppress is `DF014 unused-suppression`. Other tools' codes are their
 //! business; a hadolint code berth has no counterpart for is simply not berth's to judge.
 
+use std::collections::HashMap;
+
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Tag};
 use crate::rules::{DiagnosticExt, Rule, UNKNOWN_SUPPRESSION_CODE, UNUSED_SUPPRESSION};
 use crate::syntax::Parse;
@@ -149,9 +151,10 @@ pub fn apply(text: &str, parse: &Parse, diagnostics: Vec<Diagnostic>) -> Vec<Dia
         return diagnostics;
     }
     let mut used: Vec<Vec<bool>> = suppressions.iter().map(|it| vec![false; it.codes.len()]).collect();
+    let by_code: HashMap<&str, &Rule> = crate::rules::all().map(|rule| (rule.code, rule)).collect();
     let mut kept = Vec::with_capacity(diagnostics.len());
     for diagnostic in diagnostics {
-        let rule = crate::rules::find(diagnostic.code);
+        let rule = by_code.get(diagnostic.code).copied();
         let mut suppressed = false;
         for (suppression, used) in suppressions.iter().zip(&mut used) {
             if !suppression.covers(parse, diagnostic.range) {
@@ -198,7 +201,7 @@ pub fn apply(text: &str, parse: &Parse, diagnostics: Vec<Diagnostic>) -> Vec<Dia
 
     // The hints obey file-wide `# berth: ignore-file=` like any finding (not counted as use).
     meta.retain(|diagnostic| {
-        let rule = crate::rules::find(diagnostic.code);
+        let rule = by_code.get(diagnostic.code).copied();
         !suppressions.iter().any(|it| {
             it.source == Source::Berth
                 && it.scope == Scope::File
