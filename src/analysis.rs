@@ -1,5 +1,10 @@
 //! Pure facade over parsing, semantics and rules: text plus project facts in, diagnostics out.
+//!
+//! The order is fixed: every rule runs, then suppression comments remove what they name (and
+//! berth's own comments get their hints), then the settings decide which rules report and at
+//! which severity. Rules never look at selection or severities.
 
+use crate::config::{DEFAULT_SETTINGS, Settings};
 use crate::diagnostic::Diagnostic;
 use crate::project::ProjectFacts;
 use crate::rules::RuleContext;
@@ -13,11 +18,36 @@ pub struct Analysis {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Parses `text`, builds its semantic model and runs every rule against it and `project`.
+/// Parses `text`, builds its semantic model and runs every rule against it and `project`, with
+/// every rule at its default severity.
 pub fn analyze(text: &str, project: &ProjectFacts) -> Analysis {
+    analyze_with(text, project, &DEFAULT_SETTINGS)
+}
+
+/// Like [`analyze`], with the rule selection, severities and options of `settings`.
+pub fn analyze_with(text: &str, project: &ProjectFacts, settings: &Settings) -> Analysis {
     let parse = crate::syntax::parse(text);
     let semantics = crate::semantics::analyze(&parse);
-    let ctx = RuleContext::new(text, &parse, &semantics, project);
-    let diagnostics = crate::rules::run_all(&ctx);
+    let ctx = RuleContext::new(text, &parse, &semantics, project).with_settings(settings);
+    let found = crate::rules::run_all(&ctx);
+    let mut diagnostics = crate::suppression::apply(text, &parse, found);
+    apply_settings(&mut diagnostics, settings);
+    diagnostics.sort_by(|a, b| (a.range.start, a.range.end, a.code).cmp(&(b.range.start, b.range.end, b.code)));
     Analysis { parse, semantics, diagnostics }
+}
+
+/// Drops findings of rules that are off and gives the others their configured severity.
+fn apply_settings(diagnostics: &mut Vec<Diagnostic>, settings: &Settings) {
+    if !settings.changes_any_rule() {
+        return;
+    }
+    diagnostics.retain_mut(|diagnostic| match settings.configured_level(diagnostic.code) {
+        // Not configured: a rule may report below its default on purpose (`with_severity`).
+        None => true,
+        Some(Some(level)) => {
+            diagnostic.severity = level;
+            true
+        }
+        Some(None) => false,
+    });
 }

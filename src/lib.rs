@@ -12,6 +12,7 @@
 
 pub mod analysis;
 pub mod cli;
+pub mod config;
 pub mod diagnostic;
 pub mod ide;
 pub mod knowledge;
@@ -19,5 +20,6 @@ pub mod project;
 pub mod rules;
 pub mod semantics;
 pub mod server;
+pub mod suppression;
 pub mod syntax;
 pub mod text;

@@ -1,4 +1,5 @@
-//! The `berth` binary: `berth server` speaks LSP on stdio, `berth check` lints for CI.
+//! The `berth` binary: `berth server` speaks LSP on stdio, `berth check` lints for CI, `berth rules`
+//! and `berth explain` document the rules.
 
 use clap::{Parser, Subcommand};
 
@@ -24,6 +25,10 @@ enum Command {
     /// Lint Dockerfiles (files, or folders searched for Dockerfile, Dockerfile.*, *.Dockerfile,
     /// *.dockerfile and Containerfile).
     Check(berth::cli::CheckArgs),
+    /// List every rule: code, name, default severity, fix, hadolint/BuildKit counterpart.
+    Rules(berth::cli::RulesArgs),
+    /// Show a rule's documentation (by code, name, hadolint code or BuildKit check name).
+    Explain(berth::cli::ExplainArgs),
 }
 
 fn main() {
@@ -31,6 +36,8 @@ fn main() {
     let code = match cli.command {
         Command::Server { stdio: _ } => berth::server::run_stdio(),
         Command::Check(args) => berth::cli::run_check(args),
+        Command::Rules(args) => berth::cli::run_rules(&args),
+        Command::Explain(args) => berth::cli::run_explain(&args),
     };
     std::process::exit(code);
 }

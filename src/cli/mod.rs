@@ -1,14 +1,22 @@
-//! Command line front end: `berth check` finds Dockerfiles, lints them and reports for CI.
+//! Command line front end: `berth check` finds Dockerfiles, lints them and reports for CI;
+//! `berth rules` and `berth explain` show the rules' documentation.
 
 mod render;
+mod rules;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
+use std::sync::Arc;
+
+use crate::config::{ConfigFile, FailureThreshold, Options, Settings};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::project::{OsFileSystem, discover};
 
 pub use render::{render_human, render_json_value};
+pub use rules::{
+    ExplainArgs, RulesArgs, explanation, lookup, rule_json, rules_reference, rules_table, run_explain, run_rules,
+};
 
 #[derive(clap::Args, Debug)]
 pub struct CheckArgs {
@@ -17,12 +25,52 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
-    /// Exit with status 1 when a finding has at least this severity.
-    #[arg(long, value_enum, default_value_t = Threshold::Warning)]
-    pub failure_threshold: Threshold,
+    /// Exit with status 1 when a finding has at least this severity (default: the configured
+    /// `failure-threshold`, else warning).
+    #[arg(long, value_enum)]
+    pub failure_threshold: Option<Threshold>,
     /// Never color the output (also honoured: the NO_COLOR environment variable).
     #[arg(long)]
     pub no_color: bool,
+    /// Rules to check (codes, names or code prefixes such as `UV`), replacing the configured set.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub select: Option<Vec<String>>,
+    /// Rules to check on top of the selected ones.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub extend_select: Vec<String>,
+    /// Rules not to check.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub ignore: Vec<String>,
+    /// Use this configuration file (berth.toml, or a pyproject.toml with [tool.berth]) for every
+    /// Dockerfile instead of looking for one.
+    #[arg(long, value_name = "PATH", conflicts_with = "isolated")]
+    pub config: Option<PathBuf>,
+    /// Ignore configuration files; only command-line options apply.
+    #[arg(long)]
+    pub isolated: bool,
+}
+
+/// How `berth check` finds the settings of each Dockerfile.
+#[derive(Clone, Debug, Default)]
+pub struct ConfigChoice {
+    /// Use no configuration file.
+    pub isolated: bool,
+    /// Use this file for every Dockerfile instead of looking for the nearest one.
+    pub forced: Option<Arc<ConfigFile>>,
+    /// Command-line options layered over the file.
+    pub overrides: Options,
+}
+
+impl ConfigChoice {
+    /// The settings for the Dockerfile at `path`.
+    pub fn settings_for(&self, path: &Path, workspace_root: Option<&Path>) -> Settings {
+        let config = match (&self.forced, self.isolated) {
+            (Some(forced), _) => Some(forced.clone()),
+            (None, true) => None,
+            (None, false) => crate::config::find_config(&OsFileSystem, path, workspace_root).map(Arc::new),
+        };
+        Settings::resolve(config, &[&self.overrides], Some(path))
+    }
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,13 +92,13 @@ pub enum Threshold {
 }
 
 impl Threshold {
-    fn reached_by(self, severity: Severity) -> bool {
+    fn to_failure_threshold(self) -> FailureThreshold {
         match self {
-            Threshold::Error => severity >= Severity::Error,
-            Threshold::Warning => severity >= Severity::Warning,
-            Threshold::Info => severity >= Severity::Info,
-            Threshold::Hint => true,
-            Threshold::None => false,
+            Threshold::Error => FailureThreshold::At(Severity::Error),
+            Threshold::Warning => FailureThreshold::At(Severity::Warning),
+            Threshold::Info => FailureThreshold::At(Severity::Info),
+            Threshold::Hint => FailureThreshold::At(Severity::Hint),
+            Threshold::None => FailureThreshold::Never,
         }
     }
 }
@@ -60,10 +108,46 @@ pub struct FileReport {
     pub path: PathBuf,
     pub text: String,
     pub diagnostics: Vec<Diagnostic>,
+    /// The configured `failure-threshold` for this Dockerfile, if any.
+    pub failure_threshold: Option<FailureThreshold>,
+}
+
+/// Builds the configuration choice from the command line; `Err` is a usage error.
+fn config_choice(args: &CheckArgs) -> Result<ConfigChoice, String> {
+    let mut problems = Vec::new();
+    for selector in args.select.iter().flatten().chain(&args.extend_select).chain(&args.ignore) {
+        if let Some(problem) = crate::config::selector_problem(selector) {
+            problems.push(problem);
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems.join("\n"));
+    }
+    let forced = match &args.config {
+        Some(path) => match crate::config::load_config(&OsFileSystem, path) {
+            Ok(config) => Some(Arc::new(config)),
+            Err(err) => return Err(format!("cannot read {}: {err}", path.display())),
+        },
+        None => None,
+    };
+    let overrides = Options {
+        select: args.select.clone(),
+        extend_select: args.extend_select.clone(),
+        ignore: args.ignore.clone(),
+        ..Options::default()
+    };
+    Ok(ConfigChoice { isolated: args.isolated, forced, overrides })
 }
 
 /// Runs `berth check`; returns the process exit code (0 clean, 1 findings, 2 usage or I/O error).
 pub fn run_check(args: CheckArgs) -> i32 {
+    let choice = match config_choice(&args) {
+        Ok(choice) => choice,
+        Err(error) => {
+            eprintln!("berth: {error}");
+            return 2;
+        }
+    };
     let mut io_errors = Vec::new();
     let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
     let cwd = std::env::current_dir().ok();
@@ -74,7 +158,7 @@ pub fn run_check(args: CheckArgs) -> i32 {
     targets.sort();
     targets.dedup();
 
-    let mut reports = lint_all(&targets, &mut io_errors);
+    let mut reports = lint_all(&targets, &choice, &mut io_errors);
     if let Some(cwd) = cwd.as_deref().and_then(|it| std::fs::canonicalize(it).ok()) {
         for diagnostic in reports.iter_mut().flat_map(|it| &mut it.diagnostics) {
             for related in &mut diagnostic.related {
@@ -108,23 +192,40 @@ pub fn run_check(args: CheckArgs) -> i32 {
     if !io_errors.is_empty() {
         return 2;
     }
-    let failed = reports.iter().flat_map(|it| &it.diagnostics).any(|it| args.failure_threshold.reached_by(it.severity));
+    let cli_threshold = args.failure_threshold.map(Threshold::to_failure_threshold);
+    let failed = reports.iter().any(|report| {
+        let threshold = cli_threshold.or(report.failure_threshold).unwrap_or(FailureThreshold::At(Severity::Warning));
+        report.diagnostics.iter().any(|it| threshold.reached_by(it.severity))
+    });
     i32::from(failed)
 }
 
-/// Lints one Dockerfile's text as `berth check` would, with the project found around `path`.
+/// Lints one Dockerfile's text as `berth check` would, with the project and the configuration
+/// found around `path`.
 pub fn lint_text(path: &Path, text: &str, workspace_root: Option<&Path>) -> Vec<Diagnostic> {
-    let project = discover(&OsFileSystem, path, workspace_root);
-    crate::analysis::analyze(text, &project).diagnostics
+    lint_text_with(path, text, workspace_root, &ConfigChoice::default()).0
 }
 
-fn lint_all(targets: &[(PathBuf, PathBuf)], io_errors: &mut Vec<String>) -> Vec<FileReport> {
+/// Like [`lint_text`] with a configuration choice; also returns the settings used.
+pub fn lint_text_with(
+    path: &Path,
+    text: &str,
+    workspace_root: Option<&Path>,
+    choice: &ConfigChoice,
+) -> (Vec<Diagnostic>, Settings) {
+    let project = discover(&OsFileSystem, path, workspace_root);
+    let settings = choice.settings_for(path, workspace_root);
+    let diagnostics = crate::analysis::analyze_with(text, &project, &settings).diagnostics;
+    (diagnostics, settings)
+}
+
+fn lint_all(targets: &[(PathBuf, PathBuf)], choice: &ConfigChoice, io_errors: &mut Vec<String>) -> Vec<FileReport> {
     let workers = std::thread::available_parallelism().map_or(1, |it| it.get()).clamp(1, 16);
     let chunk = targets.len().div_ceil(workers).max(1);
     let results: Vec<Vec<Result<FileReport, String>>> = std::thread::scope(|scope| {
         let handles: Vec<_> = targets
             .chunks(chunk)
-            .map(|chunk| scope.spawn(move || chunk.iter().map(|(path, root)| lint_file(path, root)).collect()))
+            .map(|chunk| scope.spawn(move || chunk.iter().map(|(path, root)| lint_file(path, root, choice)).collect()))
             .collect();
         handles
             .into_iter()
@@ -141,12 +242,13 @@ fn lint_all(targets: &[(PathBuf, PathBuf)], io_errors: &mut Vec<String>) -> Vec<
     reports
 }
 
-fn lint_file(path: &Path, workspace_root: &Path) -> Result<FileReport, String> {
+fn lint_file(path: &Path, workspace_root: &Path, choice: &ConfigChoice) -> Result<FileReport, String> {
     let bytes = std::fs::read(path).map_err(|error| format!("cannot read {}: {error}", path.display()))?;
     let text = String::from_utf8_lossy(&bytes).into_owned();
-    let diagnostics = std::panic::catch_unwind(|| lint_text(path, &text, Some(workspace_root)))
-        .map_err(|_| format!("internal error while linting {}; please report it", path.display()))?;
-    Ok(FileReport { path: path.to_path_buf(), text, diagnostics })
+    let (diagnostics, settings) =
+        std::panic::catch_unwind(|| lint_text_with(path, &text, Some(workspace_root), choice))
+            .map_err(|_| format!("internal error while linting {}; please report it", path.display()))?;
+    Ok(FileReport { path: path.to_path_buf(), text, diagnostics, failure_threshold: settings.failure_threshold })
 }
 
 /// Adds `path` (a file) or the Dockerfiles below it (a folder) with the workspace root to use.

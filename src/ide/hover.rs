@@ -90,7 +90,7 @@ fn code_list_hover(text: &str, range: TextRange, offset: usize) -> Option<HoverR
     let mut markdown = format!("**{}** `{}`\n\n", rule.code, rule.name);
     markdown.push_str(&rule.documentation());
     let mut also = Vec::new();
-    if let Some(code) = rule.hadolint {
+    for code in rule.hadolint_codes() {
         also.push(format!("hadolint `{code}`"));
     }
     if let Some(name) = rule.buildkit {

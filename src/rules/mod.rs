@@ -4,6 +4,7 @@
 //! Fix safety) that is the single source for `berth rules`, `berth explain`, hovers and the
 //! generated rules reference. Severity and enablement come from settings, never from a rule.
 
+use crate::config::{DEFAULT_SETTINGS, Settings};
 use crate::diagnostic::{Diagnostic, Fix, RelatedLocation, Severity, Tag};
 use crate::project::ProjectFacts;
 use crate::semantics::shell::UvInvocation;
@@ -29,6 +30,7 @@ mod expose_proto_casing;
 mod extra_arguments;
 mod from_as_casing;
 mod inconsistent_instruction_casing;
+mod invalid_config;
 mod invalid_default_arg_in_from;
 mod invalid_directive;
 mod invalid_json_array;
@@ -62,11 +64,17 @@ mod undefined_variable;
 mod unknown_copy_from;
 mod unknown_flag;
 mod unknown_instruction;
+mod unknown_suppression_code;
 mod unlocked_uv_sync;
 mod unpinned_apt_package;
 mod unpinned_pip_package;
 mod untagged_image;
 mod unterminated_heredoc;
+mod untrusted_registry;
+mod unused_suppression;
+
+pub(crate) use unknown_suppression_code::UNKNOWN_SUPPRESSION_CODE;
+pub(crate) use unused_suppression::UNUSED_SUPPRESSION;
 
 /// Declares a rule's metadata as a `static`, keeping its doc comment as data.
 macro_rules! declare_rule {
@@ -142,11 +150,29 @@ impl Rule {
         res
     }
 
-    /// The first line of the "What it flags" section, used as a one-line summary.
+    /// The first sentence of the "What it flags" section, on one line, as a one-line summary.
     pub fn summary(&self) -> String {
         let doc = self.documentation();
-        let mut lines = doc.lines().skip_while(|it| !it.starts_with("## What it flags")).skip(1);
-        lines.find(|it| !it.trim().is_empty()).unwrap_or("").trim().to_owned()
+        let mut paragraph = String::new();
+        let lines = doc.lines().skip_while(|it| !it.starts_with("## What it flags")).skip(1);
+        for line in lines.skip_while(|it| it.trim().is_empty()) {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') || line.starts_with("```") {
+                break;
+            }
+            if !paragraph.is_empty() {
+                paragraph.push(' ');
+            }
+            paragraph.push_str(line);
+        }
+        // A sentence ends at a period followed by a space and a capital letter (or the end).
+        let bytes = paragraph.as_bytes();
+        for (idx, _) in paragraph.match_indices(". ") {
+            if bytes.get(idx + 2).is_some_and(u8::is_ascii_uppercase) {
+                return paragraph[..=idx].to_owned();
+            }
+        }
+        paragraph
     }
 
     /// A diagnostic of this rule with its default severity.
@@ -200,6 +226,9 @@ pub struct RuleContext<'a> {
     pub parse: &'a Parse,
     pub semantics: &'a Semantics,
     pub project: &'a ProjectFacts,
+    /// The resolved configuration (rules read options such as `trusted_registries` from it;
+    /// selection and severities are applied by analysis, never by rules).
+    pub settings: &'a Settings,
     /// Every uv invocation with the index of its site in `semantics.commands`, parsed once for
     /// all rules.
     uv: Vec<(usize, UvInvocation<'a>)>,
@@ -218,7 +247,13 @@ impl<'a> RuleContext<'a> {
             .enumerate()
             .filter_map(|(idx, site)| Some((idx, site.command.as_uv()?)))
             .collect();
-        RuleContext { text, parse, semantics, project, uv }
+        RuleContext { text, parse, semantics, project, settings: &DEFAULT_SETTINGS, uv }
+    }
+
+    /// The same context with these settings instead of the defaults.
+    pub fn with_settings(mut self, settings: &'a Settings) -> RuleContext<'a> {
+        self.settings = settings;
+        self
     }
 
     /// Every uv invocation in the file with the command site it belongs to, in source order.
@@ -243,6 +278,10 @@ pub static REGISTRY: &[(&Rule, CheckFn)] = &[
     (&invalid_directive::INVALID_DIRECTIVE, invalid_directive::check),
     (&invalid_syntax::INVALID_SYNTAX, invalid_syntax::check),
     (&binary_content::BINARY_CONTENT, binary_content::check),
+    (&invalid_config::INVALID_CONFIG, invalid_config::check),
+    (&unknown_suppression_code::UNKNOWN_SUPPRESSION_CODE, unknown_suppression_code::check),
+    (&unused_suppression::UNUSED_SUPPRESSION, unused_suppression::check),
+    (&untrusted_registry::UNTRUSTED_REGISTRY, untrusted_registry::check),
     (&stage_name_casing::STAGE_NAME_CASING, stage_name_casing::check),
     (&from_as_casing::FROM_AS_CASING, from_as_casing::check),
     (&empty_continuation_line::EMPTY_CONTINUATION_LINE, empty_continuation_line::check),
@@ -291,11 +330,27 @@ pub static REGISTRY: &[(&Rule, CheckFn)] = &[
 
 /// Looks a rule up by code or name (case-insensitive).
 pub fn find(code_or_name: &str) -> Option<&'static Rule> {
+    let code_or_name = code_or_name.trim();
     REGISTRY
         .iter()
         .map(|(rule, _)| *rule)
         .find(|rule| rule.code.eq_ignore_ascii_case(code_or_name) || rule.name.eq_ignore_ascii_case(code_or_name))
 }
+
+/// The rule whose code or name is closest to `code_or_name`, for did-you-mean.
+pub fn closest(code_or_name: &str) -> Option<&'static Rule> {
+    let candidates = REGISTRY.iter().flat_map(|(rule, _)| [rule.code, rule.name]);
+    let best = crate::syntax::suggest::closest(code_or_name.trim(), candidates)?;
+    find(best)
+}
+
+/// Every rule's metadata, in registry order.
+pub fn all() -> impl Iterator<Item = &'static Rule> {
+    REGISTRY.iter().map(|(rule, _)| *rule)
+}
+
+/// The check of a rule whose findings are produced after all rules ran (suppression hints).
+pub(crate) fn reported_after_rules(_: &RuleContext<'_>, _: &mut Vec<Diagnostic>) {}
 
 /// Runs every rule and returns the diagnostics sorted by position, then code.
 pub fn run_all(ctx: &RuleContext<'_>) -> Vec<Diagnostic> {

@@ -22,6 +22,7 @@ use tower_lsp_server::{Client, LanguageServer};
 
 use crate::server::document::Change;
 use crate::server::session::{AnalysisJob, AnalysisOutput, Effect, Session};
+use crate::server::settings;
 use crate::server::workspace::{self, PROJECT_FILE_GLOBS};
 use crate::server::{convert, features};
 use crate::text::PositionEncoding;
@@ -36,6 +37,8 @@ pub(crate) struct Negotiated {
     diagnostic_refresh: bool,
     /// The client lets the server register file watchers.
     watch_files: bool,
+    /// The client answers `workspace/configuration`.
+    configuration: bool,
 }
 
 pub(crate) struct Backend {
@@ -64,6 +67,7 @@ impl Shared {
             pull_diagnostics: false,
             diagnostic_refresh: false,
             watch_files: false,
+            configuration: false,
         })
     }
 
@@ -72,6 +76,7 @@ impl Shared {
         let mut session = self.session();
         if output.discovered {
             session.store_project(&output.uri, output.stamp.project_epoch, output.project.clone());
+            session.store_config(&output.uri, output.stamp.project_epoch, output.config.clone());
         }
         session.store_analysis(&output.uri, output.analyzed.clone());
     }
@@ -114,6 +119,28 @@ impl Backend {
         }
     }
 
+    /// Asks the client for the `berth` section (`workspace/configuration`) and applies it.
+    fn pull_configuration(&self) {
+        if !self.shared.negotiated().configuration {
+            return;
+        }
+        let backend = Backend { client: self.client.clone(), shared: self.shared.clone() };
+        tokio::spawn(async move {
+            let item = lsp::ConfigurationItem { scope_uri: None, section: Some("berth".to_owned()) };
+            let values = match backend.client.configuration(vec![item]).await {
+                Ok(values) => values,
+                Err(err) => {
+                    tracing::warn!("workspace/configuration failed: {err}");
+                    return;
+                }
+            };
+            // A client without berth settings answers `null`; the earlier settings then stay.
+            let Some(options) = values.first().and_then(settings::options_from_json) else { return };
+            let effect = backend.shared.session().set_settings(options);
+            backend.schedule(effect, true);
+        });
+    }
+
     /// `berth/viewFileText`: the text of an open document as the server sees it (like
     /// rust-analyzer's "View File Text"), for diagnosing synchronisation problems.
     pub(crate) async fn view_file_text(&self, params: lsp::TextDocumentIdentifier) -> Result<Option<ViewFileText>> {
@@ -154,6 +181,7 @@ impl LanguageServer for Backend {
                 .and_then(|w| w.did_change_watched_files.as_ref())
                 .and_then(|w| w.dynamic_registration)
                 .unwrap_or(false),
+            configuration: workspace.and_then(|w| w.configuration).unwrap_or(false),
         };
         if self.shared.negotiated.set(negotiated).is_err() {
             // tower-lsp-server rejects a second `initialize` before it gets here.
@@ -167,6 +195,9 @@ impl LanguageServer for Backend {
         };
         tracing::info!(?encoding, pull_diagnostics, ?folders, "initialize");
         self.shared.session().set_folders(folders);
+        if let Some(options) = params.initialization_options.as_ref().and_then(settings::options_from_json) {
+            self.shared.session().set_settings(options);
+        }
 
         let diagnostic_provider = pull_diagnostics.then(|| {
             lsp::DiagnosticServerCapabilities::Options(lsp::DiagnosticOptions {
@@ -206,6 +237,7 @@ impl LanguageServer for Backend {
     }
 
     async fn initialized(&self, _: lsp::InitializedParams) {
+        self.pull_configuration();
         if !self.shared.negotiated().watch_files {
             return;
         }
@@ -281,6 +313,18 @@ impl LanguageServer for Backend {
         }
         let effect = self.shared.session().project_files_changed(&changed);
         self.schedule(effect, true);
+    }
+
+    async fn did_change_configuration(&self, params: lsp::DidChangeConfigurationParams) {
+        // Push-style clients send the settings along; pull-style ones send `null` and expect
+        // the server to ask.
+        match settings::options_from_json(&params.settings) {
+            Some(options) if params.settings.get("berth").is_some() || !self.shared.negotiated().configuration => {
+                let effect = self.shared.session().set_settings(options);
+                self.schedule(effect, true);
+            }
+            _ => self.pull_configuration(),
+        }
     }
 
     async fn did_change_workspace_folders(&self, params: lsp::DidChangeWorkspaceFoldersParams) {

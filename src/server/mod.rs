@@ -9,6 +9,7 @@
 //! - [`workspace`]: which files are Dockerfiles or project files, and the buffer-over-disk file system.
 //! - [`features`]: hover and code actions over the cached analysis of a document.
 //! - [`convert`]: berth types to LSP types.
+//! - [`settings`]: editor settings read into a configuration layer.
 //!
 //! Everything runs on a single-threaded Tokio runtime; analysis runs on Tokio's blocking pool so
 //! a slow analysis never stalls reading the next message. Logs go to stderr only (stdout carries
@@ -28,6 +29,7 @@ mod convert;
 pub mod document;
 mod features;
 mod session;
+mod settings;
 mod transport;
 mod workspace;
 

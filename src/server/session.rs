@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use tower_lsp_server::ls_types as lsp;
 
+use crate::config::{ConfigFile, Options, Settings};
 use crate::project::ProjectFacts;
 use crate::server::convert;
 use crate::server::document::{Change, Document};
@@ -24,6 +25,8 @@ pub(crate) struct Session {
     folders: Vec<PathBuf>,
     /// Source of `revision` and `project_epoch` stamps; only ever grows.
     counter: u64,
+    /// Editor settings, layered over each Dockerfile's configuration file.
+    settings: Arc<Options>,
 }
 
 pub(crate) struct OpenDocument {
@@ -36,6 +39,8 @@ pub(crate) struct OpenDocument {
     pub(crate) project_epoch: u64,
     /// Discovery result for a Dockerfile, valid for `project_epoch`.
     pub(crate) project: Option<Arc<ProjectFacts>>,
+    /// The configuration file found with `project` (cached and cleared together with it).
+    pub(crate) config: Option<Arc<ConfigFile>>,
     /// The latest analysis, for hovers and code actions; current when its stamp matches.
     pub(crate) analyzed: Option<Arc<Analyzed>>,
 }
@@ -85,6 +90,7 @@ impl Session {
             revision,
             project_epoch: revision,
             project: None,
+            config: None,
             analyzed: None,
         };
         let previous = self.documents.insert(uri.clone(), open);
@@ -157,11 +163,18 @@ impl Session {
             }
             if changed.iter().any(|changed| workspace::affects(changed, path, open.project.as_deref())) {
                 open.project = None;
+                open.config = None;
                 open.project_epoch = epoch;
                 effect.dockerfiles.push(uri.clone());
             }
         }
         effect
+    }
+
+    /// Replaces the editor settings; every Dockerfile is analysed again.
+    pub(crate) fn set_settings(&mut self, settings: Options) -> Effect {
+        self.settings = Arc::new(settings);
+        self.all_projects_changed()
     }
 
     /// Marks every Dockerfile's project as stale (workspace folders changed).
@@ -171,6 +184,7 @@ impl Session {
         for (uri, open) in &mut self.documents {
             if open.kind == FileKind::Dockerfile {
                 open.project = None;
+                open.config = None;
                 open.project_epoch = epoch;
                 effect.dockerfiles.push(uri.clone());
             }
@@ -199,6 +213,8 @@ impl Session {
             path: open.path.clone(),
             workspace_root,
             project: open.project.clone(),
+            config: open.config.clone(),
+            settings: self.settings.clone(),
             fs,
             encoding,
         })
@@ -239,6 +255,15 @@ impl Session {
         }
     }
 
+    /// Caches the configuration found with the project facts (see [`Session::store_project`]).
+    pub(crate) fn store_config(&mut self, uri: &lsp::Uri, project_epoch: u64, config: Option<Arc<ConfigFile>>) {
+        if let Some(open) = self.documents.get_mut(uri)
+            && open.project_epoch == project_epoch
+        {
+            open.config = config;
+        }
+    }
+
     fn overlay(&self) -> OverlayFs {
         let buffers = self
             .documents
@@ -273,6 +298,8 @@ pub(crate) struct AnalysisJob {
     path: Option<PathBuf>,
     workspace_root: Option<PathBuf>,
     project: Option<Arc<ProjectFacts>>,
+    config: Option<Arc<ConfigFile>>,
+    settings: Arc<Options>,
     fs: OverlayFs,
     encoding: PositionEncoding,
 }
@@ -282,6 +309,8 @@ pub(crate) struct AnalysisOutput {
     pub(crate) version: i32,
     pub(crate) stamp: Stamp,
     pub(crate) project: Arc<ProjectFacts>,
+    /// The configuration file found with `project`.
+    pub(crate) config: Option<Arc<ConfigFile>>,
     /// True when `project` was discovered by this job (and may be cached).
     pub(crate) discovered: bool,
     pub(crate) diagnostics: Vec<lsp::Diagnostic>,
@@ -291,14 +320,17 @@ pub(crate) struct AnalysisOutput {
 impl AnalysisJob {
     /// Discovers the project if needed, analyses, and converts to LSP diagnostics.
     pub(crate) fn run(self) -> AnalysisOutput {
-        let (project, discovered) = match (&self.project, &self.path) {
-            (Some(project), _) => (project.clone(), false),
+        let (project, config, discovered) = match (&self.project, &self.path) {
+            (Some(project), _) => (project.clone(), self.config.clone(), false),
             (None, Some(path)) => {
-                (Arc::new(crate::project::discover(&self.fs, path, self.workspace_root.as_deref())), true)
+                let root = self.workspace_root.as_deref();
+                let project = Arc::new(crate::project::discover(&self.fs, path, root));
+                (project, crate::config::find_config(&self.fs, path, root).map(Arc::new), true)
             }
-            (None, None) => (Arc::new(ProjectFacts::default()), true),
+            (None, None) => (Arc::new(ProjectFacts::default()), None, true),
         };
-        let analysis = crate::analysis::analyze(&self.text, &project);
+        let settings = Settings::resolve(config.clone(), &[&self.settings], self.path.as_deref());
+        let analysis = crate::analysis::analyze_with(&self.text, &project, &settings);
         let diagnostics = convert::diagnostics(&self.uri, &self.text, &analysis.diagnostics, self.encoding, &self.fs);
         let index = crate::text::LineIndex::new(&self.text);
         let analyzed =
@@ -308,6 +340,7 @@ impl AnalysisJob {
             version: self.version,
             stamp: self.stamp,
             project,
+            config,
             discovered,
             diagnostics,
             analyzed,

@@ -18,8 +18,9 @@ pub(crate) enum FileKind {
 }
 
 /// Glob patterns (for `workspace/didChangeWatchedFiles`) of the files discovery reads.
-pub(crate) const PROJECT_FILE_GLOBS: [&str; 6] = [
+pub(crate) const PROJECT_FILE_GLOBS: [&str; 7] = [
     "**/pyproject.toml",
+    "**/berth.toml",
     "**/.python-version",
     "**/.python-versions",
     "**/uv.lock",
@@ -57,8 +58,10 @@ pub(crate) fn is_dockerfile_name(name: &str) -> bool {
 }
 
 pub(crate) fn is_project_file_name(name: &str) -> bool {
-    matches!(name, "pyproject.toml" | ".python-version" | ".python-versions" | "uv.lock" | ".dockerignore")
-        || name.ends_with(".dockerignore")
+    matches!(
+        name,
+        "pyproject.toml" | "berth.toml" | ".python-version" | ".python-versions" | "uv.lock" | ".dockerignore"
+    ) || name.ends_with(".dockerignore")
 }
 
 /// Whether a change to the project file at `changed` can change what discovery finds for the

@@ -11,7 +11,7 @@ mod json;
 mod lexer;
 mod parser;
 pub mod sample;
-mod suggest;
+pub(crate) mod suggest;
 mod words;
 
 pub use dump::debug_dump;
