@@ -22,6 +22,7 @@ mod malformed_flag;
 mod missing_arguments;
 mod missing_from;
 mod python_version_mismatch;
+pub(crate) mod support_images;
 mod unknown_flag;
 mod unknown_instruction;
 mod unlocked_uv_sync;
