@@ -23,10 +23,14 @@ mod missing_arguments;
 mod missing_from;
 mod python_version_mismatch;
 pub(crate) mod support_images;
+mod support_python;
 mod unknown_flag;
 mod unknown_instruction;
 mod unlocked_uv_sync;
 mod unterminated_heredoc;
+mod venv_base_mismatch;
+mod venv_interpreter_missing;
+mod venv_moved;
 
 /// Declares a rule's metadata as a `static`, keeping its doc comment as data.
 macro_rules! declare_rule {
@@ -195,6 +199,9 @@ pub static REGISTRY: &[(&Rule, CheckFn)] = &[
     (&binary_content::BINARY_CONTENT, binary_content::check),
     (&python_version_mismatch::PYTHON_VERSION_MISMATCH, python_version_mismatch::check),
     (&invalid_project_file::INVALID_PROJECT_FILE, invalid_project_file::check),
+    (&venv_interpreter_missing::VENV_INTERPRETER_MISSING, venv_interpreter_missing::check),
+    (&venv_base_mismatch::VENV_BASE_MISMATCH, venv_base_mismatch::check),
+    (&venv_moved::VENV_MOVED, venv_moved::check),
     (&unlocked_uv_sync::UNLOCKED_UV_SYNC, unlocked_uv_sync::check),
     (&conflicting_lock_flags::CONFLICTING_LOCK_FLAGS, conflicting_lock_flags::check),
 ];
