@@ -14,20 +14,30 @@ use crate::text::TextRange;
 mod binary_content;
 mod conflicting_lock_flags;
 mod extra_arguments;
+mod floating_python_tag;
+mod floating_uv_image;
 mod invalid_directive;
 mod invalid_json_array;
 mod invalid_project_file;
 mod invalid_syntax;
 mod malformed_flag;
+mod managed_python_default_dir;
 mod missing_arguments;
 mod missing_from;
+mod nonexistent_python_tag;
+mod nonexistent_uv_image_tag;
+mod python_install_without_downloads;
+mod python_tag_without_distro;
 mod python_version_mismatch;
+mod retired_uv_image_tag;
 pub(crate) mod support_images;
 mod support_python;
 mod unknown_flag;
 mod unknown_instruction;
 mod unlocked_uv_sync;
 mod unterminated_heredoc;
+mod uv_not_installed;
+mod uv_path_in_derived_image;
 mod venv_base_mismatch;
 mod venv_interpreter_missing;
 mod venv_moved;
@@ -199,11 +209,21 @@ pub static REGISTRY: &[(&Rule, CheckFn)] = &[
     (&binary_content::BINARY_CONTENT, binary_content::check),
     (&python_version_mismatch::PYTHON_VERSION_MISMATCH, python_version_mismatch::check),
     (&invalid_project_file::INVALID_PROJECT_FILE, invalid_project_file::check),
+    (&python_install_without_downloads::PYTHON_INSTALL_WITHOUT_DOWNLOADS, python_install_without_downloads::check),
+    (&managed_python_default_dir::MANAGED_PYTHON_DEFAULT_DIR, managed_python_default_dir::check),
     (&venv_interpreter_missing::VENV_INTERPRETER_MISSING, venv_interpreter_missing::check),
     (&venv_base_mismatch::VENV_BASE_MISMATCH, venv_base_mismatch::check),
     (&venv_moved::VENV_MOVED, venv_moved::check),
+    (&floating_python_tag::FLOATING_PYTHON_TAG, floating_python_tag::check),
+    (&python_tag_without_distro::PYTHON_TAG_WITHOUT_DISTRO, python_tag_without_distro::check),
+    (&nonexistent_python_tag::NONEXISTENT_PYTHON_TAG, nonexistent_python_tag::check),
     (&unlocked_uv_sync::UNLOCKED_UV_SYNC, unlocked_uv_sync::check),
     (&conflicting_lock_flags::CONFLICTING_LOCK_FLAGS, conflicting_lock_flags::check),
+    (&uv_not_installed::UV_NOT_INSTALLED, uv_not_installed::check),
+    (&floating_uv_image::FLOATING_UV_IMAGE, floating_uv_image::check),
+    (&nonexistent_uv_image_tag::NONEXISTENT_UV_IMAGE_TAG, nonexistent_uv_image_tag::check),
+    (&retired_uv_image_tag::RETIRED_UV_IMAGE_TAG, retired_uv_image_tag::check),
+    (&uv_path_in_derived_image::UV_PATH_IN_DERIVED_IMAGE, uv_path_in_derived_image::check),
 ];
 
 /// Looks a rule up by code or name (case-insensitive).

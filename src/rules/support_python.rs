@@ -8,7 +8,7 @@ use std::str::FromStr;
 use crate::project::{ProjectFacts, PythonVersion};
 use crate::rules::{RuleContext, is_truthy};
 use crate::semantics::expand;
-use crate::semantics::image::{ImageRef, Libc, parse_image_ref, python_image_info, uv_image_info};
+use crate::semantics::image::{ImageRef, Libc, TagProblemKind, parse_image_ref, python_image_info, uv_image_info};
 use crate::semantics::shell::{ShellWord, UvInvocation};
 use crate::semantics::{Base, CommandSite, PythonSource, Semantics};
 use crate::syntax::{Args, Instruction, Keyword};
@@ -953,4 +953,64 @@ pub(crate) fn stage_label(semantics: &Semantics, stage: usize) -> String {
 /// `3.10` when `text` is a plain version, else `None` (for specifiers such as `>=3.10`).
 pub(crate) fn plain_version(text: &str) -> Option<&str> {
     (!text.is_empty() && text.bytes().all(|it| it.is_ascii_digit() || it == b'.')).then_some(text)
+}
+
+/// Reports uv image tags with a problem of `kind` as findings of `rule` (UV103, UV104).
+pub(crate) fn report_uv_tag_problems(
+    ctx: &RuleContext<'_>,
+    acc: &mut Vec<crate::diagnostic::Diagnostic>,
+    kind: TagProblemKind,
+    rule: &'static crate::rules::Rule,
+) {
+    for use_ in image_uses(ctx) {
+        let Some(image) = uv_image_info(&use_.reference) else { continue };
+        let Some(problem) = image.tag_problem() else { continue };
+        if problem.kind != kind || use_.reference.tag.is_none() {
+            continue;
+        }
+        let verdict = match kind {
+            TagProblemKind::Nonexistent => "is not a published uv image tag",
+            TagProblemKind::Retired => "is no longer updated",
+        };
+        let suggestion = match &problem.suggestion {
+            Some(tag) => format!("; use `{tag}`"),
+            None => String::new(),
+        };
+        let message = format!("`{}` {verdict}: {}{suggestion}", image.tag, problem.message);
+        let mut diagnostic = rule.report(use_.tag_range(), message);
+        if let Some(tag) = &problem.suggestion
+            && use_.is_exact()
+        {
+            diagnostic = crate::rules::DiagnosticExt::with_fix(
+                diagnostic,
+                crate::diagnostic::Fix {
+                    title: format!("Use `{tag}`"),
+                    applicability: crate::diagnostic::Applicability::Unsafe,
+                    edits: vec![crate::diagnostic::Edit { path: None, range: use_.tag_range(), new_text: tag.clone() }],
+                },
+            );
+        }
+        acc.push(diagnostic);
+    }
+}
+
+/// The `major.minor` the project asks for: `.python-version`, else the lower bound of
+/// `requires-python` (`>=3.11`, `~=3.11`, `==3.11.*`).
+pub(crate) fn project_minor(project: &ProjectFacts) -> Option<(u64, u64)> {
+    if let Some(pin) = project.python_version.as_ref().and_then(|it| it.version) {
+        return Some((pin.major, pin.minor));
+    }
+    let written = project.pyproject.as_ref()?.requires_python.as_ref()?;
+    let text = written.value.trim_matches(['"', '\'']);
+    for clause in text.split(',') {
+        let clause = clause.trim();
+        let Some(version) = [">=", "~=", "=="].iter().find_map(|op| clause.strip_prefix(op)) else { continue };
+        let mut fields = version.trim().split('.');
+        let major = fields.next().and_then(|it| it.parse().ok());
+        let minor = fields.next().and_then(|it| it.parse().ok());
+        if let (Some(major), Some(minor)) = (major, minor) {
+            return Some((major, minor));
+        }
+    }
+    None
 }
