@@ -35,8 +35,6 @@ pub(crate) enum ImageUseKind {
 /// An image named somewhere in the file.
 pub(crate) struct ImageUse {
     pub(crate) kind: ImageUseKind,
-    pub(crate) stage: Option<usize>,
-    pub(crate) instruction: usize,
     /// The reference after ARG substitution.
     pub(crate) text: String,
     /// Where the reference is written in the Dockerfile.
@@ -83,8 +81,6 @@ pub(crate) fn image_uses(ctx: &RuleContext<'_>) -> Vec<ImageUse> {
         let exact = image.value == *text && image.range.len() == text.len();
         res.push(ImageUse {
             kind: ImageUseKind::From,
-            stage: Some(stage.index),
-            instruction: stage.from_instruction,
             text: text.clone(),
             range: image.range,
             reference: reference.clone(),
@@ -157,7 +153,7 @@ fn push_reference(
     }
     let Some(reference) = parse_image_ref(&text) else { return };
     let exact_start = exact_start.filter(|_| text == written);
-    acc.push(ImageUse { kind, stage, instruction, text, range, reference, exact_start });
+    acc.push(ImageUse { kind, text, range, reference, exact_start });
 }
 
 /// Expands variables in `text` as instruction `instruction` of `stage` sees them; `None` when
@@ -425,7 +421,6 @@ pub(crate) struct Venv {
     /// Absolute, normalised.
     pub(crate) path: String,
     pub(crate) stage: usize,
-    pub(crate) instruction: usize,
     /// The command word range that creates it (`uv sync`).
     pub(crate) range: TextRange,
     pub(crate) relocatable: bool,
@@ -485,7 +480,6 @@ impl Layout {
                 layout.venvs[stage].push(Venv {
                     path,
                     stage,
-                    instruction: site.instruction,
                     range: site.command.range,
                     relocatable: false,
                     managed: None,
@@ -538,7 +532,7 @@ impl Layout {
         }
         let managed = self.managed_python(ctx, site, uv, stage, user.as_deref());
         let range = uv.subcommand_range().map_or(uv.program.range, |it| uv.program.range.cover(it));
-        self.venvs[stage].push(Venv { path, stage, instruction: site.instruction, range, relocatable, managed });
+        self.venvs[stage].push(Venv { path, stage, range, relocatable, managed });
     }
 
     /// Why the venv a uv command makes may link to a uv-managed CPython, if it may.
@@ -742,7 +736,7 @@ fn plain_venv(words: &[ShellWord]) -> Option<&ShellWord> {
 // COPY instructions
 
 /// A `COPY`/`ADD` with its sources and destination.
-pub(crate) struct Copy<'a> {
+pub(crate) struct Copy {
     pub(crate) instruction: usize,
     pub(crate) stage: usize,
     /// `--from=<stage>` resolved to a stage index.
@@ -753,11 +747,10 @@ pub(crate) struct Copy<'a> {
     /// Sources as written (values) with their ranges.
     pub(crate) sources: Vec<(String, TextRange)>,
     pub(crate) dest: Option<(String, TextRange)>,
-    pub(crate) node: &'a Instruction,
 }
 
 /// Every COPY and ADD inside a stage, in order.
-pub(crate) fn copies<'a>(ctx: &RuleContext<'a>) -> Vec<Copy<'a>> {
+pub(crate) fn copies(ctx: &RuleContext<'_>) -> Vec<Copy> {
     let semantics = ctx.semantics;
     let mut res = Vec::new();
     for stage in &semantics.stages {
@@ -780,7 +773,6 @@ pub(crate) fn copies<'a>(ctx: &RuleContext<'a>) -> Vec<Copy<'a>> {
                 from_range: None,
                 sources: items,
                 dest,
-                node: instruction,
             };
             if let Some(flag) = instruction.flag("from")
                 && let Some(value) = &flag.value

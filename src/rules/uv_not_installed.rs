@@ -1,7 +1,7 @@
 //! `UV100 uv-not-installed`: a stage runs uv without ever getting it.
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
-use crate::rules::support_python::{KNOWN_UV_VERSION, copies, expand_in, is_uv_image};
+use crate::rules::support_python::{KNOWN_UV_VERSION, copies, expand_in, is_uv_image, is_within, resolve_path};
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule};
 use crate::semantics::image::{ImageRef, parse_image_ref, python_image_info, uv_image_info};
 use crate::semantics::shell::UvLauncher;
@@ -40,6 +40,10 @@ declare_rule! {
     };
 }
 
+/// Where uv usually lives in a stage that has it.
+const UV_HOMES: &[&str] =
+    &["/bin/uv", "/usr/bin/uv", "/usr/local/bin/uv", "/root/.local/bin/uv", "/root/.cargo/bin/uv"];
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Has {
     Yes,
@@ -54,6 +58,15 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         return;
     }
     let copies = copies(ctx);
+    let depends_on_uv = ctx.project.pyproject.as_ref().is_some_and(|it| {
+        it.dependencies.iter().any(|dep| {
+            let value = dep.value.trim_matches(['"', '\'']);
+            value == "uv"
+                || value
+                    .strip_prefix("uv")
+                    .is_some_and(|rest| rest.starts_with([' ', '=', '<', '>', '~', '!', '[', ';']))
+        })
+    });
     let mut copy_iter = copies.iter().peekable();
     let mut end_state: Vec<Has> = Vec::with_capacity(semantics.stages.len());
     let mut uv_iter = ctx.uv_commands().peekable();
@@ -74,11 +87,18 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
                 }
                 if copy.instruction == idx {
                     let from_uv_image = copy.from_image.as_ref().is_some_and(is_uv_image);
-                    let from_stage_with_uv = copy.from_stage.is_some_and(|from| end_state.get(from) != Some(&Has::No));
                     let names_uv = copy.sources.iter().any(|(source, _)| {
                         let name = source.rsplit('/').next().unwrap_or(source);
                         name.starts_with("uv") || source.contains("astral.sh")
                     });
+                    // From a stage with uv, only a copy that may hold a `bin` folder brings it
+                    // (or any copy, when the project itself depends on uv and so has it in its venv).
+                    let from_stage_with_uv = copy.from_stage.is_some_and(|from| end_state.get(from) != Some(&Has::No))
+                        && (depends_on_uv
+                            || copy.sources.iter().any(|(source, _)| {
+                                let path = resolve_path("/", source);
+                                path.contains("bin") || UV_HOMES.iter().any(|home| is_within(home, &path))
+                            }));
                     if from_uv_image || from_stage_with_uv || names_uv {
                         state = Has::Yes;
                     }
