@@ -13,6 +13,7 @@ use crate::text::TextRange;
 
 mod binary_content;
 mod conflicting_lock_flags;
+mod console_script_not_on_path;
 mod extra_arguments;
 mod floating_python_tag;
 mod floating_uv_image;
@@ -214,6 +215,7 @@ pub static REGISTRY: &[(&Rule, CheckFn)] = &[
     (&venv_interpreter_missing::VENV_INTERPRETER_MISSING, venv_interpreter_missing::check),
     (&venv_base_mismatch::VENV_BASE_MISMATCH, venv_base_mismatch::check),
     (&venv_moved::VENV_MOVED, venv_moved::check),
+    (&console_script_not_on_path::CONSOLE_SCRIPT_NOT_ON_PATH, console_script_not_on_path::check),
     (&floating_python_tag::FLOATING_PYTHON_TAG, floating_python_tag::check),
     (&python_tag_without_distro::PYTHON_TAG_WITHOUT_DISTRO, python_tag_without_distro::check),
     (&nonexistent_python_tag::NONEXISTENT_PYTHON_TAG, nonexistent_python_tag::check),
