@@ -24,7 +24,11 @@ fn mismatched_project(dir: &Path) {
     write(dir, "pyproject.toml", "[project]\nname = \"demo\"\nversion = \"0.1.0\"\nrequires-python = \">=3.12\"\n");
     write(dir, ".python-version", "3.12\n");
     write(dir, "uv.lock", "version = 1\n");
-    write(dir, "Dockerfile", "FROM python:3.11-slim\nCOPY --from=ghcr.io/astral-sh/uv:0.12.5 /uv /bin/\nRUN uv sync\n");
+    write(
+        dir,
+        "Dockerfile",
+        "FROM python:3.11-slim-trixie\nCOPY --from=ghcr.io/astral-sh/uv:0.12.5 /uv /bin/\nRUN uv sync\n",
+    );
 }
 
 #[test]
@@ -42,8 +46,8 @@ fn human_output_shows_source_line_caret_and_exit_code_one() {
     let text = stdout(&output);
     assert_eq!(output.status.code(), Some(1), "{text}");
     assert!(text.contains("warning[PY001]"), "{text}");
-    assert!(text.contains("python:3.11-slim provides Python 3.11, but .python-version pins 3.12"), "{text}");
-    assert!(text.contains("1 | FROM python:3.11-slim"), "{text}");
+    assert!(text.contains("python:3.11-slim-trixie provides Python 3.11, but .python-version pins 3.12"), "{text}");
+    assert!(text.contains("1 | FROM python:3.11-slim-trixie"), "{text}");
     assert!(text.contains("^^^^^^^^^^^^^^^^"), "{text}");
     assert!(text.contains("warning[UV001]"), "{text}");
     assert!(text.contains("Found 2 warnings in 1 Dockerfile."), "{text}");
@@ -64,7 +68,7 @@ fn json_output_has_the_documented_fields() {
     assert_eq!(first["name"], "python-version-mismatch");
     assert_eq!(first["severity"], "warning");
     assert_eq!(first["start"], serde_json::json!({ "line": 1, "column": 6 }));
-    assert_eq!(first["end"], serde_json::json!({ "line": 1, "column": 22 }));
+    assert_eq!(first["end"], serde_json::json!({ "line": 1, "column": 29 }));
     assert!(first["message"].as_str().unwrap().contains("3.12"));
     assert_eq!(first["related"][0]["start"], serde_json::json!({ "line": 1, "column": 1 }));
     assert_eq!(items[1]["code"], "UV001");
@@ -87,7 +91,7 @@ fn clean_files_exit_zero() {
     write(
         dir.path(),
         "Dockerfile",
-        "FROM python:3.12-slim\nCOPY --from=ghcr.io/astral-sh/uv:0.12.5 /uv /bin/\nRUN uv sync --locked\n",
+        "FROM python:3.12-slim-trixie\nCOPY --from=ghcr.io/astral-sh/uv:0.12.5 /uv /bin/\nRUN uv sync --locked\n",
     );
     let output = berth(&["check"], dir.path());
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
@@ -97,7 +101,7 @@ fn clean_files_exit_zero() {
 #[test]
 fn folders_are_searched_for_every_dockerfile_name() {
     let dir = tempfile::tempdir().unwrap();
-    let clean = "FROM python:3.12-slim\n";
+    let clean = "FROM python:3.12-slim-trixie\n";
     for name in [
         "Dockerfile",
         "Dockerfile.prod",

@@ -1,7 +1,7 @@
 //! `DF204 latest-tag`: FROM an image tagged `latest`.
 
 use crate::diagnostic::Diagnostic;
-use crate::rules::support_df::is_python_or_uv_image;
+use crate::rules::support_images::is_python_or_uv_image;
 use crate::rules::{RuleContext, declare_rule};
 use crate::semantics::Base;
 use crate::semantics::expand::has_references;

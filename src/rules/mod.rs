@@ -19,6 +19,7 @@ mod binary_content;
 mod cd_in_run;
 mod conflicting_lock_flags;
 mod consecutive_run;
+mod console_script_not_on_path;
 mod constant_platform_in_from;
 mod copy_from_own_stage;
 mod copy_ignored_file;
@@ -28,6 +29,8 @@ mod empty_continuation_line;
 mod expose_invalid_format;
 mod expose_proto_casing;
 mod extra_arguments;
+mod floating_python_tag;
+mod floating_uv_image;
 mod from_as_casing;
 mod inconsistent_instruction_casing;
 mod invalid_config;
@@ -41,15 +44,21 @@ mod latest_tag;
 mod legacy_key_value_format;
 mod maintainer_deprecated;
 mod malformed_flag;
+mod managed_python_default_dir;
 mod missing_arguments;
 mod missing_from;
 mod multiple_instructions;
+mod nonexistent_python_tag;
+mod nonexistent_uv_image_tag;
 mod pip_cache_kept;
 mod pipe_without_pipefail;
+mod python_install_without_downloads;
+mod python_tag_without_distro;
 mod python_version_mismatch;
 mod redundant_target_platform;
 mod relative_workdir;
 mod reserved_stage_name;
+mod retired_uv_image_tag;
 mod root_user;
 mod runs_as_root;
 mod secret_in_arg_or_env;
@@ -58,6 +67,8 @@ mod ssh_port_exposed;
 mod stage_name_casing;
 mod sudo_in_run;
 mod support_df;
+pub(crate) mod support_images;
+mod support_python;
 mod tls_verification_disabled;
 mod undefined_arg_in_from;
 mod undefined_variable;
@@ -72,6 +83,11 @@ mod untagged_image;
 mod unterminated_heredoc;
 mod untrusted_registry;
 mod unused_suppression;
+mod uv_not_installed;
+mod uv_path_in_derived_image;
+mod venv_base_mismatch;
+mod venv_interpreter_missing;
+mod venv_moved;
 
 pub(crate) use unknown_suppression_code::UNKNOWN_SUPPRESSION_CODE;
 pub(crate) use unused_suppression::UNUSED_SUPPRESSION;
@@ -319,8 +335,22 @@ pub static REGISTRY: &[(&Rule, CheckFn)] = &[
     (&pipe_without_pipefail::PIPE_WITHOUT_PIPEFAIL, pipe_without_pipefail::check),
     (&python_version_mismatch::PYTHON_VERSION_MISMATCH, python_version_mismatch::check),
     (&invalid_project_file::INVALID_PROJECT_FILE, invalid_project_file::check),
+    (&python_install_without_downloads::PYTHON_INSTALL_WITHOUT_DOWNLOADS, python_install_without_downloads::check),
+    (&managed_python_default_dir::MANAGED_PYTHON_DEFAULT_DIR, managed_python_default_dir::check),
+    (&venv_interpreter_missing::VENV_INTERPRETER_MISSING, venv_interpreter_missing::check),
+    (&venv_base_mismatch::VENV_BASE_MISMATCH, venv_base_mismatch::check),
+    (&venv_moved::VENV_MOVED, venv_moved::check),
+    (&console_script_not_on_path::CONSOLE_SCRIPT_NOT_ON_PATH, console_script_not_on_path::check),
+    (&floating_python_tag::FLOATING_PYTHON_TAG, floating_python_tag::check),
+    (&python_tag_without_distro::PYTHON_TAG_WITHOUT_DISTRO, python_tag_without_distro::check),
+    (&nonexistent_python_tag::NONEXISTENT_PYTHON_TAG, nonexistent_python_tag::check),
     (&unlocked_uv_sync::UNLOCKED_UV_SYNC, unlocked_uv_sync::check),
     (&conflicting_lock_flags::CONFLICTING_LOCK_FLAGS, conflicting_lock_flags::check),
+    (&uv_not_installed::UV_NOT_INSTALLED, uv_not_installed::check),
+    (&floating_uv_image::FLOATING_UV_IMAGE, floating_uv_image::check),
+    (&nonexistent_uv_image_tag::NONEXISTENT_UV_IMAGE_TAG, nonexistent_uv_image_tag::check),
+    (&retired_uv_image_tag::RETIRED_UV_IMAGE_TAG, retired_uv_image_tag::check),
+    (&uv_path_in_derived_image::UV_PATH_IN_DERIVED_IMAGE, uv_path_in_derived_image::check),
     (&secret_in_arg_or_env::SECRET_IN_ARG_OR_ENV, secret_in_arg_or_env::check),
     (&credentials_in_url::CREDENTIALS_IN_URL, credentials_in_url::check),
     (&tls_verification_disabled::TLS_VERIFICATION_DISABLED, tls_verification_disabled::check),

@@ -1,23 +1,24 @@
 //! `PY001 python-version-mismatch`: the base image's Python is not the one the project asks for.
 
-use std::str::FromStr;
-
 use crate::diagnostic::{Diagnostic, RelatedLocation, Severity};
-use crate::project::PythonVersion;
+use crate::rules::support_python::{DEFAULT_PYTHON_INSTALL_DIR, is_never, pin_met, specifiers_allow};
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule};
-use crate::semantics::{PythonSource, Semantics};
+use crate::semantics::{PythonSource, Semantics, expand};
 
 declare_rule! {
     /// ## What it flags
     /// A `FROM` whose image carries a Python that differs from the project's `.python-version`
     /// pin or falls outside `requires-python` in pyproject.toml. The image's Python is read from
     /// `python:X.Y…` tags and from `ghcr.io/astral-sh/uv:…pythonX.Y…` tags, after ARG defaults
-    /// are substituted, following `FROM <stage>` chains.
+    /// are substituted, following `FROM <stage>` chains. A patch pin such as `3.12.7` needs a tag
+    /// naming that same patch release: `python:3.12-slim` moves on to newer patches, which do not
+    /// meet an exact pin.
     /// ## Why it matters
     /// uv honours the project's pin, not the image. When the image's interpreter does not match,
-    /// `uv sync` quietly downloads a second CPython into `/root/.local/share/uv/python` (a bigger
-    /// image, and a venv whose interpreter vanishes when only `.venv` is copied to a runtime
-    /// stage), or fails outright when Python downloads are disabled.
+    /// `uv sync` quietly downloads a second CPython into `/root/.local/share/uv/python` (or
+    /// `UV_PYTHON_INSTALL_DIR`): a bigger image, and a venv whose interpreter vanishes when only
+    /// `.venv` is copied to a runtime stage. With Python downloads disabled the build fails
+    /// instead.
     /// ## Example
     /// With `.python-version` containing `3.10`:
     /// ```dockerfile
@@ -63,11 +64,23 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
 
         let mut problems = Vec::new();
         let mut related = Vec::new();
+        // A patch pin the tag does not name is only probably unmet: the tag's current patch is
+        // unknown, so it never escalates to an error.
+        let mut certain = true;
         if let Some(pin_file) = &ctx.project.python_version
             && let (Some(pin), Some(request)) = (pin_file.version, &pin_file.request)
-            && !pin_matches(pin, major, minor, patch)
+            && !pin_met(pin, major, minor, patch)
         {
-            problems.push(format!(".python-version pins {}", request.value));
+            let patch_only = pin.major == major && pin.minor == minor && patch.is_none();
+            if patch_only {
+                certain = false;
+                problems.push(format!(
+                    ".python-version pins exactly {}, a patch release the `{major}.{minor}` tag does not promise",
+                    request.value
+                ));
+            } else {
+                problems.push(format!(".python-version pins {}", request.value));
+            }
             related.push(RelatedLocation {
                 path: Some(pin_file.file.path.clone()),
                 text: Some(pin_file.file.text.clone()),
@@ -80,6 +93,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
                 (&pyproject.requires_python_specifiers, &pyproject.requires_python)
             && !specifiers_allow(specifiers, major, minor, patch)
         {
+            certain = true;
             problems.push(format!("requires-python is `{}`", written.value));
             related.push(RelatedLocation {
                 path: Some(pyproject.file.path.clone()),
@@ -91,22 +105,36 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         if problems.is_empty() {
             continue;
         }
-        let downloads_off = python_downloads_disabled(semantics, stage.index);
+        let downloads_off = python_downloads_disabled(ctx, stage.index);
         let consequence = if !facts.runs_uv(stage.index) {
-            "this stage would run the project on a Python it was not pinned to"
+            "this stage would run the project on a Python it was not pinned to".to_owned()
         } else if downloads_off {
-            "uv will refuse to use it and, with Python downloads disabled, the build fails"
+            "uv will refuse to use it and, with Python downloads disabled, the build fails".to_owned()
         } else {
-            "uv will download a separate CPython instead of using the image's"
+            let dir = install_dir(semantics, stage.index);
+            format!("uv will download a separate CPython into {dir} instead of using the image's")
         };
         let message =
             format!("{image_text} provides Python {provided_text}, but {}; {consequence}", problems.join(" and "));
         let mut diagnostic = PYTHON_VERSION_MISMATCH.report(image.range, message);
-        if downloads_off {
+        if downloads_off && certain && facts.runs_uv(stage.index) {
             diagnostic = diagnostic.with_severity(Severity::Error);
         }
         for it in related {
             diagnostic = diagnostic.with_related(it);
+        }
+        // Point at the ARG default that put the version into the image name.
+        for reference in expand::references(&image.value, ctx.parse.file.escape) {
+            let Some(def) = semantics.global_args.iter().rev().find(|def| def.name == reference.name) else {
+                continue;
+            };
+            let Some(value) = &def.value else { continue };
+            diagnostic = diagnostic.with_related(RelatedLocation {
+                path: None,
+                text: None,
+                range: def.value_range.unwrap_or(def.name_range),
+                message: format!("the image's Python comes from the default `{}={value}` here", def.name),
+            });
         }
         acc.push(diagnostic);
     }
@@ -154,37 +182,29 @@ impl StageFacts {
     }
 }
 
-fn pin_matches(pin: PythonVersion, major: u64, minor: u64, patch: Option<u64>) -> bool {
-    if pin.major != major {
-        return false;
-    }
-    if pin.minor != minor {
-        return false;
-    }
-    match (pin.patch, patch) {
-        (Some(want), Some(have)) => want == have,
-        _ => true,
-    }
-}
-
-/// Whether some release of `major.minor` (or exactly `major.minor.patch`) satisfies the specifiers.
-fn specifiers_allow(specifiers: &pep440_rs::VersionSpecifiers, major: u64, minor: u64, patch: Option<u64>) -> bool {
-    let candidates: Vec<String> = match patch {
-        Some(patch) => vec![format!("{major}.{minor}.{patch}")],
-        None => vec![format!("{major}.{minor}.0"), format!("{major}.{minor}.1"), format!("{major}.{minor}.99")],
-    };
-    candidates
-        .iter()
-        .filter_map(|it| pep440_rs::Version::from_str(it).ok())
-        .any(|version| specifiers.contains(&version))
-}
-
-fn python_downloads_disabled(semantics: &Semantics, stage: usize) -> bool {
+fn python_downloads_disabled(ctx: &RuleContext<'_>, stage: usize) -> bool {
+    let semantics = ctx.semantics;
     let value = |name: &str| semantics.build_var(stage, usize::MAX, name).and_then(|def| def.value.as_deref());
-    let downloads_never = value("UV_PYTHON_DOWNLOADS").is_some_and(|it| {
-        matches!(it.to_ascii_lowercase().as_str(), "never" | "0" | "false" | "no" | "n" | "f" | "off")
-    });
+    let tool_uv = ctx.project.pyproject.as_ref().and_then(|it| it.tool_uv.as_ref());
+    let project_never = tool_uv
+        .and_then(|it| it.python_downloads.as_ref())
+        .is_some_and(|it| is_never(it.value.trim_matches(['"', '\''])));
+    let downloads_never = value("UV_PYTHON_DOWNLOADS").map_or(project_never, is_never);
     let system_only = value("UV_PYTHON_PREFERENCE").is_some_and(|it| it.eq_ignore_ascii_case("only-system"));
     let no_managed = value("UV_NO_MANAGED_PYTHON").is_some_and(super::is_truthy);
     downloads_never || system_only || no_managed
+}
+
+/// Where a download in `stage` lands, as its ENV says.
+fn install_dir(semantics: &Semantics, stage: usize) -> String {
+    let value = |name: &str| {
+        semantics.build_var(stage, usize::MAX, name).and_then(|def| def.value.clone()).filter(|it| !it.is_empty())
+    };
+    if let Some(dir) = value("UV_PYTHON_INSTALL_DIR") {
+        return dir;
+    }
+    if let Some(data) = value("XDG_DATA_HOME") {
+        return format!("{}/uv/python", data.trim_end_matches('/'));
+    }
+    DEFAULT_PYTHON_INSTALL_DIR.to_owned()
 }

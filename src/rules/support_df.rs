@@ -1,17 +1,10 @@
 //! Helpers shared by the BuildKit-check, hadolint-derived and security rules (DF1xx, DF2xx, SEC).
 
 use crate::rules::RuleContext;
-use crate::semantics::image::{ImageRef, python_image_info, uv_image_info};
 use crate::semantics::shell::{ShellCommand, ShellWord};
 use crate::semantics::{Base, Semantics, Stage};
 use crate::syntax::{Args, Instruction, Word};
 use crate::text::TextRange;
-
-/// True for the official `python` image and Astral's uv images; rules about those images live
-/// with the uv-aware rules, so the generic image rules leave them alone.
-pub(crate) fn is_python_or_uv_image(image: &ImageRef) -> bool {
-    python_image_info(image).is_some() || uv_image_info(image).is_some()
-}
 
 /// The stages `stage` is built on, itself first, following `FROM <stage>` chains.
 pub(crate) fn stage_chain(semantics: &Semantics, stage: usize) -> Vec<&Stage> {

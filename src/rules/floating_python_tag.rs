@@ -1,0 +1,97 @@
+//! `PY009 floating-python-tag`: the official python image named without a Python minor version.
+
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::rules::support_python::{image_uses, project_minor};
+use crate::rules::{DiagnosticExt, RuleContext, declare_rule};
+use crate::semantics::image::python_image_info;
+use crate::text::TextRange;
+
+declare_rule! {
+    /// ## What it flags
+    /// The official `python` image with no tag, `latest`, a bare major (`3`, `3-slim`) or only a
+    /// variant (`slim`, `alpine`, `bookworm`), and no digest.
+    /// ## Why it matters
+    /// These tags follow the newest Python release: a rebuild months later silently moves the
+    /// project to another Python minor version, with other wheels and other standard-library
+    /// behaviour, and a venv built for one version no longer matches a stage built on another.
+    /// ## Example
+    /// With `.python-version` containing `3.12`:
+    /// ```dockerfile
+    /// FROM python:slim
+    /// ```
+    /// Use instead:
+    /// ```dockerfile
+    /// FROM python:3.12-slim
+    /// ```
+    /// ## Fix safety
+    /// The fix names the version from `.python-version`, else the lower bound of
+    /// `requires-python`, keeping the variant. It is unsafe: the image may move to an older
+    /// Python than the floating tag gave.
+    pub(crate) static FLOATING_PYTHON_TAG = {
+        code: "PY009",
+        name: "floating-python-tag",
+        severity: Warning,
+        fix: Sometimes,
+        hadolint: "DL3006",
+    };
+}
+
+pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
+    let wanted = project_minor(ctx.project);
+    for use_ in image_uses(ctx) {
+        let Some(image) = python_image_info(&use_.reference) else { continue };
+        if image.pinned_by_digest || image.version.is_some() || image.prerelease.is_some() {
+            continue;
+        }
+        let tag_text = match &use_.reference.tag {
+            Some(tag) => format!("tag `{}`", tag.value),
+            None => "no tag (so `latest`)".to_owned(),
+        };
+        let advice = match wanted {
+            Some((major, minor)) => {
+                format!("name the project's Python, as in `python:{}`", new_tag(&image.tag, major, minor))
+            }
+            None => "name a Python version, as in `python:3.12-slim`".to_owned(),
+        };
+        let message = format!(
+            "{} has {tag_text}, which moves to each new Python release, so rebuilds can change the Python minor version; {advice}",
+            use_.text
+        );
+        let range = match &use_.reference.tag {
+            Some(_) => use_.tag_range(),
+            None => use_.source_range(use_.reference.range()),
+        };
+        let mut diagnostic = FLOATING_PYTHON_TAG.report(range, message);
+        if let Some((major, minor)) = wanted
+            && use_.is_exact()
+        {
+            let tag = new_tag(&image.tag, major, minor);
+            let edit = match &use_.reference.tag {
+                Some(_) => Edit { path: None, range: use_.tag_range(), new_text: tag.clone() },
+                None => {
+                    Edit { path: None, range: TextRange::empty(use_.tag_range().start), new_text: format!(":{tag}") }
+                }
+            };
+            diagnostic = diagnostic.with_fix(Fix {
+                title: format!("Use `python:{tag}`"),
+                applicability: Applicability::Unsafe,
+                edits: vec![edit],
+            });
+        }
+        acc.push(diagnostic);
+    }
+}
+
+/// `slim` → `3.12-slim`, `3-alpine` → `3.12-alpine`, `latest` → `3.12`.
+fn new_tag(tag: &str, major: u64, minor: u64) -> String {
+    let mut parts: Vec<&str> = tag.split('-').filter(|it| !it.is_empty()).collect();
+    if parts.first().is_some_and(|it| *it == "latest" || it.bytes().all(|b| b.is_ascii_digit())) {
+        parts.remove(0);
+    }
+    let mut res = format!("{major}.{minor}");
+    for part in parts {
+        res.push('-');
+        res.push_str(part);
+    }
+    res
+}

@@ -1,0 +1,1008 @@
+//! Facts shared by the Python and uv-provisioning rules: image references wherever they are
+//! written, WORKDIRs, where venvs are made and copied, and whether uv may use its own CPython.
+//!
+//! Everything here is computed in one pass over the file so rules stay linear in its size.
+
+use std::str::FromStr;
+
+use crate::project::{ProjectFacts, PythonVersion};
+use crate::rules::{RuleContext, is_truthy};
+use crate::semantics::expand;
+use crate::semantics::image::{ImageRef, Libc, TagProblemKind, parse_image_ref, python_image_info, uv_image_info};
+use crate::semantics::shell::{ShellWord, UvInvocation};
+use crate::semantics::{Base, CommandSite, PythonSource, Semantics};
+use crate::syntax::{Args, Instruction, Keyword};
+use crate::text::TextRange;
+
+/// The newest uv release berth's knowledge base describes; pins suggested by fixes use it.
+pub(crate) const KNOWN_UV_VERSION: &str = "0.12.5";
+
+/// Where uv keeps the Pythons it downloads when nothing says otherwise (running as root).
+pub(crate) const DEFAULT_PYTHON_INSTALL_DIR: &str = "/root/.local/share/uv/python";
+
+// ---------------------------------------------------------------------------------------------
+// Image references
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ImageUseKind {
+    From,
+    /// `COPY --from=<image>` (or `ADD --from`).
+    CopyFrom,
+    /// `RUN --mount=from=<image>`.
+    MountFrom,
+}
+
+/// An image named somewhere in the file.
+pub(crate) struct ImageUse {
+    pub(crate) kind: ImageUseKind,
+    /// The reference after ARG substitution.
+    pub(crate) text: String,
+    /// Where the reference is written in the Dockerfile.
+    pub(crate) range: TextRange,
+    pub(crate) reference: ImageRef,
+    /// Source offset of `text[0]` when the text sits verbatim in the Dockerfile, so parts of the
+    /// reference can be pointed at and edited.
+    exact_start: Option<usize>,
+}
+
+impl ImageUse {
+    /// The Dockerfile range of a range inside `text`, or the whole reference when it was
+    /// written with variables or quotes.
+    pub(crate) fn source_range(&self, inner: TextRange) -> TextRange {
+        match self.exact_start {
+            Some(start) => TextRange::new(start + inner.start, start + inner.end),
+            None => self.range,
+        }
+    }
+
+    /// True when edits at [`ImageUse::source_range`] are exact.
+    pub(crate) fn is_exact(&self) -> bool {
+        self.exact_start.is_some()
+    }
+
+    /// Where the tag is written, or the end of the repository when there is none.
+    pub(crate) fn tag_range(&self) -> TextRange {
+        match &self.reference.tag {
+            Some(tag) => self.source_range(tag.range),
+            None => self.source_range(TextRange::empty(self.reference.repository.range.end)),
+        }
+    }
+}
+
+/// Every image named by FROM, `COPY --from` and `RUN --mount=from`, in source order.
+pub(crate) fn image_uses(ctx: &RuleContext<'_>) -> Vec<ImageUse> {
+    let semantics = ctx.semantics;
+    let mut res = Vec::new();
+    for stage in &semantics.stages {
+        let (Base::Image(reference), Some(image), Some(text)) = (&stage.base, &stage.image, &stage.image_expanded)
+        else {
+            continue;
+        };
+        let exact = image.value == *text && image.range.len() == text.len();
+        res.push(ImageUse {
+            kind: ImageUseKind::From,
+            text: text.clone(),
+            range: image.range,
+            reference: reference.clone(),
+            exact_start: exact.then_some(image.range.start),
+        });
+    }
+    for (idx, instruction) in ctx.parse.file.instructions.iter().enumerate() {
+        let stage = semantics.stage_of(idx).map(|it| it.index);
+        match instruction.keyword {
+            Keyword::Copy | Keyword::Add => {
+                let Some(flag) = instruction.flag("from") else { continue };
+                let Some(value) = &flag.value else { continue };
+                let exact_start = (value.range.len() == value.value.len()).then_some(value.range.start);
+                push_reference(
+                    ctx,
+                    &mut res,
+                    ImageUseKind::CopyFrom,
+                    stage,
+                    idx,
+                    &value.value,
+                    value.range,
+                    exact_start,
+                );
+            }
+            Keyword::Run => {
+                for flag in instruction.flags.iter().filter(|it| it.name.value == "mount") {
+                    for option in flag.options() {
+                        if !option.key.value.eq_ignore_ascii_case("from") {
+                            continue;
+                        }
+                        let Some(value) = &option.value else { continue };
+                        let exact_start = (value.range.len() == value.value.len()).then_some(value.range.start);
+                        push_reference(
+                            ctx,
+                            &mut res,
+                            ImageUseKind::MountFrom,
+                            stage,
+                            idx,
+                            &value.value,
+                            value.range,
+                            exact_start,
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    res.sort_by_key(|it| it.range.start);
+    res
+}
+
+#[allow(clippy::too_many_arguments)]
+fn push_reference(
+    ctx: &RuleContext<'_>,
+    acc: &mut Vec<ImageUse>,
+    kind: ImageUseKind,
+    stage: Option<usize>,
+    instruction: usize,
+    written: &str,
+    range: TextRange,
+    exact_start: Option<usize>,
+) {
+    let Some(text) = expand_in(ctx, stage, instruction, written) else { return };
+    // A stage name (or index) is not an image.
+    if ctx.semantics.stages.iter().any(|it| it.name.as_ref().is_some_and(|name| name.value.eq_ignore_ascii_case(&text)))
+        || text.bytes().all(|it| it.is_ascii_digit())
+    {
+        return;
+    }
+    let Some(reference) = parse_image_ref(&text) else { return };
+    let exact_start = exact_start.filter(|_| text == written);
+    acc.push(ImageUse { kind, text, range, reference, exact_start });
+}
+
+/// Expands variables in `text` as instruction `instruction` of `stage` sees them; `None` when
+/// some variable has no known value.
+pub(crate) fn expand_in(ctx: &RuleContext<'_>, stage: Option<usize>, instruction: usize, text: &str) -> Option<String> {
+    if !expand::has_references(text) {
+        return Some(text.to_owned());
+    }
+    let semantics = ctx.semantics;
+    let lookup = |name: &str| match stage {
+        Some(stage) => semantics.build_var(stage, instruction, name).and_then(|def| def.value.clone()),
+        None => semantics.global_args.iter().rev().find(|def| def.name == name).and_then(|def| def.value.clone()),
+    };
+    let expansion = expand::expand(text, ctx.parse.file.escape, &lookup);
+    expansion.complete.then_some(expansion.value)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Paths
+
+/// Joins `path` onto `base` unless it is absolute, and removes `.`, `..` and doubled slashes.
+pub(crate) fn resolve_path(base: &str, path: &str) -> String {
+    let joined = if path.starts_with('/') { path.to_owned() } else { format!("{base}/{path}") };
+    let mut parts: Vec<&str> = Vec::new();
+    for part in joined.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+/// True when `path` is `dir` or lies inside it (both normalised).
+pub(crate) fn is_within(path: &str, dir: &str) -> bool {
+    dir == "/" || path == dir || path.strip_prefix(dir).is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// The first stage of `stage`'s `FROM <stage>` chain, which names the image it builds on.
+pub(crate) fn root_stage(semantics: &Semantics, stage: usize) -> usize {
+    let mut current = stage;
+    // Parents always precede their children, so this ends.
+    while let Some(Base::Stage(parent)) = semantics.stages.get(current).map(|it| &it.base) {
+        if *parent >= current {
+            break;
+        }
+        current = *parent;
+    }
+    current
+}
+
+/// Whether `ancestor` is `stage` or one of the stages it is built `FROM`.
+pub(crate) fn is_ancestor(semantics: &Semantics, ancestor: usize, stage: usize) -> bool {
+    let mut current = stage;
+    loop {
+        if current == ancestor {
+            return true;
+        }
+        match semantics.stages.get(current).map(|it| &it.base) {
+            Some(Base::Stage(parent)) if *parent < current => current = *parent,
+            _ => return false,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Python requests
+
+/// The Python the project asks uv for: `.python-version`, else `requires-python`.
+pub(crate) fn project_python_text(project: &ProjectFacts) -> Option<String> {
+    if let Some(pin) = project.python_version.as_ref().and_then(|it| it.version) {
+        return Some(pin.to_string());
+    }
+    let written = project.pyproject.as_ref()?.requires_python.as_ref()?;
+    Some(written.value.trim_matches(['"', '\'']).to_owned())
+}
+
+/// Whether an image Python `major.minor[.patch]` meets `.python-version` (a patch pin needs the
+/// same patch; an unknown patch does not meet one).
+pub(crate) fn pin_met(pin: PythonVersion, major: u64, minor: u64, patch: Option<u64>) -> bool {
+    pin.major == major
+        && pin.minor == minor
+        && match (pin.patch, patch) {
+            (Some(want), Some(have)) => want == have,
+            (Some(_), None) => false,
+            (None, _) => true,
+        }
+}
+
+/// Whether some release of `major.minor` (or exactly `major.minor.patch`) satisfies the specifiers.
+pub(crate) fn specifiers_allow(
+    specifiers: &pep440_rs::VersionSpecifiers,
+    major: u64,
+    minor: u64,
+    patch: Option<u64>,
+) -> bool {
+    let candidates: Vec<String> = match patch {
+        Some(patch) => vec![format!("{major}.{minor}.{patch}")],
+        None => vec![format!("{major}.{minor}.0"), format!("{major}.{minor}.1"), format!("{major}.{minor}.99")],
+    };
+    candidates
+        .iter()
+        .filter_map(|it| pep440_rs::Version::from_str(it).ok())
+        .any(|version| specifiers.contains(&version))
+}
+
+/// The Python `major.minor[.patch]` a stage's image provides, when its tag says.
+pub(crate) fn image_python(source: &PythonSource) -> Option<(u64, u64, Option<u64>)> {
+    match source {
+        PythonSource::Python { image, .. } => image.version,
+        PythonSource::Uv { image, .. } => image.python.map(|(major, minor)| (major, minor, None)),
+    }
+}
+
+pub(crate) fn image_libc(source: &PythonSource) -> Libc {
+    match source {
+        PythonSource::Python { image, .. } => image.libc,
+        PythonSource::Uv { image, .. } => image.libc(),
+    }
+}
+
+/// Whether the image Python meets what the project asks for (`None` when the project asks
+/// nothing or the image's version is unknown).
+pub(crate) fn image_meets_project(project: &ProjectFacts, source: &PythonSource) -> Option<bool> {
+    let (major, minor, patch) = image_python(source)?;
+    let mut asked = false;
+    if let Some(pin) = project.python_version.as_ref().and_then(|it| it.version) {
+        asked = true;
+        if !pin_met(pin, major, minor, patch) {
+            return Some(false);
+        }
+    }
+    if let Some(specifiers) = project.requires_python() {
+        asked = true;
+        if !specifiers_allow(specifiers, major, minor, patch) {
+            return Some(false);
+        }
+    }
+    asked.then_some(true)
+}
+
+// ---------------------------------------------------------------------------------------------
+// uv's Python settings for one command
+
+/// A uv setting and where it was made.
+pub(crate) struct Setting {
+    pub(crate) value: String,
+    pub(crate) range: Option<TextRange>,
+}
+
+/// The value of `UV_*` variable `name` for a command: its own `NAME=…` prefix, else the ENV/ARG
+/// in effect at its instruction.
+pub(crate) fn uv_setting(ctx: &RuleContext<'_>, site: &CommandSite, name: &str) -> Option<Setting> {
+    if let Some(assignment) = site.command.env_assignments().into_iter().rev().find(|it| it.name == name) {
+        return Some(Setting { value: assignment.value, range: Some(assignment.value_range) });
+    }
+    let def = ctx.semantics.build_var(site.stage?, site.instruction, name)?;
+    Some(Setting { value: def.value.clone()?, range: Some(def.value_range.unwrap_or(def.name_range)) })
+}
+
+/// `UV_PYTHON_DOWNLOADS` spellings that forbid downloads.
+pub(crate) fn is_never(value: &str) -> bool {
+    matches!(value.trim().to_ascii_lowercase().as_str(), "never" | "false" | "0")
+}
+
+/// Where Python downloads are switched off for a uv command, when they are.
+pub(crate) fn downloads_disabled(ctx: &RuleContext<'_>, site: &CommandSite, uv: &UvInvocation<'_>) -> Option<Setting> {
+    if let Some(flag) = uv.flag("--no-python-downloads") {
+        return Some(Setting { value: "--no-python-downloads".to_owned(), range: Some(flag.range) });
+    }
+    if let Some(flag) = uv.flag("--python-downloads")
+        && let Some(value) = &flag.value
+        && is_never(&value.text)
+    {
+        return Some(Setting { value: value.text.clone(), range: Some(value.range) });
+    }
+    if let Some(setting) = uv_setting(ctx, site, "UV_PYTHON_DOWNLOADS") {
+        return is_never(&setting.value).then_some(setting);
+    }
+    let written = ctx.project.pyproject.as_ref()?.tool_uv.as_ref()?.python_downloads.as_ref()?;
+    is_never(written.value.trim_matches(['"', '\''])).then(|| Setting { value: written.value.clone(), range: None })
+}
+
+/// Which interpreters a uv command may use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Preference {
+    OnlySystem,
+    OnlyManaged,
+    /// uv's default: an installed managed Python first, then the system's, then a download.
+    Either,
+}
+
+pub(crate) fn python_preference(ctx: &RuleContext<'_>, site: &CommandSite, uv: &UvInvocation<'_>) -> Preference {
+    if uv.has_flag("--no-managed-python") {
+        return Preference::OnlySystem;
+    }
+    if uv.has_flag("--managed-python") {
+        return Preference::OnlyManaged;
+    }
+    if let Some(value) = uv.flag_value("--python-preference") {
+        return preference_from(&value.text).unwrap_or(Preference::Either);
+    }
+    if uv_setting(ctx, site, "UV_NO_MANAGED_PYTHON").is_some_and(|it| is_truthy(&it.value)) {
+        return Preference::OnlySystem;
+    }
+    if uv_setting(ctx, site, "UV_MANAGED_PYTHON").is_some_and(|it| is_truthy(&it.value)) {
+        return Preference::OnlyManaged;
+    }
+    if let Some(setting) = uv_setting(ctx, site, "UV_PYTHON_PREFERENCE") {
+        return preference_from(&setting.value).unwrap_or(Preference::Either);
+    }
+    let written =
+        ctx.project.pyproject.as_ref().and_then(|it| it.tool_uv.as_ref()).and_then(|it| it.python_preference.as_ref());
+    written.and_then(|it| preference_from(it.value.trim_matches(['"', '\'']))).unwrap_or(Preference::Either)
+}
+
+fn preference_from(value: &str) -> Option<Preference> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "only-system" => Some(Preference::OnlySystem),
+        "only-managed" => Some(Preference::OnlyManaged),
+        "managed" | "system" => Some(Preference::Either),
+        _ => None,
+    }
+}
+
+/// Where uv installs managed Pythons for a command: `UV_PYTHON_INSTALL_DIR`, else under
+/// `XDG_DATA_HOME`, else under the home directory (root's unless a USER says otherwise).
+pub(crate) fn python_install_dir(ctx: &RuleContext<'_>, site: &CommandSite, user: Option<&str>) -> String {
+    if let Some(setting) = uv_setting(ctx, site, "UV_PYTHON_INSTALL_DIR")
+        && !setting.value.is_empty()
+    {
+        return resolve_path("/", &setting.value);
+    }
+    if let Some(setting) = uv_setting(ctx, site, "XDG_DATA_HOME")
+        && !setting.value.is_empty()
+    {
+        return resolve_path("/", &format!("{}/uv/python", setting.value));
+    }
+    match user {
+        Some(user) if !matches!(user, "root" | "0") => "~/.local/share/uv/python".to_owned(),
+        _ => DEFAULT_PYTHON_INSTALL_DIR.to_owned(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stage layout: WORKDIR, USER, venvs, uv availability
+
+/// Why a venv's interpreter may be a uv-managed CPython rather than the image's.
+#[derive(Clone, Debug)]
+pub(crate) struct ManagedPython {
+    /// A clause saying why, e.g. "python:3.12-slim provides 3.12 but the project asks for 3.10".
+    pub(crate) reason: String,
+    /// Where uv puts it.
+    pub(crate) install_dir: String,
+    /// The version uv will fetch, when known (`3.10`).
+    pub(crate) version: Option<String>,
+}
+
+/// A virtual environment created by a command of the file.
+#[derive(Clone, Debug)]
+pub(crate) struct Venv {
+    /// Absolute, normalised.
+    pub(crate) path: String,
+    pub(crate) stage: usize,
+    /// The command word range that creates it (`uv sync`).
+    pub(crate) range: TextRange,
+    pub(crate) relocatable: bool,
+    pub(crate) managed: Option<ManagedPython>,
+}
+
+/// Per-stage facts, computed in one pass.
+pub(crate) struct Layout {
+    /// Per stage: `(instruction, absolute path)` of each WORKDIR.
+    workdirs: Vec<Vec<(usize, String)>>,
+    /// Per stage: `(instruction, user)` of each USER.
+    users: Vec<Vec<(usize, String)>>,
+    /// Venvs created in each stage (not inherited ones).
+    pub(crate) venvs: Vec<Vec<Venv>>,
+    /// Per stage: instructions that run `uv python install`, with the install dir.
+    pub(crate) python_installs: Vec<Vec<(usize, String)>>,
+}
+
+impl Layout {
+    pub(crate) fn new(ctx: &RuleContext<'_>) -> Layout {
+        let semantics = ctx.semantics;
+        let count = semantics.stages.len();
+        let mut layout = Layout {
+            workdirs: vec![Vec::new(); count],
+            users: vec![Vec::new(); count],
+            venvs: vec![Vec::new(); count],
+            python_installs: vec![Vec::new(); count],
+        };
+        for stage in &semantics.stages {
+            for idx in stage.instructions.clone() {
+                let Some(instruction) = ctx.parse.file.instructions.get(idx) else { continue };
+                match instruction.keyword {
+                    Keyword::Workdir => {
+                        let Some(word) = first_word(instruction) else { continue };
+                        let Some(value) = expand_in(ctx, Some(stage.index), idx, &word.value) else { continue };
+                        let base = layout.workdir(semantics, stage.index, idx);
+                        layout.workdirs[stage.index].push((idx, resolve_path(&base, &value)));
+                    }
+                    Keyword::User => {
+                        let Some(word) = first_word(instruction) else { continue };
+                        let user = word.value.split(':').next().unwrap_or_default().to_owned();
+                        layout.users[stage.index].push((idx, user));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        // Commands are in source order, so earlier `uv python install`s are known when a venv
+        // is made.
+        for site in &semantics.commands {
+            let Some(stage) = site.stage else { continue };
+            if let Some(uv) = site.command.as_uv() {
+                layout.note_uv(ctx, site, &uv, stage);
+            } else if let Some(venv) = plain_venv(&site.command.words) {
+                let base = layout.workdir(semantics, stage, site.instruction);
+                let path = resolve_path(&base, &venv.value);
+                layout.venvs[stage].push(Venv {
+                    path,
+                    stage,
+                    range: site.command.range,
+                    relocatable: false,
+                    managed: None,
+                });
+            }
+        }
+        layout
+    }
+
+    fn note_uv(&mut self, ctx: &RuleContext<'_>, site: &CommandSite, uv: &UvInvocation<'_>, stage: usize) {
+        let semantics = ctx.semantics;
+        let user = self.user(semantics, stage, site.instruction);
+        if uv.is("python install") {
+            let dir = match uv.flag_value("--install-dir") {
+                Some(value) => resolve_path("/", &value.text),
+                None => python_install_dir(ctx, site, user.as_deref()),
+            };
+            self.python_installs[stage].push((site.instruction, dir));
+            return;
+        }
+        let workdir = self.workdir(semantics, stage, site.instruction);
+        let project_dir = match uv.flag_value("--directory").or_else(|| uv.flag_value("--project")) {
+            Some(value) => resolve_path(&workdir, &value.text),
+            None => workdir.clone(),
+        };
+        let relocatable = uv.has_flag("--relocatable")
+            || uv_setting(ctx, site, "UV_VENV_RELOCATABLE").is_some_and(|it| is_truthy(&it.value));
+        let path = match uv.subcommand() {
+            "sync" | "run" => {
+                let skip = ["--script", "--no-project", "--no-sync", "--isolated", "--active"];
+                if skip.iter().any(|flag| uv.has_flag(flag)) {
+                    return;
+                }
+                if uv.is("run") && uv_setting(ctx, site, "UV_NO_SYNC").is_some_and(|it| is_truthy(&it.value)) {
+                    return;
+                }
+                match uv_setting(ctx, site, "UV_PROJECT_ENVIRONMENT") {
+                    Some(setting) if !setting.value.is_empty() => resolve_path(&project_dir, &setting.value),
+                    _ => resolve_path(&project_dir, ".venv"),
+                }
+            }
+            "venv" => match uv.positionals.first() {
+                Some(word) => resolve_path(&workdir, &word.value),
+                None => resolve_path(&workdir, ".venv"),
+            },
+            _ => return,
+        };
+        if path.contains('$') || path.contains('*') {
+            return;
+        }
+        let managed = self.managed_python(ctx, site, uv, stage, user.as_deref());
+        let range = uv.subcommand_range().map_or(uv.program.range, |it| uv.program.range.cover(it));
+        self.venvs[stage].push(Venv { path, stage, range, relocatable, managed });
+    }
+
+    /// Why the venv a uv command makes may link to a uv-managed CPython, if it may.
+    fn managed_python(
+        &self,
+        ctx: &RuleContext<'_>,
+        site: &CommandSite,
+        uv: &UvInvocation<'_>,
+        stage: usize,
+        user: Option<&str>,
+    ) -> Option<ManagedPython> {
+        let semantics = ctx.semantics;
+        let preference = python_preference(ctx, site, uv);
+        if preference == Preference::OnlySystem {
+            return None;
+        }
+        let explicit = uv
+            .flag_value("--python")
+            .map(|it| it.text.clone())
+            .or_else(|| uv_setting(ctx, site, "UV_PYTHON").map(|it| it.value));
+        // An interpreter path or name picks a system Python we cannot judge.
+        if explicit.as_deref().is_some_and(|it| it.contains('/') || it.starts_with("python")) {
+            return None;
+        }
+        let install_dir = python_install_dir(ctx, site, user);
+        let version = explicit.clone().or_else(|| project_python_text(ctx.project));
+        // An earlier `uv python install` in this stage or one it builds on.
+        let mut current = Some(stage);
+        while let Some(idx) = current {
+            if let Some((_, dir)) = self
+                .python_installs
+                .get(idx)
+                .and_then(|it| it.iter().rev().find(|(at, _)| idx != stage || *at < site.instruction))
+            {
+                return Some(ManagedPython {
+                    reason: "`uv python install` runs earlier, and uv prefers the Pythons it installed".to_owned(),
+                    install_dir: dir.clone(),
+                    version,
+                });
+            }
+            current = match semantics.stages.get(idx).map(|it| &it.base) {
+                Some(Base::Stage(parent)) if *parent < idx => Some(*parent),
+                _ => None,
+            };
+        }
+        if preference == Preference::OnlyManaged {
+            return Some(ManagedPython {
+                reason: "uv is told to use only the Pythons it manages".to_owned(),
+                install_dir,
+                version,
+            });
+        }
+        if downloads_disabled(ctx, site, uv).is_some() {
+            return None;
+        }
+        let Some(source) = semantics.python_source(stage) else {
+            let root = semantics.stages.get(root_stage(semantics, stage))?;
+            let Base::Image(reference) = &root.base else { return None };
+            if !image_without_python(reference) || installs_python(semantics, stage) {
+                return None;
+            }
+            let image_text = root.image_expanded.clone().unwrap_or_default();
+            return Some(ManagedPython {
+                reason: format!("{image_text} has no Python, so uv downloads one"),
+                install_dir,
+                version,
+            });
+        };
+        let image = semantics.stages.get(match source {
+            PythonSource::Python { stage, .. } | PythonSource::Uv { stage, .. } => *stage,
+        })?;
+        let image_text = image.image_expanded.clone().unwrap_or_default();
+        let (major, minor, patch) = image_python(source)?;
+        let provided = match patch {
+            Some(patch) => format!("{major}.{minor}.{patch}"),
+            None => format!("{major}.{minor}"),
+        };
+        let meets = match explicit.as_deref() {
+            Some(request) => request_met(request, major, minor, patch)?,
+            None => image_meets_project(ctx.project, source)?,
+        };
+        if meets {
+            return None;
+        }
+        let wanted = version.clone().unwrap_or_else(|| "another version".to_owned());
+        Some(ManagedPython {
+            reason: format!(
+                "{image_text} has Python {provided} while uv is asked for {wanted}, so uv downloads its own"
+            ),
+            install_dir,
+            version,
+        })
+    }
+
+    /// The working directory instruction `before` of `stage` runs in.
+    pub(crate) fn workdir(&self, semantics: &Semantics, stage: usize, before: usize) -> String {
+        let mut current = Some(stage);
+        let mut limit = before;
+        while let Some(idx) = current {
+            if let Some((_, path)) = self.workdirs.get(idx).and_then(|it| it.iter().rev().find(|(at, _)| *at < limit)) {
+                return path.clone();
+            }
+            current = match semantics.stages.get(idx).map(|it| &it.base) {
+                Some(Base::Stage(parent)) if *parent < idx => Some(*parent),
+                _ => None,
+            };
+            limit = usize::MAX;
+        }
+        "/".to_owned()
+    }
+
+    /// The USER in effect at instruction `before` of `stage`, when one is set in the file.
+    pub(crate) fn user(&self, semantics: &Semantics, stage: usize, before: usize) -> Option<String> {
+        let mut current = Some(stage);
+        let mut limit = before;
+        while let Some(idx) = current {
+            if let Some((_, user)) = self.users.get(idx).and_then(|it| it.iter().rev().find(|(at, _)| *at < limit)) {
+                return Some(user.clone());
+            }
+            current = match semantics.stages.get(idx).map(|it| &it.base) {
+                Some(Base::Stage(parent)) if *parent < idx => Some(*parent),
+                _ => None,
+            };
+            limit = usize::MAX;
+        }
+        None
+    }
+
+    /// Venvs present at the end of `stage`: its own and those of the stages it builds on,
+    /// one per path (the first creation wins; later ones may only add a managed cause).
+    pub(crate) fn venvs_in(&self, semantics: &Semantics, stage: usize) -> Vec<Venv> {
+        let mut chain = Vec::new();
+        let mut current = Some(stage);
+        while let Some(idx) = current {
+            chain.push(idx);
+            current = match semantics.stages.get(idx).map(|it| &it.base) {
+                Some(Base::Stage(parent)) if *parent < idx => Some(*parent),
+                _ => None,
+            };
+        }
+        let mut res: Vec<Venv> = Vec::new();
+        for idx in chain.into_iter().rev() {
+            for venv in self.venvs.get(idx).into_iter().flatten() {
+                match res.iter_mut().find(|it| it.path == venv.path) {
+                    Some(existing) => {
+                        if existing.managed.is_none() {
+                            existing.managed.clone_from(&venv.managed);
+                        }
+                    }
+                    None => res.push(venv.clone()),
+                }
+            }
+        }
+        res
+    }
+}
+
+/// Whether a `--python`/`UV_PYTHON` version request is met by the image Python; `None` when the
+/// request is not a plain version.
+fn request_met(request: &str, major: u64, minor: u64, patch: Option<u64>) -> Option<bool> {
+    let request = request.trim().trim_start_matches("cpython").trim_start_matches(['@', '-']);
+    let mut fields = request.split('.');
+    let want_major: u64 = fields.next()?.parse().ok()?;
+    let want_minor: Option<u64> = match fields.next() {
+        Some(it) => Some(it.parse().ok()?),
+        None => None,
+    };
+    let want_patch: Option<u64> = match fields.next() {
+        Some(it) => Some(it.parse().ok()?),
+        None => None,
+    };
+    let pin = PythonVersion { major: want_major, minor: want_minor.unwrap_or(minor), patch: want_patch };
+    Some(pin_met(pin, major, minor, patch))
+}
+
+fn first_word(instruction: &Instruction) -> Option<&crate::syntax::Word> {
+    match &instruction.args {
+        Args::Words(words) => words.first(),
+        _ => None,
+    }
+}
+
+/// The path of `python -m venv PATH` / `virtualenv PATH`.
+fn plain_venv(words: &[ShellWord]) -> Option<&ShellWord> {
+    let program = words.first()?;
+    let rest = match program.basename() {
+        "virtualenv" => &words[1..],
+        name if name.starts_with("python") => {
+            let m = words.iter().position(|it| it.value == "-m")?;
+            if words.get(m + 1)?.value != "venv" {
+                return None;
+            }
+            words.get(m + 2..)?
+        }
+        _ => return None,
+    };
+    rest.iter().find(|it| !it.value.starts_with('-') && !it.value.contains('$'))
+}
+
+// ---------------------------------------------------------------------------------------------
+// COPY instructions
+
+/// A `COPY`/`ADD` with its sources and destination.
+pub(crate) struct Copy {
+    pub(crate) instruction: usize,
+    pub(crate) stage: usize,
+    /// `--from=<stage>` resolved to a stage index.
+    pub(crate) from_stage: Option<usize>,
+    /// `--from=<image>`, expanded.
+    pub(crate) from_image: Option<ImageRef>,
+    pub(crate) from_range: Option<TextRange>,
+    /// Sources as written (values) with their ranges.
+    pub(crate) sources: Vec<(String, TextRange)>,
+    pub(crate) dest: Option<(String, TextRange)>,
+}
+
+/// Every COPY and ADD inside a stage, in order.
+pub(crate) fn copies(ctx: &RuleContext<'_>) -> Vec<Copy> {
+    let semantics = ctx.semantics;
+    let mut res = Vec::new();
+    for stage in &semantics.stages {
+        for idx in stage.instructions.clone() {
+            let Some(instruction) = ctx.parse.file.instructions.get(idx) else { continue };
+            if !matches!(instruction.keyword, Keyword::Copy | Keyword::Add) {
+                continue;
+            }
+            let mut items: Vec<(String, TextRange)> = match &instruction.args {
+                Args::Words(words) => words.iter().map(|it| (it.value.clone(), it.range)).collect(),
+                Args::Exec(exec) => exec.elements.iter().map(|it| (it.value.clone(), it.range)).collect(),
+                _ => Vec::new(),
+            };
+            let dest = if items.len() >= 2 { items.pop() } else { None };
+            let mut copy = Copy {
+                instruction: idx,
+                stage: stage.index,
+                from_stage: None,
+                from_image: None,
+                from_range: None,
+                sources: items,
+                dest,
+            };
+            if let Some(flag) = instruction.flag("from")
+                && let Some(value) = &flag.value
+            {
+                copy.from_range = Some(value.range);
+                if let Some(text) = expand_in(ctx, Some(stage.index), idx, &value.value) {
+                    match semantics.stage_by_reference(&text) {
+                        Some(from) if from.index < stage.index => copy.from_stage = Some(from.index),
+                        Some(_) => {}
+                        None => copy.from_image = parse_image_ref(&text),
+                    }
+                }
+            }
+            res.push(copy);
+        }
+    }
+    res
+}
+
+/// True when the image is one of Astral's uv images.
+pub(crate) fn is_uv_image(reference: &ImageRef) -> bool {
+    uv_image_info(reference).is_some()
+}
+
+/// True for official images known to ship without any Python (before something installs one).
+pub(crate) fn image_without_python(reference: &ImageRef) -> bool {
+    if let Some(uv) = uv_image_info(reference) {
+        return uv.python.is_none();
+    }
+    if python_image_info(reference).is_some() || !reference.is_docker_hub() {
+        return false;
+    }
+    matches!(
+        reference.full_repository().as_str(),
+        "library/debian" | "library/ubuntu" | "library/alpine" | "library/busybox" | "library/fedora"
+    )
+}
+
+/// Whether some RUN of `stage` or a stage it builds on installs a Python package from the
+/// distribution (`apt-get install python3`, `apk add python3`).
+pub(crate) fn installs_python(semantics: &Semantics, stage: usize) -> bool {
+    let mut current = Some(stage);
+    while let Some(idx) = current {
+        let found = semantics.commands_in(idx).iter().any(|site| {
+            let is_installer =
+                matches!(site.command.program_name(), Some("apt-get" | "apt" | "apk" | "dnf" | "yum" | "microdnf"));
+            is_installer && site.command.words.iter().any(|word| word.value.starts_with("python"))
+        });
+        if found {
+            return true;
+        }
+        current = match semantics.stages.get(idx).map(|it| &it.base) {
+            Some(Base::Stage(parent)) if *parent < idx => Some(*parent),
+            _ => None,
+        };
+    }
+    false
+}
+
+/// A venv that a `COPY --from=<stage>` brings into a later stage.
+pub(crate) struct CopiedVenv {
+    /// Index of the COPY instruction.
+    pub(crate) instruction: usize,
+    /// The stage holding the COPY.
+    pub(crate) stage: usize,
+    /// The stage copied from.
+    pub(crate) from: usize,
+    pub(crate) venv: Venv,
+    /// The source word that brings the venv along.
+    pub(crate) source_range: TextRange,
+    /// The venv's path in this stage.
+    pub(crate) dest_path: String,
+    /// Some COPY of this stage (or a stage it builds on) brings the managed Python's install
+    /// directory along too.
+    pub(crate) copies_install_dir: bool,
+}
+
+/// Every venv copied between stages, in source order.
+pub(crate) fn copied_venvs(ctx: &RuleContext<'_>, layout: &Layout) -> Vec<CopiedVenv> {
+    let semantics = ctx.semantics;
+    let copies = copies(ctx);
+    // Per stage: absolute sources copied in from other stages, for the install-dir check.
+    let mut stage_sources: Vec<Vec<String>> = vec![Vec::new(); semantics.stages.len()];
+    for copy in &copies {
+        if copy.from_stage.is_none() {
+            continue;
+        }
+        for (source, _) in &copy.sources {
+            if let Some(slot) = stage_sources.get_mut(copy.stage) {
+                slot.push(resolve_path("/", source));
+            }
+        }
+    }
+    let mut res = Vec::new();
+    for copy in &copies {
+        let Some(from) = copy.from_stage else { continue };
+        let Some((dest, _)) = &copy.dest else { continue };
+        if dest.contains('$') {
+            continue;
+        }
+        let venvs = layout.venvs_in(semantics, from);
+        if venvs.is_empty() {
+            continue;
+        }
+        let workdir = layout.workdir(semantics, copy.stage, copy.instruction);
+        let dest_dir = resolve_path(&workdir, dest);
+        for (source, range) in &copy.sources {
+            if source.contains(['$', '*', '?', '[']) {
+                continue;
+            }
+            let source_path = resolve_path("/", source);
+            for venv in &venvs {
+                if !is_within(&venv.path, &source_path) {
+                    continue;
+                }
+                let rest = if source_path == "/" { venv.path.as_str() } else { &venv.path[source_path.len()..] };
+                let dest_path = resolve_path(&dest_dir, rest.trim_start_matches('/'));
+                let copies_install_dir = venv.managed.as_ref().is_some_and(|managed| {
+                    chain_sources(semantics, &stage_sources, copy.stage)
+                        .any(|source| covers_install_dir(source, &managed.install_dir))
+                });
+                res.push(CopiedVenv {
+                    instruction: copy.instruction,
+                    stage: copy.stage,
+                    from,
+                    venv: venv.clone(),
+                    source_range: *range,
+                    dest_path,
+                    copies_install_dir,
+                });
+            }
+        }
+    }
+    res
+}
+
+fn chain_sources<'a>(
+    semantics: &Semantics,
+    sources: &'a [Vec<String>],
+    stage: usize,
+) -> impl Iterator<Item = &'a String> {
+    let mut chain = Vec::new();
+    let mut current = Some(stage);
+    while let Some(idx) = current {
+        chain.push(idx);
+        current = match semantics.stages.get(idx).map(|it| &it.base) {
+            Some(Base::Stage(parent)) if *parent < idx => Some(*parent),
+            _ => None,
+        };
+    }
+    chain.into_iter().filter_map(|idx| sources.get(idx)).flatten()
+}
+
+fn covers_install_dir(source: &str, install_dir: &str) -> bool {
+    match install_dir.strip_prefix('~') {
+        // Some user's home: any copy of a home directory or its `.local` counts.
+        Some(_) => source.starts_with("/home") || source.contains("/.local") || source == "/",
+        None => is_within(install_dir, source) || is_within(source, install_dir),
+    }
+}
+
+/// How messages name a stage: `` `builder` `` or `stage 0`.
+pub(crate) fn stage_label(semantics: &Semantics, stage: usize) -> String {
+    match semantics.stages.get(stage).and_then(|it| it.name.as_ref()) {
+        Some(name) => format!("`{}`", name.value),
+        None => format!("stage {stage}"),
+    }
+}
+
+/// `3.10` when `text` is a plain version, else `None` (for specifiers such as `>=3.10`).
+pub(crate) fn plain_version(text: &str) -> Option<&str> {
+    (!text.is_empty() && text.bytes().all(|it| it.is_ascii_digit() || it == b'.')).then_some(text)
+}
+
+/// Reports uv image tags with a problem of `kind` as findings of `rule` (UV103, UV104).
+pub(crate) fn report_uv_tag_problems(
+    ctx: &RuleContext<'_>,
+    acc: &mut Vec<crate::diagnostic::Diagnostic>,
+    kind: TagProblemKind,
+    rule: &'static crate::rules::Rule,
+) {
+    for use_ in image_uses(ctx) {
+        let Some(image) = uv_image_info(&use_.reference) else { continue };
+        let Some(problem) = image.tag_problem() else { continue };
+        if problem.kind != kind || use_.reference.tag.is_none() {
+            continue;
+        }
+        let verdict = match kind {
+            TagProblemKind::Nonexistent => "is not a published uv image tag",
+            TagProblemKind::Retired => "is no longer updated",
+        };
+        let suggestion = match &problem.suggestion {
+            Some(tag) => format!("; use `{tag}`"),
+            None => String::new(),
+        };
+        let message = format!("`{}` {verdict}: {}{suggestion}", image.tag, problem.message);
+        let mut diagnostic = rule.report(use_.tag_range(), message);
+        if let Some(tag) = &problem.suggestion
+            && use_.is_exact()
+        {
+            diagnostic = crate::rules::DiagnosticExt::with_fix(
+                diagnostic,
+                crate::diagnostic::Fix {
+                    title: format!("Use `{tag}`"),
+                    applicability: crate::diagnostic::Applicability::Unsafe,
+                    edits: vec![crate::diagnostic::Edit { path: None, range: use_.tag_range(), new_text: tag.clone() }],
+                },
+            );
+        }
+        acc.push(diagnostic);
+    }
+}
+
+/// The `major.minor` the project asks for: `.python-version`, else the lower bound of
+/// `requires-python` (`>=3.11`, `~=3.11`, `==3.11.*`).
+pub(crate) fn project_minor(project: &ProjectFacts) -> Option<(u64, u64)> {
+    if let Some(pin) = project.python_version.as_ref().and_then(|it| it.version) {
+        return Some((pin.major, pin.minor));
+    }
+    let written = project.pyproject.as_ref()?.requires_python.as_ref()?;
+    let text = written.value.trim_matches(['"', '\'']);
+    for clause in text.split(',') {
+        let clause = clause.trim();
+        let Some(version) = [">=", "~=", "=="].iter().find_map(|op| clause.strip_prefix(op)) else { continue };
+        let mut fields = version.trim().split('.');
+        let major = fields.next().and_then(|it| it.parse().ok());
+        let minor = fields.next().and_then(|it| it.parse().ok());
+        if let (Some(major), Some(minor)) = (major, minor) {
+            return Some((major, minor));
+        }
+    }
+    None
+}

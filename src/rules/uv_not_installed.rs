@@ -1,0 +1,218 @@
+//! `UV100 uv-not-installed`: a stage runs uv without ever getting it.
+
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::rules::support_python::{KNOWN_UV_VERSION, copies, expand_in, is_uv_image, is_within, resolve_path};
+use crate::rules::{DiagnosticExt, RuleContext, declare_rule};
+use crate::semantics::image::{ImageRef, parse_image_ref, python_image_info, uv_image_info};
+use crate::semantics::shell::UvLauncher;
+use crate::semantics::{Base, CommandOrigin};
+use crate::syntax::Keyword;
+use crate::text::TextRange;
+
+declare_rule! {
+    /// ## What it flags
+    /// A `RUN`, `CMD` or `ENTRYPOINT` that calls `uv` or `uvx` in a stage that never gets uv:
+    /// its base image is known to lack it (the official `python` image, `debian`, `ubuntu`,
+    /// `alpine`) and nothing earlier copies it (`COPY --from=ghcr.io/astral-sh/uv…`, or from a
+    /// stage that has it), mounts it (`RUN --mount=from=ghcr.io/astral-sh/uv…`), or installs it
+    /// (`pip install uv`, the installer script). Stages built on unknown images are left alone.
+    /// ## Why it matters
+    /// The command fails with `uv: not found`. A common way to get here is a multi-stage build
+    /// that drops uv from the runtime stage but still starts the app with `uv run`.
+    /// ## Example
+    /// ```dockerfile
+    /// FROM python:3.12-slim
+    /// RUN uv sync --locked
+    /// ```
+    /// Use instead:
+    /// ```dockerfile
+    /// FROM python:3.12-slim
+    /// COPY --from=ghcr.io/astral-sh/uv:0.12.5 /uv /uvx /bin/
+    /// RUN uv sync --locked
+    /// ```
+    /// ## Fix safety
+    /// Adding the COPY is unsafe: it adds uv to the image and picks a uv version.
+    pub(crate) static UV_NOT_INSTALLED = {
+        code: "UV100",
+        name: "uv-not-installed",
+        severity: Error,
+        fix: Sometimes,
+    };
+}
+
+/// Where uv usually lives in a stage that has it.
+const UV_HOMES: &[&str] =
+    &["/bin/uv", "/usr/bin/uv", "/usr/local/bin/uv", "/root/.local/bin/uv", "/root/.cargo/bin/uv"];
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Has {
+    Yes,
+    No,
+    /// The base image is not one berth knows: it may well ship uv.
+    Unknown,
+}
+
+pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
+    let semantics = ctx.semantics;
+    if ctx.uv_commands().next().is_none() {
+        return;
+    }
+    let copies = copies(ctx);
+    let depends_on_uv = ctx.project.pyproject.as_ref().is_some_and(|it| {
+        it.dependencies.iter().any(|dep| {
+            let value = dep.value.trim_matches(['"', '\'']);
+            value == "uv"
+                || value
+                    .strip_prefix("uv")
+                    .is_some_and(|rest| rest.starts_with([' ', '=', '<', '>', '~', '!', '[', ';']))
+        })
+    });
+    let mut copy_iter = copies.iter().peekable();
+    let mut end_state: Vec<Has> = Vec::with_capacity(semantics.stages.len());
+    let mut uv_iter = ctx.uv_commands().peekable();
+    for stage in &semantics.stages {
+        let mut state = match &stage.base {
+            Base::Stage(parent) => end_state.get(*parent).copied().unwrap_or(Has::Unknown),
+            Base::Image(reference) => base_has_uv(reference),
+            Base::Scratch => Has::No,
+            Base::Unknown => Has::Unknown,
+        };
+        let mut reported = false;
+        for idx in stage.instructions.clone() {
+            let Some(instruction) = ctx.parse.file.instructions.get(idx) else { continue };
+            // COPY/ADD that bring uv along.
+            while let Some(copy) = copy_iter.peek() {
+                if copy.instruction > idx {
+                    break;
+                }
+                if copy.instruction == idx {
+                    let from_uv_image = copy.from_image.as_ref().is_some_and(is_uv_image);
+                    let names_uv = copy.sources.iter().any(|(source, _)| {
+                        let name = source.rsplit('/').next().unwrap_or(source);
+                        name.starts_with("uv") || source.contains("astral.sh")
+                    });
+                    // From a stage with uv, only a copy that may hold a `bin` folder brings it
+                    // (or any copy, when the project itself depends on uv and so has it in its venv).
+                    let from_stage_with_uv = copy.from_stage.is_some_and(|from| end_state.get(from) != Some(&Has::No))
+                        && (depends_on_uv
+                            || copy.sources.iter().any(|(source, _)| {
+                                let path = resolve_path("/", source);
+                                path.contains("bin") || UV_HOMES.iter().any(|home| is_within(home, &path))
+                            }));
+                    if from_uv_image || from_stage_with_uv || names_uv {
+                        state = Has::Yes;
+                    }
+                }
+                copy_iter.next();
+            }
+            let mount_has_uv =
+                instruction.keyword == Keyword::Run && mount_brings_uv(ctx, stage.index, idx, &end_state);
+            let installs_here = semantics
+                .commands_in(stage.index)
+                .iter()
+                .filter(|site| site.instruction == idx && site.origin == CommandOrigin::Run)
+                .any(|site| site.command.as_uv().is_none() && installs_uv(&site.command.words));
+            if installs_here {
+                state = Has::Yes;
+            }
+            while let Some((site, uv)) = uv_iter.peek() {
+                if site.instruction > idx {
+                    break;
+                }
+                let (site, uv) = (*site, uv);
+                let by_path = uv.program.value.contains('/');
+                let available = state != Has::No || (mount_has_uv && site.origin == CommandOrigin::Run);
+                if site.instruction == idx
+                    && !available
+                    && !reported
+                    && !by_path
+                    && uv.launcher != UvLauncher::PythonModule
+                {
+                    reported = true;
+                    acc.push(report(
+                        ctx,
+                        stage.image_expanded.as_deref(),
+                        &stage.base,
+                        uv.program.range,
+                        instruction.range,
+                    ));
+                }
+                uv_iter.next();
+            }
+        }
+        end_state.push(state);
+    }
+}
+
+fn report(
+    ctx: &RuleContext<'_>,
+    image: Option<&str>,
+    base: &Base,
+    range: TextRange,
+    instruction: TextRange,
+) -> Diagnostic {
+    let origin = match (base, image) {
+        (Base::Stage(parent), _) => {
+            format!("the stage it builds on ({}) has none", super::support_python::stage_label(ctx.semantics, *parent))
+        }
+        (_, Some(image)) => format!("{image} does not ship it"),
+        _ => "the base image does not ship it".to_owned(),
+    };
+    let copy_line = format!("COPY --from=ghcr.io/astral-sh/uv:{KNOWN_UV_VERSION} /uv /uvx /bin/");
+    let message = format!(
+        "uv is not installed in this stage: {origin}, and nothing before this line copies, mounts or installs it; add `{copy_line}`"
+    );
+    let newline = if ctx.text.contains("\r\n") { "\r\n" } else { "\n" };
+    UV_NOT_INSTALLED.report(range, message).with_fix(Fix {
+        title: "Copy uv from its image".to_owned(),
+        applicability: Applicability::Unsafe,
+        edits: vec![Edit {
+            path: None,
+            range: TextRange::empty(instruction.start),
+            new_text: format!("{copy_line}{newline}"),
+        }],
+    })
+}
+
+fn base_has_uv(reference: &ImageRef) -> Has {
+    if let Some(uv) = uv_image_info(reference) {
+        return if uv.distroless { Has::Unknown } else { Has::Yes };
+    }
+    if python_image_info(reference).is_some() {
+        return Has::No;
+    }
+    let known_without = reference.is_docker_hub()
+        && matches!(
+            reference.full_repository().as_str(),
+            "library/debian" | "library/ubuntu" | "library/alpine" | "library/busybox" | "library/fedora"
+        );
+    if known_without { Has::No } else { Has::Unknown }
+}
+
+/// `RUN --mount=from=<uv image or a stage with uv>`.
+fn mount_brings_uv(ctx: &RuleContext<'_>, stage: usize, idx: usize, end_state: &[Has]) -> bool {
+    let Some(instruction) = ctx.parse.file.instructions.get(idx) else { return false };
+    instruction.flags.iter().filter(|it| it.name.value == "mount").any(|flag| {
+        flag.options().iter().any(|option| {
+            if !option.key.value.eq_ignore_ascii_case("from") {
+                return false;
+            }
+            let Some(value) = &option.value else { return false };
+            let Some(text) = expand_in(ctx, Some(stage), idx, &value.value) else { return true };
+            match ctx.semantics.stage_by_reference(&text) {
+                Some(from) => end_state.get(from.index) != Some(&Has::No),
+                None => parse_image_ref(&text).is_none_or(|it| is_uv_image(&it) || base_has_uv(&it) != Has::No),
+            }
+        })
+    })
+}
+
+/// `pip install uv`, `pipx install uv`, `apk add uv`, `curl … astral.sh/uv/install.sh | sh`.
+fn installs_uv(words: &[crate::semantics::shell::ShellWord]) -> bool {
+    words.iter().any(|word| {
+        let value = word.value.as_str();
+        value.contains("astral.sh")
+            || value == "uv"
+            || value.strip_prefix("uv").is_some_and(|rest| rest.starts_with(['=', '<', '>', '~', '!', '[', '@']))
+    })
+}
