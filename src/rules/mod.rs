@@ -12,20 +12,41 @@ use crate::syntax::Parse;
 use crate::text::TextRange;
 
 mod binary_content;
+mod bytecode_compiled_at_start;
+mod bytecode_not_compiled;
+mod cache_mount_link_mode;
+mod cache_mount_with_no_cache;
+mod cache_mount_wrong_target;
 mod conflicting_lock_flags;
+mod conflicting_uv_flags;
+mod dev_dependencies_at_start;
+mod dev_server_in_image;
+mod editable_mismatch_at_start;
 mod extra_arguments;
 mod invalid_directive;
 mod invalid_json_array;
 mod invalid_project_file;
 mod invalid_syntax;
+mod locked_workspace_layer;
 mod malformed_flag;
 mod missing_arguments;
 mod missing_from;
+mod missing_lockfile;
 mod python_version_mismatch;
+mod python_version_not_in_dependency_layer;
+mod root_owned_runtime_sync;
+mod shell_form_start_command;
+mod source_before_dependencies;
+mod support_runtime;
+pub(crate) mod support_uv;
+mod symlink_link_mode;
 mod unknown_flag;
 mod unknown_instruction;
 mod unlocked_uv_sync;
 mod unterminated_heredoc;
+mod uv_cache_in_layer;
+mod uv_run_syncs_at_start;
+mod venv_in_build_context;
 
 /// Declares a rule's metadata as a `static`, keeping its doc comment as data.
 macro_rules! declare_rule {
@@ -196,6 +217,25 @@ pub static REGISTRY: &[(&Rule, CheckFn)] = &[
     (&invalid_project_file::INVALID_PROJECT_FILE, invalid_project_file::check),
     (&unlocked_uv_sync::UNLOCKED_UV_SYNC, unlocked_uv_sync::check),
     (&conflicting_lock_flags::CONFLICTING_LOCK_FLAGS, conflicting_lock_flags::check),
+    (&conflicting_uv_flags::CONFLICTING_UV_FLAGS, conflicting_uv_flags::check),
+    (&locked_workspace_layer::LOCKED_WORKSPACE_LAYER, locked_workspace_layer::check),
+    (&missing_lockfile::MISSING_LOCKFILE, missing_lockfile::check),
+    (&source_before_dependencies::SOURCE_BEFORE_DEPENDENCIES, source_before_dependencies::check),
+    (&python_version_not_in_dependency_layer::PYTHON_VERSION_NOT_IN_DEPENDENCY_LAYER, python_version_not_in_dependency_layer::check),
+    (&cache_mount_link_mode::CACHE_MOUNT_LINK_MODE, cache_mount_link_mode::check),
+    (&cache_mount_wrong_target::CACHE_MOUNT_WRONG_TARGET, cache_mount_wrong_target::check),
+    (&cache_mount_with_no_cache::CACHE_MOUNT_WITH_NO_CACHE, cache_mount_with_no_cache::check),
+    (&uv_cache_in_layer::UV_CACHE_IN_LAYER, uv_cache_in_layer::check),
+    (&symlink_link_mode::SYMLINK_LINK_MODE, symlink_link_mode::check),
+    (&venv_in_build_context::VENV_IN_BUILD_CONTEXT, venv_in_build_context::check),
+    (&bytecode_not_compiled::BYTECODE_NOT_COMPILED, bytecode_not_compiled::check),
+    (&uv_run_syncs_at_start::UV_RUN_SYNCS_AT_START, uv_run_syncs_at_start::check),
+    (&dev_dependencies_at_start::DEV_DEPENDENCIES_AT_START, dev_dependencies_at_start::check),
+    (&editable_mismatch_at_start::EDITABLE_MISMATCH_AT_START, editable_mismatch_at_start::check),
+    (&bytecode_compiled_at_start::BYTECODE_COMPILED_AT_START, bytecode_compiled_at_start::check),
+    (&dev_server_in_image::DEV_SERVER_IN_IMAGE, dev_server_in_image::check),
+    (&shell_form_start_command::SHELL_FORM_START_COMMAND, shell_form_start_command::check),
+    (&root_owned_runtime_sync::ROOT_OWNED_RUNTIME_SYNC, root_owned_runtime_sync::check),
 ];
 
 /// Looks a rule up by code or name (case-insensitive).
