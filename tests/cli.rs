@@ -24,7 +24,7 @@ fn mismatched_project(dir: &Path) {
     write(dir, "pyproject.toml", "[project]\nname = \"demo\"\nversion = \"0.1.0\"\nrequires-python = \">=3.12\"\n");
     write(dir, ".python-version", "3.12\n");
     write(dir, "uv.lock", "version = 1\n");
-    write(dir, "Dockerfile", "FROM python:3.11-slim\nCOPY --from=ghcr.io/astral-sh/uv:0.12.5 /uv /bin/\nRUN uv sync\n");
+    write(dir, "Dockerfile", "FROM python:3.11-slim\nCOPY --from=ghcr.io/astral-sh/uv:0.12.5 /uv /bin/\nRUN uv sync --no-cache --compile-bytecode\n");
 }
 
 #[test]
@@ -87,7 +87,7 @@ fn clean_files_exit_zero() {
     write(
         dir.path(),
         "Dockerfile",
-        "FROM python:3.12-slim\nCOPY --from=ghcr.io/astral-sh/uv:0.12.5 /uv /bin/\nRUN uv sync --locked\n",
+        "FROM python:3.12-slim\nCOPY --from=ghcr.io/astral-sh/uv:0.12.5 /uv /bin/\nRUN uv sync --locked --no-cache --compile-bytecode\n",
     );
     let output = berth(&["check"], dir.path());
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));

@@ -39,7 +39,9 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         }
         let layout = layout.get_or_insert_with(|| Layout::new(ctx));
         let cache = cache_dir(ctx, layout, site, uv);
-        let Some(mount) = group.mounts.iter().find(|mount| is_uv_cache_mount(mount, cache.as_deref())) else { continue };
+        let Some(mount) = group.mounts.iter().find(|mount| is_uv_cache_mount(mount, cache.as_deref())) else {
+            continue;
+        };
         acc.push(CACHE_MOUNT_LINK_MODE.report(
             mount.range,
             "uv cannot hard-link from a cache mount into the image and falls back to copying with a warning; set \

@@ -65,7 +65,9 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
                         .to_owned(),
                     None,
                 )),
-                "runserver" if previous.ends_with("manage.py") || previous.rsplit('/').next() == Some("django-admin") => {
+                "runserver"
+                    if previous.ends_with("manage.py") || previous.rsplit('/').next() == Some("django-admin") =>
+                {
                     Some((
                         "Django's `runserver` is a development server, not meant for production; use gunicorn or \
                          uvicorn with the project's WSGI/ASGI application"

@@ -1,7 +1,7 @@
 //! `UV004 locked-workspace-layer`: `--locked` in a workspace's dependency layer that lacks the members.
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, RelatedLocation};
-use crate::rules::support_uv::{Layout, mounts};
+use crate::rules::support_uv::{Layout, is_within, mounts};
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule, uv_env_flag};
 use crate::syntax::Keyword;
 
@@ -63,9 +63,12 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             let clean = source.trim_start_matches("./");
             !clean.is_empty() && clean != "." && !clean.contains(['/', '$', '*', '?']) && clean.contains('.')
         };
-        let copies_ok = layout
-            .copies_before(ctx.semantics, stage, site.instruction)
-            .all(|event| event.from.is_none() && event.sources.iter().all(|it| only_root_files(&it.value)));
+        let Some(dir) = layout.workdir_at(site.instruction).map(str::to_owned) else { continue };
+        let copies_ok = layout.copies_before(ctx.semantics, stage, site.instruction).all(|event| {
+            // Copies elsewhere (uv's binaries into /bin) cannot bring members into the project.
+            let unrelated = event.dest.as_deref().is_some_and(|dest| !is_within(&dir, dest) && !is_within(dest, &dir));
+            unrelated || (event.from.is_none() && event.sources.iter().all(|it| only_root_files(&it.value)))
+        });
         let instruction = ctx.parse.file.instructions.get(site.instruction);
         let mounts_ok = instruction.is_some_and(|it| it.keyword == Keyword::Run)
             && instruction.map(mounts).unwrap_or_default().iter().all(|mount| {
@@ -90,7 +93,9 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             .with_related(RelatedLocation {
                 path: Some(pyproject.file.path.clone()),
                 text: Some(pyproject.file.text.clone()),
-                range: members.first().map_or(pyproject.tool_uv.as_ref().map(|it| it.range).unwrap_or_default(), |it| it.range),
+                range: members
+                    .first()
+                    .map_or(pyproject.tool_uv.as_ref().map(|it| it.range).unwrap_or_default(), |it| it.range),
                 message: "the workspace members are declared here".to_owned(),
             });
         if let Some(flag) = locked_flag

@@ -42,7 +42,9 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     // `uv lock` anywhere earlier makes a lockfile; remember the earliest instruction that runs one.
     let first_lock = ctx.uv_commands().find(|(_, uv)| uv.is("lock")).map(|(site, _)| site.instruction);
     for (site, uv) in ctx.uv_commands() {
-        if !matches!(uv.subcommand(), "sync" | "run" | "export") || uv.has_flag("--script") || uv.has_flag("--no-project")
+        if !matches!(uv.subcommand(), "sync" | "run" | "export")
+            || uv.has_flag("--script")
+            || uv.has_flag("--no-project")
         {
             continue;
         }

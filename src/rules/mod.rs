@@ -19,32 +19,42 @@ mod cache_mount_with_no_cache;
 mod cache_mount_wrong_target;
 mod conflicting_lock_flags;
 mod conflicting_uv_flags;
+mod deprecated_uv_variable;
 mod dev_dependencies_at_start;
 mod dev_server_in_image;
 mod editable_mismatch_at_start;
+mod export_includes_dev;
 mod extra_arguments;
+mod insecure_uv_setting;
 mod invalid_directive;
 mod invalid_json_array;
 mod invalid_project_file;
 mod invalid_syntax;
+mod invalid_uv_boolean;
+mod invalid_uv_value;
 mod locked_workspace_layer;
 mod malformed_flag;
 mod missing_arguments;
 mod missing_from;
 mod missing_lockfile;
+mod pip_sync_system;
 mod python_version_mismatch;
 mod python_version_not_in_dependency_layer;
 mod root_owned_runtime_sync;
 mod shell_form_start_command;
 mod source_before_dependencies;
+mod support_env;
 mod support_runtime;
 pub(crate) mod support_uv;
 mod symlink_link_mode;
 mod unknown_flag;
 mod unknown_instruction;
+mod unknown_uv_variable;
 mod unlocked_uv_sync;
 mod unterminated_heredoc;
 mod uv_cache_in_layer;
+mod uv_credentials_in_image;
+mod uv_feature_newer_than_pin;
 mod uv_run_syncs_at_start;
 mod venv_in_build_context;
 
@@ -221,7 +231,10 @@ pub static REGISTRY: &[(&Rule, CheckFn)] = &[
     (&locked_workspace_layer::LOCKED_WORKSPACE_LAYER, locked_workspace_layer::check),
     (&missing_lockfile::MISSING_LOCKFILE, missing_lockfile::check),
     (&source_before_dependencies::SOURCE_BEFORE_DEPENDENCIES, source_before_dependencies::check),
-    (&python_version_not_in_dependency_layer::PYTHON_VERSION_NOT_IN_DEPENDENCY_LAYER, python_version_not_in_dependency_layer::check),
+    (
+        &python_version_not_in_dependency_layer::PYTHON_VERSION_NOT_IN_DEPENDENCY_LAYER,
+        python_version_not_in_dependency_layer::check,
+    ),
     (&cache_mount_link_mode::CACHE_MOUNT_LINK_MODE, cache_mount_link_mode::check),
     (&cache_mount_wrong_target::CACHE_MOUNT_WRONG_TARGET, cache_mount_wrong_target::check),
     (&cache_mount_with_no_cache::CACHE_MOUNT_WITH_NO_CACHE, cache_mount_with_no_cache::check),
@@ -236,6 +249,15 @@ pub static REGISTRY: &[(&Rule, CheckFn)] = &[
     (&dev_server_in_image::DEV_SERVER_IN_IMAGE, dev_server_in_image::check),
     (&shell_form_start_command::SHELL_FORM_START_COMMAND, shell_form_start_command::check),
     (&root_owned_runtime_sync::ROOT_OWNED_RUNTIME_SYNC, root_owned_runtime_sync::check),
+    (&pip_sync_system::PIP_SYNC_SYSTEM, pip_sync_system::check),
+    (&export_includes_dev::EXPORT_INCLUDES_DEV, export_includes_dev::check),
+    (&invalid_uv_boolean::INVALID_UV_BOOLEAN, invalid_uv_boolean::check),
+    (&invalid_uv_value::INVALID_UV_VALUE, invalid_uv_value::check),
+    (&unknown_uv_variable::UNKNOWN_UV_VARIABLE, unknown_uv_variable::check),
+    (&deprecated_uv_variable::DEPRECATED_UV_VARIABLE, deprecated_uv_variable::check),
+    (&uv_credentials_in_image::UV_CREDENTIALS_IN_IMAGE, uv_credentials_in_image::check),
+    (&uv_feature_newer_than_pin::UV_FEATURE_NEWER_THAN_PIN, uv_feature_newer_than_pin::check),
+    (&insecure_uv_setting::INSECURE_UV_SETTING, insecure_uv_setting::check),
 ];
 
 /// Looks a rule up by code or name (case-insensitive).

@@ -39,12 +39,14 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     }
     let mut layout = None;
     for (site, uv) in ctx.uv_commands() {
-        if !is_deps_only_sync(uv) || uv.has_flag("--python") || elsewhere(uv) || changes_directory(ctx.semantics, site) {
+        if !is_deps_only_sync(uv) || uv.has_flag("--python") || elsewhere(uv) || changes_directory(ctx.semantics, site)
+        {
             continue;
         }
         // With a single usable interpreter both syncs pick the same one.
         let only_system = env_value(ctx, site, "UV_PYTHON_PREFERENCE").is_some_and(|it| it == "only-system")
-            || env_value(ctx, site, "UV_PYTHON_DOWNLOADS").is_some_and(|it| matches!(it.as_str(), "never" | "0" | "false"))
+            || env_value(ctx, site, "UV_PYTHON_DOWNLOADS")
+                .is_some_and(|it| matches!(it.as_str(), "never" | "0" | "false"))
             || env_value(ctx, site, "UV_NO_MANAGED_PYTHON").is_some_and(|it| is_truthy(&it))
             || env_value(ctx, site, "UV_PYTHON").is_some()
             || uv.has_flag("--no-managed-python");
@@ -80,13 +82,17 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
                 Some(format!("{}={target}", it.source.unwrap_or_default()))
             })
             .collect();
-        let mounted_file = |name: &str| mounted.iter().any(|it| it.split('=').next().is_some_and(|source| source.trim_start_matches("./") == name));
+        let mounted_file = |name: &str| {
+            mounted.iter().any(|it| it.split('=').next().is_some_and(|source| source.trim_start_matches("./") == name))
+        };
         let mounted_anything_else = mounted.iter().any(|it| {
             let source = it.split('=').next().unwrap_or("").trim_start_matches("./");
             !source.contains('.') || source == "." || source.is_empty()
         });
         let carries = |name: &str| {
-            let copied = layout.copies_before(ctx.semantics, stage, site.instruction).map(|event| event.carries(ctx, name, &dir));
+            let copied = layout
+                .copies_before(ctx.semantics, stage, site.instruction)
+                .map(|event| event.carries(ctx, name, &dir));
             copied.fold(Carries::No, |acc, it| match (acc, it) {
                 (Carries::Yes, _) | (_, Carries::Yes) => Carries::Yes,
                 (Carries::Maybe, _) | (_, Carries::Maybe) => Carries::Maybe,

@@ -45,7 +45,8 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             continue;
         }
         let Some(name) = site.command.program_name() else { continue };
-        let is_python = name.starts_with("python") && name.trim_start_matches("python").chars().all(|c| c.is_ascii_digit() || c == '.');
+        let is_python = name.starts_with("python")
+            && name.trim_start_matches("python").chars().all(|c| c.is_ascii_digit() || c == '.');
         if !is_python && !PYTHON_APPS.contains(&name) {
             continue;
         }

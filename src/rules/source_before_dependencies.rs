@@ -43,7 +43,8 @@ fn installs_dependencies(uv: &UvInvocation<'_>) -> bool {
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let semantics = ctx.semantics;
-    let mut first_install: Vec<Option<(usize, bool, &crate::semantics::CommandSite)>> = vec![None; semantics.stages.len()];
+    let mut first_install: Vec<Option<(usize, bool, &crate::semantics::CommandSite)>> =
+        vec![None; semantics.stages.len()];
     for (site, uv) in ctx.uv_commands() {
         if site.origin != CommandOrigin::Run || !installs_dependencies(uv) {
             continue;
@@ -60,20 +61,22 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             continue;
         }
         // A parent stage that already installed the dependencies is the cached layer.
-        let parent_installed = Layout::chain(semantics, stage.index).iter().skip(1).any(|it| first_install[*it].is_some());
+        let parent_installed =
+            Layout::chain(semantics, stage.index).iter().skip(1).any(|it| first_install[*it].is_some());
         if parent_installed {
             continue;
         }
         let copies = layout.copies.get(stage.index).map(Vec::as_slice).unwrap_or(&[]);
-        let whole = copies.iter().filter(|event| event.instruction < instruction && event.from.is_none()).find_map(|event| {
-            event.sources.iter().find(|source| {
-                let clean = source.value.trim_start_matches("./").trim_end_matches('/');
-                clean.is_empty() || clean == "."
-            })
-        });
+        let whole =
+            copies.iter().filter(|event| event.instruction < instruction && event.from.is_none()).find_map(|event| {
+                event.sources.iter().find(|source| {
+                    let clean = source.value.trim_start_matches("./").trim_end_matches('/');
+                    clean.is_empty() || clean == "."
+                })
+            });
         let Some(source) = whole else { continue };
         let command = site.command.words.first().map_or(site.command.range, |first| {
-            first.range.cover(site.command.words.iter().take(3).last().map_or(first.range, |it| it.range))
+            first.range.cover(site.command.words.iter().take(3).next_back().map_or(first.range, |it| it.range))
         });
         acc.push(
             SOURCE_BEFORE_DEPENDENCIES

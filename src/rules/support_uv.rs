@@ -30,8 +30,14 @@ pub(crate) struct Mount {
 pub(crate) fn mounts(instruction: &Instruction) -> Vec<Mount> {
     let mut res = Vec::new();
     for flag in instruction.flags.iter().filter(|it| it.name.value == "mount") {
-        let mut mount =
-            Mount { kind: "bind".to_owned(), source: None, target: None, from: None, writable: false, range: flag.range };
+        let mut mount = Mount {
+            kind: "bind".to_owned(),
+            source: None,
+            target: None,
+            from: None,
+            writable: false,
+            range: flag.range,
+        };
         for option in flag.options() {
             let value = option.value.as_ref();
             match option.key.value.to_ascii_lowercase().as_str() {
@@ -151,11 +157,8 @@ impl CopyEvent {
             if ctx.project.is_excluded(name) {
                 return Carries::No;
             }
-            let landing = if self.dest_is_dir || dest.rsplit('/').next() != Some(name) {
-                dest.to_owned()
-            } else {
-                parent(dest)
-            };
+            let landing =
+                if self.dest_is_dir || dest.rsplit('/').next() != Some(name) { dest.to_owned() } else { parent(dest) };
             return if is_within(dir, &landing) { Carries::Yes } else { Carries::No };
         }
         if has_glob(basename) || looks_like_file(basename) {
@@ -256,7 +259,8 @@ impl Layout {
                 Some(end) => end.checked_sub(1).and_then(|it| res.workdir.get(it).cloned()).flatten(),
                 None => Some("/".to_owned()),
             };
-            let mut user = parent_end.and_then(|end| end.checked_sub(1)).and_then(|it| res.user.get(it).cloned()).flatten();
+            let mut user =
+                parent_end.and_then(|end| end.checked_sub(1)).and_then(|it| res.user.get(it).cloned()).flatten();
             let mut uv_version = parent.and_then(|it| res.uv_version.get(it).cloned()).flatten();
             if let Base::Image(reference) = &stage.base
                 && let Some(uv) = image::uv_image_info(reference)
@@ -291,10 +295,13 @@ impl Layout {
                         let event = copy_event(idx, instruction, workdir.as_deref(), escape, &lookup);
                         if let Some(from) = &event.from {
                             match semantics.stage_by_reference(from) {
-                                Some(source) if source.index < stage.index => copied_from[stage.index].push(source.index),
+                                Some(source) if source.index < stage.index => {
+                                    copied_from[stage.index].push(source.index)
+                                }
                                 Some(_) => {}
                                 None => {
-                                    if let Some(uv) = image::parse_image_ref(from).and_then(|it| image::uv_image_info(&it))
+                                    if let Some(uv) =
+                                        image::parse_image_ref(from).and_then(|it| image::uv_image_info(&it))
                                     {
                                         uv_version = uv.uv_version.or(uv_version);
                                     }
@@ -400,14 +407,7 @@ fn copy_event(
         let expansion = expand::expand(&it.value, escape, lookup);
         expansion.value
     });
-    CopyEvent {
-        instruction: idx,
-        sources,
-        dest,
-        dest_is_dir,
-        from,
-        chown: instruction.flag("chown").is_some(),
-    }
+    CopyEvent { instruction: idx, sources, dest, dest_is_dir, from, chown: instruction.flag("chown").is_some() }
 }
 
 /// Whether the RUN holding `site` changes directory before its uv command (`cd x && uv sync`).
@@ -468,12 +468,16 @@ pub(crate) fn insert_flag_fix(uv: &UvInvocation<'_>, flag: &str, applicability: 
 }
 
 /// Inserts a flag after the subcommand of a command in shell form or in a JSON exec form.
-pub(crate) fn insert_flag_fix_in(ctx: &RuleContext<'_>, uv: &UvInvocation<'_>, flag: &str, applicability: Applicability) -> Fix {
+pub(crate) fn insert_flag_fix_in(
+    ctx: &RuleContext<'_>,
+    uv: &UvInvocation<'_>,
+    flag: &str,
+    applicability: Applicability,
+) -> Fix {
     let end = uv.subcommand_end();
-    let json_word = uv
-        .subcommand_words
-        .last()
-        .is_some_and(|word| ctx.text.get(word.range.as_range()).is_some_and(|it| it.starts_with('"') && it.ends_with('"')));
+    let json_word = uv.subcommand_words.last().is_some_and(|word| {
+        ctx.text.get(word.range.as_range()).is_some_and(|it| it.starts_with('"') && it.ends_with('"'))
+    });
     if !json_word {
         return insert_flag_fix(uv, flag, applicability);
     }
@@ -507,7 +511,11 @@ pub(crate) fn start_commands<'a>(ctx: &RuleContext<'a>) -> Vec<&'a CommandSite> 
         let mut found = None;
         for stage in Layout::chain(semantics, last.index) {
             let Some(stage) = semantics.stages.get(stage) else { continue };
-            found = stage.instructions.clone().rev().find(|idx| instructions.get(*idx).is_some_and(|it| it.keyword == keyword));
+            found = stage
+                .instructions
+                .clone()
+                .rev()
+                .find(|idx| instructions.get(*idx).is_some_and(|it| it.keyword == keyword));
             if found.is_some() {
                 break;
             }
@@ -545,7 +553,12 @@ pub(crate) fn run_groups<'c, 'a>(ctx: &'c RuleContext<'a>) -> Vec<RunGroup<'c, '
 
 /// uv's cache folder for a command: `--cache-dir`, `UV_CACHE_DIR`, `XDG_CACHE_HOME/uv`, else
 /// `$HOME/.cache/uv` (`/root/.cache/uv` for root). `None` when it cannot be told.
-pub(crate) fn cache_dir(ctx: &RuleContext<'_>, layout: &Layout, site: &CommandSite, uv: &UvInvocation<'_>) -> Option<String> {
+pub(crate) fn cache_dir(
+    ctx: &RuleContext<'_>,
+    layout: &Layout,
+    site: &CommandSite,
+    uv: &UvInvocation<'_>,
+) -> Option<String> {
     let dir = layout.workdir_at(site.instruction).unwrap_or("/");
     if let Some(value) = uv.flag_value("--cache-dir") {
         return resolve(dir, &value.text);

@@ -1,7 +1,9 @@
 //! `UV016 symlink-link-mode`: symlinks into a cache that is not in the image.
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
-use crate::rules::support_uv::{Layout, cache_dir, installs_packages, is_uv_cache_mount, link_mode, no_cache, run_groups};
+use crate::rules::support_uv::{
+    Layout, cache_dir, installs_packages, is_uv_cache_mount, link_mode, no_cache, run_groups,
+};
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule};
 
 declare_rule! {

@@ -1,7 +1,7 @@
 //! `UV001 unlocked-uv-sync`: `uv sync` or `uv export` that may rewrite uv.lock during the build.
 
-use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::diagnostic::RelatedLocation;
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::rules::support_uv::mounts;
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule, uv_env_flag};
 use crate::text::TextRange;

@@ -48,7 +48,11 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         if !site.stage.is_some_and(|stage| shipped.contains(&stage)) {
             continue;
         }
-        if group.commands.iter().any(|(site, uv)| no_cache(ctx, site, uv).is_some() || uv.is("cache clean") || uv.is("cache prune")) {
+        if group
+            .commands
+            .iter()
+            .any(|(site, uv)| no_cache(ctx, site, uv).is_some() || uv.is("cache clean") || uv.is("cache prune"))
+        {
             continue;
         }
         let cache = cache_dir(ctx, &layout, site, uv);
