@@ -27,7 +27,7 @@ fn mismatched_project(dir: &Path) {
     write(
         dir,
         "Dockerfile",
-        "FROM python:3.11-slim-trixie\nCOPY --from=ghcr.io/astral-sh/uv:0.12.5 /uv /bin/\nRUN uv sync\n",
+        "FROM python:3.11-slim-trixie\nCOPY --from=ghcr.io/astral-sh/uv:0.12.5 /uv /bin/\nRUN uv sync --no-cache --compile-bytecode\n",
     );
 }
 
@@ -91,7 +91,7 @@ fn clean_files_exit_zero() {
     write(
         dir.path(),
         "Dockerfile",
-        "FROM python:3.12-slim-trixie\nCOPY --from=ghcr.io/astral-sh/uv:0.12.5 /uv /bin/\nRUN uv sync --locked\n",
+        "FROM python:3.12-slim-trixie\nCOPY --from=ghcr.io/astral-sh/uv:0.12.5 /uv /bin/\nRUN uv sync --locked --no-cache --compile-bytecode\n",
     );
     let output = berth(&["check"], dir.path());
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));

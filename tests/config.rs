@@ -12,9 +12,12 @@ use berth::project::OsFileSystem;
 use serde_json::{Value, json};
 use support::{TestServer, Workspace};
 
-const UNLOCKED: &str = "FROM python:3.12-slim\nRUN uv sync\n";
+// A uv-derived base (uv on PATH, a named distro) and a cache-free, compiled sync keep other
+// rules quiet, so the assertions below see only the findings under test.
+const UNLOCKED: &str =
+    "FROM ghcr.io/astral-sh/uv:0.12.5-python3.12-trixie-slim\nRUN uv sync --no-cache --compile-bytecode\n";
 /// DF003 on line 1, DF001 on line 2, UV001 on line 3.
-const THREE_FINDINGS: &str = "FROM python:3.12-slim builder\nCOPPY a b\nRUN uv sync\n";
+const THREE_FINDINGS: &str = "FROM ghcr.io/astral-sh/uv:0.12.5-python3.12-trixie-slim builder\nCOPPY a b\nRUN uv sync --no-cache --compile-bytecode\n";
 
 fn berth(args: &[&str], cwd: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_berth")).args(args).current_dir(cwd).output().expect("berth runs")
@@ -117,14 +120,14 @@ fn per_file_ignores_are_relative_to_the_config_file() {
 #[test]
 fn trusted_registries_enable_the_registry_rule() {
     let ws = Workspace::new();
-    ws.write("Dockerfile", "FROM python:3.12-slim AS base\nFROM ghcr.io/acme/python:3.12 AS app\nFROM base\n");
+    ws.write("Dockerfile", "FROM python:3.12-slim-trixie AS base\nFROM ghcr.io/acme/python:3.12 AS app\nFROM base\n");
     assert_eq!(codes(&ws, "Dockerfile"), Vec::<String>::new());
     ws.write("berth.toml", "trusted-registries = [\"ghcr.io\"]\n");
     let path = ws.path("Dockerfile");
     let text = std::fs::read_to_string(&path).unwrap();
     let diagnostics = berth::cli::lint_text(&path, &text, Some(&ws.root()));
     let messages: Vec<&str> = diagnostics.iter().map(|it| it.message.as_str()).collect();
-    assert_eq!(messages, ["`python:3.12-slim` comes from docker.io, which is not a trusted registry (ghcr.io)"]);
+    assert_eq!(messages, ["`python:3.12-slim-trixie` comes from docker.io, which is not a trusted registry (ghcr.io)"]);
     ws.write("berth.toml", "trusted-registries = [\"ghcr.io\", \"docker.io\"]\n");
     assert_eq!(codes(&ws, "Dockerfile"), Vec::<String>::new());
 }
@@ -204,9 +207,10 @@ fn check_command_line_selection_and_forced_config() {
     assert_eq!(json(&["--config", "strict/berth.toml"]), ["UV001"]);
     assert_eq!(json(&["--isolated", "--extend-select", "UV001", "--ignore", "DF"]), ["UV001"]);
 
-    let output = berth(&["check", "--select", "UV01"], &ws.root());
+    let output = berth(&["check", "--select", "UV0001"], &ws.root());
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("`UV01` matches no berth rule; did you mean `UV001`?"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("`UV0001` matches no berth rule; did you mean `UV001`?"), "{stderr}");
     let output = berth(&["check", "--config", "missing.toml"], &ws.root());
     assert_eq!(output.status.code(), Some(2));
 }
@@ -276,7 +280,7 @@ fn lsp_pulls_the_berth_section_when_the_client_offers_it() {
 #[test]
 fn editing_berth_toml_in_the_editor_reanalyses_the_dockerfile() {
     let ws = Workspace::new();
-    let text = "FROM python:3.12-slim\nRUN uv sync\n";
+    let text = UNLOCKED;
     ws.write("Dockerfile", text);
     let mut server = TestServer::spawn();
     server.initialize_in(&ws.root(), json!({}));

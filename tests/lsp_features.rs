@@ -178,15 +178,39 @@ fn quick_fix_round_trip_removes_the_finding_in_both_encodings() {
 }
 
 #[test]
-fn fix_all_is_offered_when_the_client_asks_for_source_actions() {
-    let (_ws, mut server, uri, _) = start("utf-16");
+fn fix_all_applies_every_safe_fix_when_the_client_asks_for_source_actions() {
+    let (_ws, mut server, uri, published) = start("utf-16");
     let whole = json!({ "start": { "line": 0, "character": 0 }, "end": { "line": 99, "character": 0 } });
     let actions = server.request(
         "textDocument/codeAction",
         json!({ "textDocument": { "uri": uri }, "range": whole, "context": { "diagnostics": [], "only": ["source.fixAll"] } }),
     );
-    // The findings here only have unsafe fixes, so there is nothing safe to apply all at once.
-    assert_eq!(actions, json!([]), "{actions:#}");
+    let actions = actions.as_array().expect("a list");
+    assert_eq!(actions.len(), 1, "{actions:#?}");
+    assert_eq!(actions[0]["kind"], "source.fixAll.berth");
+    let edits = actions[0]["edit"]["changes"][uri.as_str()].as_array().expect("edits").clone();
+    let fixed = apply(DOCKERFILE, &edits, "utf-16");
+    assert_ne!(fixed, DOCKERFILE);
+
+    // Every finding that had a safe fix is gone, nothing new appears, and the unsafe ones stay.
+    let safe_codes: Vec<String> = published["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|it| it["code"] != "UV001" && it["code"] != "PY001")
+        .map(|it| it["code"].as_str().unwrap().to_owned())
+        .collect();
+    let before = codes(&published);
+    let version = server.replace_all(&uri, &fixed);
+    let after = codes(&server.await_diagnostics(&uri, version));
+    assert!(after.iter().all(|code| before.contains(code)), "new findings after fix-all: {before:?} -> {after:?}");
+    assert!(after.contains(&"UV001".to_owned()) && after.contains(&"PY001".to_owned()), "{after:?}");
+    assert!(
+        after.len() < before.len(),
+        "fix-all fixed nothing: {before:?} -> {after:?} (safe-fixable: {safe_codes:?})"
+    );
+
+    // Quick fixes only, when only quick fixes are asked for.
     let actions = server.request(
         "textDocument/codeAction",
         json!({ "textDocument": { "uri": uri }, "range": whole, "context": { "diagnostics": [], "only": ["quickfix"] } }),

@@ -64,7 +64,7 @@ fn rules_json_lists_every_rule_with_its_metadata() {
     assert_eq!(registry["name"], "untrusted-registry");
     assert_eq!(registry["severity"], "warning");
     assert_eq!(registry["fix"], "none");
-    assert_eq!(registry["hadolint"], "DL3026");
+    assert_eq!(registry["hadolint"], serde_json::json!(["DL3026"]));
     assert_eq!(registry["buildkit"], serde_json::Value::Null);
     assert_eq!(registry["url"], berth::rules::doc_url("DF015"));
     assert!(registry["summary"].as_str().is_some_and(|it| it.contains("trusted-registries")));

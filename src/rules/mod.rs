@@ -16,16 +16,27 @@ mod add_for_local_files;
 mod apt_install_recommends;
 mod apt_lists_not_removed;
 mod binary_content;
+mod bytecode_compiled_at_start;
+mod bytecode_not_compiled;
+mod cache_mount_link_mode;
+mod cache_mount_with_no_cache;
+mod cache_mount_wrong_target;
 mod cd_in_run;
 mod conflicting_lock_flags;
+mod conflicting_uv_flags;
 mod consecutive_run;
 mod console_script_not_on_path;
 mod constant_platform_in_from;
 mod copy_from_own_stage;
 mod copy_ignored_file;
 mod credentials_in_url;
+mod deprecated_uv_variable;
+mod dev_dependencies_at_start;
+mod dev_server_in_image;
 mod duplicate_stage_name;
+mod editable_mismatch_at_start;
 mod empty_continuation_line;
+mod export_includes_dev;
 mod expose_invalid_format;
 mod expose_proto_casing;
 mod extra_arguments;
@@ -33,6 +44,7 @@ mod floating_python_tag;
 mod floating_uv_image;
 mod from_as_casing;
 mod inconsistent_instruction_casing;
+mod insecure_uv_setting;
 mod invalid_config;
 mod invalid_default_arg_in_from;
 mod invalid_directive;
@@ -40,35 +52,47 @@ mod invalid_json_array;
 mod invalid_port;
 mod invalid_project_file;
 mod invalid_syntax;
+mod invalid_uv_boolean;
+mod invalid_uv_value;
 mod latest_tag;
 mod legacy_key_value_format;
+mod locked_workspace_layer;
 mod maintainer_deprecated;
 mod malformed_flag;
 mod managed_python_default_dir;
 mod missing_arguments;
 mod missing_from;
+mod missing_lockfile;
 mod multiple_instructions;
 mod nonexistent_python_tag;
 mod nonexistent_uv_image_tag;
 mod pip_cache_kept;
+mod pip_sync_system;
 mod pipe_without_pipefail;
 mod python_install_without_downloads;
 mod python_tag_without_distro;
 mod python_version_mismatch;
+mod python_version_not_in_dependency_layer;
 mod redundant_target_platform;
 mod relative_workdir;
 mod reserved_stage_name;
 mod retired_uv_image_tag;
+mod root_owned_runtime_sync;
 mod root_user;
 mod runs_as_root;
 mod secret_in_arg_or_env;
 mod shell_form_cmd;
+mod source_before_dependencies;
 mod ssh_port_exposed;
 mod stage_name_casing;
 mod sudo_in_run;
 mod support_df;
+mod support_env;
 pub(crate) mod support_images;
 mod support_python;
+mod support_runtime;
+pub(crate) mod support_uv;
+mod symlink_link_mode;
 mod tls_verification_disabled;
 mod undefined_arg_in_from;
 mod undefined_variable;
@@ -76,6 +100,7 @@ mod unknown_copy_from;
 mod unknown_flag;
 mod unknown_instruction;
 mod unknown_suppression_code;
+mod unknown_uv_variable;
 mod unlocked_uv_sync;
 mod unpinned_apt_package;
 mod unpinned_pip_package;
@@ -83,9 +108,14 @@ mod untagged_image;
 mod unterminated_heredoc;
 mod untrusted_registry;
 mod unused_suppression;
+mod uv_cache_in_layer;
+mod uv_credentials_in_image;
+mod uv_feature_newer_than_pin;
 mod uv_not_installed;
 mod uv_path_in_derived_image;
+mod uv_run_syncs_at_start;
 mod venv_base_mismatch;
+mod venv_in_build_context;
 mod venv_interpreter_missing;
 mod venv_moved;
 
@@ -346,6 +376,36 @@ pub static REGISTRY: &[(&Rule, CheckFn)] = &[
     (&nonexistent_python_tag::NONEXISTENT_PYTHON_TAG, nonexistent_python_tag::check),
     (&unlocked_uv_sync::UNLOCKED_UV_SYNC, unlocked_uv_sync::check),
     (&conflicting_lock_flags::CONFLICTING_LOCK_FLAGS, conflicting_lock_flags::check),
+    (&conflicting_uv_flags::CONFLICTING_UV_FLAGS, conflicting_uv_flags::check),
+    (&locked_workspace_layer::LOCKED_WORKSPACE_LAYER, locked_workspace_layer::check),
+    (&missing_lockfile::MISSING_LOCKFILE, missing_lockfile::check),
+    (&source_before_dependencies::SOURCE_BEFORE_DEPENDENCIES, source_before_dependencies::check),
+    (
+        &python_version_not_in_dependency_layer::PYTHON_VERSION_NOT_IN_DEPENDENCY_LAYER,
+        python_version_not_in_dependency_layer::check,
+    ),
+    (&cache_mount_link_mode::CACHE_MOUNT_LINK_MODE, cache_mount_link_mode::check),
+    (&cache_mount_wrong_target::CACHE_MOUNT_WRONG_TARGET, cache_mount_wrong_target::check),
+    (&cache_mount_with_no_cache::CACHE_MOUNT_WITH_NO_CACHE, cache_mount_with_no_cache::check),
+    (&uv_cache_in_layer::UV_CACHE_IN_LAYER, uv_cache_in_layer::check),
+    (&symlink_link_mode::SYMLINK_LINK_MODE, symlink_link_mode::check),
+    (&venv_in_build_context::VENV_IN_BUILD_CONTEXT, venv_in_build_context::check),
+    (&bytecode_not_compiled::BYTECODE_NOT_COMPILED, bytecode_not_compiled::check),
+    (&uv_run_syncs_at_start::UV_RUN_SYNCS_AT_START, uv_run_syncs_at_start::check),
+    (&dev_dependencies_at_start::DEV_DEPENDENCIES_AT_START, dev_dependencies_at_start::check),
+    (&editable_mismatch_at_start::EDITABLE_MISMATCH_AT_START, editable_mismatch_at_start::check),
+    (&bytecode_compiled_at_start::BYTECODE_COMPILED_AT_START, bytecode_compiled_at_start::check),
+    (&dev_server_in_image::DEV_SERVER_IN_IMAGE, dev_server_in_image::check),
+    (&root_owned_runtime_sync::ROOT_OWNED_RUNTIME_SYNC, root_owned_runtime_sync::check),
+    (&pip_sync_system::PIP_SYNC_SYSTEM, pip_sync_system::check),
+    (&export_includes_dev::EXPORT_INCLUDES_DEV, export_includes_dev::check),
+    (&invalid_uv_boolean::INVALID_UV_BOOLEAN, invalid_uv_boolean::check),
+    (&invalid_uv_value::INVALID_UV_VALUE, invalid_uv_value::check),
+    (&unknown_uv_variable::UNKNOWN_UV_VARIABLE, unknown_uv_variable::check),
+    (&deprecated_uv_variable::DEPRECATED_UV_VARIABLE, deprecated_uv_variable::check),
+    (&uv_credentials_in_image::UV_CREDENTIALS_IN_IMAGE, uv_credentials_in_image::check),
+    (&uv_feature_newer_than_pin::UV_FEATURE_NEWER_THAN_PIN, uv_feature_newer_than_pin::check),
+    (&insecure_uv_setting::INSECURE_UV_SETTING, insecure_uv_setting::check),
     (&uv_not_installed::UV_NOT_INSTALLED, uv_not_installed::check),
     (&floating_uv_image::FLOATING_UV_IMAGE, floating_uv_image::check),
     (&nonexistent_uv_image_tag::NONEXISTENT_UV_IMAGE_TAG, nonexistent_uv_image_tag::check),

@@ -1,6 +1,8 @@
 //! `UV001 unlocked-uv-sync`: `uv sync` or `uv export` that may rewrite uv.lock during the build.
 
+use crate::diagnostic::RelatedLocation;
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::rules::support_uv::mounts;
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule, uv_env_flag};
 use crate::text::TextRange;
 
@@ -14,6 +16,9 @@ declare_rule! {
     /// contains versions nobody reviewed, two builds of one commit can differ, and a read-only
     /// bind mount of uv.lock makes the build fail. `--locked` turns a stale lockfile into a build
     /// error instead; `--frozen` installs exactly what the lockfile says without checking.
+///
+/// When the RUN bind-mounts uv.lock (read-only unless `rw` is given), a stale lockfile cannot
+/// be rewritten and the step fails with a less obvious error; the message says so.
     /// ## Example
     /// ```dockerfile
     /// RUN uv sync --no-dev
@@ -52,12 +57,31 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             site.command.words.first().map_or(subcommand_range.start, |it| it.range.start),
             subcommand_range.end,
         );
-        let lock_note = match &ctx.project.uv_lock {
-            Some(_) => "may resolve again and rewrite uv.lock during the build",
-            None => "resolves from scratch on every build, and the project has no uv.lock to pin it",
+        // A read-only bind mount of uv.lock turns a rewrite into a failure.
+        let lock_mount = ctx.parse.file.instructions.get(site.instruction).and_then(|instruction| {
+            mounts(instruction).into_iter().find(|mount| {
+                mount.kind == "bind"
+                    && !mount.writable
+                    && mount.source.as_deref().is_some_and(|it| it.rsplit('/').next() == Some("uv.lock"))
+            })
+        });
+        let lock_note = match (&ctx.project.uv_lock, &lock_mount) {
+            (_, Some(_)) => {
+                "would rewrite uv.lock if it is stale, but uv.lock is bind-mounted read-only here, so the step fails"
+            }
+            (Some(_), None) => "may resolve again and rewrite uv.lock during the build",
+            (None, None) => "resolves from scratch on every build, and the project has no uv.lock to pin it",
         };
         let mut diagnostic =
             UNLOCKED_UV_SYNC.report(range, format!("`uv {subcommand}` without `--locked` or `--frozen` {lock_note}"));
+        if let Some(mount) = &lock_mount {
+            diagnostic = diagnostic.with_related(RelatedLocation {
+                path: None,
+                text: None,
+                range: mount.range,
+                message: "uv.lock is mounted read-only here".to_owned(),
+            });
+        }
         if ctx.project.uv_lock.is_some() {
             diagnostic = diagnostic.with_fix(Fix {
                 title: "Add `--locked`".to_owned(),

@@ -1,0 +1,51 @@
+//! `UV012 cache-mount-link-mode`: a uv cache mount without `UV_LINK_MODE=copy`.
+
+use crate::diagnostic::Diagnostic;
+use crate::rules::support_uv::{Layout, cache_dir, installs_packages, is_uv_cache_mount, link_mode, run_groups};
+use crate::rules::{RuleContext, declare_rule};
+
+declare_rule! {
+    /// ## What it flags
+    /// A RUN that installs packages with a cache mount for uv's cache while uv's link mode is
+    /// left at its default (neither `UV_LINK_MODE=copy` nor `--link-mode copy`).
+    /// ## Why it matters
+    /// uv links files from its cache into the environment by hard link where it can. A cache
+    /// mount lives on another filesystem than the image, so every install falls back to copying
+    /// and prints a warning about it. Choosing `copy` says what happens anyway and keeps the
+    /// build log clean.
+    /// ## Example
+    /// ```dockerfile
+    /// RUN --mount=type=cache,target=/root/.cache/uv uv sync --locked
+    /// ```
+    /// Use instead:
+    /// ```dockerfile
+    /// ENV UV_LINK_MODE=copy
+    /// RUN --mount=type=cache,target=/root/.cache/uv uv sync --locked
+    /// ```
+    pub(crate) static CACHE_MOUNT_LINK_MODE = {
+        code: "UV012",
+        name: "cache-mount-link-mode",
+        severity: Info,
+        fix: None,
+    };
+}
+
+pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
+    let mut layout = None;
+    for group in run_groups(ctx) {
+        let Some((site, uv)) = group.commands.iter().find(|(_, uv)| installs_packages(uv)) else { continue };
+        if link_mode(ctx, site, uv).is_some() {
+            continue;
+        }
+        let layout = layout.get_or_insert_with(|| Layout::new(ctx));
+        let cache = cache_dir(ctx, layout, site, uv);
+        let Some(mount) = group.mounts.iter().find(|mount| is_uv_cache_mount(mount, cache.as_deref())) else {
+            continue;
+        };
+        acc.push(CACHE_MOUNT_LINK_MODE.report(
+            mount.range,
+            "uv cannot hard-link from a cache mount into the image and falls back to copying with a warning; set \
+             `ENV UV_LINK_MODE=copy`",
+        ));
+    }
+}

@@ -1,0 +1,71 @@
+//! `UV003 conflicting-uv-flags`: two uv flags that uv refuses to take together.
+
+use crate::diagnostic::{Diagnostic, RelatedLocation};
+use crate::knowledge;
+use crate::rules::support_uv::written;
+use crate::rules::{DiagnosticExt, RuleContext, declare_rule};
+
+declare_rule! {
+    /// ## What it flags
+    /// A uv command given two flags that exclude each other, such as `--locked` or `--frozen`
+    /// with `--upgrade` (`-U`), or `--frozen` with `--no-sources`. `--locked` with `--frozen` is
+    /// left to `conflicting-lock-flags`.
+    /// ## Why it matters
+    /// uv's argument parser rejects the combination before doing anything, so the RUN fails.
+    /// The pairs contradict each other: `--upgrade` asks for a new resolution while `--locked`
+    /// and `--frozen` promise to keep the lockfile as it is, and `--no-sources` needs a fresh
+    /// resolution that `--frozen` forbids.
+    /// ## Example
+    /// ```dockerfile
+    /// RUN uv sync --locked --upgrade
+    /// ```
+    /// Use instead:
+    /// ```dockerfile
+    /// RUN uv sync --locked
+    /// ```
+    pub(crate) static CONFLICTING_UV_FLAGS = {
+        code: "UV003",
+        name: "conflicting-uv-flags",
+        severity: Error,
+        fix: None,
+    };
+}
+
+pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
+    for (_, uv) in ctx.uv_commands() {
+        let subcommand = uv.subcommand();
+        let mut seen: Vec<(String, String)> = Vec::new();
+        for flag in &uv.flags {
+            let Some(known) = knowledge::uv_flag(subcommand, &flag.name) else { continue };
+            for other_name in &known.conflicts {
+                // The lock pair has its own rule with its own fixes.
+                let pair = [flag.name.as_str(), other_name.as_str()];
+                if pair.contains(&"--locked") && pair.contains(&"--frozen") {
+                    continue;
+                }
+                let Some(other) = uv.flag(other_name) else { continue };
+                let key = if flag.name < other.name {
+                    (flag.name.clone(), other.name.clone())
+                } else {
+                    (other.name.clone(), flag.name.clone())
+                };
+                if seen.contains(&key) {
+                    continue;
+                }
+                seen.push(key);
+                let (first, second) = if flag.range.start <= other.range.start { (flag, other) } else { (other, flag) };
+                let message = format!(
+                    "`uv {subcommand}` does not accept `{}` together with `{}`; uv stops with an error",
+                    written(second),
+                    written(first)
+                );
+                acc.push(CONFLICTING_UV_FLAGS.report(second.word.range, message).with_related(RelatedLocation {
+                    path: None,
+                    text: None,
+                    range: first.word.range,
+                    message: format!("`{}` is given here", written(first)),
+                }));
+            }
+        }
+    }
+}

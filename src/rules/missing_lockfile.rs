@@ -1,0 +1,169 @@
+//! `UV005 missing-lockfile`: `--locked`/`--frozen` when no uv.lock can be in the image.
+
+use crate::diagnostic::{Diagnostic, RelatedLocation};
+use crate::rules::support_uv::{Carries, Layout, changes_directory, elsewhere, mounts, resolve};
+use crate::rules::{DiagnosticExt, RuleContext, declare_rule, uv_env_flag};
+use crate::syntax::Keyword;
+
+declare_rule! {
+    /// ## What it flags
+    /// `uv sync`, `uv run` or `uv export` with `--locked` or `--frozen` (or `UV_LOCKED` /
+    /// `UV_FROZEN`) when uv.lock cannot be there: the project has no uv.lock, `.dockerignore`
+    /// keeps it out of the build context, or nothing copies or bind-mounts it into the working
+    /// directory before the command.
+    /// ## Why it matters
+    /// Both flags promise to use an existing lockfile. Without one, uv stops with "Unable to
+    /// find lockfile" and the build (or the container start) fails. The usual cause is a
+    /// dependency layer that copies only pyproject.toml.
+    /// ## Example
+    /// ```dockerfile
+    /// COPY pyproject.toml ./
+    /// RUN uv sync --locked --no-install-project
+    /// ```
+    /// Use instead:
+    /// ```dockerfile
+    /// COPY pyproject.toml uv.lock ./
+    /// RUN uv sync --locked --no-install-project
+    /// ```
+    pub(crate) static MISSING_LOCKFILE = {
+        code: "UV005",
+        name: "missing-lockfile",
+        severity: Error,
+        fix: None,
+    };
+}
+
+pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
+    // Only for a project we can see, and not for a workspace member whose lock sits above it.
+    if ctx.project.pyproject.is_none() || ctx.project.uv_workspace.is_some() {
+        return;
+    }
+    let mut layout = None;
+    // `uv lock` anywhere earlier makes a lockfile; remember the earliest instruction that runs one.
+    let first_lock = ctx.uv_commands().find(|(_, uv)| uv.is("lock")).map(|(site, _)| site.instruction);
+    for (site, uv) in ctx.uv_commands() {
+        if !matches!(uv.subcommand(), "sync" | "run" | "export")
+            || uv.has_flag("--script")
+            || uv.has_flag("--no-project")
+        {
+            continue;
+        }
+        let mode = if uv.has_flag("--frozen") {
+            "--frozen"
+        } else if uv.has_flag("--locked") {
+            "--locked"
+        } else if uv_env_flag(ctx, site, "UV_FROZEN").is_some() {
+            "UV_FROZEN"
+        } else if uv_env_flag(ctx, site, "UV_LOCKED").is_some() {
+            "UV_LOCKED"
+        } else {
+            continue;
+        };
+        if uv.is("run") && uv.has_flag("--no-sync") {
+            continue;
+        }
+        if first_lock.is_some_and(|it| it <= site.instruction) {
+            continue;
+        }
+        let Some(stage) = site.stage else { continue };
+        if elsewhere(uv) || changes_directory(ctx.semantics, site) {
+            continue;
+        }
+        let layout = layout.get_or_insert_with(|| Layout::new(ctx));
+        let Some(dir) = layout.workdir_at(site.instruction).map(str::to_owned) else { continue };
+        let subcommand = uv.subcommand();
+        let range = uv.subcommand_range().unwrap_or(site.command.range);
+        if ctx.project.uv_lock.is_none() {
+            let carried = layout
+                .copies_before(ctx.semantics, stage, site.instruction)
+                .any(|event| event.from.is_some() && event.carries(ctx, "uv.lock", &dir) != Carries::No);
+            if carried || mount_brings_lock(ctx, site.instruction, &dir, true) {
+                continue;
+            }
+            acc.push(MISSING_LOCKFILE.report(
+                range,
+                format!(
+                    "`uv {subcommand}` with {} needs uv.lock, but the project has none; uv stops with \"Unable to find \
+                     lockfile\" (run `uv lock` and commit the file)",
+                    describe(mode)
+                ),
+            ));
+            continue;
+        }
+        let carried = layout
+            .copies_before(ctx.semantics, stage, site.instruction)
+            .any(|event| event.carries(ctx, "uv.lock", &dir) != Carries::No);
+        if carried || mount_brings_lock(ctx, site.instruction, &dir, false) {
+            continue;
+        }
+        if let Some(ignore) = &ctx.project.dockerignore
+            && let Some(pattern) = ignore.matching_pattern("uv.lock").filter(|it| !it.negated)
+        {
+            let diagnostic = MISSING_LOCKFILE
+                .report(
+                    range,
+                    format!(
+                        "`uv {subcommand}` with {} needs uv.lock, but .dockerignore keeps it out of the build context \
+                         (pattern `{}`); uv stops with \"Unable to find lockfile\"",
+                        describe(mode),
+                        pattern.text.value
+                    ),
+                )
+                .with_related(RelatedLocation {
+                    path: Some(ignore.file.path.clone()),
+                    text: Some(ignore.file.text.clone()),
+                    range: pattern.text.range,
+                    message: "this pattern excludes uv.lock".to_owned(),
+                });
+            acc.push(diagnostic);
+            continue;
+        }
+        acc.push(MISSING_LOCKFILE.report(
+            range,
+            format!(
+                "`uv {subcommand}` with {} needs uv.lock, but nothing copies or mounts it into {dir} before this; uv \
+                 stops with \"Unable to find lockfile\"",
+                describe(mode)
+            ),
+        ));
+    }
+}
+
+fn describe(mode: &str) -> String {
+    if mode.starts_with("--") { format!("`{mode}`") } else { format!("`{mode}` set") }
+}
+
+/// Whether a bind mount of the same RUN puts uv.lock into `dir` (or a parent of it).
+fn mount_brings_lock(ctx: &RuleContext<'_>, instruction: usize, dir: &str, only_other_sources: bool) -> bool {
+    let Some(instruction) = ctx.parse.file.instructions.get(instruction) else { return false };
+    if instruction.keyword != Keyword::Run {
+        return false;
+    }
+    mounts(instruction).iter().any(|mount| {
+        if mount.kind != "bind" {
+            return false;
+        }
+        if mount.from.is_some() {
+            return true;
+        }
+        if only_other_sources {
+            return false;
+        }
+        let source = mount.source.as_deref().unwrap_or(".");
+        let clean = source.trim_start_matches("./").trim_end_matches('/');
+        let Some(target) = mount.target.as_ref().and_then(|it| resolve(dir, &it.value)) else { return true };
+        if clean.is_empty() || clean == "." {
+            return !ctx.project.is_excluded("uv.lock") && crate::rules::support_uv::is_within(dir, &target);
+        }
+        if clean.contains('$') {
+            return true;
+        }
+        if clean == "uv.lock" {
+            let landing = target.strip_suffix("/uv.lock").unwrap_or(&target);
+            let landing = if landing.is_empty() { "/" } else { landing };
+            return !ctx.project.is_excluded("uv.lock") && crate::rules::support_uv::is_within(dir, landing);
+        }
+        // A folder mounted straight onto the project folder may hold a lockfile of its own.
+        !clean.contains('.') && target == dir
+    })
+}

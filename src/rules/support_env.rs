@@ -1,0 +1,91 @@
+//! Every place a Dockerfile sets a `UV_*` variable (ENV, ARG, `NAME=value` before a command),
+//! collected once for the variable rules.
+
+use crate::diagnostic::{Applicability, Edit, Fix};
+use crate::rules::RuleContext;
+use crate::semantics::VarKind;
+use crate::text::TextRange;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SettingKind {
+    Env,
+    Arg,
+    /// `UV_X=1 uv sync` inside a RUN.
+    Prefix,
+}
+
+/// One assignment of a `UV_*` variable.
+#[derive(Clone, Debug)]
+pub(crate) struct Setting {
+    pub(crate) name: String,
+    pub(crate) name_range: TextRange,
+    /// The value as Docker or the shell would see it; `None` for `ARG NAME` without a default.
+    pub(crate) value: Option<String>,
+    pub(crate) value_range: Option<TextRange>,
+    /// The value as written uses a variable, so the value above is a guess.
+    pub(crate) dynamic: bool,
+    pub(crate) kind: SettingKind,
+    pub(crate) stage: Option<usize>,
+}
+
+impl Setting {
+    /// A value written literally, as uv will read it.
+    pub(crate) fn literal(&self) -> Option<&str> {
+        if self.dynamic { None } else { self.value.as_deref() }
+    }
+}
+
+/// Every `UV_*` assignment, in source order per kind.
+pub(crate) fn uv_settings(ctx: &RuleContext<'_>) -> Vec<Setting> {
+    let semantics = ctx.semantics;
+    let mut res = Vec::new();
+    let defs = semantics.global_args.iter().map(|def| (None, def)).chain(
+        semantics
+            .stages
+            .iter()
+            .flat_map(|stage| stage.args.iter().chain(&stage.env).map(|def| (Some(stage.index), def))),
+    );
+    for (stage, def) in defs {
+        if !def.name.starts_with("UV_") {
+            continue;
+        }
+        let raw = def.value_range.and_then(|range| ctx.text.get(range.as_range())).unwrap_or("");
+        res.push(Setting {
+            name: def.name.clone(),
+            name_range: def.name_range,
+            value: def.value.clone(),
+            value_range: def.value_range,
+            dynamic: raw.contains('$'),
+            kind: if def.kind == VarKind::Env { SettingKind::Env } else { SettingKind::Arg },
+            stage,
+        });
+    }
+    for site in &semantics.commands {
+        for assignment in site.command.env_assignments() {
+            if !assignment.name.starts_with("UV_") {
+                continue;
+            }
+            res.push(Setting {
+                name: assignment.name.clone(),
+                name_range: assignment.name_range,
+                value: Some(assignment.value.clone()),
+                value_range: Some(assignment.value_range),
+                dynamic: assignment.value_has_expansion,
+                kind: SettingKind::Prefix,
+                stage: site.stage,
+            });
+        }
+    }
+    res
+}
+
+/// Whether the file reads the variable itself (`$NAME`, `${NAME}`), which marks it as the
+/// author's own variable rather than a setting for uv.
+pub(crate) fn is_referenced(text: &str, name: &str) -> bool {
+    text.contains(&format!("${name}")) || text.contains(&format!("${{{name}"))
+}
+
+/// Replaces a range with new text.
+pub(crate) fn replace_fix(title: String, range: TextRange, new_text: &str, applicability: Applicability) -> Fix {
+    Fix { title, applicability, edits: vec![Edit { path: None, range, new_text: new_text.to_owned() }] }
+}

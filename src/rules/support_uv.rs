@@ -1,0 +1,629 @@
+//! Facts the uv rules share: mounts of a RUN, what each stage copies where, the working directory
+//! and user at each instruction, the uv version a stage pins, and which stages reach the image.
+//!
+//! Everything is computed in one pass over the instructions so each rule stays linear in the
+//! file's size; paths are compared as plain strings after resolving them against WORKDIR.
+
+use crate::diagnostic::{Applicability, Edit, Fix};
+use crate::rules::{RuleContext, is_truthy};
+use crate::semantics::shell::{UvFlag, UvInvocation};
+use crate::semantics::{Base, CommandOrigin, CommandSite, Semantics, expand, image};
+use crate::syntax::{Args, Instruction, Keyword};
+use crate::text::{Spanned, TextRange};
+
+/// One `--mount=...` of a RUN.
+#[derive(Clone, Debug)]
+pub(crate) struct Mount {
+    /// `bind` (the default), `cache`, `secret`, `ssh`, `tmpfs`.
+    pub(crate) kind: String,
+    pub(crate) source: Option<String>,
+    pub(crate) target: Option<Spanned<String>>,
+    /// `from=`: another stage or image instead of the build context.
+    pub(crate) from: Option<String>,
+    /// `rw` / `readwrite` on a bind mount.
+    pub(crate) writable: bool,
+    /// The whole `--mount=...` flag.
+    pub(crate) range: TextRange,
+}
+
+/// The mounts of a RUN instruction, in order.
+pub(crate) fn mounts(instruction: &Instruction) -> Vec<Mount> {
+    let mut res = Vec::new();
+    for flag in instruction.flags.iter().filter(|it| it.name.value == "mount") {
+        let mut mount = Mount {
+            kind: "bind".to_owned(),
+            source: None,
+            target: None,
+            from: None,
+            writable: false,
+            range: flag.range,
+        };
+        for option in flag.options() {
+            let value = option.value.as_ref();
+            match option.key.value.to_ascii_lowercase().as_str() {
+                "type" => mount.kind = value.map(|it| it.value.to_ascii_lowercase()).unwrap_or_default(),
+                "source" | "src" => mount.source = value.map(|it| it.value.clone()),
+                "target" | "dst" | "destination" => mount.target = value.cloned(),
+                "from" => mount.from = value.map(|it| it.value.clone()),
+                "rw" | "readwrite" => mount.writable = value.is_none_or(|it| is_truthy(&it.value)),
+                _ => {}
+            }
+        }
+        res.push(mount);
+    }
+    res
+}
+
+/// A cache mount whose target looks like uv's cache (`/root/.cache/uv`, `/tmp/uv-cache`, ...).
+pub(crate) fn is_uv_cache_mount(mount: &Mount, cache_dir: Option<&str>) -> bool {
+    if mount.kind != "cache" {
+        return false;
+    }
+    let Some(target) = &mount.target else { return false };
+    let target = target.value.trim_end_matches('/');
+    if cache_dir.is_some_and(|dir| dir.trim_end_matches('/') == target) {
+        return true;
+    }
+    let last = target.rsplit('/').next().unwrap_or(target);
+    last == "uv" || last.starts_with("uv-") || last.starts_with("uv_") || last.ends_with("-uv")
+}
+
+/// Joins `path` onto `dir` and removes `.` and `..` parts; `None` when a variable is involved.
+pub(crate) fn resolve(dir: &str, path: &str) -> Option<String> {
+    if path.contains('$') {
+        return None;
+    }
+    let joined = if path.starts_with('/') { path.to_owned() } else { format!("{dir}/{path}") };
+    let mut parts: Vec<&str> = Vec::new();
+    for part in joined.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            part => parts.push(part),
+        }
+    }
+    Some(format!("/{}", parts.join("/")))
+}
+
+/// Whether `path` is `dir` or lies below it.
+pub(crate) fn is_within(path: &str, dir: &str) -> bool {
+    dir == "/" || path == dir || path.strip_prefix(dir).is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// Whether a copied source may bring a file named `name` (a root-level file of the context).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Carries {
+    Yes,
+    Maybe,
+    No,
+}
+
+/// One COPY or ADD.
+#[derive(Clone, Debug)]
+pub(crate) struct CopyEvent {
+    pub(crate) instruction: usize,
+    /// Source words as written (quotes removed).
+    pub(crate) sources: Vec<Spanned<String>>,
+    /// The destination resolved against WORKDIR; `None` when it uses a variable.
+    pub(crate) dest: Option<String>,
+    /// The destination is a folder (ends in `/`, is `.`, or several sources are copied).
+    pub(crate) dest_is_dir: bool,
+    /// `--from=` (a stage or an image).
+    pub(crate) from: Option<String>,
+    pub(crate) chown: bool,
+}
+
+impl CopyEvent {
+    /// Whether this copy may put the context's root-level file `name` into folder `dir`.
+    pub(crate) fn carries(&self, ctx: &RuleContext<'_>, name: &str, dir: &str) -> Carries {
+        let Some(dest) = &self.dest else { return Carries::Maybe };
+        let mut res = Carries::No;
+        for source in &self.sources {
+            let verdict = self.source_carries(ctx, &source.value, name, dest, dir);
+            match verdict {
+                Carries::Yes => return Carries::Yes,
+                Carries::Maybe => res = Carries::Maybe,
+                Carries::No => {}
+            }
+        }
+        res
+    }
+
+    fn source_carries(&self, ctx: &RuleContext<'_>, source: &str, name: &str, dest: &str, dir: &str) -> Carries {
+        if source.starts_with("<<") {
+            return Carries::No;
+        }
+        if source.contains('$') || source.contains("://") || source.starts_with("git@") {
+            return Carries::Maybe;
+        }
+        let clean = source.trim_start_matches("./").trim_end_matches('/');
+        let whole_context = clean.is_empty() || clean == ".";
+        if self.from.is_some() {
+            // Another stage's folder may well hold a lockfile generated or copied there.
+            let lands = whole_context || clean.rsplit('/').next() == Some(name) || !looks_like_file(clean);
+            return if lands && (is_within(dir, dest) || is_within(dest, dir)) { Carries::Maybe } else { Carries::No };
+        }
+        if whole_context {
+            if ctx.project.is_excluded(name) {
+                return Carries::No;
+            }
+            return if is_within(dir, dest) { Carries::Yes } else { Carries::No };
+        }
+        let basename = clean.rsplit('/').next().unwrap_or(clean);
+        let named = clean == name || (has_glob(clean) && !clean.contains('/') && glob_match(clean, name));
+        if named {
+            if ctx.project.is_excluded(name) {
+                return Carries::No;
+            }
+            let landing =
+                if self.dest_is_dir || dest.rsplit('/').next() != Some(name) { dest.to_owned() } else { parent(dest) };
+            return if is_within(dir, &landing) { Carries::Yes } else { Carries::No };
+        }
+        if has_glob(basename) || looks_like_file(basename) {
+            return Carries::No;
+        }
+        // A folder of the context copied straight into `dir` (`COPY app/ .`) may hold its own.
+        if dest == dir { Carries::Maybe } else { Carries::No }
+    }
+}
+
+fn looks_like_file(name: &str) -> bool {
+    let basename = name.rsplit('/').next().unwrap_or(name);
+    basename.contains('.')
+}
+
+fn has_glob(text: &str) -> bool {
+    text.contains(['*', '?', '['])
+}
+
+/// `*` and `?` globbing, enough for COPY sources such as `uv.lock*` or `*.toml`.
+pub(crate) fn glob_match(pattern: &str, text: &str) -> bool {
+    let pattern: Vec<char> = pattern.chars().collect();
+    let text: Vec<char> = text.chars().collect();
+    let (mut p, mut t) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        match pattern.get(p) {
+            Some('*') => {
+                star = Some((p, t));
+                p += 1;
+            }
+            Some('?') => {
+                p += 1;
+                t += 1;
+            }
+            Some(ch) if *ch == text[t] => {
+                p += 1;
+                t += 1;
+            }
+            _ => match star {
+                Some((sp, st)) => {
+                    p = sp + 1;
+                    t = st + 1;
+                    star = Some((sp, st + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern[p..].iter().all(|it| *it == '*')
+}
+
+fn parent(path: &str) -> String {
+    match path.rfind('/') {
+        Some(0) | None => "/".to_owned(),
+        Some(idx) => path[..idx].to_owned(),
+    }
+}
+
+/// Per-stage and per-instruction facts, computed once.
+pub(crate) struct Layout {
+    /// WORKDIR in effect at each instruction (`None` when it uses a variable).
+    pub(crate) workdir: Vec<Option<String>>,
+    /// USER in effect at each instruction (`None` for the image default, root).
+    pub(crate) user: Vec<Option<String>>,
+    /// COPY and ADD of each stage, in order.
+    pub(crate) copies: Vec<Vec<CopyEvent>>,
+    /// The uv version pinned for each stage (from `COPY --from=ghcr.io/astral-sh/uv:X` or a uv
+    /// base image, inherited through `FROM <stage>`).
+    pub(crate) uv_version: Vec<Option<String>>,
+    /// Whether a stage ends up in the final image: the final stage, its ancestors, and stages
+    /// something in them copies from.
+    pub(crate) in_image: Vec<bool>,
+}
+
+impl Layout {
+    pub(crate) fn new(ctx: &RuleContext<'_>) -> Layout {
+        let semantics = ctx.semantics;
+        let instructions = &ctx.parse.file.instructions;
+        let escape = ctx.parse.file.escape;
+        let stages = semantics.stages.len();
+        let mut res = Layout {
+            workdir: vec![None; instructions.len()],
+            user: vec![None; instructions.len()],
+            copies: vec![Vec::new(); stages],
+            uv_version: vec![None; stages],
+            in_image: vec![false; stages],
+        };
+        // Stages each stage copies from, for the reach computation below.
+        let mut copied_from: Vec<Vec<usize>> = vec![Vec::new(); stages];
+        for stage in &semantics.stages {
+            let parent = match stage.base {
+                Base::Stage(parent) if parent < stage.index => Some(parent),
+                _ => None,
+            };
+            let parent_end = parent.and_then(|it| semantics.stages.get(it)).map(|it| it.instructions.end);
+            let mut workdir = match parent_end {
+                Some(end) => end.checked_sub(1).and_then(|it| res.workdir.get(it).cloned()).flatten(),
+                None => Some("/".to_owned()),
+            };
+            let mut user =
+                parent_end.and_then(|end| end.checked_sub(1)).and_then(|it| res.user.get(it).cloned()).flatten();
+            let mut uv_version = parent.and_then(|it| res.uv_version.get(it).cloned()).flatten();
+            if let Base::Image(reference) = &stage.base
+                && let Some(uv) = image::uv_image_info(reference)
+            {
+                uv_version = uv.uv_version;
+            }
+            for idx in stage.instructions.clone() {
+                let Some(instruction) = instructions.get(idx) else { continue };
+                let lookup = |name: &str| semantics.build_var(stage.index, idx, name).and_then(|it| it.value.clone());
+                match (instruction.keyword, &instruction.args) {
+                    (Keyword::Workdir, Args::Words(words)) => {
+                        if let Some(word) = words.first() {
+                            let expanded = expand::expand(&word.value, escape, &lookup);
+                            workdir = match (&workdir, expanded.complete) {
+                                (Some(dir), true) => resolve(dir, &expanded.value),
+                                (None, true) if expanded.value.starts_with('/') => resolve("/", &expanded.value),
+                                _ => None,
+                            };
+                        }
+                    }
+                    (Keyword::User, Args::Words(words)) => {
+                        if let Some(word) = words.first() {
+                            let expanded = expand::expand(&word.value, escape, &lookup);
+                            let name = expanded.value.split(':').next().unwrap_or("").to_owned();
+                            user = match name.as_str() {
+                                "root" | "0" => None,
+                                _ => Some(name),
+                            };
+                        }
+                    }
+                    (Keyword::Copy | Keyword::Add, _) => {
+                        let event = copy_event(idx, instruction, workdir.as_deref(), escape, &lookup);
+                        if let Some(from) = &event.from {
+                            match semantics.stage_by_reference(from) {
+                                Some(source) if source.index < stage.index => {
+                                    copied_from[stage.index].push(source.index)
+                                }
+                                Some(_) => {}
+                                None => {
+                                    if let Some(uv) =
+                                        image::parse_image_ref(from).and_then(|it| image::uv_image_info(&it))
+                                    {
+                                        uv_version = uv.uv_version.or(uv_version);
+                                    }
+                                }
+                            }
+                        }
+                        if let Some(stage_copies) = res.copies.get_mut(stage.index) {
+                            stage_copies.push(event);
+                        }
+                    }
+                    _ => {}
+                }
+                res.workdir[idx] = workdir.clone();
+                res.user[idx] = user.clone();
+            }
+            res.uv_version[stage.index] = uv_version;
+        }
+        // Reach: walk back from the final stage through parents and copy sources.
+        let mut todo: Vec<usize> = semantics.final_stage().map(|it| it.index).into_iter().collect();
+        while let Some(idx) = todo.pop() {
+            if res.in_image[idx] {
+                continue;
+            }
+            res.in_image[idx] = true;
+            if let Some(Base::Stage(parent)) = semantics.stages.get(idx).map(|it| &it.base)
+                && *parent < idx
+            {
+                todo.push(*parent);
+            }
+            todo.extend(copied_from[idx].iter().copied());
+        }
+        res
+    }
+
+    /// The stage and its `FROM <stage>` ancestors, nearest first.
+    pub(crate) fn chain(semantics: &Semantics, stage: usize) -> Vec<usize> {
+        let mut res = Vec::new();
+        let mut current = Some(stage);
+        while let Some(idx) = current {
+            res.push(idx);
+            current = match semantics.stages.get(idx).map(|it| &it.base) {
+                Some(Base::Stage(parent)) if *parent < idx => Some(*parent),
+                _ => None,
+            };
+        }
+        res
+    }
+
+    /// COPY/ADD events visible to instruction `before` of `stage`: the ancestors' ones and the
+    /// stage's own earlier ones.
+    pub(crate) fn copies_before<'s>(
+        &'s self,
+        semantics: &Semantics,
+        stage: usize,
+        before: usize,
+    ) -> impl Iterator<Item = &'s CopyEvent> + 's {
+        let chain = Layout::chain(semantics, stage);
+        chain
+            .into_iter()
+            .rev()
+            .flat_map(move |idx| self.copies.get(idx).map(Vec::as_slice).unwrap_or(&[]).iter())
+            .filter(move |event| event.instruction < before)
+    }
+
+    pub(crate) fn workdir_at(&self, instruction: usize) -> Option<&str> {
+        self.workdir.get(instruction).and_then(|it| it.as_deref())
+    }
+
+    pub(crate) fn user_at(&self, instruction: usize) -> Option<&str> {
+        self.user.get(instruction).and_then(|it| it.as_deref())
+    }
+
+    pub(crate) fn in_image(&self, stage: usize) -> bool {
+        self.in_image.get(stage).copied().unwrap_or(false)
+    }
+}
+
+fn copy_event(
+    idx: usize,
+    instruction: &Instruction,
+    workdir: Option<&str>,
+    escape: char,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> CopyEvent {
+    let words: Vec<Spanned<String>> = match &instruction.args {
+        Args::Words(words) => words.iter().map(|it| Spanned::new(it.value.clone(), it.range)).collect(),
+        Args::Exec(exec) => exec.elements.clone(),
+        _ => Vec::new(),
+    };
+    let (dest_word, sources) = match words.split_last() {
+        Some((dest, sources)) => (Some(dest), sources.to_vec()),
+        None => (None, Vec::new()),
+    };
+    let dest_text = dest_word.map(|it| expand::expand(&it.value, escape, lookup));
+    let dest = match (dest_text, workdir) {
+        (Some(text), Some(dir)) if text.complete => resolve(dir, &text.value),
+        (Some(text), None) if text.complete && text.value.starts_with('/') => resolve("/", &text.value),
+        _ => None,
+    };
+    let dest_is_dir = sources.len() > 1
+        || dest_word.is_some_and(|it| it.value.ends_with('/') || it.value == "." || it.value.ends_with("/."));
+    let from = instruction.flag("from").and_then(|it| it.value.as_ref()).map(|it| {
+        let expansion = expand::expand(&it.value, escape, lookup);
+        expansion.value
+    });
+    CopyEvent { instruction: idx, sources, dest, dest_is_dir, from, chown: instruction.flag("chown").is_some() }
+}
+
+/// Whether the RUN holding `site` changes directory before its uv command (`cd x && uv sync`).
+pub(crate) fn changes_directory(semantics: &Semantics, site: &CommandSite) -> bool {
+    let Some(stage) = site.stage else { return true };
+    semantics.commands_in(stage).iter().any(|other| {
+        other.instruction == site.instruction
+            && other.command.range.start < site.command.range.start
+            && matches!(other.command.program_name(), Some("cd" | "pushd"))
+    })
+}
+
+/// Whether uv is pointed at another project folder (`--directory`, `--project`).
+pub(crate) fn elsewhere(uv: &UvInvocation<'_>) -> bool {
+    uv.has_flag("--directory") || uv.has_flag("--project")
+}
+
+/// The value of a variable for a command: a `NAME=value` prefix, else the ENV/ARG in effect.
+pub(crate) fn env_value(ctx: &RuleContext<'_>, site: &CommandSite, name: &str) -> Option<String> {
+    if let Some(assignment) = site.command.assignments.iter().rev().find(|it| it.name == name) {
+        return Some(assignment.value.clone());
+    }
+    let stage = site.stage?;
+    if site.origin != CommandOrigin::Run {
+        return ctx.semantics.runtime_env(stage, name).and_then(|it| it.value.clone());
+    }
+    ctx.semantics.build_var(stage, site.instruction, name).and_then(|it| it.value.clone())
+}
+
+/// `uv sync` that installs packages (not a dry run, check, or script).
+pub(crate) fn is_installing_sync(uv: &UvInvocation<'_>) -> bool {
+    uv.is("sync") && !uv.has_flag("--dry-run") && !uv.has_flag("--check") && !uv.has_flag("--script")
+}
+
+/// A uv command that downloads and installs packages into an environment.
+pub(crate) fn installs_packages(uv: &UvInvocation<'_>) -> bool {
+    is_installing_sync(uv)
+        || matches!(uv.subcommand(), "pip install" | "pip sync" | "tool install" | "add")
+        || (uv.is("run") && !uv.has_flag("--no-sync"))
+}
+
+/// `uv sync` that installs only the dependencies (the first layer of the two-step pattern).
+pub(crate) fn is_deps_only_sync(uv: &UvInvocation<'_>) -> bool {
+    uv.is("sync")
+        && (uv.has_flag("--no-install-project")
+            || uv.has_flag("--no-install-workspace")
+            || uv.has_flag("--only-dev")
+            || uv.has_flag("--no-install-local"))
+}
+
+/// Inserts ` flag` right after the subcommand.
+pub(crate) fn insert_flag_fix(uv: &UvInvocation<'_>, flag: &str, applicability: Applicability) -> Fix {
+    Fix {
+        title: format!("Add `{flag}`"),
+        applicability,
+        edits: vec![Edit { path: None, range: TextRange::empty(uv.subcommand_end()), new_text: format!(" {flag}") }],
+    }
+}
+
+/// Inserts a flag after the subcommand of a command in shell form or in a JSON exec form.
+pub(crate) fn insert_flag_fix_in(
+    ctx: &RuleContext<'_>,
+    uv: &UvInvocation<'_>,
+    flag: &str,
+    applicability: Applicability,
+) -> Fix {
+    let end = uv.subcommand_end();
+    let json_word = uv.subcommand_words.last().is_some_and(|word| {
+        ctx.text.get(word.range.as_range()).is_some_and(|it| it.starts_with('"') && it.ends_with('"'))
+    });
+    if !json_word {
+        return insert_flag_fix(uv, flag, applicability);
+    }
+    Fix {
+        title: format!("Add `{flag}`"),
+        applicability,
+        edits: vec![Edit { path: None, range: TextRange::empty(end), new_text: format!(", \"{flag}\"") }],
+    }
+}
+
+/// The flag as written, for messages: `-U` stays `-U`.
+pub(crate) fn written(flag: &UvFlag<'_>) -> String {
+    let word = flag.word.value.as_str();
+    if word.starts_with("--") {
+        word.split('=').next().unwrap_or(word).to_owned()
+    } else if word.len() == 2 {
+        word.to_owned()
+    } else {
+        flag.name.clone()
+    }
+}
+
+/// The last CMD and ENTRYPOINT commands the final image starts with (inherited from parent
+/// stages when the final stage sets none).
+pub(crate) fn start_commands<'a>(ctx: &RuleContext<'a>) -> Vec<&'a CommandSite> {
+    let semantics = ctx.semantics;
+    let Some(last) = semantics.final_stage() else { return Vec::new() };
+    let instructions = &ctx.parse.file.instructions;
+    let mut res = Vec::new();
+    for keyword in [Keyword::Entrypoint, Keyword::Cmd] {
+        let mut found = None;
+        for stage in Layout::chain(semantics, last.index) {
+            let Some(stage) = semantics.stages.get(stage) else { continue };
+            found = stage
+                .instructions
+                .clone()
+                .rev()
+                .find(|idx| instructions.get(*idx).is_some_and(|it| it.keyword == keyword));
+            if found.is_some() {
+                break;
+            }
+        }
+        let Some(instruction) = found else { continue };
+        res.extend(semantics.commands.iter().filter(|site| site.instruction == instruction));
+    }
+    res
+}
+
+/// The uv commands of one RUN instruction, with what they share.
+pub(crate) struct RunGroup<'c, 'a> {
+    pub(crate) instruction: usize,
+    pub(crate) commands: Vec<(&'a CommandSite, &'c UvInvocation<'a>)>,
+    pub(crate) mounts: Vec<Mount>,
+}
+
+/// Groups the uv commands of RUN instructions by instruction, in source order.
+pub(crate) fn run_groups<'c, 'a>(ctx: &'c RuleContext<'a>) -> Vec<RunGroup<'c, 'a>> {
+    let mut res: Vec<RunGroup<'c, 'a>> = Vec::new();
+    for (site, uv) in ctx.uv_commands() {
+        if site.origin != CommandOrigin::Run {
+            continue;
+        }
+        match res.last_mut() {
+            Some(group) if group.instruction == site.instruction => group.commands.push((site, uv)),
+            _ => {
+                let mounts = ctx.parse.file.instructions.get(site.instruction).map(mounts).unwrap_or_default();
+                res.push(RunGroup { instruction: site.instruction, commands: vec![(site, uv)], mounts });
+            }
+        }
+    }
+    res
+}
+
+/// uv's cache folder for a command: `--cache-dir`, `UV_CACHE_DIR`, `XDG_CACHE_HOME/uv`, else
+/// `$HOME/.cache/uv` (`/root/.cache/uv` for root). `None` when it cannot be told.
+pub(crate) fn cache_dir(
+    ctx: &RuleContext<'_>,
+    layout: &Layout,
+    site: &CommandSite,
+    uv: &UvInvocation<'_>,
+) -> Option<String> {
+    let dir = layout.workdir_at(site.instruction).unwrap_or("/");
+    if let Some(value) = uv.flag_value("--cache-dir") {
+        return resolve(dir, &value.text);
+    }
+    if let Some(value) = env_value(ctx, site, "UV_CACHE_DIR") {
+        return resolve(dir, &value);
+    }
+    if let Some(value) = env_value(ctx, site, "XDG_CACHE_HOME") {
+        return resolve("/", &format!("{value}/uv"));
+    }
+    if let Some(value) = env_value(ctx, site, "HOME") {
+        return resolve("/", &format!("{value}/.cache/uv"));
+    }
+    match layout.user_at(site.instruction) {
+        None => Some("/root/.cache/uv".to_owned()),
+        Some(_) => None,
+    }
+}
+
+/// Where a uv link mode is chosen for a command: the `--link-mode` value or the variable.
+pub(crate) struct LinkMode {
+    pub(crate) value: String,
+    pub(crate) range: Option<TextRange>,
+}
+
+pub(crate) fn link_mode(ctx: &RuleContext<'_>, site: &CommandSite, uv: &UvInvocation<'_>) -> Option<LinkMode> {
+    if let Some(value) = uv.flag_value("--link-mode") {
+        return Some(LinkMode { value: value.text.clone(), range: Some(value.range) });
+    }
+    if let Some(assignment) = site.command.assignments.iter().rev().find(|it| it.name == "UV_LINK_MODE") {
+        return Some(LinkMode { value: assignment.value.clone(), range: Some(assignment.value_range) });
+    }
+    let stage = site.stage?;
+    let def = ctx.semantics.build_var(stage, site.instruction, "UV_LINK_MODE")?;
+    Some(LinkMode { value: def.value.clone()?, range: def.value_range })
+}
+
+/// Whether `--no-cache` or `UV_NO_CACHE` applies to a command; the range that says so.
+pub(crate) fn no_cache(ctx: &RuleContext<'_>, site: &CommandSite, uv: &UvInvocation<'_>) -> Option<TextRange> {
+    if let Some(flag) = uv.flag("--no-cache") {
+        return Some(flag.word.range);
+    }
+    crate::rules::uv_env_flag(ctx, site, "UV_NO_CACHE").map(|it| it.range.unwrap_or(site.command.range))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_paths_against_workdir() {
+        assert_eq!(resolve("/app", ".").as_deref(), Some("/app"));
+        assert_eq!(resolve("/app", "./src/../x").as_deref(), Some("/app/x"));
+        assert_eq!(resolve("/app", "/opt/").as_deref(), Some("/opt"));
+        assert_eq!(resolve("/", "..").as_deref(), Some("/"));
+        assert_eq!(resolve("/app", "$HOME"), None);
+    }
+
+    #[test]
+    fn globs_match_like_copy_sources() {
+        assert!(glob_match("uv.lock*", "uv.lock"));
+        assert!(glob_match("*.lock", "uv.lock"));
+        assert!(glob_match("u?.lock", "uv.lock"));
+        assert!(!glob_match("*.toml", "uv.lock"));
+        assert!(is_within("/app/src", "/app"));
+        assert!(!is_within("/application", "/app"));
+    }
+}

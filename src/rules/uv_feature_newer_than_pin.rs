@@ -1,0 +1,68 @@
+//! `UV065 uv-feature-newer-than-pin`: a variable or flag the pinned uv does not know yet.
+
+use crate::diagnostic::Diagnostic;
+use crate::knowledge::{uv_env, uv_flag, version_at_least};
+use crate::rules::support_env::uv_settings;
+use crate::rules::support_uv::Layout;
+use crate::rules::{RuleContext, declare_rule};
+
+declare_rule! {
+    /// ## What it flags
+    /// A `UV_*` variable or a uv flag that first appeared in a uv release newer than the one
+    /// the stage installs (`COPY --from=ghcr.io/astral-sh/uv:0.4.30 …` or a uv base image).
+    /// ## Why it matters
+    /// An older uv ignores a variable it does not know, so the setting quietly does nothing;
+    /// an unknown flag is an error and the build fails. Either bump the uv image or use what
+    /// the pinned release offers.
+    /// ## Example
+    /// ```dockerfile
+    /// COPY --from=ghcr.io/astral-sh/uv:0.5.0 /uv /uvx /bin/
+    /// ENV UV_NO_DEV=1
+    /// ```
+    /// Use instead:
+    /// ```dockerfile
+    /// COPY --from=ghcr.io/astral-sh/uv:0.8.7 /uv /uvx /bin/
+    /// ENV UV_NO_DEV=1
+    /// ```
+    pub(crate) static UV_FEATURE_NEWER_THAN_PIN = {
+        code: "UV065",
+        name: "uv-feature-newer-than-pin",
+        severity: Warning,
+        fix: None,
+    };
+}
+
+pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
+    let layout = Layout::new(ctx);
+    let pinned = |stage: Option<usize>| stage.and_then(|it| layout.uv_version.get(it).cloned().flatten());
+    for setting in uv_settings(ctx) {
+        let Some(version) = pinned(setting.stage) else { continue };
+        let Some(since) = uv_env(&setting.name).and_then(|it| it.since.as_deref()) else { continue };
+        if version_at_least(&version, since) {
+            continue;
+        }
+        acc.push(UV_FEATURE_NEWER_THAN_PIN.report(
+            setting.name_range,
+            format!(
+                "`{}` was added in uv {since}, but this stage installs uv {version}, which ignores it",
+                setting.name
+            ),
+        ));
+    }
+    for (site, uv) in ctx.uv_commands() {
+        let Some(version) = pinned(site.stage) else { continue };
+        for flag in &uv.flags {
+            let Some(since) = uv_flag(uv.subcommand(), &flag.name).and_then(|it| it.since.as_deref()) else { continue };
+            if version_at_least(&version, since) {
+                continue;
+            }
+            acc.push(UV_FEATURE_NEWER_THAN_PIN.report(
+                flag.word.range,
+                format!(
+                    "`{}` was added in uv {since}, but this stage installs uv {version}, which rejects it and fails",
+                    flag.name
+                ),
+            ));
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! `UV017 venv-in-build-context`: `COPY .` while `.dockerignore` lets a local `.venv` in.
+
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, RelatedLocation};
+use crate::rules::support_uv::Layout;
+use crate::rules::{DiagnosticExt, RuleContext, declare_rule};
+use crate::text::TextRange;
+
+declare_rule! {
+    /// ## What it flags
+    /// The first `COPY . …` or `ADD . …` of a Python project whose `.dockerignore` does not
+    /// exclude `.venv`, or that has no `.dockerignore` at all.
+    /// ## Why it matters
+    /// A virtual environment on the developer's machine is built for that machine: its
+    /// interpreter links and compiled extensions do not fit the image. Copied in, it overwrites
+    /// or mixes with the environment uv built in the image, and it bloats the build context.
+    /// ## Example
+    /// ```dockerfile
+    /// COPY . .
+    /// ```
+    /// with a `.dockerignore` that lacks `.venv`.
+    ///
+    /// Use instead: add `.venv` to `.dockerignore`.
+    /// ## Fix safety
+    /// Adding `.venv` to an existing `.dockerignore` is safe for builds that create their
+    /// environment with uv.
+    pub(crate) static VENV_IN_BUILD_CONTEXT = {
+        code: "UV017",
+        name: "venv-in-build-context",
+        severity: Info,
+        fix: Sometimes,
+    };
+}
+
+pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
+    if ctx.project.pyproject.is_none() || ctx.project.is_excluded(".venv") {
+        return;
+    }
+    let layout = Layout::new(ctx);
+    let whole = layout.copies.iter().flatten().filter(|event| event.from.is_none()).find_map(|event| {
+        event.sources.iter().find(|source| {
+            let clean = source.value.trim_start_matches("./").trim_end_matches('/');
+            clean.is_empty() || clean == "."
+        })
+    });
+    let Some(source) = whole else { return };
+    let Some(ignore) = &ctx.project.dockerignore else {
+        acc.push(VENV_IN_BUILD_CONTEXT.report(
+            source.range,
+            "this copies the whole build context, and without a .dockerignore a local .venv comes along; create a \
+             .dockerignore that lists .venv",
+        ));
+        return;
+    };
+    let text = &ignore.file.text;
+    let new_text = if text.is_empty() || text.ends_with('\n') { ".venv\n" } else { "\n.venv\n" };
+    let diagnostic = VENV_IN_BUILD_CONTEXT
+        .report(
+            source.range,
+            "this copies the whole build context, and .dockerignore does not exclude .venv, so a local virtual \
+             environment comes along; add .venv to .dockerignore",
+        )
+        .with_related(RelatedLocation {
+            path: Some(ignore.file.path.clone()),
+            text: Some(text.clone()),
+            range: TextRange::empty(0),
+            message: ".dockerignore has no pattern for .venv".to_owned(),
+        })
+        .with_fix(Fix {
+            title: "Add `.venv` to .dockerignore".to_owned(),
+            applicability: Applicability::Safe,
+            edits: vec![Edit {
+                path: Some(ignore.file.path.clone()),
+                range: TextRange::empty(text.len()),
+                new_text: new_text.to_owned(),
+            }],
+        });
+    acc.push(diagnostic);
+}
