@@ -108,9 +108,7 @@ fn count_unsafe_only(diagnostics: &[Diagnostic], unsafe_fixes: bool) -> usize {
     }
     diagnostics
         .iter()
-        .filter(|it| {
-            !it.fixes.is_empty() && it.fixes.iter().all(|fix| fix.applicability == Applicability::Unsafe)
-        })
+        .filter(|it| !it.fixes.is_empty() && it.fixes.iter().all(|fix| fix.applicability == Applicability::Unsafe))
         .count()
 }
 
@@ -127,9 +125,19 @@ impl FixSummary {
     pub fn line(&self) -> String {
         let fixes = if self.applied == 1 { "fix" } else { "fixes" };
         let mut line = if self.diff {
-            format!("Would apply {} {fixes} ({} file{} to change).", self.applied, self.files_changed, plural(self.files_changed))
+            format!(
+                "Would apply {} {fixes} ({} file{} to change).",
+                self.applied,
+                self.files_changed,
+                plural(self.files_changed)
+            )
         } else {
-            format!("Applied {} {fixes} ({} file{} changed).", self.applied, self.files_changed, plural(self.files_changed))
+            format!(
+                "Applied {} {fixes} ({} file{} changed).",
+                self.applied,
+                self.files_changed,
+                plural(self.files_changed)
+            )
         };
         if self.unsafe_left > 0 {
             line.push_str(&format!(
@@ -228,7 +236,8 @@ pub fn unified_diff(path: &Path, before: Option<&str>, after: &str) -> String {
         None => format!("--- /dev/null\n+++ b/{shown}\n"),
     };
     const CONTEXT: usize = 3;
-    let changes: Vec<usize> = ops.iter().enumerate().filter(|(_, op)| !matches!(op, Op::Same(..))).map(|(i, _)| i).collect();
+    let changes: Vec<usize> =
+        ops.iter().enumerate().filter(|(_, op)| !matches!(op, Op::Same(..))).map(|(i, _)| i).collect();
     let mut idx = 0;
     while idx < changes.len() {
         let start = changes[idx].saturating_sub(CONTEXT);
@@ -280,8 +289,7 @@ enum Op<'a> {
 /// small; the common prefix and suffix are trimmed first).
 fn diff_lines<'a>(old: &[&'a str], new: &[&'a str]) -> Vec<Op<'a>> {
     let prefix = old.iter().zip(new).take_while(|(a, b)| a == b).count();
-    let suffix =
-        old[prefix..].iter().rev().zip(new[prefix..].iter().rev()).take_while(|(a, b)| a == b).count();
+    let suffix = old[prefix..].iter().rev().zip(new[prefix..].iter().rev()).take_while(|(a, b)| a == b).count();
     let (a, b) = (&old[prefix..old.len() - suffix], &new[prefix..new.len() - suffix]);
     let mut ops: Vec<Op<'a>> = old[..prefix].iter().zip(new).map(|(x, _)| Op::Same(x)).collect();
     // Quadratic table; past a few thousand changed lines, fall back to delete-then-insert.

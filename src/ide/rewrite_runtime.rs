@@ -70,29 +70,44 @@ pub(super) fn align_python(rw: &Rewriter<'_>, range: TextRange) -> Vec<Fix> {
     else {
         return acc;
     };
-    let Some(written) = rw.text.get(range.as_range()) else { return acc };
-    if let Some(version) = project_python(rw)
-        && !written.contains('$')
-        && !written.contains('@')
-    {
-        let slash = written.rfind('/').map_or(0, |it| it + 1);
-        let new_text = match written[slash..].rfind(':') {
-            Some(colon) => format!("{}:{}", &written[..slash + colon], retag(&written[slash + colon + 1..], &version)),
-            None => format!("{written}:{version}"),
-        };
-        if new_text != written {
-            acc.push(Fix {
-                title: format!("Use Python {version} in the image (`{new_text}`)"),
-                applicability: Applicability::Unsafe,
-                edits: vec![Edit { path: None, range, new_text }],
-            });
-        }
-    }
+    // Stages on the same image move together, or a venv copied between them would break.
     let image_version = match &stage.python {
         Some(PythonSource::Python { image, .. }) => image.version.map(|(major, minor, patch)| (major, minor, patch)),
         Some(PythonSource::Uv { image, .. }) => image.python.map(|(major, minor)| (major, minor, None)),
         None => None,
     };
+    if let Some(version) = project_python(rw) {
+        let mut edits = Vec::new();
+        let mut shown = String::new();
+        for other in &rw.semantics().stages {
+            let Some(image) = &other.image else { continue };
+            let same = image.range == range
+                || (image_version.is_some()
+                    && other_version(other) == image_version
+                    && !matches!(other.base, crate::semantics::Base::Stage(_)));
+            if !same {
+                continue;
+            }
+            let Some(text) = rw.text.get(image.range.as_range()) else { continue };
+            if text.contains('$') || text.contains('@') {
+                continue;
+            }
+            let new_text = retag_image(text, &version);
+            if new_text != text {
+                if image.range == range {
+                    shown = new_text.clone();
+                }
+                edits.push(Edit { path: None, range: image.range, new_text });
+            }
+        }
+        if !shown.is_empty() {
+            acc.push(Fix {
+                title: format!("Use Python {version} in the image (`{shown}`)"),
+                applicability: Applicability::Unsafe,
+                edits,
+            });
+        }
+    }
     if let Some((major, minor, patch)) = image_version
         && let Some(pin) = &rw.project.python_version
         && let Some(request) = &pin.request
@@ -116,14 +131,36 @@ pub(super) fn align_python(rw: &Rewriter<'_>, range: TextRange) -> Vec<Fix> {
     acc
 }
 
+fn other_version(stage: &crate::semantics::Stage) -> Option<(u64, u64, Option<u64>)> {
+    match &stage.python {
+        Some(PythonSource::Python { image, .. }) => image.version,
+        Some(PythonSource::Uv { image, .. }) => image.python.map(|(major, minor)| (major, minor, None)),
+        None => None,
+    }
+}
+
+/// An image reference with its tag's Python version replaced.
+fn retag_image(written: &str, version: &str) -> String {
+    let slash = written.rfind('/').map_or(0, |it| it + 1);
+    match written[slash..].rfind(':') {
+        Some(colon) => format!("{}:{}", &written[..slash + colon], retag(&written[slash + colon + 1..], version)),
+        None => format!("{written}:{version}"),
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Multi-stage settings
 
 /// The ENV instruction adding the multi-stage settings `stage` lacks, after its FROM.
 fn multi_stage_env(rw: &Rewriter<'_>, stage: usize) -> Option<Fix> {
     let found = rw.semantics().stages.get(stage)?;
-    // Only the image's own Python can be used once downloads are off.
+    // Only the image's own Python can be used once downloads are off: it must be the one the
+    // project asks for, or the build stops.
     rw.semantics().python_source(stage)?;
+    let mismatch = rw.analysis.diagnostics.iter().any(|it| it.code == "PY001" && found.range.contains_range(it.range));
+    if mismatch {
+        return None;
+    }
     let end = found.instructions.end;
     let missing: Vec<String> = MULTI_STAGE_ENV
         .iter()
@@ -257,7 +294,7 @@ fn exec_form(rw: &Rewriter<'_>, idx: usize) -> Option<Fix> {
     {
         return None;
     }
-    let special = |raw: &str| raw.contains(['$', '`', '*', '?', '[', '~', '{', '(', ';', '&', '|', '<', '>']);
+    let special = |raw: &str| unquoted(raw).contains(['$', '`', '*', '?', '[', '~', '{', '(', ';', '&', '|', '<', '>']);
     if site.command.words.is_empty() || site.command.words.iter().any(|word| word.has_expansion || special(&word.raw)) {
         return None;
     }
@@ -267,6 +304,27 @@ fn exec_form(rw: &Rewriter<'_>, idx: usize) -> Option<Fix> {
         applicability: Applicability::Unsafe,
         edits: vec![Edit { path: None, range: shell.range, new_text: format!("[{}]", elements.join(", ")) }],
     })
+}
+
+/// The characters of a shell word outside quotes (where the shell gives them meaning).
+fn unquoted(raw: &str) -> String {
+    let mut out = String::new();
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for c in raw.chars() {
+        match quote {
+            _ if escaped => escaped = false,
+            Some('\'') if c == '\'' => quote = None,
+            Some('\'') => {}
+            Some('"') if c == '"' => quote = None,
+            Some('"') if c == '$' || c == '`' => out.push(c),
+            Some(_) => escaped = c == '\\',
+            None if c == '\'' || c == '"' => quote = Some(c),
+            None if c == '\\' => escaped = true,
+            None => out.push(c),
+        }
+    }
+    out
 }
 
 pub(super) fn exec_form_at(rw: &Rewriter<'_>, range: TextRange) -> Option<Fix> {
