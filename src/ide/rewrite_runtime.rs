@@ -71,11 +71,7 @@ pub(super) fn align_python(rw: &Rewriter<'_>, range: TextRange) -> Vec<Fix> {
         return acc;
     };
     // Stages on the same image move together, or a venv copied between them would break.
-    let image_version = match &stage.python {
-        Some(PythonSource::Python { image, .. }) => image.version.map(|(major, minor, patch)| (major, minor, patch)),
-        Some(PythonSource::Uv { image, .. }) => image.python.map(|(major, minor)| (major, minor, None)),
-        None => None,
-    };
+    let image_version = other_version(stage);
     if let Some(version) = project_python(rw) {
         let mut edits = Vec::new();
         let mut shown = String::new();
