@@ -107,7 +107,11 @@ pub(crate) async fn code_action(
                 convert::diagnostics(&uri, text, std::slice::from_ref(diagnostic), encoding, &OverlayFs::default())
             });
             // An edit of a file that does not exist yet needs a `CreateFile` the client may not support.
-            let Some(edit) = workspace_edit(&uri, &analyzed, &action.edits, encoding, create_files) else { continue };
+            // Fix-all leaves out what the client cannot apply; a single action is then not offered.
+            let partial = action.kind == ActionKind::FixAll;
+            let Some(edit) = workspace_edit(&uri, &analyzed, &action.edits, encoding, create_files, partial) else {
+                continue;
+            };
             let unsafe_fix = action.applicability == Applicability::Unsafe;
             let applicability = if unsafe_fix { "unsafe" } else { "safe" };
             response.push(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
@@ -154,6 +158,7 @@ fn workspace_edit(
     edits: &[Edit],
     encoding: PositionEncoding,
     create_files: bool,
+    partial: bool,
 ) -> Option<lsp::WorkspaceEdit> {
     let mut changes: HashMap<lsp::Uri, Vec<lsp::TextEdit>> = HashMap::new();
     let mut created: Vec<lsp::Uri> = Vec::new();
@@ -164,10 +169,11 @@ fn workspace_edit(
                 let Some(target) = convert::path_to_uri(path) else { continue };
                 let known = project_file_text(&analyzed.project, path);
                 if known.is_none() && !path.exists() && !created.contains(&target) {
-                    if !create_files {
-                        return None;
+                    match (create_files, partial) {
+                        (true, _) => created.push(target.clone()),
+                        (false, true) => continue,
+                        (false, false) => return None,
                     }
-                    created.push(target.clone());
                 }
                 let text = known.unwrap_or_default();
                 let index = LineIndex::new(&text);
