@@ -1,6 +1,7 @@
 //! Command line front end: `berth check` finds Dockerfiles, lints them and reports for CI;
 //! `berth rules` and `berth explain` show the rules' documentation.
 
+pub mod fix;
 mod render;
 mod rules;
 
@@ -48,6 +49,15 @@ pub struct CheckArgs {
     /// Ignore configuration files; only command-line options apply.
     #[arg(long)]
     pub isolated: bool,
+    /// Apply every safe fix (re-linting until nothing changes), then report what remains.
+    #[arg(long)]
+    pub fix: bool,
+    /// Apply unsafe fixes as well (implies --fix unless --diff is given).
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Print the fixes as a unified diff instead of writing them; exit 1 when there are any.
+    #[arg(long)]
+    pub diff: bool,
 }
 
 /// How `berth check` finds the settings of each Dockerfile.
@@ -158,6 +168,17 @@ pub fn run_check(args: CheckArgs) -> i32 {
     targets.sort();
     targets.dedup();
 
+    let fixing = args.fix || args.unsafe_fixes || args.diff;
+    let fix_summary = fixing.then(|| {
+        fix::run(&targets, &choice, args.unsafe_fixes, args.diff, &mut std::io::stdout().lock(), &mut io_errors)
+    });
+    if let Some(summary) = fix_summary.as_ref().filter(|it| it.diff) {
+        eprintln!("{}", summary.line());
+        for error in &io_errors {
+            eprintln!("berth: {error}");
+        }
+        return if !io_errors.is_empty() { 2 } else { i32::from(summary.files_changed > 0) };
+    }
     let mut reports = lint_all(&targets, &choice, &mut io_errors);
     if let Some(cwd) = cwd.as_deref().and_then(|it| std::fs::canonicalize(it).ok()) {
         for diagnostic in reports.iter_mut().flat_map(|it| &mut it.diagnostics) {
@@ -176,6 +197,9 @@ pub fn run_check(args: CheckArgs) -> i32 {
         Format::Human => write_human(&mut stdout, &reports, color),
         Format::Json => write_json(&mut stdout, &reports),
     };
+    if let Some(summary) = &fix_summary {
+        eprintln!("{}", summary.line());
+    }
     if let Err(error) = written.and_then(|()| stdout.flush()) {
         // A closed pipe (`berth check | head`) is not worth a panic.
         if error.kind() != std::io::ErrorKind::BrokenPipe {

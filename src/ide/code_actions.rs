@@ -1,7 +1,11 @@
-//! Code actions: the fixes rules attach to their diagnostics, a comment that suppresses a
-//! finding, and "fix all" for every safe fix at once.
+//! Code actions: the fixes rules attach to their diagnostics (plus those
+//! [`rewrite`](crate::ide::rewrite) adds), a comment that suppresses a finding, refactorings at
+//! the cursor, and "fix all" for every safe fix at once.
 
+use crate::analysis::Analysis;
 use crate::diagnostic::{Applicability, Diagnostic, Edit};
+use crate::ide::rewrite::{self, Rewriter};
+use crate::project::ProjectFacts;
 use crate::syntax::Dockerfile;
 use crate::text::TextRange;
 
@@ -10,6 +14,8 @@ pub enum ActionKind {
     QuickFix,
     /// Every safe fix in the file (`source.fixAll`).
     FixAll,
+    /// A rewrite offered where the cursor is, not tied to a finding (`refactor.rewrite`).
+    Refactor,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,6 +28,35 @@ pub struct Action {
     pub applicability: Applicability,
     /// The one obvious fix for its diagnostic.
     pub preferred: bool,
+}
+
+/// Every action for `range` of an analysed file: quick fixes (the rules' and berth's extra
+/// ones), suppressions, refactorings whose anchor touches `range`, and fix-all. Quick fixes'
+/// `diagnostic` indexes `analysis.diagnostics`.
+pub fn actions(analysis: &Analysis, text: &str, project: &ProjectFacts, range: TextRange) -> Vec<Action> {
+    let diagnostics = rewrite::with_extra_fixes(analysis, text, project);
+    let mut acc = code_actions(&diagnostics, &analysis.parse.file, text, range);
+    let rewriter = Rewriter::new(text, analysis, project);
+    for refactor in rewrite::refactors(&rewriter, range) {
+        // The same rewrite offered as a quick fix already is not repeated.
+        if acc.iter().any(|it| it.edits == refactor.fix.edits) {
+            continue;
+        }
+        acc.push(Action {
+            title: refactor.fix.title,
+            kind: ActionKind::Refactor,
+            diagnostic: None,
+            edits: refactor.fix.edits,
+            applicability: refactor.fix.applicability,
+            preferred: false,
+        });
+    }
+    // Keep fix-all last.
+    if let Some(pos) = acc.iter().position(|it| it.kind == ActionKind::FixAll) {
+        let fix_all = acc.remove(pos);
+        acc.push(fix_all);
+    }
+    acc
 }
 
 /// Actions for the diagnostics that touch `range`, plus fix-all when any safe fix exists.
@@ -79,7 +114,13 @@ pub fn fix_all(diagnostics: &[Diagnostic]) -> Option<Action> {
 /// The first fix of each diagnostic that `accept` allows, dropping any whose edits overlap edits
 /// already taken (fixes are independent; applying overlapping ones together would garble text).
 pub fn non_overlapping_edits(diagnostics: &[Diagnostic], accept: impl Fn(Applicability) -> bool) -> Vec<Edit> {
+    select_fixes(diagnostics, accept).0
+}
+
+/// Like [`non_overlapping_edits`], also counting the fixes taken.
+pub fn select_fixes(diagnostics: &[Diagnostic], accept: impl Fn(Applicability) -> bool) -> (Vec<Edit>, usize) {
     let mut taken: Vec<Edit> = Vec::new();
+    let mut count = 0;
     for diagnostic in diagnostics {
         let Some(fix) = diagnostic.fixes.iter().find(|fix| accept(fix.applicability)) else { continue };
         let overlaps = fix.edits.iter().any(|edit| {
@@ -89,11 +130,14 @@ pub fn non_overlapping_edits(diagnostics: &[Diagnostic], accept: impl Fn(Applica
                         || edit.range == other.range)
             })
         });
-        if !overlaps {
+        // Two findings can carry the same fix (one edit for both); apply it once.
+        let same = fix.edits.iter().all(|edit| taken.contains(edit));
+        if !overlaps && !same && !fix.edits.is_empty() {
             taken.extend(fix.edits.iter().cloned());
+            count += 1;
         }
     }
-    taken
+    (taken, count)
 }
 
 /// A `# berth: ignore=CODE` line above the instruction holding the diagnostic, indented like it,
@@ -116,7 +160,12 @@ fn suppression_edit(file: &Dockerfile, text: &str, diagnostic: &Diagnostic) -> O
 /// Applies edits of the Dockerfile itself (`path: None`) to `text`; edits of other files are
 /// left out. Edits must not overlap.
 pub fn apply_edits(text: &str, edits: &[Edit]) -> String {
-    let mut own: Vec<&Edit> = edits.iter().filter(|edit| edit.path.is_none()).collect();
+    apply_edits_to(text, edits, None)
+}
+
+/// Applies the edits whose `path` is `path` (`None`: the Dockerfile) to `text`.
+pub fn apply_edits_to(text: &str, edits: &[Edit], path: Option<&std::path::Path>) -> String {
+    let mut own: Vec<&Edit> = edits.iter().filter(|edit| edit.path.as_deref() == path).collect();
     own.sort_by_key(|edit| (edit.range.start, edit.range.end));
     let mut out = String::with_capacity(text.len());
     let mut cursor = 0;

@@ -5,6 +5,7 @@
 
 pub mod code_actions;
 pub mod hover;
+pub mod rewrite;
 
 use crate::syntax::{Dockerfile, Instruction};
 

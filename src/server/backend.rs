@@ -39,6 +39,8 @@ pub(crate) struct Negotiated {
     watch_files: bool,
     /// The client answers `workspace/configuration`.
     configuration: bool,
+    /// The client applies `CreateFile` operations in workspace edits.
+    pub(crate) create_files: bool,
 }
 
 pub(crate) struct Backend {
@@ -68,6 +70,7 @@ impl Shared {
             diagnostic_refresh: false,
             watch_files: false,
             configuration: false,
+            create_files: false,
         })
     }
 
@@ -182,6 +185,10 @@ impl LanguageServer for Backend {
                 .and_then(|w| w.dynamic_registration)
                 .unwrap_or(false),
             configuration: workspace.and_then(|w| w.configuration).unwrap_or(false),
+            create_files: workspace
+                .and_then(|w| w.workspace_edit.as_ref())
+                .and_then(|w| w.resource_operations.as_ref())
+                .is_some_and(|ops| ops.contains(&lsp::ResourceOperationKind::Create)),
         };
         if self.shared.negotiated.set(negotiated).is_err() {
             // tower-lsp-server rejects a second `initialize` before it gets here.

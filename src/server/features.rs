@@ -11,7 +11,7 @@ use std::sync::Arc;
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types as lsp;
 
-use crate::diagnostic::Edit;
+use crate::diagnostic::{Applicability, Edit};
 use crate::ide::code_actions::{self, ActionKind};
 use crate::server::backend::{Shared, run_job};
 use crate::server::convert;
@@ -24,7 +24,11 @@ const FIX_ALL_KIND: &str = "source.fixAll.berth";
 
 pub(crate) fn code_action_capability() -> lsp::CodeActionProviderCapability {
     lsp::CodeActionProviderCapability::Options(lsp::CodeActionOptions {
-        code_action_kinds: Some(vec![lsp::CodeActionKind::QUICKFIX, lsp::CodeActionKind::new(FIX_ALL_KIND)]),
+        code_action_kinds: Some(vec![
+            lsp::CodeActionKind::QUICKFIX,
+            lsp::CodeActionKind::REFACTOR_REWRITE,
+            lsp::CodeActionKind::new(FIX_ALL_KIND),
+        ]),
         work_done_progress_options: lsp::WorkDoneProgressOptions::default(),
         resolve_provider: Some(false),
     })
@@ -80,23 +84,21 @@ pub(crate) async fn code_action(
     let uri = params.text_document.uri;
     let Some(analyzed) = analyzed(shared, &uri).await else { return Ok(None) };
     let encoding = shared.negotiated().encoding;
+    let create_files = shared.negotiated().create_files;
     let only = params.context.only;
     guarded("codeAction", || {
         let text = &analyzed.text;
         let start = analyzed.index.offset(text, convert::line_col(params.range.start), encoding);
         let end = analyzed.index.offset(text, convert::line_col(params.range.end), encoding);
         let diagnostics = &analyzed.analysis.diagnostics;
-        let actions = code_actions::code_actions(
-            diagnostics,
-            &analyzed.analysis.parse.file,
-            text,
-            TextRange::new(start, end.max(start)),
-        );
+        let actions =
+            code_actions::actions(&analyzed.analysis, text, &analyzed.project, TextRange::new(start, end.max(start)));
         let mut response = Vec::new();
         for action in actions {
             let kind = match action.kind {
                 ActionKind::QuickFix => lsp::CodeActionKind::QUICKFIX,
                 ActionKind::FixAll => lsp::CodeActionKind::new(FIX_ALL_KIND),
+                ActionKind::Refactor => lsp::CodeActionKind::REFACTOR_REWRITE,
             };
             if !kind_requested(only.as_deref(), &kind, action.kind) {
                 continue;
@@ -104,12 +106,21 @@ pub(crate) async fn code_action(
             let fixed = action.diagnostic.and_then(|idx| diagnostics.get(idx)).map(|diagnostic| {
                 convert::diagnostics(&uri, text, std::slice::from_ref(diagnostic), encoding, &OverlayFs::default())
             });
+            // An edit of a file that does not exist yet needs a `CreateFile` the client may not support.
+            // Fix-all leaves out what the client cannot apply; a single action is then not offered.
+            let partial = action.kind == ActionKind::FixAll;
+            let Some(edit) = workspace_edit(&uri, &analyzed, &action.edits, encoding, create_files, partial) else {
+                continue;
+            };
+            let unsafe_fix = action.applicability == Applicability::Unsafe;
+            let applicability = if unsafe_fix { "unsafe" } else { "safe" };
             response.push(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
                 title: action.title,
                 kind: Some(kind),
                 diagnostics: fixed,
-                edit: Some(workspace_edit(&uri, &analyzed, &action.edits, encoding)),
-                is_preferred: action.preferred.then_some(true),
+                edit: Some(edit),
+                is_preferred: (action.preferred && !unsafe_fix).then_some(true),
+                data: Some(serde_json::json!({ "applicability": applicability })),
                 ..lsp::CodeAction::default()
             }));
         }
@@ -122,7 +133,7 @@ pub(crate) async fn code_action(
 /// servers do, so they don't crowd the quick-fix menu.
 fn kind_requested(only: Option<&[lsp::CodeActionKind]>, kind: &lsp::CodeActionKind, action: ActionKind) -> bool {
     match only {
-        None => action == ActionKind::QuickFix,
+        None => matches!(action, ActionKind::QuickFix | ActionKind::Refactor),
         Some(only) => only.iter().any(|wanted| {
             let wanted = wanted.as_str();
             kind.as_str() == wanted || kind.as_str().starts_with(&format!("{wanted}."))
@@ -138,20 +149,33 @@ fn range(analyzed: &Analyzed, range: TextRange, encoding: PositionEncoding) -> l
 }
 
 /// Edits grouped by file: the Dockerfile's own, and those of project files (positions computed
-/// from the text berth read them with).
+/// from the text berth read them with). An edit of a file that does not exist yet becomes a
+/// `CreateFile` operation followed by the text edit (`documentChanges`); `None` when the client
+/// cannot create files.
 fn workspace_edit(
     uri: &lsp::Uri,
     analyzed: &Analyzed,
     edits: &[Edit],
     encoding: PositionEncoding,
-) -> lsp::WorkspaceEdit {
+    create_files: bool,
+    partial: bool,
+) -> Option<lsp::WorkspaceEdit> {
     let mut changes: HashMap<lsp::Uri, Vec<lsp::TextEdit>> = HashMap::new();
+    let mut created: Vec<lsp::Uri> = Vec::new();
     for edit in edits {
         let (target, lsp_range) = match &edit.path {
             None => (uri.clone(), range(analyzed, edit.range, encoding)),
             Some(path) => {
                 let Some(target) = convert::path_to_uri(path) else { continue };
-                let text = project_file_text(&analyzed.project, path).unwrap_or_default();
+                let known = project_file_text(&analyzed.project, path);
+                if known.is_none() && !path.exists() && !created.contains(&target) {
+                    match (create_files, partial) {
+                        (true, _) => created.push(target.clone()),
+                        (false, true) => continue,
+                        (false, false) => return None,
+                    }
+                }
+                let text = known.unwrap_or_default();
                 let index = LineIndex::new(&text);
                 let lsp_range = lsp::Range {
                     start: convert::position(index.line_col(&text, edit.range.start, encoding)),
@@ -162,7 +186,27 @@ fn workspace_edit(
         };
         changes.entry(target).or_default().push(lsp::TextEdit { range: lsp_range, new_text: edit.new_text.clone() });
     }
-    lsp::WorkspaceEdit { changes: Some(changes), ..lsp::WorkspaceEdit::default() }
+    if created.is_empty() {
+        return Some(lsp::WorkspaceEdit { changes: Some(changes), ..lsp::WorkspaceEdit::default() });
+    }
+    let mut operations = Vec::new();
+    for target in &created {
+        operations.push(lsp::DocumentChangeOperation::Op(lsp::ResourceOp::Create(lsp::CreateFile {
+            uri: target.clone(),
+            options: Some(lsp::CreateFileOptions { overwrite: Some(false), ignore_if_exists: Some(true) }),
+            annotation_id: None,
+        })));
+    }
+    for (target, edits) in changes {
+        operations.push(lsp::DocumentChangeOperation::Edit(lsp::TextDocumentEdit {
+            text_document: lsp::OptionalVersionedTextDocumentIdentifier { uri: target, version: None },
+            edits: edits.into_iter().map(lsp::OneOf::Left).collect(),
+        }));
+    }
+    Some(lsp::WorkspaceEdit {
+        document_changes: Some(lsp::DocumentChanges::Operations(operations)),
+        ..lsp::WorkspaceEdit::default()
+    })
 }
 
 /// The text berth analysed a project file with, or an empty text for a file that does not exist

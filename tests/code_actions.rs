@@ -1,0 +1,346 @@
+//! Code actions end to end: every action offered on the fixture workspaces (the seeds included)
+//! is applied to a copy of the project and the result linted again. The finding it targets is
+//! gone, no new error appears, and the same action is offered fewer times afterwards. Small
+//! fixtures pin the exact text of the rewrites.
+
+use std::path::{Path, PathBuf};
+
+use berth::analysis::Analysis;
+use berth::diagnostic::{Applicability, Severity};
+use berth::ide::code_actions::{Action, ActionKind, actions, apply_edits_to};
+use berth::project::{OsFileSystem, ProjectFacts, discover};
+use berth::text::TextRange;
+
+const PYPROJECT: &str =
+    "[project]\nname = \"app\"\nversion = \"0.1.0\"\nrequires-python = \">=3.12\"\ndependencies = []\n";
+
+struct Linted {
+    text: String,
+    project: ProjectFacts,
+    analysis: Analysis,
+}
+
+fn lint(root: &Path, dockerfile: &Path) -> Linted {
+    let text = String::from_utf8_lossy(&std::fs::read(dockerfile).expect("readable")).into_owned();
+    let project = discover(&OsFileSystem, dockerfile, Some(root));
+    let analysis = berth::analysis::analyze(&text, &project);
+    Linted { text, project, analysis }
+}
+
+fn all_actions(linted: &Linted) -> Vec<Action> {
+    actions(&linted.analysis, &linted.text, &linted.project, TextRange::new(0, linted.text.len()))
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create");
+    for entry in std::fs::read_dir(from).expect("list") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+/// Writes the action's edits into the workspace at `root` (files it names may not exist yet).
+fn apply(root: &Path, dockerfile: &Path, linted: &Linted, action: &Action) {
+    let fixed = apply_edits_to(&linted.text, &action.edits, None);
+    std::fs::write(dockerfile, fixed).expect("write");
+    let mut others: Vec<&PathBuf> = action.edits.iter().filter_map(|it| it.path.as_ref()).collect();
+    others.dedup();
+    for other in others {
+        assert!(other.starts_with(root) || other.is_relative(), "{} edits outside the workspace", action.title);
+        let before = std::fs::read_to_string(other).unwrap_or_default();
+        std::fs::write(other, apply_edits_to(&before, &action.edits, Some(other))).expect("write other");
+    }
+}
+
+fn count(linted: &Linted, code: &str) -> usize {
+    linted.analysis.diagnostics.iter().filter(|it| it.code == code).count()
+}
+
+fn errors(linted: &Linted) -> Vec<&'static str> {
+    let mut codes: Vec<_> =
+        linted.analysis.diagnostics.iter().filter(|it| it.severity == Severity::Error).map(|it| it.code).collect();
+    codes.sort();
+    codes
+}
+
+/// Applies every action offered in `case` (each to a fresh copy) and checks the result.
+fn check_every_action(case: &Path) -> usize {
+    let mut dockerfiles = Vec::new();
+    for entry in std::fs::read_dir(case).expect("list").filter_map(Result::ok) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if berth::cli::is_dockerfile_name(&name) {
+            dockerfiles.push(name);
+        }
+    }
+    dockerfiles.sort();
+    let mut checked = 0;
+    for name in dockerfiles {
+        let scratch = tempfile::tempdir().expect("tempdir");
+        copy_dir(case, scratch.path());
+        let root = std::fs::canonicalize(scratch.path()).expect("canonical");
+        let original = lint(&root, &root.join(&name));
+        let offered = all_actions(&original);
+        for (idx, action) in offered.iter().enumerate() {
+            let copy = tempfile::tempdir().expect("tempdir");
+            copy_dir(&root, copy.path());
+            // Edits name files of the original copy; point them at this one.
+            let copy_root = std::fs::canonicalize(copy.path()).expect("canonical");
+            let mut action = action.clone();
+            for edit in &mut action.edits {
+                if let Some(path) = &mut edit.path
+                    && let Ok(rest) = path.strip_prefix(&root)
+                {
+                    *path = copy_root.join(rest);
+                }
+            }
+            let dockerfile = copy_root.join(&name);
+            apply(&copy_root, &dockerfile, &original, &action);
+            let after = lint(&copy_root, &dockerfile);
+            let label = format!("{} / {name} / #{idx} {:?} `{}`", case.display(), action.kind, action.title);
+            for code in errors(&after) {
+                let before = errors(&original).iter().filter(|it| **it == code).count();
+                let now = errors(&after).iter().filter(|it| **it == code).count();
+                assert!(now <= before, "{label}: new error {code}\n{}", after.text);
+            }
+            if let Some(diagnostic) = action.diagnostic.and_then(|it| original.analysis.diagnostics.get(it)) {
+                let code = diagnostic.code;
+                assert!(count(&after, code) < count(&original, code), "{label}: {code} still reported\n{}", after.text);
+            }
+            if action.kind != ActionKind::FixAll {
+                let same = |actions: &[Action]| actions.iter().filter(|it| it.title == action.title).count();
+                let again = all_actions(&after);
+                assert!(same(&again) < same(&offered), "{label}: offered again after applying\n{}", after.text);
+            }
+            if action.applicability == Applicability::Unsafe {
+                assert!(!action.preferred, "{label}: unsafe actions are never preferred");
+            }
+            checked += 1;
+        }
+    }
+    checked
+}
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/workspaces")
+}
+
+#[test]
+fn every_action_on_the_seed_workspaces_resolves_its_finding_and_is_not_offered_again() {
+    let mut checked = 0;
+    for seed in ["seed-000-before", "seed-000-first-commit", "seed-000-final", "seed-001-patterns", "seed-002-strategy"]
+    {
+        checked += check_every_action(&fixtures().join(seed));
+    }
+    assert!(checked > 20, "only {checked} actions were offered");
+}
+
+#[test]
+fn every_action_on_the_rule_fixtures_resolves_its_finding_and_is_not_offered_again() {
+    let mut checked = 0;
+    for case in [
+        "PY001-patch-pin-positive",
+        "PY005-venv-interpreter-missing-positive",
+        "PY006-venv-base-mismatch-positive",
+        "PY008-console-script-not-on-path-positive",
+        "UV003-conflicting-uv-flags-positive",
+        "UV010-source-before-dependencies-positive",
+        "UV015-uv-cache-in-layer-positive",
+        "UV017-venv-in-build-context-positive",
+        "UV030-uv-run-syncs-at-start-positive",
+        "UV060-invalid-uv-boolean-positive",
+        "DF200-hadolint-positive",
+    ] {
+        checked += check_every_action(&fixtures().join(case));
+    }
+    assert!(checked > 20, "only {checked} actions were offered");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exact rewrites on small workspaces
+
+fn workspace(files: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).expect("write");
+    }
+    let root = std::fs::canonicalize(dir.path()).expect("canonical");
+    (dir, root)
+}
+
+fn find<'a>(actions: &'a [Action], title_start: &str) -> &'a Action {
+    actions
+        .iter()
+        .find(|it| it.title.starts_with(title_start))
+        .unwrap_or_else(|| panic!("no `{title_start}` in {:?}", actions.iter().map(|it| &it.title).collect::<Vec<_>>()))
+}
+
+fn offered(actions: &[Action], title_start: &str) -> bool {
+    actions.iter().any(|it| it.title.starts_with(title_start))
+}
+
+#[test]
+fn split_layer_keeps_crlf_backtick_escape_and_indentation() {
+    let dockerfile = "# escape=`\r\nFROM python:3.12-slim-bookworm\r\nWORKDIR /app\r\n  COPY --chown=1000 . .\r\n  RUN uv sync --locked `\r\n      --no-dev\r\n";
+    let (_dir, root) =
+        workspace(&[("Dockerfile", dockerfile), ("pyproject.toml", PYPROJECT), ("uv.lock", "version = 1\n")]);
+    let linted = lint(&root, &root.join("Dockerfile"));
+    let actions = all_actions(&linted);
+    let split = find(&actions, "Install the dependencies in their own layer");
+    assert_eq!(split.kind, ActionKind::QuickFix);
+    assert_eq!(split.applicability, Applicability::Safe);
+    assert_eq!(split.edits.len(), 1, "one insertion, not a rewrite of the file");
+    let fixed = apply_edits_to(&linted.text, &split.edits, None);
+    assert_eq!(
+        fixed,
+        "# escape=`\r\nFROM python:3.12-slim-bookworm\r\nWORKDIR /app\r\n  RUN --mount=type=cache,target=/root/.cache/uv `\r\n      \
+         --mount=type=bind,source=uv.lock,target=uv.lock `\r\n      \
+         --mount=type=bind,source=pyproject.toml,target=pyproject.toml `\r\n      \
+         uv sync --locked --no-dev --no-install-project\r\n  COPY --chown=1000 . .\r\n  RUN uv sync --locked `\r\n      --no-dev\r\n"
+    );
+    std::fs::write(root.join("Dockerfile"), &fixed).expect("write");
+    let again = lint(&root, &root.join("Dockerfile"));
+    assert_eq!(count(&again, "UV010"), 0);
+    assert!(!offered(&all_actions(&again), "Install the dependencies in their own layer"));
+}
+
+#[test]
+fn split_layer_for_a_workspace_uses_frozen_and_no_install_workspace() {
+    let pyproject = format!("{PYPROJECT}\n[tool.uv.workspace]\nmembers = [\"packages/*\"]\n");
+    let dockerfile = "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN uv sync --locked --no-dev\n";
+    let (_dir, root) =
+        workspace(&[("Dockerfile", dockerfile), ("pyproject.toml", &pyproject), ("uv.lock", "version = 1\n")]);
+    let linted = lint(&root, &root.join("Dockerfile"));
+    let split = find(&all_actions(&linted), "Install the dependencies in their own layer").clone();
+    let fixed = apply_edits_to(&linted.text, &split.edits, None);
+    assert!(fixed.contains("    uv sync --no-dev --frozen --no-install-workspace\nCOPY . .\n"), "{fixed}");
+}
+
+#[test]
+fn python_version_actions_retag_the_image_or_repin_the_project() {
+    let dockerfile = "FROM python:3.11-slim-bookworm\nWORKDIR /app\nCOPY . .\nCMD [\"python\", \"main.py\"]\n";
+    let pyproject = PYPROJECT.replace(">=3.12", ">=3.11");
+    let (_dir, root) =
+        workspace(&[("Dockerfile", dockerfile), ("pyproject.toml", &pyproject), (".python-version", "3.12\n")]);
+    let linted = lint(&root, &root.join("Dockerfile"));
+    assert_eq!(count(&linted, "PY001"), 1);
+    let actions = all_actions(&linted);
+    let retag = find(&actions, "Use Python 3.12 in the image");
+    assert_eq!(retag.applicability, Applicability::Unsafe);
+    assert!(!retag.preferred);
+    assert_eq!(
+        apply_edits_to(&linted.text, &retag.edits, None),
+        "FROM python:3.12-slim-bookworm\nWORKDIR /app\nCOPY . .\nCMD [\"python\", \"main.py\"]\n"
+    );
+    let repin = find(&actions, "Pin Python 3.11 in .python-version");
+    let pin_path = root.join(".python-version");
+    assert!(repin.edits.iter().all(|it| it.path.as_deref() == Some(pin_path.as_path())));
+    assert_eq!(apply_edits_to("3.12\n", &repin.edits, Some(&pin_path)), "3.11\n");
+}
+
+#[test]
+fn uv_run_in_the_command_becomes_the_venv_program_with_path() {
+    let dockerfile = "FROM python:3.12-slim\nWORKDIR /app\nRUN uv sync --locked\nCMD [\"uv\", \"run\", \"--no-sync\", \"uvicorn\", \"main:app\"]\n";
+    let (_dir, root) = workspace(&[("Dockerfile", dockerfile), ("pyproject.toml", PYPROJECT), ("uv.lock", "")]);
+    let linted = lint(&root, &root.join("Dockerfile"));
+    let actions = all_actions(&linted);
+    let action = find(&actions, "Run `uvicorn` from the venv");
+    assert_eq!(action.applicability, Applicability::Unsafe);
+    assert_eq!(
+        apply_edits_to(&linted.text, &action.edits, None),
+        "FROM python:3.12-slim\nWORKDIR /app\nRUN uv sync --locked\nENV PATH=\"/app/.venv/bin:$PATH\"\nCMD [\"uvicorn\", \"main:app\"]\n"
+    );
+}
+
+#[test]
+fn shell_form_command_becomes_exec_form_with_json_escapes() {
+    let dockerfile = "FROM python:3.12-slim\nCMD python -c 'print(\"a\\\\b\")'\n";
+    let (_dir, root) = workspace(&[("Dockerfile", dockerfile)]);
+    let linted = lint(&root, &root.join("Dockerfile"));
+    let actions = all_actions(&linted);
+    let action = find(&actions, "Convert to JSON form");
+    let fixed = apply_edits_to(&linted.text, &action.edits, None);
+    assert_eq!(fixed, "FROM python:3.12-slim\nCMD [\"python\", \"-c\", \"print(\\\"a\\\\\\\\b\\\")\"]\n");
+    let again = lint(&root, &{
+        std::fs::write(root.join("Dockerfile"), &fixed).expect("write");
+        root.join("Dockerfile")
+    });
+    assert_eq!(count(&again, "DF106"), 0);
+}
+
+#[test]
+fn non_root_user_on_debian_and_alpine() {
+    let dockerfile = "FROM python:3.12-slim AS builder\nWORKDIR /app\nRUN uv sync --locked\n\nFROM python:3.10-slim\nWORKDIR /app\nCOPY --from=builder /app /app\nCMD [\"python\", \"main.py\"]\n";
+    let (_dir, root) = workspace(&[("Dockerfile", dockerfile)]);
+    let linted = lint(&root, &root.join("Dockerfile"));
+    let action = find(&all_actions(&linted), "Run as an unprivileged user").clone();
+    assert_eq!(
+        apply_edits_to(&linted.text, &action.edits, None),
+        "FROM python:3.12-slim AS builder\nWORKDIR /app\nRUN uv sync --locked\n\nFROM python:3.10-slim\nRUN groupadd --system app && useradd --system --gid app --no-create-home app\nWORKDIR /app\nCOPY --from=builder --chown=app:app /app /app\nUSER app\nCMD [\"python\", \"main.py\"]\n"
+    );
+    let alpine = "FROM python:3.12-alpine\nCMD [\"python\"]\n";
+    std::fs::write(root.join("Dockerfile"), alpine).expect("write");
+    let linted = lint(&root, &root.join("Dockerfile"));
+    let action = find(&all_actions(&linted), "Run as an unprivileged user").clone();
+    assert_eq!(
+        apply_edits_to(&linted.text, &action.edits, None),
+        "FROM python:3.12-alpine\nRUN addgroup -S app && adduser -S -G app app\nUSER app\nCMD [\"python\"]\n"
+    );
+}
+
+#[test]
+fn missing_dockerignore_is_created() {
+    let dockerfile = "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN uv sync --locked\n";
+    let (_dir, root) = workspace(&[("Dockerfile", dockerfile), ("pyproject.toml", PYPROJECT), ("uv.lock", "")]);
+    let linted = lint(&root, &root.join("Dockerfile"));
+    let action = find(&all_actions(&linted), "Create .dockerignore").clone();
+    assert_eq!(action.applicability, Applicability::Safe);
+    let [edit] = action.edits.as_slice() else { panic!("one edit") };
+    assert_eq!(edit.path.as_deref(), Some(root.join(".dockerignore").as_path()));
+    assert_eq!(edit.new_text, ".venv\n");
+}
+
+#[test]
+fn migration_of_the_first_seed_builds_two_stages() {
+    let case = fixtures().join("seed-000-before");
+    let scratch = tempfile::tempdir().expect("tempdir");
+    copy_dir(&case, scratch.path());
+    let root = std::fs::canonicalize(scratch.path()).expect("canonical");
+    let linted = lint(&root, &root.join("Dockerfile"));
+    let first_from = linted.analysis.parse.file.instructions[0].range;
+    let here = actions(&linted.analysis, &linted.text, &linted.project, first_from);
+    let migrate = find(&here, "Migrate to a production uv build");
+    assert_eq!(migrate.kind, ActionKind::Refactor);
+    let fixed = apply_edits_to(&linted.text, &migrate.edits, None);
+    assert_eq!(
+        fixed,
+        "FROM python:3.10-slim AS builder\nCOPY --from=ghcr.io/astral-sh/uv:0.12.5 /uv /uvx /bin/\n\
+         ENV UV_COMPILE_BYTECODE=1 \\\n    UV_LINK_MODE=copy \\\n    UV_PYTHON_DOWNLOADS=never\nWORKDIR /app\n\
+         RUN --mount=type=cache,target=/root/.cache/uv \\\n    --mount=type=bind,source=uv.lock,target=uv.lock \\\n    \
+         --mount=type=bind,source=pyproject.toml,target=pyproject.toml \\\n    \
+         --mount=type=bind,source=.python-version,target=.python-version \\\n    uv sync --locked --no-install-project\n\
+         COPY . .\nRUN --mount=type=cache,target=/root/.cache/uv \\\n    uv sync --locked\n\nFROM python:3.10-slim\n\
+         RUN groupadd --system app && useradd --system --gid app --no-create-home app\nWORKDIR /app\n\
+         COPY --from=builder --chown=app:app /app /app\nENV PATH=\"/app/.venv/bin:$PATH\"\nUSER app\n\
+         CMD [\"uvicorn\", \"main:app\", \"--host\", \"0.0.0.0\", \"--port\", \"8000\", \"--reload\"]\n"
+    );
+    std::fs::write(root.join("Dockerfile"), &fixed).expect("write");
+    let after = lint(&root, &root.join("Dockerfile"));
+    assert!(errors(&after).is_empty(), "{:?}", after.analysis.diagnostics);
+    for code in ["UV010", "SEC004", "UV030"] {
+        assert_eq!(count(&after, code), 0, "{code} remains");
+    }
+    assert!(!offered(&all_actions(&after), "Migrate to a production uv build"));
+}
+
+#[test]
+fn migration_is_not_offered_when_a_step_cannot_be_placed() {
+    let dockerfile = "FROM python:3.12-slim\nWORKDIR /app\nRUN apt-get update\nCOPY . .\nRUN uv sync --locked\nCMD [\"python\", \"main.py\"]\n";
+    let (_dir, root) = workspace(&[("Dockerfile", dockerfile), ("pyproject.toml", PYPROJECT), ("uv.lock", "")]);
+    let linted = lint(&root, &root.join("Dockerfile"));
+    assert!(!offered(&all_actions(&linted), "Migrate to a production uv build"));
+}
