@@ -666,7 +666,8 @@ fn stage_items(acc: &mut Vec<CompletionItem>, ctx: &Ctx<'_>, range: TextRange) {
     let semantics = ctx.semantics();
     let site = ctx.site;
     for stage in semantics.stages.iter().rev() {
-        if stage.from_instruction >= site.instruction {
+        // A stage cannot copy from itself or from a later stage.
+        if stage.from_instruction >= site.instruction || stage.instructions.contains(&site.instruction) {
             continue;
         }
         let label = match &stage.name {
