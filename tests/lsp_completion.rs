@@ -78,7 +78,8 @@ fn start(encoding: &str) -> (Workspace, TestServer, String) {
 }
 
 fn complete(server: &mut TestServer, uri: &str, position: &Value) -> Vec<Value> {
-    let result = server.request("textDocument/completion", json!({ "textDocument": { "uri": uri }, "position": position }));
+    let result =
+        server.request("textDocument/completion", json!({ "textDocument": { "uri": uri }, "position": position }));
     assert_eq!(result["isIncomplete"], false, "{result}");
     result["items"].as_array().cloned().unwrap_or_default()
 }
@@ -161,10 +162,8 @@ fn completion_in_both_encodings_on_non_ascii_lines() {
 
         // Signature help: the destination of a COPY after a non-ASCII flag value.
         let (cursor, _) = cursor_after(DOCKERFILE, "COPY --chown=é🐍 src/app.py ", " ", encoding);
-        let help = server.request(
-            "textDocument/signatureHelp",
-            json!({ "textDocument": { "uri": uri }, "position": cursor }),
-        );
+        let help =
+            server.request("textDocument/signatureHelp", json!({ "textDocument": { "uri": uri }, "position": cursor }));
         let signature = &help["signatures"][0];
         let label = signature["label"].as_str().unwrap_or_default();
         let active = help["activeParameter"].as_u64().expect("an active parameter") as usize;
@@ -181,7 +180,10 @@ fn completion_in_both_encodings_on_non_ascii_lines() {
 fn keywords_and_snippets_in_an_empty_file() {
     let ws = workspace();
     let mut server = TestServer::spawn();
-    server.initialize_in(&ws.root(), json!({ "textDocument": { "completion": { "completionItem": { "snippetSupport": true } } } }));
+    server.initialize_in(
+        &ws.root(),
+        json!({ "textDocument": { "completion": { "completionItem": { "snippetSupport": true } } } }),
+    );
     let uri = ws.uri("Dockerfile");
     server.open(&uri, "");
     let items = complete(&mut server, &uri, &json!({ "line": 0, "character": 0 }));
@@ -225,7 +227,12 @@ fn completion_is_fast_on_a_large_file() {
     }
     samples.sort();
     let p95 = samples[samples.len() * 95 / 100];
-    eprintln!("completion + signature help, {} positions: p50 {:?}, p95 {:?}", samples.len(), samples[samples.len() / 2], p95);
+    eprintln!(
+        "completion + signature help, {} positions: p50 {:?}, p95 {:?}",
+        samples.len(),
+        samples[samples.len() / 2],
+        p95
+    );
     // Debug builds are several times slower than release; release runs well under 1 ms.
     let limit = if cfg!(debug_assertions) { Duration::from_millis(20) } else { Duration::from_millis(1) };
     assert!(p95 < limit, "p95 {p95:?}");

@@ -158,9 +158,8 @@ impl Site {
             Some((idx, _)) => idx,
             None => file.instructions.partition_point(|it| it.range.end < offset),
         };
-        let before_first_from = !file.instructions[..idx.min(file.instructions.len())]
-            .iter()
-            .any(|it| it.keyword == Keyword::From);
+        let before_first_from =
+            !file.instructions[..idx.min(file.instructions.len())].iter().any(|it| it.keyword == Keyword::From);
         let start = match instruction {
             Some(instruction) if instruction.range.start <= offset => instruction.range.start,
             _ => line_start,
@@ -212,7 +211,11 @@ impl Site {
     }
 
     fn flag_value(&self, name: &str) -> Option<&str> {
-        self.words.iter().find(|it| flag_name(&it.text) == Some(name)).and_then(|it| it.text.split_once('=')).map(|it| it.1)
+        self.words
+            .iter()
+            .find(|it| flag_name(&it.text) == Some(name))
+            .and_then(|it| it.text.split_once('='))
+            .map(|it| it.1)
     }
 }
 
@@ -476,7 +479,9 @@ fn arg_items(acc: &mut Vec<CompletionItem>, ctx: &Ctx<'_>, keyword: Keyword, ent
             let positionals = site.positionals();
             match positionals.first() {
                 None => {
-                    for (name, detail) in [("CMD", "the check command"), ("NONE", "turn off a check inherited from the base image")] {
+                    for (name, detail) in
+                        [("CMD", "the check command"), ("NONE", "turn off a check inherited from the base image")]
+                    {
                         let mut res = item(CompletionKind::Keyword, name, ctx.word_range());
                         res.insert_text = format!("{name} ");
                         res.detail = Some(detail.to_owned());
@@ -564,8 +569,7 @@ fn collect_stage_vars<'a>(acc: &mut Vec<&'a VarDef>, semantics: &'a Semantics, s
     let mut steps = 0;
     while let Some(idx) = current {
         let Some(stage) = semantics.stages.get(idx) else { break };
-        let mut own: Vec<&VarDef> =
-            stage.env.iter().chain(&stage.args).filter(|def| def.instruction < limit).collect();
+        let mut own: Vec<&VarDef> = stage.env.iter().chain(&stage.args).filter(|def| def.instruction < limit).collect();
         own.sort_by_key(|def| std::cmp::Reverse(def.instruction));
         acc.extend(own);
         current = match stage.base {
@@ -632,7 +636,8 @@ fn flag_value_items(
                 return;
             }
             stage_items(acc, ctx, ctx.range_from(value_start));
-            let mut res = item(CompletionKind::Image, format!("{UV_IMAGE}:{KNOWN_UV_VERSION}"), ctx.range_from(value_start));
+            let mut res =
+                item(CompletionKind::Image, format!("{UV_IMAGE}:{KNOWN_UV_VERSION}"), ctx.range_from(value_start));
             res.detail = Some("uv's own image, to copy /uv and /uvx from".to_owned());
             res.documentation = Some(knowledge::uv_image_doc().to_markdown());
             acc.push(res);
@@ -1141,8 +1146,8 @@ fn uv_items(acc: &mut Vec<CompletionItem>, ctx: &Ctx<'_>, args: &[String], curre
             continue;
         }
         if arg.starts_with('-') {
-            let takes_value = !arg.contains('=')
-                && knowledge::uv_flag(&path.join(" "), arg).is_some_and(|flag| flag.value.is_some());
+            let takes_value =
+                !arg.contains('=') && knowledge::uv_flag(&path.join(" "), arg).is_some_and(|flag| flag.value.is_some());
             skip_value = takes_value;
             continue;
         }
@@ -1324,12 +1329,20 @@ mod tests {
         assert!(items[0].preselect);
         assert_eq!(items[0].insert_text, "FROM ");
         assert!(items[0].documentation.as_deref().is_some_and(|it| it.contains("stage")));
-        assert_eq!(items.iter().position(|it| it.label == "ARG"), Some(2), "{:?}", items.iter().map(|it| &it.label).collect::<Vec<_>>());
+        assert_eq!(
+            items.iter().position(|it| it.label == "ARG"),
+            Some(2),
+            "{:?}",
+            items.iter().map(|it| &it.label).collect::<Vec<_>>()
+        );
     }
 
     #[test]
     fn keywords_after_a_from_start_with_run_and_copy() {
-        assert_first("FROM python:3.12\n$0", &["RUN", "RUN uv sync (cached)", "RUN uv sync (dependency layer)", "COPY"]);
+        assert_first(
+            "FROM python:3.12\n$0",
+            &["RUN", "RUN uv sync (cached)", "RUN uv sync (dependency layer)", "COPY"],
+        );
         assert_first("FROM python:3.12\nco$0", &["run"]);
         let (text, items) = items_with("FROM python:3.12\nCO$0\n", &ProjectFacts::default(), &[]);
         let copy = items.iter().find(|it| it.label == "COPY").expect("COPY");
@@ -1421,7 +1434,8 @@ mod tests {
 
     #[test]
     fn stage_names_and_uv_images_after_from() {
-        let fixture = "FROM python:3.12 AS builder\nFROM python:3.12 AS tests\nCOPY --from=$0\nFROM python:3.12 AS late\n";
+        let fixture =
+            "FROM python:3.12 AS builder\nFROM python:3.12 AS tests\nCOPY --from=$0\nFROM python:3.12 AS late\n";
         let got = labels(fixture);
         assert_eq!(got, ["tests", "builder", "ghcr.io/astral-sh/uv:0.12.5"]);
         let got = labels("FROM x\nCOPY --from=ghcr.io/astral-sh/uv:$0");
@@ -1453,7 +1467,8 @@ mod tests {
         assert!(items.iter().any(|it| it.label == "TARGETPLATFORM"));
         assert!(!items.iter().any(|it| it.label == "HOME_DIR"));
 
-        let fixture = "ARG PY=3.12\nFROM python AS base\nENV APP=/app\nFROM base\nARG TAG=1\nRUN echo $$0\nENV LATER=1\n";
+        let fixture =
+            "ARG PY=3.12\nFROM python AS base\nENV APP=/app\nFROM base\nARG TAG=1\nRUN echo $$0\nENV LATER=1\n";
         let got = labels(fixture);
         assert_eq!(&got[..2], ["TAG", "APP"]);
         assert!(!got.contains(&"PY".to_owned()) && !got.contains(&"LATER".to_owned()), "{got:?}");

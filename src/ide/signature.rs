@@ -52,7 +52,8 @@ pub fn signature_help(analysis: &Analysis, text: &str, offset: usize) -> Option<
     }
     let mut builder = Builder::new(keyword.as_str(), Some(doc.summary.clone()));
     let mut flag_params = Vec::new();
-    let with_flags = matches!(keyword, Keyword::From | Keyword::Copy | Keyword::Add | Keyword::Run | Keyword::Healthcheck);
+    let with_flags =
+        matches!(keyword, Keyword::From | Keyword::Copy | Keyword::Add | Keyword::Run | Keyword::Healthcheck);
     if with_flags {
         for flag in &doc.flags {
             let shown = if flag.value.is_empty() || flag.value == "(flag)" {
@@ -81,8 +82,12 @@ pub fn signature_help(analysis: &Analysis, text: &str, offset: usize) -> Option<
             }
         }
         Keyword::Copy | Keyword::Add => {
-            let src = builder.param("<src>...", Some("Files or folders to copy, relative to the build context or the `--from` source.".to_owned()));
-            let dest = builder.param("<dest>", Some("Where they go in the image; relative paths start at WORKDIR.".to_owned()));
+            let src = builder.param(
+                "<src>...",
+                Some("Files or folders to copy, relative to the build context or the `--from` source.".to_owned()),
+            );
+            let dest = builder
+                .param("<dest>", Some("Where they go in the image; relative paths start at WORKDIR.".to_owned()));
             if on_flag {
                 active_flag()
             } else if n_positionals > 0 && !words_follow(text, &site, analysis) {
@@ -92,11 +97,13 @@ pub fn signature_help(analysis: &Analysis, text: &str, offset: usize) -> Option<
             }
         }
         Keyword::Run => {
-            let command = builder.param("<command>", Some("A shell command, or a JSON array for the exec form.".to_owned()));
+            let command =
+                builder.param("<command>", Some("A shell command, or a JSON array for the exec form.".to_owned()));
             if on_flag { active_flag() } else { Some(command) }
         }
         Keyword::Healthcheck => {
-            let command = builder.param("CMD <command>", Some("The check; `NONE` instead turns checks off.".to_owned()));
+            let command =
+                builder.param("CMD <command>", Some("The check; `NONE` instead turns checks off.".to_owned()));
             if on_flag { active_flag() } else { Some(command) }
         }
         Keyword::Env | Keyword::Label => {
@@ -161,7 +168,11 @@ fn mount_signature(value: &str) -> SignatureHelp {
     if let Some(doc) = doc {
         for option in &doc.options {
             builder.text(",");
-            let shown = if option.value == "(flag)" { option.name.clone() } else { format!("{}={}", option.name, option.value) };
+            let shown = if option.value == "(flag)" {
+                option.name.clone()
+            } else {
+                format!("{}={}", option.name, option.value)
+            };
             let idx = builder.param(&shown, Some(option.summary.clone()));
             if !typed_key.is_empty() && (option.matches(typed_key) || option.name.starts_with(typed_key)) {
                 active = Some(idx);

@@ -43,7 +43,10 @@ pub(crate) fn signature_help_capability() -> lsp::SignatureHelpOptions {
     }
 }
 
-pub(crate) async fn completion(shared: &Shared, params: lsp::CompletionParams) -> Result<Option<lsp::CompletionResponse>> {
+pub(crate) async fn completion(
+    shared: &Shared,
+    params: lsp::CompletionParams,
+) -> Result<Option<lsp::CompletionResponse>> {
     let position = params.text_document_position;
     let uri = position.text_document.uri;
     let Some(analyzed) = analyzed(shared, &uri).await else { return Ok(None) };
@@ -90,7 +93,10 @@ pub(crate) async fn signature_help(
                 // Offsets into the label count UTF-16 units, whatever the position encoding.
                 let utf16 = |end: usize| help.label.get(..end).map_or(0, |it| it.encode_utf16().count()) as u32;
                 lsp::ParameterInformation {
-                    label: lsp::ParameterLabel::LabelOffsets([utf16(parameter.range.start), utf16(parameter.range.end)]),
+                    label: lsp::ParameterLabel::LabelOffsets([
+                        utf16(parameter.range.start),
+                        utf16(parameter.range.end),
+                    ]),
                     documentation: parameter.documentation.clone().map(markdown),
                 }
             })
@@ -239,7 +245,8 @@ fn read_dir(context: &Path, folder: &str, root: Option<&Path>) -> Vec<ContextEnt
 mod tests {
     #[test]
     fn snippets_become_their_default_text() {
-        let plain = super::snippet_to_plain("RUN --mount=type=cache,target=/root/.cache/uv \\\\\n    uv sync ${1:--locked}$0");
+        let plain =
+            super::snippet_to_plain("RUN --mount=type=cache,target=/root/.cache/uv \\\\\n    uv sync ${1:--locked}$0");
         assert_eq!(plain, "RUN --mount=type=cache,target=/root/.cache/uv \\\n    uv sync --locked");
         assert_eq!(super::snippet_to_plain("FROM ${1:python:3.12} AS ${2:builder}"), "FROM python:3.12 AS builder");
     }
