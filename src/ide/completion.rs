@@ -1433,11 +1433,23 @@ mod tests {
     }
 
     #[test]
+    fn frozen_comes_first_in_a_workspace_dependency_layer() {
+        let text = "[project]\nname = \"root\"\n[tool.uv.workspace]\nmembers = [\"packages/*\"]\n";
+        let file = SourceFile { path: PathBuf::from("/p/pyproject.toml"), text: Arc::from(text) };
+        let project =
+            ProjectFacts { pyproject: Some(crate::project::parse_pyproject(file).0), ..ProjectFacts::default() };
+        let layer = labels_in("FROM x\nRUN uv sync --no-install-project -$0", &project);
+        assert_eq!(layer[0], "--frozen");
+        let full = labels_in("FROM x\nRUN uv sync -$0", &project);
+        assert_eq!(full[0], "--locked");
+    }
+
+    #[test]
     fn stage_names_and_uv_images_after_from() {
         let fixture =
             "FROM python:3.12 AS builder\nFROM python:3.12 AS tests\nCOPY --from=$0\nFROM python:3.12 AS late\n";
         let got = labels(fixture);
-        assert_eq!(got, ["tests", "builder", "ghcr.io/astral-sh/uv:0.12.5"]);
+        assert_eq!(got, ["builder", "ghcr.io/astral-sh/uv:0.12.5"], "not the stage itself, nor later ones");
         let got = labels("FROM x\nCOPY --from=ghcr.io/astral-sh/uv:$0");
         assert_eq!(&got[..2], ["0.12.5", "0.12"]);
         let got = labels_in("FROM ghcr.io/astral-sh/uv:$0", &pinned(3, 12, None));
