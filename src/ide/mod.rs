@@ -1,11 +1,13 @@
-//! Editor features over one analysed Dockerfile: hover and code actions.
+//! Editor features over one analysed Dockerfile: hover, code actions, completion and signature help.
 //!
 //! Pure functions of an [`Analysis`](crate::analysis::Analysis), its text and the project facts;
 //! they speak byte offsets and plain types, and the server converts them to LSP at the edge.
 
 pub mod code_actions;
+pub mod completion;
 pub mod hover;
 pub mod rewrite;
+pub mod signature;
 
 use crate::syntax::{Dockerfile, Instruction};
 

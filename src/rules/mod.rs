@@ -89,7 +89,7 @@ mod sudo_in_run;
 mod support_df;
 mod support_env;
 pub(crate) mod support_images;
-mod support_python;
+pub(crate) mod support_python;
 mod support_runtime;
 pub(crate) mod support_uv;
 mod symlink_link_mode;

@@ -24,7 +24,7 @@ use crate::server::document::Change;
 use crate::server::session::{AnalysisJob, AnalysisOutput, Effect, Session};
 use crate::server::settings;
 use crate::server::workspace::{self, PROJECT_FILE_GLOBS};
-use crate::server::{convert, features};
+use crate::server::{completion, convert, features};
 use crate::text::PositionEncoding;
 
 /// What was agreed with the client in `initialize`.
@@ -41,6 +41,8 @@ pub(crate) struct Negotiated {
     configuration: bool,
     /// The client applies `CreateFile` operations in workspace edits.
     pub(crate) create_files: bool,
+    /// The client accepts snippet syntax in completion items.
+    pub(crate) snippet_support: bool,
 }
 
 pub(crate) struct Backend {
@@ -71,6 +73,7 @@ impl Shared {
             watch_files: false,
             configuration: false,
             create_files: false,
+            snippet_support: false,
         })
     }
 
@@ -189,6 +192,13 @@ impl LanguageServer for Backend {
                 .and_then(|w| w.workspace_edit.as_ref())
                 .and_then(|w| w.resource_operations.as_ref())
                 .is_some_and(|ops| ops.contains(&lsp::ResourceOperationKind::Create)),
+            snippet_support: caps
+                .text_document
+                .as_ref()
+                .and_then(|text| text.completion.as_ref())
+                .and_then(|completion| completion.completion_item.as_ref())
+                .and_then(|item| item.snippet_support)
+                .unwrap_or(false),
         };
         if self.shared.negotiated.set(negotiated).is_err() {
             // tower-lsp-server rejects a second `initialize` before it gets here.
@@ -224,6 +234,8 @@ impl LanguageServer for Backend {
             diagnostic_provider,
             hover_provider: Some(lsp::HoverProviderCapability::Simple(true)),
             code_action_provider: Some(features::code_action_capability()),
+            completion_provider: Some(completion::completion_capability()),
+            signature_help_provider: Some(completion::signature_help_capability()),
             workspace: Some(lsp::WorkspaceServerCapabilities {
                 workspace_folders: Some(lsp::WorkspaceFoldersServerCapabilities {
                     supported: Some(true),
@@ -358,6 +370,14 @@ impl LanguageServer for Backend {
 
     async fn code_action(&self, params: lsp::CodeActionParams) -> Result<Option<lsp::CodeActionResponse>> {
         features::code_action(&self.shared, params).await
+    }
+
+    async fn completion(&self, params: lsp::CompletionParams) -> Result<Option<lsp::CompletionResponse>> {
+        completion::completion(&self.shared, params).await
+    }
+
+    async fn signature_help(&self, params: lsp::SignatureHelpParams) -> Result<Option<lsp::SignatureHelp>> {
+        completion::signature_help(&self.shared, params).await
     }
 
     async fn diagnostic(&self, params: lsp::DocumentDiagnosticParams) -> Result<lsp::DocumentDiagnosticReportResult> {

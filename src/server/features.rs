@@ -36,7 +36,7 @@ pub(crate) fn code_action_capability() -> lsp::CodeActionProviderCapability {
 
 /// The current analysis of `uri`: cached, or computed now. `None` for documents that are not open
 /// Dockerfiles.
-async fn analyzed(shared: &Shared, uri: &lsp::Uri) -> Option<Arc<Analyzed>> {
+pub(crate) async fn analyzed(shared: &Shared, uri: &lsp::Uri) -> Option<Arc<Analyzed>> {
     let encoding = shared.negotiated().encoding;
     let job = {
         let session = shared.session();
@@ -51,7 +51,7 @@ async fn analyzed(shared: &Shared, uri: &lsp::Uri) -> Option<Arc<Analyzed>> {
 }
 
 /// Runs `work`, turning a panic into an internal error so the server keeps serving.
-fn guarded<T>(what: &str, work: impl FnOnce() -> T) -> Result<T> {
+pub(crate) fn guarded<T>(what: &str, work: impl FnOnce() -> T) -> Result<T> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).map_err(|_| {
         tracing::error!("{what} panicked");
         let mut error = Error::internal_error();

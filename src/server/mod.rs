@@ -8,6 +8,7 @@
 //! - [`document`]: one open document (a rope) and LSP position arithmetic.
 //! - [`workspace`]: which files are Dockerfiles or project files, and the buffer-over-disk file system.
 //! - [`features`]: hover and code actions over the cached analysis of a document.
+//! - [`completion`]: completion and signature help, and the build-context listing they need.
 //! - [`convert`]: berth types to LSP types.
 //! - [`settings`]: editor settings read into a configuration layer.
 //!
@@ -25,6 +26,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use tower_lsp_server::{LspService, Server};
 
 mod backend;
+mod completion;
 mod convert;
 pub mod document;
 mod features;
