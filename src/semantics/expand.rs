@@ -60,11 +60,16 @@ pub struct ExpansionError {
 /// Expands `text` the way BuildKit expands a Dockerfile word. `lookup` returns the value of a
 /// variable in scope (`None` when unset); `escape` is the Dockerfile escape character.
 pub fn expand(text: &str, escape: char, lookup: &dyn Fn(&str) -> Option<String>) -> Expansion {
+    // Without a `$`, a quote or the escape character every character stands for itself.
+    if is_literal(text, escape) {
+        return Expansion { value: text.to_owned(), references: Vec::new(), complete: true, errors: Vec::new() };
+    }
     let mut expander = Expander {
         text,
         bytes: text.as_bytes(),
         pos: 0,
         escape,
+        escape_byte: u8::try_from(escape).ok().filter(u8::is_ascii),
         lookup,
         references: Vec::new(),
         errors: Vec::new(),
@@ -73,6 +78,15 @@ pub fn expand(text: &str, escape: char, lookup: &dyn Fn(&str) -> Option<String>)
     let mut value = String::with_capacity(text.len());
     let word = expander.word(&mut value, None, false);
     Expansion { value, references: expander.references, complete: word.complete, errors: expander.errors }
+}
+
+/// True when [`expand`] would return `text` unchanged with nothing to report.
+fn is_literal(text: &str, escape: char) -> bool {
+    let special = |it: &u8| matches!(it, b'$' | b'\'' | b'"');
+    match u8::try_from(escape) {
+        Ok(escape) if escape.is_ascii() => !text.bytes().any(|it| special(&it) || it == escape),
+        _ => !text.bytes().any(|it| special(&it)) && !text.contains(escape),
+    }
 }
 
 /// The variable references in `text`, without values (for hover, go-to-definition and the
@@ -92,6 +106,8 @@ struct Expander<'a> {
     bytes: &'a [u8],
     pos: usize,
     escape: char,
+    /// The escape character when it is ASCII (it always is in practice).
+    escape_byte: Option<u8>,
     lookup: &'a dyn Fn(&str) -> Option<String>,
     references: Vec<VarRef>,
     errors: Vec<ExpansionError>,
@@ -115,6 +131,19 @@ impl Expander<'_> {
         self.errors.push(ExpansionError { range, message: message.into() });
     }
 
+    /// Length of the text at `pos` that stands for itself: up to the next byte that `special`
+    /// accepts or that is the escape character. With a non-ASCII escape character, non-ASCII
+    /// text is left to the character-wise path.
+    fn literal_run(&self, special: impl Fn(u8) -> bool) -> usize {
+        let rest = &self.bytes[self.pos..];
+        let end = match self.escape_byte {
+            Some(escape) => rest.iter().position(|&it| special(it) || it == escape),
+            None => rest.iter().position(|&it| special(it) || !it.is_ascii()),
+        };
+        // The run ends before an ASCII byte or at the end, so on a character boundary.
+        end.unwrap_or(rest.len())
+    }
+
     /// Processes text up to `stop` (consumed) or the end, appending the result to `out`.
     /// `raw_escapes` keeps escape characters, as BuildKit does for trim/replace patterns.
     fn word(&mut self, out: &mut String, stop: Option<u8>, raw_escapes: bool) -> WordEnd {
@@ -130,6 +159,12 @@ impl Expander<'_> {
                 b'\'' => self.single_quote(out),
                 b'"' => complete &= self.double_quote(out, raw_escapes),
                 _ => {
+                    let run = self.literal_run(|it| matches!(it, b'$' | b'\'' | b'"') || Some(it) == stop);
+                    if run > 0 {
+                        out.push_str(&self.text[self.pos..self.pos + run]);
+                        self.pos += run;
+                        continue;
+                    }
                     let Some(ch) = self.peek_char() else { break };
                     self.pos += ch.len_utf8();
                     if ch != self.escape {
@@ -181,6 +216,12 @@ impl Expander<'_> {
                 }
                 '$' => complete &= self.dollar(out),
                 _ => {
+                    let run = self.literal_run(|it| matches!(it, b'$' | b'"'));
+                    if run > 0 {
+                        out.push_str(&self.text[self.pos..self.pos + run]);
+                        self.pos += run;
+                        continue;
+                    }
                     self.pos += ch.len_utf8();
                     if ch != self.escape {
                         out.push(ch);

@@ -48,6 +48,18 @@ impl ImageRef {
         format!("{}/{}", self.registry_host(), self.full_repository())
     }
 
+    /// Whether [`ImageRef::canonical_name`] is `host/repository`, without building it.
+    fn is_named(&self, host: &str, repository: &str) -> bool {
+        if self.registry_host() != host {
+            return false;
+        }
+        let written = self.repository.value.as_str();
+        if self.is_docker_hub() && !written.contains('/') {
+            return repository.strip_prefix("library/") == Some(written);
+        }
+        written == repository
+    }
+
     /// The tag, or `latest` when neither a tag nor a digest is written (what Docker pulls).
     /// `None` for a digest-only reference.
     pub fn effective_tag(&self) -> Option<&str> {
@@ -325,7 +337,7 @@ const DEBIAN_CODENAMES: &[&str] = &["forky", "trixie", "bookworm", "bullseye", "
 /// Tag facts for the official `python` image (`python`, `library/python`,
 /// `docker.io/library/python`); `None` for any other repository.
 pub fn python_image_info(reference: &ImageRef) -> Option<PythonImage> {
-    if !(reference.is_docker_hub() && reference.full_repository() == "library/python") {
+    if !reference.is_named("docker.io", "library/python") {
         return None;
     }
     let pinned_by_digest = reference.digest.is_some();
@@ -517,8 +529,7 @@ const LAST_RETIRED_RELEASE: (u64, u64, u64) = (0, 9, 30);
 
 /// Tag facts for Astral's uv image; `None` for any other repository.
 pub fn uv_image_info(reference: &ImageRef) -> Option<UvImage> {
-    let name = reference.canonical_name();
-    if name != "ghcr.io/astral-sh/uv" && name != "docker.io/astral/uv" {
+    if !(reference.is_named("ghcr.io", "astral-sh/uv") || reference.is_named("docker.io", "astral/uv")) {
         return None;
     }
     let pinned_by_digest = reference.digest.is_some();

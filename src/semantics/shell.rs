@@ -10,17 +10,19 @@
 //! recursion, so hostile input cannot grow the stack. All ranges are byte ranges into the text
 //! given to [`split_commands`].
 
+use std::fmt;
+
 use crate::text::{Spanned, TextRange};
 
 /// One shell word as written and as the shell would see it before expansion.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct ShellWord {
     pub range: TextRange,
-    /// The word as written. For shell text this is exactly `text[range]`; for exec-form
-    /// elements it is the decoded JSON string.
-    pub raw: String,
     /// Quotes removed and escapes processed; `$VAR`, `$(...)` and backticks are kept as written.
     pub value: String,
+    /// The word as written when it differs from `value` (see [`ShellWord::raw`]). Most words
+    /// are written plainly, and keeping one string for them halves the allocations.
+    raw_if_different: Option<String>,
     /// The word contains an unquoted or double-quoted `$...` or backtick expansion, so the
     /// shell's value may differ from `value`.
     pub has_expansion: bool,
@@ -30,7 +32,42 @@ pub struct ShellWord {
     pub raw_offset: Option<usize>,
 }
 
+impl fmt::Debug for ShellWord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ShellWord")
+            .field("range", &self.range)
+            .field("raw", &self.raw())
+            .field("value", &self.value)
+            .field("has_expansion", &self.has_expansion)
+            .field("raw_offset", &self.raw_offset)
+            .finish()
+    }
+}
+
 impl ShellWord {
+    /// A word written as `raw` whose processed text is `value`.
+    pub fn new(
+        range: TextRange,
+        raw: &str,
+        value: String,
+        has_expansion: bool,
+        raw_offset: Option<usize>,
+    ) -> ShellWord {
+        let raw_if_different = (raw != value).then(|| raw.to_owned());
+        ShellWord { range, value, raw_if_different, has_expansion, raw_offset }
+    }
+
+    /// A word whose text as written is its value (no quotes or escapes).
+    fn plain(range: TextRange, text: &str, raw_offset: Option<usize>) -> ShellWord {
+        ShellWord { range, value: text.to_owned(), raw_if_different: None, has_expansion: false, raw_offset }
+    }
+
+    /// The word as written. For shell text this is exactly `text[range]`; for exec-form
+    /// elements it is the decoded JSON string.
+    pub fn raw(&self) -> &str {
+        self.raw_if_different.as_deref().unwrap_or(&self.value)
+    }
+
     /// The last path component of the value: `uv` for `/usr/local/bin/uv`.
     pub fn basename(&self) -> &str {
         basename(&self.value)
@@ -39,7 +76,7 @@ impl ShellWord {
     /// The source range of `value[start..end]` when the word maps one to one onto its source
     /// (no quotes or escapes), otherwise the whole word's range.
     pub fn value_subrange(&self, start: usize, end: usize) -> TextRange {
-        if self.raw != self.value || start > end || end > self.value.len() {
+        if self.raw_if_different.is_some() || start > end || end > self.value.len() {
             return self.range;
         }
         self.raw_subrange(start, end)
@@ -49,7 +86,7 @@ impl ShellWord {
     /// word's range when it cannot be told exactly.
     pub fn raw_subrange(&self, start: usize, end: usize) -> TextRange {
         let Some(shift) = self.raw_offset else { return self.range };
-        if start > end || end > self.raw.len() {
+        if start > end || end > self.raw().len() {
             return self.range;
         }
         TextRange::new(self.range.start + shift + start, self.range.start + shift + end)
@@ -75,19 +112,20 @@ pub struct Assignment {
 impl Assignment {
     /// Reads `NAME=value` (or bash's `NAME+=value`) from a word.
     pub fn from_word(word: &ShellWord) -> Option<Assignment> {
-        let name_len = assignment_name_len(&word.raw)?;
-        let eq = if word.raw.as_bytes()[name_len] == b'+' { name_len + 1 } else { name_len };
+        let word_raw = word.raw();
+        let name_len = assignment_name_len(word_raw)?;
+        let eq = if word_raw.as_bytes()[name_len] == b'+' { name_len + 1 } else { name_len };
         let value_start = eq + 1;
-        let raw = word.raw.get(value_start..).unwrap_or_default().to_owned();
+        let raw = word_raw.get(value_start..).unwrap_or_default().to_owned();
         // The name is plain ASCII, so the processed value starts with the same prefix.
         let value = match word.value.get(..value_start) {
-            Some(prefix) if prefix == &word.raw[..value_start] => word.value[value_start..].to_owned(),
+            Some(prefix) if prefix == &word_raw[..value_start] => word.value[value_start..].to_owned(),
             _ => raw.clone(),
         };
-        let value_range = word.raw_subrange(value_start, word.raw.len());
+        let value_range = word.raw_subrange(value_start, word_raw.len());
         Some(Assignment {
             range: word.range,
-            name: word.raw[..name_len].to_owned(),
+            name: word_raw[..name_len].to_owned(),
             name_range: word.raw_subrange(0, name_len),
             value,
             value_raw: raw,
@@ -224,8 +262,29 @@ impl ShellCommand {
 /// A command can consist of redirections only: `RUN <<EOF` gives a command with no words and
 /// one `<<` redirect (see [`ShellCommand::heredoc_markers`]).
 pub fn split_commands(text: &str) -> Vec<ShellCommand> {
+    let mut acc = Vec::new();
+    split_commands_into(&mut acc, &mut SplitBuffers::default(), text);
+    acc
+}
+
+/// Working memory of [`split_commands_into`], kept between calls so that splitting many texts
+/// in a row allocates only for the commands it returns.
+#[derive(Default)]
+pub(crate) struct SplitBuffers {
+    current: Partial,
+}
+
+/// [`split_commands`], appending to `acc`.
+pub(crate) fn split_commands_into(acc: &mut Vec<ShellCommand>, buffers: &mut SplitBuffers, text: &str) {
     let mut lexer = Lexer { text, bytes: text.as_bytes(), pos: 0, pending_heredocs: Vec::new() };
-    let mut builder = Builder::default();
+    buffers.current.clear();
+    let mut builder = Builder {
+        commands: acc,
+        current: &mut buffers.current,
+        mode: Mode::Normal,
+        open_cases: 0,
+        after_compound: false,
+    };
     loop {
         let token = lexer.next_token();
         let done = matches!(token, Token::Eof);
@@ -234,7 +293,6 @@ pub fn split_commands(text: &str) -> Vec<ShellCommand> {
             break;
         }
     }
-    builder.commands
 }
 
 /// Moves every range in `command` through `map`, e.g. from a continuation-joined logical line
@@ -302,13 +360,10 @@ impl ExecElement for (String, TextRange) {
 pub fn split_exec<E: ExecElement>(elements: &[E]) -> ShellCommand {
     let words: Vec<ShellWord> = elements
         .iter()
-        .map(|it| ShellWord {
-            range: it.range(),
-            raw: it.text().to_owned(),
-            value: it.text().to_owned(),
-            has_expansion: false,
+        .map(|it| {
             // A JSON literal without escapes is the text between its quotes.
-            raw_offset: (it.range().len() == it.text().len() + 2).then_some(1),
+            let raw_offset = (it.range().len() == it.text().len() + 2).then_some(1);
+            ShellWord::plain(it.range(), it.text(), raw_offset)
         })
         .collect();
     let range = match (words.first(), words.last()) {
@@ -339,7 +394,10 @@ pub fn exec_shell_script_index(command: &ShellCommand) -> Option<usize> {
 }
 
 fn basename(path: &str) -> &str {
-    path.rsplit('/').next().unwrap_or(path)
+    match path.bytes().rposition(|it| it == b'/') {
+        Some(slash) => &path[slash + 1..],
+        None => path,
+    }
 }
 
 fn is_python_name(name: &str) -> bool {
@@ -517,7 +575,7 @@ impl Lexer<'_> {
             b'<' | b'>' => Token::Redirect(self.redirect(start)),
             _ => {
                 let word = self.word();
-                let io_number = !word.raw.is_empty() && word.raw.bytes().all(|it| it.is_ascii_digit());
+                let io_number = !word.raw().is_empty() && word.raw().bytes().all(|it| it.is_ascii_digit());
                 if io_number && matches!(self.at(0), Some(b'<' | b'>')) && self.at(1) != Some(b'(') {
                     return Token::Redirect(self.redirect(start));
                 }
@@ -584,6 +642,21 @@ impl Lexer<'_> {
             self.skip_balanced(b'(', b')');
             value.push_str(&self.text[start..self.pos]);
             has_expansion = true;
+        } else {
+            // Most words are plain (`uv`, `--locked`, `/app`): no quotes, escapes or expansions,
+            // so the value is the text as written and one scan is enough.
+            let end = self.bytes[start..]
+                .iter()
+                .position(|it| is_word_special(*it))
+                .map_or(self.bytes.len(), |it| start + it);
+            if end > start && self.bytes.get(end).is_none_or(|it| is_word_end(*it)) {
+                self.pos = end;
+                return ShellWord::plain(TextRange::new(start, end), &self.text[start..end], Some(0));
+            }
+            // Special bytes are ASCII, so `end` is a character boundary.
+            value.reserve(end - start + 16);
+            value.push_str(&self.text[start..end]);
+            self.pos = end;
         }
         while let Some(byte) = self.at(0) {
             match byte {
@@ -624,13 +697,7 @@ impl Lexer<'_> {
                 }
             }
         }
-        ShellWord {
-            range: TextRange::new(start, self.pos),
-            raw: self.text[start..self.pos].to_owned(),
-            value,
-            has_expansion,
-            raw_offset: Some(0),
-        }
+        ShellWord::new(TextRange::new(start, self.pos), &self.text[start..self.pos], value, has_expansion, Some(0))
     }
 
     fn char_boundary_at_or_after(&self, mut offset: usize) -> usize {
@@ -859,6 +926,11 @@ impl Lexer<'_> {
     }
 }
 
+/// Bytes that end an unquoted word.
+fn is_word_end(byte: u8) -> bool {
+    matches!(byte, b' ' | b'\t' | b'\r' | b'\n' | b';' | b'&' | b'|' | b'(' | b')' | b'<' | b'>')
+}
+
 fn is_word_special(byte: u8) -> bool {
     matches!(
         byte,
@@ -896,6 +968,14 @@ struct Partial {
 }
 
 impl Partial {
+    /// Empties the command but keeps the buffers, which are reused for the next one.
+    fn clear(&mut self) {
+        self.assignments.clear();
+        self.words.clear();
+        self.redirects.clear();
+        self.range = None;
+    }
+
     fn is_at_start(&self) -> bool {
         self.words.is_empty() && self.assignments.is_empty()
     }
@@ -924,10 +1004,9 @@ enum Mode {
     ArrayValue,
 }
 
-#[derive(Default)]
-struct Builder {
-    commands: Vec<ShellCommand>,
-    current: Partial,
+struct Builder<'b> {
+    commands: &'b mut Vec<ShellCommand>,
+    current: &'b mut Partial,
     mode: Mode,
     open_cases: u32,
     /// Just after `done`, `fi`, `esac`, `}` or `)`: a redirection here belongs to the compound
@@ -935,17 +1014,20 @@ struct Builder {
     after_compound: bool,
 }
 
-impl Builder {
+impl Builder<'_> {
     fn finish(&mut self, separator: Separator) {
-        let partial = std::mem::take(&mut self.current);
+        let partial = &mut *self.current;
         if partial.is_at_start() && partial.redirects.is_empty() {
+            partial.clear();
             return;
         }
+        // Collecting from the reused buffers gives vectors of exactly the right size, with one
+        // allocation each instead of one per growth step.
         self.commands.push(ShellCommand {
-            range: partial.range.unwrap_or_default(),
-            assignments: partial.assignments,
-            words: partial.words,
-            redirects: partial.redirects,
+            range: partial.range.take().unwrap_or_default(),
+            assignments: partial.assignments.drain(..).collect(),
+            words: partial.words.drain(..).collect(),
+            redirects: partial.redirects.drain(..).collect(),
             separator,
         });
     }
@@ -954,18 +1036,18 @@ impl Builder {
         match self.mode {
             Mode::Normal => self.push_normal(token),
             Mode::LoopHeader => match token {
-                Token::Word(word) if word.raw == "do" => self.mode = Mode::Normal,
+                Token::Word(word) if word.raw() == "do" => self.mode = Mode::Normal,
                 Token::Op(Op::Semicolon) | Token::Newline => self.mode = Mode::Normal,
                 Token::Eof => self.finish(Separator::End),
                 _ => {}
             },
             Mode::CaseHeader => match token {
-                Token::Word(word) if word.raw == "in" => self.mode = Mode::CasePattern,
+                Token::Word(word) if word.raw() == "in" => self.mode = Mode::CasePattern,
                 Token::Eof => self.finish(Separator::End),
                 _ => {}
             },
             Mode::CasePattern => match token {
-                Token::Word(word) if word.raw == "esac" => {
+                Token::Word(word) if word.raw() == "esac" => {
                     self.open_cases = self.open_cases.saturating_sub(1);
                     self.mode = Mode::Normal;
                     self.after_compound = true;
@@ -994,7 +1076,7 @@ impl Builder {
         match token {
             Token::Word(word) => {
                 if self.current.is_at_start() {
-                    match word.raw.as_str() {
+                    match word.raw() {
                         "if" | "then" | "else" | "elif" | "do" | "while" | "until" | "!" | "{" => return,
                         "}" | "fi" | "done" => {
                             self.after_compound = true;
@@ -1055,7 +1137,7 @@ impl Builder {
                         self.mode = Mode::ArrayValue;
                     } else if !self.current.is_at_start() {
                         // `name() { ...; }` defines a function; `(` at a command start opens a subshell.
-                        self.current = Partial::default();
+                        self.current.clear();
                     }
                 }
                 Op::CloseParen => {
@@ -1593,9 +1675,9 @@ mod tests {
         let text = "  FOO=\"a b\" uv  sync --python=3.12 'q' \\\n  --locked";
         let cmd = first(text);
         for word in &cmd.words {
-            assert_eq!(&text[word.range.as_range()], word.raw);
+            assert_eq!(&text[word.range.as_range()], word.raw());
         }
-        assert_eq!(cmd.words.last().map(|it| it.raw.as_str()), Some("--locked"));
+        assert_eq!(cmd.words.last().map(ShellWord::raw), Some("--locked"));
         assert_eq!(&text[cmd.range.as_range()], &text[2..]);
         let assignment = &cmd.assignments[0];
         assert_eq!(&text[assignment.name_range.as_range()], "FOO");
@@ -1879,7 +1961,7 @@ mod tests {
             for cmd in split_commands(&text) {
                 assert!(cmd.range.end <= text.len(), "{text:?}");
                 for word in &cmd.words {
-                    assert_eq!(&text[word.range.as_range()], word.raw, "{text:?}");
+                    assert_eq!(&text[word.range.as_range()], word.raw(), "{text:?}");
                     assert!(cmd.range.contains_range(word.range), "{text:?}");
                 }
                 for assignment in &cmd.assignments {
