@@ -60,6 +60,21 @@ pub struct ExpansionError {
 /// Expands `text` the way BuildKit expands a Dockerfile word. `lookup` returns the value of a
 /// variable in scope (`None` when unset); `escape` is the Dockerfile escape character.
 pub fn expand(text: &str, escape: char, lookup: &dyn Fn(&str) -> Option<String>) -> Expansion {
+    expand_inner(text, escape, lookup, true)
+}
+
+/// [`expand`] without [`Expansion::references`] (left empty), for callers that only want the
+/// value: it saves an allocation per reference.
+pub(crate) fn expand_value(text: &str, escape: char, lookup: &dyn Fn(&str) -> Option<String>) -> Expansion {
+    expand_inner(text, escape, lookup, false)
+}
+
+fn expand_inner(
+    text: &str,
+    escape: char,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    record_references: bool,
+) -> Expansion {
     // Without a `$`, a quote or the escape character every character stands for itself.
     if is_literal(text, escape) {
         return Expansion { value: text.to_owned(), references: Vec::new(), complete: true, errors: Vec::new() };
@@ -71,6 +86,7 @@ pub fn expand(text: &str, escape: char, lookup: &dyn Fn(&str) -> Option<String>)
         escape,
         escape_byte: u8::try_from(escape).ok().filter(u8::is_ascii),
         lookup,
+        record_references,
         references: Vec::new(),
         errors: Vec::new(),
         depth: 0,
@@ -109,6 +125,8 @@ struct Expander<'a> {
     /// The escape character when it is ASCII (it always is in practice).
     escape_byte: Option<u8>,
     lookup: &'a dyn Fn(&str) -> Option<String>,
+    /// Whether to fill `references`; the value and errors do not depend on them.
+    record_references: bool,
     references: Vec<VarRef>,
     errors: Vec<ExpansionError>,
     depth: u32,
@@ -262,11 +280,15 @@ impl Expander<'_> {
             self.pos += 1;
             return TextRange::new(start, self.pos);
         }
-        while let Some(ch) = self.peek_char() {
-            if !(ch.is_alphanumeric() || ch == '_') {
-                break;
+        loop {
+            // ASCII names are the rule; other letters take the character-wise step.
+            let ascii =
+                self.bytes[self.pos..].iter().take_while(|it| it.is_ascii_alphanumeric() || **it == b'_').count();
+            self.pos += ascii;
+            match self.peek_char() {
+                Some(ch) if !ch.is_ascii() && ch.is_alphanumeric() => self.pos += ch.len_utf8(),
+                _ => break,
             }
-            self.pos += ch.len_utf8();
         }
         TextRange::new(start, self.pos)
     }
@@ -283,6 +305,9 @@ impl Expander<'_> {
             return (None, None);
         }
         let value = (self.lookup)(name);
+        if !self.record_references {
+            return (value, None);
+        }
         self.references.push(VarRef {
             name: name.to_owned(),
             range: TextRange::new(start, self.pos),

@@ -54,7 +54,7 @@ impl ImageRef {
             return false;
         }
         let written = self.repository.value.as_str();
-        if self.is_docker_hub() && !written.contains('/') {
+        if self.is_docker_hub() && !written.bytes().any(|it| it == b'/') {
             return repository.strip_prefix("library/") == Some(written);
         }
         written == repository
@@ -104,14 +104,20 @@ pub fn check_image_ref(text: &str) -> Result<ImageRef, ImageRefError> {
     if text.is_empty() {
         return error(whole, "the image reference is empty");
     }
-    if let Some(dollar) = text.find('$') {
+    if let Some(dollar) = text.bytes().position(|it| it == b'$') {
         return error(TextRange::new(dollar, text.len()), "the image reference still contains a variable");
     }
-    if let Some(bad) = text.find(|it: char| it.is_whitespace()) {
+    // ASCII text (the usual case) needs no decoding to find whitespace.
+    let whitespace = match text.is_ascii() {
+        true => text.bytes().position(|it| matches!(it, b'\t'..=b'\r' | b' ')),
+        false => text.find(|it: char| it.is_whitespace()),
+    };
+    if let Some(bad) = whitespace {
         return error(TextRange::new(bad, bad + 1), "an image reference cannot contain whitespace");
     }
 
-    let (name_tag_end, digest) = match text.find('@') {
+    // The separators are ASCII, so byte searches find the same offsets as character searches.
+    let (name_tag_end, digest) = match text.bytes().position(|it| it == b'@') {
         Some(at) => {
             let range = TextRange::new(at + 1, text.len());
             if let Err(message) = check_digest(&text[range.as_range()]) {
@@ -122,8 +128,8 @@ pub fn check_image_ref(text: &str) -> Result<ImageRef, ImageRefError> {
         None => (text.len(), None),
     };
     let name_tag = &text[..name_tag_end];
-    let last_slash = name_tag.rfind('/');
-    let (name_end, tag) = match name_tag.rfind(':') {
+    let last_slash = name_tag.bytes().rposition(|it| it == b'/');
+    let (name_end, tag) = match name_tag.bytes().rposition(|it| it == b':') {
         Some(colon) if last_slash.is_none_or(|slash| colon > slash) => {
             let range = TextRange::new(colon + 1, name_tag_end);
             if !is_valid_tag(&text[range.as_range()]) {
@@ -144,7 +150,7 @@ pub fn check_image_ref(text: &str) -> Result<ImageRef, ImageRefError> {
         return error(TextRange::new(0, name_end), "the repository name is longer than 255 characters");
     }
 
-    let (registry, path_start) = match name.find('/') {
+    let (registry, path_start) = match name.bytes().position(|it| it == b'/') {
         Some(slash) if is_registry_component(&name[..slash]) => {
             let range = TextRange::new(0, slash);
             if !is_valid_registry(&name[..slash]) {

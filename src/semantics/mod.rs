@@ -234,6 +234,7 @@ pub fn analyze(parse: &Parse) -> Semantics {
     // Most instructions hold one or two simple commands.
     res.commands.reserve(n_command_instructions * 2);
     let mut stage_names = StageNames::default();
+    stage_names.first_by_hash.reserve(n_stages);
     let mut defs = Vec::new();
     let mut scratch = CommandScratch::default();
     for (idx, instruction) in file.instructions.iter().enumerate() {
@@ -357,7 +358,7 @@ fn stage_from(
     };
     let image_expanded = image.as_ref().and_then(|image| {
         let lookup = |var: &str| global_arg_value(res, var);
-        let expansion = expand::expand(&image.value, file.escape, &lookup);
+        let expansion = expand::expand_value(&image.value, file.escape, &lookup);
         expansion.complete.then_some(expansion.value)
     });
     let base = match &image_expanded {
@@ -422,7 +423,7 @@ fn var_defs(
                 Some(stage) => res.build_var(stage, idx, var).and_then(|def| def.value.clone()),
                 None => global_arg_value(res, var),
             };
-            expand::expand(&word.raw, escape, &lookup).value
+            expand::expand_value(&word.raw, escape, &lookup).value
         });
         let value = match (kind, value) {
             // `ARG NAME` in a stage re-imports the global default.

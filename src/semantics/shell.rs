@@ -10,6 +10,7 @@
 //! recursion, so hostile input cannot grow the stack. All ranges are byte ranges into the text
 //! given to [`split_commands`].
 
+use std::borrow::Cow;
 use std::fmt;
 
 use crate::text::{Spanned, TextRange};
@@ -22,7 +23,7 @@ pub struct ShellWord {
     pub value: String,
     /// The word as written when it differs from `value` (see [`ShellWord::raw`]). Most words
     /// are written plainly, and keeping one string for them halves the allocations.
-    raw_if_different: Option<String>,
+    raw_if_different: Option<Box<str>>,
     /// The word contains an unquoted or double-quoted `$...` or backtick expansion, so the
     /// shell's value may differ from `value`.
     pub has_expansion: bool,
@@ -53,7 +54,7 @@ impl ShellWord {
         has_expansion: bool,
         raw_offset: Option<usize>,
     ) -> ShellWord {
-        let raw_if_different = (raw != value).then(|| raw.to_owned());
+        let raw_if_different = (raw != value).then(|| Box::from(raw));
         ShellWord { range, value, raw_if_different, has_expansion, raw_offset }
     }
 
@@ -647,7 +648,7 @@ impl Lexer<'_> {
             // so the value is the text as written and one scan is enough.
             let end = self.bytes[start..]
                 .iter()
-                .position(|it| is_word_special(*it))
+                .position(|it| WORD_SPECIAL[usize::from(*it)])
                 .map_or(self.bytes.len(), |it| start + it);
             if end > start && self.bytes.get(end).is_none_or(|it| is_word_end(*it)) {
                 self.pos = end;
@@ -687,7 +688,7 @@ impl Lexer<'_> {
                 _ => {
                     let run = self.bytes[self.pos..]
                         .iter()
-                        .position(|it| is_word_special(*it))
+                        .position(|it| WORD_SPECIAL[usize::from(*it)])
                         .unwrap_or(self.bytes.len() - self.pos);
                     // A run always covers at least the current byte, which is not special.
                     let run = run.max(1);
@@ -931,7 +932,18 @@ fn is_word_end(byte: u8) -> bool {
     matches!(byte, b' ' | b'\t' | b'\r' | b'\n' | b';' | b'&' | b'|' | b'(' | b')' | b'<' | b'>')
 }
 
-fn is_word_special(byte: u8) -> bool {
+/// [`is_word_special`] as a table: the word scan is the lexer's hottest loop.
+const WORD_SPECIAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        table[byte] = is_word_special(byte as u8);
+        byte += 1;
+    }
+    table
+};
+
+const fn is_word_special(byte: u8) -> bool {
     matches!(
         byte,
         b' ' | b'\t'
@@ -988,6 +1000,16 @@ impl Partial {
     }
 }
 
+/// Moves the elements of a reused buffer into a new vector of exactly their number.
+fn take_exact<T>(buffer: &mut Vec<T>) -> Vec<T> {
+    if buffer.is_empty() {
+        return Vec::new();
+    }
+    let mut res = Vec::with_capacity(buffer.len());
+    res.append(buffer);
+    res
+}
+
 #[derive(Default, Clone, Copy, PartialEq, Eq)]
 enum Mode {
     #[default]
@@ -1025,9 +1047,9 @@ impl Builder<'_> {
         // allocation each instead of one per growth step.
         self.commands.push(ShellCommand {
             range: partial.range.take().unwrap_or_default(),
-            assignments: partial.assignments.drain(..).collect(),
-            words: partial.words.drain(..).collect(),
-            redirects: partial.redirects.drain(..).collect(),
+            assignments: take_exact(&mut partial.assignments),
+            words: take_exact(&mut partial.words),
+            redirects: take_exact(&mut partial.redirects),
             separator,
         });
     }
@@ -1180,7 +1202,7 @@ pub struct FlagValue {
 pub struct UvFlag<'a> {
     /// The canonical long spelling (`--python` for `-p`, `--requirements` for `--requirement`).
     /// Unknown short flags keep their written form (`-x`), unknown long ones their name.
-    pub name: String,
+    pub name: Cow<'a, str>,
     /// The word holding the flag (several flags share one word in `-qU`).
     pub word: &'a ShellWord,
     /// The flag word plus its value word, when the value is a separate word.
@@ -1202,7 +1224,8 @@ pub struct UvInvocation<'a> {
     /// Arguments that are neither flags nor flag values (packages, paths, Python versions).
     /// For `run`/`tool run` the child command is not included: see [`UvInvocation::run_command`].
     pub positionals: Vec<&'a ShellWord>,
-    subcommand: String,
+    /// Borrowed from the word for one-word subcommands, which are most of them.
+    subcommand: Cow<'a, str>,
     /// Index in `command.words` of the child command of `run`/`tool run`.
     child_start: Option<usize>,
 }
@@ -1218,9 +1241,10 @@ impl<'a> UvInvocation<'a> {
             launcher,
             program: &words[program_idx],
             subcommand_words: Vec::new(),
-            flags: Vec::new(),
+            // Most words after the program are flags: one allocation instead of several.
+            flags: Vec::with_capacity(words.len().saturating_sub(program_idx + 2)),
             positionals: Vec::new(),
-            subcommand: if launcher == UvLauncher::Uvx { "tool run".to_owned() } else { String::new() },
+            subcommand: Cow::Borrowed(if launcher == UvLauncher::Uvx { "tool run" } else { "" }),
             child_start: None,
         };
         // Subcommand words still expected: 0 once the subcommand is known.
@@ -1244,10 +1268,10 @@ impl<'a> UvInvocation<'a> {
             }
             if expecting_subcommand {
                 res.subcommand_words.push(word);
-                if !res.subcommand.is_empty() {
-                    res.subcommand.push(' ');
-                }
-                res.subcommand.push_str(value);
+                res.subcommand = match res.subcommand_words.len() {
+                    1 => Cow::Borrowed(value),
+                    _ => Cow::Owned(format!("{} {value}", res.subcommand)),
+                };
                 expecting_subcommand = res.subcommand_words.len() == 1 && UV_GROUPS.contains(&value);
                 idx += 1;
                 continue;
@@ -1263,7 +1287,7 @@ impl<'a> UvInvocation<'a> {
     }
 
     fn runs_child(&self) -> bool {
-        matches!(self.subcommand.as_str(), "run" | "tool run")
+        matches!(&*self.subcommand, "run" | "tool run")
     }
 
     /// The subcommand path: `sync`, `pip install`, `tool run` (also for `uvx`), or `""` for a
@@ -1338,21 +1362,19 @@ impl<'a> UvInvocation<'a> {
         self.command.words.get(start..end).unwrap_or_default()
     }
 
-    fn canonical_query(&self, name: &str) -> String {
-        if let Some(long) = name.strip_prefix("--") {
-            return canonical_long(&format!("--{long}")).to_owned();
+    /// The name flags are stored under for a query. Allocates only for a bare name.
+    fn canonical_query<'q>(&self, name: &'q str) -> Cow<'q, str> {
+        if name.starts_with("--") {
+            return Cow::Borrowed(canonical_long(name));
         }
         if let Some(short) = name.strip_prefix('-') {
             let mut chars = short.chars();
             if let (Some(ch), None) = (chars.next(), chars.next()) {
-                return match short_alias(&self.subcommand, ch) {
-                    Some(long) => long.to_owned(),
-                    None => name.to_owned(),
-                };
+                return Cow::Borrowed(short_alias(&self.subcommand, ch).unwrap_or(name));
             }
-            return name.to_owned();
+            return Cow::Borrowed(name);
         }
-        canonical_long(&format!("--{name}")).to_owned()
+        Cow::Owned(canonical_long(&format!("--{name}")).to_owned())
     }
 }
 
@@ -1382,26 +1404,26 @@ fn parse_flag_word<'a>(
             let text = value[start..].to_owned();
             let range = word.value_subrange(start, value.len());
             let value = FlagValue { text, range, has_expansion: word.has_expansion };
-            acc.push(UvFlag { name: name.to_owned(), word, range: word.range, value: Some(value) });
+            acc.push(UvFlag { name: Cow::Borrowed(name), word, range: word.range, value: Some(value) });
             return false;
         }
         if flag_takes_value(subcommand, name)
             && let Some((value, range)) = separate_value(word.range)
         {
-            acc.push(UvFlag { name: name.to_owned(), word, range, value: Some(value) });
+            acc.push(UvFlag { name: Cow::Borrowed(name), word, range, value: Some(value) });
             return true;
         }
-        acc.push(UvFlag { name: name.to_owned(), word, range: word.range, value: None });
+        acc.push(UvFlag { name: Cow::Borrowed(name), word, range: word.range, value: None });
         return false;
     }
     // A cluster of short flags: `-q`, `-qU`, `-p3.12`, `-p=3.12`.
     for (idx, ch) in value.char_indices().skip(1) {
         let Some(long) = short_alias(subcommand, ch) else {
-            acc.push(UvFlag { name: format!("-{ch}"), word, range: word.range, value: None });
+            acc.push(UvFlag { name: Cow::Owned(format!("-{ch}")), word, range: word.range, value: None });
             continue;
         };
         if !flag_takes_value(subcommand, long) {
-            acc.push(UvFlag { name: long.to_owned(), word, range: word.range, value: None });
+            acc.push(UvFlag { name: Cow::Borrowed(long), word, range: word.range, value: None });
             continue;
         }
         let mut start = idx + ch.len_utf8();
@@ -1412,16 +1434,16 @@ fn parse_flag_word<'a>(
             let text = value[start..].to_owned();
             let range = word.value_subrange(start, value.len());
             let value = FlagValue { text, range, has_expansion: word.has_expansion };
-            acc.push(UvFlag { name: long.to_owned(), word, range: word.range, value: Some(value) });
+            acc.push(UvFlag { name: Cow::Borrowed(long), word, range: word.range, value: Some(value) });
             return false;
         }
         return match separate_value(word.range) {
             Some((value, range)) => {
-                acc.push(UvFlag { name: long.to_owned(), word, range, value: Some(value) });
+                acc.push(UvFlag { name: Cow::Borrowed(long), word, range, value: Some(value) });
                 true
             }
             None => {
-                acc.push(UvFlag { name: long.to_owned(), word, range: word.range, value: None });
+                acc.push(UvFlag { name: Cow::Borrowed(long), word, range: word.range, value: None });
                 false
             }
         };
