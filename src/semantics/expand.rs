@@ -694,6 +694,85 @@ fn replace(pattern: &Pattern, value: &str, replacement: &str, all: bool) -> Stri
 mod tests {
     use super::*;
 
+    /// [`expand`] without the shortcut for literal text.
+    fn expand_without_shortcut(text: &str, escape: char, lookup: &dyn Fn(&str) -> Option<String>) -> Expansion {
+        let mut expander = Expander {
+            text,
+            bytes: text.as_bytes(),
+            pos: 0,
+            escape,
+            escape_byte: u8::try_from(escape).ok().filter(u8::is_ascii),
+            lookup,
+            record_references: true,
+            references: Vec::new(),
+            errors: Vec::new(),
+            depth: 0,
+        };
+        let mut value = String::new();
+        let word = expander.word(&mut value, None, false);
+        Expansion { value, references: expander.references, complete: word.complete, errors: expander.errors }
+    }
+
+    fn random_texts(alphabet: &[&str], count: usize) -> Vec<String> {
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        (0..count)
+            .map(|_| {
+                let len = (next() % 14) as usize;
+                (0..len).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn shortcuts_agree_with_the_full_expander() {
+        let alphabet =
+            &["a", "A", "_", "1", "é", " ", "$", "${", "}", ":-", "-", "#", "%", "/", "'", "\"", "\\", "`", "§"];
+        let mut literal = 0;
+        for text in random_texts(alphabet, 20_000) {
+            for escape in ['\\', '`', '§'] {
+                let full = expand(&text, escape, &env);
+                assert_eq!(full, expand_without_shortcut(&text, escape, &env), "{text:?} with escape {escape:?}");
+                let value_only = expand_value(&text, escape, &env);
+                assert!(value_only.references.is_empty());
+                assert_eq!(
+                    (value_only.value, value_only.complete, value_only.errors),
+                    (full.value, full.complete, full.errors),
+                    "{text:?} with escape {escape:?}"
+                );
+                literal += usize::from(is_literal(&text, escape));
+            }
+        }
+        assert!(literal > 1_000, "literal text came up only {literal} times");
+    }
+
+    /// The byte-run path (ASCII escape) and the character path (non-ASCII escape) give the
+    /// same values once the escape characters are swapped.
+    #[test]
+    fn literal_runs_agree_with_the_character_path() {
+        // No trims or replacements: their patterns always treat `\\` as an escape.
+        let alphabet = &["a", "A", "_", "1", "é", "日", " ", "$", "${", "}", ":-", ":+", "'", "\"", "\\", "§"];
+        let swap = |text: &str| -> String {
+            text.chars()
+                .map(|it| match it {
+                    '\\' => '§',
+                    '§' => '\\',
+                    other => other,
+                })
+                .collect()
+        };
+        for text in random_texts(alphabet, 20_000) {
+            let ascii = expand(&text, '\\', &env);
+            let chars = expand(&swap(&text), '§', &env);
+            assert_eq!((swap(&chars.value), chars.complete), (ascii.value, ascii.complete), "{text:?}");
+        }
+    }
+
     fn env(name: &str) -> Option<String> {
         match name {
             "A" => Some("alpha".to_owned()),

@@ -706,6 +706,40 @@ fn parse_uv_version(text: &str) -> Option<Version> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn is_named_agrees_with_canonical_name() {
+        let references = [
+            "python",
+            "library/python",
+            "docker.io/python",
+            "docker.io/library/python",
+            "index.docker.io/python",
+            "registry-1.docker.io/library/python:3.12",
+            "ghcr.io/astral-sh/uv:0.5",
+            "docker.io/astral/uv",
+            "astral/uv",
+            "ghcr.io/python",
+            "localhost:5000/library/python",
+            "team/python",
+            "python/library",
+        ];
+        let names = [
+            ("docker.io", "library/python"),
+            ("docker.io", "python"),
+            ("ghcr.io", "astral-sh/uv"),
+            ("docker.io", "astral/uv"),
+            ("ghcr.io", "python"),
+            ("localhost:5000", "library/python"),
+        ];
+        for text in references {
+            let reference = parse(text);
+            for (host, repository) in names {
+                let expected = reference.canonical_name() == format!("{host}/{repository}");
+                assert_eq!(reference.is_named(host, repository), expected, "{text} as {host}/{repository}");
+            }
+        }
+    }
+
     const DIGEST: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
     #[track_caller]

@@ -542,3 +542,56 @@ fn collect_commands(
 fn is_shell_program(name: &str) -> bool {
     matches!(name, "sh" | "bash" | "ash" | "dash" | "zsh" | "ksh")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn named_stages(names: &[&str]) -> (Semantics, StageNames) {
+        let mut res = Semantics::default();
+        let mut stage_names = StageNames::default();
+        for (index, name) in names.iter().enumerate() {
+            stage_names.insert(name, index);
+            res.stages.push(Stage {
+                index,
+                from_instruction: index,
+                instructions: index..index + 1,
+                range: TextRange::default(),
+                name: Some(Spanned::new((*name).to_owned(), TextRange::default())),
+                image: None,
+                image_expanded: None,
+                base: Base::Unknown,
+                platform: None,
+                args: Vec::new(),
+                env: Vec::new(),
+                python: None,
+                commands: 0..0,
+            });
+        }
+        (res, stage_names)
+    }
+
+    #[test]
+    fn stage_names_agree_with_stage_by_reference() {
+        let names = ["build", "Build", "test", "1", "base-é", "BASE-é", "runtime"];
+        let (res, stage_names) = named_stages(&names);
+        let queries =
+            ["build", "BUILD", "bUiLd", "test", "TEST", "1", "0", "+1", "6", "7", "base-é", "BASE-É", "nope", ""];
+        for query in queries {
+            let expected = res.stage_by_reference(query).map(|it| it.index);
+            assert_eq!(stage_names.find(&res, query).map(|it| it.index), expected, "{query:?}");
+        }
+    }
+
+    #[test]
+    fn stage_names_survive_hash_collisions() {
+        let (res, mut stage_names) = named_stages(&["a", "b", "c"]);
+        // Pretend `b` and `c` hash like `a`: the lookup must still find them by name.
+        stage_names.first_by_hash.clear();
+        stage_names.first_by_hash.insert(fold_hash("b"), 0);
+        stage_names.first_by_hash.insert(fold_hash("c"), 0);
+        assert_eq!(stage_names.find(&res, "B").map(|it| it.index), Some(1));
+        assert_eq!(stage_names.find(&res, "c").map(|it| it.index), Some(2));
+        assert_eq!(fold_hash("Stage-1"), fold_hash("sTAGE-1"));
+    }
+}

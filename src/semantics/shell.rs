@@ -636,14 +636,7 @@ impl Lexer<'_> {
     /// `<(`/`>(` of a process substitution).
     fn word(&mut self) -> ShellWord {
         let start = self.pos;
-        let mut value = String::new();
-        let mut has_expansion = false;
-        if matches!(self.at(0), Some(b'<' | b'>')) && self.at(1) == Some(b'(') {
-            self.pos += 2;
-            self.skip_balanced(b'(', b')');
-            value.push_str(&self.text[start..self.pos]);
-            has_expansion = true;
-        } else {
+        if !matches!(self.at(0), Some(b'<' | b'>')) {
             // Most words are plain (`uv`, `--locked`, `/app`): no quotes, escapes or expansions,
             // so the value is the text as written and one scan is enough.
             let end = self.bytes[start..]
@@ -654,10 +647,20 @@ impl Lexer<'_> {
                 self.pos = end;
                 return ShellWord::plain(TextRange::new(start, end), &self.text[start..end], Some(0));
             }
-            // Special bytes are ASCII, so `end` is a character boundary.
-            value.reserve(end - start + 16);
-            value.push_str(&self.text[start..end]);
-            self.pos = end;
+        }
+        self.quoted_word()
+    }
+
+    /// [`Lexer::word`] for any word: quotes, escapes, expansions, process substitutions.
+    fn quoted_word(&mut self) -> ShellWord {
+        let start = self.pos;
+        let mut value = String::with_capacity(16);
+        let mut has_expansion = false;
+        if matches!(self.at(0), Some(b'<' | b'>')) && self.at(1) == Some(b'(') {
+            self.pos += 2;
+            self.skip_balanced(b'(', b')');
+            value.push_str(&self.text[start..self.pos]);
+            has_expansion = true;
         }
         while let Some(byte) = self.at(0) {
             match byte {
@@ -1958,6 +1961,35 @@ mod tests {
         check("echo `open", &["echo `open"]);
         check("echo \\", &["echo \\"]);
         check("echo $'\\x", &["echo \\x"]);
+    }
+
+    #[test]
+    fn plain_word_fast_path_matches_general_lexing() {
+        let alphabet: &[&str] = &[
+            " ", "\n", "\\", "\\\n", "'", "\"", "$", "$(", "${", ")", "}", "`", ";", "&", "|", "<", ">", "<(", "-",
+            "=", "a", "uv", "--locked", "/bin/", "é", "\r", "\t", "0", "2",
+        ];
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut plain_words = 0;
+        for _ in 0..5_000 {
+            let len = (next() % 12) as usize;
+            let text: String = (0..len).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect();
+            for pos in (0..text.len()).filter(|it| text.is_char_boundary(*it)) {
+                let lexer = |pos| Lexer { text: &text, bytes: text.as_bytes(), pos, pending_heredocs: Vec::new() };
+                let (mut fast, mut general) = (lexer(pos), lexer(pos));
+                let word = fast.word();
+                assert_eq!(word, general.quoted_word(), "word at {pos} of {text:?}");
+                assert_eq!(fast.pos, general.pos, "end of the word at {pos} of {text:?}");
+                plain_words += usize::from(word.raw_if_different.is_none() && !word.has_expansion);
+            }
+        }
+        assert!(plain_words > 1_000, "the fast path was exercised only {plain_words} times");
     }
 
     #[test]
