@@ -484,7 +484,9 @@ fn collect_commands(
             // A heredoc is a script when it is the whole command (`RUN <<EOF`) or the input of
             // a shell (`RUN bash <<EOF`); otherwise it is data for the command (`python3 <<EOF`).
             let mut script_markers = Vec::new();
-            for command in &scratch.commands {
+            // Without heredocs there is nothing to mark, and finding each program costs time.
+            let commands = if instruction.heredocs.is_empty() { &[][..] } else { &scratch.commands[..] };
+            for command in commands {
                 let is_script = match command.program_name() {
                     None => true,
                     Some(name) => is_shell_program(name),
