@@ -60,12 +60,33 @@ pub struct ExpansionError {
 /// Expands `text` the way BuildKit expands a Dockerfile word. `lookup` returns the value of a
 /// variable in scope (`None` when unset); `escape` is the Dockerfile escape character.
 pub fn expand(text: &str, escape: char, lookup: &dyn Fn(&str) -> Option<String>) -> Expansion {
+    expand_inner(text, escape, lookup, true)
+}
+
+/// [`expand`] without [`Expansion::references`] (left empty), for callers that only want the
+/// value: it saves an allocation per reference.
+pub(crate) fn expand_value(text: &str, escape: char, lookup: &dyn Fn(&str) -> Option<String>) -> Expansion {
+    expand_inner(text, escape, lookup, false)
+}
+
+fn expand_inner(
+    text: &str,
+    escape: char,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    record_references: bool,
+) -> Expansion {
+    // Without a `$`, a quote or the escape character every character stands for itself.
+    if is_literal(text, escape) {
+        return Expansion { value: text.to_owned(), references: Vec::new(), complete: true, errors: Vec::new() };
+    }
     let mut expander = Expander {
         text,
         bytes: text.as_bytes(),
         pos: 0,
         escape,
+        escape_byte: u8::try_from(escape).ok().filter(u8::is_ascii),
         lookup,
+        record_references,
         references: Vec::new(),
         errors: Vec::new(),
         depth: 0,
@@ -73,6 +94,15 @@ pub fn expand(text: &str, escape: char, lookup: &dyn Fn(&str) -> Option<String>)
     let mut value = String::with_capacity(text.len());
     let word = expander.word(&mut value, None, false);
     Expansion { value, references: expander.references, complete: word.complete, errors: expander.errors }
+}
+
+/// True when [`expand`] would return `text` unchanged with nothing to report.
+fn is_literal(text: &str, escape: char) -> bool {
+    let special = |it: &u8| matches!(it, b'$' | b'\'' | b'"');
+    match u8::try_from(escape) {
+        Ok(escape) if escape.is_ascii() => !text.bytes().any(|it| special(&it) || it == escape),
+        _ => !text.bytes().any(|it| special(&it)) && !text.contains(escape),
+    }
 }
 
 /// The variable references in `text`, without values (for hover, go-to-definition and the
@@ -92,7 +122,11 @@ struct Expander<'a> {
     bytes: &'a [u8],
     pos: usize,
     escape: char,
+    /// The escape character when it is ASCII (it always is in practice).
+    escape_byte: Option<u8>,
     lookup: &'a dyn Fn(&str) -> Option<String>,
+    /// Whether to fill `references`; the value and errors do not depend on them.
+    record_references: bool,
     references: Vec<VarRef>,
     errors: Vec<ExpansionError>,
     depth: u32,
@@ -115,6 +149,19 @@ impl Expander<'_> {
         self.errors.push(ExpansionError { range, message: message.into() });
     }
 
+    /// Length of the text at `pos` that stands for itself: up to the next byte that `special`
+    /// accepts or that is the escape character. With a non-ASCII escape character, non-ASCII
+    /// text is left to the character-wise path.
+    fn literal_run(&self, special: impl Fn(u8) -> bool) -> usize {
+        let rest = &self.bytes[self.pos..];
+        let end = match self.escape_byte {
+            Some(escape) => rest.iter().position(|&it| special(it) || it == escape),
+            None => rest.iter().position(|&it| special(it) || !it.is_ascii()),
+        };
+        // The run ends before an ASCII byte or at the end, so on a character boundary.
+        end.unwrap_or(rest.len())
+    }
+
     /// Processes text up to `stop` (consumed) or the end, appending the result to `out`.
     /// `raw_escapes` keeps escape characters, as BuildKit does for trim/replace patterns.
     fn word(&mut self, out: &mut String, stop: Option<u8>, raw_escapes: bool) -> WordEnd {
@@ -130,6 +177,12 @@ impl Expander<'_> {
                 b'\'' => self.single_quote(out),
                 b'"' => complete &= self.double_quote(out, raw_escapes),
                 _ => {
+                    let run = self.literal_run(|it| matches!(it, b'$' | b'\'' | b'"') || Some(it) == stop);
+                    if run > 0 {
+                        out.push_str(&self.text[self.pos..self.pos + run]);
+                        self.pos += run;
+                        continue;
+                    }
                     let Some(ch) = self.peek_char() else { break };
                     self.pos += ch.len_utf8();
                     if ch != self.escape {
@@ -181,6 +234,12 @@ impl Expander<'_> {
                 }
                 '$' => complete &= self.dollar(out),
                 _ => {
+                    let run = self.literal_run(|it| matches!(it, b'$' | b'"'));
+                    if run > 0 {
+                        out.push_str(&self.text[self.pos..self.pos + run]);
+                        self.pos += run;
+                        continue;
+                    }
                     self.pos += ch.len_utf8();
                     if ch != self.escape {
                         out.push(ch);
@@ -221,11 +280,15 @@ impl Expander<'_> {
             self.pos += 1;
             return TextRange::new(start, self.pos);
         }
-        while let Some(ch) = self.peek_char() {
-            if !(ch.is_alphanumeric() || ch == '_') {
-                break;
+        loop {
+            // ASCII names are the rule; other letters take the character-wise step.
+            let ascii =
+                self.bytes[self.pos..].iter().take_while(|it| it.is_ascii_alphanumeric() || **it == b'_').count();
+            self.pos += ascii;
+            match self.peek_char() {
+                Some(ch) if !ch.is_ascii() && ch.is_alphanumeric() => self.pos += ch.len_utf8(),
+                _ => break,
             }
-            self.pos += ch.len_utf8();
         }
         TextRange::new(start, self.pos)
     }
@@ -242,6 +305,9 @@ impl Expander<'_> {
             return (None, None);
         }
         let value = (self.lookup)(name);
+        if !self.record_references {
+            return (value, None);
+        }
         self.references.push(VarRef {
             name: name.to_owned(),
             range: TextRange::new(start, self.pos),
@@ -627,6 +693,85 @@ fn replace(pattern: &Pattern, value: &str, replacement: &str, all: bool) -> Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`expand`] without the shortcut for literal text.
+    fn expand_without_shortcut(text: &str, escape: char, lookup: &dyn Fn(&str) -> Option<String>) -> Expansion {
+        let mut expander = Expander {
+            text,
+            bytes: text.as_bytes(),
+            pos: 0,
+            escape,
+            escape_byte: u8::try_from(escape).ok().filter(u8::is_ascii),
+            lookup,
+            record_references: true,
+            references: Vec::new(),
+            errors: Vec::new(),
+            depth: 0,
+        };
+        let mut value = String::new();
+        let word = expander.word(&mut value, None, false);
+        Expansion { value, references: expander.references, complete: word.complete, errors: expander.errors }
+    }
+
+    fn random_texts(alphabet: &[&str], count: usize) -> Vec<String> {
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        (0..count)
+            .map(|_| {
+                let len = (next() % 14) as usize;
+                (0..len).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn shortcuts_agree_with_the_full_expander() {
+        let alphabet =
+            &["a", "A", "_", "1", "é", " ", "$", "${", "}", ":-", "-", "#", "%", "/", "'", "\"", "\\", "`", "§"];
+        let mut literal = 0;
+        for text in random_texts(alphabet, 20_000) {
+            for escape in ['\\', '`', '§'] {
+                let full = expand(&text, escape, &env);
+                assert_eq!(full, expand_without_shortcut(&text, escape, &env), "{text:?} with escape {escape:?}");
+                let value_only = expand_value(&text, escape, &env);
+                assert!(value_only.references.is_empty());
+                assert_eq!(
+                    (value_only.value, value_only.complete, value_only.errors),
+                    (full.value, full.complete, full.errors),
+                    "{text:?} with escape {escape:?}"
+                );
+                literal += usize::from(is_literal(&text, escape));
+            }
+        }
+        assert!(literal > 1_000, "literal text came up only {literal} times");
+    }
+
+    /// The byte-run path (ASCII escape) and the character path (non-ASCII escape) give the
+    /// same values once the escape characters are swapped.
+    #[test]
+    fn literal_runs_agree_with_the_character_path() {
+        // No trims or replacements: their patterns always treat `\\` as an escape.
+        let alphabet = &["a", "A", "_", "1", "é", "日", " ", "$", "${", "}", ":-", ":+", "'", "\"", "\\", "§"];
+        let swap = |text: &str| -> String {
+            text.chars()
+                .map(|it| match it {
+                    '\\' => '§',
+                    '§' => '\\',
+                    other => other,
+                })
+                .collect()
+        };
+        for text in random_texts(alphabet, 20_000) {
+            let ascii = expand(&text, '\\', &env);
+            let chars = expand(&swap(&text), '§', &env);
+            assert_eq!((swap(&chars.value), chars.complete), (ascii.value, ascii.complete), "{text:?}");
+        }
+    }
 
     fn env(name: &str) -> Option<String> {
         match name {

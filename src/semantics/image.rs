@@ -48,6 +48,18 @@ impl ImageRef {
         format!("{}/{}", self.registry_host(), self.full_repository())
     }
 
+    /// Whether [`ImageRef::canonical_name`] is `host/repository`, without building it.
+    fn is_named(&self, host: &str, repository: &str) -> bool {
+        if self.registry_host() != host {
+            return false;
+        }
+        let written = self.repository.value.as_str();
+        if self.is_docker_hub() && !written.bytes().any(|it| it == b'/') {
+            return repository.strip_prefix("library/") == Some(written);
+        }
+        written == repository
+    }
+
     /// The tag, or `latest` when neither a tag nor a digest is written (what Docker pulls).
     /// `None` for a digest-only reference.
     pub fn effective_tag(&self) -> Option<&str> {
@@ -92,14 +104,20 @@ pub fn check_image_ref(text: &str) -> Result<ImageRef, ImageRefError> {
     if text.is_empty() {
         return error(whole, "the image reference is empty");
     }
-    if let Some(dollar) = text.find('$') {
+    if let Some(dollar) = text.bytes().position(|it| it == b'$') {
         return error(TextRange::new(dollar, text.len()), "the image reference still contains a variable");
     }
-    if let Some(bad) = text.find(|it: char| it.is_whitespace()) {
+    // ASCII text (the usual case) needs no decoding to find whitespace.
+    let whitespace = match text.is_ascii() {
+        true => text.bytes().position(|it| matches!(it, b'\t'..=b'\r' | b' ')),
+        false => text.find(|it: char| it.is_whitespace()),
+    };
+    if let Some(bad) = whitespace {
         return error(TextRange::new(bad, bad + 1), "an image reference cannot contain whitespace");
     }
 
-    let (name_tag_end, digest) = match text.find('@') {
+    // The separators are ASCII, so byte searches find the same offsets as character searches.
+    let (name_tag_end, digest) = match text.bytes().position(|it| it == b'@') {
         Some(at) => {
             let range = TextRange::new(at + 1, text.len());
             if let Err(message) = check_digest(&text[range.as_range()]) {
@@ -110,8 +128,8 @@ pub fn check_image_ref(text: &str) -> Result<ImageRef, ImageRefError> {
         None => (text.len(), None),
     };
     let name_tag = &text[..name_tag_end];
-    let last_slash = name_tag.rfind('/');
-    let (name_end, tag) = match name_tag.rfind(':') {
+    let last_slash = name_tag.bytes().rposition(|it| it == b'/');
+    let (name_end, tag) = match name_tag.bytes().rposition(|it| it == b':') {
         Some(colon) if last_slash.is_none_or(|slash| colon > slash) => {
             let range = TextRange::new(colon + 1, name_tag_end);
             if !is_valid_tag(&text[range.as_range()]) {
@@ -132,7 +150,7 @@ pub fn check_image_ref(text: &str) -> Result<ImageRef, ImageRefError> {
         return error(TextRange::new(0, name_end), "the repository name is longer than 255 characters");
     }
 
-    let (registry, path_start) = match name.find('/') {
+    let (registry, path_start) = match name.bytes().position(|it| it == b'/') {
         Some(slash) if is_registry_component(&name[..slash]) => {
             let range = TextRange::new(0, slash);
             if !is_valid_registry(&name[..slash]) {
@@ -325,7 +343,7 @@ const DEBIAN_CODENAMES: &[&str] = &["forky", "trixie", "bookworm", "bullseye", "
 /// Tag facts for the official `python` image (`python`, `library/python`,
 /// `docker.io/library/python`); `None` for any other repository.
 pub fn python_image_info(reference: &ImageRef) -> Option<PythonImage> {
-    if !(reference.is_docker_hub() && reference.full_repository() == "library/python") {
+    if !reference.is_named("docker.io", "library/python") {
         return None;
     }
     let pinned_by_digest = reference.digest.is_some();
@@ -517,8 +535,7 @@ const LAST_RETIRED_RELEASE: (u64, u64, u64) = (0, 9, 30);
 
 /// Tag facts for Astral's uv image; `None` for any other repository.
 pub fn uv_image_info(reference: &ImageRef) -> Option<UvImage> {
-    let name = reference.canonical_name();
-    if name != "ghcr.io/astral-sh/uv" && name != "docker.io/astral/uv" {
+    if !(reference.is_named("ghcr.io", "astral-sh/uv") || reference.is_named("docker.io", "astral/uv")) {
         return None;
     }
     let pinned_by_digest = reference.digest.is_some();
@@ -688,6 +705,40 @@ fn parse_uv_version(text: &str) -> Option<Version> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn is_named_agrees_with_canonical_name() {
+        let references = [
+            "python",
+            "library/python",
+            "docker.io/python",
+            "docker.io/library/python",
+            "index.docker.io/python",
+            "registry-1.docker.io/library/python:3.12",
+            "ghcr.io/astral-sh/uv:0.5",
+            "docker.io/astral/uv",
+            "astral/uv",
+            "ghcr.io/python",
+            "localhost:5000/library/python",
+            "team/python",
+            "python/library",
+        ];
+        let names = [
+            ("docker.io", "library/python"),
+            ("docker.io", "python"),
+            ("ghcr.io", "astral-sh/uv"),
+            ("docker.io", "astral/uv"),
+            ("ghcr.io", "python"),
+            ("localhost:5000", "library/python"),
+        ];
+        for text in references {
+            let reference = parse(text);
+            for (host, repository) in names {
+                let expected = reference.canonical_name() == format!("{host}/{repository}");
+                assert_eq!(reference.is_named(host, repository), expected, "{text} as {host}/{repository}");
+            }
+        }
+    }
 
     const DIGEST: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 

@@ -6,6 +6,8 @@ pub mod expand;
 pub mod image;
 pub mod shell;
 
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 
 use crate::syntax::{Args, Dockerfile, Healthcheck, Instruction, Keyword, Parse, Word};
@@ -218,6 +220,23 @@ pub fn analyze(parse: &Parse) -> Semantics {
     let file = &parse.file;
     let mut res = Semantics::default();
     let escape = file.escape;
+    // Sizing the big vectors up front saves copying them while they grow.
+    let mut n_stages = 0;
+    let mut n_command_instructions = 0;
+    for instruction in &file.instructions {
+        match instruction.keyword {
+            Keyword::From => n_stages += 1,
+            Keyword::Run | Keyword::Cmd | Keyword::Entrypoint | Keyword::Healthcheck => n_command_instructions += 1,
+            _ => {}
+        }
+    }
+    res.stages.reserve_exact(n_stages);
+    // Most instructions hold one or two simple commands.
+    res.commands.reserve(n_command_instructions * 2);
+    let mut stage_names = StageNames::default();
+    stage_names.first_by_hash.reserve(n_stages);
+    let mut defs = Vec::new();
+    let mut scratch = CommandScratch::default();
     for (idx, instruction) in file.instructions.iter().enumerate() {
         match instruction.keyword {
             Keyword::From => {
@@ -226,22 +245,26 @@ pub fn analyze(parse: &Parse) -> Semantics {
                     last.instructions.end = idx;
                     last.commands.end = commands_so_far;
                 }
-                let stage = stage_from(&res, file, idx, instruction);
+                let stage = stage_from(&res, &stage_names, file, idx, instruction);
+                if let Some(name) = &stage.name {
+                    stage_names.insert(&name.value, stage.index);
+                }
                 res.stages.push(stage);
             }
             Keyword::Arg => {
                 let stage_idx = res.stages.len().checked_sub(1);
-                let defs = var_defs(&res, stage_idx, idx, instruction, VarKind::Arg, escape);
+                var_defs(&mut defs, &res, stage_idx, idx, instruction, VarKind::Arg, escape);
                 match res.stages.last_mut() {
-                    Some(stage) => stage.args.extend(defs),
-                    None => res.global_args.extend(defs),
+                    Some(stage) => stage.args.append(&mut defs),
+                    None => res.global_args.append(&mut defs),
                 }
             }
             Keyword::Env => {
                 let stage_idx = res.stages.len().checked_sub(1);
-                let defs = var_defs(&res, stage_idx, idx, instruction, VarKind::Env, escape);
-                if let Some(stage) = res.stages.last_mut() {
-                    stage.env.extend(defs);
+                var_defs(&mut defs, &res, stage_idx, idx, instruction, VarKind::Env, escape);
+                match res.stages.last_mut() {
+                    Some(stage) => stage.env.append(&mut defs),
+                    None => defs.clear(),
                 }
             }
             _ => {}
@@ -250,7 +273,7 @@ pub fn analyze(parse: &Parse) -> Semantics {
             stage.range = stage.range.cover(instruction.range);
         }
         let stage_idx = res.stages.len().checked_sub(1);
-        collect_commands(&mut res.commands, stage_idx, idx, instruction);
+        collect_commands(&mut res.commands, &mut scratch, stage_idx, idx, instruction);
     }
     let commands_total = res.commands.len();
     if let Some(last) = res.stages.last_mut() {
@@ -260,7 +283,68 @@ pub fn analyze(parse: &Parse) -> Semantics {
     res
 }
 
-fn stage_from(res: &Semantics, file: &Dockerfile, idx: usize, instruction: &Instruction) -> Stage {
+/// Finds stages by name in constant time, for files with hundreds of stages. Keys are
+/// case-insensitive hashes of the names, each kept for the first stage that has it; a lookup
+/// compares the name itself and falls back to [`Semantics::stage_by_reference`] on a collision.
+#[derive(Default)]
+struct StageNames {
+    first_by_hash: HashMap<u64, usize, BuildHasherDefault<KeyIsHash>>,
+}
+
+/// The keys of [`StageNames`] are hashes already; hashing them again would only cost time.
+#[derive(Default)]
+struct KeyIsHash(u64);
+
+impl Hasher for KeyIsHash {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0 << 8) | u64::from(*byte);
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
+    }
+}
+
+impl StageNames {
+    fn insert(&mut self, name: &str, index: usize) {
+        self.first_by_hash.entry(fold_hash(name)).or_insert(index);
+    }
+
+    /// The same answer as [`Semantics::stage_by_reference`].
+    fn find<'a>(&self, res: &'a Semantics, reference: &str) -> Option<&'a Stage> {
+        if reference.parse::<usize>().is_ok() {
+            return res.stage_by_reference(reference);
+        }
+        let idx = *self.first_by_hash.get(&fold_hash(reference))?;
+        match res.stages.get(idx) {
+            Some(stage) if stage.name.as_ref().is_some_and(|name| name.value.eq_ignore_ascii_case(reference)) => {
+                Some(stage)
+            }
+            _ => res.stage_by_reference(reference),
+        }
+    }
+}
+
+/// FNV-1a over the ASCII-lowercased bytes, so names equal up to ASCII case hash alike.
+fn fold_hash(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte.to_ascii_lowercase())).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+fn stage_from(
+    res: &Semantics,
+    stage_names: &StageNames,
+    file: &Dockerfile,
+    idx: usize,
+    instruction: &Instruction,
+) -> Stage {
     let words: &[Word] = match &instruction.args {
         Args::Words(words) => words,
         _ => &[],
@@ -274,13 +358,13 @@ fn stage_from(res: &Semantics, file: &Dockerfile, idx: usize, instruction: &Inst
     };
     let image_expanded = image.as_ref().and_then(|image| {
         let lookup = |var: &str| global_arg_value(res, var);
-        let expansion = expand::expand(&image.value, file.escape, &lookup);
+        let expansion = expand::expand_value(&image.value, file.escape, &lookup);
         expansion.complete.then_some(expansion.value)
     });
     let base = match &image_expanded {
         None => Base::Unknown,
         Some(text) if text.eq_ignore_ascii_case("scratch") => Base::Scratch,
-        Some(text) => match res.stage_by_reference(text) {
+        Some(text) => match stage_names.find(res, text) {
             Some(parent) if !text.chars().all(|c| c.is_ascii_digit()) => Base::Stage(parent.index),
             _ => image::parse_image_ref(text).map_or(Base::Unknown, Base::Image),
         },
@@ -320,16 +404,17 @@ fn global_arg_value(res: &Semantics, name: &str) -> Option<String> {
     res.global_args.iter().rev().find(|def| def.name == name).and_then(|def| def.value.clone())
 }
 
+/// Appends the definitions of one ARG or ENV instruction to `defs`.
 fn var_defs(
+    defs: &mut Vec<VarDef>,
     res: &Semantics,
     stage: Option<usize>,
     idx: usize,
     instruction: &Instruction,
     kind: VarKind,
     escape: char,
-) -> Vec<VarDef> {
-    let Args::KeyValues(pairs) = &instruction.args else { return Vec::new() };
-    let mut defs: Vec<VarDef> = Vec::with_capacity(pairs.len());
+) {
+    let Args::KeyValues(pairs) = &instruction.args else { return };
     for pair in pairs {
         let value = pair.value.as_ref().map(|word| {
             // Later pairs of one instruction do not see earlier ones (Docker expands the whole
@@ -338,7 +423,7 @@ fn var_defs(
                 Some(stage) => res.build_var(stage, idx, var).and_then(|def| def.value.clone()),
                 None => global_arg_value(res, var),
             };
-            expand::expand(&word.raw, escape, &lookup).value
+            expand::expand_value(&word.raw, escape, &lookup).value
         });
         let value = match (kind, value) {
             // `ARG NAME` in a stage re-imports the global default.
@@ -354,10 +439,30 @@ fn var_defs(
             instruction: idx,
         });
     }
-    defs
 }
 
-fn collect_commands(acc: &mut Vec<CommandSite>, stage: Option<usize>, idx: usize, instruction: &Instruction) {
+/// Buffers reused while splitting the shell text of every instruction.
+#[derive(Default)]
+struct CommandScratch {
+    buffers: shell::SplitBuffers,
+    commands: Vec<ShellCommand>,
+}
+
+impl CommandScratch {
+    /// Splits `text`; the commands are left in `self.commands`.
+    fn split(&mut self, text: &str) {
+        self.commands.clear();
+        shell::split_commands_into(&mut self.commands, &mut self.buffers, text);
+    }
+}
+
+fn collect_commands(
+    acc: &mut Vec<CommandSite>,
+    scratch: &mut CommandScratch,
+    stage: Option<usize>,
+    idx: usize,
+    instruction: &Instruction,
+) {
     let origin = match instruction.keyword {
         Keyword::Run => CommandOrigin::Run,
         Keyword::Cmd => CommandOrigin::Cmd,
@@ -375,11 +480,13 @@ fn collect_commands(acc: &mut Vec<CommandSite>, stage: Option<usize>, idx: usize
     };
     match args {
         Args::Shell(shell) => {
-            let commands = shell::split_commands(&shell.text);
+            scratch.split(&shell.text);
             // A heredoc is a script when it is the whole command (`RUN <<EOF`) or the input of
             // a shell (`RUN bash <<EOF`); otherwise it is data for the command (`python3 <<EOF`).
             let mut script_markers = Vec::new();
-            for command in &commands {
+            // Without heredocs there is nothing to mark, and finding each program costs time.
+            let commands = if instruction.heredocs.is_empty() { &[][..] } else { &scratch.commands[..] };
+            for command in commands {
                 let is_script = match command.program_name() {
                     None => true,
                     Some(name) => is_shell_program(name),
@@ -388,8 +495,16 @@ fn collect_commands(acc: &mut Vec<CommandSite>, stage: Option<usize>, idx: usize
                     script_markers.extend(command.heredoc_markers().map(|it| shell.map.to_source(it.range.start)));
                 }
             }
-            for mut command in commands {
-                shell::remap(&mut command, &|range| shell.map.range_to_source(range));
+            // A single piece (no line continuation) is a plain shift.
+            let shift = match shell.map.segments[..] {
+                [(0, source_start)] => Some(source_start),
+                _ => None,
+            };
+            for mut command in scratch.commands.drain(..) {
+                shell::remap(&mut command, &|range| match shift {
+                    Some(base) => TextRange::new(range.start + base, range.end + base),
+                    None => shell.map.range_to_source(range),
+                });
                 push(command, false);
             }
             for heredoc in &instruction.heredocs {
@@ -397,7 +512,8 @@ fn collect_commands(acc: &mut Vec<CommandSite>, stage: Option<usize>, idx: usize
                     continue;
                 }
                 let base = heredoc.body.range.start;
-                for mut command in shell::split_commands(&heredoc.body.value) {
+                scratch.split(&heredoc.body.value);
+                for mut command in scratch.commands.drain(..) {
                     shell::remap(&mut command, &|range| TextRange::new(range.start + base, range.end + base));
                     push(command, false);
                 }
@@ -411,7 +527,8 @@ fn collect_commands(acc: &mut Vec<CommandSite>, stage: Option<usize>, idx: usize
                 // Offsets inside the JSON literal match the decoded string only without escapes.
                 let mapped_exactly = script.range.len() == script.value.len() + 2;
                 let base = script.range.start + 1;
-                for mut command in shell::split_commands(&script.value) {
+                scratch.split(&script.value);
+                for mut command in scratch.commands.drain(..) {
                     let whole = script.range;
                     shell::remap(&mut command, &|range| {
                         if mapped_exactly { TextRange::new(range.start + base, range.end + base) } else { whole }
@@ -426,4 +543,57 @@ fn collect_commands(acc: &mut Vec<CommandSite>, stage: Option<usize>, idx: usize
 
 fn is_shell_program(name: &str) -> bool {
     matches!(name, "sh" | "bash" | "ash" | "dash" | "zsh" | "ksh")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn named_stages(names: &[&str]) -> (Semantics, StageNames) {
+        let mut res = Semantics::default();
+        let mut stage_names = StageNames::default();
+        for (index, name) in names.iter().enumerate() {
+            stage_names.insert(name, index);
+            res.stages.push(Stage {
+                index,
+                from_instruction: index,
+                instructions: index..index + 1,
+                range: TextRange::default(),
+                name: Some(Spanned::new((*name).to_owned(), TextRange::default())),
+                image: None,
+                image_expanded: None,
+                base: Base::Unknown,
+                platform: None,
+                args: Vec::new(),
+                env: Vec::new(),
+                python: None,
+                commands: 0..0,
+            });
+        }
+        (res, stage_names)
+    }
+
+    #[test]
+    fn stage_names_agree_with_stage_by_reference() {
+        let names = ["build", "Build", "test", "1", "base-é", "BASE-é", "runtime"];
+        let (res, stage_names) = named_stages(&names);
+        let queries =
+            ["build", "BUILD", "bUiLd", "test", "TEST", "1", "0", "+1", "6", "7", "base-é", "BASE-É", "nope", ""];
+        for query in queries {
+            let expected = res.stage_by_reference(query).map(|it| it.index);
+            assert_eq!(stage_names.find(&res, query).map(|it| it.index), expected, "{query:?}");
+        }
+    }
+
+    #[test]
+    fn stage_names_survive_hash_collisions() {
+        let (res, mut stage_names) = named_stages(&["a", "b", "c"]);
+        // Pretend `b` and `c` hash like `a`: the lookup must still find them by name.
+        stage_names.first_by_hash.clear();
+        stage_names.first_by_hash.insert(fold_hash("b"), 0);
+        stage_names.first_by_hash.insert(fold_hash("c"), 0);
+        assert_eq!(stage_names.find(&res, "B").map(|it| it.index), Some(1));
+        assert_eq!(stage_names.find(&res, "c").map(|it| it.index), Some(2));
+        assert_eq!(fold_hash("Stage-1"), fold_hash("sTAGE-1"));
+    }
 }

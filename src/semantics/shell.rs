@@ -10,17 +10,20 @@
 //! recursion, so hostile input cannot grow the stack. All ranges are byte ranges into the text
 //! given to [`split_commands`].
 
+use std::borrow::Cow;
+use std::fmt;
+
 use crate::text::{Spanned, TextRange};
 
 /// One shell word as written and as the shell would see it before expansion.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct ShellWord {
     pub range: TextRange,
-    /// The word as written. For shell text this is exactly `text[range]`; for exec-form
-    /// elements it is the decoded JSON string.
-    pub raw: String,
     /// Quotes removed and escapes processed; `$VAR`, `$(...)` and backticks are kept as written.
     pub value: String,
+    /// The word as written when it differs from `value` (see [`ShellWord::raw`]). Most words
+    /// are written plainly, and keeping one string for them halves the allocations.
+    raw_if_different: Option<Box<str>>,
     /// The word contains an unquoted or double-quoted `$...` or backtick expansion, so the
     /// shell's value may differ from `value`.
     pub has_expansion: bool,
@@ -30,7 +33,42 @@ pub struct ShellWord {
     pub raw_offset: Option<usize>,
 }
 
+impl fmt::Debug for ShellWord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ShellWord")
+            .field("range", &self.range)
+            .field("raw", &self.raw())
+            .field("value", &self.value)
+            .field("has_expansion", &self.has_expansion)
+            .field("raw_offset", &self.raw_offset)
+            .finish()
+    }
+}
+
 impl ShellWord {
+    /// A word written as `raw` whose processed text is `value`.
+    pub fn new(
+        range: TextRange,
+        raw: &str,
+        value: String,
+        has_expansion: bool,
+        raw_offset: Option<usize>,
+    ) -> ShellWord {
+        let raw_if_different = (raw != value).then(|| Box::from(raw));
+        ShellWord { range, value, raw_if_different, has_expansion, raw_offset }
+    }
+
+    /// A word whose text as written is its value (no quotes or escapes).
+    fn plain(range: TextRange, text: &str, raw_offset: Option<usize>) -> ShellWord {
+        ShellWord { range, value: text.to_owned(), raw_if_different: None, has_expansion: false, raw_offset }
+    }
+
+    /// The word as written. For shell text this is exactly `text[range]`; for exec-form
+    /// elements it is the decoded JSON string.
+    pub fn raw(&self) -> &str {
+        self.raw_if_different.as_deref().unwrap_or(&self.value)
+    }
+
     /// The last path component of the value: `uv` for `/usr/local/bin/uv`.
     pub fn basename(&self) -> &str {
         basename(&self.value)
@@ -39,7 +77,7 @@ impl ShellWord {
     /// The source range of `value[start..end]` when the word maps one to one onto its source
     /// (no quotes or escapes), otherwise the whole word's range.
     pub fn value_subrange(&self, start: usize, end: usize) -> TextRange {
-        if self.raw != self.value || start > end || end > self.value.len() {
+        if self.raw_if_different.is_some() || start > end || end > self.value.len() {
             return self.range;
         }
         self.raw_subrange(start, end)
@@ -49,7 +87,7 @@ impl ShellWord {
     /// word's range when it cannot be told exactly.
     pub fn raw_subrange(&self, start: usize, end: usize) -> TextRange {
         let Some(shift) = self.raw_offset else { return self.range };
-        if start > end || end > self.raw.len() {
+        if start > end || end > self.raw().len() {
             return self.range;
         }
         TextRange::new(self.range.start + shift + start, self.range.start + shift + end)
@@ -75,19 +113,20 @@ pub struct Assignment {
 impl Assignment {
     /// Reads `NAME=value` (or bash's `NAME+=value`) from a word.
     pub fn from_word(word: &ShellWord) -> Option<Assignment> {
-        let name_len = assignment_name_len(&word.raw)?;
-        let eq = if word.raw.as_bytes()[name_len] == b'+' { name_len + 1 } else { name_len };
+        let word_raw = word.raw();
+        let name_len = assignment_name_len(word_raw)?;
+        let eq = if word_raw.as_bytes()[name_len] == b'+' { name_len + 1 } else { name_len };
         let value_start = eq + 1;
-        let raw = word.raw.get(value_start..).unwrap_or_default().to_owned();
+        let raw = word_raw.get(value_start..).unwrap_or_default().to_owned();
         // The name is plain ASCII, so the processed value starts with the same prefix.
         let value = match word.value.get(..value_start) {
-            Some(prefix) if prefix == &word.raw[..value_start] => word.value[value_start..].to_owned(),
+            Some(prefix) if prefix == &word_raw[..value_start] => word.value[value_start..].to_owned(),
             _ => raw.clone(),
         };
-        let value_range = word.raw_subrange(value_start, word.raw.len());
+        let value_range = word.raw_subrange(value_start, word_raw.len());
         Some(Assignment {
             range: word.range,
-            name: word.raw[..name_len].to_owned(),
+            name: word_raw[..name_len].to_owned(),
             name_range: word.raw_subrange(0, name_len),
             value,
             value_raw: raw,
@@ -224,8 +263,29 @@ impl ShellCommand {
 /// A command can consist of redirections only: `RUN <<EOF` gives a command with no words and
 /// one `<<` redirect (see [`ShellCommand::heredoc_markers`]).
 pub fn split_commands(text: &str) -> Vec<ShellCommand> {
+    let mut acc = Vec::new();
+    split_commands_into(&mut acc, &mut SplitBuffers::default(), text);
+    acc
+}
+
+/// Working memory of [`split_commands_into`], kept between calls so that splitting many texts
+/// in a row allocates only for the commands it returns.
+#[derive(Default)]
+pub(crate) struct SplitBuffers {
+    current: Partial,
+}
+
+/// [`split_commands`], appending to `acc`.
+pub(crate) fn split_commands_into(acc: &mut Vec<ShellCommand>, buffers: &mut SplitBuffers, text: &str) {
     let mut lexer = Lexer { text, bytes: text.as_bytes(), pos: 0, pending_heredocs: Vec::new() };
-    let mut builder = Builder::default();
+    buffers.current.clear();
+    let mut builder = Builder {
+        commands: acc,
+        current: &mut buffers.current,
+        mode: Mode::Normal,
+        open_cases: 0,
+        after_compound: false,
+    };
     loop {
         let token = lexer.next_token();
         let done = matches!(token, Token::Eof);
@@ -234,7 +294,6 @@ pub fn split_commands(text: &str) -> Vec<ShellCommand> {
             break;
         }
     }
-    builder.commands
 }
 
 /// Moves every range in `command` through `map`, e.g. from a continuation-joined logical line
@@ -302,13 +361,10 @@ impl ExecElement for (String, TextRange) {
 pub fn split_exec<E: ExecElement>(elements: &[E]) -> ShellCommand {
     let words: Vec<ShellWord> = elements
         .iter()
-        .map(|it| ShellWord {
-            range: it.range(),
-            raw: it.text().to_owned(),
-            value: it.text().to_owned(),
-            has_expansion: false,
+        .map(|it| {
             // A JSON literal without escapes is the text between its quotes.
-            raw_offset: (it.range().len() == it.text().len() + 2).then_some(1),
+            let raw_offset = (it.range().len() == it.text().len() + 2).then_some(1);
+            ShellWord::plain(it.range(), it.text(), raw_offset)
         })
         .collect();
     let range = match (words.first(), words.last()) {
@@ -339,7 +395,10 @@ pub fn exec_shell_script_index(command: &ShellCommand) -> Option<usize> {
 }
 
 fn basename(path: &str) -> &str {
-    path.rsplit('/').next().unwrap_or(path)
+    match path.bytes().rposition(|it| it == b'/') {
+        Some(slash) => &path[slash + 1..],
+        None => path,
+    }
 }
 
 fn is_python_name(name: &str) -> bool {
@@ -517,7 +576,7 @@ impl Lexer<'_> {
             b'<' | b'>' => Token::Redirect(self.redirect(start)),
             _ => {
                 let word = self.word();
-                let io_number = !word.raw.is_empty() && word.raw.bytes().all(|it| it.is_ascii_digit());
+                let io_number = !word.raw().is_empty() && word.raw().bytes().all(|it| it.is_ascii_digit());
                 if io_number && matches!(self.at(0), Some(b'<' | b'>')) && self.at(1) != Some(b'(') {
                     return Token::Redirect(self.redirect(start));
                 }
@@ -577,7 +636,25 @@ impl Lexer<'_> {
     /// `<(`/`>(` of a process substitution).
     fn word(&mut self) -> ShellWord {
         let start = self.pos;
-        let mut value = String::new();
+        if !matches!(self.at(0), Some(b'<' | b'>')) {
+            // Most words are plain (`uv`, `--locked`, `/app`): no quotes, escapes or expansions,
+            // so the value is the text as written and one scan is enough.
+            let end = self.bytes[start..]
+                .iter()
+                .position(|it| WORD_SPECIAL[usize::from(*it)])
+                .map_or(self.bytes.len(), |it| start + it);
+            if end > start && self.bytes.get(end).is_none_or(|it| is_word_end(*it)) {
+                self.pos = end;
+                return ShellWord::plain(TextRange::new(start, end), &self.text[start..end], Some(0));
+            }
+        }
+        self.quoted_word()
+    }
+
+    /// [`Lexer::word`] for any word: quotes, escapes, expansions, process substitutions.
+    fn quoted_word(&mut self) -> ShellWord {
+        let start = self.pos;
+        let mut value = String::with_capacity(16);
         let mut has_expansion = false;
         if matches!(self.at(0), Some(b'<' | b'>')) && self.at(1) == Some(b'(') {
             self.pos += 2;
@@ -614,7 +691,7 @@ impl Lexer<'_> {
                 _ => {
                     let run = self.bytes[self.pos..]
                         .iter()
-                        .position(|it| is_word_special(*it))
+                        .position(|it| WORD_SPECIAL[usize::from(*it)])
                         .unwrap_or(self.bytes.len() - self.pos);
                     // A run always covers at least the current byte, which is not special.
                     let run = run.max(1);
@@ -624,13 +701,7 @@ impl Lexer<'_> {
                 }
             }
         }
-        ShellWord {
-            range: TextRange::new(start, self.pos),
-            raw: self.text[start..self.pos].to_owned(),
-            value,
-            has_expansion,
-            raw_offset: Some(0),
-        }
+        ShellWord::new(TextRange::new(start, self.pos), &self.text[start..self.pos], value, has_expansion, Some(0))
     }
 
     fn char_boundary_at_or_after(&self, mut offset: usize) -> usize {
@@ -859,7 +930,23 @@ impl Lexer<'_> {
     }
 }
 
-fn is_word_special(byte: u8) -> bool {
+/// Bytes that end an unquoted word.
+fn is_word_end(byte: u8) -> bool {
+    matches!(byte, b' ' | b'\t' | b'\r' | b'\n' | b';' | b'&' | b'|' | b'(' | b')' | b'<' | b'>')
+}
+
+/// [`is_word_special`] as a table: the word scan is the lexer's hottest loop.
+const WORD_SPECIAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        table[byte] = is_word_special(byte as u8);
+        byte += 1;
+    }
+    table
+};
+
+const fn is_word_special(byte: u8) -> bool {
     matches!(
         byte,
         b' ' | b'\t'
@@ -896,6 +983,14 @@ struct Partial {
 }
 
 impl Partial {
+    /// Empties the command but keeps the buffers, which are reused for the next one.
+    fn clear(&mut self) {
+        self.assignments.clear();
+        self.words.clear();
+        self.redirects.clear();
+        self.range = None;
+    }
+
     fn is_at_start(&self) -> bool {
         self.words.is_empty() && self.assignments.is_empty()
     }
@@ -906,6 +1001,16 @@ impl Partial {
             None => range,
         });
     }
+}
+
+/// Moves the elements of a reused buffer into a new vector of exactly their number.
+fn take_exact<T>(buffer: &mut Vec<T>) -> Vec<T> {
+    if buffer.is_empty() {
+        return Vec::new();
+    }
+    let mut res = Vec::with_capacity(buffer.len());
+    res.append(buffer);
+    res
 }
 
 #[derive(Default, Clone, Copy, PartialEq, Eq)]
@@ -924,10 +1029,9 @@ enum Mode {
     ArrayValue,
 }
 
-#[derive(Default)]
-struct Builder {
-    commands: Vec<ShellCommand>,
-    current: Partial,
+struct Builder<'b> {
+    commands: &'b mut Vec<ShellCommand>,
+    current: &'b mut Partial,
     mode: Mode,
     open_cases: u32,
     /// Just after `done`, `fi`, `esac`, `}` or `)`: a redirection here belongs to the compound
@@ -935,17 +1039,20 @@ struct Builder {
     after_compound: bool,
 }
 
-impl Builder {
+impl Builder<'_> {
     fn finish(&mut self, separator: Separator) {
-        let partial = std::mem::take(&mut self.current);
+        let partial = &mut *self.current;
         if partial.is_at_start() && partial.redirects.is_empty() {
+            partial.clear();
             return;
         }
+        // Collecting from the reused buffers gives vectors of exactly the right size, with one
+        // allocation each instead of one per growth step.
         self.commands.push(ShellCommand {
-            range: partial.range.unwrap_or_default(),
-            assignments: partial.assignments,
-            words: partial.words,
-            redirects: partial.redirects,
+            range: partial.range.take().unwrap_or_default(),
+            assignments: take_exact(&mut partial.assignments),
+            words: take_exact(&mut partial.words),
+            redirects: take_exact(&mut partial.redirects),
             separator,
         });
     }
@@ -954,18 +1061,18 @@ impl Builder {
         match self.mode {
             Mode::Normal => self.push_normal(token),
             Mode::LoopHeader => match token {
-                Token::Word(word) if word.raw == "do" => self.mode = Mode::Normal,
+                Token::Word(word) if word.raw() == "do" => self.mode = Mode::Normal,
                 Token::Op(Op::Semicolon) | Token::Newline => self.mode = Mode::Normal,
                 Token::Eof => self.finish(Separator::End),
                 _ => {}
             },
             Mode::CaseHeader => match token {
-                Token::Word(word) if word.raw == "in" => self.mode = Mode::CasePattern,
+                Token::Word(word) if word.raw() == "in" => self.mode = Mode::CasePattern,
                 Token::Eof => self.finish(Separator::End),
                 _ => {}
             },
             Mode::CasePattern => match token {
-                Token::Word(word) if word.raw == "esac" => {
+                Token::Word(word) if word.raw() == "esac" => {
                     self.open_cases = self.open_cases.saturating_sub(1);
                     self.mode = Mode::Normal;
                     self.after_compound = true;
@@ -994,7 +1101,7 @@ impl Builder {
         match token {
             Token::Word(word) => {
                 if self.current.is_at_start() {
-                    match word.raw.as_str() {
+                    match word.raw() {
                         "if" | "then" | "else" | "elif" | "do" | "while" | "until" | "!" | "{" => return,
                         "}" | "fi" | "done" => {
                             self.after_compound = true;
@@ -1055,7 +1162,7 @@ impl Builder {
                         self.mode = Mode::ArrayValue;
                     } else if !self.current.is_at_start() {
                         // `name() { ...; }` defines a function; `(` at a command start opens a subshell.
-                        self.current = Partial::default();
+                        self.current.clear();
                     }
                 }
                 Op::CloseParen => {
@@ -1098,7 +1205,7 @@ pub struct FlagValue {
 pub struct UvFlag<'a> {
     /// The canonical long spelling (`--python` for `-p`, `--requirements` for `--requirement`).
     /// Unknown short flags keep their written form (`-x`), unknown long ones their name.
-    pub name: String,
+    pub name: Cow<'a, str>,
     /// The word holding the flag (several flags share one word in `-qU`).
     pub word: &'a ShellWord,
     /// The flag word plus its value word, when the value is a separate word.
@@ -1120,7 +1227,8 @@ pub struct UvInvocation<'a> {
     /// Arguments that are neither flags nor flag values (packages, paths, Python versions).
     /// For `run`/`tool run` the child command is not included: see [`UvInvocation::run_command`].
     pub positionals: Vec<&'a ShellWord>,
-    subcommand: String,
+    /// Borrowed from the word for one-word subcommands, which are most of them.
+    subcommand: Cow<'a, str>,
     /// Index in `command.words` of the child command of `run`/`tool run`.
     child_start: Option<usize>,
 }
@@ -1136,9 +1244,10 @@ impl<'a> UvInvocation<'a> {
             launcher,
             program: &words[program_idx],
             subcommand_words: Vec::new(),
-            flags: Vec::new(),
+            // Most words after the program are flags: one allocation instead of several.
+            flags: Vec::with_capacity(words.len().saturating_sub(program_idx + 2)),
             positionals: Vec::new(),
-            subcommand: if launcher == UvLauncher::Uvx { "tool run".to_owned() } else { String::new() },
+            subcommand: Cow::Borrowed(if launcher == UvLauncher::Uvx { "tool run" } else { "" }),
             child_start: None,
         };
         // Subcommand words still expected: 0 once the subcommand is known.
@@ -1162,10 +1271,10 @@ impl<'a> UvInvocation<'a> {
             }
             if expecting_subcommand {
                 res.subcommand_words.push(word);
-                if !res.subcommand.is_empty() {
-                    res.subcommand.push(' ');
-                }
-                res.subcommand.push_str(value);
+                res.subcommand = match res.subcommand_words.len() {
+                    1 => Cow::Borrowed(value),
+                    _ => Cow::Owned(format!("{} {value}", res.subcommand)),
+                };
                 expecting_subcommand = res.subcommand_words.len() == 1 && UV_GROUPS.contains(&value);
                 idx += 1;
                 continue;
@@ -1181,7 +1290,7 @@ impl<'a> UvInvocation<'a> {
     }
 
     fn runs_child(&self) -> bool {
-        matches!(self.subcommand.as_str(), "run" | "tool run")
+        matches!(&*self.subcommand, "run" | "tool run")
     }
 
     /// The subcommand path: `sync`, `pip install`, `tool run` (also for `uvx`), or `""` for a
@@ -1256,21 +1365,19 @@ impl<'a> UvInvocation<'a> {
         self.command.words.get(start..end).unwrap_or_default()
     }
 
-    fn canonical_query(&self, name: &str) -> String {
-        if let Some(long) = name.strip_prefix("--") {
-            return canonical_long(&format!("--{long}")).to_owned();
+    /// The name flags are stored under for a query. Allocates only for a bare name.
+    fn canonical_query<'q>(&self, name: &'q str) -> Cow<'q, str> {
+        if name.starts_with("--") {
+            return Cow::Borrowed(canonical_long(name));
         }
         if let Some(short) = name.strip_prefix('-') {
             let mut chars = short.chars();
             if let (Some(ch), None) = (chars.next(), chars.next()) {
-                return match short_alias(&self.subcommand, ch) {
-                    Some(long) => long.to_owned(),
-                    None => name.to_owned(),
-                };
+                return Cow::Borrowed(short_alias(&self.subcommand, ch).unwrap_or(name));
             }
-            return name.to_owned();
+            return Cow::Borrowed(name);
         }
-        canonical_long(&format!("--{name}")).to_owned()
+        Cow::Owned(canonical_long(&format!("--{name}")).to_owned())
     }
 }
 
@@ -1300,26 +1407,26 @@ fn parse_flag_word<'a>(
             let text = value[start..].to_owned();
             let range = word.value_subrange(start, value.len());
             let value = FlagValue { text, range, has_expansion: word.has_expansion };
-            acc.push(UvFlag { name: name.to_owned(), word, range: word.range, value: Some(value) });
+            acc.push(UvFlag { name: Cow::Borrowed(name), word, range: word.range, value: Some(value) });
             return false;
         }
         if flag_takes_value(subcommand, name)
             && let Some((value, range)) = separate_value(word.range)
         {
-            acc.push(UvFlag { name: name.to_owned(), word, range, value: Some(value) });
+            acc.push(UvFlag { name: Cow::Borrowed(name), word, range, value: Some(value) });
             return true;
         }
-        acc.push(UvFlag { name: name.to_owned(), word, range: word.range, value: None });
+        acc.push(UvFlag { name: Cow::Borrowed(name), word, range: word.range, value: None });
         return false;
     }
     // A cluster of short flags: `-q`, `-qU`, `-p3.12`, `-p=3.12`.
     for (idx, ch) in value.char_indices().skip(1) {
         let Some(long) = short_alias(subcommand, ch) else {
-            acc.push(UvFlag { name: format!("-{ch}"), word, range: word.range, value: None });
+            acc.push(UvFlag { name: Cow::Owned(format!("-{ch}")), word, range: word.range, value: None });
             continue;
         };
         if !flag_takes_value(subcommand, long) {
-            acc.push(UvFlag { name: long.to_owned(), word, range: word.range, value: None });
+            acc.push(UvFlag { name: Cow::Borrowed(long), word, range: word.range, value: None });
             continue;
         }
         let mut start = idx + ch.len_utf8();
@@ -1330,16 +1437,16 @@ fn parse_flag_word<'a>(
             let text = value[start..].to_owned();
             let range = word.value_subrange(start, value.len());
             let value = FlagValue { text, range, has_expansion: word.has_expansion };
-            acc.push(UvFlag { name: long.to_owned(), word, range: word.range, value: Some(value) });
+            acc.push(UvFlag { name: Cow::Borrowed(long), word, range: word.range, value: Some(value) });
             return false;
         }
         return match separate_value(word.range) {
             Some((value, range)) => {
-                acc.push(UvFlag { name: long.to_owned(), word, range, value: Some(value) });
+                acc.push(UvFlag { name: Cow::Borrowed(long), word, range, value: Some(value) });
                 true
             }
             None => {
-                acc.push(UvFlag { name: long.to_owned(), word, range: word.range, value: None });
+                acc.push(UvFlag { name: Cow::Borrowed(long), word, range: word.range, value: None });
                 false
             }
         };
@@ -1593,9 +1700,9 @@ mod tests {
         let text = "  FOO=\"a b\" uv  sync --python=3.12 'q' \\\n  --locked";
         let cmd = first(text);
         for word in &cmd.words {
-            assert_eq!(&text[word.range.as_range()], word.raw);
+            assert_eq!(&text[word.range.as_range()], word.raw());
         }
-        assert_eq!(cmd.words.last().map(|it| it.raw.as_str()), Some("--locked"));
+        assert_eq!(cmd.words.last().map(ShellWord::raw), Some("--locked"));
         assert_eq!(&text[cmd.range.as_range()], &text[2..]);
         let assignment = &cmd.assignments[0];
         assert_eq!(&text[assignment.name_range.as_range()], "FOO");
@@ -1857,6 +1964,35 @@ mod tests {
     }
 
     #[test]
+    fn plain_word_fast_path_matches_general_lexing() {
+        let alphabet: &[&str] = &[
+            " ", "\n", "\\", "\\\n", "'", "\"", "$", "$(", "${", ")", "}", "`", ";", "&", "|", "<", ">", "<(", "-",
+            "=", "a", "uv", "--locked", "/bin/", "é", "\r", "\t", "0", "2",
+        ];
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut plain_words = 0;
+        for _ in 0..5_000 {
+            let len = (next() % 12) as usize;
+            let text: String = (0..len).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect();
+            for pos in (0..text.len()).filter(|it| text.is_char_boundary(*it)) {
+                let lexer = |pos| Lexer { text: &text, bytes: text.as_bytes(), pos, pending_heredocs: Vec::new() };
+                let (mut fast, mut general) = (lexer(pos), lexer(pos));
+                let word = fast.word();
+                assert_eq!(word, general.quoted_word(), "word at {pos} of {text:?}");
+                assert_eq!(fast.pos, general.pos, "end of the word at {pos} of {text:?}");
+                plain_words += usize::from(word.raw_if_different.is_none() && !word.has_expansion);
+            }
+        }
+        assert!(plain_words > 1_000, "the fast path was exercised only {plain_words} times");
+    }
+
+    #[test]
     fn fuzz_never_panics() {
         let alphabet: &[&str] = &[
             " ", "\n", "\\", "'", "\"", "$", "(", ")", "{", "}", "`", "#", ";", "&", "|", "<", ">", "<<", "EOF", "-",
@@ -1879,7 +2015,7 @@ mod tests {
             for cmd in split_commands(&text) {
                 assert!(cmd.range.end <= text.len(), "{text:?}");
                 for word in &cmd.words {
-                    assert_eq!(&text[word.range.as_range()], word.raw, "{text:?}");
+                    assert_eq!(&text[word.range.as_range()], word.raw(), "{text:?}");
                     assert!(cmd.range.contains_range(word.range), "{text:?}");
                 }
                 for assignment in &cmd.assignments {
