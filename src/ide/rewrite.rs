@@ -228,7 +228,7 @@ pub(crate) fn json_string(value: &str) -> String {
 
 /// The raw text of shell words, space separated.
 pub(crate) fn raw_words(words: &[&ShellWord]) -> Vec<String> {
-    words.iter().map(|word| word.raw.clone()).collect()
+    words.iter().map(|word| word.raw().to_owned()).collect()
 }
 
 /// True for CMD/ENTRYPOINT commands.

@@ -140,7 +140,7 @@ pub(super) fn dependency_layer(
     {
         mounts.push(format!("--mount=type=bind,source={name},target={name}"));
     }
-    let program = if uv.program.value.contains('/') { uv.program.raw.as_str() } else { "uv" };
+    let program = if uv.program.value.contains('/') { uv.program.raw() } else { "uv" };
     let mut command = vec![format!("{program} sync")];
     command.extend(flags);
     if workspace {

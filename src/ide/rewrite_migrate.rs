@@ -208,7 +208,7 @@ fn start_command(rw: &Rewriter<'_>, idx: usize) -> Option<String> {
     }
     let first = site.command.words.first()?;
     let child = uv.run_command()?.first()?;
-    let harmless = uv.flags.iter().all(|flag| HARMLESS_RUN_FLAGS.contains(&flag.name.as_str()));
+    let harmless = uv.flags.iter().all(|flag| HARMLESS_RUN_FLAGS.contains(&&*flag.name));
     if !std::ptr::eq(first, uv.program) || !harmless || !uv.positionals.is_empty() {
         return None;
     }

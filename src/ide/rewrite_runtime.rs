@@ -226,7 +226,7 @@ fn run_from_venv(rw: &Rewriter<'_>, site: &CommandSite) -> Option<Fix> {
     if rw.commands_of(site.instruction).filter(|it| it.exec_form == site.exec_form).count() != 1 {
         return None;
     }
-    if uv.flags.iter().any(|flag| !HARMLESS_RUN_FLAGS.contains(&flag.name.as_str())) || !uv.positionals.is_empty() {
+    if uv.flags.iter().any(|flag| !HARMLESS_RUN_FLAGS.contains(&&*flag.name)) || !uv.positionals.is_empty() {
         return None;
     }
     let child = uv.run_command()?;
@@ -291,7 +291,8 @@ fn exec_form(rw: &Rewriter<'_>, idx: usize) -> Option<Fix> {
         return None;
     }
     let special = |raw: &str| unquoted(raw).contains(['$', '`', '*', '?', '[', '~', '{', '(', ';', '&', '|', '<', '>']);
-    if site.command.words.is_empty() || site.command.words.iter().any(|word| word.has_expansion || special(&word.raw)) {
+    if site.command.words.is_empty() || site.command.words.iter().any(|word| word.has_expansion || special(word.raw()))
+    {
         return None;
     }
     let elements: Vec<String> = site.command.words.iter().map(|word| json_string(&word.value)).collect();

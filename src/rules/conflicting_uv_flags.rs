@@ -39,15 +39,15 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             let Some(known) = knowledge::uv_flag(subcommand, &flag.name) else { continue };
             for other_name in &known.conflicts {
                 // The lock pair has its own rule with its own fixes.
-                let pair = [flag.name.as_str(), other_name.as_str()];
+                let pair = [&*flag.name, other_name.as_str()];
                 if pair.contains(&"--locked") && pair.contains(&"--frozen") {
                     continue;
                 }
                 let Some(other) = uv.flag(other_name) else { continue };
                 let key = if flag.name < other.name {
-                    (flag.name.clone(), other.name.clone())
+                    (flag.name.to_string(), other.name.to_string())
                 } else {
-                    (other.name.clone(), flag.name.clone())
+                    (other.name.to_string(), flag.name.to_string())
                 };
                 if seen.contains(&key) {
                     continue;

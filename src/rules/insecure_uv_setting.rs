@@ -49,7 +49,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     }
     for (_, uv) in ctx.uv_commands() {
         for flag in &uv.flags {
-            let message = match flag.name.as_str() {
+            let message = match &*flag.name {
                 "--allow-insecure-host" => {
                     "`--allow-insecure-host` skips TLS verification for that host, so anyone on the path can serve \
                      other packages"

@@ -496,7 +496,7 @@ pub(crate) fn written(flag: &UvFlag<'_>) -> String {
     } else if word.len() == 2 {
         word.to_owned()
     } else {
-        flag.name.clone()
+        flag.name.to_string()
     }
 }
 

@@ -79,7 +79,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     }
     for (_, uv) in ctx.uv_commands() {
         for flag in &uv.flags {
-            if !URL_FLAGS.contains(&flag.name.as_str()) {
+            if !URL_FLAGS.contains(&&*flag.name) {
                 continue;
             }
             let Some(value) = &flag.value else { continue };
