@@ -19,10 +19,11 @@ pub(crate) struct Marker {
 pub(crate) fn find_markers(line: &Logical, start: usize) -> Vec<Marker> {
     let text = line.text;
     let mut markers = Vec::new();
-    if !text[start..].contains("<<") {
+    if !has_double_lt(&text.as_bytes()[start..]) {
         return markers;
     }
-    for (word_start, word_end) in split_words(text, start, text.len(), '\\') {
+    for span in split_words(text, start, text.len(), b'\\') {
+        let (word_start, word_end) = (span.start, span.end);
         let word = &text[word_start..word_end];
         let digits = word.bytes().take_while(u8::is_ascii_digit).count();
         let Some(after) = word[digits..].strip_prefix("<<") else {
@@ -34,7 +35,7 @@ pub(crate) fn find_markers(line: &Logical, start: usize) -> Vec<Marker> {
             continue;
         }
         let rest_start = word_end - rest.len();
-        let (name, _) = unquote(rest, '\\');
+        let (name, _) = unquote(rest, b'\\');
         let quote_count = |s: &str| s.bytes().filter(|it| *it == b'\'' || *it == b'"').count();
         let quoted = quote_count(rest) != quote_count(&name);
         // For a simply quoted name (`'EOF'`, `"EOF"`) the range covers the name inside the quotes.
@@ -51,6 +52,18 @@ pub(crate) fn find_markers(line: &Logical, start: usize) -> Vec<Marker> {
         });
     }
     markers
+}
+
+/// True when `bytes` holds `<<` (a cheaper test than a substring search for two bytes).
+fn has_double_lt(bytes: &[u8]) -> bool {
+    let mut rest = bytes;
+    while let Some(idx) = rest.iter().position(|it| *it == b'<') {
+        if rest.get(idx + 1) == Some(&b'<') {
+            return true;
+        }
+        rest = &rest[idx + 1..];
+    }
+    false
 }
 
 /// Reads the bodies of `markers` from the lines starting at `pos`. Returns the heredocs and the

@@ -113,7 +113,36 @@ impl Keyword {
 
     /// Case-insensitive lookup, as Docker does.
     pub fn from_name(name: &str) -> Keyword {
-        Keyword::ALL.into_iter().find(|it| it.as_str().eq_ignore_ascii_case(name)).unwrap_or(Keyword::Unknown)
+        let bytes = name.as_bytes();
+        // Keywords are 3 to 11 ASCII letters.
+        if !(3..=11).contains(&bytes.len()) {
+            return Keyword::Unknown;
+        }
+        let mut upper = [0u8; 11];
+        for (slot, byte) in upper.iter_mut().zip(bytes) {
+            *slot = byte.to_ascii_uppercase();
+        }
+        match &upper[..bytes.len()] {
+            b"ADD" => Keyword::Add,
+            b"ARG" => Keyword::Arg,
+            b"CMD" => Keyword::Cmd,
+            b"COPY" => Keyword::Copy,
+            b"ENTRYPOINT" => Keyword::Entrypoint,
+            b"ENV" => Keyword::Env,
+            b"EXPOSE" => Keyword::Expose,
+            b"FROM" => Keyword::From,
+            b"HEALTHCHECK" => Keyword::Healthcheck,
+            b"LABEL" => Keyword::Label,
+            b"MAINTAINER" => Keyword::Maintainer,
+            b"ONBUILD" => Keyword::Onbuild,
+            b"RUN" => Keyword::Run,
+            b"SHELL" => Keyword::Shell,
+            b"STOPSIGNAL" => Keyword::Stopsignal,
+            b"USER" => Keyword::User,
+            b"VOLUME" => Keyword::Volume,
+            b"WORKDIR" => Keyword::Workdir,
+            _ => Keyword::Unknown,
+        }
     }
 
     /// The canonical upper-case spelling (`""` for `Unknown`).
@@ -245,42 +274,113 @@ pub struct ShellForm {
 }
 
 /// Maps offsets in a logical (continuation-joined) string back to offsets in the source.
+///
+/// It is a list of `(logical_start, source_start)` pieces sorted by `logical_start`. The first
+/// piece is stored inline because most texts are one piece of one line, so those maps allocate
+/// nothing.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OffsetMap {
-    /// `(logical_start, source_start)` of each contiguous piece, sorted by `logical_start`.
-    pub segments: Vec<(usize, usize)>,
+    /// The first piece; `None` only when the map is empty.
+    first: Option<(usize, usize)>,
+    /// The pieces after the first.
+    rest: Vec<(usize, usize)>,
 }
 
 impl OffsetMap {
+    /// A map of one piece: logical offset `logical_start` is source offset `source_start`.
+    pub fn single(logical_start: usize, source_start: usize) -> OffsetMap {
+        OffsetMap { first: Some((logical_start, source_start)), rest: Vec::new() }
+    }
+
+    /// The `(logical_start, source_start)` pieces, sorted by `logical_start`.
+    pub fn segments(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.first.into_iter().chain(self.rest.iter().copied())
+    }
+
+    pub fn segment_count(&self) -> usize {
+        usize::from(self.first.is_some()) + self.rest.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.first.is_none()
+    }
+
+    /// The piece at `idx` in [`OffsetMap::segments`] order.
+    pub(crate) fn segment(&self, idx: usize) -> Option<(usize, usize)> {
+        match idx {
+            0 => self.first,
+            _ => self.rest.get(idx - 1).copied(),
+        }
+    }
+
+    /// Appends a piece; its `logical_start` must be past every earlier one.
+    pub(crate) fn push(&mut self, logical_start: usize, source_start: usize) {
+        match self.first {
+            None => self.first = Some((logical_start, source_start)),
+            Some(_) => self.rest.push((logical_start, source_start)),
+        }
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.first = None;
+        self.rest.clear();
+    }
+
+    /// Binary search for the piece starting at `logical`, as `slice::binary_search_by_key`
+    /// would answer over [`OffsetMap::segments`].
+    pub(crate) fn search(&self, logical: usize) -> Result<usize, usize> {
+        let Some((first_start, _)) = self.first else {
+            return Err(0);
+        };
+        if logical <= first_start {
+            return if logical == first_start { Ok(0) } else { Err(0) };
+        }
+        match self.rest.binary_search_by_key(&logical, |it| it.0) {
+            Ok(idx) => Ok(idx + 1),
+            Err(idx) => Err(idx + 1),
+        }
+    }
+
+    #[inline]
     pub fn to_source(&self, logical: usize) -> usize {
         // Most instructions sit on one line: a single piece.
-        if let [(logical_start, source_start)] = self.segments[..]
+        if let Some((logical_start, source_start)) = self.first
+            && self.rest.is_empty()
             && logical >= logical_start
         {
             return source_start + (logical - logical_start);
         }
-        let idx = match self.segments.binary_search_by_key(&logical, |it| it.0) {
+        let idx = match self.search(logical) {
             Ok(idx) => idx,
-            Err(0) => return self.segments.first().map_or(logical, |it| it.1),
+            Err(0) => return self.first.map_or(logical, |it| it.1),
             Err(next) => next - 1,
         };
-        let (logical_start, source_start) = self.segments[idx];
+        let (logical_start, source_start) = self.segment(idx).unwrap_or((logical, logical));
         source_start + (logical - logical_start)
     }
 
     /// The part of the map covering logical offsets `start..end`, shifted so `start` becomes 0.
     pub fn slice(&self, start: usize, end: usize) -> OffsetMap {
-        let mut segments = vec![(0, self.to_source(start))];
-        for &(logical_start, source_start) in &self.segments {
-            if logical_start > start && logical_start < end {
-                segments.push((logical_start - start, source_start));
+        let mut map = OffsetMap::single(0, self.to_source(start));
+        // Pieces are sorted, so the ones inside `start..end` are found by binary search.
+        let from = match self.search(start) {
+            Ok(idx) => idx + 1,
+            Err(idx) => idx,
+        };
+        let mut idx = from;
+        while let Some((logical_start, source_start)) = self.segment(idx) {
+            if logical_start >= end {
+                break;
             }
+            map.rest.push((logical_start - start, source_start));
+            idx += 1;
         }
-        OffsetMap { segments }
+        map
     }
 
     /// The source range of a logical range; the end maps as an exclusive end so a range ending
     /// at a piece boundary does not run into the next piece.
+    #[inline]
     pub fn range_to_source(&self, logical: TextRange) -> TextRange {
         let start = self.to_source(logical.start);
         let end = if logical.end > logical.start { self.to_source(logical.end - 1) + 1 } else { start };
