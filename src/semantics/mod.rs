@@ -265,10 +265,10 @@ fn stage_from(res: &Semantics, file: &Dockerfile, idx: usize, instruction: &Inst
         Args::Words(words) => words,
         _ => &[],
     };
-    let image = words.first().map(|word| Spanned::new(word.value.clone(), word.range));
+    let image = words.first().map(|word| Spanned::new(word.value.to_string(), word.range));
     let name = match words {
         [_, as_kw, name, ..] if as_kw.value.eq_ignore_ascii_case("as") => {
-            Some(Spanned::new(name.value.clone(), name.range))
+            Some(Spanned::new(name.value.to_string(), name.range))
         }
         _ => None,
     };
@@ -285,7 +285,8 @@ fn stage_from(res: &Semantics, file: &Dockerfile, idx: usize, instruction: &Inst
             _ => image::parse_image_ref(text).map_or(Base::Unknown, Base::Image),
         },
     };
-    let platform = instruction.flag("platform").and_then(|flag| flag.value.clone());
+    let platform = instruction.flag("platform").and_then(|flag| flag.value.as_ref());
+    let platform = platform.map(|it| Spanned::new(it.value.to_string(), it.range));
     let index = res.stages.len();
     // Parents always precede their children, so their Python is already known.
     let python = match &base {
@@ -347,7 +348,7 @@ fn var_defs(
         };
         defs.push(VarDef {
             kind,
-            name: pair.key.value.clone(),
+            name: pair.key.value.to_string(),
             name_range: pair.key.range,
             value,
             value_range: pair.value.as_ref().map(|word| word.range),

@@ -2,7 +2,7 @@
 
 use crate::syntax::lexer::MappedText;
 use crate::syntax::suggest::closest;
-use crate::syntax::{Flag, FlagOption, Keyword, OffsetMap, SyntaxError, SyntaxErrorKind};
+use crate::syntax::{CompactString, Flag, FlagOption, Keyword, OffsetMap, SyntaxError, SyntaxErrorKind};
 use crate::text::{Spanned, TextRange};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -61,7 +61,7 @@ pub(crate) fn is_known(keyword: Keyword, name: &str) -> bool {
 pub(crate) fn make_flag(text: &str, map: &OffsetMap, range: TextRange) -> Flag {
     let name_end = text.bytes().position(|it| it == b'=').unwrap_or(text.len());
     let name_start = 2.min(name_end);
-    let name = Spanned::new(text[name_start..name_end].to_string(), map_range(map, name_start, name_end));
+    let name = Spanned::new(CompactString::from(&text[name_start..name_end]), map_range(map, name_start, name_end));
     if name_end == text.len() {
         return Flag { range, name, value: None, value_map: OffsetMap::default() };
     }
@@ -70,7 +70,7 @@ pub(crate) fn make_flag(text: &str, map: &OffsetMap, range: TextRange) -> Flag {
     let value_source = map.to_source(name_end) + 1;
     let value_range = TextRange::new(value_source.min(range.end), range.end);
     let value_map = map.slice(value_start, text.len());
-    let value = Spanned::new(text[value_start..].to_string(), value_range);
+    let value = Spanned::new(CompactString::from(&text[value_start..]), value_range);
     Flag { range, name, value: Some(value), value_map }
 }
 
@@ -275,10 +275,10 @@ pub(crate) fn split_options(flag: &Flag) -> (Vec<FlagOption>, Option<(TextRange,
         };
         let (key, value) = match field.find('=') {
             Some(eq) => {
-                let value = Spanned::new(field[eq + 1..].to_string(), source_of(eq + 1, field.len()));
-                (Spanned::new(field[..eq].to_string(), source_of(0, eq)), Some(value))
+                let value = Spanned::new(CompactString::from(&field[eq + 1..]), source_of(eq + 1, field.len()));
+                (Spanned::new(CompactString::from(&field[..eq]), source_of(0, eq)), Some(value))
             }
-            None => (Spanned::new(field.clone(), source_of(0, field.len())), None),
+            None => (Spanned::new(CompactString::from(field.as_str()), source_of(0, field.len())), None),
         };
         options.push(FlagOption { range: field_range, key, value });
         if pos >= bytes.len() {

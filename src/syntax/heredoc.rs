@@ -2,13 +2,13 @@
 
 use crate::syntax::lexer::{Logical, line_at};
 use crate::syntax::words::{split_words, unquote};
-use crate::syntax::{Heredoc, SyntaxError, SyntaxErrorKind};
+use crate::syntax::{CompactString, Heredoc, SyntaxError, SyntaxErrorKind};
 use crate::text::{Spanned, TextRange};
 
 /// A marker found on the instruction line; the body is read later.
 pub(crate) struct Marker {
     pub(crate) marker: TextRange,
-    pub(crate) name: Spanned<String>,
+    pub(crate) name: Spanned<CompactString>,
     pub(crate) strip_tabs: bool,
     pub(crate) quoted: bool,
 }

@@ -17,6 +17,8 @@ mod words;
 pub use dump::debug_dump;
 pub use parser::parse;
 
+pub use compact_str::CompactString;
+
 use crate::text::{Spanned, TextRange};
 
 /// The result of parsing one Dockerfile.
@@ -53,8 +55,8 @@ pub struct Directive {
     /// From `#` to the end of the line.
     pub range: TextRange,
     /// The name as written; compare with `eq_ignore_ascii_case`.
-    pub name: Spanned<String>,
-    pub value: Spanned<String>,
+    pub name: Spanned<CompactString>,
+    pub value: Spanned<CompactString>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -113,34 +115,64 @@ impl Keyword {
 
     /// Case-insensitive lookup, as Docker does.
     pub fn from_name(name: &str) -> Keyword {
+        /// Packs up to 15 bytes and their count into one integer (the count keeps `RUN` and
+        /// `RUN\0` apart), so the lookup is a few integer comparisons.
+        const fn pack(bytes: &[u8]) -> u128 {
+            let mut out = (bytes.len() as u128) << 120;
+            let mut idx = 0;
+            while idx < bytes.len() {
+                out |= (bytes[idx] as u128) << (8 * idx);
+                idx += 1;
+            }
+            out
+        }
+        const ADD: u128 = pack(b"ADD");
+        const ARG: u128 = pack(b"ARG");
+        const CMD: u128 = pack(b"CMD");
+        const COPY: u128 = pack(b"COPY");
+        const ENTRYPOINT: u128 = pack(b"ENTRYPOINT");
+        const ENV: u128 = pack(b"ENV");
+        const EXPOSE: u128 = pack(b"EXPOSE");
+        const FROM: u128 = pack(b"FROM");
+        const HEALTHCHECK: u128 = pack(b"HEALTHCHECK");
+        const LABEL: u128 = pack(b"LABEL");
+        const MAINTAINER: u128 = pack(b"MAINTAINER");
+        const ONBUILD: u128 = pack(b"ONBUILD");
+        const RUN: u128 = pack(b"RUN");
+        const SHELL: u128 = pack(b"SHELL");
+        const STOPSIGNAL: u128 = pack(b"STOPSIGNAL");
+        const USER: u128 = pack(b"USER");
+        const VOLUME: u128 = pack(b"VOLUME");
+        const WORKDIR: u128 = pack(b"WORKDIR");
         let bytes = name.as_bytes();
         // Keywords are 3 to 11 ASCII letters.
         if !(3..=11).contains(&bytes.len()) {
             return Keyword::Unknown;
         }
-        let mut upper = [0u8; 11];
+        let mut upper = [0u8; 16];
         for (slot, byte) in upper.iter_mut().zip(bytes) {
             *slot = byte.to_ascii_uppercase();
         }
-        match &upper[..bytes.len()] {
-            b"ADD" => Keyword::Add,
-            b"ARG" => Keyword::Arg,
-            b"CMD" => Keyword::Cmd,
-            b"COPY" => Keyword::Copy,
-            b"ENTRYPOINT" => Keyword::Entrypoint,
-            b"ENV" => Keyword::Env,
-            b"EXPOSE" => Keyword::Expose,
-            b"FROM" => Keyword::From,
-            b"HEALTHCHECK" => Keyword::Healthcheck,
-            b"LABEL" => Keyword::Label,
-            b"MAINTAINER" => Keyword::Maintainer,
-            b"ONBUILD" => Keyword::Onbuild,
-            b"RUN" => Keyword::Run,
-            b"SHELL" => Keyword::Shell,
-            b"STOPSIGNAL" => Keyword::Stopsignal,
-            b"USER" => Keyword::User,
-            b"VOLUME" => Keyword::Volume,
-            b"WORKDIR" => Keyword::Workdir,
+        upper[15] = bytes.len() as u8;
+        match u128::from_le_bytes(upper) {
+            ADD => Keyword::Add,
+            ARG => Keyword::Arg,
+            CMD => Keyword::Cmd,
+            COPY => Keyword::Copy,
+            ENTRYPOINT => Keyword::Entrypoint,
+            ENV => Keyword::Env,
+            EXPOSE => Keyword::Expose,
+            FROM => Keyword::From,
+            HEALTHCHECK => Keyword::Healthcheck,
+            LABEL => Keyword::Label,
+            MAINTAINER => Keyword::Maintainer,
+            ONBUILD => Keyword::Onbuild,
+            RUN => Keyword::Run,
+            SHELL => Keyword::Shell,
+            STOPSIGNAL => Keyword::Stopsignal,
+            USER => Keyword::User,
+            VOLUME => Keyword::Volume,
+            WORKDIR => Keyword::Workdir,
             _ => Keyword::Unknown,
         }
     }
@@ -197,10 +229,10 @@ pub struct Flag {
     /// From the leading `--` to the end of the value.
     pub range: TextRange,
     /// The name without the leading `--`.
-    pub name: Spanned<String>,
+    pub name: Spanned<CompactString>,
     /// The text after `=`, with quotes removed; `None` when there is no `=`. The range covers
     /// the value as written (quotes included).
-    pub value: Option<Spanned<String>>,
+    pub value: Option<Spanned<CompactString>>,
     /// Maps byte offsets in `value.value` to source offsets; quotes, escapes and line
     /// continuations make the two differ. Empty when there is no value.
     pub value_map: OffsetMap,
@@ -219,8 +251,8 @@ impl Flag {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FlagOption {
     pub range: TextRange,
-    pub key: Spanned<String>,
-    pub value: Option<Spanned<String>>,
+    pub key: Spanned<CompactString>,
+    pub value: Option<Spanned<CompactString>>,
 }
 
 /// What follows the keyword and flags. Which variant an instruction gets depends on its keyword
@@ -251,9 +283,9 @@ pub struct Word {
     /// continuation).
     pub range: TextRange,
     /// The word's logical text with quotes and escapes kept (continuations removed).
-    pub raw: String,
+    pub raw: CompactString,
     /// The word with quotes removed and escapes processed (variables are not expanded).
-    pub value: String,
+    pub value: CompactString,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -261,7 +293,7 @@ pub struct ExecForm {
     /// From `[` to `]`.
     pub range: TextRange,
     /// Decoded strings; each range covers the quoted JSON literal.
-    pub elements: Vec<Spanned<String>>,
+    pub elements: Vec<Spanned<CompactString>>,
 }
 
 /// Shell-form text: the logical line with continuations (escape + line break) and the comment
@@ -391,7 +423,7 @@ impl OffsetMap {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeyValue {
     pub range: TextRange,
-    pub key: Spanned<String>,
+    pub key: Spanned<CompactString>,
     /// `None` for `ARG NAME` with no default; `Some` with an empty word for `ENV A=`.
     pub value: Option<Word>,
     /// Written as `ENV key value` rather than `key=value`.
@@ -411,7 +443,7 @@ pub struct Heredoc {
     /// The `<<EOF` / `<<-"EOF"` token on the instruction line.
     pub marker: TextRange,
     /// The delimiter word (`EOF`), quotes removed.
-    pub name: Spanned<String>,
+    pub name: Spanned<CompactString>,
     /// `<<-`: leading tabs are stripped from the body.
     pub strip_tabs: bool,
     /// The delimiter was quoted, so the body is not expanded.

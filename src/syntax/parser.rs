@@ -10,8 +10,8 @@ use crate::syntax::lexer::{Logical, MappedText, continuation, is_split_ws, leadi
 use crate::syntax::suggest::closest;
 use crate::syntax::words::{extract_flags, make_word, needs_unquote, split_words};
 use crate::syntax::{
-    Args, Comment, Directive, Dockerfile, ExecForm, Flag, Healthcheck, Instruction, KeyValue, Keyword, Parse,
-    ShellForm, SyntaxError, SyntaxErrorKind, Word,
+    Args, Comment, CompactString, Directive, Dockerfile, ExecForm, Flag, Healthcheck, Instruction, KeyValue, Keyword,
+    Parse, ShellForm, SyntaxError, SyntaxErrorKind, Word,
 };
 use crate::text::{Spanned, TextRange};
 
@@ -121,8 +121,8 @@ impl Parser<'_> {
         let value = &rest[at..value_end];
         let directive = Directive {
             range: TextRange::new(start, end),
-            name: Spanned::new(name.to_string(), TextRange::new(base, base + name_len)),
-            value: Spanned::new(value.to_string(), TextRange::new(base + at, base + value_end)),
+            name: Spanned::new(CompactString::from(name), TextRange::new(base, base + name_len)),
+            value: Spanned::new(CompactString::from(value), TextRange::new(base + at, base + value_end)),
         };
         let seen = self.file.directives.iter().any(|it| it.name.value.eq_ignore_ascii_case(&lower));
         if seen {
@@ -566,7 +566,7 @@ fn env_args(ctx: &mut Ctx, line: &Logical, args: Span, keyword: Keyword) -> Args
         while value_start < args.end && is_split_ws(bytes[value_start]) {
             value_start += 1;
         }
-        let key = Spanned::new(line.text[args.start..key_end].to_string(), line.range(args.start, key_end));
+        let key = Spanned::new(CompactString::from(&line.text[args.start..key_end]), line.range(args.start, key_end));
         if value_start >= args.end {
             let message = format!("{kw} needs a value: write `{kw} {}=<value>`", shorten(&key.value));
             ctx.error(key.range, SyntaxErrorKind::Invalid, message);
@@ -588,7 +588,7 @@ fn env_args(ctx: &mut Ctx, line: &Logical, args: Span, keyword: Keyword) -> Args
         let Some(eq) = raw.bytes().position(|it| it == b'=') else {
             let message = format!("`{}` is not a `key=value` pair", shorten(raw));
             ctx.error(line.range(s, e), SyntaxErrorKind::Invalid, message);
-            let key = Spanned::new(raw.to_string(), line.range(s, e));
+            let key = Spanned::new(CompactString::from(raw), line.range(s, e));
             items.push(KeyValue { range: key.range, key, value: None, legacy: false });
             continue;
         };
@@ -600,7 +600,7 @@ fn env_args(ctx: &mut Ctx, line: &Logical, args: Span, keyword: Keyword) -> Args
 /// One `key=value` word at `start..end` with its first `=` at `eq`; `plain` says the word holds
 /// no quote and no escape character.
 fn key_value(ctx: &mut Ctx, line: &Logical, start: usize, eq: usize, end: usize, plain: bool, kw: &str) -> KeyValue {
-    let key = Spanned::new(line.text[start..eq].to_string(), line.range(start, eq));
+    let key = Spanned::new(CompactString::from(&line.text[start..eq]), line.range(start, eq));
     if key.value.is_empty() {
         ctx.error(line.range(start, end), SyntaxErrorKind::Invalid, format!("{kw} names can't be empty"));
     }
@@ -621,7 +621,7 @@ fn arg_args(ctx: &mut Ctx, line: &Logical, args: Span) -> Args {
         match line.text[s..e].bytes().position(|it| it == b'=') {
             Some(eq) => items.push(key_value(ctx, line, s, s + eq, e, span.plain, "ARG")),
             None => {
-                let key = Spanned::new(line.text[s..e].to_string(), line.range(s, e));
+                let key = Spanned::new(CompactString::from(&line.text[s..e]), line.range(s, e));
                 items.push(KeyValue { range: key.range, key, value: None, legacy: false });
             }
         }

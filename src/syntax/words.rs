@@ -1,7 +1,7 @@
 //! Word splitting as Docker does it: quotes group, the escape character escapes.
 
 use crate::syntax::lexer::{CLASS, ESCAPE, Logical, MappedText, NON_ASCII, QUOTE, SPACE, is_ascii_space};
-use crate::syntax::{OffsetMap, Word};
+use crate::syntax::{CompactString, OffsetMap, Word};
 
 /// One word found by [`split_words`]: its logical byte range (quotes and escapes kept).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -131,13 +131,13 @@ pub(crate) fn needs_unquote(raw: &str, escape: u8) -> bool {
 
 /// Removes quotes and processes escapes the way BuildKit's shell lexer does for one word
 /// (variables are left alone). Returns the value and whether a quote was left open.
-pub(crate) fn unquote(raw: &str, escape: u8) -> (String, bool) {
+pub(crate) fn unquote(raw: &str, escape: u8) -> (CompactString, bool) {
     if !needs_unquote(raw, escape) {
-        return (raw.to_string(), false);
+        return (CompactString::from(raw), false);
     }
     let bytes = raw.as_bytes();
     let len = bytes.len();
-    let mut out = String::with_capacity(len);
+    let mut out = CompactString::with_capacity(len);
     let mut quote = 0u8;
     // Text without quotes and escapes is copied in runs: `run..pos` is still to be copied.
     let mut run = 0;
@@ -207,11 +207,11 @@ pub(crate) fn make_word(line: &Logical, start: usize, end: usize, plain: bool, e
     let raw = &line.text[start..end];
     let range = line.range(start, end);
     if plain {
-        let value = raw.to_string();
+        let value = CompactString::from(raw);
         return (Word { range, raw: value.clone(), value }, false);
     }
     let (value, open_quote) = unquote(raw, escape);
-    (Word { range, raw: raw.to_string(), value }, open_quote)
+    (Word { range, raw: CompactString::from(raw), value }, open_quote)
 }
 
 /// Reads the flags at the start of `line.text[start..end]` the way BuildKit's
@@ -354,11 +354,11 @@ mod tests {
 
     #[test]
     fn unquote_follows_shell_rules() {
-        assert_eq!(unquote(r#""a b""#, b'\\'), ("a b".to_string(), false));
-        assert_eq!(unquote(r#"'a\b'"#, b'\\'), ("a\\b".to_string(), false));
-        assert_eq!(unquote(r#""a\"b\n""#, b'\\'), ("a\"b\\n".to_string(), false));
-        assert_eq!(unquote(r#"a\ b"#, b'\\'), ("a b".to_string(), false));
-        assert_eq!(unquote(r#""open"#, b'\\'), ("open".to_string(), true));
-        assert_eq!(unquote("a`$b", b'`'), ("a$b".to_string(), false));
+        assert_eq!(unquote(r#""a b""#, b'\\'), ("a b".into(), false));
+        assert_eq!(unquote(r#"'a\b'"#, b'\\'), ("a\\b".into(), false));
+        assert_eq!(unquote(r#""a\"b\n""#, b'\\'), ("a\"b\\n".into(), false));
+        assert_eq!(unquote(r#"a\ b"#, b'\\'), ("a b".into(), false));
+        assert_eq!(unquote(r#""open"#, b'\\'), ("open".into(), true));
+        assert_eq!(unquote("a`$b", b'`'), ("a$b".into(), false));
     }
 }
