@@ -54,16 +54,9 @@ pub(crate) fn find_markers(line: &Logical, start: usize) -> Vec<Marker> {
     markers
 }
 
-/// True when `bytes` holds `<<` (a cheaper test than a substring search for two bytes).
+/// True when `bytes` holds `<<`.
 fn has_double_lt(bytes: &[u8]) -> bool {
-    let mut rest = bytes;
-    while let Some(idx) = rest.iter().position(|it| *it == b'<') {
-        if rest.get(idx + 1) == Some(&b'<') {
-            return true;
-        }
-        rest = &rest[idx + 1..];
-    }
-    false
+    memchr::memchr_iter(b'<', bytes).any(|idx| bytes.get(idx + 1) == Some(&b'<'))
 }
 
 /// Reads the bodies of `markers` from the lines starting at `pos`. Returns the heredocs and the

@@ -149,12 +149,12 @@ impl Keyword {
         if !(3..=11).contains(&bytes.len()) {
             return Keyword::Unknown;
         }
-        let mut upper = [0u8; 16];
-        for (slot, byte) in upper.iter_mut().zip(bytes) {
-            *slot = byte.to_ascii_uppercase();
+        // Built in a register: a byte buffer read back as an integer stalls the CPU.
+        let mut packed = (bytes.len() as u128) << 120;
+        for (idx, byte) in bytes.iter().enumerate() {
+            packed |= u128::from(byte.to_ascii_uppercase()) << (8 * idx);
         }
-        upper[15] = bytes.len() as u8;
-        match u128::from_le_bytes(upper) {
+        match packed {
             ADD => Keyword::Add,
             ARG => Keyword::Arg,
             CMD => Keyword::Cmd,

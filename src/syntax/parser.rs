@@ -258,27 +258,19 @@ fn parse_instruction(ctx: &mut Ctx, line: &Logical, start: usize, end: usize, ne
     });
     let (args_start, args_end) = line.trim(args_start.min(end), end);
 
-    let mut instruction = Instruction {
-        range: line.range(start, end),
-        keyword,
-        keyword_range,
-        flags,
-        args: Args::Empty,
-        heredocs: Vec::new(),
-    };
     match keyword {
         Keyword::Unknown | Keyword::Healthcheck => {}
-        _ => flags::validate(ctx.errors, keyword, &instruction.flags),
+        _ => flags::validate(ctx.errors, keyword, &flags),
     }
 
     let args = Span { start: args_start, end: args_end };
-    instruction.args = match keyword {
+    let parsed_args = match keyword {
         Keyword::Run | Keyword::Cmd | Keyword::Entrypoint | Keyword::Shell => command_args(ctx, line, args, keyword),
         Keyword::Copy | Keyword::Add | Keyword::Volume => list_args(ctx, line, args, keyword),
         Keyword::Env | Keyword::Label => env_args(ctx, line, args, keyword),
         Keyword::Arg => arg_args(ctx, line, args),
         Keyword::From => from_args(ctx, line, args),
-        Keyword::Healthcheck => healthcheck_args(ctx, line, args, &instruction.flags),
+        Keyword::Healthcheck => healthcheck_args(ctx, line, args, &flags),
         Keyword::Onbuild => onbuild_args(ctx, line, args, nested),
         Keyword::Expose
         | Keyword::User
@@ -292,7 +284,15 @@ fn parse_instruction(ctx: &mut Ctx, line: &Logical, start: usize, end: usize, ne
         let message = format!("{} needs {}", keyword.as_str(), what_it_needs(keyword));
         ctx.error(keyword_range, SyntaxErrorKind::MissingArguments, message);
     }
-    instruction
+    // Built once at the end: the tree node is large, so every extra move of it costs.
+    Instruction {
+        range: line.range(start, end),
+        keyword,
+        keyword_range,
+        flags,
+        args: parsed_args,
+        heredocs: Vec::new(),
+    }
 }
 
 /// A logical byte range.
@@ -417,7 +417,8 @@ fn command_args(ctx: &mut Ctx, line: &Logical, args: Span, keyword: Keyword) -> 
 }
 
 fn words(ctx: &mut Ctx, line: &Logical, args: Span) -> Vec<Word> {
-    let mut out = Vec::new();
+    // Most instructions have a few words; this is the capacity a first push would choose.
+    let mut out = Vec::with_capacity(4);
     for span in split_words(line.text, args.start, args.end, ctx.escape) {
         let (word, open_quote) = make_word(line, span.start, span.end, span.plain, ctx.escape);
         if open_quote {
