@@ -234,6 +234,20 @@ fn keywords_are_case_insensitive() {
 }
 
 #[test]
+fn keyword_lookup_ignores_ascii_case_only() {
+    for keyword in Keyword::ALL {
+        let name = keyword.as_str();
+        assert_eq!(Keyword::from_name(name), keyword);
+        assert_eq!(Keyword::from_name(&name.to_ascii_lowercase()), keyword);
+        assert_eq!(Keyword::from_name(&format!("{name}X")), Keyword::Unknown);
+        assert_eq!(Keyword::from_name(&name[..name.len() - 1]), Keyword::Unknown);
+    }
+    for name in ["", "R", "RU", "RUN\0", "ÀDD", "ADD ", "HEALTHCHECKS", "\u{212a}OPY"] {
+        assert_eq!(Keyword::from_name(name), Keyword::Unknown, "{name:?}");
+    }
+}
+
+#[test]
 fn unknown_instructions_get_suggestions() {
     check(
         "FORM python\nRU echo\nCOPPY a b\nFOO bar --x\n",
@@ -963,7 +977,7 @@ mod oracle {
             .iter()
             .map(|it| {
                 let value = it.value.as_ref().map(|it| (text[range(it.range)].to_string(), range(it.range)));
-                (it.name.value.clone(), range(it.name.range), value)
+                (it.name.value.to_string(), range(it.name.range), value)
             })
             .collect();
         let mut nested = None;
@@ -1023,12 +1037,12 @@ mod oracle {
     }
 
     /// Our element ranges cover the quotes, parse-dockerfile's do not.
-    fn element(it: &berth::text::Spanned<String>) -> (String, Range<usize>) {
-        (it.value.clone(), it.range.start + 1..it.range.end.saturating_sub(1))
+    fn element(it: &berth::text::Spanned<berth::syntax::CompactString>) -> (String, Range<usize>) {
+        (it.value.to_string(), it.range.start + 1..it.range.end.saturating_sub(1))
     }
 
     fn word(it: &berth::syntax::Word) -> (String, Range<usize>) {
-        (it.raw.clone(), range(it.range))
+        (it.raw.to_string(), range(it.range))
     }
 }
 
@@ -1181,7 +1195,7 @@ fn huge_inputs_parse_in_linear_time() {
     let result = parse(&text);
     assert_eq!(result.file.instructions.len(), 1);
     let Args::Shell(shell) = &result.file.instructions[0].args else { panic!("not shell form") };
-    assert_eq!(shell.map.segments.len(), 200_001);
+    assert_eq!(shell.map.segment_count(), 200_001);
     assert!(shell.text.ends_with("&& echo 199999"));
 
     // A 2 MB single line.

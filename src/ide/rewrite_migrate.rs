@@ -75,7 +75,7 @@ fn migrate(rw: &Rewriter<'_>) -> Option<Fix> {
         match instruction.keyword {
             Keyword::Workdir => {
                 let Args::Words(words) = &instruction.args else { return None };
-                let dir = words.first()?.value.clone();
+                let dir = words.first()?.value.to_string();
                 if parts.workdir.is_some() || !dir.starts_with('/') || parts.source_copy.is_some() {
                     return None;
                 }

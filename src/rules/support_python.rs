@@ -760,8 +760,8 @@ pub(crate) fn copies(ctx: &RuleContext<'_>) -> Vec<Copy> {
                 continue;
             }
             let mut items: Vec<(String, TextRange)> = match &instruction.args {
-                Args::Words(words) => words.iter().map(|it| (it.value.clone(), it.range)).collect(),
-                Args::Exec(exec) => exec.elements.iter().map(|it| (it.value.clone(), it.range)).collect(),
+                Args::Words(words) => words.iter().map(|it| (it.value.to_string(), it.range)).collect(),
+                Args::Exec(exec) => exec.elements.iter().map(|it| (it.value.to_string(), it.range)).collect(),
                 _ => Vec::new(),
             };
             let dest = if items.len() >= 2 { items.pop() } else { None };

@@ -41,10 +41,12 @@ pub(crate) fn mounts(instruction: &Instruction) -> Vec<Mount> {
         for option in flag.options() {
             let value = option.value.as_ref();
             match option.key.value.to_ascii_lowercase().as_str() {
-                "type" => mount.kind = value.map(|it| it.value.to_ascii_lowercase()).unwrap_or_default(),
-                "source" | "src" => mount.source = value.map(|it| it.value.clone()),
-                "target" | "dst" | "destination" => mount.target = value.cloned(),
-                "from" => mount.from = value.map(|it| it.value.clone()),
+                "type" => mount.kind = value.map(|it| it.value.as_str().to_ascii_lowercase()).unwrap_or_default(),
+                "source" | "src" => mount.source = value.map(|it| it.value.to_string()),
+                "target" | "dst" | "destination" => {
+                    mount.target = value.map(|it| Spanned::new(it.value.to_string(), it.range));
+                }
+                "from" => mount.from = value.map(|it| it.value.to_string()),
                 "rw" | "readwrite" => mount.writable = value.is_none_or(|it| is_truthy(&it.value)),
                 _ => {}
             }
@@ -387,8 +389,8 @@ fn copy_event(
     lookup: &dyn Fn(&str) -> Option<String>,
 ) -> CopyEvent {
     let words: Vec<Spanned<String>> = match &instruction.args {
-        Args::Words(words) => words.iter().map(|it| Spanned::new(it.value.clone(), it.range)).collect(),
-        Args::Exec(exec) => exec.elements.clone(),
+        Args::Words(words) => words.iter().map(|it| Spanned::new(it.value.to_string(), it.range)).collect(),
+        Args::Exec(exec) => exec.elements.iter().map(|it| Spanned::new(it.value.to_string(), it.range)).collect(),
         _ => Vec::new(),
     };
     let (dest_word, sources) = match words.split_last() {

@@ -349,10 +349,10 @@ fn stage_from(
         Args::Words(words) => words,
         _ => &[],
     };
-    let image = words.first().map(|word| Spanned::new(word.value.clone(), word.range));
+    let image = words.first().map(|word| Spanned::new(word.value.to_string(), word.range));
     let name = match words {
         [_, as_kw, name, ..] if as_kw.value.eq_ignore_ascii_case("as") => {
-            Some(Spanned::new(name.value.clone(), name.range))
+            Some(Spanned::new(name.value.to_string(), name.range))
         }
         _ => None,
     };
@@ -369,7 +369,8 @@ fn stage_from(
             _ => image::parse_image_ref(text).map_or(Base::Unknown, Base::Image),
         },
     };
-    let platform = instruction.flag("platform").and_then(|flag| flag.value.clone());
+    let platform = instruction.flag("platform").and_then(|flag| flag.value.as_ref());
+    let platform = platform.map(|it| Spanned::new(it.value.to_string(), it.range));
     let index = res.stages.len();
     // Parents always precede their children, so their Python is already known.
     let python = match &base {
@@ -432,7 +433,7 @@ fn var_defs(
         };
         defs.push(VarDef {
             kind,
-            name: pair.key.value.clone(),
+            name: pair.key.value.to_string(),
             name_range: pair.key.range,
             value,
             value_range: pair.value.as_ref().map(|word| word.range),
@@ -496,8 +497,8 @@ fn collect_commands(
                 }
             }
             // A single piece (no line continuation) is a plain shift.
-            let shift = match shell.map.segments[..] {
-                [(0, source_start)] => Some(source_start),
+            let shift = match (shell.map.segment_count(), shell.map.segments().next()) {
+                (1, Some((0, source_start))) => Some(source_start),
                 _ => None,
             };
             for mut command in scratch.commands.drain(..) {

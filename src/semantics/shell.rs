@@ -340,6 +340,16 @@ impl ExecElement for Spanned<String> {
     }
 }
 
+impl ExecElement for Spanned<crate::syntax::CompactString> {
+    fn text(&self) -> &str {
+        &self.value
+    }
+
+    fn range(&self) -> TextRange {
+        self.range
+    }
+}
+
 impl ExecElement for (String, TextRange) {
     fn text(&self) -> &str {
         &self.0

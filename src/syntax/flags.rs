@@ -2,7 +2,7 @@
 
 use crate::syntax::lexer::MappedText;
 use crate::syntax::suggest::closest;
-use crate::syntax::{Flag, FlagOption, Keyword, OffsetMap, SyntaxError, SyntaxErrorKind};
+use crate::syntax::{CompactString, Flag, FlagOption, Keyword, OffsetMap, SyntaxError, SyntaxErrorKind};
 use crate::text::{Spanned, TextRange};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -56,12 +56,12 @@ pub(crate) fn is_known(keyword: Keyword, name: &str) -> bool {
     specs(keyword).iter().any(|it| it.0 == name)
 }
 
-/// Builds a [`Flag`] from a processed flag word (starting with `--`) and its whole source range.
-pub(crate) fn make_flag(word: &MappedText, range: TextRange) -> Flag {
-    let (text, map) = (&word.text, &word.map);
-    let name_end = text.find('=').unwrap_or(text.len());
+/// Builds a [`Flag`] from a processed flag word (starting with `--`), the map from its offsets
+/// to the source, and its whole source range.
+pub(crate) fn make_flag(text: &str, map: &OffsetMap, range: TextRange) -> Flag {
+    let name_end = text.bytes().position(|it| it == b'=').unwrap_or(text.len());
     let name_start = 2.min(name_end);
-    let name = Spanned::new(text[name_start..name_end].to_string(), map_range(map, name_start, name_end));
+    let name = Spanned::new(CompactString::from(&text[name_start..name_end]), map_range(map, name_start, name_end));
     if name_end == text.len() {
         return Flag { range, name, value: None, value_map: OffsetMap::default() };
     }
@@ -70,7 +70,7 @@ pub(crate) fn make_flag(word: &MappedText, range: TextRange) -> Flag {
     let value_source = map.to_source(name_end) + 1;
     let value_range = TextRange::new(value_source.min(range.end), range.end);
     let value_map = map.slice(value_start, text.len());
-    let value = Spanned::new(text[value_start..].to_string(), value_range);
+    let value = Spanned::new(CompactString::from(&text[value_start..]), value_range);
     Flag { range, name, value: Some(value), value_map }
 }
 
@@ -88,9 +88,11 @@ fn error(acc: &mut Vec<SyntaxError>, range: TextRange, kind: SyntaxErrorKind, me
 /// Checks the flags of one instruction.
 pub(crate) fn validate(acc: &mut Vec<SyntaxError>, keyword: Keyword, flags: &[Flag]) {
     let specs = specs(keyword);
-    for (idx, flag) in flags.iter().enumerate() {
+    // Bit `i` is set once a flag named `specs[i].0` has been seen.
+    let mut seen = 0u32;
+    for flag in flags {
         let name = flag.name.value.as_str();
-        let Some(&(_, kind)) = specs.iter().find(|it| it.0 == name) else {
+        let Some(spec_idx) = specs.iter().position(|it| it.0 == name) else {
             let suggestion = closest(name, specs.iter().map(|it| it.0)).map(str::to_string);
             let message = match (&suggestion, specs.is_empty()) {
                 (Some(it), _) => format!("unknown flag `--{name}` for {}; did you mean `--{it}`?", keyword.as_str()),
@@ -104,7 +106,11 @@ pub(crate) fn validate(acc: &mut Vec<SyntaxError>, keyword: Keyword, flags: &[Fl
             error(acc, flag.range, SyntaxErrorKind::UnknownFlag { suggestion }, message);
             continue;
         };
-        if kind != Kind::Values && flags[..idx].iter().any(|it| it.name.value == name) {
+        let kind = specs[spec_idx].1;
+        let bit = 1u32 << spec_idx;
+        let repeated = seen & bit != 0;
+        seen |= bit;
+        if kind != Kind::Values && repeated {
             let message = format!("`--{name}` is given more than once");
             error(acc, flag.range, SyntaxErrorKind::MalformedFlag, message);
             continue;
@@ -146,14 +152,12 @@ fn check_value(keyword: Keyword, name: &str, kind: Kind, value: &str) -> Option<
         return Some(format!("`--{name}` takes `true` or `false`, not `{value}`"));
     }
     // Values with variables are expanded at build time; only literal values are checked.
-    if value.contains('$') && keyword != Keyword::Healthcheck {
-        return None;
-    }
+    let literal = || !value.contains('$');
     match (keyword, name) {
-        (Keyword::Run, "network") if !matches!(value, "default" | "none" | "host") => {
+        (Keyword::Run, "network") if !matches!(value, "default" | "none" | "host") && literal() => {
             Some(format!("`--network` must be default, none or host, not `{value}`"))
         }
-        (Keyword::Run, "security") if !matches!(value, "insecure" | "sandbox") => {
+        (Keyword::Run, "security") if !matches!(value, "insecure" | "sandbox") && literal() => {
             Some(format!("`--security` must be insecure or sandbox, not `{value}`"))
         }
         (Keyword::Healthcheck, "retries") => match value.parse::<i32>() {
@@ -263,7 +267,7 @@ pub(crate) fn split_options(flag: &Flag) -> (Vec<FlagOption>, Option<(TextRange,
         // Offsets in `field` -> offsets in `text` -> source offsets.
         let source_of = |start: usize, end: usize| {
             if start >= end {
-                let at = if field_map.segments.is_empty() { field_start } else { field_map.to_source(start) };
+                let at = if field_map.is_empty() { field_start } else { field_map.to_source(start) };
                 return to_source(at, at);
             }
             let inner = field_map.range_to_source(TextRange::new(start, end));
@@ -271,10 +275,10 @@ pub(crate) fn split_options(flag: &Flag) -> (Vec<FlagOption>, Option<(TextRange,
         };
         let (key, value) = match field.find('=') {
             Some(eq) => {
-                let value = Spanned::new(field[eq + 1..].to_string(), source_of(eq + 1, field.len()));
-                (Spanned::new(field[..eq].to_string(), source_of(0, eq)), Some(value))
+                let value = Spanned::new(CompactString::from(&field[eq + 1..]), source_of(eq + 1, field.len()));
+                (Spanned::new(CompactString::from(&field[..eq]), source_of(0, eq)), Some(value))
             }
-            None => (Spanned::new(field.clone(), source_of(0, field.len())), None),
+            None => (Spanned::new(CompactString::from(field.as_str()), source_of(0, field.len())), None),
         };
         options.push(FlagOption { range: field_range, key, value });
         if pos >= bytes.len() {
@@ -308,71 +312,130 @@ const MOUNT_KEYS: [&str; 19] = [
     "env",
 ];
 
+/// The entry of [`MOUNT_KEYS`] that `key` spells, ignoring ASCII case.
+fn mount_key(key: &str) -> Option<&'static str> {
+    let bytes = key.as_bytes();
+    let mut lower = [0u8; 11];
+    if bytes.len() > lower.len() {
+        return None;
+    }
+    for (slot, byte) in lower.iter_mut().zip(bytes) {
+        *slot = byte.to_ascii_lowercase();
+    }
+    let lower = &lower[..bytes.len()];
+    MOUNT_KEYS.iter().find(|it| it.as_bytes() == lower).copied()
+}
+
 /// Go's `strconv.ParseBool`.
 fn is_go_bool(value: &str) -> bool {
     matches!(value, "1" | "t" | "T" | "TRUE" | "true" | "True" | "0" | "f" | "F" | "FALSE" | "false" | "False")
 }
 
 /// One `--mount` item, borrowed from the flag value (or from split options when quoted).
+#[derive(Clone, Copy)]
 struct Item<'a> {
-    range: TextRange,
     key: &'a str,
-    key_range: TextRange,
-    value: Option<(&'a str, TextRange)>,
+    value: Option<&'a str>,
+    at: ItemAt,
+}
+
+/// Where a `--mount` item is; source ranges are worked out only when an error needs them.
+#[derive(Clone, Copy)]
+enum ItemAt {
+    /// Source ranges of a quoted item (from [`split_options`]).
+    Source { range: TextRange, key: TextRange, value: TextRange },
+    /// Offsets in the flag value: `start..end` with the key ending at `key_end`.
+    Value { start: usize, key_end: usize, end: usize },
+}
+
+impl ItemAt {
+    fn range(self, flag: &Flag) -> TextRange {
+        match self {
+            ItemAt::Source { range, .. } => range,
+            ItemAt::Value { start, end, .. } => map_range(&flag.value_map, start, end),
+        }
+    }
+
+    fn key_range(self, flag: &Flag) -> TextRange {
+        match self {
+            ItemAt::Source { key, .. } => key,
+            ItemAt::Value { start, key_end, .. } => map_range(&flag.value_map, start, key_end),
+        }
+    }
+
+    fn value_range(self, flag: &Flag) -> TextRange {
+        match self {
+            ItemAt::Source { value, .. } => value,
+            ItemAt::Value { key_end, end, .. } => map_range(&flag.value_map, (key_end + 1).min(end), end),
+        }
+    }
+}
+
+/// The items of an unquoted `--mount` value: the text between commas, split at the first `=`.
+#[derive(Clone)]
+struct PlainItems<'a> {
+    text: &'a str,
+    /// Where the next item starts; past the end when done.
+    pos: usize,
+}
+
+impl<'a> Iterator for PlainItems<'a> {
+    type Item = Item<'a>;
+
+    fn next(&mut self) -> Option<Item<'a>> {
+        let text = self.text;
+        let bytes = text.as_bytes();
+        let start = self.pos;
+        if start > bytes.len() {
+            return None;
+        }
+        let end = memchr::memchr(b',', &bytes[start..]).map_or(bytes.len(), |it| start + it);
+        let eq = memchr::memchr(b'=', &bytes[start..end]).map(|it| start + it);
+        self.pos = end + 1;
+        let key_end = eq.unwrap_or(end);
+        let value = eq.map(|eq| &text[eq + 1..end]);
+        Some(Item { key: &text[start..key_end], value, at: ItemAt::Value { start, key_end, end } })
+    }
 }
 
 fn check_mount(acc: &mut Vec<SyntaxError>, flag: &Flag) {
     let Some(value) = &flag.value else { return };
-    let owned;
-    let mut options: Vec<Item> = Vec::new();
-    if value.value.contains('"') {
-        let problem;
-        (owned, problem) = split_options(flag);
-        if let Some((range, message)) = problem {
-            error(acc, range, SyntaxErrorKind::MalformedFlag, format!("`--mount`: {message}"));
-            return;
-        }
-        options.extend(owned.iter().map(|it| Item {
-            range: it.range,
-            key: &it.key.value,
-            key_range: it.key.range,
-            value: it.value.as_ref().map(|v| (v.value.as_str(), v.range)),
-        }));
-    } else {
+    if !value.value.as_bytes().contains(&b'"') {
         // Without quotes an item is just the text between commas: no copies needed.
-        let text = value.value.as_str();
-        let mut start = 0;
-        for field in text.split(',') {
-            let end = start + field.len();
-            let (key_end, value) = match field.find('=') {
-                Some(eq) => (start + eq, Some((&field[eq + 1..], map_range(&flag.value_map, start + eq + 1, end)))),
-                None => (end, None),
-            };
-            options.push(Item {
-                range: map_range(&flag.value_map, start, end),
-                key: &text[start..key_end],
-                key_range: map_range(&flag.value_map, start, key_end),
-                value,
-            });
-            start = end + 1;
-        }
+        check_mount_items(acc, flag, PlainItems { text: &value.value, pos: 0 });
+        return;
     }
-    check_mount_items(acc, flag, &options);
+    let (owned, problem) = split_options(flag);
+    if let Some((range, message)) = problem {
+        error(acc, range, SyntaxErrorKind::MalformedFlag, format!("`--mount`: {message}"));
+        return;
+    }
+    let items = owned.iter().map(|it| Item {
+        key: &it.key.value,
+        value: it.value.as_ref().map(|v| v.value.as_str()),
+        at: ItemAt::Source {
+            range: it.range,
+            key: it.key.range,
+            value: it.value.as_ref().map_or(it.range, |v| v.range),
+        },
+    });
+    check_mount_items(acc, flag, items);
 }
 
-fn check_mount_items(acc: &mut Vec<SyntaxError>, flag: &Flag, options: &[Item]) {
+/// Checks the items of one `--mount` value; `options` is walked twice (the type first).
+fn check_mount_items<'a>(acc: &mut Vec<SyntaxError>, flag: &Flag, options: impl Iterator<Item = Item<'a>> + Clone) {
     let malformed = |acc: &mut Vec<SyntaxError>, range: TextRange, message: String| {
         error(acc, range, SyntaxErrorKind::MalformedFlag, message);
     };
     let mut mount_type = Some("bind");
-    for option in options {
+    for option in options.clone() {
         if option.key.eq_ignore_ascii_case("type")
-            && let Some((value, value_range)) = option.value
+            && let Some(value) = option.value
         {
             mount_type = MOUNT_TYPES.iter().find(|it| it.eq_ignore_ascii_case(value)).copied();
             if mount_type.is_none() && !value.contains('$') {
                 let message = format!("`--mount` type `{value}` is not one of {}", MOUNT_TYPES.join(", "));
-                malformed(acc, value_range, message);
+                malformed(acc, option.at.value_range(flag), message);
                 return;
             }
         }
@@ -380,12 +443,12 @@ fn check_mount_items(acc: &mut Vec<SyntaxError>, flag: &Flag, options: &[Item]) 
     let mut has_target = false;
     let mut has_secret_source = false;
     for option in options {
-        let Some(key) = MOUNT_KEYS.iter().find(|it| it.eq_ignore_ascii_case(option.key)).copied() else {
+        let Some(key) = mount_key(option.key) else {
             let message = match closest(option.key, MOUNT_KEYS) {
                 Some(it) => format!("`--mount` has no option `{}`; did you mean `{it}`?", option.key),
                 None => format!("`--mount` has no option `{}`", option.key),
             };
-            malformed(acc, option.key_range, message);
+            malformed(acc, option.at.key_range(flag), message);
             continue;
         };
         match key {
@@ -393,13 +456,13 @@ fn check_mount_items(acc: &mut Vec<SyntaxError>, flag: &Flag, options: &[Item]) 
             "id" | "source" | "src" | "env" => has_secret_source = true,
             _ => {}
         }
-        let Some((v, value_range)) = option.value else {
+        let Some(v) = option.value else {
             if !matches!(key, "readonly" | "ro" | "readwrite" | "rw" | "required") {
-                malformed(acc, option.range, format!("`--mount` option `{key}` needs a value: `{key}=...`"));
+                malformed(acc, option.at.range(flag), format!("`--mount` option `{key}` needs a value: `{key}=...`"));
                 continue;
             }
             if key == "required" && mount_type.is_some_and(|it| it != "secret" && it != "ssh") {
-                malformed(acc, option.range, "`required` only applies to secret and ssh mounts".to_string());
+                malformed(acc, option.at.range(flag), "`required` only applies to secret and ssh mounts".to_string());
             }
             continue;
         };
@@ -434,7 +497,7 @@ fn check_mount_items(acc: &mut Vec<SyntaxError>, flag: &Flag, options: &[Item]) 
             _ => None,
         };
         if let Some(message) = message {
-            malformed(acc, value_range, message);
+            malformed(acc, option.at.value_range(flag), message);
         }
     }
     match mount_type {

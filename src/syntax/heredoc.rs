@@ -2,13 +2,13 @@
 
 use crate::syntax::lexer::{Logical, line_at};
 use crate::syntax::words::{split_words, unquote};
-use crate::syntax::{Heredoc, SyntaxError, SyntaxErrorKind};
+use crate::syntax::{CompactString, Heredoc, SyntaxError, SyntaxErrorKind};
 use crate::text::{Spanned, TextRange};
 
 /// A marker found on the instruction line; the body is read later.
 pub(crate) struct Marker {
     pub(crate) marker: TextRange,
-    pub(crate) name: Spanned<String>,
+    pub(crate) name: Spanned<CompactString>,
     pub(crate) strip_tabs: bool,
     pub(crate) quoted: bool,
 }
@@ -19,10 +19,11 @@ pub(crate) struct Marker {
 pub(crate) fn find_markers(line: &Logical, start: usize) -> Vec<Marker> {
     let text = line.text;
     let mut markers = Vec::new();
-    if !text[start..].contains("<<") {
+    if !has_double_lt(&text.as_bytes()[start..]) {
         return markers;
     }
-    for (word_start, word_end) in split_words(text, start, text.len(), '\\') {
+    for span in split_words(text, start, text.len(), b'\\') {
+        let (word_start, word_end) = (span.start, span.end);
         let word = &text[word_start..word_end];
         let digits = word.bytes().take_while(u8::is_ascii_digit).count();
         let Some(after) = word[digits..].strip_prefix("<<") else {
@@ -34,7 +35,7 @@ pub(crate) fn find_markers(line: &Logical, start: usize) -> Vec<Marker> {
             continue;
         }
         let rest_start = word_end - rest.len();
-        let (name, _) = unquote(rest, '\\');
+        let (name, _) = unquote(rest, b'\\');
         let quote_count = |s: &str| s.bytes().filter(|it| *it == b'\'' || *it == b'"').count();
         let quoted = quote_count(rest) != quote_count(&name);
         // For a simply quoted name (`'EOF'`, `"EOF"`) the range covers the name inside the quotes.
@@ -51,6 +52,11 @@ pub(crate) fn find_markers(line: &Logical, start: usize) -> Vec<Marker> {
         });
     }
     markers
+}
+
+/// True when `bytes` holds `<<`.
+fn has_double_lt(bytes: &[u8]) -> bool {
+    memchr::memchr_iter(b'<', bytes).any(|idx| bytes.get(idx + 1) == Some(&b'<'))
 }
 
 /// Reads the bodies of `markers` from the lines starting at `pos`. Returns the heredocs and the

@@ -2,12 +2,14 @@
 //!
 //! Nested values are skipped with an explicit stack, so deep nesting costs no recursion.
 
+use crate::syntax::CompactString;
+
 /// What the text after a keyword turned out to be.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Json {
     /// A valid array of strings: each element's decoded value and the byte range of its quoted
     /// literal, plus the end of the closing `]`.
-    Strings { elements: Vec<(String, usize, usize)>, end: usize },
+    Strings { elements: Vec<(CompactString, usize, usize)>, end: usize },
     /// Valid JSON, but an element at this offset is not a string (BuildKit rejects the line).
     NotStrings { at: usize },
     /// Not valid JSON; `at` is where it goes wrong.
@@ -71,7 +73,7 @@ pub(crate) fn parse_array(text: &str) -> Json {
     }
 }
 
-fn finish(bytes: &[u8], end: usize, elements: Vec<(String, usize, usize)>, not_string: Option<usize>) -> Json {
+fn finish(bytes: &[u8], end: usize, elements: Vec<(CompactString, usize, usize)>, not_string: Option<usize>) -> Json {
     let rest = skip_ws(bytes, end);
     if rest < bytes.len() {
         return Json::Invalid { at: rest, reason: "unexpected text after `]`" };
@@ -90,9 +92,9 @@ fn skip_ws(bytes: &[u8], mut pos: usize) -> usize {
 }
 
 /// Decodes the JSON string starting at `start` (a `"`); returns it and the offset after it.
-fn parse_string(text: &str, start: usize) -> Result<(String, usize), Json> {
+fn parse_string(text: &str, start: usize) -> Result<(CompactString, usize), Json> {
     let bytes = text.as_bytes();
-    let mut out = String::new();
+    let mut out = CompactString::const_new("");
     let mut pos = start + 1;
     let mut run_start = pos;
     loop {
@@ -289,7 +291,7 @@ fn skip_number(bytes: &[u8], mut pos: usize) -> Option<usize> {
 mod tests {
     use super::*;
 
-    fn strings(text: &str) -> Vec<String> {
+    fn strings(text: &str) -> Vec<CompactString> {
         match parse_array(text) {
             Json::Strings { elements, .. } => elements.into_iter().map(|it| it.0).collect(),
             other => panic!("{text}: {other:?}"),
@@ -299,7 +301,7 @@ mod tests {
     #[test]
     fn valid_arrays() {
         assert_eq!(strings(r#"["a", "b c"]"#), vec!["a", "b c"]);
-        assert_eq!(strings("[]"), Vec::<String>::new());
+        assert_eq!(strings("[]"), Vec::<CompactString>::new());
         assert_eq!(strings("[ \"x\" ]  "), vec!["x"]);
         assert_eq!(strings(r#"["\u00e9\n\"", "\ud83d\ude00", "\ud800"]"#), vec!["é\n\"", "😀", "\u{FFFD}"]);
     }

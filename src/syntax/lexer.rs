@@ -18,8 +18,8 @@ pub(crate) struct Line {
 
 pub(crate) fn line_at(text: &str, start: usize) -> Line {
     let bytes = text.as_bytes();
-    // `str::find` with a char uses a fast byte search.
-    let (mut content_end, next) = match text[start..].find('\n') {
+    // Lines are short: `memchr` starts fast where `str::find` spends a while setting up.
+    let (mut content_end, next) = match memchr::memchr(b'\n', &bytes[start..]) {
         Some(idx) => (start + idx, start + idx + 1),
         None => (bytes.len(), bytes.len()),
     };
@@ -31,17 +31,83 @@ pub(crate) fn line_at(text: &str, start: usize) -> Line {
 }
 
 /// Byte length of the leading Unicode whitespace (Go's `unicode.IsSpace` is the same set).
+///
+/// A text that starts with an ASCII character other than `\t`, `\n`, `\x0c`, `\r` and space
+/// has none (so a leading `\x0b` is kept, as it always has been here).
 pub(crate) fn leading_ws(s: &str) -> usize {
-    if s.as_bytes().first().is_some_and(|it| !it.is_ascii_whitespace() && it.is_ascii()) {
-        return 0;
+    let bytes = s.as_bytes();
+    match bytes.first() {
+        None => return 0,
+        Some(it) if !it.is_ascii_whitespace() && it.is_ascii() => return 0,
+        Some(_) => {}
     }
-    s.len() - s.trim_start_matches(char::is_whitespace).len()
+    let mut idx = 0;
+    while idx < bytes.len() {
+        let b = bytes[idx];
+        if b < 0x80 {
+            if !is_ascii_space(b) {
+                break;
+            }
+            idx += 1;
+            continue;
+        }
+        match s[idx..].chars().next() {
+            Some(ch) if ch.is_whitespace() => idx += ch.len_utf8(),
+            _ => break,
+        }
+    }
+    idx
 }
 
 /// Byte length of the trailing Unicode whitespace.
 pub(crate) fn trailing_ws(s: &str) -> usize {
-    s.len() - s.trim_end_matches(char::is_whitespace).len()
+    let bytes = s.as_bytes();
+    let mut end = bytes.len();
+    while end > 0 {
+        let b = bytes[end - 1];
+        if b >= 0x80 {
+            // A multi-byte character: let the standard library decode backwards.
+            return s.len() - s[..end].trim_end_matches(char::is_whitespace).len();
+        }
+        if !is_ascii_space(b) {
+            break;
+        }
+        end -= 1;
+    }
+    s.len() - end
 }
+
+/// The ASCII characters that are Unicode whitespace (and Go's `unicode.IsSpace`):
+/// `\t`, `\n`, `\x0b`, `\x0c`, `\r` and space.
+#[inline]
+pub(crate) fn is_ascii_space(b: u8) -> bool {
+    CLASS[b as usize] & SPACE != 0
+}
+
+/// Byte classes for the scanning loops, so that a run of ordinary bytes costs one table lookup
+/// per byte. Only ASCII is syntax in a Dockerfile; other bytes are flagged so a loop can decode
+/// the character (some Unicode whitespace separates words).
+pub(crate) const SPACE: u8 = 1;
+pub(crate) const QUOTE: u8 = 2;
+/// Either escape character (`\` or `` ` ``); a loop still compares with the one in force.
+pub(crate) const ESCAPE: u8 = 4;
+pub(crate) const NON_ASCII: u8 = 8;
+
+pub(crate) static CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut idx = 0;
+    while idx < 256 {
+        table[idx] = match idx as u8 {
+            b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ' => SPACE,
+            b'\'' | b'"' => QUOTE,
+            b'\\' | b'`' => ESCAPE,
+            0x80.. => NON_ASCII,
+            _ => 0,
+        };
+        idx += 1;
+    }
+    table
+};
 
 /// The whitespace BuildKit splits keywords and plain word lists on (`[\t\v\f\r ]`).
 pub(crate) fn is_split_ws(b: u8) -> bool {
@@ -84,7 +150,7 @@ pub(crate) struct MappedText {
 impl MappedText {
     pub(crate) fn clear(&mut self) {
         self.text.clear();
-        self.map.segments.clear();
+        self.map.clear();
         self.next_source = usize::MAX;
     }
 
@@ -93,8 +159,8 @@ impl MappedText {
         if piece.is_empty() {
             return;
         }
-        if self.map.segments.is_empty() || source != self.next_source {
-            self.map.segments.push((self.text.len(), source));
+        if self.map.is_empty() || source != self.next_source {
+            self.map.push(self.text.len(), source);
         }
         self.text.push_str(piece);
         self.next_source = source + piece.len();
@@ -103,16 +169,20 @@ impl MappedText {
     /// Appends the logical text `line.text[start..end]`, split where it crosses pieces of the
     /// source.
     pub(crate) fn push_logical(&mut self, line: &Logical, start: usize, end: usize) {
-        let segments = &line.map.segments;
-        let mut idx = match segments.binary_search_by_key(&start, |it| it.0) {
+        if let Some(base) = line.contiguous {
+            self.push(&line.text[start..end], base + start);
+            return;
+        }
+        let map = line.map;
+        let mut idx = match map.search(start) {
             Ok(idx) => idx,
             Err(0) => 0,
             Err(next) => next - 1,
         };
         let mut pos = start;
         while pos < end {
-            let (logical_start, source_start) = segments.get(idx).copied().unwrap_or((0, 0));
-            let piece_end = segments.get(idx + 1).map_or(end, |it| it.0.min(end));
+            let (logical_start, source_start) = map.segment(idx).unwrap_or((0, 0));
+            let piece_end = map.segment(idx + 1).map_or(end, |it| it.0.min(end));
             let piece_end = piece_end.max(pos + 1).min(end);
             self.push(&line.text[pos..piece_end], source_start + pos.saturating_sub(logical_start));
             pos = piece_end;
@@ -129,20 +199,57 @@ impl MappedText {
 pub(crate) struct Logical<'a> {
     pub(crate) text: &'a str,
     pub(crate) map: &'a OffsetMap,
+    /// The source offset of logical offset 0 when the whole text is one piece of the source
+    /// (most instructions sit on one line), so ranges map with one addition.
+    contiguous: Option<usize>,
 }
 
-impl Logical<'_> {
+impl<'a> Logical<'a> {
+    pub(crate) fn new(text: &'a str, map: &'a OffsetMap) -> Logical<'a> {
+        let contiguous = match (map.segment_count(), map.segment(0)) {
+            (1, Some((0, source_start))) => Some(source_start),
+            _ => None,
+        };
+        Logical { text, map, contiguous }
+    }
+
+    #[inline]
     pub(crate) fn source(&self, logical: usize) -> usize {
-        self.map.to_source(logical)
+        match self.contiguous {
+            Some(base) => base + logical,
+            None => self.map.to_source(logical),
+        }
     }
 
     /// Source range of the logical range `start..end`.
+    #[inline]
     pub(crate) fn range(&self, start: usize, end: usize) -> TextRange {
+        if let Some(base) = self.contiguous {
+            return TextRange { start: base + start, end: base + end.max(start) };
+        }
         if start >= end {
             let at = self.source(start);
             return TextRange::empty(at);
         }
         self.map.range_to_source(TextRange::new(start, end))
+    }
+
+    /// The source offset of `start` when the logical range `start..end` comes from one
+    /// contiguous piece of the source, so that offsets inside it map by one addition.
+    pub(crate) fn piece_base(&self, start: usize, end: usize) -> Option<usize> {
+        if let Some(base) = self.contiguous {
+            return Some(base + start);
+        }
+        let idx = match self.map.search(start) {
+            Ok(idx) => idx,
+            Err(0) => return None,
+            Err(next) => next - 1,
+        };
+        if self.map.segment(idx + 1).is_some_and(|it| it.0 < end) {
+            return None;
+        }
+        let (logical_start, source_start) = self.map.segment(idx)?;
+        Some(source_start + (start - logical_start))
     }
 
     /// `start..end` shrunk by the Unicode whitespace at both ends.

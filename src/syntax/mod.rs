@@ -17,6 +17,8 @@ mod words;
 pub use dump::debug_dump;
 pub use parser::parse;
 
+pub use compact_str::CompactString;
+
 use crate::text::{Spanned, TextRange};
 
 /// The result of parsing one Dockerfile.
@@ -53,8 +55,8 @@ pub struct Directive {
     /// From `#` to the end of the line.
     pub range: TextRange,
     /// The name as written; compare with `eq_ignore_ascii_case`.
-    pub name: Spanned<String>,
-    pub value: Spanned<String>,
+    pub name: Spanned<CompactString>,
+    pub value: Spanned<CompactString>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -113,7 +115,66 @@ impl Keyword {
 
     /// Case-insensitive lookup, as Docker does.
     pub fn from_name(name: &str) -> Keyword {
-        Keyword::ALL.into_iter().find(|it| it.as_str().eq_ignore_ascii_case(name)).unwrap_or(Keyword::Unknown)
+        /// Packs up to 15 bytes and their count into one integer (the count keeps `RUN` and
+        /// `RUN\0` apart), so the lookup is a few integer comparisons.
+        const fn pack(bytes: &[u8]) -> u128 {
+            let mut out = (bytes.len() as u128) << 120;
+            let mut idx = 0;
+            while idx < bytes.len() {
+                out |= (bytes[idx] as u128) << (8 * idx);
+                idx += 1;
+            }
+            out
+        }
+        const ADD: u128 = pack(b"ADD");
+        const ARG: u128 = pack(b"ARG");
+        const CMD: u128 = pack(b"CMD");
+        const COPY: u128 = pack(b"COPY");
+        const ENTRYPOINT: u128 = pack(b"ENTRYPOINT");
+        const ENV: u128 = pack(b"ENV");
+        const EXPOSE: u128 = pack(b"EXPOSE");
+        const FROM: u128 = pack(b"FROM");
+        const HEALTHCHECK: u128 = pack(b"HEALTHCHECK");
+        const LABEL: u128 = pack(b"LABEL");
+        const MAINTAINER: u128 = pack(b"MAINTAINER");
+        const ONBUILD: u128 = pack(b"ONBUILD");
+        const RUN: u128 = pack(b"RUN");
+        const SHELL: u128 = pack(b"SHELL");
+        const STOPSIGNAL: u128 = pack(b"STOPSIGNAL");
+        const USER: u128 = pack(b"USER");
+        const VOLUME: u128 = pack(b"VOLUME");
+        const WORKDIR: u128 = pack(b"WORKDIR");
+        let bytes = name.as_bytes();
+        // Keywords are 3 to 11 ASCII letters.
+        if !(3..=11).contains(&bytes.len()) {
+            return Keyword::Unknown;
+        }
+        // Built in a register: a byte buffer read back as an integer stalls the CPU.
+        let mut packed = (bytes.len() as u128) << 120;
+        for (idx, byte) in bytes.iter().enumerate() {
+            packed |= u128::from(byte.to_ascii_uppercase()) << (8 * idx);
+        }
+        match packed {
+            ADD => Keyword::Add,
+            ARG => Keyword::Arg,
+            CMD => Keyword::Cmd,
+            COPY => Keyword::Copy,
+            ENTRYPOINT => Keyword::Entrypoint,
+            ENV => Keyword::Env,
+            EXPOSE => Keyword::Expose,
+            FROM => Keyword::From,
+            HEALTHCHECK => Keyword::Healthcheck,
+            LABEL => Keyword::Label,
+            MAINTAINER => Keyword::Maintainer,
+            ONBUILD => Keyword::Onbuild,
+            RUN => Keyword::Run,
+            SHELL => Keyword::Shell,
+            STOPSIGNAL => Keyword::Stopsignal,
+            USER => Keyword::User,
+            VOLUME => Keyword::Volume,
+            WORKDIR => Keyword::Workdir,
+            _ => Keyword::Unknown,
+        }
     }
 
     /// The canonical upper-case spelling (`""` for `Unknown`).
@@ -168,10 +229,10 @@ pub struct Flag {
     /// From the leading `--` to the end of the value.
     pub range: TextRange,
     /// The name without the leading `--`.
-    pub name: Spanned<String>,
+    pub name: Spanned<CompactString>,
     /// The text after `=`, with quotes removed; `None` when there is no `=`. The range covers
     /// the value as written (quotes included).
-    pub value: Option<Spanned<String>>,
+    pub value: Option<Spanned<CompactString>>,
     /// Maps byte offsets in `value.value` to source offsets; quotes, escapes and line
     /// continuations make the two differ. Empty when there is no value.
     pub value_map: OffsetMap,
@@ -190,8 +251,8 @@ impl Flag {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FlagOption {
     pub range: TextRange,
-    pub key: Spanned<String>,
-    pub value: Option<Spanned<String>>,
+    pub key: Spanned<CompactString>,
+    pub value: Option<Spanned<CompactString>>,
 }
 
 /// What follows the keyword and flags. Which variant an instruction gets depends on its keyword
@@ -222,9 +283,9 @@ pub struct Word {
     /// continuation).
     pub range: TextRange,
     /// The word's logical text with quotes and escapes kept (continuations removed).
-    pub raw: String,
+    pub raw: CompactString,
     /// The word with quotes removed and escapes processed (variables are not expanded).
-    pub value: String,
+    pub value: CompactString,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -232,7 +293,7 @@ pub struct ExecForm {
     /// From `[` to `]`.
     pub range: TextRange,
     /// Decoded strings; each range covers the quoted JSON literal.
-    pub elements: Vec<Spanned<String>>,
+    pub elements: Vec<Spanned<CompactString>>,
 }
 
 /// Shell-form text: the logical line with continuations (escape + line break) and the comment
@@ -245,42 +306,113 @@ pub struct ShellForm {
 }
 
 /// Maps offsets in a logical (continuation-joined) string back to offsets in the source.
+///
+/// It is a list of `(logical_start, source_start)` pieces sorted by `logical_start`. The first
+/// piece is stored inline because most texts are one piece of one line, so those maps allocate
+/// nothing.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OffsetMap {
-    /// `(logical_start, source_start)` of each contiguous piece, sorted by `logical_start`.
-    pub segments: Vec<(usize, usize)>,
+    /// The first piece; `None` only when the map is empty.
+    first: Option<(usize, usize)>,
+    /// The pieces after the first.
+    rest: Vec<(usize, usize)>,
 }
 
 impl OffsetMap {
+    /// A map of one piece: logical offset `logical_start` is source offset `source_start`.
+    pub fn single(logical_start: usize, source_start: usize) -> OffsetMap {
+        OffsetMap { first: Some((logical_start, source_start)), rest: Vec::new() }
+    }
+
+    /// The `(logical_start, source_start)` pieces, sorted by `logical_start`.
+    pub fn segments(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.first.into_iter().chain(self.rest.iter().copied())
+    }
+
+    pub fn segment_count(&self) -> usize {
+        usize::from(self.first.is_some()) + self.rest.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.first.is_none()
+    }
+
+    /// The piece at `idx` in [`OffsetMap::segments`] order.
+    pub(crate) fn segment(&self, idx: usize) -> Option<(usize, usize)> {
+        match idx {
+            0 => self.first,
+            _ => self.rest.get(idx - 1).copied(),
+        }
+    }
+
+    /// Appends a piece; its `logical_start` must be past every earlier one.
+    pub(crate) fn push(&mut self, logical_start: usize, source_start: usize) {
+        match self.first {
+            None => self.first = Some((logical_start, source_start)),
+            Some(_) => self.rest.push((logical_start, source_start)),
+        }
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.first = None;
+        self.rest.clear();
+    }
+
+    /// Binary search for the piece starting at `logical`, as `slice::binary_search_by_key`
+    /// would answer over [`OffsetMap::segments`].
+    pub(crate) fn search(&self, logical: usize) -> Result<usize, usize> {
+        let Some((first_start, _)) = self.first else {
+            return Err(0);
+        };
+        if logical <= first_start {
+            return if logical == first_start { Ok(0) } else { Err(0) };
+        }
+        match self.rest.binary_search_by_key(&logical, |it| it.0) {
+            Ok(idx) => Ok(idx + 1),
+            Err(idx) => Err(idx + 1),
+        }
+    }
+
+    #[inline]
     pub fn to_source(&self, logical: usize) -> usize {
         // Most instructions sit on one line: a single piece.
-        if let [(logical_start, source_start)] = self.segments[..]
+        if let Some((logical_start, source_start)) = self.first
+            && self.rest.is_empty()
             && logical >= logical_start
         {
             return source_start + (logical - logical_start);
         }
-        let idx = match self.segments.binary_search_by_key(&logical, |it| it.0) {
+        let idx = match self.search(logical) {
             Ok(idx) => idx,
-            Err(0) => return self.segments.first().map_or(logical, |it| it.1),
+            Err(0) => return self.first.map_or(logical, |it| it.1),
             Err(next) => next - 1,
         };
-        let (logical_start, source_start) = self.segments[idx];
+        let (logical_start, source_start) = self.segment(idx).unwrap_or((logical, logical));
         source_start + (logical - logical_start)
     }
 
     /// The part of the map covering logical offsets `start..end`, shifted so `start` becomes 0.
     pub fn slice(&self, start: usize, end: usize) -> OffsetMap {
-        let mut segments = vec![(0, self.to_source(start))];
-        for &(logical_start, source_start) in &self.segments {
-            if logical_start > start && logical_start < end {
-                segments.push((logical_start - start, source_start));
+        let mut map = OffsetMap::single(0, self.to_source(start));
+        // Pieces are sorted, so the ones inside `start..end` are found by binary search.
+        let from = match self.search(start) {
+            Ok(idx) => idx + 1,
+            Err(idx) => idx,
+        };
+        let mut idx = from;
+        while let Some((logical_start, source_start)) = self.segment(idx) {
+            if logical_start >= end {
+                break;
             }
+            map.rest.push((logical_start - start, source_start));
+            idx += 1;
         }
-        OffsetMap { segments }
+        map
     }
 
     /// The source range of a logical range; the end maps as an exclusive end so a range ending
     /// at a piece boundary does not run into the next piece.
+    #[inline]
     pub fn range_to_source(&self, logical: TextRange) -> TextRange {
         let start = self.to_source(logical.start);
         let end = if logical.end > logical.start { self.to_source(logical.end - 1) + 1 } else { start };
@@ -291,7 +423,7 @@ impl OffsetMap {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeyValue {
     pub range: TextRange,
-    pub key: Spanned<String>,
+    pub key: Spanned<CompactString>,
     /// `None` for `ARG NAME` with no default; `Some` with an empty word for `ENV A=`.
     pub value: Option<Word>,
     /// Written as `ENV key value` rather than `key=value`.
@@ -311,7 +443,7 @@ pub struct Heredoc {
     /// The `<<EOF` / `<<-"EOF"` token on the instruction line.
     pub marker: TextRange,
     /// The delimiter word (`EOF`), quotes removed.
-    pub name: Spanned<String>,
+    pub name: Spanned<CompactString>,
     /// `<<-`: leading tabs are stripped from the body.
     pub strip_tabs: bool,
     /// The delimiter was quoted, so the body is not expanded.

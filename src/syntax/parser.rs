@@ -8,10 +8,10 @@ use crate::syntax::heredoc::{find_markers, read_bodies};
 use crate::syntax::json::{Json, parse_array};
 use crate::syntax::lexer::{Logical, MappedText, continuation, is_split_ws, leading_ws, line_at};
 use crate::syntax::suggest::closest;
-use crate::syntax::words::{extract_flags, make_word, split_words};
+use crate::syntax::words::{extract_flags, make_word, needs_unquote, split_words};
 use crate::syntax::{
-    Args, Comment, Directive, Dockerfile, ExecForm, Flag, Healthcheck, Instruction, KeyValue, Keyword, Parse,
-    ShellForm, SyntaxError, SyntaxErrorKind, Word,
+    Args, Comment, CompactString, Directive, Dockerfile, ExecForm, Flag, Healthcheck, Instruction, KeyValue, Keyword,
+    Parse, ShellForm, SyntaxError, SyntaxErrorKind, Word,
 };
 use crate::text::{Spanned, TextRange};
 
@@ -121,8 +121,8 @@ impl Parser<'_> {
         let value = &rest[at..value_end];
         let directive = Directive {
             range: TextRange::new(start, end),
-            name: Spanned::new(name.to_string(), TextRange::new(base, base + name_len)),
-            value: Spanned::new(value.to_string(), TextRange::new(base + at, base + value_end)),
+            name: Spanned::new(CompactString::from(name), TextRange::new(base, base + name_len)),
+            value: Spanned::new(CompactString::from(value), TextRange::new(base + at, base + value_end)),
         };
         let seen = self.file.directives.iter().any(|it| it.name.value.eq_ignore_ascii_case(&lower));
         if seen {
@@ -175,7 +175,7 @@ impl Parser<'_> {
             continues = more;
         }
 
-        let line = Logical { text: &logical.text, map: &logical.map };
+        let line = Logical::new(&logical.text, &logical.map);
         let (start, end) = line.trim(0, line.text.len());
         if start == end {
             let message = "a line continuation with no instruction after it".to_string();
@@ -183,7 +183,7 @@ impl Parser<'_> {
             self.logical = logical;
             return pos;
         }
-        let mut ctx = Ctx { escape: self.escape as char, errors: &mut self.errors, scratch: &mut self.scratch };
+        let mut ctx = Ctx { escape: self.escape, errors: &mut self.errors, scratch: &mut self.scratch };
         let mut instruction = parse_instruction(&mut ctx, &line, start, end, false);
 
         // Heredoc bodies follow the instruction's last line.
@@ -219,7 +219,7 @@ fn can_have_heredocs(instruction: &Instruction) -> bool {
 }
 
 struct Ctx<'e> {
-    escape: char,
+    escape: u8,
     errors: &'e mut Vec<SyntaxError>,
     /// Reused buffer for flag words.
     scratch: &'e mut MappedText,
@@ -253,32 +253,24 @@ fn parse_instruction(ctx: &mut Ctx, line: &Logical, start: usize, end: usize, ne
     }
 
     let mut flags: Vec<Flag> = Vec::new();
-    let args_start = extract_flags(line, keyword_end, end, ctx.scratch, |word, start, end| {
-        flags.push(flags::make_flag(word, line.range(start, end)));
+    let args_start = extract_flags(line, keyword_end, end, ctx.scratch, |word, map, start, end| {
+        flags.push(flags::make_flag(word, map, line.range(start, end)));
     });
     let (args_start, args_end) = line.trim(args_start.min(end), end);
 
-    let mut instruction = Instruction {
-        range: line.range(start, end),
-        keyword,
-        keyword_range,
-        flags,
-        args: Args::Empty,
-        heredocs: Vec::new(),
-    };
     match keyword {
         Keyword::Unknown | Keyword::Healthcheck => {}
-        _ => flags::validate(ctx.errors, keyword, &instruction.flags),
+        _ => flags::validate(ctx.errors, keyword, &flags),
     }
 
     let args = Span { start: args_start, end: args_end };
-    instruction.args = match keyword {
+    let parsed_args = match keyword {
         Keyword::Run | Keyword::Cmd | Keyword::Entrypoint | Keyword::Shell => command_args(ctx, line, args, keyword),
         Keyword::Copy | Keyword::Add | Keyword::Volume => list_args(ctx, line, args, keyword),
         Keyword::Env | Keyword::Label => env_args(ctx, line, args, keyword),
         Keyword::Arg => arg_args(ctx, line, args),
         Keyword::From => from_args(ctx, line, args),
-        Keyword::Healthcheck => healthcheck_args(ctx, line, args, &instruction.flags),
+        Keyword::Healthcheck => healthcheck_args(ctx, line, args, &flags),
         Keyword::Onbuild => onbuild_args(ctx, line, args, nested),
         Keyword::Expose
         | Keyword::User
@@ -292,7 +284,15 @@ fn parse_instruction(ctx: &mut Ctx, line: &Logical, start: usize, end: usize, ne
         let message = format!("{} needs {}", keyword.as_str(), what_it_needs(keyword));
         ctx.error(keyword_range, SyntaxErrorKind::MissingArguments, message);
     }
-    instruction
+    // Built once at the end: the tree node is large, so every extra move of it costs.
+    Instruction {
+        range: line.range(start, end),
+        keyword,
+        keyword_range,
+        flags,
+        args: parsed_args,
+        heredocs: Vec::new(),
+    }
 }
 
 /// A logical byte range.
@@ -417,10 +417,10 @@ fn command_args(ctx: &mut Ctx, line: &Logical, args: Span, keyword: Keyword) -> 
 }
 
 fn words(ctx: &mut Ctx, line: &Logical, args: Span) -> Vec<Word> {
-    let spans = split_words(line.text, args.start, args.end, ctx.escape);
-    let mut out = Vec::with_capacity(spans.len());
-    for (s, e) in spans {
-        let (word, open_quote) = make_word(line, s, e, ctx.escape);
+    // Most instructions have a few words; this is the capacity a first push would choose.
+    let mut out = Vec::with_capacity(4);
+    for span in split_words(line.text, args.start, args.end, ctx.escape) {
+        let (word, open_quote) = make_word(line, span.start, span.end, span.plain, ctx.escape);
         if open_quote {
             let message = format!("`{}` has a quote that is never closed", shorten(&word.raw));
             ctx.error(word.range, SyntaxErrorKind::Invalid, message);
@@ -553,10 +553,10 @@ fn env_args(ctx: &mut Ctx, line: &Logical, args: Span, keyword: Keyword) -> Args
     }
     let kw = keyword.as_str();
     let spans = split_words(line.text, args.start, args.end, ctx.escape);
-    let Some(&(first_start, first_end)) = spans.first() else {
+    let Some(first) = spans.clone().next() else {
         return Args::Empty;
     };
-    if !line.text[first_start..first_end].contains('=') {
+    if !line.text[first.start..first.end].contains('=') {
         // Legacy form: the key ends at the first blank, the value is the rest of the line.
         let bytes = line.text.as_bytes();
         let mut key_end = args.start;
@@ -567,41 +567,45 @@ fn env_args(ctx: &mut Ctx, line: &Logical, args: Span, keyword: Keyword) -> Args
         while value_start < args.end && is_split_ws(bytes[value_start]) {
             value_start += 1;
         }
-        let key = Spanned::new(line.text[args.start..key_end].to_string(), line.range(args.start, key_end));
+        let key = Spanned::new(CompactString::from(&line.text[args.start..key_end]), line.range(args.start, key_end));
         if value_start >= args.end {
             let message = format!("{kw} needs a value: write `{kw} {}=<value>`", shorten(&key.value));
             ctx.error(key.range, SyntaxErrorKind::Invalid, message);
             let range = key.range;
             return Args::KeyValues(vec![KeyValue { range, key, value: None, legacy: true }]);
         }
-        let (value, open_quote) = make_word(line, value_start, args.end, ctx.escape);
+        let plain = !needs_unquote(&line.text[value_start..args.end], ctx.escape);
+        let (value, open_quote) = make_word(line, value_start, args.end, plain, ctx.escape);
         if open_quote {
             ctx.error(value.range, SyntaxErrorKind::Invalid, "a quote in this value is never closed");
         }
         let range = key.range.cover(value.range);
         return Args::KeyValues(vec![KeyValue { range, key, value: Some(value), legacy: true }]);
     }
-    let mut items = Vec::with_capacity(spans.len());
-    for (s, e) in spans {
+    let mut items = Vec::new();
+    for span in spans {
+        let (s, e) = (span.start, span.end);
         let raw = &line.text[s..e];
-        let Some(eq) = raw.find('=') else {
+        let Some(eq) = raw.bytes().position(|it| it == b'=') else {
             let message = format!("`{}` is not a `key=value` pair", shorten(raw));
             ctx.error(line.range(s, e), SyntaxErrorKind::Invalid, message);
-            let key = Spanned::new(raw.to_string(), line.range(s, e));
+            let key = Spanned::new(CompactString::from(raw), line.range(s, e));
             items.push(KeyValue { range: key.range, key, value: None, legacy: false });
             continue;
         };
-        items.push(key_value(ctx, line, s, s + eq, e, kw));
+        items.push(key_value(ctx, line, s, s + eq, e, span.plain, kw));
     }
     Args::KeyValues(items)
 }
 
-fn key_value(ctx: &mut Ctx, line: &Logical, start: usize, eq: usize, end: usize, kw: &str) -> KeyValue {
-    let key = Spanned::new(line.text[start..eq].to_string(), line.range(start, eq));
+/// One `key=value` word at `start..end` with its first `=` at `eq`; `plain` says the word holds
+/// no quote and no escape character.
+fn key_value(ctx: &mut Ctx, line: &Logical, start: usize, eq: usize, end: usize, plain: bool, kw: &str) -> KeyValue {
+    let key = Spanned::new(CompactString::from(&line.text[start..eq]), line.range(start, eq));
     if key.value.is_empty() {
         ctx.error(line.range(start, end), SyntaxErrorKind::Invalid, format!("{kw} names can't be empty"));
     }
-    let (value, open_quote) = make_word(line, eq + 1, end, ctx.escape);
+    let (value, open_quote) = make_word(line, eq + 1, end, plain, ctx.escape);
     if open_quote {
         ctx.error(value.range, SyntaxErrorKind::Invalid, "a quote in this value is never closed");
     }
@@ -613,11 +617,12 @@ fn arg_args(ctx: &mut Ctx, line: &Logical, args: Span) -> Args {
         return Args::Empty;
     }
     let mut items = Vec::new();
-    for (s, e) in split_words(line.text, args.start, args.end, ctx.escape) {
-        match line.text[s..e].find('=') {
-            Some(eq) => items.push(key_value(ctx, line, s, s + eq, e, "ARG")),
+    for span in split_words(line.text, args.start, args.end, ctx.escape) {
+        let (s, e) = (span.start, span.end);
+        match line.text[s..e].bytes().position(|it| it == b'=') {
+            Some(eq) => items.push(key_value(ctx, line, s, s + eq, e, span.plain, "ARG")),
             None => {
-                let key = Spanned::new(line.text[s..e].to_string(), line.range(s, e));
+                let key = Spanned::new(CompactString::from(&line.text[s..e]), line.range(s, e));
                 items.push(KeyValue { range: key.range, key, value: None, legacy: false });
             }
         }

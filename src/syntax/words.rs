@@ -1,118 +1,229 @@
 //! Word splitting as Docker does it: quotes group, the escape character escapes.
 
-use crate::syntax::Word;
-use crate::syntax::lexer::{Logical, MappedText};
+use crate::syntax::lexer::{CLASS, ESCAPE, Logical, MappedText, NON_ASCII, QUOTE, SPACE, is_ascii_space};
+use crate::syntax::{CompactString, OffsetMap, Word};
 
-/// Splits `text[start..end]` into words and returns their byte ranges (quotes and escapes kept),
-/// following BuildKit's `parseWords`: whitespace separates words outside quotes, `'` and `"`
-/// group, and the escape character keeps the next character in the word (not inside `'`).
-pub(crate) fn split_words(text: &str, start: usize, end: usize, escape: char) -> Vec<(usize, usize)> {
-    let mut words = Vec::new();
-    let mut word_start: Option<usize> = None;
-    let mut quote: Option<char> = None;
-    let mut chars = text[start..end].char_indices().peekable();
-    while let Some((idx, ch)) = chars.next() {
-        let at = start + idx;
-        match quote {
-            None => {
-                if ch.is_whitespace() {
-                    if let Some(word) = word_start.take() {
-                        words.push((word, at));
+/// One word found by [`split_words`]: its logical byte range (quotes and escapes kept).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct WordSpan {
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    /// The word holds no quote and no escape character, so its value is its raw text.
+    pub(crate) plain: bool,
+}
+
+/// Splits `text[start..end]` into words, following BuildKit's `parseWords`: whitespace
+/// separates words outside quotes, `'` and `"` group, and the escape character keeps the next
+/// character in the word (not inside `'`). The escape character is ASCII.
+pub(crate) fn split_words(text: &str, start: usize, end: usize, escape: u8) -> SplitWords<'_> {
+    SplitWords { text, pos: start, end, escape }
+}
+
+/// The iterator behind [`split_words`]; it allocates nothing.
+#[derive(Clone)]
+pub(crate) struct SplitWords<'a> {
+    text: &'a str,
+    pos: usize,
+    end: usize,
+    escape: u8,
+}
+
+impl Iterator for SplitWords<'_> {
+    type Item = WordSpan;
+
+    fn next(&mut self) -> Option<WordSpan> {
+        let text = self.text;
+        let bytes = text.as_bytes();
+        let end = self.end;
+        let escape = self.escape;
+        let mut pos = self.pos;
+        // Only ASCII characters are syntax here; other characters matter only when they are
+        // Unicode whitespace outside quotes.
+        while pos < end {
+            let b = bytes[pos];
+            if b < 0x80 {
+                if !is_ascii_space(b) {
+                    break;
+                }
+                pos += 1;
+                continue;
+            }
+            let ch = char_at(text, pos);
+            if !ch.is_whitespace() {
+                break;
+            }
+            pos += ch.len_utf8();
+        }
+        if pos >= end {
+            self.pos = end;
+            return None;
+        }
+        let start = pos;
+        let mut plain = true;
+        let mut quote = 0u8;
+        while pos < end {
+            let b = bytes[pos];
+            let class = CLASS[b as usize];
+            if class == 0 {
+                pos += 1;
+                continue;
+            }
+            if class == NON_ASCII {
+                if quote == 0 {
+                    let ch = char_at(text, pos);
+                    if ch.is_whitespace() {
+                        break;
                     }
+                    pos += ch.len_utf8();
+                } else {
+                    pos += 1;
+                }
+                continue;
+            }
+            if quote == 0 {
+                if class == SPACE {
+                    break;
+                }
+                if class == QUOTE {
+                    quote = b;
+                    plain = false;
+                } else if b == escape {
+                    plain = false;
+                    pos = skip_char(bytes, pos + 1, end);
                     continue;
                 }
-                if word_start.is_none() {
-                    word_start = Some(at);
-                }
-                if ch == '\'' || ch == '"' {
-                    quote = Some(ch);
-                } else if ch == escape {
-                    chars.next();
-                }
+            } else if b == quote {
+                quote = 0;
+            } else if b == escape && quote != b'\'' {
+                pos = skip_char(bytes, pos + 1, end);
+                continue;
             }
-            Some(q) => {
-                if ch == q {
-                    quote = None;
-                } else if ch == escape && q != '\'' {
-                    chars.next();
-                }
-            }
+            pos += 1;
         }
+        self.pos = pos;
+        Some(WordSpan { start, end: pos, plain })
     }
-    if let Some(word) = word_start {
-        words.push((word, end));
+}
+
+/// The character starting at byte `pos` of `text` (a character boundary).
+fn char_at(text: &str, pos: usize) -> char {
+    text[pos..].chars().next().unwrap_or(' ')
+}
+
+/// The offset after the character at `pos`, or `pos` itself at `end`.
+fn skip_char(bytes: &[u8], pos: usize, end: usize) -> usize {
+    if pos >= end {
+        return pos;
     }
-    words
+    let len = match bytes[pos] {
+        0..0x80 => 1,
+        0xf0.. => 4,
+        0xe0.. => 3,
+        _ => 2,
+    };
+    (pos + len).min(end)
+}
+
+/// True when `raw` holds a quote or the escape character, so unquoting may change it.
+pub(crate) fn needs_unquote(raw: &str, escape: u8) -> bool {
+    raw.bytes().any(|it| it == b'\'' || it == b'"' || it == escape)
 }
 
 /// Removes quotes and processes escapes the way BuildKit's shell lexer does for one word
 /// (variables are left alone). Returns the value and whether a quote was left open.
-pub(crate) fn unquote(raw: &str, escape: char) -> (String, bool) {
-    if !raw.contains(['\'', '"', escape]) {
-        return (raw.to_string(), false);
+pub(crate) fn unquote(raw: &str, escape: u8) -> (CompactString, bool) {
+    if !needs_unquote(raw, escape) {
+        return (CompactString::from(raw), false);
     }
-    let mut out = String::with_capacity(raw.len());
-    let mut quote: Option<char> = None;
-    let mut chars = raw.chars().peekable();
-    while let Some(ch) = chars.next() {
+    let bytes = raw.as_bytes();
+    let len = bytes.len();
+    let mut out = CompactString::with_capacity(len);
+    let mut quote = 0u8;
+    // Text without quotes and escapes is copied in runs: `run..pos` is still to be copied.
+    let mut run = 0;
+    let mut pos = 0;
+    while pos < len {
+        let b = bytes[pos];
         match quote {
-            None => {
-                if ch == '\'' || ch == '"' {
-                    quote = Some(ch);
-                } else if ch == escape {
-                    if let Some(next) = chars.next() {
-                        out.push(next);
-                    }
+            0 => {
+                if b == b'\'' || b == b'"' {
+                    out.push_str(&raw[run..pos]);
+                    quote = b;
+                    pos += 1;
+                    run = pos;
+                } else if b == escape {
+                    // The escape goes; the character after it is kept whatever it is.
+                    out.push_str(&raw[run..pos]);
+                    run = pos + 1;
+                    pos = skip_char(bytes, pos + 1, len);
                 } else {
-                    out.push(ch);
+                    pos += 1;
                 }
             }
-            Some('\'') => {
-                if ch == '\'' {
-                    quote = None;
+            b'\'' => {
+                if b == b'\'' {
+                    out.push_str(&raw[run..pos]);
+                    quote = 0;
+                    pos += 1;
+                    run = pos;
                 } else {
-                    out.push(ch);
+                    pos += 1;
                 }
             }
-            Some(_) => {
-                if ch == '"' {
-                    quote = None;
-                } else if ch == escape {
+            _ => {
+                if b == b'"' {
+                    out.push_str(&raw[run..pos]);
+                    quote = 0;
+                    pos += 1;
+                    run = pos;
+                } else if b == escape {
                     // Inside double quotes only `"`, `$` and the escape itself are escaped.
-                    match chars.peek() {
-                        Some(&next) if next == '"' || next == '$' || next == escape => {
-                            out.push(next);
-                            chars.next();
+                    match bytes.get(pos + 1) {
+                        Some(&next) if next == b'"' || next == b'$' || next == escape => {
+                            out.push_str(&raw[run..pos]);
+                            run = pos + 1;
+                            pos += 2;
                         }
-                        Some(_) => out.push(ch),
-                        None => {}
+                        Some(_) => pos += 1,
+                        None => {
+                            out.push_str(&raw[run..pos]);
+                            pos += 1;
+                            run = pos;
+                        }
                     }
                 } else {
-                    out.push(ch);
+                    pos += 1;
                 }
             }
         }
     }
-    (out, quote.is_some())
+    out.push_str(&raw[run..pos]);
+    (out, quote != 0)
 }
 
-/// Builds a [`Word`] from the logical range `start..end`.
-pub(crate) fn make_word(line: &Logical, start: usize, end: usize, escape: char) -> (Word, bool) {
+/// Builds a [`Word`] from the logical range `start..end`; `plain` says it holds no quote and
+/// no escape character.
+pub(crate) fn make_word(line: &Logical, start: usize, end: usize, plain: bool, escape: u8) -> (Word, bool) {
     let raw = &line.text[start..end];
+    let range = line.range(start, end);
+    if plain {
+        let value = CompactString::from(raw);
+        return (Word { range, raw: value.clone(), value }, false);
+    }
     let (value, open_quote) = unquote(raw, escape);
-    (Word { range: line.range(start, end), raw: raw.to_string(), value }, open_quote)
+    (Word { range, raw: CompactString::from(raw), value }, open_quote)
 }
 
 /// Reads the flags at the start of `line.text[start..end]` the way BuildKit's
 /// `extractBuilderFlags` does: quotes removed and `\` escapes processed (always backslash,
-/// whatever the escape directive says). Calls `on_flag` with each processed word (mapped back to
-/// the source) and its logical range, and returns where the arguments start.
+/// whatever the escape directive says). Calls `on_flag` with each processed word, the map from
+/// its offsets to the source, and its logical range; returns where the arguments start.
 pub(crate) fn extract_flags(
     line: &Logical,
     start: usize,
     end: usize,
     word: &mut MappedText,
-    mut on_flag: impl FnMut(&MappedText, usize, usize),
+    mut on_flag: impl FnMut(&str, &OffsetMap, usize, usize),
 ) -> usize {
     let text = line.text;
     let bytes = text.as_bytes();
@@ -132,6 +243,44 @@ pub(crate) fn extract_flags(
             return pos;
         }
         let word_start = pos;
+
+        // Most flags have no quotes or escapes and sit on one line: then the word is a slice
+        // of the logical text and needs no copy.
+        let mut plain_end = pos;
+        let mut plain = true;
+        while plain_end < end {
+            let b = bytes[plain_end];
+            let class = CLASS[b as usize];
+            if class == 0 || (class == ESCAPE && b != b'\\') {
+                plain_end += 1;
+                continue;
+            }
+            if class == NON_ASCII {
+                let ch = char_at(text, plain_end);
+                if ch.is_whitespace() {
+                    break;
+                }
+                plain_end += ch.len_utf8();
+                continue;
+            }
+            if class == QUOTE || class == ESCAPE {
+                plain = false;
+            }
+            break;
+        }
+        if plain && let Some(base) = line.piece_base(word_start, plain_end) {
+            pos = plain_end;
+            let flag = &text[word_start..pos];
+            if flag == "--" {
+                // A bare `--` ends the flags; BuildKit drops it.
+                return pos;
+            }
+            word.clear();
+            word.map.push(0, base);
+            on_flag(flag, &word.map, word_start, pos);
+            continue;
+        }
+
         word.clear();
         let mut quote: Option<u8> = None;
         // Plain characters are copied in runs; quotes and escapes break a run.
@@ -184,13 +333,8 @@ pub(crate) fn extract_flags(
             // A bare `--` ends the flags; BuildKit drops it.
             return pos;
         }
-        on_flag(word, word_start, pos);
+        on_flag(&word.text, &word.map, word_start, pos);
     }
-}
-
-/// The ASCII characters Go's `unicode.IsSpace` accepts.
-fn is_ascii_space(b: u8) -> bool {
-    matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ')
 }
 
 #[cfg(test)]
@@ -200,17 +344,21 @@ mod tests {
     #[test]
     fn split_words_groups_quotes() {
         let text = r#"a "b c" d\ e 'f\' g"#;
-        let words: Vec<&str> = split_words(text, 0, text.len(), '\\').into_iter().map(|(s, e)| &text[s..e]).collect();
-        assert_eq!(words, vec!["a", "\"b c\"", "d\\ e", "'f\\'", "g"]);
+        let words: Vec<(&str, bool)> =
+            split_words(text, 0, text.len(), b'\\').map(|it| (&text[it.start..it.end], it.plain)).collect();
+        assert_eq!(words, vec![("a", true), ("\"b c\"", false), ("d\\ e", false), ("'f\\'", false), ("g", true)]);
+        let text = "x\u{a0}é\u{2003}`\u{2003}y";
+        let words: Vec<&str> = split_words(text, 0, text.len(), b'`').map(|it| &text[it.start..it.end]).collect();
+        assert_eq!(words, vec!["x", "é", "`\u{2003}y"]);
     }
 
     #[test]
     fn unquote_follows_shell_rules() {
-        assert_eq!(unquote(r#""a b""#, '\\'), ("a b".to_string(), false));
-        assert_eq!(unquote(r#"'a\b'"#, '\\'), ("a\\b".to_string(), false));
-        assert_eq!(unquote(r#""a\"b\n""#, '\\'), ("a\"b\\n".to_string(), false));
-        assert_eq!(unquote(r#"a\ b"#, '\\'), ("a b".to_string(), false));
-        assert_eq!(unquote(r#""open"#, '\\'), ("open".to_string(), true));
-        assert_eq!(unquote("a`$b", '`'), ("a$b".to_string(), false));
+        assert_eq!(unquote(r#""a b""#, b'\\'), ("a b".into(), false));
+        assert_eq!(unquote(r#"'a\b'"#, b'\\'), ("a\\b".into(), false));
+        assert_eq!(unquote(r#""a\"b\n""#, b'\\'), ("a\"b\\n".into(), false));
+        assert_eq!(unquote(r#"a\ b"#, b'\\'), ("a b".into(), false));
+        assert_eq!(unquote(r#""open"#, b'\\'), ("open".into(), true));
+        assert_eq!(unquote("a`$b", b'`'), ("a$b".into(), false));
     }
 }
