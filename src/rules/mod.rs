@@ -408,10 +408,19 @@ pub static REGISTRY: &[(&Rule, CheckFn)] = &[
     (&dev_server_in_image::DEV_SERVER_IN_IMAGE, dev_server_in_image::check),
     (&root_owned_runtime_sync::ROOT_OWNED_RUNTIME_SYNC, root_owned_runtime_sync::check),
     (&pip_install_without_environment::PIP_INSTALL_WITHOUT_ENVIRONMENT, pip_install_without_environment::check),
-    (&system_install_into_managed_python::SYSTEM_INSTALL_INTO_MANAGED_PYTHON, system_install_into_managed_python::check),
+    (
+        &system_install_into_managed_python::SYSTEM_INSTALL_INTO_MANAGED_PYTHON,
+        system_install_into_managed_python::check,
+    ),
     (&pip_sync_system::PIP_SYNC_SYSTEM, pip_sync_system::check),
-    (&system_python_with_project_commands::SYSTEM_PYTHON_WITH_PROJECT_COMMANDS, system_python_with_project_commands::check),
-    (&project_environment_at_system_prefix::PROJECT_ENVIRONMENT_AT_SYSTEM_PREFIX, project_environment_at_system_prefix::check),
+    (
+        &system_python_with_project_commands::SYSTEM_PYTHON_WITH_PROJECT_COMMANDS,
+        system_python_with_project_commands::check,
+    ),
+    (
+        &project_environment_at_system_prefix::PROJECT_ENVIRONMENT_AT_SYSTEM_PREFIX,
+        project_environment_at_system_prefix::check,
+    ),
     (&virtual_env_ignored::VIRTUAL_ENV_IGNORED, virtual_env_ignored::check),
     (&export_includes_dev::EXPORT_INCLUDES_DEV, export_includes_dev::check),
     (&invalid_uv_boolean::INVALID_UV_BOOLEAN, invalid_uv_boolean::check),

@@ -40,7 +40,10 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let Some(request) = &pin_file.request else { return };
     let mut reported: Vec<TextRange> = Vec::new();
     for (site, uv) in ctx.uv_commands() {
-        if !CHOOSE_PYTHON.contains(&uv.subcommand()) || uv.has_flag("--python") || var_at(ctx, site, "UV_PYTHON").is_some() {
+        if !CHOOSE_PYTHON.contains(&uv.subcommand())
+            || uv.has_flag("--python")
+            || var_at(ctx, site, "UV_PYTHON").is_some()
+        {
             continue;
         }
         let range = match site.command.assignments.iter().rev().find(|it| it.name == "UV_NO_CONFIG") {

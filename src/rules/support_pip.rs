@@ -119,7 +119,8 @@ impl EnvFacts {
                 _ => None,
             };
             res.parent[stage.index] = parent;
-            let parent_end = parent.and_then(|it| semantics.stages.get(it)).and_then(|it| it.instructions.end.checked_sub(1));
+            let parent_end =
+                parent.and_then(|it| semantics.stages.get(it)).and_then(|it| it.instructions.end.checked_sub(1));
             let (mut workdir, mut user) = match parent_end {
                 Some(end) => (res.workdir.get(end).cloned().flatten(), res.user.get(end).cloned().flatten()),
                 None => (Some("/".to_owned()), None),
@@ -166,7 +167,7 @@ impl EnvFacts {
                         });
                         let from_stage = from.as_deref().and_then(|it| semantics.stage_by_reference(it));
                         match (&from, from_stage) {
-                            (Some(_), Some(source)) if source.index < stage.index => {
+                            (Some(_), Some(source)) if source.index < stage.index && copies_uv(instruction) => {
                                 uv_version = uv_version.or(res.uv_version[source.index]);
                             }
                             (Some(from), None) => {
@@ -177,7 +178,8 @@ impl EnvFacts {
                             }
                             _ => {}
                         }
-                        if let Some(event) = copy_event(idx, instruction, workdir.as_deref(), from.is_some(), escape, &lookup)
+                        if let Some(event) =
+                            copy_event(idx, instruction, workdir.as_deref(), from.is_some(), escape, &lookup)
                         {
                             res.events[stage.index].push(event);
                         }
@@ -250,8 +252,15 @@ impl EnvFacts {
         dir: Option<String>,
         range: TextRange,
     ) {
-        let event =
-            EnvEvent { instruction: site.instruction, offset: site.command.range.start, kind, path, dir, range, sure: true };
+        let event = EnvEvent {
+            instruction: site.instruction,
+            offset: site.command.range.start,
+            kind,
+            path,
+            dir,
+            range,
+            sure: true,
+        };
         if let Some(events) = self.events.get_mut(stage) {
             events.push(event);
         }
@@ -264,7 +273,9 @@ impl EnvFacts {
             "sync" | "run" | "add" | "remove" => EnvKind::Project,
             _ => return None,
         };
-        if uv.has_flag("--dry-run") || uv.has_flag("--script") || (kind == EnvKind::Project && uv.has_flag("--no-project"))
+        if uv.has_flag("--dry-run")
+            || uv.has_flag("--script")
+            || (kind == EnvKind::Project && uv.has_flag("--no-project"))
         {
             return None;
         }
@@ -429,9 +440,9 @@ fn copy_event(
         let last = text.trim_end_matches('/').rsplit('/').next().unwrap_or(text);
         !last.contains('.') || last.starts_with('.')
     };
-    let relevant = sources.iter().any(|(source, _)| {
-        !source.starts_with("<<") && (names_venv(source) || (from_elsewhere && folder(source)))
-    });
+    let relevant = sources
+        .iter()
+        .any(|(source, _)| !source.starts_with("<<") && (names_venv(source) || (from_elsewhere && folder(source))));
     if !relevant {
         return None;
     }
@@ -450,6 +461,13 @@ fn copy_event(
         range: *dest_range,
         sure: true,
     })
+}
+
+/// Whether a COPY takes the uv binary itself (`/uv`, `/usr/local/bin/uv`, `/bin/uvx`).
+fn copies_uv(instruction: &crate::syntax::Instruction) -> bool {
+    let Args::Words(words) = &instruction.args else { return false };
+    let Some((_, sources)) = words.split_last() else { return false };
+    sources.iter().any(|it| matches!(it.value.rsplit('/').next(), Some("uv" | "uvx")))
 }
 
 /// The path of `python -m venv PATH` / `virtualenv PATH`.

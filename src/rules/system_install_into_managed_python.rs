@@ -44,12 +44,14 @@ declare_rule! {
 
 /// Where the externally managed interpreter came from.
 struct Source {
+    instruction: usize,
+    offset: usize,
     range: TextRange,
     what: &'static str,
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    let mut state: Option<(EnvFacts, Vec<Vec<(usize, usize, Source)>>)> = None;
+    let mut state: Option<(EnvFacts, Vec<Vec<Source>>)> = None;
     for (site, uv) in ctx.uv_commands() {
         if site.origin != CommandOrigin::Run || !matches!(uv.subcommand(), "pip install" | "pip sync") {
             continue;
@@ -61,7 +63,9 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
                 _ => continue,
             },
         };
-        if ["--break-system-packages", "--python", "--target", "--prefix", "--no-system"].iter().any(|it| uv.has_flag(it))
+        if ["--break-system-packages", "--python", "--target", "--prefix", "--no-system"]
+            .iter()
+            .any(|it| uv.has_flag(it))
         {
             continue;
         }
@@ -78,8 +82,8 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         let mut found = None;
         for idx in facts.chain(stage) {
             let Some(list) = sources.get(idx) else { continue };
-            let earlier = list.iter().rev().find(|(instruction, offset, _)| idx != stage || (*instruction, *offset) < position);
-            if let Some((_, _, source)) = earlier {
+            let earlier = list.iter().rev().find(|it| idx != stage || (it.instruction, it.offset) < position);
+            if let Some(source) = earlier {
                 found = Some(source);
                 break;
             }
@@ -89,15 +93,15 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         if source.what == "uv python install" && preference.is_some_and(|it| !it.contains("managed")) {
             continue;
         }
+        let origin = match source.what {
+            "uv python install" => "the Python that `uv python install` added",
+            "apt" => "the distribution's Python (installed with apt)",
+            _ => "the distribution's Python (installed with apk)",
+        };
         let message = format!(
-            "the Python `uv {}` would change here comes from {}, which is externally managed, so uv refuses to \
+            "`uv {}` into the system Python targets {origin}, which is marked externally managed, so uv refuses to \
              install into it; use a virtual environment, or add `--break-system-packages`",
             uv.subcommand(),
-            match source.what {
-                "uv python install" => "`uv python install`",
-                "apt" => "the distribution's apt packages",
-                _ => "the distribution's apk packages",
-            }
         );
         acc.push(
             SYSTEM_INSTALL_INTO_MANAGED_PYTHON
@@ -113,12 +117,11 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Per stage: `(instruction, offset, source)` of every step that installs an externally
-/// managed Python, in order. A step that removes the marker ends the list with nothing found
-/// after it, so it is recorded by clearing what came before.
-fn managed_sources(ctx: &RuleContext<'_>, facts: &EnvFacts) -> Vec<Vec<(usize, usize, Source)>> {
+/// Per stage: every step that installs an externally managed Python, in order. A step that
+/// removes the `EXTERNALLY-MANAGED` marker clears what came before it.
+fn managed_sources(ctx: &RuleContext<'_>, facts: &EnvFacts) -> Vec<Vec<Source>> {
     let semantics = ctx.semantics;
-    let mut res: Vec<Vec<(usize, usize, Source)>> = (0..semantics.stages.len()).map(|_| Vec::new()).collect();
+    let mut res: Vec<Vec<Source>> = (0..semantics.stages.len()).map(|_| Vec::new()).collect();
     for site in &semantics.commands {
         if site.origin != CommandOrigin::Run {
             continue;
@@ -141,7 +144,7 @@ fn managed_sources(ctx: &RuleContext<'_>, facts: &EnvFacts) -> Vec<Vec<(usize, u
             // A Python put in a folder of its own is not one later commands discover.
             if !uv.has_flag("--install-dir") {
                 let range = uv.subcommand_range().unwrap_or(site.command.range);
-                list.push((position.0, position.1, Source { range, what: "uv python install" }));
+                list.push(Source { instruction: position.0, offset: position.1, range, what: "uv python install" });
             }
             continue;
         }
@@ -154,7 +157,7 @@ fn managed_sources(ctx: &RuleContext<'_>, facts: &EnvFacts) -> Vec<Vec<(usize, u
         };
         let Some((args, what)) = packages else { continue };
         if let Some(word) = args.iter().find(|it| is_python_package(&it.value)) {
-            list.push((position.0, position.1, Source { range: word.range, what }));
+            list.push(Source { instruction: position.0, offset: position.1, range: word.range, what });
         }
     }
     res

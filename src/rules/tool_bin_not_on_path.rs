@@ -71,7 +71,8 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         }
         let Some(bin_dir) = bin_dir(ctx, facts, site, stage) else { continue };
         let tool = uv.positionals.first().and_then(|it| package_name(&it.value));
-        let range = uv.positionals.first().map_or_else(|| uv.subcommand_range().unwrap_or(site.command.range), |it| it.range);
+        let range =
+            uv.positionals.first().map_or_else(|| uv.subcommand_range().unwrap_or(site.command.range), |it| it.range);
         installs.push(Install { site, stage, range, tool, bin_dir, reported: false });
     }
     let Some(facts) = facts else { return };

@@ -90,26 +90,26 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
 
 fn report_installer(range: TextRange) -> Diagnostic {
     let diagnostic = UNPINNED_UV_INSTALLER.report(
-            range,
-            format!(
-                "the uv installer at this address installs the newest uv on every build; pin a release such as \
+        range,
+        format!(
+            "the uv installer at this address installs the newest uv on every build; pin a release such as \
                  `https://astral.sh/uv/{KNOWN_UV_VERSION}/install.sh`"
-            ),
-        );
+        ),
+    );
     // The range is exact only when the word sits on one line.
     if range.len() != INSTALLER.len() - 1 {
         return diagnostic;
     }
     diagnostic.with_fix(Fix {
-            title: format!("Pin the installer to uv {KNOWN_UV_VERSION}"),
-            applicability: Applicability::Unsafe,
-            edits: vec![Edit {
-                path: None,
-                // Right after `astral.sh/uv/`.
-                range: TextRange::empty(range.start + "astral.sh/uv/".len()),
-                new_text: format!("{KNOWN_UV_VERSION}/"),
-            }],
-        })
+        title: format!("Pin the installer to uv {KNOWN_UV_VERSION}"),
+        applicability: Applicability::Unsafe,
+        edits: vec![Edit {
+            path: None,
+            // Right after `astral.sh/uv/`.
+            range: TextRange::empty(range.start + "astral.sh/uv/".len()),
+            new_text: format!("{KNOWN_UV_VERSION}/"),
+        }],
+    })
 }
 
 /// Reports `uv` (or `uv[extra]`) among package arguments when it has no `==` pin.
@@ -121,10 +121,12 @@ fn report_packages(acc: &mut Vec<Diagnostic>, args: &[ShellWord], how: &str) {
             continue;
         }
         let pinned = format!("uv=={KNOWN_UV_VERSION}");
-        let mut diagnostic = UNPINNED_UV_INSTALLER.report(
-            word.range,
-            format!("`{how} {value}` installs whichever uv is newest at build time; pin it, e.g. `{pinned}`"),
-        );
+        let message = if name_end == value.len() {
+            format!("`{how} {value}` installs whichever uv is newest at build time; pin it, e.g. `{pinned}`")
+        } else {
+            format!("`{value}` still lets each build pick another uv release; pin one exactly, e.g. `{pinned}`")
+        };
+        let mut diagnostic = UNPINNED_UV_INSTALLER.report(word.range, message);
         // Only a bare `uv` written without quotes can be replaced in place.
         if word.raw == "uv" {
             diagnostic = diagnostic.with_fix(Fix {

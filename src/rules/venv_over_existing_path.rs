@@ -57,7 +57,9 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         let events = facts.events_before(site);
         // The event this command itself made says where it puts the environment.
         let own = facts.events.get(stage).and_then(|events| {
-            events.iter().find(|it| it.instruction == site.instruction && it.offset == site.command.range.start && it.kind == EnvKind::Venv)
+            events.iter().find(|it| {
+                it.instruction == site.instruction && it.offset == site.command.range.start && it.kind == EnvKind::Venv
+            })
         });
         let Some(path) = own.and_then(|it| it.path.as_deref()) else { continue };
         let mut existing = None;
@@ -65,7 +67,9 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             let Some(other) = event.path.as_deref() else { continue };
             match event.kind {
                 EnvKind::Removed if is_within(path, other) => existing = None,
-                EnvKind::Venv | EnvKind::Project | EnvKind::Copied if event.sure && other == path => existing = Some(event),
+                EnvKind::Venv | EnvKind::Project | EnvKind::Copied if event.sure && other == path => {
+                    existing = Some(event)
+                }
                 _ => {}
             }
         }
@@ -75,7 +79,8 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             EnvKind::Project => "the project sync",
             _ => "an earlier COPY",
         };
-        let range = uv.positionals.first().map_or_else(|| uv.subcommand_range().unwrap_or(site.command.range), |it| it.range);
+        let range =
+            uv.positionals.first().map_or_else(|| uv.subcommand_range().unwrap_or(site.command.range), |it| it.range);
         let (severity, consequence) = match version {
             Some((major, minor, patch)) => (
                 Severity::Error,

@@ -71,7 +71,12 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         let workdir = match site.origin {
             CommandOrigin::Run => facts.workdir_at(site.instruction),
             // The container starts in the stage's last WORKDIR.
-            _ => ctx.semantics.stages.get(stage).and_then(|it| it.instructions.end.checked_sub(1)).and_then(|it| facts.workdir_at(it)),
+            _ => ctx
+                .semantics
+                .stages
+                .get(stage)
+                .and_then(|it| it.instructions.end.checked_sub(1))
+                .and_then(|it| facts.workdir_at(it)),
         };
         let Some(workdir) = workdir else { continue };
         let Some(active) = resolve(workdir, value) else { continue };
@@ -117,7 +122,12 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
 
 /// Whether the project is in `workdir` when `site` runs: an earlier `uv sync` there, or a
 /// COPY of `pyproject.toml` (or the whole context) into it.
-fn project_present(ctx: &RuleContext<'_>, facts: &EnvFacts, site: &crate::semantics::CommandSite, workdir: &str) -> bool {
+fn project_present(
+    ctx: &RuleContext<'_>,
+    facts: &EnvFacts,
+    site: &crate::semantics::CommandSite,
+    workdir: &str,
+) -> bool {
     let synced = facts
         .events_before(site)
         .iter()
@@ -141,7 +151,9 @@ fn project_present(ctx: &RuleContext<'_>, facts: &EnvFacts, site: &crate::semant
             let Some((dest, sources)) = words.split_last() else { return false };
             let lands = facts.workdir_at(instruction_idx).and_then(|dir| resolve(dir, &dest.value));
             lands.as_deref() == Some(workdir)
-                && sources.iter().any(|it| matches!(it.value.trim_end_matches('/'), "." | "pyproject.toml" | "./pyproject.toml"))
+                && sources
+                    .iter()
+                    .any(|it| matches!(it.value.trim_end_matches('/'), "." | "pyproject.toml" | "./pyproject.toml"))
         })
     })
 }
