@@ -21,9 +21,11 @@ pub(crate) const DEFAULT_PATH: &[&str] =
 /// What the root image of a stage is, as far as these rules care.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum BaseKind {
-    /// The official `python` image, or a uv image with Python: Python in `/usr/local`, not
-    /// externally managed.
+    /// The official `python` image: Python in `/usr/local`, not externally managed.
     Python,
+    /// A uv image with Python (`uv:python3.12-trixie-slim`): the Python image plus uv, with
+    /// `UV_TOOL_BIN_DIR=/usr/local/bin`.
+    UvPython,
     /// A uv image on a distribution without Python (`uv:trixie-slim`); it sets
     /// `UV_TOOL_BIN_DIR=/usr/local/bin`. `managed` tells whether the distribution's own Python
     /// is externally managed.
@@ -121,10 +123,6 @@ impl EnvFacts {
             res.parent[stage.index] = parent;
             let parent_end =
                 parent.and_then(|it| semantics.stages.get(it)).and_then(|it| it.instructions.end.checked_sub(1));
-            let (mut workdir, mut user) = match parent_end {
-                Some(end) => (res.workdir.get(end).cloned().flatten(), res.user.get(end).cloned().flatten()),
-                None => (Some("/".to_owned()), None),
-            };
             let mut uv_version = parent.and_then(|it| res.uv_version[it]);
             res.base[stage.index] = match (&stage.base, parent) {
                 (_, Some(parent)) => res.base[parent],
@@ -135,6 +133,12 @@ impl EnvFacts {
                     base_kind(reference)
                 }
                 _ => BaseKind::Other,
+            };
+            // An image we know nothing about may set its own WORKDIR.
+            let start_dir = (res.base[stage.index].is_known() || stage.base == Base::Scratch).then(|| "/".to_owned());
+            let (mut workdir, mut user) = match parent_end {
+                Some(end) => (res.workdir.get(end).cloned().flatten(), res.user.get(end).cloned().flatten()),
+                None => (start_dir, None),
             };
             for idx in stage.instructions.clone() {
                 let Some(instruction) = instructions.get(idx) else { continue };
@@ -358,8 +362,12 @@ pub(crate) fn base_kind(reference: &ImageRef) -> BaseKind {
         return BaseKind::Python;
     }
     if let Some(uv) = image::uv_image_info(reference) {
+        // Hardened images are configured differently (users, PATH, prefixes).
+        if uv.dhi {
+            return BaseKind::Other;
+        }
         if uv.python.is_some() {
-            return BaseKind::Python;
+            return BaseKind::UvPython;
         }
         return match uv.base.as_deref() {
             None => BaseKind::Other,

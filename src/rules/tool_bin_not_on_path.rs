@@ -158,7 +158,7 @@ fn bin_dir(ctx: &RuleContext<'_>, facts: &EnvFacts, site: &CommandSite, stage: u
     if let Some(value) = var_at(ctx, site, "UV_TOOL_BIN_DIR") {
         return absolute(value);
     }
-    if matches!(base, BaseKind::UvDerived { .. }) {
+    if matches!(base, BaseKind::UvDerived { .. } | BaseKind::UvPython) {
         return Some("/usr/local/bin".to_owned());
     }
     if let Some(value) = var_at(ctx, site, "XDG_BIN_HOME") {
