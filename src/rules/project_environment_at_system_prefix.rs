@@ -40,9 +40,6 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         if site.origin != CommandOrigin::Run || !uv.is("sync") {
             continue;
         }
-        if ["--inexact", "--exact", "--dry-run", "--check", "--active", "--script"].iter().any(|it| uv.has_flag(it)) {
-            continue;
-        }
         let (value, value_range): (String, Option<TextRange>) =
             match site.command.assignments.iter().rev().find(|it| it.name == "UV_PROJECT_ENVIRONMENT") {
                 Some(assignment) => (assignment.value.clone(), Some(assignment.value_range)),
@@ -56,6 +53,10 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             };
         let prefix = value.trim().trim_end_matches('/');
         if !matches!(prefix, "/usr/local" | "/usr") {
+            continue;
+        }
+        // Checked last: most syncs never get here.
+        if ["--inexact", "--dry-run", "--check", "--active", "--script"].iter().any(|it| uv.has_flag(it)) {
             continue;
         }
         let range = uv.subcommand_range().unwrap_or(site.command.range);

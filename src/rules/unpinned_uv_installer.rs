@@ -73,11 +73,12 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
                     report_packages(acc, &args[idx + 1..], "pipx install");
                 }
             }
-            _ => {
+            Some(name) if name.starts_with("pip") || name.starts_with("python") => {
                 if let Some(install) = pip_install(command) {
                     report_packages(acc, install.args, "pip install");
                 }
             }
+            _ => {}
         }
     }
     for (site, uv) in ctx.uv_commands() {

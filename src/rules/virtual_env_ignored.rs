@@ -45,6 +45,14 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         if !sync && !uv.is("run") {
             continue;
         }
+        if site.command.assignments.iter().any(|it| it.name == "VIRTUAL_ENV") {
+            continue;
+        }
+        let Some(def) = var_def_at(ctx.semantics, site, "VIRTUAL_ENV") else { continue };
+        if def.kind != VarKind::Env {
+            continue;
+        }
+        let Some(value) = def.value.as_deref().filter(|it| !it.is_empty() && !it.contains('$')) else { continue };
         if ["--active", "--no-active", "--no-project", "--script", "--isolated", "--directory", "--project"]
             .iter()
             .any(|it| uv.has_flag(it))
@@ -55,14 +63,6 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         if uv.run_command().and_then(|it| it.first()).is_some_and(|it| it.value.ends_with(".py")) {
             continue;
         }
-        if site.command.assignments.iter().any(|it| it.name == "VIRTUAL_ENV") {
-            continue;
-        }
-        let Some(def) = var_def_at(ctx.semantics, site, "VIRTUAL_ENV") else { continue };
-        if def.kind != VarKind::Env {
-            continue;
-        }
-        let Some(value) = def.value.as_deref().filter(|it| !it.is_empty() && !it.contains('$')) else { continue };
         let facts = facts.get_or_insert_with(|| EnvFacts::new(ctx));
         if site.origin == CommandOrigin::Run && facts.shell_changed_before(site) {
             continue;
