@@ -64,11 +64,14 @@ mod missing_arguments;
 mod missing_from;
 mod missing_lockfile;
 mod multiple_instructions;
+mod no_config_ignores_python_version;
 mod nonexistent_python_tag;
 mod nonexistent_uv_image_tag;
 mod pip_cache_kept;
+mod pip_install_without_environment;
 mod pip_sync_system;
 mod pipe_without_pipefail;
+mod project_environment_at_system_prefix;
 mod python_install_without_downloads;
 mod python_tag_without_distro;
 mod python_version_mismatch;
@@ -89,11 +92,15 @@ mod sudo_in_run;
 mod support_df;
 mod support_env;
 pub(crate) mod support_images;
+mod support_pip;
 pub(crate) mod support_python;
 mod support_runtime;
 pub(crate) mod support_uv;
 mod symlink_link_mode;
+mod system_install_into_managed_python;
+mod system_python_with_project_commands;
 mod tls_verification_disabled;
+mod tool_bin_not_on_path;
 mod undefined_arg_in_from;
 mod undefined_variable;
 mod unknown_copy_from;
@@ -104,6 +111,7 @@ mod unknown_uv_variable;
 mod unlocked_uv_sync;
 mod unpinned_apt_package;
 mod unpinned_pip_package;
+mod unpinned_uv_installer;
 mod untagged_image;
 mod unterminated_heredoc;
 mod untrusted_registry;
@@ -118,6 +126,8 @@ mod venv_base_mismatch;
 mod venv_in_build_context;
 mod venv_interpreter_missing;
 mod venv_moved;
+mod venv_over_existing_path;
+mod virtual_env_ignored;
 
 pub(crate) use unknown_suppression_code::UNKNOWN_SUPPRESSION_CODE;
 pub(crate) use unused_suppression::UNUSED_SUPPRESSION;
@@ -397,7 +407,21 @@ pub static REGISTRY: &[(&Rule, CheckFn)] = &[
     (&bytecode_compiled_at_start::BYTECODE_COMPILED_AT_START, bytecode_compiled_at_start::check),
     (&dev_server_in_image::DEV_SERVER_IN_IMAGE, dev_server_in_image::check),
     (&root_owned_runtime_sync::ROOT_OWNED_RUNTIME_SYNC, root_owned_runtime_sync::check),
+    (&pip_install_without_environment::PIP_INSTALL_WITHOUT_ENVIRONMENT, pip_install_without_environment::check),
+    (
+        &system_install_into_managed_python::SYSTEM_INSTALL_INTO_MANAGED_PYTHON,
+        system_install_into_managed_python::check,
+    ),
     (&pip_sync_system::PIP_SYNC_SYSTEM, pip_sync_system::check),
+    (
+        &system_python_with_project_commands::SYSTEM_PYTHON_WITH_PROJECT_COMMANDS,
+        system_python_with_project_commands::check,
+    ),
+    (
+        &project_environment_at_system_prefix::PROJECT_ENVIRONMENT_AT_SYSTEM_PREFIX,
+        project_environment_at_system_prefix::check,
+    ),
+    (&virtual_env_ignored::VIRTUAL_ENV_IGNORED, virtual_env_ignored::check),
     (&export_includes_dev::EXPORT_INCLUDES_DEV, export_includes_dev::check),
     (&invalid_uv_boolean::INVALID_UV_BOOLEAN, invalid_uv_boolean::check),
     (&invalid_uv_value::INVALID_UV_VALUE, invalid_uv_value::check),
@@ -406,8 +430,12 @@ pub static REGISTRY: &[(&Rule, CheckFn)] = &[
     (&uv_credentials_in_image::UV_CREDENTIALS_IN_IMAGE, uv_credentials_in_image::check),
     (&uv_feature_newer_than_pin::UV_FEATURE_NEWER_THAN_PIN, uv_feature_newer_than_pin::check),
     (&insecure_uv_setting::INSECURE_UV_SETTING, insecure_uv_setting::check),
+    (&tool_bin_not_on_path::TOOL_BIN_NOT_ON_PATH, tool_bin_not_on_path::check),
+    (&venv_over_existing_path::VENV_OVER_EXISTING_PATH, venv_over_existing_path::check),
+    (&no_config_ignores_python_version::NO_CONFIG_IGNORES_PYTHON_VERSION, no_config_ignores_python_version::check),
     (&uv_not_installed::UV_NOT_INSTALLED, uv_not_installed::check),
     (&floating_uv_image::FLOATING_UV_IMAGE, floating_uv_image::check),
+    (&unpinned_uv_installer::UNPINNED_UV_INSTALLER, unpinned_uv_installer::check),
     (&nonexistent_uv_image_tag::NONEXISTENT_UV_IMAGE_TAG, nonexistent_uv_image_tag::check),
     (&retired_uv_image_tag::RETIRED_UV_IMAGE_TAG, retired_uv_image_tag::check),
     (&uv_path_in_derived_image::UV_PATH_IN_DERIVED_IMAGE, uv_path_in_derived_image::check),
