@@ -8,6 +8,8 @@
 //! - [`document`]: one open document (a rope) and LSP position arithmetic.
 //! - [`workspace`]: which files are Dockerfiles or project files, and the buffer-over-disk file system.
 //! - [`features`]: hover and code actions over the cached analysis of a document.
+//! - [`navigation`]: definition, references, rename, outline, folding, semantic tokens, links and
+//!   inlay hints.
 //! - [`convert`]: berth types to LSP types.
 //! - [`settings`]: editor settings read into a configuration layer.
 //!
@@ -28,6 +30,7 @@ mod backend;
 mod convert;
 pub mod document;
 mod features;
+mod navigation;
 mod session;
 mod settings;
 mod transport;
