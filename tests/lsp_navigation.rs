@@ -403,3 +403,27 @@ fn document_links_and_inlay_hints() {
         assert!(server.shutdown_and_exit().success());
     }
 }
+
+#[test]
+fn hovers_say_where_variables_and_stages_are_defined() {
+    for encoding in ENCODINGS {
+        let (_ws, mut server, uri) = start(encoding);
+        let hover = |server: &mut TestServer, position: Value| {
+            let result = server.request("textDocument/hover", at(&uri, position));
+            result["contents"]["value"].as_str().unwrap_or_default().to_owned()
+        };
+        let text = hover(&mut server, position_of("$APP", 2, 2, encoding));
+        assert!(text.contains("**$APP** = `/app`"), "{encoding}: {text}");
+        assert!(text.contains("defined on line 7 in stage `build`, inherited through `FROM`"), "{encoding}: {text}");
+        let text = hover(&mut server, position_of("${PY}", 1, 3, encoding));
+        assert!(
+            text.contains("defined on line 6; its default comes from the global ARG on line 4"),
+            "{encoding}: {text}"
+        );
+        let text = hover(&mut server, position_of("${PY}", 0, 3, encoding));
+        assert!(text.contains("line 4 before the first FROM"), "{encoding}: {text}");
+        let text = hover(&mut server, position_of("--from=build", 0, 9, encoding));
+        assert!(text.contains("starting on line 5") && text.contains("index 0"), "{encoding}: {text}");
+        assert!(server.shutdown_and_exit().success());
+    }
+}

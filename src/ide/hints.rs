@@ -70,6 +70,7 @@ pub fn document_links(
 ) -> Vec<DocumentLink> {
     let file = &analysis.parse.file;
     let semantics = &analysis.semantics;
+    let stages = super::navigation::StageNames::new(semantics);
     let mut res = Vec::new();
     for stage in &semantics.stages {
         let (Base::Image(reference), Some(image)) = (&stage.base, &stage.image) else { continue };
@@ -85,7 +86,7 @@ pub fn document_links(
         if matches!(instruction.keyword, Keyword::Copy | Keyword::Add)
             && let Some(from) = instruction.flag("from").and_then(|it| it.value.as_ref())
             && !from.value.contains('$')
-            && semantics.stage_by_reference(&from.value).is_none()
+            && stages.get(&from.value).is_none()
             && let Some(url) = image::parse_image_ref(&from.value).as_ref().and_then(registry_url)
         {
             res.push(DocumentLink { range: from.range, target: LinkTarget::Url(url) });

@@ -13,6 +13,7 @@
 //! use can't be rewritten in place, or the name also reaches the stage from elsewhere (the base
 //! image, the shell, BuildKit), since then a rename would change what the build does.
 
+use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
 use crate::analysis::Analysis;
@@ -123,9 +124,26 @@ pub fn index(analysis: &Analysis, text: &str) -> Index {
     builder.finish()
 }
 
+/// The occurrences of the one instruction around `offset` (with every definition known), which
+/// is all a definition request needs; symbols are not grouped.
+fn index_around(analysis: &Analysis, text: &str, offset: usize) -> Index {
+    let mut builder = Builder::new(analysis, text);
+    builder.collect_defs();
+    // Only the definitions' own occurrences near the cursor matter.
+    builder.occurrences.retain(|it| it.range.touches(offset));
+    if let Some((idx, instruction)) = super::instruction_at(&analysis.parse.file, offset) {
+        let stage = analysis.semantics.stage_of(idx).map(|it| it.index);
+        builder.instruction(idx, stage, instruction);
+    }
+    let mut occurrences = builder.occurrences;
+    occurrences.sort_by_key(|it| (it.range.start, it.range.end));
+    let def_symbol = (0..builder.defs.len()).collect();
+    Index { occurrences, defs: builder.defs, symbols: Vec::new(), def_symbol }
+}
+
 /// Where the thing under `offset` is defined.
 pub fn definition(analysis: &Analysis, text: &str, offset: usize) -> Vec<TextRange> {
-    let index = index(analysis, text);
+    let index = index_around(analysis, text, offset);
     let Some(occurrence) = index.at(offset) else { return Vec::new() };
     match occurrence.target {
         Target::Stage(stage) => {
@@ -449,6 +467,36 @@ pub fn context_path(context: &Path, relative: &str) -> Option<PathBuf> {
     Some(path)
 }
 
+/// Stage lookup by name (case-insensitively) or index, answering like
+/// [`Semantics::stage_by_reference`] without a scan over every stage per lookup.
+pub(crate) struct StageNames {
+    by_name: HashMap<String, usize>,
+    count: usize,
+}
+
+impl StageNames {
+    pub(crate) fn new(semantics: &Semantics) -> StageNames {
+        let mut by_name = HashMap::with_capacity(semantics.stages.len());
+        for stage in &semantics.stages {
+            if let Some(name) = &stage.name {
+                // The first stage of a name wins, as in `stage_by_reference`.
+                by_name.entry(name.value.to_ascii_lowercase()).or_insert(stage.index);
+            }
+        }
+        StageNames { by_name, count: semantics.stages.len() }
+    }
+
+    pub(crate) fn get(&self, reference: &str) -> Option<usize> {
+        if let Ok(index) = reference.parse::<usize>() {
+            return (index < self.count).then_some(index);
+        }
+        if reference.bytes().any(|it| it.is_ascii_uppercase()) {
+            return self.by_name.get(&reference.to_ascii_lowercase()).copied();
+        }
+        self.by_name.get(reference).copied()
+    }
+}
+
 /// How the variables of a piece of text get their values.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Scope {
@@ -474,6 +522,7 @@ struct Builder<'a> {
     shell_assigned: Vec<(usize, String)>,
     /// Where each stage's defs start in `defs` (global ARGs come first).
     first_def_of_stage: Vec<usize>,
+    stage_names: StageNames,
 }
 
 impl<'a> Builder<'a> {
@@ -487,6 +536,7 @@ impl<'a> Builder<'a> {
             ambient: Vec::new(),
             shell_assigned: Vec::new(),
             first_def_of_stage: Vec::new(),
+            stage_names: StageNames::new(&analysis.semantics),
         }
     }
 
@@ -502,8 +552,17 @@ impl<'a> Builder<'a> {
         self.collect_defs();
         self.link_defs();
         let file = self.file();
-        for (idx, instruction) in file.instructions.iter().enumerate() {
-            self.instruction(idx, instruction);
+        let semantics = self.semantics();
+        let first_from = semantics.stages.first().map_or(file.instructions.len(), |it| it.from_instruction);
+        for (idx, instruction) in file.instructions.iter().enumerate().take(first_from) {
+            self.instruction(idx, None, instruction);
+        }
+        for stage in &semantics.stages {
+            for idx in stage.instructions.clone() {
+                if let Some(instruction) = file.instructions.get(idx) {
+                    self.instruction(idx, Some(stage.index), instruction);
+                }
+            }
         }
         self.collect_shell_assignments();
     }
@@ -564,9 +623,13 @@ impl<'a> Builder<'a> {
         let n = self.defs.len();
         // Defs are grouped by stage in order, so one sorted pass per stage is enough; a map
         // from (stage, name) to the first def keeps this linear.
-        let mut first: std::collections::HashMap<(Option<usize>, &str), usize> = std::collections::HashMap::new();
+        let mut first: HashMap<(Option<usize>, &str), usize> = HashMap::new();
+        let mut first_env: HashMap<(usize, &str), usize> = HashMap::new();
         let defs = std::mem::take(&mut self.defs);
         for (idx, def) in defs.iter().enumerate() {
+            if let (Some(stage), VarKind::Env) = (def.stage, def.kind) {
+                first_env.entry((stage, def.name.as_str())).or_insert(idx);
+            }
             match first.get(&(def.stage, def.name.as_str())) {
                 Some(&other) => self.union(other, idx),
                 None => {
@@ -603,12 +666,12 @@ impl<'a> Builder<'a> {
         self.defs = defs;
     }
 
-    fn instruction(&mut self, idx: usize, instruction: &'a Instruction) {
-        let semantics = self.semantics();
-        let stage = semantics.stage_of(idx).map(|it| it.index);
+    fn instruction(&mut self, idx: usize, stage: Option<usize>, instruction: &'a Instruction) {
         match instruction.keyword {
             Keyword::From => {
-                self.from(idx, instruction);
+                if let Some(stage) = stage {
+                    self.from(idx, stage, instruction);
+                }
                 return;
             }
             // Triggers run in some other build, with that build's variables and stages.
@@ -671,9 +734,9 @@ impl<'a> Builder<'a> {
         self.heredocs(idx, stage, instruction);
     }
 
-    fn from(&mut self, idx: usize, instruction: &Instruction) {
+    fn from(&mut self, idx: usize, stage: usize, instruction: &Instruction) {
         let semantics = self.semantics();
-        let Some(stage) = semantics.stages.iter().find(|it| it.from_instruction == idx) else { return };
+        let Some(stage) = semantics.stages.get(stage) else { return };
         if let Some(name) = &stage.name {
             self.occurrences.push(Occurrence {
                 range: name.range,
@@ -710,13 +773,12 @@ impl<'a> Builder<'a> {
 
     fn flag(&mut self, idx: usize, stage: usize, instruction: &Instruction, flag: &Flag) {
         let Some(value) = &flag.value else { return };
-        let semantics = self.semantics();
         let build = Scope::Build(stage);
         match flag.name.value.as_str() {
             "from" if matches!(instruction.keyword, Keyword::Copy | Keyword::Add) => {
                 self.docker_refs(value.range, idx, build);
-                if let Some(target) = semantics.stage_by_reference(&value.value) {
-                    self.stage_reference(value.range, &value.value, target.index);
+                if let Some(target) = self.stage_names.get(&value.value) {
+                    self.stage_reference(value.range, &value.value, target);
                 }
             }
             "mount" => {
@@ -724,9 +786,9 @@ impl<'a> Builder<'a> {
                     let Some(option_value) = &option.value else { continue };
                     self.docker_refs(option_value.range, idx, build);
                     if option.key.value == "from"
-                        && let Some(target) = semantics.stage_by_reference(&option_value.value)
+                        && let Some(target) = self.stage_names.get(&option_value.value)
                     {
-                        self.stage_reference(option_value.range, &option_value.value, target.index);
+                        self.stage_reference(option_value.range, &option_value.value, target);
                     }
                 }
             }
@@ -888,7 +950,7 @@ impl<'a> Builder<'a> {
 
     fn finish(mut self) -> Index {
         let n = self.defs.len();
-        let mut symbol_of_root: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
+        let mut symbol_of_root: HashMap<usize, usize> = HashMap::new();
         let mut symbols: Vec<VarSymbol> = Vec::new();
         let mut def_symbol = Vec::with_capacity(n);
         for idx in 0..n {

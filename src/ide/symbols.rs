@@ -76,13 +76,13 @@ pub fn document_symbols(analysis: &Analysis, text: &str) -> Vec<Symbol> {
 }
 
 fn instruction_symbol(instruction: &Instruction, text: &str) -> Symbol {
-    let keyword_text = text.get(instruction.keyword_range.as_range()).unwrap_or_default();
     let keyword = match instruction.keyword {
-        Keyword::Unknown => keyword_text.to_owned(),
-        known => known.as_str().to_owned(),
+        Keyword::Unknown => text.get(instruction.keyword_range.as_range()).unwrap_or_default(),
+        known => known.as_str(),
     };
-    let args = summary(instruction, text);
-    let name = if args.is_empty() { keyword } else { format!("{keyword} {args}") };
+    let mut name = String::with_capacity(keyword.len() + 1 + MAX_NAME_CHARS.min(instruction.range.len()));
+    name.push_str(keyword);
+    push_summary(&mut name, instruction, text);
     let kind = match instruction.keyword {
         Keyword::Arg => SymbolKind::Argument,
         Keyword::Env => SymbolKind::Environment,
@@ -112,42 +112,50 @@ fn instruction_symbol(instruction: &Instruction, text: &str) -> Symbol {
     }
 }
 
-/// The arguments on one line, whitespace collapsed, cut at [`MAX_NAME_CHARS`].
-fn summary(instruction: &Instruction, text: &str) -> String {
+/// Appends ` <arguments>` on one line, whitespace collapsed, cut at [`MAX_NAME_CHARS`].
+fn push_summary(out: &mut String, instruction: &Instruction, text: &str) {
     let start = instruction.flags.last().map_or(instruction.keyword_range.end, |it| it.range.end);
     let end = match &instruction.args {
         Args::Empty => start,
+        Args::Healthcheck(Healthcheck::None { range }) => range.end,
         _ => instruction.heredocs.first().map_or(instruction.range.end, |it| it.marker.end),
     };
-    let end = match &instruction.args {
-        Args::Healthcheck(Healthcheck::None { range }) => range.end,
-        _ => end,
-    };
-    let source = text.get(start.min(end)..end).unwrap_or_default();
-    let mut out = String::with_capacity(source.len().min(MAX_NAME_CHARS + 1));
+    let source = text.get(start.min(end)..end).unwrap_or_default().trim();
+    if source.is_empty() {
+        return;
+    }
+    out.push(' ');
+    // Most instructions are one short line: copy it as it is.
+    if source.len() <= MAX_NAME_CHARS && !source.contains(['\n', '\r', '\t', '\\', '#']) && !source.contains("  ") {
+        out.push_str(source);
+        return;
+    }
     let mut chars = 0;
-    let escape = '\\';
+    let mut first = true;
     for word in source.split_whitespace() {
-        if word.len() == 1 && word.starts_with(escape) {
+        if word == "\\" || word == "`" {
             continue;
         }
-        if word.starts_with('#') && out.is_empty() {
+        if word.starts_with('#') && first {
             break;
         }
-        if !out.is_empty() {
+        if !first {
             out.push(' ');
             chars += 1;
         }
+        first = false;
         for ch in word.chars() {
             if chars >= MAX_NAME_CHARS {
                 out.push('…');
-                return out;
+                return;
             }
             out.push(ch);
             chars += 1;
         }
     }
-    out
+    if first {
+        out.pop();
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

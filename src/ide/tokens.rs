@@ -2,6 +2,7 @@
 //! and their encoding as LSP's relative five-number groups in the client's column units.
 
 use crate::analysis::Analysis;
+use crate::ide::navigation::StageNames;
 use crate::semantics::{Base, expand};
 use crate::syntax::{Args, Flag, Healthcheck, Instruction, Keyword};
 use crate::text::{LineIndex, PositionEncoding, TextRange};
@@ -81,7 +82,12 @@ pub struct Token {
 /// [`encode`] splits them).
 pub fn semantic_tokens(analysis: &Analysis, text: &str) -> Vec<Token> {
     let file = &analysis.parse.file;
-    let mut acc = Tokens { text, escape: file.escape, tokens: Vec::with_capacity(file.instructions.len() * 6) };
+    let mut acc = Tokens {
+        text,
+        escape: file.escape,
+        stages: StageNames::new(&analysis.semantics),
+        tokens: Vec::with_capacity(file.instructions.len() * 6),
+    };
     for directive in &file.directives {
         acc.push(directive.range, TokenKind::Comment, 0);
     }
@@ -107,6 +113,7 @@ pub fn semantic_tokens(analysis: &Analysis, text: &str) -> Vec<Token> {
 struct Tokens<'a> {
     text: &'a str,
     escape: char,
+    stages: StageNames,
     tokens: Vec<Token>,
 }
 
@@ -158,7 +165,7 @@ impl Tokens<'_> {
         let modifiers = if instruction.keyword == Keyword::Maintainer { DEPRECATED } else { 0 };
         self.push(instruction.keyword_range, TokenKind::Keyword, modifiers);
         for flag in &instruction.flags {
-            self.flag(analysis, instruction, flag);
+            self.flag(instruction, flag);
         }
         // Markers first: the argument words contain them too, and the first token at a start wins.
         for heredoc in &instruction.heredocs {
@@ -179,13 +186,13 @@ impl Tokens<'_> {
         self.args(analysis, idx, instruction, &instruction.args);
     }
 
-    fn flag(&mut self, analysis: &Analysis, instruction: &Instruction, flag: &Flag) {
+    fn flag(&mut self, instruction: &Instruction, flag: &Flag) {
         let name_end = flag.name.range.end;
         self.push(TextRange::new(flag.range.start, name_end.max(flag.range.start)), TokenKind::Parameter, 0);
         let Some(value) = &flag.value else { return };
         match flag.name.value.as_str() {
             "from" if matches!(instruction.keyword, Keyword::Copy | Keyword::Add) => {
-                let kind = match analysis.semantics.stage_by_reference(&value.value) {
+                let kind = match self.stages.get(&value.value) {
                     Some(_) => TokenKind::Namespace,
                     None => TokenKind::Type,
                 };
@@ -195,9 +202,7 @@ impl Tokens<'_> {
                 for option in flag.options() {
                     self.push(option.key.range, TokenKind::Property, 0);
                     let Some(option_value) = &option.value else { continue };
-                    let kind = if option.key.value == "from"
-                        && analysis.semantics.stage_by_reference(&option_value.value).is_some()
-                    {
+                    let kind = if option.key.value == "from" && self.stages.get(&option_value.value).is_some() {
                         TokenKind::Namespace
                     } else {
                         TokenKind::String
@@ -214,7 +219,9 @@ impl Tokens<'_> {
         match args {
             Args::Empty => {}
             Args::Words(words) if instruction.keyword == Keyword::From => {
-                let stage = analysis.semantics.stages.iter().find(|it| it.from_instruction == idx);
+                let stages = &analysis.semantics.stages;
+                let stage = stages.get(stages.partition_point(|it| it.from_instruction < idx));
+                let stage = stage.filter(|it| it.from_instruction == idx);
                 if let Some(image) = words.first() {
                     let kind = match stage.map(|it| &it.base) {
                         Some(Base::Stage(_)) => TokenKind::Namespace,
@@ -300,28 +307,32 @@ pub fn encode(
     let mut data = Vec::with_capacity(tokens.len() * 5);
     let mut prev_line = 0u32;
     let mut prev_col = 0u32;
-    // The last position converted: (line, byte offset, column), to count columns incrementally.
-    let mut cursor: (usize, usize, u32) = (0, 0, 0);
+    // Tokens come sorted, so the current line only ever moves forward.
+    let mut line = tokens.first().map_or(0, |it| index.line_of(it.range.start));
+    // The last position converted on `line`: (byte offset, column), to count columns incrementally.
+    let mut cursor: Option<(usize, u32)> = None;
     for token in tokens {
         let mut start = token.range.start.min(text.len());
         let end = token.range.end.min(text.len());
         while start < end {
-            let line = index.line_of(start);
+            while index.line_start(line + 1) <= start && line + 1 < index.line_count() {
+                line += 1;
+                cursor = None;
+            }
             let line_end = index.line_end(text, line).min(end);
             if line_end > start && text.is_char_boundary(start) && text.is_char_boundary(line_end) {
-                let (line_start, col_from) = if cursor.0 == line && cursor.1 <= start {
-                    (cursor.1, cursor.2)
-                } else {
-                    (index.line_start(line), 0)
+                let (from, col_from) = match cursor {
+                    Some((offset, col)) if offset <= start => (offset, col),
+                    _ => (index.line_start(line), 0),
                 };
-                let col = col_from + width(&text[line_start..start], encoding);
+                let col = col_from + width(&text[from..start], encoding);
                 let len = width(&text[start..line_end], encoding);
-                cursor = (line, start, col);
-                let line = line as u32;
-                let delta_line = line - prev_line;
+                cursor = Some((start, col));
+                let line_number = line as u32;
+                let delta_line = line_number - prev_line;
                 let delta_col = if delta_line == 0 { col - prev_col } else { col };
                 data.extend([delta_line, delta_col, len, token.kind.legend_index(), token.modifiers]);
-                prev_line = line;
+                prev_line = line_number;
                 prev_col = col;
             }
             let next = index.line_start(line + 1);

@@ -50,7 +50,7 @@ pub(crate) fn add_capabilities(capabilities: &mut lsp::ServerCapabilities) {
 fn legend() -> lsp::SemanticTokensLegend {
     lsp::SemanticTokensLegend {
         token_types: TokenKind::LEGEND.iter().map(|it| lsp::SemanticTokenType::new(it.as_str())).collect(),
-        token_modifiers: MODIFIER_NAMES.iter().map(|it| lsp::SemanticTokenModifier::new(*it)).collect(),
+        token_modifiers: MODIFIER_NAMES.iter().map(|it| lsp::SemanticTokenModifier::new(it)).collect(),
     }
 }
 
@@ -87,10 +87,64 @@ fn request_failed(message: String) -> Error {
     Error { code: ErrorCode::ServerError(-32803), message: message.into(), data: None }
 }
 
-fn range(analyzed: &Analyzed, range: TextRange, encoding: PositionEncoding) -> lsp::Range {
-    lsp::Range {
-        start: convert::position(analyzed.index.line_col(&analyzed.text, range.start, encoding)),
-        end: convert::position(analyzed.index.line_col(&analyzed.text, range.end, encoding)),
+/// Converts byte offsets to LSP positions like [`LineIndex::line_col`](crate::text::LineIndex::line_col),
+/// faster for offsets that come mostly in order: it remembers the current line and whether that
+/// line is ASCII (where every encoding counts bytes).
+struct Positions<'a> {
+    text: &'a str,
+    index: &'a crate::text::LineIndex,
+    encoding: PositionEncoding,
+    /// The current line, its start and content end, and whether it is ASCII.
+    line: Option<(usize, usize, usize, bool)>,
+}
+
+impl<'a> Positions<'a> {
+    fn new(analyzed: &'a Analyzed, encoding: PositionEncoding) -> Positions<'a> {
+        Positions { text: &analyzed.text, index: &analyzed.index, encoding, line: None }
+    }
+
+    fn position(&mut self, offset: usize) -> lsp::Position {
+        let text = self.text;
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let (line, start, end, ascii) = match self.line {
+            Some(current @ (line, start, _, _))
+                if start <= offset && offset < self.index.line_start(line + 1).max(start + 1) =>
+            {
+                current
+            }
+            current => {
+                // Offsets mostly move forward a line at a time; look there before searching.
+                let next = current.map(|it| it.0 + 1).filter(|next| {
+                    if *next >= self.index.line_count() {
+                        return false;
+                    }
+                    let next_start = self.index.line_start(*next);
+                    next_start <= offset && offset < self.index.line_start(next + 1).max(next_start + 1)
+                });
+                let line = next.unwrap_or_else(|| self.index.line_of(offset));
+                let start = self.index.line_start(line);
+                let end = self.index.line_end(text, line);
+                let ascii = text.get(start..end).is_some_and(|it| it.is_ascii());
+                self.line = Some((line, start, end, ascii));
+                (line, start, end, ascii)
+            }
+        };
+        // An offset between the `\r` and `\n` of a line break is the end of the line.
+        let offset = offset.min(end).max(start);
+        let col = match self.encoding {
+            PositionEncoding::Utf8 => offset - start,
+            _ if ascii => offset - start,
+            PositionEncoding::Utf16 => text[start..offset].chars().map(char::len_utf16).sum(),
+            PositionEncoding::Utf32 => text[start..offset].chars().count(),
+        };
+        lsp::Position { line: line as u32, character: col as u32 }
+    }
+
+    fn range(&mut self, range: TextRange) -> lsp::Range {
+        lsp::Range { start: self.position(range.start), end: self.position(range.end) }
     }
 }
 
@@ -120,10 +174,9 @@ pub(crate) async fn definition(
         let at = offset(&analyzed, position.position, encoding);
         let found = navigation::definition(&analyzed.analysis, &analyzed.text, at);
         if !found.is_empty() {
-            let locations: Vec<lsp::Location> = found
-                .into_iter()
-                .map(|it| lsp::Location { uri: uri.clone(), range: range(&analyzed, it, encoding) })
-                .collect();
+            let mut positions = Positions::new(&analyzed, encoding);
+            let locations: Vec<lsp::Location> =
+                found.into_iter().map(|it| lsp::Location { uri: uri.clone(), range: positions.range(it) }).collect();
             return Some(lsp::GotoDefinitionResponse::Array(locations));
         }
         let context = analyzed.project.context.as_deref()?;
@@ -145,10 +198,11 @@ pub(crate) async fn references(shared: &Shared, params: lsp::ReferenceParams) ->
         if found.is_empty() {
             return None;
         }
+        let mut positions = Positions::new(&analyzed, encoding);
         let locations = found
             .into_iter()
             .filter(|(_, role)| include_declaration || *role == Role::Reference)
-            .map(|(it, _)| lsp::Location { uri: uri.clone(), range: range(&analyzed, it, encoding) })
+            .map(|(it, _)| lsp::Location { uri: uri.clone(), range: positions.range(it) })
             .collect();
         Some(locations)
     })
@@ -167,10 +221,11 @@ pub(crate) async fn document_highlight(
         if found.is_empty() {
             return None;
         }
+        let mut positions = Positions::new(&analyzed, encoding);
         let highlights = found
             .into_iter()
             .map(|(it, role)| lsp::DocumentHighlight {
-                range: range(&analyzed, it, encoding),
+                range: positions.range(it),
                 kind: Some(match role {
                     Role::Definition => lsp::DocumentHighlightKind::WRITE,
                     Role::Reference => lsp::DocumentHighlightKind::READ,
@@ -191,7 +246,7 @@ pub(crate) async fn prepare_rename(
         let at = offset(&analyzed, params.position, encoding);
         navigation::prepare_rename(&analyzed.analysis, &analyzed.text, at).map(|found| {
             found.map(|(it, placeholder)| lsp::PrepareRenameResponse::RangeWithPlaceholder {
-                range: range(&analyzed, it, encoding),
+                range: Positions::new(&analyzed, encoding).range(it),
                 placeholder,
             })
         })
@@ -207,9 +262,10 @@ pub(crate) async fn rename(shared: &Shared, params: lsp::RenameParams) -> Result
     let answer = guarded("rename", || {
         let at = offset(&analyzed, position.position, encoding);
         navigation::rename(&analyzed.analysis, &analyzed.text, at, &params.new_name).map(|edits| {
+            let mut positions = Positions::new(&analyzed, encoding);
             let edits: Vec<lsp::TextEdit> = edits
                 .into_iter()
-                .map(|it| lsp::TextEdit { range: range(&analyzed, it.range, encoding), new_text: it.new_text })
+                .map(|it| lsp::TextEdit { range: positions.range(it.range), new_text: it.new_text })
                 .collect();
             let changes = std::iter::once((uri.clone(), edits)).collect();
             lsp::WorkspaceEdit { changes: Some(changes), ..lsp::WorkspaceEdit::default() }
@@ -229,16 +285,13 @@ pub(crate) async fn document_symbol(
     let encoding = shared.negotiated().encoding;
     guarded("documentSymbol", || {
         let found = symbols::document_symbols(&analyzed.analysis, &analyzed.text);
-        let converted = found.into_iter().map(|it| document_symbol_to_lsp(&analyzed, it, encoding)).collect();
+        let mut positions = Positions::new(&analyzed, encoding);
+        let converted = found.into_iter().map(|it| document_symbol_to_lsp(&mut positions, it)).collect();
         Some(lsp::DocumentSymbolResponse::Nested(converted))
     })
 }
 
-fn document_symbol_to_lsp(
-    analyzed: &Analyzed,
-    symbol: symbols::Symbol,
-    encoding: PositionEncoding,
-) -> lsp::DocumentSymbol {
+fn document_symbol_to_lsp(positions: &mut Positions<'_>, symbol: symbols::Symbol) -> lsp::DocumentSymbol {
     let kind = match symbol.kind {
         SymbolKind::Stage => lsp::SymbolKind::NAMESPACE,
         SymbolKind::Argument => lsp::SymbolKind::CONSTANT,
@@ -248,8 +301,13 @@ fn document_symbol_to_lsp(
         SymbolKind::Files => lsp::SymbolKind::FILE,
         SymbolKind::Other => lsp::SymbolKind::KEY,
     };
+    // Converted in source order (the end of a stage comes after its children), which keeps the
+    // position cursor moving forward.
+    let start = positions.position(symbol.range.start);
+    let selection_range = positions.range(symbol.selection);
     let children: Vec<lsp::DocumentSymbol> =
-        symbol.children.into_iter().map(|it| document_symbol_to_lsp(analyzed, it, encoding)).collect();
+        symbol.children.into_iter().map(|it| document_symbol_to_lsp(positions, it)).collect();
+    let range = lsp::Range { start, end: positions.position(symbol.range.end) };
     #[expect(deprecated, reason = "the `deprecated` field is required by the type; tags carry the information")]
     lsp::DocumentSymbol {
         name: symbol.name,
@@ -257,8 +315,8 @@ fn document_symbol_to_lsp(
         kind,
         tags: symbol.deprecated.then(|| vec![lsp::SymbolTag::DEPRECATED]),
         deprecated: None,
-        range: range(analyzed, symbol.range, encoding),
-        selection_range: range(analyzed, symbol.selection, encoding),
+        range,
+        selection_range,
         children: (!children.is_empty()).then_some(children),
     }
 }
@@ -339,6 +397,7 @@ pub(crate) async fn document_link(
     guarded("documentLink", || {
         let context = analyzed.project.context.as_deref();
         let links = hints::document_links(&analyzed.analysis, context, &is_file);
+        let mut positions = Positions::new(&analyzed, encoding);
         let converted = links
             .into_iter()
             .filter_map(|link| {
@@ -347,7 +406,7 @@ pub(crate) async fn document_link(
                     LinkTarget::File(path) => (convert::path_to_uri(&path)?, "Open the file"),
                 };
                 Some(lsp::DocumentLink {
-                    range: range(&analyzed, link.range, encoding),
+                    range: positions.range(link.range),
                     target: Some(target),
                     tooltip: Some(tooltip.to_owned()),
                     data: None,
@@ -364,10 +423,11 @@ pub(crate) async fn inlay_hint(shared: &Shared, params: lsp::InlayHintParams) ->
     guarded("inlayHint", || {
         let within = byte_range(&analyzed, params.range, encoding);
         let found = hints::inlay_hints(&analyzed.analysis, within);
+        let mut positions = Positions::new(&analyzed, encoding);
         let converted = found
             .into_iter()
             .map(|hint| lsp::InlayHint {
-                position: convert::position(analyzed.index.line_col(&analyzed.text, hint.offset, encoding)),
+                position: positions.position(hint.offset),
                 label: lsp::InlayHintLabel::String(hint.label),
                 kind: Some(lsp::InlayHintKind::TYPE),
                 text_edits: None,
@@ -379,4 +439,25 @@ pub(crate) async fn inlay_hint(shared: &Shared, params: lsp::InlayHintParams) ->
             .collect();
         Some(converted)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::LineIndex;
+
+    #[test]
+    fn positions_agree_with_the_line_index_in_any_order() {
+        let text = "FROM é AS a\r\nRUN 🐍 x \\\n  y\rCMD z\n\nENV ä=1";
+        let index = LineIndex::new(text);
+        let offsets: Vec<usize> =
+            (0..=text.len() + 2).chain((0..=text.len()).rev()).chain([7, 30, 3, 18, 19]).collect();
+        for encoding in [PositionEncoding::Utf8, PositionEncoding::Utf16, PositionEncoding::Utf32] {
+            let mut positions = Positions { text, index: &index, encoding, line: None };
+            for &offset in &offsets {
+                let expected = convert::position(index.line_col(text, offset, encoding));
+                assert_eq!(positions.position(offset), expected, "{encoding:?} at {offset}");
+            }
+        }
+    }
 }
