@@ -1236,4 +1236,39 @@ mod tests {
         assert_eq!(context_path(Path::new("/ctx"), "./src/*.py"), None);
         assert_eq!(context_path(Path::new("/ctx"), "/a/b"), Some(PathBuf::from("/ctx/a/b")));
     }
+
+    /// Every feature at every offset of broken and unusual files: answers, never panics.
+    #[test]
+    fn no_panics_on_odd_input() {
+        let inputs = [
+            "\u{feff}FROM python AS a\r\nRUN echo $A \\\r\n  ${B:-${C}} \"$\"\r\nCOPY --from=a /x /y",
+            "# escape=`\nFROM python AS é\nRUN echo `\n  $X\nONBUILD COPY --from=é <<EOF /f\n$Y\nEOF\n",
+            "ARG\nFROM ${\nFROM $\nENV =1 A\nRUN <<EOF\nunterminated $Z",
+            "FROM a AS a\nFROM a AS A\nCOPY --from=\"a\" --from= /x /y\nRUN --mount=from=a,source=\"uv.lock\" ${#A} ${!B} $'x' $",
+            "FROM 🐍:${V:-é} AS b\nHEALTHCHECK CMD echo $HOME\nHEALTHCHECK NONE\nMAINTAINER x\nLABEL \"$K\"=v\nEXPOSE 80/tcp $P\n",
+            "",
+            "\n\n#\n",
+        ];
+        for text in inputs {
+            let analysis = analyze(text);
+            let line_index = crate::text::LineIndex::new(text);
+            let _ = super::super::symbols::document_symbols(&analysis, text);
+            let _ = super::super::symbols::folding_ranges(&analysis, text, &line_index);
+            let tokens = super::super::tokens::semantic_tokens(&analysis, text);
+            for encoding in [crate::text::PositionEncoding::Utf8, crate::text::PositionEncoding::Utf16] {
+                let _ = super::super::tokens::encode(&tokens, text, &line_index, encoding, None);
+            }
+            let _ = super::super::hints::inlay_hints(&analysis, TextRange::new(0, text.len()));
+            let _ = super::super::hints::document_links(&analysis, Some(Path::new("/ctx")), &|_| true);
+            for offset in 0..=text.len() + 1 {
+                let _ = definition(&analysis, text, offset);
+                let _ = references(&analysis, text, offset);
+                let _ = prepare_rename(&analysis, text, offset);
+                let _ = rename(&analysis, text, offset, "new_name");
+                let _ = rename(&analysis, text, offset, "new-name");
+                let _ = file_target(&analysis, text, Path::new("/ctx"), offset, &|_| true);
+                let _ = crate::ide::hover::hover(&analysis, text, &ProjectFacts::default(), offset);
+            }
+        }
+    }
 }
