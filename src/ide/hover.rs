@@ -40,10 +40,10 @@ pub fn hover(analysis: &Analysis, text: &str, project: &ProjectFacts, offset: us
     if let Some(hover) = variable_reference_hover(&analysis.semantics, text, file.escape, idx, instruction, offset) {
         return Some(hover);
     }
-    if let Some(hover) = flag_hover(instruction, &analysis.semantics, offset) {
+    if let Some(hover) = flag_hover(instruction, &analysis.semantics, text, offset) {
         return Some(hover);
     }
-    if let Some(hover) = args_hover(analysis, project, idx, instruction, offset) {
+    if let Some(hover) = args_hover(analysis, text, project, idx, instruction, offset) {
         return Some(hover);
     }
     if instruction.keyword_range.touches(offset) {
@@ -156,7 +156,7 @@ fn variable_reference_hover(
     let range =
         TextRange::new(reference.range.start + instruction.range.start, reference.range.end + instruction.range.start);
     let mut markdown = String::new();
-    match variable_value(semantics, idx, &reference.name) {
+    match variable_value(semantics, text, idx, &reference.name) {
         Some((kind, value, line_hint)) => {
             let _ = writeln!(markdown, "**${}** = `{}`  \n*{kind}*{line_hint}\n", reference.name, value);
         }
@@ -172,9 +172,10 @@ fn variable_reference_hover(
     Some(HoverResult { range, markdown })
 }
 
-/// The value a variable has at instruction `idx`, with where it came from.
-fn variable_value(semantics: &Semantics, idx: usize, name: &str) -> Option<(&'static str, String, String)> {
-    let in_stage = semantics.stage_of(idx).and_then(|stage| semantics.build_var(stage.index, idx, name));
+/// The value a variable has at instruction `idx`, with what defines it and where.
+fn variable_value(semantics: &Semantics, text: &str, idx: usize, name: &str) -> Option<(&'static str, String, String)> {
+    let stage = semantics.stage_of(idx).filter(|stage| stage.from_instruction != idx);
+    let in_stage = stage.and_then(|stage| semantics.build_var(stage.index, idx, name));
     let def =
         in_stage.or_else(|| semantics.global_args.iter().rev().find(|it| it.name == name && it.instruction < idx))?;
     let kind = match def.kind {
@@ -182,11 +183,37 @@ fn variable_value(semantics: &Semantics, idx: usize, name: &str) -> Option<(&'st
         VarKind::Env => "environment variable (ENV)",
     };
     let value = def.value.clone().unwrap_or_default();
-    Some((kind, value, String::new()))
+    let line = |offset: usize| text.get(..offset).map_or(0, |it| it.bytes().filter(|b| *b == b'\n').count()) + 1;
+    let defining_stage = semantics.stages.iter().find(|it| it.args.contains(def) || it.env.contains(def));
+    let mut hint = format!(", defined on line {}", line(def.name_range.start));
+    match (def.kind, defining_stage) {
+        (VarKind::Arg, None) => {
+            hint.push_str(" before the first FROM (a global default; stages must declare `ARG` again to see it)")
+        }
+        (VarKind::Arg, Some(_)) if def.value_range.is_some() => {
+            hint.push_str("; the default can be overridden with `--build-arg`");
+        }
+        (VarKind::Arg, Some(_)) => match semantics.global_args.iter().rev().find(|it| it.name == name) {
+            Some(global) => {
+                let _ =
+                    write!(hint, "; its default comes from the global ARG on line {}", line(global.name_range.start));
+            }
+            None => hint.push_str("; no default, so it is empty unless given with `--build-arg`"),
+        },
+        (VarKind::Env, Some(defining)) => {
+            if stage.is_some_and(|stage| stage.index != defining.index) {
+                let from = defining.name.as_ref().map_or_else(|| defining.index.to_string(), |it| it.value.clone());
+                let _ = write!(hint, " in stage `{from}`, inherited through `FROM`");
+            }
+            hint.push_str("; it is also set when the container runs");
+        }
+        (VarKind::Env, None) => {}
+    }
+    Some((kind, value, hint))
 }
 
 /// Instruction flags (`--from`, `--mount` and each mount option, HEALTHCHECK durations…).
-fn flag_hover(instruction: &Instruction, semantics: &Semantics, offset: usize) -> Option<HoverResult> {
+fn flag_hover(instruction: &Instruction, semantics: &Semantics, text: &str, offset: usize) -> Option<HoverResult> {
     let flag = instruction.flags.iter().find(|flag| flag.range.touches(offset))?;
     let keyword = instruction.keyword.as_str();
     if flag.name.value == "mount"
@@ -199,7 +226,7 @@ fn flag_hover(instruction: &Instruction, semantics: &Semantics, offset: usize) -
         && value.range.touches(offset)
     {
         if let Some(stage) = semantics.stage_by_reference(&value.value) {
-            return Some(HoverResult { range: value.range, markdown: stage_markdown(stage) });
+            return Some(HoverResult { range: value.range, markdown: stage_markdown(stage, text) });
         }
         if let Some(reference) = image::parse_image_ref(&value.value) {
             return Some(HoverResult { range: value.range, markdown: image_markdown(&reference, None) });
@@ -229,6 +256,7 @@ fn mount_option_hover(flag: &Flag, offset: usize) -> Option<HoverResult> {
 /// ENV/ARG keys, FROM images and stage names.
 fn args_hover(
     analysis: &Analysis,
+    text: &str,
     project: &ProjectFacts,
     idx: usize,
     instruction: &Instruction,
@@ -249,11 +277,11 @@ fn args_hover(
             if let Some(name) = &stage.name
                 && name.range.touches(offset)
             {
-                return Some(HoverResult { range: name.range, markdown: stage_markdown(stage) });
+                return Some(HoverResult { range: name.range, markdown: stage_markdown(stage, text) });
             }
             let image_word = words.first().filter(|word| word.range.touches(offset))?;
             let markdown = match &stage.base {
-                Base::Stage(parent) => stage_markdown(semantics.stages.get(*parent)?),
+                Base::Stage(parent) => stage_markdown(semantics.stages.get(*parent)?, text),
                 Base::Image(reference) => image_markdown(reference, Some((project, stage, semantics))),
                 Base::Scratch => "**scratch**: an empty image with no files, no shell and no Python.".to_owned(),
                 Base::Unknown => match &stage.image_expanded {
@@ -270,10 +298,15 @@ fn args_hover(
     }
 }
 
-fn stage_markdown(stage: &Stage) -> String {
+fn stage_markdown(stage: &Stage, text: &str) -> String {
     let name = stage.name.as_ref().map_or_else(|| format!("#{}", stage.index), |it| it.value.clone());
     let image = stage.image_expanded.as_deref().or(stage.image.as_ref().map(|it| it.value.as_str())).unwrap_or("?");
-    format!("**stage `{name}`** (stage {} of the file)\n\nBuilt `FROM {image}`.", stage.index + 1)
+    let line = text.get(..stage.range.start).map_or(0, |it| it.bytes().filter(|b| *b == b'\n').count()) + 1;
+    format!(
+        "**stage `{name}`** (stage {} of the file, index {} for `--from`)\n\nBuilt `FROM {image}`, starting on line {line}.",
+        stage.index + 1,
+        stage.index
+    )
 }
 
 /// What an image carries, and for Python images whether it matches the project.

@@ -1,13 +1,18 @@
-//! Editor features over one analysed Dockerfile: hover, code actions, completion and signature help.
+//! Editor features over one analysed Dockerfile: hover, code actions, completion, signature help,
+//! navigation and structure.
 //!
 //! Pure functions of an [`Analysis`](crate::analysis::Analysis), its text and the project facts;
 //! they speak byte offsets and plain types, and the server converts them to LSP at the edge.
 
 pub mod code_actions;
 pub mod completion;
+pub mod hints;
 pub mod hover;
+pub mod navigation;
 pub mod rewrite;
 pub mod signature;
+pub mod symbols;
+pub mod tokens;
 
 use crate::syntax::{Dockerfile, Instruction};
 

@@ -24,7 +24,7 @@ use crate::server::document::Change;
 use crate::server::session::{AnalysisJob, AnalysisOutput, Effect, Session};
 use crate::server::settings;
 use crate::server::workspace::{self, PROJECT_FILE_GLOBS};
-use crate::server::{completion, convert, features};
+use crate::server::{completion, convert, features, navigation};
 use crate::text::PositionEncoding;
 
 /// What was agreed with the client in `initialize`.
@@ -224,7 +224,7 @@ impl LanguageServer for Backend {
                 work_done_progress_options: lsp::WorkDoneProgressOptions::default(),
             })
         });
-        let capabilities = lsp::ServerCapabilities {
+        let mut capabilities = lsp::ServerCapabilities {
             position_encoding: Some(convert::encoding_kind(encoding)),
             text_document_sync: Some(lsp::TextDocumentSyncCapability::Options(lsp::TextDocumentSyncOptions {
                 open_close: Some(true),
@@ -245,6 +245,7 @@ impl LanguageServer for Backend {
             }),
             ..lsp::ServerCapabilities::default()
         };
+        navigation::add_capabilities(&mut capabilities);
         Ok(lsp::InitializeResult {
             capabilities,
             server_info: Some(lsp::ServerInfo {
@@ -378,6 +379,62 @@ impl LanguageServer for Backend {
 
     async fn signature_help(&self, params: lsp::SignatureHelpParams) -> Result<Option<lsp::SignatureHelp>> {
         completion::signature_help(&self.shared, params).await
+    }
+
+    async fn goto_definition(&self, params: lsp::GotoDefinitionParams) -> Result<Option<lsp::GotoDefinitionResponse>> {
+        navigation::definition(&self.shared, params).await
+    }
+
+    async fn references(&self, params: lsp::ReferenceParams) -> Result<Option<Vec<lsp::Location>>> {
+        navigation::references(&self.shared, params).await
+    }
+
+    async fn document_highlight(
+        &self,
+        params: lsp::DocumentHighlightParams,
+    ) -> Result<Option<Vec<lsp::DocumentHighlight>>> {
+        navigation::document_highlight(&self.shared, params).await
+    }
+
+    async fn prepare_rename(
+        &self,
+        params: lsp::TextDocumentPositionParams,
+    ) -> Result<Option<lsp::PrepareRenameResponse>> {
+        navigation::prepare_rename(&self.shared, params).await
+    }
+
+    async fn rename(&self, params: lsp::RenameParams) -> Result<Option<lsp::WorkspaceEdit>> {
+        navigation::rename(&self.shared, params).await
+    }
+
+    async fn document_symbol(&self, params: lsp::DocumentSymbolParams) -> Result<Option<lsp::DocumentSymbolResponse>> {
+        navigation::document_symbol(&self.shared, params).await
+    }
+
+    async fn folding_range(&self, params: lsp::FoldingRangeParams) -> Result<Option<Vec<lsp::FoldingRange>>> {
+        navigation::folding_range(&self.shared, params).await
+    }
+
+    async fn semantic_tokens_full(
+        &self,
+        params: lsp::SemanticTokensParams,
+    ) -> Result<Option<lsp::SemanticTokensResult>> {
+        navigation::semantic_tokens_full(&self.shared, params).await
+    }
+
+    async fn semantic_tokens_range(
+        &self,
+        params: lsp::SemanticTokensRangeParams,
+    ) -> Result<Option<lsp::SemanticTokensRangeResult>> {
+        navigation::semantic_tokens_range(&self.shared, params).await
+    }
+
+    async fn document_link(&self, params: lsp::DocumentLinkParams) -> Result<Option<Vec<lsp::DocumentLink>>> {
+        navigation::document_link(&self.shared, params).await
+    }
+
+    async fn inlay_hint(&self, params: lsp::InlayHintParams) -> Result<Option<Vec<lsp::InlayHint>>> {
+        navigation::inlay_hint(&self.shared, params).await
     }
 
     async fn diagnostic(&self, params: lsp::DocumentDiagnosticParams) -> Result<lsp::DocumentDiagnosticReportResult> {

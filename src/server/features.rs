@@ -52,12 +52,15 @@ pub(crate) async fn analyzed(shared: &Shared, uri: &lsp::Uri) -> Option<Arc<Anal
 
 /// Runs `work`, turning a panic into an internal error so the server keeps serving.
 pub(crate) fn guarded<T>(what: &str, work: impl FnOnce() -> T) -> Result<T> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).map_err(|_| {
+    let started = std::time::Instant::now();
+    let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).map_err(|_| {
         tracing::error!("{what} panicked");
         let mut error = Error::internal_error();
         error.message = format!("berth: {what} failed; see the server log").into();
         error
-    })
+    });
+    tracing::debug!(request = what, micros = started.elapsed().as_micros() as u64, "handled");
+    res
 }
 
 pub(crate) async fn hover(shared: &Shared, params: lsp::HoverParams) -> Result<Option<lsp::Hover>> {

@@ -9,6 +9,8 @@
 //! - [`workspace`]: which files are Dockerfiles or project files, and the buffer-over-disk file system.
 //! - [`features`]: hover and code actions over the cached analysis of a document.
 //! - [`completion`]: completion and signature help, and the build-context listing they need.
+//! - [`navigation`]: definition, references, rename, outline, folding, semantic tokens, links and
+//!   inlay hints.
 //! - [`convert`]: berth types to LSP types.
 //! - [`settings`]: editor settings read into a configuration layer.
 //!
@@ -30,6 +32,7 @@ mod completion;
 mod convert;
 pub mod document;
 mod features;
+mod navigation;
 mod session;
 mod settings;
 mod transport;

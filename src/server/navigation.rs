@@ -1,0 +1,434 @@
+//! Navigation and structure requests: definition, references, highlights, rename, outline,
+//! folding, semantic tokens, document links and inlay hints.
+//!
+//! Each handler converts the client's positions to byte offsets, calls the pure function in
+//! [`crate::ide`] and converts the answer back in the negotiated position encoding. The only IO
+//! here is asking whether a file of the build context exists (for file definitions and links).
+//! Handlers log their own running time at `debug` level (`BERTH_LOG=berth=debug`).
+
+use std::path::Path;
+
+use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
+use tower_lsp_server::ls_types as lsp;
+
+use crate::ide::hints::{self, LinkTarget};
+use crate::ide::navigation::{self, Role};
+use crate::ide::symbols::{self, FoldKind, SymbolKind};
+use crate::ide::tokens::{self, MODIFIER_NAMES, TokenKind};
+use crate::server::backend::Shared;
+use crate::server::convert;
+use crate::server::features::{analyzed, guarded};
+use crate::server::session::Analyzed;
+use crate::text::{PositionEncoding, TextRange};
+
+/// The capabilities these handlers provide.
+pub(crate) fn add_capabilities(capabilities: &mut lsp::ServerCapabilities) {
+    capabilities.definition_provider = Some(lsp::OneOf::Left(true));
+    capabilities.references_provider = Some(lsp::OneOf::Left(true));
+    capabilities.document_highlight_provider = Some(lsp::OneOf::Left(true));
+    capabilities.document_symbol_provider = Some(lsp::OneOf::Left(true));
+    capabilities.rename_provider = Some(lsp::OneOf::Right(lsp::RenameOptions {
+        prepare_provider: Some(true),
+        work_done_progress_options: lsp::WorkDoneProgressOptions::default(),
+    }));
+    capabilities.folding_range_provider = Some(lsp::FoldingRangeProviderCapability::Simple(true));
+    capabilities.document_link_provider = Some(lsp::DocumentLinkOptions {
+        resolve_provider: Some(false),
+        work_done_progress_options: lsp::WorkDoneProgressOptions::default(),
+    });
+    capabilities.inlay_hint_provider = Some(lsp::OneOf::Left(true));
+    capabilities.semantic_tokens_provider =
+        Some(lsp::SemanticTokensServerCapabilities::SemanticTokensOptions(lsp::SemanticTokensOptions {
+            work_done_progress_options: lsp::WorkDoneProgressOptions::default(),
+            legend: legend(),
+            range: Some(true),
+            full: Some(lsp::SemanticTokensFullOptions::Bool(true)),
+        }));
+}
+
+fn legend() -> lsp::SemanticTokensLegend {
+    lsp::SemanticTokensLegend {
+        token_types: TokenKind::LEGEND.iter().map(|it| lsp::SemanticTokenType::new(it.as_str())).collect(),
+        token_modifiers: MODIFIER_NAMES.iter().map(|it| lsp::SemanticTokenModifier::new(it)).collect(),
+    }
+}
+
+/// The error a refused rename answers with; editors show its message.
+fn request_failed(message: String) -> Error {
+    Error { code: ErrorCode::ServerError(-32803), message: message.into(), data: None }
+}
+
+/// Converts byte offsets to LSP positions like [`LineIndex::line_col`](crate::text::LineIndex::line_col),
+/// faster for offsets that come mostly in order: it remembers the current line and whether that
+/// line is ASCII (where every encoding counts bytes).
+struct Positions<'a> {
+    text: &'a str,
+    index: &'a crate::text::LineIndex,
+    encoding: PositionEncoding,
+    /// The current line, its start and content end, and whether it is ASCII.
+    line: Option<(usize, usize, usize, bool)>,
+}
+
+impl<'a> Positions<'a> {
+    fn new(analyzed: &'a Analyzed, encoding: PositionEncoding) -> Positions<'a> {
+        Positions { text: &analyzed.text, index: &analyzed.index, encoding, line: None }
+    }
+
+    fn position(&mut self, offset: usize) -> lsp::Position {
+        let text = self.text;
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let (line, start, end, ascii) = match self.line {
+            Some(current @ (line, start, _, _))
+                if start <= offset && offset < self.index.line_start(line + 1).max(start + 1) =>
+            {
+                current
+            }
+            current => {
+                // Offsets mostly move forward a line at a time; look there before searching.
+                let next = current.map(|it| it.0 + 1).filter(|next| {
+                    if *next >= self.index.line_count() {
+                        return false;
+                    }
+                    let next_start = self.index.line_start(*next);
+                    next_start <= offset && offset < self.index.line_start(next + 1).max(next_start + 1)
+                });
+                let line = next.unwrap_or_else(|| self.index.line_of(offset));
+                let start = self.index.line_start(line);
+                let end = self.index.line_end(text, line);
+                let ascii = text.get(start..end).is_some_and(|it| it.is_ascii());
+                self.line = Some((line, start, end, ascii));
+                (line, start, end, ascii)
+            }
+        };
+        // An offset between the `\r` and `\n` of a line break is the end of the line.
+        let offset = offset.min(end).max(start);
+        let col = match self.encoding {
+            PositionEncoding::Utf8 => offset - start,
+            _ if ascii => offset - start,
+            PositionEncoding::Utf16 => text[start..offset].chars().map(char::len_utf16).sum(),
+            PositionEncoding::Utf32 => text[start..offset].chars().count(),
+        };
+        lsp::Position { line: line as u32, character: col as u32 }
+    }
+
+    fn range(&mut self, range: TextRange) -> lsp::Range {
+        lsp::Range { start: self.position(range.start), end: self.position(range.end) }
+    }
+}
+
+fn offset(analyzed: &Analyzed, position: lsp::Position, encoding: PositionEncoding) -> usize {
+    analyzed.index.offset(&analyzed.text, convert::line_col(position), encoding)
+}
+
+fn byte_range(analyzed: &Analyzed, range: lsp::Range, encoding: PositionEncoding) -> TextRange {
+    let start = offset(analyzed, range.start, encoding);
+    let end = offset(analyzed, range.end, encoding);
+    TextRange::new(start, end.max(start))
+}
+
+fn is_file(path: &Path) -> bool {
+    path.is_file()
+}
+
+pub(crate) async fn definition(
+    shared: &Shared,
+    params: lsp::GotoDefinitionParams,
+) -> Result<Option<lsp::GotoDefinitionResponse>> {
+    let position = params.text_document_position_params;
+    let uri = position.text_document.uri;
+    let Some(analyzed) = analyzed(shared, &uri).await else { return Ok(None) };
+    let encoding = shared.negotiated().encoding;
+    guarded("definition", || {
+        let at = offset(&analyzed, position.position, encoding);
+        let found = navigation::definition(&analyzed.analysis, &analyzed.text, at);
+        if !found.is_empty() {
+            let mut positions = Positions::new(&analyzed, encoding);
+            let locations: Vec<lsp::Location> =
+                found.into_iter().map(|it| lsp::Location { uri: uri.clone(), range: positions.range(it) }).collect();
+            return Some(lsp::GotoDefinitionResponse::Array(locations));
+        }
+        let context = analyzed.project.context.as_deref()?;
+        let (_, path) = navigation::file_target(&analyzed.analysis, &analyzed.text, context, at, &is_file)?;
+        let target = convert::path_to_uri(&path)?;
+        Some(lsp::GotoDefinitionResponse::Scalar(lsp::Location { uri: target, range: lsp::Range::default() }))
+    })
+}
+
+pub(crate) async fn references(shared: &Shared, params: lsp::ReferenceParams) -> Result<Option<Vec<lsp::Location>>> {
+    let position = params.text_document_position;
+    let uri = position.text_document.uri;
+    let Some(analyzed) = analyzed(shared, &uri).await else { return Ok(None) };
+    let encoding = shared.negotiated().encoding;
+    let include_declaration = params.context.include_declaration;
+    guarded("references", || {
+        let at = offset(&analyzed, position.position, encoding);
+        let found = navigation::references(&analyzed.analysis, &analyzed.text, at);
+        if found.is_empty() {
+            return None;
+        }
+        let mut positions = Positions::new(&analyzed, encoding);
+        let locations = found
+            .into_iter()
+            .filter(|(_, role)| include_declaration || *role == Role::Reference)
+            .map(|(it, _)| lsp::Location { uri: uri.clone(), range: positions.range(it) })
+            .collect();
+        Some(locations)
+    })
+}
+
+pub(crate) async fn document_highlight(
+    shared: &Shared,
+    params: lsp::DocumentHighlightParams,
+) -> Result<Option<Vec<lsp::DocumentHighlight>>> {
+    let position = params.text_document_position_params;
+    let Some(analyzed) = analyzed(shared, &position.text_document.uri).await else { return Ok(None) };
+    let encoding = shared.negotiated().encoding;
+    guarded("documentHighlight", || {
+        let at = offset(&analyzed, position.position, encoding);
+        let found = navigation::references(&analyzed.analysis, &analyzed.text, at);
+        if found.is_empty() {
+            return None;
+        }
+        let mut positions = Positions::new(&analyzed, encoding);
+        let highlights = found
+            .into_iter()
+            .map(|(it, role)| lsp::DocumentHighlight {
+                range: positions.range(it),
+                kind: Some(match role {
+                    Role::Definition => lsp::DocumentHighlightKind::WRITE,
+                    Role::Reference => lsp::DocumentHighlightKind::READ,
+                }),
+            })
+            .collect();
+        Some(highlights)
+    })
+}
+
+pub(crate) async fn prepare_rename(
+    shared: &Shared,
+    params: lsp::TextDocumentPositionParams,
+) -> Result<Option<lsp::PrepareRenameResponse>> {
+    let Some(analyzed) = analyzed(shared, &params.text_document.uri).await else { return Ok(None) };
+    let encoding = shared.negotiated().encoding;
+    let answer = guarded("prepareRename", || {
+        let at = offset(&analyzed, params.position, encoding);
+        navigation::prepare_rename(&analyzed.analysis, &analyzed.text, at).map(|found| {
+            found.map(|(it, placeholder)| lsp::PrepareRenameResponse::RangeWithPlaceholder {
+                range: Positions::new(&analyzed, encoding).range(it),
+                placeholder,
+            })
+        })
+    })?;
+    answer.map_err(|err| request_failed(err.0))
+}
+
+pub(crate) async fn rename(shared: &Shared, params: lsp::RenameParams) -> Result<Option<lsp::WorkspaceEdit>> {
+    let position = params.text_document_position;
+    let uri = position.text_document.uri;
+    let Some(analyzed) = analyzed(shared, &uri).await else { return Ok(None) };
+    let encoding = shared.negotiated().encoding;
+    let answer = guarded("rename", || {
+        let at = offset(&analyzed, position.position, encoding);
+        navigation::rename(&analyzed.analysis, &analyzed.text, at, &params.new_name).map(|edits| {
+            let mut positions = Positions::new(&analyzed, encoding);
+            let edits: Vec<lsp::TextEdit> = edits
+                .into_iter()
+                .map(|it| lsp::TextEdit { range: positions.range(it.range), new_text: it.new_text })
+                .collect();
+            let changes = std::iter::once((uri.clone(), edits)).collect();
+            lsp::WorkspaceEdit { changes: Some(changes), ..lsp::WorkspaceEdit::default() }
+        })
+    })?;
+    match answer {
+        Ok(edit) => Ok(Some(edit)),
+        Err(err) => Err(request_failed(err.0)),
+    }
+}
+
+pub(crate) async fn document_symbol(
+    shared: &Shared,
+    params: lsp::DocumentSymbolParams,
+) -> Result<Option<lsp::DocumentSymbolResponse>> {
+    let Some(analyzed) = analyzed(shared, &params.text_document.uri).await else { return Ok(None) };
+    let encoding = shared.negotiated().encoding;
+    guarded("documentSymbol", || {
+        let found = symbols::document_symbols(&analyzed.analysis, &analyzed.text);
+        let mut positions = Positions::new(&analyzed, encoding);
+        let converted = found.into_iter().map(|it| document_symbol_to_lsp(&mut positions, it)).collect();
+        Some(lsp::DocumentSymbolResponse::Nested(converted))
+    })
+}
+
+fn document_symbol_to_lsp(positions: &mut Positions<'_>, symbol: symbols::Symbol) -> lsp::DocumentSymbol {
+    let kind = match symbol.kind {
+        SymbolKind::Stage => lsp::SymbolKind::NAMESPACE,
+        SymbolKind::Argument => lsp::SymbolKind::CONSTANT,
+        SymbolKind::Environment => lsp::SymbolKind::VARIABLE,
+        SymbolKind::Setting => lsp::SymbolKind::PROPERTY,
+        SymbolKind::Command => lsp::SymbolKind::FUNCTION,
+        SymbolKind::Files => lsp::SymbolKind::FILE,
+        SymbolKind::Other => lsp::SymbolKind::KEY,
+    };
+    // Converted in source order (the end of a stage comes after its children), which keeps the
+    // position cursor moving forward.
+    let start = positions.position(symbol.range.start);
+    let selection_range = positions.range(symbol.selection);
+    let children: Vec<lsp::DocumentSymbol> =
+        symbol.children.into_iter().map(|it| document_symbol_to_lsp(positions, it)).collect();
+    let range = lsp::Range { start, end: positions.position(symbol.range.end) };
+    #[expect(deprecated, reason = "the `deprecated` field is required by the type; tags carry the information")]
+    lsp::DocumentSymbol {
+        name: symbol.name,
+        detail: symbol.detail,
+        kind,
+        tags: symbol.deprecated.then(|| vec![lsp::SymbolTag::DEPRECATED]),
+        deprecated: None,
+        range,
+        selection_range,
+        children: (!children.is_empty()).then_some(children),
+    }
+}
+
+pub(crate) async fn folding_range(
+    shared: &Shared,
+    params: lsp::FoldingRangeParams,
+) -> Result<Option<Vec<lsp::FoldingRange>>> {
+    let Some(analyzed) = analyzed(shared, &params.text_document.uri).await else { return Ok(None) };
+    guarded("foldingRange", || {
+        let folds = symbols::folding_ranges(&analyzed.analysis, &analyzed.text, &analyzed.index);
+        let converted = folds
+            .into_iter()
+            .map(|it| lsp::FoldingRange {
+                start_line: it.start_line,
+                end_line: it.end_line,
+                kind: Some(match it.kind {
+                    FoldKind::Comment => lsp::FoldingRangeKind::Comment,
+                    FoldKind::Region => lsp::FoldingRangeKind::Region,
+                }),
+                ..lsp::FoldingRange::default()
+            })
+            .collect();
+        Some(converted)
+    })
+}
+
+pub(crate) async fn semantic_tokens_full(
+    shared: &Shared,
+    params: lsp::SemanticTokensParams,
+) -> Result<Option<lsp::SemanticTokensResult>> {
+    let Some(analyzed) = analyzed(shared, &params.text_document.uri).await else { return Ok(None) };
+    let encoding = shared.negotiated().encoding;
+    guarded("semanticTokens/full", || {
+        let data = encoded_tokens(&analyzed, encoding, None);
+        Some(lsp::SemanticTokensResult::Tokens(lsp::SemanticTokens { result_id: None, data }))
+    })
+}
+
+pub(crate) async fn semantic_tokens_range(
+    shared: &Shared,
+    params: lsp::SemanticTokensRangeParams,
+) -> Result<Option<lsp::SemanticTokensRangeResult>> {
+    let Some(analyzed) = analyzed(shared, &params.text_document.uri).await else { return Ok(None) };
+    let encoding = shared.negotiated().encoding;
+    guarded("semanticTokens/range", || {
+        let within = byte_range(&analyzed, params.range, encoding);
+        let data = encoded_tokens(&analyzed, encoding, Some(within));
+        Some(lsp::SemanticTokensRangeResult::Tokens(lsp::SemanticTokens { result_id: None, data }))
+    })
+}
+
+fn encoded_tokens(
+    analyzed: &Analyzed,
+    encoding: PositionEncoding,
+    within: Option<TextRange>,
+) -> Vec<lsp::SemanticToken> {
+    let found = tokens::semantic_tokens(&analyzed.analysis, &analyzed.text);
+    let numbers = tokens::encode(&found, &analyzed.text, &analyzed.index, encoding, within);
+    numbers
+        .chunks_exact(5)
+        .map(|it| lsp::SemanticToken {
+            delta_line: it[0],
+            delta_start: it[1],
+            length: it[2],
+            token_type: it[3],
+            token_modifiers_bitset: it[4],
+        })
+        .collect()
+}
+
+pub(crate) async fn document_link(
+    shared: &Shared,
+    params: lsp::DocumentLinkParams,
+) -> Result<Option<Vec<lsp::DocumentLink>>> {
+    let Some(analyzed) = analyzed(shared, &params.text_document.uri).await else { return Ok(None) };
+    let encoding = shared.negotiated().encoding;
+    guarded("documentLink", || {
+        let context = analyzed.project.context.as_deref();
+        let links = hints::document_links(&analyzed.analysis, context, &is_file);
+        let mut positions = Positions::new(&analyzed, encoding);
+        let converted = links
+            .into_iter()
+            .filter_map(|link| {
+                let (target, tooltip) = match link.target {
+                    LinkTarget::Url(url) => (url.parse::<lsp::Uri>().ok()?, "Open the image's registry page"),
+                    LinkTarget::File(path) => (convert::path_to_uri(&path)?, "Open the file"),
+                };
+                Some(lsp::DocumentLink {
+                    range: positions.range(link.range),
+                    target: Some(target),
+                    tooltip: Some(tooltip.to_owned()),
+                    data: None,
+                })
+            })
+            .collect();
+        Some(converted)
+    })
+}
+
+pub(crate) async fn inlay_hint(shared: &Shared, params: lsp::InlayHintParams) -> Result<Option<Vec<lsp::InlayHint>>> {
+    let Some(analyzed) = analyzed(shared, &params.text_document.uri).await else { return Ok(None) };
+    let encoding = shared.negotiated().encoding;
+    guarded("inlayHint", || {
+        let within = byte_range(&analyzed, params.range, encoding);
+        let found = hints::inlay_hints(&analyzed.analysis, within);
+        let mut positions = Positions::new(&analyzed, encoding);
+        let converted = found
+            .into_iter()
+            .map(|hint| lsp::InlayHint {
+                position: positions.position(hint.offset),
+                label: lsp::InlayHintLabel::String(hint.label),
+                kind: Some(lsp::InlayHintKind::TYPE),
+                text_edits: None,
+                tooltip: None,
+                padding_left: Some(true),
+                padding_right: None,
+                data: None,
+            })
+            .collect();
+        Some(converted)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::LineIndex;
+
+    #[test]
+    fn positions_agree_with_the_line_index_in_any_order() {
+        let text = "FROM é AS a\r\nRUN 🐍 x \\\n  y\rCMD z\n\nENV ä=1";
+        let index = LineIndex::new(text);
+        let offsets: Vec<usize> =
+            (0..=text.len() + 2).chain((0..=text.len()).rev()).chain([7, 30, 3, 18, 19]).collect();
+        for encoding in [PositionEncoding::Utf8, PositionEncoding::Utf16, PositionEncoding::Utf32] {
+            let mut positions = Positions { text, index: &index, encoding, line: None };
+            for &offset in &offsets {
+                let expected = convert::position(index.line_col(text, offset, encoding));
+                assert_eq!(positions.position(offset), expected, "{encoding:?} at {offset}");
+            }
+        }
+    }
+}
