@@ -1,7 +1,7 @@
 //! `UV005 missing-lockfile`: `--locked`/`--frozen` when no uv.lock can be in the image.
 
 use crate::diagnostic::{Diagnostic, RelatedLocation};
-use crate::rules::support_uv::{Carries, Layout, changes_directory, elsewhere, mounts, resolve};
+use crate::rules::support_uv::{Carries, changes_directory, elsewhere, mounts, resolve};
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule, uv_env_flag};
 use crate::syntax::Keyword;
 
@@ -38,7 +38,6 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     if ctx.project.pyproject.is_none() || ctx.project.uv_workspace.is_some() {
         return;
     }
-    let mut layout = None;
     // `uv lock` anywhere earlier makes a lockfile; remember the earliest instruction that runs one.
     let first_lock = ctx.uv_commands().find(|(_, uv)| uv.is("lock")).map(|(site, _)| site.instruction);
     for (site, uv) in ctx.uv_commands() {
@@ -66,10 +65,10 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             continue;
         }
         let Some(stage) = site.stage else { continue };
-        if elsewhere(uv) || changes_directory(ctx.semantics, site) {
+        if elsewhere(uv) || changes_directory(ctx, site) {
             continue;
         }
-        let layout = layout.get_or_insert_with(|| Layout::new(ctx));
+        let layout = ctx.uv_layout();
         let Some(dir) = layout.workdir_at(site.instruction).map(str::to_owned) else { continue };
         let subcommand = uv.subcommand();
         let range = uv.subcommand_range().unwrap_or(site.command.range);

@@ -1,7 +1,7 @@
 //! `UV011 python-version-not-in-dependency-layer`: the dependency layer misses `.python-version`.
 
 use crate::diagnostic::{Diagnostic, RelatedLocation};
-use crate::rules::support_uv::{Carries, Layout, changes_directory, elsewhere, env_value, is_deps_only_sync, resolve};
+use crate::rules::support_uv::{Carries, changes_directory, elsewhere, env_value, is_deps_only_sync, resolve};
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule, is_truthy};
 use crate::semantics::PythonSource;
 use crate::syntax::Keyword;
@@ -37,10 +37,8 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     if ctx.project.is_excluded(".python-version") || ctx.project.pyproject.is_none() {
         return;
     }
-    let mut layout = None;
     for (site, uv) in ctx.uv_commands() {
-        if !is_deps_only_sync(uv) || uv.has_flag("--python") || elsewhere(uv) || changes_directory(ctx.semantics, site)
-        {
+        if !is_deps_only_sync(uv) || uv.has_flag("--python") || elsewhere(uv) || changes_directory(ctx, site) {
             continue;
         }
         // With a single usable interpreter both syncs pick the same one.
@@ -65,7 +63,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         {
             continue;
         }
-        let layout = layout.get_or_insert_with(|| Layout::new(ctx));
+        let layout = ctx.uv_layout();
         let Some(dir) = layout.workdir_at(site.instruction).map(str::to_owned) else { continue };
         let mounted: Vec<String> = ctx
             .parse

@@ -235,7 +235,7 @@ pub(crate) struct Layout {
 }
 
 impl Layout {
-    pub(crate) fn new(ctx: &RuleContext<'_>) -> Layout {
+    pub(crate) fn build(ctx: &RuleContext<'_>) -> Layout {
         let semantics = ctx.semantics;
         let instructions = &ctx.parse.file.instructions;
         let escape = ctx.parse.file.escape;
@@ -294,7 +294,7 @@ impl Layout {
                     (Keyword::Copy | Keyword::Add, _) => {
                         let event = copy_event(idx, instruction, workdir.as_deref(), escape, &lookup);
                         if let Some(from) = &event.from {
-                            match semantics.stage_by_reference(from) {
+                            match ctx.stage_by_reference(from) {
                                 Some(source) if source.index < stage.index => {
                                     copied_from[stage.index].push(source.index)
                                 }
@@ -411,13 +411,18 @@ fn copy_event(
 }
 
 /// Whether the RUN holding `site` changes directory before its uv command (`cd x && uv sync`).
-pub(crate) fn changes_directory(semantics: &Semantics, site: &CommandSite) -> bool {
-    let Some(stage) = site.stage else { return true };
-    semantics.commands_in(stage).iter().any(|other| {
-        other.instruction == site.instruction
-            && other.command.range.start < site.command.range.start
-            && matches!(other.command.program_name(), Some("cd" | "pushd"))
-    })
+pub(crate) fn changes_directory(ctx: &RuleContext<'_>, site: &CommandSite) -> bool {
+    if site.stage.is_none() {
+        return true;
+    }
+    match ctx.command_index(site) {
+        Some(idx) => ctx.after_cd(idx),
+        None => ctx.semantics.commands.iter().any(|other| {
+            other.instruction == site.instruction
+                && other.command.range.start < site.command.range.start
+                && matches!(other.command.program_name(), Some("cd" | "pushd"))
+        }),
+    }
 }
 
 /// Whether uv is pointed at another project folder (`--directory`, `--project`).
@@ -502,7 +507,11 @@ pub(crate) fn written(flag: &UvFlag<'_>) -> String {
 
 /// The last CMD and ENTRYPOINT commands the final image starts with (inherited from parent
 /// stages when the final stage sets none).
-pub(crate) fn start_commands<'a>(ctx: &RuleContext<'a>) -> Vec<&'a CommandSite> {
+pub(crate) fn start_commands<'c, 'a>(ctx: &'c RuleContext<'a>) -> &'c [&'a CommandSite] {
+    ctx.start_commands()
+}
+
+pub(crate) fn build_start_commands<'a>(ctx: &RuleContext<'a>) -> Vec<&'a CommandSite> {
     let semantics = ctx.semantics;
     let Some(last) = semantics.final_stage() else { return Vec::new() };
     let instructions = &ctx.parse.file.instructions;
@@ -521,34 +530,38 @@ pub(crate) fn start_commands<'a>(ctx: &RuleContext<'a>) -> Vec<&'a CommandSite> 
             }
         }
         let Some(instruction) = found else { continue };
-        res.extend(semantics.commands.iter().filter(|site| site.instruction == instruction));
+        // Commands are in instruction order, so the ones of `instruction` are contiguous.
+        let commands = &semantics.commands;
+        let first = commands.partition_point(|site| site.instruction < instruction);
+        res.extend(commands[first..].iter().take_while(|site| site.instruction == instruction));
     }
     res
 }
 
 /// The uv commands of one RUN instruction, with what they share.
 pub(crate) struct RunGroup<'c, 'a> {
+    ctx: &'c RuleContext<'a>,
     pub(crate) instruction: usize,
-    pub(crate) commands: Vec<(&'a CommandSite, &'c UvInvocation<'a>)>,
-    pub(crate) mounts: Vec<Mount>,
+    uv: std::ops::Range<usize>,
+    pub(crate) mounts: &'c [Mount],
+}
+
+impl<'c, 'a> RunGroup<'c, 'a> {
+    /// The uv commands of the RUN, in order.
+    pub(crate) fn commands(&self) -> impl Iterator<Item = (&'a CommandSite, &'c UvInvocation<'a>)> + use<'c, 'a> {
+        let ctx = self.ctx;
+        self.uv.clone().filter_map(move |at| ctx.uv_at(at))
+    }
 }
 
 /// Groups the uv commands of RUN instructions by instruction, in source order.
-pub(crate) fn run_groups<'c, 'a>(ctx: &'c RuleContext<'a>) -> Vec<RunGroup<'c, 'a>> {
-    let mut res: Vec<RunGroup<'c, 'a>> = Vec::new();
-    for (site, uv) in ctx.uv_commands() {
-        if site.origin != CommandOrigin::Run {
-            continue;
-        }
-        match res.last_mut() {
-            Some(group) if group.instruction == site.instruction => group.commands.push((site, uv)),
-            _ => {
-                let mounts = ctx.parse.file.instructions.get(site.instruction).map(mounts).unwrap_or_default();
-                res.push(RunGroup { instruction: site.instruction, commands: vec![(site, uv)], mounts });
-            }
-        }
-    }
-    res
+pub(crate) fn run_groups<'c, 'a>(ctx: &'c RuleContext<'a>) -> impl Iterator<Item = RunGroup<'c, 'a>> + use<'c, 'a> {
+    ctx.run_group_facts().iter().map(move |group| RunGroup {
+        ctx,
+        instruction: group.instruction,
+        uv: group.uv.clone(),
+        mounts: &group.mounts,
+    })
 }
 
 /// uv's cache folder for a command: `--cache-dir`, `UV_CACHE_DIR`, `XDG_CACHE_HOME/uv`, else
