@@ -3,7 +3,7 @@
 //! Rules used to rebuild per-stage layouts, image references and COPY lists on every call; with
 //! a hundred rules that multiplied the work. Each fact here is built in one pass on first use.
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 
 use crate::rules::RuleContext;
@@ -11,6 +11,7 @@ use crate::rules::support_env::{self, Setting};
 use crate::rules::support_python::{self, CopiedVenv, Copy, ImageUse};
 use crate::rules::support_uv::{self, Mount};
 use crate::semantics::{CommandOrigin, CommandSite, Stage};
+use crate::syntax::Keyword;
 
 /// The lazily built facts; every field is filled on first use.
 #[derive(Default)]
@@ -26,19 +27,22 @@ pub(crate) struct Facts<'a> {
     uv_layout: OnceCell<support_uv::Layout>,
     uv_settings: OnceCell<Vec<Setting>>,
     start_commands: OnceCell<Vec<&'a CommandSite>>,
-    /// The mounts of each RUN that holds a uv command, by instruction.
+    /// The uv commands of RUN instructions, grouped by instruction.
     run_groups: OnceCell<Vec<RunGroupFacts>>,
+    /// The `--mount` flags of every instruction, parsed (empty for all but RUN).
+    mounts: OnceCell<Vec<Vec<Mount>>>,
     /// Per command: an earlier command of the same instruction changes directory.
     after_cd: OnceCell<Vec<bool>>,
     /// Per stage: it is the final stage or one the final stage is built `FROM`.
     final_chain: OnceCell<Vec<bool>>,
+    /// Paths already matched against .dockerignore (rules ask about the same few names).
+    excluded: RefCell<Vec<(String, bool)>>,
 }
 
-/// The uv commands of one RUN instruction (indices into the context's uv list) and its mounts.
+/// The uv commands of one RUN instruction, as indices into the context's uv list.
 pub(crate) struct RunGroupFacts {
     pub(crate) instruction: usize,
     pub(crate) uv: std::ops::Range<usize>,
-    pub(crate) mounts: Vec<Mount>,
 }
 
 impl<'a> RuleContext<'a> {
@@ -133,20 +137,24 @@ impl<'a> RuleContext<'a> {
                 }
                 match res.last_mut() {
                     Some(group) if group.instruction == site.instruction && group.uv.end == at => group.uv.end = at + 1,
-                    _ => {
-                        let mounts = self
-                            .parse
-                            .file
-                            .instructions
-                            .get(site.instruction)
-                            .map(support_uv::mounts)
-                            .unwrap_or_default();
-                        res.push(RunGroupFacts { instruction: site.instruction, uv: at..at + 1, mounts });
-                    }
+                    _ => res.push(RunGroupFacts { instruction: site.instruction, uv: at..at + 1 }),
                 }
             }
             res
         })
+    }
+
+    /// The `--mount` flags of instruction `idx`, in order (empty unless it is a RUN with mounts).
+    pub(crate) fn mounts_of(&self, idx: usize) -> &[Mount] {
+        let mounts = self.facts.mounts.get_or_init(|| {
+            self.parse
+                .file
+                .instructions
+                .iter()
+                .map(|it| if it.keyword == Keyword::Run { support_uv::mounts(it) } else { Vec::new() })
+                .collect()
+        });
+        mounts.get(idx).map_or(&[], Vec::as_slice)
     }
 
     /// The uv invocation at position `at` of the context's uv list.
@@ -199,6 +207,19 @@ impl<'a> RuleContext<'a> {
             res
         });
         chain.get(stage).copied().unwrap_or(false)
+    }
+
+    /// Whether .dockerignore keeps `path` out of the build context, remembered per path.
+    pub(crate) fn is_excluded(&self, path: &str) -> bool {
+        if self.project.dockerignore.is_none() {
+            return false;
+        }
+        if let Some((_, excluded)) = self.facts.excluded.borrow().iter().find(|(known, _)| known == path) {
+            return *excluded;
+        }
+        let excluded = self.project.is_excluded(path);
+        self.facts.excluded.borrow_mut().push((path.to_owned(), excluded));
+        excluded
     }
 
     /// The index of `site` in `semantics.commands`, when it is one of them.

@@ -34,7 +34,7 @@ declare_rule! {
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let Some(pin) = ctx.project.python_pin() else { return };
-    if ctx.project.is_excluded(".python-version") || ctx.project.pyproject.is_none() {
+    if ctx.is_excluded(".python-version") || ctx.project.pyproject.is_none() {
         return;
     }
     for (site, uv) in ctx.uv_commands() {
@@ -71,13 +71,13 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             .instructions
             .get(site.instruction)
             .filter(|it| it.keyword == Keyword::Run)
-            .map(crate::rules::support_uv::mounts)
+            .map(|_| ctx.mounts_of(site.instruction))
             .unwrap_or_default()
-            .into_iter()
+            .iter()
             .filter(|it| it.kind == "bind" && it.from.is_none())
             .filter_map(|it| {
                 let target = it.target.as_ref().and_then(|target| resolve(&dir, &target.value))?;
-                Some(format!("{}={target}", it.source.unwrap_or_default()))
+                Some(format!("{}={target}", it.source.as_deref().unwrap_or_default()))
             })
             .collect();
         let mounted_file = |name: &str| {

@@ -80,21 +80,48 @@ pub(crate) fn image_uses<'c>(ctx: &'c RuleContext<'_>) -> &'c [ImageUse] {
     ctx.image_uses()
 }
 
+/// What a reference text says about the official `python` and uv images. Files name the same
+/// few images over and over, so each distinct text is looked at once.
+#[derive(Default)]
+struct ImageInfoMemo {
+    known: std::collections::HashMap<String, Option<(ImageRef, Option<PythonImage>, Option<UvImage>)>>,
+}
+
+impl ImageInfoMemo {
+    fn get(&mut self, text: &str) -> Option<&(ImageRef, Option<PythonImage>, Option<UvImage>)> {
+        if !self.known.contains_key(text) {
+            let info = parse_image_ref(text).map(|reference| {
+                let python = python_image_info(&reference);
+                let uv = uv_image_info(&reference);
+                (reference, python, uv)
+            });
+            self.known.insert(text.to_owned(), info);
+        }
+        self.known.get(text).and_then(Option::as_ref)
+    }
+}
+
 pub(crate) fn build_image_uses(ctx: &RuleContext<'_>) -> Vec<ImageUse> {
     let semantics = ctx.semantics;
     let mut res = Vec::new();
+    let mut memo = ImageInfoMemo::default();
     for stage in &semantics.stages {
         let (Base::Image(reference), Some(image), Some(text)) = (&stage.base, &stage.image, &stage.image_expanded)
         else {
             continue;
         };
         let exact = image.value == *text && image.range.len() == text.len();
+        // The stage's reference was parsed from the same text, so the memo's agrees with it.
+        let (python, uv) = match memo.get(text) {
+            Some((_, python, uv)) => (python.clone(), uv.clone()),
+            None => (python_image_info(reference), uv_image_info(reference)),
+        };
         res.push(ImageUse {
             kind: ImageUseKind::From,
             text: text.clone(),
             range: image.range,
-            python: python_image_info(reference),
-            uv: uv_image_info(reference),
+            python,
+            uv,
             reference: reference.clone(),
             exact_start: exact.then_some(image.range.start),
         });
@@ -108,6 +135,7 @@ pub(crate) fn build_image_uses(ctx: &RuleContext<'_>) -> Vec<ImageUse> {
                 let exact_start = (value.range.len() == value.value.len()).then_some(value.range.start);
                 push_reference(
                     ctx,
+                    &mut memo,
                     &mut res,
                     ImageUseKind::CopyFrom,
                     stage,
@@ -128,6 +156,7 @@ pub(crate) fn build_image_uses(ctx: &RuleContext<'_>) -> Vec<ImageUse> {
                         let exact_start = (value.range.len() == value.value.len()).then_some(value.range.start);
                         push_reference(
                             ctx,
+                            &mut memo,
                             &mut res,
                             ImageUseKind::MountFrom,
                             stage,
@@ -149,6 +178,7 @@ pub(crate) fn build_image_uses(ctx: &RuleContext<'_>) -> Vec<ImageUse> {
 #[allow(clippy::too_many_arguments)]
 fn push_reference(
     ctx: &RuleContext<'_>,
+    memo: &mut ImageInfoMemo,
     acc: &mut Vec<ImageUse>,
     kind: ImageUseKind,
     stage: Option<usize>,
@@ -162,10 +192,9 @@ fn push_reference(
     if ctx.stage_named(&text).is_some() || text.bytes().all(|it| it.is_ascii_digit()) {
         return;
     }
-    let Some(reference) = parse_image_ref(&text) else { return };
+    let Some((reference, python, uv)) = memo.get(&text) else { return };
+    let (reference, python, uv) = (reference.clone(), python.clone(), uv.clone());
     let exact_start = exact_start.filter(|_| text == written);
-    let python = python_image_info(&reference);
-    let uv = uv_image_info(&reference);
     acc.push(ImageUse { kind, text, range, reference, python, uv, exact_start });
 }
 
@@ -323,8 +352,22 @@ pub(crate) struct Setting {
 /// The value of `UV_*` variable `name` for a command: its own `NAME=…` prefix, else the ENV/ARG
 /// in effect at its instruction.
 pub(crate) fn uv_setting(ctx: &RuleContext<'_>, site: &CommandSite, name: &str) -> Option<Setting> {
-    if let Some(assignment) = site.command.env_assignments().into_iter().rev().find(|it| it.name == name) {
-        return Some(Setting { value: assignment.value, range: Some(assignment.value_range) });
+    // The same search as over `env_assignments()` from the end, without building that list:
+    // wrapper assignments (`env NAME=…`) come last, so they win over leading ones.
+    let command = &site.command;
+    let end = command.program_index().unwrap_or(0);
+    for word in command.words[..end].iter().rev() {
+        if !word.raw.starts_with(name) {
+            continue;
+        }
+        if let Some(assignment) = crate::semantics::shell::Assignment::from_word(word)
+            && assignment.name == name
+        {
+            return Some(Setting { value: assignment.value, range: Some(assignment.value_range) });
+        }
+    }
+    if let Some(assignment) = command.assignments.iter().rev().find(|it| it.name == name) {
+        return Some(Setting { value: assignment.value.clone(), range: Some(assignment.value_range) });
     }
     let def = ctx.semantics.build_var(site.stage?, site.instruction, name)?;
     Some(Setting { value: def.value.clone()?, range: Some(def.value_range.unwrap_or(def.name_range)) })

@@ -31,7 +31,7 @@ declare_rule! {
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    if ctx.project.pyproject.is_none() || ctx.project.is_excluded(".venv") {
+    if ctx.project.pyproject.is_none() || ctx.is_excluded(".venv") {
         return;
     }
     let layout = ctx.uv_layout();
