@@ -86,7 +86,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     }
     let layout = ctx.py_layout();
     let mut venvs: Vec<String> = layout.venvs_in(semantics, stage).into_iter().map(|it| it.path).collect();
-    venvs.extend(copied_venvs(ctx).into_iter().filter(|it| it.stage == stage).map(|it| it.dest_path.clone()));
+    venvs.extend(copied_venvs(ctx).iter().filter(|it| it.stage == stage).map(|it| it.dest_path.clone()));
     if venvs.is_empty() {
         return;
     }

@@ -84,11 +84,14 @@ pub(crate) fn image_uses<'c>(ctx: &'c RuleContext<'_>) -> &'c [ImageUse] {
 /// few images over and over, so each distinct text is looked at once.
 #[derive(Default)]
 struct ImageInfoMemo {
-    known: std::collections::HashMap<String, Option<(ImageRef, Option<PythonImage>, Option<UvImage>)>>,
+    known: std::collections::HashMap<String, Option<ImageInfo>>,
 }
 
+/// A parsed reference with what it says about the `python` and uv images.
+type ImageInfo = (ImageRef, Option<PythonImage>, Option<UvImage>);
+
 impl ImageInfoMemo {
-    fn get(&mut self, text: &str) -> Option<&(ImageRef, Option<PythonImage>, Option<UvImage>)> {
+    fn get(&mut self, text: &str) -> Option<&ImageInfo> {
         if !self.known.contains_key(text) {
             let info = parse_image_ref(text).map(|reference| {
                 let python = python_image_info(&reference);
@@ -148,6 +151,10 @@ pub(crate) fn build_image_uses(ctx: &RuleContext<'_>) -> Vec<ImageUse> {
             Keyword::Run => {
                 let stage = ctx.stage_index_of(idx);
                 for flag in instruction.flags.iter().filter(|it| it.name.value == "mount") {
+                    // Splitting options allocates; most mounts have no `from=` at all.
+                    if !mentions_from(flag) {
+                        continue;
+                    }
                     for option in flag.options() {
                         if !option.key.value.eq_ignore_ascii_case("from") {
                             continue;
@@ -196,6 +203,15 @@ fn push_reference(
     let (reference, python, uv) = (reference.clone(), python.clone(), uv.clone());
     let exact_start = exact_start.filter(|_| text == written);
     acc.push(ImageUse { kind, text, range, reference, python, uv, exact_start });
+}
+
+/// Whether a flag's value may hold a `from` key (compared case-insensitively), so flags without
+/// one skip splitting their options.
+pub(crate) fn mentions_from(flag: &crate::syntax::Flag) -> bool {
+    match &flag.value {
+        Some(value) => value.value.as_bytes().windows(4).any(|it| it.eq_ignore_ascii_case(b"from")),
+        None => true,
+    }
 }
 
 /// Expands variables in `text` as instruction `instruction` of `stage` sees them; `None` when

@@ -207,6 +207,9 @@ fn base_has_uv(reference: &ImageRef) -> Has {
 fn mount_brings_uv(ctx: &RuleContext<'_>, stage: usize, idx: usize, end_state: &[Has]) -> bool {
     let Some(instruction) = ctx.parse.file.instructions.get(idx) else { return false };
     instruction.flags.iter().filter(|it| it.name.value == "mount").any(|flag| {
+        if !super::support_python::mentions_from(flag) {
+            return false;
+        }
         flag.options().iter().any(|option| {
             if !option.key.value.eq_ignore_ascii_case("from") {
                 return false;
