@@ -13,6 +13,9 @@ use crate::rules::support_uv::{self, Mount};
 use crate::semantics::{CommandOrigin, CommandSite, Stage};
 use crate::syntax::Keyword;
 
+/// `major.minor[.patch]` of an image's Python.
+type PythonVersionTriple = (u64, u64, Option<u64>);
+
 /// The lazily built facts; every field is filled on first use.
 #[derive(Default)]
 pub(crate) struct Facts<'a> {
@@ -35,6 +38,8 @@ pub(crate) struct Facts<'a> {
     after_cd: OnceCell<Vec<bool>>,
     /// Per stage: it is the final stage or one the final stage is built `FROM`.
     final_chain: OnceCell<Vec<bool>>,
+    /// Image Pythons already compared with what the project asks for (version parsing is slow).
+    meets_project: RefCell<Vec<(PythonVersionTriple, Option<bool>)>>,
     /// Paths already matched against .dockerignore (rules ask about the same few names).
     excluded: RefCell<Vec<(String, bool)>>,
 }
@@ -207,6 +212,19 @@ impl<'a> RuleContext<'a> {
             res
         });
         chain.get(stage).copied().unwrap_or(false)
+    }
+
+    /// [`support_python::image_meets_project`], remembered per image Python version.
+    pub(crate) fn image_meets_project(&self, source: &crate::semantics::PythonSource) -> Option<bool> {
+        let Some(version) = support_python::image_python(source) else {
+            return support_python::image_meets_project(self.project, source);
+        };
+        if let Some((_, meets)) = self.facts.meets_project.borrow().iter().find(|(known, _)| *known == version) {
+            return *meets;
+        }
+        let meets = support_python::image_meets_project(self.project, source);
+        self.facts.meets_project.borrow_mut().push((version, meets));
+        meets
     }
 
     /// Whether .dockerignore keeps `path` out of the build context, remembered per path.

@@ -695,7 +695,7 @@ impl Layout {
         };
         let meets = match explicit.as_deref() {
             Some(request) => request_met(request, major, minor, patch)?,
-            None => image_meets_project(ctx.project, source)?,
+            None => ctx.image_meets_project(source)?,
         };
         if meets {
             return None;
