@@ -1,7 +1,7 @@
 //! `UV018 bytecode-not-compiled`: the image's environment is installed without compiling bytecode.
 
 use crate::diagnostic::{Applicability, Diagnostic};
-use crate::rules::support_uv::{Layout, insert_flag_fix, is_installing_sync};
+use crate::rules::support_uv::{insert_flag_fix, is_installing_sync};
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule, uv_env_flag};
 use crate::semantics::CommandOrigin;
 
@@ -33,7 +33,7 @@ declare_rule! {
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    let layout = Layout::new(ctx);
+    let layout = ctx.uv_layout();
     let mut last = None;
     for (site, uv) in ctx.uv_commands() {
         if site.origin != CommandOrigin::Run || !site.stage.is_some_and(|it| layout.in_image(it)) {

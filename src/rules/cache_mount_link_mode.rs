@@ -1,7 +1,7 @@
 //! `UV012 cache-mount-link-mode`: a uv cache mount without `UV_LINK_MODE=copy`.
 
 use crate::diagnostic::Diagnostic;
-use crate::rules::support_uv::{Layout, cache_dir, installs_packages, is_uv_cache_mount, link_mode, run_groups};
+use crate::rules::support_uv::{cache_dir, installs_packages, is_uv_cache_mount, link_mode, run_groups};
 use crate::rules::{RuleContext, declare_rule};
 
 declare_rule! {
@@ -31,13 +31,12 @@ declare_rule! {
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    let mut layout = None;
     for group in run_groups(ctx) {
-        let Some((site, uv)) = group.commands.iter().find(|(_, uv)| installs_packages(uv)) else { continue };
+        let Some((site, uv)) = group.commands().find(|(_, uv)| installs_packages(uv)) else { continue };
         if link_mode(ctx, site, uv).is_some() {
             continue;
         }
-        let layout = layout.get_or_insert_with(|| Layout::new(ctx));
+        let layout = ctx.uv_layout();
         let cache = cache_dir(ctx, layout, site, uv);
         let Some(mount) = group.mounts.iter().find(|mount| is_uv_cache_mount(mount, cache.as_deref())) else {
             continue;

@@ -1,7 +1,7 @@
 //! `UV014 cache-mount-with-no-cache`: a uv cache mount on a RUN that disables uv's cache.
 
 use crate::diagnostic::{Diagnostic, RelatedLocation, Tag};
-use crate::rules::support_uv::{Layout, cache_dir, installs_packages, is_uv_cache_mount, no_cache, run_groups};
+use crate::rules::support_uv::{cache_dir, installs_packages, is_uv_cache_mount, no_cache, run_groups};
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule};
 
 declare_rule! {
@@ -29,14 +29,13 @@ declare_rule! {
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    let mut layout = None;
     for group in run_groups(ctx) {
-        for (site, uv) in &group.commands {
+        for (site, uv) in group.commands() {
             if !installs_packages(uv) {
                 continue;
             }
             let Some(disabled) = no_cache(ctx, site, uv) else { continue };
-            let layout = layout.get_or_insert_with(|| Layout::new(ctx));
+            let layout = ctx.uv_layout();
             let cache = cache_dir(ctx, layout, site, uv);
             let Some(mount) = group.mounts.iter().find(|mount| is_uv_cache_mount(mount, cache.as_deref())) else {
                 continue;

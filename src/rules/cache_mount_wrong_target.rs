@@ -1,7 +1,7 @@
 //! `UV013 cache-mount-wrong-target`: a uv cache mount where uv does not keep its cache.
 
 use crate::diagnostic::Diagnostic;
-use crate::rules::support_uv::{Layout, cache_dir, installs_packages, is_uv_cache_mount, no_cache, run_groups};
+use crate::rules::support_uv::{cache_dir, installs_packages, is_uv_cache_mount, no_cache, run_groups};
 use crate::rules::{RuleContext, declare_rule};
 
 declare_rule! {
@@ -31,13 +31,12 @@ declare_rule! {
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    let mut layout = None;
     for group in run_groups(ctx) {
-        let Some((site, uv)) = group.commands.iter().find(|(_, uv)| installs_packages(uv)) else { continue };
+        let Some((site, uv)) = group.commands().find(|(_, uv)| installs_packages(uv)) else { continue };
         if no_cache(ctx, site, uv).is_some() {
             continue;
         }
-        let layout = layout.get_or_insert_with(|| Layout::new(ctx));
+        let layout = ctx.uv_layout();
         let candidates: Vec<_> = group.mounts.iter().filter(|mount| is_uv_cache_mount(mount, None)).collect();
         if candidates.is_empty() {
             continue;

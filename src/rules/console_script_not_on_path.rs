@@ -1,7 +1,7 @@
 //! `PY008 console-script-not-on-path`: the container starts a venv's console script by name, but the venv is not on PATH.
 
 use crate::diagnostic::Diagnostic;
-use crate::rules::support_python::{Layout, copied_venvs, resolve_path};
+use crate::rules::support_python::{copied_venvs, resolve_path};
 use crate::rules::{RuleContext, declare_rule};
 use crate::semantics::CommandOrigin;
 
@@ -84,9 +84,9 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     if sites.iter().any(|site| matches!(site.command.program_name(), Some("." | "source"))) {
         return;
     }
-    let layout = Layout::new(ctx);
+    let layout = ctx.py_layout();
     let mut venvs: Vec<String> = layout.venvs_in(semantics, stage).into_iter().map(|it| it.path).collect();
-    venvs.extend(copied_venvs(ctx, &layout).into_iter().filter(|it| it.stage == stage).map(|it| it.dest_path));
+    venvs.extend(copied_venvs(ctx).iter().filter(|it| it.stage == stage).map(|it| it.dest_path.clone()));
     if venvs.is_empty() {
         return;
     }

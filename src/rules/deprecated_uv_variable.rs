@@ -3,7 +3,6 @@
 use crate::diagnostic::{Applicability, Diagnostic, Tag};
 use crate::knowledge::{uv_env, version_at_least};
 use crate::rules::support_env::{replace_fix, uv_settings};
-use crate::rules::support_uv::Layout;
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule};
 
 declare_rule! {
@@ -37,11 +36,10 @@ declare_rule! {
 const EQUIVALENT: &[&str] = &["UV_INDEX_URL", "UV_NATIVE_TLS", "UV_REQUEST_TIMEOUT", "UV_WORKING_DIRECTORY"];
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    let mut layout = None;
     for setting in uv_settings(ctx) {
         let Some(var) = uv_env(&setting.name) else { continue };
         let Some(replacement) = &var.deprecated else { continue };
-        let layout = layout.get_or_insert_with(|| Layout::new(ctx));
+        let layout = ctx.uv_layout();
         let pinned = setting.stage.and_then(|stage| layout.uv_version.get(stage).cloned().flatten());
         let since = uv_env(replacement).and_then(|it| it.since.clone());
         let supported = match (&pinned, &since) {

@@ -3,7 +3,6 @@
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::rules::support_python::{image_uses, project_minor};
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule};
-use crate::semantics::image::python_image_info;
 use crate::text::TextRange;
 
 declare_rule! {
@@ -39,7 +38,7 @@ declare_rule! {
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let wanted = project_minor(ctx.project);
     for use_ in image_uses(ctx) {
-        let Some(image) = python_image_info(&use_.reference) else { continue };
+        let Some(image) = &use_.python else { continue };
         if image.pinned_by_digest || image.version.is_some() || image.prerelease.is_some() {
             continue;
         }

@@ -1,10 +1,8 @@
 //! `UV101 floating-uv-image`: Astral's uv image named without a uv version.
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
-use crate::rules::support_images::is_python_or_uv_image;
 use crate::rules::support_python::{ImageUseKind, KNOWN_UV_VERSION, image_uses};
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule};
-use crate::semantics::image::uv_image_info;
 use crate::text::TextRange;
 
 declare_rule! {
@@ -38,10 +36,8 @@ declare_rule! {
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     for use_ in image_uses(ctx) {
-        if !is_python_or_uv_image(&use_.reference) {
-            continue;
-        }
-        let Some(image) = uv_image_info(&use_.reference) else { continue };
+        // Only uv images; the official `python` image has its own pinning rule.
+        let Some(image) = &use_.uv else { continue };
         // A tag that no longer exists or is frozen is UV103/UV104's business.
         if !image.floating || image.tag_problem().is_some() {
             continue;

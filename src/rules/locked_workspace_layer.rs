@@ -1,7 +1,7 @@
 //! `UV004 locked-workspace-layer`: `--locked` in a workspace's dependency layer that lacks the members.
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, RelatedLocation};
-use crate::rules::support_uv::{Layout, is_within, mounts};
+use crate::rules::support_uv::is_within;
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule, uv_env_flag};
 use crate::syntax::Keyword;
 
@@ -42,7 +42,6 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     if members.is_empty() {
         return;
     }
-    let mut layout = None;
     for (site, uv) in ctx.uv_commands() {
         if !uv.is("sync") || !(uv.has_flag("--no-install-workspace") || uv.has_flag("--no-install-project")) {
             continue;
@@ -56,7 +55,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             continue;
         }
         let Some(stage) = site.stage else { continue };
-        let layout = layout.get_or_insert_with(|| Layout::new(ctx));
+        let layout = ctx.uv_layout();
         // Only root-level files may have arrived: any folder, path or whole-context copy could
         // bring the members along.
         let only_root_files = |source: &str| {
@@ -71,7 +70,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         });
         let instruction = ctx.parse.file.instructions.get(site.instruction);
         let mounts_ok = instruction.is_some_and(|it| it.keyword == Keyword::Run)
-            && instruction.map(mounts).unwrap_or_default().iter().all(|mount| {
+            && ctx.mounts_of(site.instruction).iter().all(|mount| {
                 mount.kind != "bind" || (mount.from.is_none() && mount.source.as_deref().is_some_and(only_root_files))
             });
         if !copies_ok || !mounts_ok {

@@ -1,7 +1,9 @@
 //! `UV005 missing-lockfile`: `--locked`/`--frozen` when no uv.lock can be in the image.
 
+use std::collections::HashMap;
+
 use crate::diagnostic::{Diagnostic, RelatedLocation};
-use crate::rules::support_uv::{Carries, Layout, changes_directory, elsewhere, mounts, resolve};
+use crate::rules::support_uv::{Carries, changes_directory, elsewhere, resolve};
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule, uv_env_flag};
 use crate::syntax::Keyword;
 
@@ -38,9 +40,13 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     if ctx.project.pyproject.is_none() || ctx.project.uv_workspace.is_some() {
         return;
     }
-    let mut layout = None;
     // `uv lock` anywhere earlier makes a lockfile; remember the earliest instruction that runs one.
     let first_lock = ctx.uv_commands().find(|(_, uv)| uv.is("lock")).map(|(site, _)| site.instruction);
+    // The .dockerignore pattern that keeps uv.lock out, looked up once.
+    let lock_pattern = std::cell::OnceCell::new();
+    // Per stage, folder and kind of copy: the first COPY that may bring uv.lock there, so each
+    // command compares positions instead of walking every earlier COPY again.
+    let mut carriers: HashMap<(usize, String, bool), Option<usize>> = HashMap::new();
     for (site, uv) in ctx.uv_commands() {
         if !matches!(uv.subcommand(), "sync" | "run" | "export")
             || uv.has_flag("--script")
@@ -66,17 +72,22 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             continue;
         }
         let Some(stage) = site.stage else { continue };
-        if elsewhere(uv) || changes_directory(ctx.semantics, site) {
+        if elsewhere(uv) || changes_directory(ctx, site) {
             continue;
         }
-        let layout = layout.get_or_insert_with(|| Layout::new(ctx));
+        let layout = ctx.uv_layout();
         let Some(dir) = layout.workdir_at(site.instruction).map(str::to_owned) else { continue };
         let subcommand = uv.subcommand();
         let range = uv.subcommand_range().unwrap_or(site.command.range);
         if ctx.project.uv_lock.is_none() {
-            let carried = layout
-                .copies_before(ctx.semantics, stage, site.instruction)
-                .any(|event| event.from.is_some() && event.carries(ctx, "uv.lock", &dir) != Carries::No);
+            let carried = first_carrier(&mut carriers, (stage, dir.clone(), true), || {
+                layout
+                    .copies_before(ctx.semantics, stage, usize::MAX)
+                    .filter(|event| event.from.is_some() && event.carries(ctx, "uv.lock", &dir) != Carries::No)
+                    .map(|event| event.instruction)
+                    .min()
+            })
+            .is_some_and(|it| it < site.instruction);
             if carried || mount_brings_lock(ctx, site.instruction, &dir, true) {
                 continue;
             }
@@ -90,14 +101,20 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             ));
             continue;
         }
-        let carried = layout
-            .copies_before(ctx.semantics, stage, site.instruction)
-            .any(|event| event.carries(ctx, "uv.lock", &dir) != Carries::No);
+        let carried = first_carrier(&mut carriers, (stage, dir.clone(), false), || {
+            layout
+                .copies_before(ctx.semantics, stage, usize::MAX)
+                .filter(|event| event.carries(ctx, "uv.lock", &dir) != Carries::No)
+                .map(|event| event.instruction)
+                .min()
+        })
+        .is_some_and(|it| it < site.instruction);
         if carried || mount_brings_lock(ctx, site.instruction, &dir, false) {
             continue;
         }
         if let Some(ignore) = &ctx.project.dockerignore
-            && let Some(pattern) = ignore.matching_pattern("uv.lock").filter(|it| !it.negated)
+            && let Some(pattern) =
+                *lock_pattern.get_or_init(|| ignore.matching_pattern("uv.lock").filter(|it| !it.negated))
         {
             let diagnostic = MISSING_LOCKFILE
                 .report(
@@ -129,17 +146,25 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     }
 }
 
+fn first_carrier(
+    known: &mut HashMap<(usize, String, bool), Option<usize>>,
+    key: (usize, String, bool),
+    compute: impl FnOnce() -> Option<usize>,
+) -> Option<usize> {
+    *known.entry(key).or_insert_with(compute)
+}
+
 fn describe(mode: &str) -> String {
     if mode.starts_with("--") { format!("`{mode}`") } else { format!("`{mode}` set") }
 }
 
 /// Whether a bind mount of the same RUN puts uv.lock into `dir` (or a parent of it).
-fn mount_brings_lock(ctx: &RuleContext<'_>, instruction: usize, dir: &str, only_other_sources: bool) -> bool {
-    let Some(instruction) = ctx.parse.file.instructions.get(instruction) else { return false };
+fn mount_brings_lock(ctx: &RuleContext<'_>, idx: usize, dir: &str, only_other_sources: bool) -> bool {
+    let Some(instruction) = ctx.parse.file.instructions.get(idx) else { return false };
     if instruction.keyword != Keyword::Run {
         return false;
     }
-    mounts(instruction).iter().any(|mount| {
+    ctx.mounts_of(idx).iter().any(|mount| {
         if mount.kind != "bind" {
             return false;
         }
@@ -153,7 +178,7 @@ fn mount_brings_lock(ctx: &RuleContext<'_>, instruction: usize, dir: &str, only_
         let clean = source.trim_start_matches("./").trim_end_matches('/');
         let Some(target) = mount.target.as_ref().and_then(|it| resolve(dir, &it.value)) else { return true };
         if clean.is_empty() || clean == "." {
-            return !ctx.project.is_excluded("uv.lock") && crate::rules::support_uv::is_within(dir, &target);
+            return !ctx.is_excluded("uv.lock") && crate::rules::support_uv::is_within(dir, &target);
         }
         if clean.contains('$') {
             return true;
@@ -161,7 +186,7 @@ fn mount_brings_lock(ctx: &RuleContext<'_>, instruction: usize, dir: &str, only_
         if clean == "uv.lock" {
             let landing = target.strip_suffix("/uv.lock").unwrap_or(&target);
             let landing = if landing.is_empty() { "/" } else { landing };
-            return !ctx.project.is_excluded("uv.lock") && crate::rules::support_uv::is_within(dir, landing);
+            return !ctx.is_excluded("uv.lock") && crate::rules::support_uv::is_within(dir, landing);
         }
         // A folder mounted straight onto the project folder may hold a lockfile of its own.
         !clean.contains('.') && target == dir

@@ -40,6 +40,7 @@ mod export_includes_dev;
 mod expose_invalid_format;
 mod expose_proto_casing;
 mod extra_arguments;
+mod facts;
 mod floating_python_tag;
 mod floating_uv_image;
 mod from_as_casing;
@@ -288,6 +289,8 @@ pub struct RuleContext<'a> {
     /// Every uv invocation with the index of its site in `semantics.commands`, parsed once for
     /// all rules.
     uv: Vec<(usize, UvInvocation<'a>)>,
+    /// Facts several rules share, built on first use.
+    facts: facts::Facts<'a>,
 }
 
 impl<'a> RuleContext<'a> {
@@ -303,7 +306,7 @@ impl<'a> RuleContext<'a> {
             .enumerate()
             .filter_map(|(idx, site)| Some((idx, site.command.as_uv()?)))
             .collect();
-        RuleContext { text, parse, semantics, project, settings: &DEFAULT_SETTINGS, uv }
+        RuleContext { text, parse, semantics, project, settings: &DEFAULT_SETTINGS, uv, facts: facts::Facts::default() }
     }
 
     /// The same context with these settings instead of the defaults.

@@ -3,7 +3,6 @@
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::support_python::image_uses;
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule};
-use crate::semantics::image::python_image_info;
 
 declare_rule! {
     /// ## What it flags
@@ -31,7 +30,7 @@ declare_rule! {
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     for use_ in image_uses(ctx) {
-        let Some(image) = python_image_info(&use_.reference) else { continue };
+        let Some(image) = &use_.python else { continue };
         let Some(problem) = image.tag_problem() else { continue };
         let message = format!("python:{} is not a published python image tag: {problem}", image.tag);
         let mut diagnostic = NONEXISTENT_PYTHON_TAG.report(use_.tag_range(), message);

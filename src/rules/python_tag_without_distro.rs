@@ -3,7 +3,7 @@
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::rules::support_python::image_uses;
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule};
-use crate::semantics::image::{PythonVariant, python_image_info};
+use crate::semantics::image::PythonVariant;
 use crate::text::TextRange;
 
 declare_rule! {
@@ -36,7 +36,7 @@ declare_rule! {
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     for use_ in image_uses(ctx) {
-        let Some(image) = python_image_info(&use_.reference) else { continue };
+        let Some(image) = &use_.python else { continue };
         let Some((_, minor, _)) = image.version else { continue };
         if image.pinned_by_digest
             || image.distro.is_some()

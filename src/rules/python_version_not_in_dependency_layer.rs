@@ -1,7 +1,7 @@
 //! `UV011 python-version-not-in-dependency-layer`: the dependency layer misses `.python-version`.
 
 use crate::diagnostic::{Diagnostic, RelatedLocation};
-use crate::rules::support_uv::{Carries, Layout, changes_directory, elsewhere, env_value, is_deps_only_sync, resolve};
+use crate::rules::support_uv::{Carries, changes_directory, elsewhere, env_value, is_deps_only_sync, resolve};
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule, is_truthy};
 use crate::semantics::PythonSource;
 use crate::syntax::Keyword;
@@ -34,13 +34,11 @@ declare_rule! {
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let Some(pin) = ctx.project.python_pin() else { return };
-    if ctx.project.is_excluded(".python-version") || ctx.project.pyproject.is_none() {
+    if ctx.is_excluded(".python-version") || ctx.project.pyproject.is_none() {
         return;
     }
-    let mut layout = None;
     for (site, uv) in ctx.uv_commands() {
-        if !is_deps_only_sync(uv) || uv.has_flag("--python") || elsewhere(uv) || changes_directory(ctx.semantics, site)
-        {
+        if !is_deps_only_sync(uv) || uv.has_flag("--python") || elsewhere(uv) || changes_directory(ctx, site) {
             continue;
         }
         // With a single usable interpreter both syncs pick the same one.
@@ -65,7 +63,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         {
             continue;
         }
-        let layout = layout.get_or_insert_with(|| Layout::new(ctx));
+        let layout = ctx.uv_layout();
         let Some(dir) = layout.workdir_at(site.instruction).map(str::to_owned) else { continue };
         let mounted: Vec<String> = ctx
             .parse
@@ -73,13 +71,13 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             .instructions
             .get(site.instruction)
             .filter(|it| it.keyword == Keyword::Run)
-            .map(crate::rules::support_uv::mounts)
+            .map(|_| ctx.mounts_of(site.instruction))
             .unwrap_or_default()
-            .into_iter()
+            .iter()
             .filter(|it| it.kind == "bind" && it.from.is_none())
             .filter_map(|it| {
                 let target = it.target.as_ref().and_then(|target| resolve(&dir, &target.value))?;
-                Some(format!("{}={target}", it.source.unwrap_or_default()))
+                Some(format!("{}={target}", it.source.as_deref().unwrap_or_default()))
             })
             .collect();
         let mounted_file = |name: &str| {

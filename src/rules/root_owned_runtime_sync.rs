@@ -43,7 +43,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     }
     let semantics = ctx.semantics;
     let Some(last) = semantics.final_stage() else { return };
-    let layout = Layout::new(ctx);
+    let layout = ctx.uv_layout();
     let end = last.instructions.end.saturating_sub(1);
     let Some(user) = layout.user_at(end).map(str::to_owned) else { return };
     let chain = Layout::chain(semantics, last.index);

@@ -54,7 +54,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             *slot = Some((site.instruction, is_deps_only_sync(uv), site));
         }
     }
-    let layout = Layout::new(ctx);
+    let layout = ctx.uv_layout();
     for stage in &semantics.stages {
         let Some((instruction, deps_only, site)) = first_install[stage.index] else { continue };
         if deps_only {

@@ -36,7 +36,11 @@ impl Setting {
 }
 
 /// Every `UV_*` assignment, in source order per kind.
-pub(crate) fn uv_settings(ctx: &RuleContext<'_>) -> Vec<Setting> {
+pub(crate) fn uv_settings<'c>(ctx: &'c RuleContext<'_>) -> &'c [Setting] {
+    ctx.uv_settings()
+}
+
+pub(crate) fn build_uv_settings(ctx: &RuleContext<'_>) -> Vec<Setting> {
     let semantics = ctx.semantics;
     let mut res = Vec::new();
     let defs = semantics.global_args.iter().map(|def| (None, def)).chain(

@@ -8,7 +8,9 @@ use std::str::FromStr;
 use crate::project::{ProjectFacts, PythonVersion};
 use crate::rules::{RuleContext, is_truthy};
 use crate::semantics::expand;
-use crate::semantics::image::{ImageRef, Libc, TagProblemKind, parse_image_ref, python_image_info, uv_image_info};
+use crate::semantics::image::{
+    ImageRef, Libc, PythonImage, TagProblemKind, UvImage, parse_image_ref, python_image_info, uv_image_info,
+};
 use crate::semantics::shell::{ShellWord, UvInvocation};
 use crate::semantics::{Base, CommandSite, PythonSource, Semantics};
 use crate::syntax::{Args, Instruction, Keyword};
@@ -40,6 +42,10 @@ pub(crate) struct ImageUse {
     /// Where the reference is written in the Dockerfile.
     pub(crate) range: TextRange,
     pub(crate) reference: ImageRef,
+    /// What the reference says about the official `python` image, when it is one.
+    pub(crate) python: Option<PythonImage>,
+    /// What the reference says about a uv image, when it is one.
+    pub(crate) uv: Option<UvImage>,
     /// Source offset of `text[0]` when the text sits verbatim in the Dockerfile, so parts of the
     /// reference can be pointed at and edited.
     exact_start: Option<usize>,
@@ -70,32 +76,69 @@ impl ImageUse {
 }
 
 /// Every image named by FROM, `COPY --from` and `RUN --mount=from`, in source order.
-pub(crate) fn image_uses(ctx: &RuleContext<'_>) -> Vec<ImageUse> {
+pub(crate) fn image_uses<'c>(ctx: &'c RuleContext<'_>) -> &'c [ImageUse] {
+    ctx.image_uses()
+}
+
+/// What a reference text says about the official `python` and uv images. Files name the same
+/// few images over and over, so each distinct text is looked at once.
+#[derive(Default)]
+struct ImageInfoMemo {
+    known: std::collections::HashMap<String, Option<ImageInfo>>,
+}
+
+/// A parsed reference with what it says about the `python` and uv images.
+type ImageInfo = (ImageRef, Option<PythonImage>, Option<UvImage>);
+
+impl ImageInfoMemo {
+    fn get(&mut self, text: &str) -> Option<&ImageInfo> {
+        if !self.known.contains_key(text) {
+            let info = parse_image_ref(text).map(|reference| {
+                let python = python_image_info(&reference);
+                let uv = uv_image_info(&reference);
+                (reference, python, uv)
+            });
+            self.known.insert(text.to_owned(), info);
+        }
+        self.known.get(text).and_then(Option::as_ref)
+    }
+}
+
+pub(crate) fn build_image_uses(ctx: &RuleContext<'_>) -> Vec<ImageUse> {
     let semantics = ctx.semantics;
     let mut res = Vec::new();
+    let mut memo = ImageInfoMemo::default();
     for stage in &semantics.stages {
         let (Base::Image(reference), Some(image), Some(text)) = (&stage.base, &stage.image, &stage.image_expanded)
         else {
             continue;
         };
         let exact = image.value == *text && image.range.len() == text.len();
+        // The stage's reference was parsed from the same text, so the memo's agrees with it.
+        let (python, uv) = match memo.get(text) {
+            Some((_, python, uv)) => (python.clone(), uv.clone()),
+            None => (python_image_info(reference), uv_image_info(reference)),
+        };
         res.push(ImageUse {
             kind: ImageUseKind::From,
             text: text.clone(),
             range: image.range,
+            python,
+            uv,
             reference: reference.clone(),
             exact_start: exact.then_some(image.range.start),
         });
     }
     for (idx, instruction) in ctx.parse.file.instructions.iter().enumerate() {
-        let stage = semantics.stage_of(idx).map(|it| it.index);
         match instruction.keyword {
             Keyword::Copy | Keyword::Add => {
                 let Some(flag) = instruction.flag("from") else { continue };
+                let stage = ctx.stage_index_of(idx);
                 let Some(value) = &flag.value else { continue };
                 let exact_start = (value.range.len() == value.value.len()).then_some(value.range.start);
                 push_reference(
                     ctx,
+                    &mut memo,
                     &mut res,
                     ImageUseKind::CopyFrom,
                     stage,
@@ -106,7 +149,12 @@ pub(crate) fn image_uses(ctx: &RuleContext<'_>) -> Vec<ImageUse> {
                 );
             }
             Keyword::Run => {
+                let stage = ctx.stage_index_of(idx);
                 for flag in instruction.flags.iter().filter(|it| it.name.value == "mount") {
+                    // Splitting options allocates; most mounts have no `from=` at all.
+                    if !mentions_from(flag) {
+                        continue;
+                    }
                     for option in flag.options() {
                         if !option.key.value.eq_ignore_ascii_case("from") {
                             continue;
@@ -115,6 +163,7 @@ pub(crate) fn image_uses(ctx: &RuleContext<'_>) -> Vec<ImageUse> {
                         let exact_start = (value.range.len() == value.value.len()).then_some(value.range.start);
                         push_reference(
                             ctx,
+                            &mut memo,
                             &mut res,
                             ImageUseKind::MountFrom,
                             stage,
@@ -136,6 +185,7 @@ pub(crate) fn image_uses(ctx: &RuleContext<'_>) -> Vec<ImageUse> {
 #[allow(clippy::too_many_arguments)]
 fn push_reference(
     ctx: &RuleContext<'_>,
+    memo: &mut ImageInfoMemo,
     acc: &mut Vec<ImageUse>,
     kind: ImageUseKind,
     stage: Option<usize>,
@@ -146,14 +196,22 @@ fn push_reference(
 ) {
     let Some(text) = expand_in(ctx, stage, instruction, written) else { return };
     // A stage name (or index) is not an image.
-    if ctx.semantics.stages.iter().any(|it| it.name.as_ref().is_some_and(|name| name.value.eq_ignore_ascii_case(&text)))
-        || text.bytes().all(|it| it.is_ascii_digit())
-    {
+    if ctx.stage_named(&text).is_some() || text.bytes().all(|it| it.is_ascii_digit()) {
         return;
     }
-    let Some(reference) = parse_image_ref(&text) else { return };
+    let Some((reference, python, uv)) = memo.get(&text) else { return };
+    let (reference, python, uv) = (reference.clone(), python.clone(), uv.clone());
     let exact_start = exact_start.filter(|_| text == written);
-    acc.push(ImageUse { kind, text, range, reference, exact_start });
+    acc.push(ImageUse { kind, text, range, reference, python, uv, exact_start });
+}
+
+/// Whether a flag's value may hold a `from` key (compared case-insensitively), so flags without
+/// one skip splitting their options.
+pub(crate) fn mentions_from(flag: &crate::syntax::Flag) -> bool {
+    match &flag.value {
+        Some(value) => value.value.as_bytes().windows(4).any(|it| it.eq_ignore_ascii_case(b"from")),
+        None => true,
+    }
 }
 
 /// Expands variables in `text` as instruction `instruction` of `stage` sees them; `None` when
@@ -310,8 +368,22 @@ pub(crate) struct Setting {
 /// The value of `UV_*` variable `name` for a command: its own `NAME=…` prefix, else the ENV/ARG
 /// in effect at its instruction.
 pub(crate) fn uv_setting(ctx: &RuleContext<'_>, site: &CommandSite, name: &str) -> Option<Setting> {
-    if let Some(assignment) = site.command.env_assignments().into_iter().rev().find(|it| it.name == name) {
-        return Some(Setting { value: assignment.value, range: Some(assignment.value_range) });
+    // The same search as over `env_assignments()` from the end, without building that list:
+    // wrapper assignments (`env NAME=…`) come last, so they win over leading ones.
+    let command = &site.command;
+    let end = command.program_index().unwrap_or(0);
+    for word in command.words[..end].iter().rev() {
+        if !word.raw().starts_with(name) {
+            continue;
+        }
+        if let Some(assignment) = crate::semantics::shell::Assignment::from_word(word)
+            && assignment.name == name
+        {
+            return Some(Setting { value: assignment.value, range: Some(assignment.value_range) });
+        }
+    }
+    if let Some(assignment) = command.assignments.iter().rev().find(|it| it.name == name) {
+        return Some(Setting { value: assignment.value.clone(), range: Some(assignment.value_range) });
     }
     let def = ctx.semantics.build_var(site.stage?, site.instruction, name)?;
     Some(Setting { value: def.value.clone()?, range: Some(def.value_range.unwrap_or(def.name_range)) })
@@ -440,7 +512,7 @@ pub(crate) struct Layout {
 }
 
 impl Layout {
-    pub(crate) fn new(ctx: &RuleContext<'_>) -> Layout {
+    pub(crate) fn build(ctx: &RuleContext<'_>) -> Layout {
         let semantics = ctx.semantics;
         let count = semantics.stages.len();
         let mut layout = Layout {
@@ -470,10 +542,21 @@ impl Layout {
         }
         // Commands are in source order, so earlier `uv python install`s are known when a venv
         // is made.
-        for site in &semantics.commands {
+        let mut uv_iter = ctx.uv.iter().peekable();
+        for (idx, site) in semantics.commands.iter().enumerate() {
+            let mut uv = None;
+            while let Some((at, invocation)) = uv_iter.peek() {
+                if *at > idx {
+                    break;
+                }
+                if *at == idx {
+                    uv = Some(invocation);
+                }
+                uv_iter.next();
+            }
             let Some(stage) = site.stage else { continue };
-            if let Some(uv) = site.command.as_uv() {
-                layout.note_uv(ctx, site, &uv, stage);
+            if let Some(uv) = uv {
+                layout.note_uv(ctx, site, uv, stage);
             } else if let Some(venv) = plain_venv(&site.command.words) {
                 let base = layout.workdir(semantics, stage, site.instruction);
                 let path = resolve_path(&base, &venv.value);
@@ -612,7 +695,7 @@ impl Layout {
         };
         let meets = match explicit.as_deref() {
             Some(request) => request_met(request, major, minor, patch)?,
-            None => image_meets_project(ctx.project, source)?,
+            None => ctx.image_meets_project(source)?,
         };
         if meets {
             return None;
@@ -750,7 +833,11 @@ pub(crate) struct Copy {
 }
 
 /// Every COPY and ADD inside a stage, in order.
-pub(crate) fn copies(ctx: &RuleContext<'_>) -> Vec<Copy> {
+pub(crate) fn copies<'c>(ctx: &'c RuleContext<'_>) -> &'c [Copy] {
+    ctx.py_copies()
+}
+
+pub(crate) fn build_copies(ctx: &RuleContext<'_>) -> Vec<Copy> {
     let semantics = ctx.semantics;
     let mut res = Vec::new();
     for stage in &semantics.stages {
@@ -779,7 +866,7 @@ pub(crate) fn copies(ctx: &RuleContext<'_>) -> Vec<Copy> {
             {
                 copy.from_range = Some(value.range);
                 if let Some(text) = expand_in(ctx, Some(stage.index), idx, &value.value) {
-                    match semantics.stage_by_reference(&text) {
+                    match ctx.stage_by_reference(&text) {
                         Some(from) if from.index < stage.index => copy.from_stage = Some(from.index),
                         Some(_) => {}
                         None => copy.from_image = parse_image_ref(&text),
@@ -851,12 +938,16 @@ pub(crate) struct CopiedVenv {
 }
 
 /// Every venv copied between stages, in source order.
-pub(crate) fn copied_venvs(ctx: &RuleContext<'_>, layout: &Layout) -> Vec<CopiedVenv> {
+pub(crate) fn copied_venvs<'c>(ctx: &'c RuleContext<'_>) -> &'c [CopiedVenv] {
+    ctx.copied_venvs()
+}
+
+pub(crate) fn build_copied_venvs(ctx: &RuleContext<'_>, layout: &Layout) -> Vec<CopiedVenv> {
     let semantics = ctx.semantics;
     let copies = copies(ctx);
     // Per stage: absolute sources copied in from other stages, for the install-dir check.
     let mut stage_sources: Vec<Vec<String>> = vec![Vec::new(); semantics.stages.len()];
-    for copy in &copies {
+    for copy in copies {
         if copy.from_stage.is_none() {
             continue;
         }
@@ -867,7 +958,7 @@ pub(crate) fn copied_venvs(ctx: &RuleContext<'_>, layout: &Layout) -> Vec<Copied
         }
     }
     let mut res = Vec::new();
-    for copy in &copies {
+    for copy in copies {
         let Some(from) = copy.from_stage else { continue };
         let Some((dest, _)) = &copy.dest else { continue };
         if dest.contains('$') {
@@ -955,7 +1046,7 @@ pub(crate) fn report_uv_tag_problems(
     rule: &'static crate::rules::Rule,
 ) {
     for use_ in image_uses(ctx) {
-        let Some(image) = uv_image_info(&use_.reference) else { continue };
+        let Some(image) = &use_.uv else { continue };
         let Some(problem) = image.tag_problem() else { continue };
         if problem.kind != kind || use_.reference.tag.is_none() {
             continue;

@@ -2,7 +2,7 @@
 //! how the image's environment was built.
 
 use crate::rules::RuleContext;
-use crate::rules::support_uv::{Layout, start_commands};
+use crate::rules::support_uv::start_commands;
 use crate::semantics::shell::UvInvocation;
 use crate::semantics::{CommandOrigin, CommandSite};
 
@@ -33,7 +33,7 @@ pub(crate) fn runtime_truthy(ctx: &RuleContext<'_>, site: &CommandSite, name: &s
 
 /// The build's `uv sync` commands whose environment reaches the final image.
 pub(crate) fn image_syncs<'c, 'a>(ctx: &'c RuleContext<'a>) -> Vec<(&'a CommandSite, &'c UvInvocation<'a>)> {
-    let layout = Layout::new(ctx);
+    let layout = ctx.uv_layout();
     ctx.uv_commands()
         .filter(|(site, uv)| {
             site.origin == CommandOrigin::Run && uv.is("sync") && site.stage.is_some_and(|it| layout.in_image(it))

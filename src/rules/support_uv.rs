@@ -4,6 +4,9 @@
 //! Everything is computed in one pass over the instructions so each rule stays linear in the
 //! file's size; paths are compared as plain strings after resolving them against WORKDIR.
 
+use std::borrow::Cow;
+use std::rc::Rc;
+
 use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::rules::{RuleContext, is_truthy};
 use crate::semantics::shell::{UvFlag, UvInvocation};
@@ -40,15 +43,18 @@ pub(crate) fn mounts(instruction: &Instruction) -> Vec<Mount> {
         };
         for option in flag.options() {
             let value = option.value.as_ref();
-            match option.key.value.to_ascii_lowercase().as_str() {
-                "type" => mount.kind = value.map(|it| it.value.as_str().to_ascii_lowercase()).unwrap_or_default(),
-                "source" | "src" => mount.source = value.map(|it| it.value.to_string()),
-                "target" | "dst" | "destination" => {
-                    mount.target = value.map(|it| Spanned::new(it.value.to_string(), it.range));
-                }
-                "from" => mount.from = value.map(|it| it.value.to_string()),
-                "rw" | "readwrite" => mount.writable = value.is_none_or(|it| is_truthy(&it.value)),
-                _ => {}
+            let key = option.key.value.as_str();
+            let is = |name: &str| key.eq_ignore_ascii_case(name);
+            if is("type") {
+                mount.kind = value.map(|it| it.value.as_str().to_ascii_lowercase()).unwrap_or_default();
+            } else if is("source") || is("src") {
+                mount.source = value.map(|it| it.value.to_string());
+            } else if is("target") || is("dst") || is("destination") {
+                mount.target = value.map(|it| Spanned::new(it.value.to_string(), it.range));
+            } else if is("from") {
+                mount.from = value.map(|it| it.value.to_string());
+            } else if is("rw") || is("readwrite") {
+                mount.writable = value.is_none_or(|it| is_truthy(&it.value));
             }
         }
         res.push(mount);
@@ -148,7 +154,7 @@ impl CopyEvent {
             return if lands && (is_within(dir, dest) || is_within(dest, dir)) { Carries::Maybe } else { Carries::No };
         }
         if whole_context {
-            if ctx.project.is_excluded(name) {
+            if ctx.is_excluded(name) {
                 return Carries::No;
             }
             return if is_within(dir, dest) { Carries::Yes } else { Carries::No };
@@ -156,7 +162,7 @@ impl CopyEvent {
         let basename = clean.rsplit('/').next().unwrap_or(clean);
         let named = clean == name || (has_glob(clean) && !clean.contains('/') && glob_match(clean, name));
         if named {
-            if ctx.project.is_excluded(name) {
+            if ctx.is_excluded(name) {
                 return Carries::No;
             }
             let landing =
@@ -223,9 +229,9 @@ fn parent(path: &str) -> String {
 /// Per-stage and per-instruction facts, computed once.
 pub(crate) struct Layout {
     /// WORKDIR in effect at each instruction (`None` when it uses a variable).
-    pub(crate) workdir: Vec<Option<String>>,
+    pub(crate) workdir: Vec<Option<Rc<str>>>,
     /// USER in effect at each instruction (`None` for the image default, root).
-    pub(crate) user: Vec<Option<String>>,
+    pub(crate) user: Vec<Option<Rc<str>>>,
     /// COPY and ADD of each stage, in order.
     pub(crate) copies: Vec<Vec<CopyEvent>>,
     /// The uv version pinned for each stage (from `COPY --from=ghcr.io/astral-sh/uv:X` or a uv
@@ -237,7 +243,7 @@ pub(crate) struct Layout {
 }
 
 impl Layout {
-    pub(crate) fn new(ctx: &RuleContext<'_>) -> Layout {
+    pub(crate) fn build(ctx: &RuleContext<'_>) -> Layout {
         let semantics = ctx.semantics;
         let instructions = &ctx.parse.file.instructions;
         let escape = ctx.parse.file.escape;
@@ -257,9 +263,9 @@ impl Layout {
                 _ => None,
             };
             let parent_end = parent.and_then(|it| semantics.stages.get(it)).map(|it| it.instructions.end);
-            let mut workdir = match parent_end {
+            let mut workdir: Option<Rc<str>> = match parent_end {
                 Some(end) => end.checked_sub(1).and_then(|it| res.workdir.get(it).cloned()).flatten(),
-                None => Some("/".to_owned()),
+                None => Some(Rc::from("/")),
             };
             let mut user =
                 parent_end.and_then(|end| end.checked_sub(1)).and_then(|it| res.user.get(it).cloned()).flatten();
@@ -275,28 +281,29 @@ impl Layout {
                 match (instruction.keyword, &instruction.args) {
                     (Keyword::Workdir, Args::Words(words)) => {
                         if let Some(word) = words.first() {
-                            let expanded = expand::expand(&word.value, escape, &lookup);
-                            workdir = match (&workdir, expanded.complete) {
-                                (Some(dir), true) => resolve(dir, &expanded.value),
-                                (None, true) if expanded.value.starts_with('/') => resolve("/", &expanded.value),
+                            let (value, complete) = expand_value(&word.value, escape, &lookup);
+                            let resolved = match (&workdir, complete) {
+                                (Some(dir), true) => resolve(dir, &value),
+                                (None, true) if value.starts_with('/') => resolve("/", &value),
                                 _ => None,
                             };
+                            workdir = resolved.map(Rc::from);
                         }
                     }
                     (Keyword::User, Args::Words(words)) => {
                         if let Some(word) = words.first() {
-                            let expanded = expand::expand(&word.value, escape, &lookup);
-                            let name = expanded.value.split(':').next().unwrap_or("").to_owned();
-                            user = match name.as_str() {
+                            let (value, _) = expand_value(&word.value, escape, &lookup);
+                            let name = value.split(':').next().unwrap_or("");
+                            user = match name {
                                 "root" | "0" => None,
-                                _ => Some(name),
+                                _ => Some(Rc::from(name)),
                             };
                         }
                     }
                     (Keyword::Copy | Keyword::Add, _) => {
                         let event = copy_event(idx, instruction, workdir.as_deref(), escape, &lookup);
                         if let Some(from) = &event.from {
-                            match semantics.stage_by_reference(from) {
+                            match ctx.stage_by_reference(from) {
                                 Some(source) if source.index < stage.index => {
                                     copied_from[stage.index].push(source.index)
                                 }
@@ -381,6 +388,21 @@ impl Layout {
     }
 }
 
+/// [`expand::expand`]'s value and completeness, without its work for words that have nothing
+/// to expand, unquote or unescape.
+pub(crate) fn expand_value<'t>(
+    text: &'t str,
+    escape: char,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> (Cow<'t, str>, bool) {
+    let plain = escape.is_ascii() && !text.bytes().any(|it| matches!(it, b'$' | b'\'' | b'"') || it == escape as u8);
+    if plain {
+        return (Cow::Borrowed(text), true);
+    }
+    let expansion = expand::expand(text, escape, lookup);
+    (Cow::Owned(expansion.value), expansion.complete)
+}
+
 fn copy_event(
     idx: usize,
     instruction: &Instruction,
@@ -388,38 +410,41 @@ fn copy_event(
     escape: char,
     lookup: &dyn Fn(&str) -> Option<String>,
 ) -> CopyEvent {
-    let words: Vec<Spanned<String>> = match &instruction.args {
+    let mut sources: Vec<Spanned<String>> = match &instruction.args {
         Args::Words(words) => words.iter().map(|it| Spanned::new(it.value.to_string(), it.range)).collect(),
         Args::Exec(exec) => exec.elements.iter().map(|it| Spanned::new(it.value.to_string(), it.range)).collect(),
         _ => Vec::new(),
     };
-    let (dest_word, sources) = match words.split_last() {
-        Some((dest, sources)) => (Some(dest), sources.to_vec()),
-        None => (None, Vec::new()),
-    };
-    let dest_text = dest_word.map(|it| expand::expand(&it.value, escape, lookup));
+    let dest_word = sources.pop();
+    let dest_word = dest_word.as_ref();
+    let dest_text = dest_word.map(|it| expand_value(&it.value, escape, lookup));
     let dest = match (dest_text, workdir) {
-        (Some(text), Some(dir)) if text.complete => resolve(dir, &text.value),
-        (Some(text), None) if text.complete && text.value.starts_with('/') => resolve("/", &text.value),
+        (Some((text, true)), Some(dir)) => resolve(dir, &text),
+        (Some((text, true)), None) if text.starts_with('/') => resolve("/", &text),
         _ => None,
     };
     let dest_is_dir = sources.len() > 1
         || dest_word.is_some_and(|it| it.value.ends_with('/') || it.value == "." || it.value.ends_with("/."));
     let from = instruction.flag("from").and_then(|it| it.value.as_ref()).map(|it| {
-        let expansion = expand::expand(&it.value, escape, lookup);
-        expansion.value
+        let (value, _) = expand_value(&it.value, escape, lookup);
+        value.into_owned()
     });
     CopyEvent { instruction: idx, sources, dest, dest_is_dir, from, chown: instruction.flag("chown").is_some() }
 }
 
 /// Whether the RUN holding `site` changes directory before its uv command (`cd x && uv sync`).
-pub(crate) fn changes_directory(semantics: &Semantics, site: &CommandSite) -> bool {
-    let Some(stage) = site.stage else { return true };
-    semantics.commands_in(stage).iter().any(|other| {
-        other.instruction == site.instruction
-            && other.command.range.start < site.command.range.start
-            && matches!(other.command.program_name(), Some("cd" | "pushd"))
-    })
+pub(crate) fn changes_directory(ctx: &RuleContext<'_>, site: &CommandSite) -> bool {
+    if site.stage.is_none() {
+        return true;
+    }
+    match ctx.command_index(site) {
+        Some(idx) => ctx.after_cd(idx),
+        None => ctx.semantics.commands.iter().any(|other| {
+            other.instruction == site.instruction
+                && other.command.range.start < site.command.range.start
+                && matches!(other.command.program_name(), Some("cd" | "pushd"))
+        }),
+    }
 }
 
 /// Whether uv is pointed at another project folder (`--directory`, `--project`).
@@ -504,7 +529,11 @@ pub(crate) fn written(flag: &UvFlag<'_>) -> String {
 
 /// The last CMD and ENTRYPOINT commands the final image starts with (inherited from parent
 /// stages when the final stage sets none).
-pub(crate) fn start_commands<'a>(ctx: &RuleContext<'a>) -> Vec<&'a CommandSite> {
+pub(crate) fn start_commands<'c, 'a>(ctx: &'c RuleContext<'a>) -> &'c [&'a CommandSite] {
+    ctx.start_commands()
+}
+
+pub(crate) fn build_start_commands<'a>(ctx: &RuleContext<'a>) -> Vec<&'a CommandSite> {
     let semantics = ctx.semantics;
     let Some(last) = semantics.final_stage() else { return Vec::new() };
     let instructions = &ctx.parse.file.instructions;
@@ -523,34 +552,38 @@ pub(crate) fn start_commands<'a>(ctx: &RuleContext<'a>) -> Vec<&'a CommandSite> 
             }
         }
         let Some(instruction) = found else { continue };
-        res.extend(semantics.commands.iter().filter(|site| site.instruction == instruction));
+        // Commands are in instruction order, so the ones of `instruction` are contiguous.
+        let commands = &semantics.commands;
+        let first = commands.partition_point(|site| site.instruction < instruction);
+        res.extend(commands[first..].iter().take_while(|site| site.instruction == instruction));
     }
     res
 }
 
 /// The uv commands of one RUN instruction, with what they share.
 pub(crate) struct RunGroup<'c, 'a> {
+    ctx: &'c RuleContext<'a>,
     pub(crate) instruction: usize,
-    pub(crate) commands: Vec<(&'a CommandSite, &'c UvInvocation<'a>)>,
-    pub(crate) mounts: Vec<Mount>,
+    uv: std::ops::Range<usize>,
+    pub(crate) mounts: &'c [Mount],
+}
+
+impl<'c, 'a> RunGroup<'c, 'a> {
+    /// The uv commands of the RUN, in order.
+    pub(crate) fn commands(&self) -> impl Iterator<Item = (&'a CommandSite, &'c UvInvocation<'a>)> + use<'c, 'a> {
+        let ctx = self.ctx;
+        self.uv.clone().filter_map(move |at| ctx.uv_at(at))
+    }
 }
 
 /// Groups the uv commands of RUN instructions by instruction, in source order.
-pub(crate) fn run_groups<'c, 'a>(ctx: &'c RuleContext<'a>) -> Vec<RunGroup<'c, 'a>> {
-    let mut res: Vec<RunGroup<'c, 'a>> = Vec::new();
-    for (site, uv) in ctx.uv_commands() {
-        if site.origin != CommandOrigin::Run {
-            continue;
-        }
-        match res.last_mut() {
-            Some(group) if group.instruction == site.instruction => group.commands.push((site, uv)),
-            _ => {
-                let mounts = ctx.parse.file.instructions.get(site.instruction).map(mounts).unwrap_or_default();
-                res.push(RunGroup { instruction: site.instruction, commands: vec![(site, uv)], mounts });
-            }
-        }
-    }
-    res
+pub(crate) fn run_groups<'c, 'a>(ctx: &'c RuleContext<'a>) -> impl Iterator<Item = RunGroup<'c, 'a>> + use<'c, 'a> {
+    ctx.run_group_facts().iter().map(move |group| RunGroup {
+        ctx,
+        instruction: group.instruction,
+        uv: group.uv.clone(),
+        mounts: ctx.mounts_of(group.instruction),
+    })
 }
 
 /// uv's cache folder for a command: `--cache-dir`, `UV_CACHE_DIR`, `XDG_CACHE_HOME/uv`, else

@@ -1,9 +1,7 @@
 //! `UV016 symlink-link-mode`: symlinks into a cache that is not in the image.
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
-use crate::rules::support_uv::{
-    Layout, cache_dir, installs_packages, is_uv_cache_mount, link_mode, no_cache, run_groups,
-};
+use crate::rules::support_uv::{cache_dir, installs_packages, is_uv_cache_mount, link_mode, no_cache, run_groups};
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule};
 
 declare_rule! {
@@ -36,10 +34,9 @@ declare_rule! {
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    let mut layout = None;
     let mut reported = Vec::new();
     for group in run_groups(ctx) {
-        for (site, uv) in &group.commands {
+        for (site, uv) in group.commands() {
             if !installs_packages(uv) {
                 continue;
             }
@@ -47,7 +44,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             if mode.value != "symlink" {
                 continue;
             }
-            let layout = layout.get_or_insert_with(|| Layout::new(ctx));
+            let layout = ctx.uv_layout();
             let cache = cache_dir(ctx, layout, site, uv);
             let why = if no_cache(ctx, site, uv).is_some() {
                 "the cache is disabled, so it is deleted right after the install"

@@ -2,7 +2,6 @@
 
 use crate::diagnostic::RelatedLocation;
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
-use crate::rules::support_uv::mounts;
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule, uv_env_flag};
 use crate::text::TextRange;
 
@@ -58,12 +57,10 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             subcommand_range.end,
         );
         // A read-only bind mount of uv.lock turns a rewrite into a failure.
-        let lock_mount = ctx.parse.file.instructions.get(site.instruction).and_then(|instruction| {
-            mounts(instruction).into_iter().find(|mount| {
-                mount.kind == "bind"
-                    && !mount.writable
-                    && mount.source.as_deref().is_some_and(|it| it.rsplit('/').next() == Some("uv.lock"))
-            })
+        let lock_mount = ctx.mounts_of(site.instruction).iter().find(|mount| {
+            mount.kind == "bind"
+                && !mount.writable
+                && mount.source.as_deref().is_some_and(|it| it.rsplit('/').next() == Some("uv.lock"))
         });
         let lock_note = match (&ctx.project.uv_lock, &lock_mount) {
             (_, Some(_)) => {

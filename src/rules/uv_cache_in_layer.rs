@@ -1,7 +1,7 @@
 //! `UV015 uv-cache-in-layer`: uv's download cache stays inside an image layer.
 
 use crate::diagnostic::{Applicability, Diagnostic};
-use crate::rules::support_uv::{Layout, cache_dir, insert_flag_fix, is_uv_cache_mount, no_cache, run_groups};
+use crate::rules::support_uv::{cache_dir, insert_flag_fix, is_uv_cache_mount, no_cache, run_groups};
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule};
 use crate::semantics::shell::UvInvocation;
 
@@ -38,24 +38,22 @@ fn fills_cache(uv: &UvInvocation<'_>) -> bool {
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    let layout = Layout::new(ctx);
+    let layout = ctx.uv_layout();
     let instructions = &ctx.parse.file.instructions;
     // Only layers of the final stage and its FROM ancestors ship; a builder stage's cache stays
     // behind unless its cache folder is copied, which nobody does.
-    let shipped = ctx.semantics.final_stage().map(|it| Layout::chain(ctx.semantics, it.index)).unwrap_or_default();
     for group in run_groups(ctx) {
-        let Some((site, uv)) = group.commands.iter().find(|(_, uv)| fills_cache(uv)) else { continue };
-        if !site.stage.is_some_and(|stage| shipped.contains(&stage)) {
+        let Some((site, uv)) = group.commands().find(|(_, uv)| fills_cache(uv)) else { continue };
+        if !site.stage.is_some_and(|stage| ctx.in_final_chain(stage)) {
             continue;
         }
         if group
-            .commands
-            .iter()
+            .commands()
             .any(|(site, uv)| no_cache(ctx, site, uv).is_some() || uv.is("cache clean") || uv.is("cache prune"))
         {
             continue;
         }
-        let cache = cache_dir(ctx, &layout, site, uv);
+        let cache = cache_dir(ctx, layout, site, uv);
         if group.mounts.iter().any(|mount| mount.kind == "cache" || is_uv_cache_mount(mount, cache.as_deref())) {
             continue;
         }

@@ -3,7 +3,6 @@
 use crate::diagnostic::Diagnostic;
 use crate::knowledge::{uv_env, uv_flag, version_at_least};
 use crate::rules::support_env::uv_settings;
-use crate::rules::support_uv::Layout;
 use crate::rules::{RuleContext, declare_rule};
 
 declare_rule! {
@@ -33,7 +32,7 @@ declare_rule! {
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    let layout = Layout::new(ctx);
+    let layout = ctx.uv_layout();
     let pinned = |stage: Option<usize>| stage.and_then(|it| layout.uv_version.get(it).cloned().flatten());
     for setting in uv_settings(ctx) {
         let Some(version) = pinned(setting.stage) else { continue };

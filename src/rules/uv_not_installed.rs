@@ -70,6 +70,8 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let mut copy_iter = copies.iter().peekable();
     let mut end_state: Vec<Has> = Vec::with_capacity(semantics.stages.len());
     let mut uv_iter = ctx.uv_commands().peekable();
+    let mut command_iter = semantics.commands.iter().enumerate().peekable();
+    let mut uv_at = ctx.uv.iter().map(|(at, _)| *at).peekable();
     for stage in &semantics.stages {
         let mut state = match &stage.base {
             Base::Stage(parent) => end_state.get(*parent).copied().unwrap_or(Has::Unknown),
@@ -107,11 +109,23 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             }
             let mount_has_uv =
                 instruction.keyword == Keyword::Run && mount_brings_uv(ctx, stage.index, idx, &end_state);
-            let installs_here = semantics
-                .commands_in(stage.index)
-                .iter()
-                .filter(|site| site.instruction == idx && site.origin == CommandOrigin::Run)
-                .any(|site| site.command.as_uv().is_none() && installs_uv(&site.command.words));
+            // The stage's commands are in instruction order; take this instruction's ones.
+            let mut installs_here = false;
+            while let Some((at, site)) = command_iter.peek() {
+                if site.instruction > idx {
+                    break;
+                }
+                let (at, site) = (*at, *site);
+                command_iter.next();
+                if site.instruction != idx || site.origin != CommandOrigin::Run {
+                    continue;
+                }
+                while uv_at.peek().is_some_and(|it| *it < at) {
+                    uv_at.next();
+                }
+                let is_uv = uv_at.peek() == Some(&at);
+                installs_here |= !is_uv && installs_uv(&site.command.words);
+            }
             if installs_here {
                 state = Has::Yes;
             }
@@ -193,13 +207,16 @@ fn base_has_uv(reference: &ImageRef) -> Has {
 fn mount_brings_uv(ctx: &RuleContext<'_>, stage: usize, idx: usize, end_state: &[Has]) -> bool {
     let Some(instruction) = ctx.parse.file.instructions.get(idx) else { return false };
     instruction.flags.iter().filter(|it| it.name.value == "mount").any(|flag| {
+        if !super::support_python::mentions_from(flag) {
+            return false;
+        }
         flag.options().iter().any(|option| {
             if !option.key.value.eq_ignore_ascii_case("from") {
                 return false;
             }
             let Some(value) = &option.value else { return false };
             let Some(text) = expand_in(ctx, Some(stage), idx, &value.value) else { return true };
-            match ctx.semantics.stage_by_reference(&text) {
+            match ctx.stage_by_reference(&text) {
                 Some(from) => end_state.get(from.index) != Some(&Has::No),
                 None => parse_image_ref(&text).is_none_or(|it| is_uv_image(&it) || base_has_uv(&it) != Has::No),
             }

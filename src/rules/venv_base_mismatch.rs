@@ -2,7 +2,7 @@
 
 use crate::diagnostic::{Diagnostic, RelatedLocation};
 use crate::rules::support_python::{
-    Layout, copied_venvs, image_libc, image_python, image_without_python, installs_python, root_stage, stage_label,
+    copied_venvs, image_libc, image_python, image_without_python, installs_python, root_stage, stage_label,
 };
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule};
 use crate::semantics::image::Libc;
@@ -49,8 +49,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     if semantics.stages.len() < 2 {
         return;
     }
-    let layout = Layout::new(ctx);
-    for copied in copied_venvs(ctx, &layout) {
+    for copied in copied_venvs(ctx) {
         // A venv on a uv-managed Python is PY005's business.
         if copied.venv.managed.is_some() {
             continue;

@@ -1,7 +1,6 @@
 //! `UV017 venv-in-build-context`: `COPY .` while `.dockerignore` lets a local `.venv` in.
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, RelatedLocation};
-use crate::rules::support_uv::Layout;
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule};
 use crate::text::TextRange;
 
@@ -32,10 +31,10 @@ declare_rule! {
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    if ctx.project.pyproject.is_none() || ctx.project.is_excluded(".venv") {
+    if ctx.project.pyproject.is_none() || ctx.is_excluded(".venv") {
         return;
     }
-    let layout = Layout::new(ctx);
+    let layout = ctx.uv_layout();
     let whole = layout.copies.iter().flatten().filter(|event| event.from.is_none()).find_map(|event| {
         event.sources.iter().find(|source| {
             let clean = source.value.trim_start_matches("./").trim_end_matches('/');

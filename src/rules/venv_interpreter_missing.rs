@@ -1,7 +1,7 @@
 //! `PY005 venv-interpreter-missing`: a venv copied to another stage whose Python is a uv-managed CPython left behind.
 
 use crate::diagnostic::{Diagnostic, RelatedLocation};
-use crate::rules::support_python::{Layout, copied_venvs, plain_version, stage_label};
+use crate::rules::support_python::{copied_venvs, plain_version, stage_label};
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule};
 
 declare_rule! {
@@ -55,8 +55,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     if ctx.semantics.stages.len() < 2 {
         return;
     }
-    let layout = Layout::new(ctx);
-    for copied in copied_venvs(ctx, &layout) {
+    for copied in copied_venvs(ctx) {
         let Some(managed) = &copied.venv.managed else { continue };
         if copied.copies_install_dir {
             continue;

@@ -1,7 +1,7 @@
 //! `PY007 venv-moved`: a venv copied from another stage to a different path.
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, RelatedLocation, Severity};
-use crate::rules::support_python::{Layout, copied_venvs, resolve_path, stage_label};
+use crate::rules::support_python::{copied_venvs, resolve_path, stage_label};
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule};
 use crate::semantics::CommandOrigin;
 
@@ -39,8 +39,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     if semantics.stages.len() < 2 {
         return;
     }
-    let layout = Layout::new(ctx);
-    for copied in copied_venvs(ctx, &layout) {
+    for copied in copied_venvs(ctx) {
         if copied.venv.relocatable || copied.dest_path == copied.venv.path {
             continue;
         }

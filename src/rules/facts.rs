@@ -1,0 +1,255 @@
+//! Facts several rules need, computed lazily once per [`RuleContext`] and shared by all rules.
+//!
+//! Rules used to rebuild per-stage layouts, image references and COPY lists on every call; with
+//! a hundred rules that multiplied the work. Each fact here is built in one pass on first use.
+
+use std::cell::{OnceCell, RefCell};
+use std::collections::HashMap;
+
+use crate::rules::RuleContext;
+use crate::rules::support_env::{self, Setting};
+use crate::rules::support_python::{self, CopiedVenv, Copy, ImageUse};
+use crate::rules::support_uv::{self, Mount};
+use crate::semantics::{CommandOrigin, CommandSite, Stage};
+use crate::syntax::Keyword;
+
+/// `major.minor[.patch]` of an image's Python.
+type PythonVersionTriple = (u64, u64, Option<u64>);
+
+/// The lazily built facts; every field is filled on first use.
+#[derive(Default)]
+pub(crate) struct Facts<'a> {
+    /// Stage names, ASCII-lowercased, to the first stage with that name.
+    stage_names: OnceCell<HashMap<String, usize>>,
+    /// The stage of each instruction (`None` before the first FROM).
+    instruction_stage: OnceCell<Vec<Option<usize>>>,
+    image_uses: OnceCell<Vec<ImageUse>>,
+    py_copies: OnceCell<Vec<Copy>>,
+    py_layout: OnceCell<support_python::Layout>,
+    copied_venvs: OnceCell<Vec<CopiedVenv>>,
+    uv_layout: OnceCell<support_uv::Layout>,
+    uv_settings: OnceCell<Vec<Setting>>,
+    start_commands: OnceCell<Vec<&'a CommandSite>>,
+    /// The uv commands of RUN instructions, grouped by instruction.
+    run_groups: OnceCell<Vec<RunGroupFacts>>,
+    /// The `--mount` flags of every instruction, parsed (empty for all but RUN).
+    mounts: OnceCell<Vec<Vec<Mount>>>,
+    /// Per command: an earlier command of the same instruction changes directory.
+    after_cd: OnceCell<Vec<bool>>,
+    /// Per stage: it is the final stage or one the final stage is built `FROM`.
+    final_chain: OnceCell<Vec<bool>>,
+    /// Image Pythons already compared with what the project asks for (version parsing is slow).
+    meets_project: RefCell<Vec<(PythonVersionTriple, Option<bool>)>>,
+    /// Paths already matched against .dockerignore (rules ask about the same few names).
+    excluded: RefCell<Vec<(String, bool)>>,
+}
+
+/// The uv commands of one RUN instruction, as indices into the context's uv list.
+pub(crate) struct RunGroupFacts {
+    pub(crate) instruction: usize,
+    pub(crate) uv: std::ops::Range<usize>,
+}
+
+impl<'a> RuleContext<'a> {
+    /// A stage by name (case-insensitively) or index, like [`crate::semantics::Semantics::stage_by_reference`]
+    /// but without scanning every stage.
+    pub(crate) fn stage_by_reference(&self, reference: &str) -> Option<&'a Stage> {
+        if let Ok(index) = reference.parse::<usize>() {
+            return self.semantics.stages.get(index);
+        }
+        self.stage_named(reference).and_then(|index| self.semantics.stages.get(index))
+    }
+
+    /// The first stage named `name`, compared case-insensitively.
+    pub(crate) fn stage_named(&self, name: &str) -> Option<usize> {
+        let names = self.facts.stage_names.get_or_init(|| {
+            let mut res = HashMap::with_capacity(self.semantics.stages.len());
+            for stage in &self.semantics.stages {
+                if let Some(name) = &stage.name {
+                    res.entry(name.value.to_ascii_lowercase()).or_insert(stage.index);
+                }
+            }
+            res
+        });
+        if names.is_empty() {
+            return None;
+        }
+        if name.bytes().any(|it| it.is_ascii_uppercase()) {
+            names.get(&name.to_ascii_lowercase()).copied()
+        } else {
+            names.get(name).copied()
+        }
+    }
+
+    /// The stage holding instruction `idx`.
+    pub(crate) fn stage_index_of(&self, idx: usize) -> Option<usize> {
+        let stages = self.facts.instruction_stage.get_or_init(|| {
+            let mut res = vec![None; self.parse.file.instructions.len()];
+            for stage in &self.semantics.stages {
+                for slot in res.get_mut(stage.instructions.clone()).into_iter().flatten() {
+                    *slot = Some(stage.index);
+                }
+            }
+            res
+        });
+        stages.get(idx).copied().flatten()
+    }
+
+    /// Every image named by FROM, `COPY --from` and `RUN --mount=from`, in source order.
+    pub(crate) fn image_uses(&self) -> &[ImageUse] {
+        self.facts.image_uses.get_or_init(|| support_python::build_image_uses(self))
+    }
+
+    /// Every COPY and ADD inside a stage, in order (the Python rules' view).
+    pub(crate) fn py_copies(&self) -> &[Copy] {
+        self.facts.py_copies.get_or_init(|| support_python::build_copies(self))
+    }
+
+    /// WORKDIR, USER, venvs and Python installs per stage (the Python rules' view).
+    pub(crate) fn py_layout(&self) -> &support_python::Layout {
+        self.facts.py_layout.get_or_init(|| support_python::Layout::build(self))
+    }
+
+    /// Every venv copied between stages, in source order.
+    pub(crate) fn copied_venvs(&self) -> &[CopiedVenv] {
+        self.facts.copied_venvs.get_or_init(|| support_python::build_copied_venvs(self, self.py_layout()))
+    }
+
+    /// WORKDIR, USER, COPYs, uv pins and reach per instruction and stage (the uv rules' view).
+    pub(crate) fn uv_layout(&self) -> &support_uv::Layout {
+        self.facts.uv_layout.get_or_init(|| support_uv::Layout::build(self))
+    }
+
+    /// Every `UV_*` assignment.
+    pub(crate) fn uv_settings(&self) -> &[Setting] {
+        self.facts.uv_settings.get_or_init(|| support_env::build_uv_settings(self))
+    }
+
+    /// The last CMD and ENTRYPOINT commands the final image starts with.
+    pub(crate) fn start_commands(&self) -> &[&'a CommandSite] {
+        self.facts.start_commands.get_or_init(|| support_uv::build_start_commands(self))
+    }
+
+    /// The uv commands of RUN instructions grouped by instruction, with the RUN's mounts.
+    pub(crate) fn run_group_facts(&self) -> &[RunGroupFacts] {
+        self.facts.run_groups.get_or_init(|| {
+            let mut res: Vec<RunGroupFacts> = Vec::new();
+            let commands = &self.semantics.commands;
+            for (at, (idx, _)) in self.uv.iter().enumerate() {
+                let Some(site) = commands.get(*idx) else { continue };
+                if site.origin != CommandOrigin::Run {
+                    continue;
+                }
+                match res.last_mut() {
+                    Some(group) if group.instruction == site.instruction && group.uv.end == at => group.uv.end = at + 1,
+                    _ => res.push(RunGroupFacts { instruction: site.instruction, uv: at..at + 1 }),
+                }
+            }
+            res
+        })
+    }
+
+    /// The `--mount` flags of instruction `idx`, in order (empty unless it is a RUN with mounts).
+    pub(crate) fn mounts_of(&self, idx: usize) -> &[Mount] {
+        let mounts = self.facts.mounts.get_or_init(|| {
+            self.parse
+                .file
+                .instructions
+                .iter()
+                .map(|it| if it.keyword == Keyword::Run { support_uv::mounts(it) } else { Vec::new() })
+                .collect()
+        });
+        mounts.get(idx).map_or(&[], Vec::as_slice)
+    }
+
+    /// The uv invocation at position `at` of the context's uv list.
+    pub(crate) fn uv_at(&self, at: usize) -> Option<(&'a CommandSite, &crate::semantics::shell::UvInvocation<'a>)> {
+        let (idx, uv) = self.uv.get(at)?;
+        Some((self.semantics.commands.get(*idx)?, uv))
+    }
+
+    /// Whether an earlier command of the same instruction changes directory (`cd x && uv sync`).
+    pub(crate) fn after_cd(&self, command: usize) -> bool {
+        let flags = self.facts.after_cd.get_or_init(|| {
+            let commands = &self.semantics.commands;
+            let mut res = vec![false; commands.len()];
+            // The commands of one instruction are contiguous; look at each run of them as a whole.
+            let mut start = 0;
+            while start < commands.len() {
+                let instruction = commands[start].instruction;
+                let end = commands[start..]
+                    .iter()
+                    .position(|it| it.instruction != instruction)
+                    .map_or(commands.len(), |it| start + it);
+                let first_cd = commands[start..end]
+                    .iter()
+                    .filter(|it| matches!(it.command.program_name(), Some("cd" | "pushd")))
+                    .map(|it| it.command.range.start)
+                    .min();
+                if let Some(first_cd) = first_cd {
+                    for (slot, site) in res[start..end].iter_mut().zip(&commands[start..end]) {
+                        *slot = first_cd < site.command.range.start;
+                    }
+                }
+                start = end;
+            }
+            res
+        });
+        flags.get(command).copied().unwrap_or(false)
+    }
+
+    /// Whether `stage` is the final stage or one it is built `FROM`.
+    pub(crate) fn in_final_chain(&self, stage: usize) -> bool {
+        let chain = self.facts.final_chain.get_or_init(|| {
+            let mut res = vec![false; self.semantics.stages.len()];
+            if let Some(last) = self.semantics.final_stage() {
+                for idx in support_uv::Layout::chain(self.semantics, last.index) {
+                    if let Some(slot) = res.get_mut(idx) {
+                        *slot = true;
+                    }
+                }
+            }
+            res
+        });
+        chain.get(stage).copied().unwrap_or(false)
+    }
+
+    /// [`support_python::image_meets_project`], remembered per image Python version.
+    pub(crate) fn image_meets_project(&self, source: &crate::semantics::PythonSource) -> Option<bool> {
+        let Some(version) = support_python::image_python(source) else {
+            return support_python::image_meets_project(self.project, source);
+        };
+        if let Some((_, meets)) = self.facts.meets_project.borrow().iter().find(|(known, _)| *known == version) {
+            return *meets;
+        }
+        let meets = support_python::image_meets_project(self.project, source);
+        self.facts.meets_project.borrow_mut().push((version, meets));
+        meets
+    }
+
+    /// Whether .dockerignore keeps `path` out of the build context, remembered per path.
+    pub(crate) fn is_excluded(&self, path: &str) -> bool {
+        if self.project.dockerignore.is_none() {
+            return false;
+        }
+        if let Some((_, excluded)) = self.facts.excluded.borrow().iter().find(|(known, _)| known == path) {
+            return *excluded;
+        }
+        let excluded = self.project.is_excluded(path);
+        self.facts.excluded.borrow_mut().push((path.to_owned(), excluded));
+        excluded
+    }
+
+    /// The index of `site` in `semantics.commands`, when it is one of them.
+    pub(crate) fn command_index(&self, site: &CommandSite) -> Option<usize> {
+        let commands = &self.semantics.commands;
+        let size = std::mem::size_of::<CommandSite>();
+        let start = commands.as_ptr() as usize;
+        let at = site as *const CommandSite as usize;
+        if size == 0 || at < start {
+            return None;
+        }
+        let idx = (at - start) / size;
+        commands.get(idx).filter(|it| std::ptr::eq(*it, site)).map(|_| idx)
+    }
+}
