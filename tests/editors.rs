@@ -339,6 +339,13 @@ fn vscode_extension_typechecks_and_bundles() {
         );
     }
     assert!(dir.join("out/extension.js").is_file(), "the build should write out/extension.js");
+    // Packaging must work offline; the .vsix is written into a temporary folder, not the tree.
+    let out = tempfile::tempdir().expect("temp dir");
+    let vsix = out.path().join("berth.vsix");
+    let outcome = npm(&dir, &["exec", "--", "vsce", "package", "--no-dependencies", "--out", &vsix.to_string_lossy()]);
+    assert!(outcome.success, "packaging failed ({}):\n{}\n{}", outcome.status, outcome.stdout, outcome.stderr);
+    let size = std::fs::metadata(&vsix).map(|it| it.len()).unwrap_or(0);
+    assert!(size > 10_000, "the .vsix looks empty ({size} bytes)");
 }
 
 /// Drives `berth server` the way VS Code does. Needs the server's diagnostics, hover and code actions.
