@@ -20,6 +20,16 @@ pub struct Analysis {
 
 /// Parses `text`, builds its semantic model and runs every rule against it and `project`, with
 /// every rule at its default severity.
+///
+/// ```
+/// use berth::project::ProjectFacts;
+///
+/// let text = "FROM python:3.12-slim-trixie\nRUN uv sync --no-dev\n";
+/// let analysis = berth::analysis::analyze(text, &ProjectFacts::default());
+/// let unlocked = analysis.diagnostics.iter().find(|it| it.code == "UV001").expect("an unlocked sync");
+/// assert_eq!(&text[unlocked.range.start..unlocked.range.end], "uv sync");
+/// assert_eq!(analysis.semantics.stages.len(), 1);
+/// ```
 pub fn analyze(text: &str, project: &ProjectFacts) -> Analysis {
     analyze_with(text, project, &DEFAULT_SETTINGS)
 }
