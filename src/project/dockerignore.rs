@@ -21,18 +21,7 @@ pub fn parse_dockerignore(file: SourceFile) -> (DockerIgnore, Vec<ProjectProblem
     let mut patterns = Vec::new();
     let mut problems = Vec::new();
     let text = file.text.clone();
-    let mut offset = 0;
-    for raw_line in text.split_inclusive('\n') {
-        let line_start = offset;
-        offset += raw_line.len();
-        let mut line = raw_line;
-        let mut start = line_start;
-        if line_start == 0
-            && let Some(rest) = line.strip_prefix('\u{feff}')
-        {
-            line = rest;
-            start += '\u{feff}'.len_utf8();
-        }
+    for (start, line) in super::lines_with_offsets(&text) {
         // Docker checks for a comment before trimming, so `  # x` is a pattern, not a comment.
         if line.starts_with('#') {
             continue;

@@ -139,6 +139,20 @@ pub struct IgnorePattern {
     pub pattern: String,
 }
 
+/// Each line of `text` (line ending included) with the offset where it starts. A byte order mark
+/// at the very start is skipped: it is not whitespace for `str::trim`, but editors add one silently.
+pub(crate) fn lines_with_offsets(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut offset = 0;
+    text.split_inclusive('\n').map(move |raw_line| {
+        let line_start = offset;
+        offset += raw_line.len();
+        match raw_line.strip_prefix('\u{feff}') {
+            Some(rest) if line_start == 0 => (line_start + '\u{feff}'.len_utf8(), rest),
+            _ => (line_start, raw_line),
+        }
+    })
+}
+
 /// Reads files for discovery; the server layers open editor buffers over the disk.
 pub trait FileSystem {
     /// The file's text, decoded lossily; `Err` when it cannot be read.

@@ -108,19 +108,7 @@ pub fn parse_python_version_file(file: SourceFile) -> PythonVersionFile {
 /// line at all (so a rule can still point at a virtualenv name that uv skips).
 fn select_request(text: &str) -> Option<Spanned<String>> {
     let mut first = None;
-    let mut offset = 0;
-    for raw_line in text.split_inclusive('\n') {
-        let line_start = offset;
-        offset += raw_line.len();
-        let mut line = raw_line;
-        let mut start = line_start;
-        // A byte order mark is not whitespace for `str::trim`, but editors add one silently.
-        if line_start == 0
-            && let Some(rest) = line.strip_prefix('\u{feff}')
-        {
-            line = rest;
-            start += '\u{feff}'.len_utf8();
-        }
+    for (start, line) in super::lines_with_offsets(text) {
         let trimmed = line.trim();
         if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
