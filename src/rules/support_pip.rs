@@ -288,7 +288,7 @@ impl EnvFacts {
         let project_env = var_at(ctx, site, "UV_PROJECT_ENVIRONMENT");
         let written = match kind {
             EnvKind::Venv => match uv.positionals.first() {
-                Some(word) if !word.has_expansion => Some(word.value.clone()),
+                Some(word) if !word.has_expansion => Some(word.value.to_string()),
                 Some(_) => None,
                 None if project_env.is_some() => None,
                 None => Some(".venv".to_owned()),

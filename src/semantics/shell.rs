@@ -13,6 +13,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use crate::syntax::CompactString;
 use crate::text::{Spanned, TextRange};
 
 /// One shell word as written and as the shell would see it before expansion.
@@ -20,7 +21,8 @@ use crate::text::{Spanned, TextRange};
 pub struct ShellWord {
     pub range: TextRange,
     /// Quotes removed and escapes processed; `$VAR`, `$(...)` and backticks are kept as written.
-    pub value: String,
+    /// Short values (most words) are stored inline, so splitting a command allocates little.
+    pub value: CompactString,
     /// The word as written when it differs from `value` (see [`ShellWord::raw`]). Most words
     /// are written plainly, and keeping one string for them halves the allocations.
     raw_if_different: Option<Box<str>>,
@@ -50,17 +52,18 @@ impl ShellWord {
     pub fn new(
         range: TextRange,
         raw: &str,
-        value: String,
+        value: impl Into<CompactString>,
         has_expansion: bool,
         raw_offset: Option<usize>,
     ) -> ShellWord {
+        let value = value.into();
         let raw_if_different = (raw != value).then(|| Box::from(raw));
         ShellWord { range, value, raw_if_different, has_expansion, raw_offset }
     }
 
     /// A word whose text as written is its value (no quotes or escapes).
     fn plain(range: TextRange, text: &str, raw_offset: Option<usize>) -> ShellWord {
-        ShellWord { range, value: text.to_owned(), raw_if_different: None, has_expansion: false, raw_offset }
+        ShellWord { range, value: CompactString::from(text), raw_if_different: None, has_expansion: false, raw_offset }
     }
 
     /// The word as written. For shell text this is exactly `text[range]`; for exec-form
@@ -618,7 +621,7 @@ impl Lexer<'_> {
             Some(_) => Some(self.word()),
         };
         if let (Some(target), "<<" | "<<-") = (&target, operator) {
-            self.pending_heredocs.push((target.value.clone(), operator == "<<-"));
+            self.pending_heredocs.push((target.value.to_string(), operator == "<<-"));
         }
         let end = target.as_ref().map_or(self.pos, |it| it.range.end);
         Redirect { range: TextRange::new(start, end), operator, target }
@@ -664,7 +667,7 @@ impl Lexer<'_> {
     /// [`Lexer::word`] for any word: quotes, escapes, expansions, process substitutions.
     fn quoted_word(&mut self) -> ShellWord {
         let start = self.pos;
-        let mut value = String::with_capacity(16);
+        let mut value = CompactString::const_new("");
         let mut has_expansion = false;
         if matches!(self.at(0), Some(b'<' | b'>')) && self.at(1) == Some(b'(') {
             self.pos += 2;
@@ -721,7 +724,7 @@ impl Lexer<'_> {
         offset.min(self.bytes.len())
     }
 
-    fn single_quoted(&mut self, value: &mut String) {
+    fn single_quoted(&mut self, value: &mut CompactString) {
         self.pos += 1;
         match memchr(b'\'', &self.bytes[self.pos..]) {
             Some(len) => {
@@ -736,7 +739,7 @@ impl Lexer<'_> {
     }
 
     /// `"..."` at `pos`; returns whether it contains an expansion.
-    fn double_quoted(&mut self, value: &mut String) -> bool {
+    fn double_quoted(&mut self, value: &mut CompactString) -> bool {
         self.pos += 1;
         let mut has_expansion = false;
         loop {
@@ -779,7 +782,7 @@ impl Lexer<'_> {
     }
 
     /// A `$` at `pos`; returns whether it starts an expansion.
-    fn dollar(&mut self, value: &mut String, in_double_quotes: bool) -> bool {
+    fn dollar(&mut self, value: &mut CompactString, in_double_quotes: bool) -> bool {
         let start = self.pos;
         match self.at(1) {
             Some(b'\'') if !in_double_quotes => {
@@ -872,7 +875,7 @@ impl Lexer<'_> {
         self.pos = self.char_boundary_at_or_after(self.pos);
     }
 
-    fn backticks(&mut self, value: &mut String) {
+    fn backticks(&mut self, value: &mut CompactString) {
         let start = self.pos;
         self.skip_backticks();
         self.pos = self.char_boundary_at_or_after(self.pos);
@@ -880,7 +883,7 @@ impl Lexer<'_> {
     }
 
     /// The body of `$'...'` (after the opening quote), with C-style escapes decoded.
-    fn ansi_c_quoted(&mut self, value: &mut String) {
+    fn ansi_c_quoted(&mut self, value: &mut CompactString) {
         loop {
             let run = self.bytes[self.pos..].iter().position(|it| matches!(it, b'\'' | b'\\'));
             let Some(run) = run else {
@@ -1404,7 +1407,7 @@ fn parse_flag_word<'a>(
         if next.value.starts_with('-') && next.value.len() > 1 {
             return None;
         }
-        let value = FlagValue { text: next.value.clone(), range: next.range, has_expansion: next.has_expansion };
+        let value = FlagValue { text: next.value.to_string(), range: next.range, has_expansion: next.has_expansion };
         Some((value, flag_range.cover(next.range)))
     };
     if value.starts_with("--") {
@@ -1629,7 +1632,7 @@ mod tests {
             .map(|cmd| {
                 let mut parts: Vec<String> =
                     cmd.assignments.iter().map(|it| format!("{}={}", it.name, it.value)).collect();
-                parts.extend(cmd.words.iter().map(|it| it.value.clone()));
+                parts.extend(cmd.words.iter().map(|it| it.value.to_string()));
                 parts.join(" ")
             })
             .collect()
