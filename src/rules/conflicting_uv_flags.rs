@@ -1,7 +1,6 @@
 //! `UV003 conflicting-uv-flags`: two uv flags that uv refuses to take together.
 
 use crate::diagnostic::{Diagnostic, RelatedLocation};
-use crate::knowledge;
 use crate::rules::support_uv::written;
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule};
 
@@ -36,7 +35,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         let subcommand = uv.subcommand();
         let mut seen: Vec<(String, String)> = Vec::new();
         for flag in &uv.flags {
-            let Some(known) = knowledge::uv_flag(subcommand, &flag.name) else { continue };
+            let Some(known) = ctx.known_uv_flag(subcommand, &flag.name) else { continue };
             for other_name in &known.conflicts {
                 // The lock pair has its own rule with its own fixes.
                 let pair = [&*flag.name, other_name.as_str()];

@@ -32,14 +32,18 @@ pub(crate) struct Facts<'a> {
     start_commands: OnceCell<Vec<&'a CommandSite>>,
     /// The uv commands of RUN instructions, grouped by instruction.
     run_groups: OnceCell<Vec<RunGroupFacts>>,
-    /// The `--mount` flags of every instruction, parsed (empty for all but RUN).
-    mounts: OnceCell<Vec<Vec<Mount>>>,
+    /// The `--mount` flags of each instruction, parsed when first asked for (only RUNs of uv
+    /// commands are, so the mounts of other RUNs are never parsed).
+    mounts: OnceCell<Vec<OnceCell<Vec<Mount>>>>,
     /// Per command: an earlier command of the same instruction changes directory.
     after_cd: OnceCell<Vec<bool>>,
     /// Per stage: it is the final stage or one the final stage is built `FROM`.
     final_chain: OnceCell<Vec<bool>>,
     /// Image Pythons already compared with what the project asks for (version parsing is slow).
     meets_project: RefCell<Vec<(PythonVersionTriple, Option<bool>)>>,
+    /// uv's flag reference already looked up, per subcommand and flag name (the same few pairs
+    /// repeat on every uv command; the lookup scans the subcommand's whole flag list).
+    known_uv_flags: RefCell<HashMap<String, HashMap<String, Option<&'static crate::knowledge::UvFlag>>>>,
     /// Paths already matched against .dockerignore (rules ask about the same few names).
     excluded: RefCell<Vec<(String, bool)>>,
 }
@@ -151,15 +155,15 @@ impl<'a> RuleContext<'a> {
 
     /// The `--mount` flags of instruction `idx`, in order (empty unless it is a RUN with mounts).
     pub(crate) fn mounts_of(&self, idx: usize) -> &[Mount] {
-        let mounts = self.facts.mounts.get_or_init(|| {
-            self.parse
-                .file
-                .instructions
-                .iter()
-                .map(|it| if it.keyword == Keyword::Run { support_uv::mounts(it) } else { Vec::new() })
-                .collect()
-        });
-        mounts.get(idx).map_or(&[], Vec::as_slice)
+        let mounts = self
+            .facts
+            .mounts
+            .get_or_init(|| std::iter::repeat_with(OnceCell::new).take(self.parse.file.instructions.len()).collect());
+        let Some(slot) = mounts.get(idx) else { return &[] };
+        slot.get_or_init(|| match self.parse.file.instructions.get(idx) {
+            Some(it) if it.keyword == Keyword::Run && !it.flags.is_empty() => support_uv::mounts(it),
+            _ => Vec::new(),
+        })
     }
 
     /// The uv invocation at position `at` of the context's uv list.
@@ -225,6 +229,16 @@ impl<'a> RuleContext<'a> {
         let meets = support_python::image_meets_project(self.project, source);
         self.facts.meets_project.borrow_mut().push((version, meets));
         meets
+    }
+
+    /// [`crate::knowledge::uv_flag`], remembered per subcommand and flag name.
+    pub(crate) fn known_uv_flag(&self, subcommand: &str, flag: &str) -> Option<&'static crate::knowledge::UvFlag> {
+        if let Some(known) = self.facts.known_uv_flags.borrow().get(subcommand).and_then(|it| it.get(flag)) {
+            return *known;
+        }
+        let known = crate::knowledge::uv_flag(subcommand, flag);
+        self.facts.known_uv_flags.borrow_mut().entry(subcommand.to_owned()).or_default().insert(flag.to_owned(), known);
+        known
     }
 
     /// Whether .dockerignore keeps `path` out of the build context, remembered per path.
