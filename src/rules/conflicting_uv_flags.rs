@@ -31,11 +31,12 @@ declare_rule! {
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    for (_, uv) in ctx.uv_commands() {
+    for (at, (_, uv)) in ctx.uv_commands().enumerate() {
+        let known_flags = ctx.known_uv_flags(at);
         let subcommand = uv.subcommand();
         let mut seen: Vec<(String, String)> = Vec::new();
-        for flag in &uv.flags {
-            let Some(known) = ctx.known_uv_flag(subcommand, &flag.name) else { continue };
+        for (flag, known) in uv.flags.iter().zip(known_flags) {
+            let Some(known) = known else { continue };
             for other_name in &known.conflicts {
                 // The lock pair has its own rule with its own fixes.
                 let pair = [&*flag.name, other_name.as_str()];

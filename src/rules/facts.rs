@@ -41,9 +41,9 @@ pub(crate) struct Facts<'a> {
     final_chain: OnceCell<Vec<bool>>,
     /// Image Pythons already compared with what the project asks for (version parsing is slow).
     meets_project: RefCell<Vec<(PythonVersionTriple, Option<bool>)>>,
-    /// uv's flag reference already looked up, per subcommand and flag name (the same few pairs
-    /// repeat on every uv command; the lookup scans the subcommand's whole flag list).
-    known_uv_flags: RefCell<HashMap<String, HashMap<String, Option<&'static crate::knowledge::UvFlag>>>>,
+    /// Per uv invocation (in the order of the context's uv list): uv's reference entry for each
+    /// of its flags.
+    known_uv_flags: OnceCell<Vec<Vec<Option<&'static crate::knowledge::UvFlag>>>>,
     /// Paths already matched against .dockerignore (rules ask about the same few names).
     excluded: RefCell<Vec<(String, bool)>>,
 }
@@ -231,14 +231,29 @@ impl<'a> RuleContext<'a> {
         meets
     }
 
-    /// [`crate::knowledge::uv_flag`], remembered per subcommand and flag name.
-    pub(crate) fn known_uv_flag(&self, subcommand: &str, flag: &str) -> Option<&'static crate::knowledge::UvFlag> {
-        if let Some(known) = self.facts.known_uv_flags.borrow().get(subcommand).and_then(|it| it.get(flag)) {
-            return *known;
-        }
-        let known = crate::knowledge::uv_flag(subcommand, flag);
-        self.facts.known_uv_flags.borrow_mut().entry(subcommand.to_owned()).or_default().insert(flag.to_owned(), known);
-        known
+    /// uv's reference entry for each flag of the `at`-th uv invocation, in flag order.
+    pub(crate) fn known_uv_flags(&self, at: usize) -> &[Option<&'static crate::knowledge::UvFlag>] {
+        let known = self.facts.known_uv_flags.get_or_init(|| {
+            // The same few subcommand and flag pairs repeat on every command, and each lookup
+            // scans the subcommand's whole flag list: look each pair up once.
+            type Known = Option<&'static crate::knowledge::UvFlag>;
+            let mut memo: HashMap<&str, HashMap<&str, Known>> = HashMap::new();
+            self.uv
+                .iter()
+                .map(|(_, uv)| {
+                    let by_flag = memo.entry(uv.subcommand()).or_default();
+                    uv.flags
+                        .iter()
+                        .map(|flag| {
+                            *by_flag
+                                .entry(&flag.name)
+                                .or_insert_with(|| crate::knowledge::uv_flag(uv.subcommand(), &flag.name))
+                        })
+                        .collect()
+                })
+                .collect()
+        });
+        known.get(at).map_or(&[], Vec::as_slice)
     }
 
     /// Whether .dockerignore keeps `path` out of the build context, remembered per path.

@@ -48,12 +48,10 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             ),
         ));
     }
-    for (site, uv) in ctx.uv_commands() {
+    for (at, (site, uv)) in ctx.uv_commands().enumerate() {
         let Some(version) = pinned(site.stage) else { continue };
-        for flag in &uv.flags {
-            let Some(since) = ctx.known_uv_flag(uv.subcommand(), &flag.name).and_then(|it| it.since.as_deref()) else {
-                continue;
-            };
+        for (flag, known) in uv.flags.iter().zip(ctx.known_uv_flags(at)) {
+            let Some(since) = known.and_then(|it| it.since.as_deref()) else { continue };
             if version_at_least(version, since) {
                 continue;
             }
