@@ -1,7 +1,6 @@
 //! `UV003 conflicting-uv-flags`: two uv flags that uv refuses to take together.
 
 use crate::diagnostic::{Diagnostic, RelatedLocation};
-use crate::knowledge;
 use crate::rules::support_uv::written;
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule};
 
@@ -32,11 +31,12 @@ declare_rule! {
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    for (_, uv) in ctx.uv_commands() {
+    for (at, (_, uv)) in ctx.uv_commands().enumerate() {
+        let known_flags = ctx.known_uv_flags(at);
         let subcommand = uv.subcommand();
         let mut seen: Vec<(String, String)> = Vec::new();
-        for flag in &uv.flags {
-            let Some(known) = knowledge::uv_flag(subcommand, &flag.name) else { continue };
+        for (flag, known) in uv.flags.iter().zip(known_flags) {
+            let Some(known) = known else { continue };
             for other_name in &known.conflicts {
                 // The lock pair has its own rule with its own fixes.
                 let pair = [&*flag.name, other_name.as_str()];

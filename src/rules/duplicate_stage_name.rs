@@ -35,11 +35,12 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let stages = &ctx.semantics.stages;
     for (idx, stage) in stages.iter().enumerate() {
         let Some(name) = &stage.name else { continue };
-        let earlier = stages[..idx]
-            .iter()
-            .filter_map(|it| it.name.as_ref())
-            .find(|it| it.value.eq_ignore_ascii_case(&name.value));
-        let Some(earlier) = earlier else { continue };
+        // The name map keeps the first stage of each name, so only later stages are duplicates.
+        let Some(first) = ctx.stage_named(&name.value) else { continue };
+        if first >= idx {
+            continue;
+        }
+        let Some(earlier) = stages.get(first).and_then(|it| it.name.as_ref()) else { continue };
         acc.push(
             DUPLICATE_STAGE_NAME
                 .report(name.range, format!("stage name `{}` is already used by an earlier stage", name.value))

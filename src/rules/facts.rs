@@ -32,14 +32,18 @@ pub(crate) struct Facts<'a> {
     start_commands: OnceCell<Vec<&'a CommandSite>>,
     /// The uv commands of RUN instructions, grouped by instruction.
     run_groups: OnceCell<Vec<RunGroupFacts>>,
-    /// The `--mount` flags of every instruction, parsed (empty for all but RUN).
-    mounts: OnceCell<Vec<Vec<Mount>>>,
+    /// The `--mount` flags of each instruction, parsed when first asked for (only RUNs of uv
+    /// commands are, so the mounts of other RUNs are never parsed).
+    mounts: OnceCell<Vec<OnceCell<Vec<Mount>>>>,
     /// Per command: an earlier command of the same instruction changes directory.
     after_cd: OnceCell<Vec<bool>>,
     /// Per stage: it is the final stage or one the final stage is built `FROM`.
     final_chain: OnceCell<Vec<bool>>,
     /// Image Pythons already compared with what the project asks for (version parsing is slow).
     meets_project: RefCell<Vec<(PythonVersionTriple, Option<bool>)>>,
+    /// Per uv invocation (in the order of the context's uv list): uv's reference entry for each
+    /// of its flags.
+    known_uv_flags: OnceCell<Vec<Vec<Option<&'static crate::knowledge::UvFlag>>>>,
     /// Paths already matched against .dockerignore (rules ask about the same few names).
     excluded: RefCell<Vec<(String, bool)>>,
 }
@@ -151,15 +155,15 @@ impl<'a> RuleContext<'a> {
 
     /// The `--mount` flags of instruction `idx`, in order (empty unless it is a RUN with mounts).
     pub(crate) fn mounts_of(&self, idx: usize) -> &[Mount] {
-        let mounts = self.facts.mounts.get_or_init(|| {
-            self.parse
-                .file
-                .instructions
-                .iter()
-                .map(|it| if it.keyword == Keyword::Run { support_uv::mounts(it) } else { Vec::new() })
-                .collect()
-        });
-        mounts.get(idx).map_or(&[], Vec::as_slice)
+        let mounts = self
+            .facts
+            .mounts
+            .get_or_init(|| std::iter::repeat_with(OnceCell::new).take(self.parse.file.instructions.len()).collect());
+        let Some(slot) = mounts.get(idx) else { return &[] };
+        slot.get_or_init(|| match self.parse.file.instructions.get(idx) {
+            Some(it) if it.keyword == Keyword::Run && !it.flags.is_empty() => support_uv::mounts(it),
+            _ => Vec::new(),
+        })
     }
 
     /// The uv invocation at position `at` of the context's uv list.
@@ -225,6 +229,31 @@ impl<'a> RuleContext<'a> {
         let meets = support_python::image_meets_project(self.project, source);
         self.facts.meets_project.borrow_mut().push((version, meets));
         meets
+    }
+
+    /// uv's reference entry for each flag of the `at`-th uv invocation, in flag order.
+    pub(crate) fn known_uv_flags(&self, at: usize) -> &[Option<&'static crate::knowledge::UvFlag>] {
+        let known = self.facts.known_uv_flags.get_or_init(|| {
+            // The same few subcommand and flag pairs repeat on every command, and each lookup
+            // scans the subcommand's whole flag list: look each pair up once.
+            type Known = Option<&'static crate::knowledge::UvFlag>;
+            let mut memo: HashMap<&str, HashMap<&str, Known>> = HashMap::new();
+            self.uv
+                .iter()
+                .map(|(_, uv)| {
+                    let by_flag = memo.entry(uv.subcommand()).or_default();
+                    uv.flags
+                        .iter()
+                        .map(|flag| {
+                            *by_flag
+                                .entry(&flag.name)
+                                .or_insert_with(|| crate::knowledge::uv_flag(uv.subcommand(), &flag.name))
+                        })
+                        .collect()
+                })
+                .collect()
+        });
+        known.get(at).map_or(&[], Vec::as_slice)
     }
 
     /// Whether .dockerignore keeps `path` out of the build context, remembered per path.

@@ -41,9 +41,10 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             continue;
         }
         let text = keyword_text(ctx, instruction);
-        if text == text.to_ascii_lowercase() {
+        // Comparing bytes in place: no lower- and upper-cased copies per instruction.
+        if !text.bytes().any(|it| it.is_ascii_uppercase()) {
             lower += 1;
-        } else if text == text.to_ascii_uppercase() {
+        } else if !text.bytes().any(|it| it.is_ascii_lowercase()) {
             upper += 1;
         }
     }
@@ -53,10 +54,15 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             continue;
         }
         let text = keyword_text(ctx, instruction);
-        let wanted = if majority_lower { text.to_ascii_lowercase() } else { text.to_ascii_uppercase() };
-        if text == wanted {
+        let consistent = if majority_lower {
+            !text.bytes().any(|it| it.is_ascii_uppercase())
+        } else {
+            !text.bytes().any(|it| it.is_ascii_lowercase())
+        };
+        if consistent {
             continue;
         }
+        let wanted = if majority_lower { text.to_ascii_lowercase() } else { text.to_ascii_uppercase() };
         let casing = if majority_lower { "lower-case" } else { "upper-case" };
         acc.push(
             INCONSISTENT_INSTRUCTION_CASING

@@ -64,7 +64,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         let result = expansion.value;
         let problem = if result.is_empty() {
             "an empty image name".to_owned()
-        } else if semantics.stage_by_reference(&result).is_some() || result.eq_ignore_ascii_case("scratch") {
+        } else if ctx.stage_by_reference(&result).is_some() || result.eq_ignore_ascii_case("scratch") {
             continue;
         } else if let Err(error) = check_image_ref(&result) {
             format!("`{result}`, which is not a valid image reference ({})", error.message)

@@ -234,18 +234,34 @@ pub(crate) fn expand_in(ctx: &RuleContext<'_>, stage: Option<usize>, instruction
 
 /// Joins `path` onto `base` unless it is absolute, and removes `.`, `..` and doubled slashes.
 pub(crate) fn resolve_path(base: &str, path: &str) -> String {
-    let joined = if path.starts_with('/') { path.to_owned() } else { format!("{base}/{path}") };
-    let mut parts: Vec<&str> = Vec::new();
-    for part in joined.split('/') {
+    // One pass into one buffer: this runs for every WORKDIR, COPY and venv of a large file.
+    let mut res = String::with_capacity(base.len() + path.len() + 1);
+    if !path.starts_with('/') {
+        push_path_parts(&mut res, base);
+    }
+    push_path_parts(&mut res, path);
+    if res.is_empty() {
+        res.push('/');
+    }
+    res
+}
+
+/// Appends `/part` for each part of `path` to `res`, dropping `.` and empty parts and letting
+/// `..` remove the last part appended.
+fn push_path_parts(res: &mut String, path: &str) {
+    for part in path.split('/') {
         match part {
             "" | "." => {}
             ".." => {
-                parts.pop();
+                let cut = res.rfind('/').unwrap_or(0);
+                res.truncate(cut);
             }
-            other => parts.push(other),
+            other => {
+                res.push('/');
+                res.push_str(other);
+            }
         }
     }
-    format!("/{}", parts.join("/"))
 }
 
 /// True when `path` is `dir` or lies inside it (both normalised).
@@ -509,6 +525,9 @@ pub(crate) struct Layout {
     pub(crate) venvs: Vec<Vec<Venv>>,
     /// Per stage: instructions that run `uv python install`, with the install dir.
     pub(crate) python_installs: Vec<Vec<(usize, String)>>,
+    /// Per stage: a `COPY --from` copies out of it or a stage built on it. Only venvs made in
+    /// those stages reach [`CopiedVenv`], the one place their managed Python matters.
+    copied_from: Vec<bool>,
 }
 
 impl Layout {
@@ -520,7 +539,22 @@ impl Layout {
             users: vec![Vec::new(); count],
             venvs: vec![Vec::new(); count],
             python_installs: vec![Vec::new(); count],
+            copied_from: vec![false; count],
         };
+        for from in ctx.py_copies().iter().filter_map(|it| it.from_stage) {
+            let mut current = Some(from);
+            while let Some(idx) = current {
+                match layout.copied_from.get_mut(idx) {
+                    Some(slot) if !*slot => *slot = true,
+                    // Already marked, and its parents with it.
+                    _ => break,
+                }
+                current = match semantics.stages.get(idx).map(|it| &it.base) {
+                    Some(Base::Stage(parent)) if *parent < idx => Some(*parent),
+                    _ => None,
+                };
+            }
+        }
         for stage in &semantics.stages {
             for idx in stage.instructions.clone() {
                 let Some(instruction) = ctx.parse.file.instructions.get(idx) else { continue };
@@ -613,7 +647,11 @@ impl Layout {
         if path.contains('$') || path.contains('*') {
             return;
         }
-        let managed = self.managed_python(ctx, site, uv, stage, user.as_deref());
+        // Judging the interpreter takes many setting lookups; skip it where nothing reads it.
+        let managed = match self.copied_from.get(stage) {
+            Some(true) => self.managed_python(ctx, site, uv, stage, user.as_deref()),
+            _ => None,
+        };
         let range = uv.subcommand_range().map_or(uv.program.range, |it| uv.program.range.cover(it));
         self.venvs[stage].push(Venv { path, stage, range, relocatable, managed });
     }

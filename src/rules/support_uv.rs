@@ -81,18 +81,7 @@ pub(crate) fn resolve(dir: &str, path: &str) -> Option<String> {
     if path.contains('$') {
         return None;
     }
-    let joined = if path.starts_with('/') { path.to_owned() } else { format!("{dir}/{path}") };
-    let mut parts: Vec<&str> = Vec::new();
-    for part in joined.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            part => parts.push(part),
-        }
-    }
-    Some(format!("/{}", parts.join("/")))
+    Some(crate::rules::support_python::resolve_path(dir, path))
 }
 
 /// Whether `path` is `dir` or lies below it.

@@ -92,7 +92,8 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             let mut found: Vec<(VarRef, TextRange)> = Vec::new();
             match (&instruction.keyword, &instruction.args) {
                 (Keyword::Env | Keyword::Arg | Keyword::Label, Args::KeyValues(pairs)) => {
-                    for word in pairs.iter().filter_map(|it| it.value.as_ref()) {
+                    // Most words name no variable at all; skip them before scanning for one.
+                    for word in pairs.iter().filter_map(|it| it.value.as_ref()).filter(|it| it.raw.contains('$')) {
                         for var in references(&word.raw, escape) {
                             let range = word_subrange(word, var.range.start, var.range.end);
                             found.push((var, range));
@@ -110,7 +111,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
                     Args::Words(words),
                 ) => {
                     for word in words {
-                        if word.raw.starts_with("<<") {
+                        if word.raw.starts_with("<<") || !word.raw.contains('$') {
                             continue;
                         }
                         for var in references(&word.raw, escape) {
@@ -126,7 +127,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
                     if !matches!(flag.name.value.as_str(), "chown" | "chmod" | "from") {
                         continue;
                     }
-                    let Some(value) = &flag.value else { continue };
+                    let Some(value) = flag.value.as_ref().filter(|it| it.value.contains('$')) else { continue };
                     for var in references(&value.value, escape) {
                         found.push((var, value.range));
                     }

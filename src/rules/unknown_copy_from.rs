@@ -59,7 +59,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
                 }
                 continue;
             }
-            if let Some(target) = semantics.stage_by_reference(from) {
+            if let Some(target) = ctx.stage_by_reference(from) {
                 if target.index > stage.index {
                     acc.push(
                         UNKNOWN_COPY_FROM

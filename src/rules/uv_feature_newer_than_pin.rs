@@ -1,7 +1,7 @@
 //! `UV065 uv-feature-newer-than-pin`: a variable or flag the pinned uv does not know yet.
 
 use crate::diagnostic::Diagnostic;
-use crate::knowledge::{uv_env, uv_flag, version_at_least};
+use crate::knowledge::{uv_env, version_at_least};
 use crate::rules::support_env::uv_settings;
 use crate::rules::{RuleContext, declare_rule};
 
@@ -33,11 +33,11 @@ declare_rule! {
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let layout = ctx.uv_layout();
-    let pinned = |stage: Option<usize>| stage.and_then(|it| layout.uv_version.get(it).cloned().flatten());
+    let pinned = |stage: Option<usize>| stage.and_then(|it| layout.uv_version.get(it)).and_then(|it| it.as_deref());
     for setting in uv_settings(ctx) {
         let Some(version) = pinned(setting.stage) else { continue };
         let Some(since) = uv_env(&setting.name).and_then(|it| it.since.as_deref()) else { continue };
-        if version_at_least(&version, since) {
+        if version_at_least(version, since) {
             continue;
         }
         acc.push(UV_FEATURE_NEWER_THAN_PIN.report(
@@ -48,11 +48,11 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             ),
         ));
     }
-    for (site, uv) in ctx.uv_commands() {
+    for (at, (site, uv)) in ctx.uv_commands().enumerate() {
         let Some(version) = pinned(site.stage) else { continue };
-        for flag in &uv.flags {
-            let Some(since) = uv_flag(uv.subcommand(), &flag.name).and_then(|it| it.since.as_deref()) else { continue };
-            if version_at_least(&version, since) {
+        for (flag, known) in uv.flags.iter().zip(ctx.known_uv_flags(at)) {
+            let Some(since) = known.and_then(|it| it.since.as_deref()) else { continue };
+            if version_at_least(version, since) {
                 continue;
             }
             acc.push(UV_FEATURE_NEWER_THAN_PIN.report(
