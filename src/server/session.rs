@@ -193,11 +193,16 @@ impl Session {
     }
 
     /// A snapshot for analysing the Dockerfile at `uri`; `None` when it is not an open Dockerfile.
-    pub(crate) fn analysis_job(&self, uri: &lsp::Uri, encoding: PositionEncoding) -> Option<AnalysisJob> {
-        let open = self.documents.get(uri)?;
+    pub(crate) fn analysis_job(&mut self, uri: &lsp::Uri, encoding: PositionEncoding) -> Option<AnalysisJob> {
+        let open = self.documents.get_mut(uri)?;
         if open.kind != FileKind::Dockerfile {
             return None;
         }
+        // An analysis of an older state serves nobody any more; the job frees it after its own
+        // result is out (see `backend::run_job`).
+        let current = Stamp { revision: open.revision, project_epoch: open.project_epoch };
+        let stale = open.analyzed.take_if(|analyzed| analyzed.stamp != current);
+        let open = self.documents.get(uri)?;
         // Buffers only matter to discovery; skip copying them when the facts are cached.
         let fs = match open.project {
             Some(_) => OverlayFs::default(),
@@ -217,6 +222,7 @@ impl Session {
             settings: self.settings.clone(),
             fs,
             encoding,
+            stale,
         })
     }
 
@@ -302,6 +308,8 @@ pub(crate) struct AnalysisJob {
     settings: Arc<Options>,
     fs: OverlayFs,
     encoding: PositionEncoding,
+    /// The document's previous analysis, to be freed off the latency path.
+    pub(crate) stale: Option<Arc<Analyzed>>,
 }
 
 pub(crate) struct AnalysisOutput {
@@ -329,10 +337,23 @@ impl AnalysisJob {
             }
             (None, None) => (Arc::new(ProjectFacts::default()), None, true),
         };
+        let t0 = std::time::Instant::now();
         let settings = Settings::resolve(config.clone(), &[&self.settings], self.path.as_deref());
+        let t1 = std::time::Instant::now();
         let analysis = crate::analysis::analyze_with(&self.text, &project, &settings);
-        let diagnostics = convert::diagnostics(&self.uri, &self.text, &analysis.diagnostics, self.encoding, &self.fs);
+        let t2 = std::time::Instant::now();
         let index = crate::text::LineIndex::new(&self.text);
+        let t3 = std::time::Instant::now();
+        let dockerfile = convert::IndexedText::new(&self.text, &index);
+        let diagnostics = convert::diagnostics(&self.uri, &dockerfile, &analysis.diagnostics, self.encoding, &self.fs);
+        let t4 = std::time::Instant::now();
+        tracing::debug!(
+            settings = (t1 - t0).as_micros() as u64,
+            analysis = (t2 - t1).as_micros() as u64,
+            index = (t3 - t2).as_micros() as u64,
+            convert = (t4 - t3).as_micros() as u64,
+            "job"
+        );
         let analyzed =
             Arc::new(Analyzed { stamp: self.stamp, text: self.text, index, analysis, project: project.clone() });
         AnalysisOutput {
