@@ -12,6 +12,7 @@
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::time::Instant;
 
 use serde::Serialize;
 use serde_json::json;
@@ -21,7 +22,7 @@ use tower_lsp_server::ls_types as lsp;
 use tower_lsp_server::{Client, LanguageServer};
 
 use crate::server::document::Change;
-use crate::server::session::{AnalysisJob, AnalysisOutput, Effect, Session};
+use crate::server::session::{AnalysisJob, AnalysisOutput, Effect, Session, micros};
 use crate::server::settings;
 use crate::server::workspace::{self, PROJECT_FILE_GLOBS};
 use crate::server::{completion, convert, features, navigation};
@@ -477,7 +478,9 @@ pub(crate) async fn run_job(mut job: AnalysisJob) -> Option<AnalysisOutput> {
     let uri = job.uri.clone();
     let (sender, receiver) = tokio::sync::oneshot::channel();
     let stale = job.stale.take();
+    let queued = Instant::now();
     let spawned = tokio::task::spawn_blocking(move || {
+        tracing::debug!(queued_us = micros(queued.elapsed()), "analysis started");
         // The receiver only goes away when the request that wanted this was cancelled.
         let _ = sender.send(job.run());
         drop(stale);
@@ -514,10 +517,9 @@ async fn publish_diagnostics(client: Client, shared: Arc<Shared>, mut jobs: mpsc
 }
 
 async fn publish_one(client: &Client, shared: &Shared, uri: lsp::Uri) {
-    let t0 = std::time::Instant::now();
+    let started = Instant::now();
     let encoding = shared.negotiated().encoding;
     let job = shared.session().analysis_job(&uri, encoding);
-    let t1 = std::time::Instant::now();
     let Some(job) = job else {
         // Closed, or reopened as something that is not a Dockerfile: clear what was published.
         client.publish_diagnostics(uri, Vec::new(), None).await;
@@ -526,20 +528,17 @@ async fn publish_one(client: &Client, shared: &Shared, uri: lsp::Uri) {
     let Some(output) = run_job(job).await else {
         return;
     };
-    let t2 = std::time::Instant::now();
+    let analysed = Instant::now();
     shared.remember_project(&output);
     if !shared.session().is_current(&output.uri, output.stamp) {
         // The document changed (or closed) meanwhile and is queued again.
         return;
     }
-    let t3 = std::time::Instant::now();
     client.publish_diagnostics(output.uri, output.diagnostics, Some(output.version)).await;
-    let t4 = std::time::Instant::now();
     tracing::debug!(
-        snapshot = (t1 - t0).as_micros() as u64,
-        job = (t2 - t1).as_micros() as u64,
-        remember = (t3 - t2).as_micros() as u64,
-        publish = (t4 - t3).as_micros() as u64,
-        "publish"
+        job_us = micros(analysed - started),
+        publish_us = micros(analysed.elapsed()),
+        version = output.version,
+        "published"
     );
 }

@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use tower_lsp_server::ls_types as lsp;
 
@@ -281,6 +282,11 @@ impl Session {
     }
 }
 
+/// Whole microseconds, for debug logs.
+pub(crate) fn micros(duration: Duration) -> u64 {
+    u64::try_from(duration.as_micros()).unwrap_or(u64::MAX)
+}
+
 /// Identifies the state a result was computed from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Stamp {
@@ -328,6 +334,9 @@ pub(crate) struct AnalysisOutput {
 impl AnalysisJob {
     /// Discovers the project if needed, analyses, and converts to LSP diagnostics.
     pub(crate) fn run(self) -> AnalysisOutput {
+        // Phase timings at debug level (`BERTH_LOG=berth=debug`), to see where an edit's
+        // latency goes without a profiler.
+        let started = Instant::now();
         let (project, config, discovered) = match (&self.project, &self.path) {
             (Some(project), _) => (project.clone(), self.config.clone(), false),
             (None, Some(path)) => {
@@ -337,22 +346,20 @@ impl AnalysisJob {
             }
             (None, None) => (Arc::new(ProjectFacts::default()), None, true),
         };
-        let t0 = std::time::Instant::now();
+        let discovery_done = Instant::now();
         let settings = Settings::resolve(config.clone(), &[&self.settings], self.path.as_deref());
-        let t1 = std::time::Instant::now();
         let analysis = crate::analysis::analyze_with(&self.text, &project, &settings);
-        let t2 = std::time::Instant::now();
+        let analysis_done = Instant::now();
         let index = crate::text::LineIndex::new(&self.text);
-        let t3 = std::time::Instant::now();
         let dockerfile = convert::IndexedText::new(&self.text, &index);
         let diagnostics = convert::diagnostics(&self.uri, &dockerfile, &analysis.diagnostics, self.encoding, &self.fs);
-        let t4 = std::time::Instant::now();
         tracing::debug!(
-            settings = (t1 - t0).as_micros() as u64,
-            analysis = (t2 - t1).as_micros() as u64,
-            index = (t3 - t2).as_micros() as u64,
-            convert = (t4 - t3).as_micros() as u64,
-            "job"
+            discovery_us = micros(discovery_done - started),
+            analysis_us = micros(analysis_done - discovery_done),
+            convert_us = micros(analysis_done.elapsed()),
+            findings = diagnostics.len(),
+            "analysed {}",
+            self.uri.as_str()
         );
         let analyzed =
             Arc::new(Analyzed { stamp: self.stamp, text: self.text, index, analysis, project: project.clone() });
