@@ -135,12 +135,14 @@ fn measure_session(n_edits: usize, n_requests: usize) -> Session {
         server.await_diagnostics(&uri, version);
         edits.push(start.elapsed());
     }
-    let requests = measure_requests(&mut server, &uri, &lines, n_requests);
+    // Memory is read before the requests: a large response (documentSymbol is ~700 KiB of JSON)
+    // raises the peak on its own, which is a separate problem from the cost of editing.
     let status = std::fs::read_to_string(format!("/proc/{}/status", server.pid())).unwrap_or_default();
     let field = |name: &str| {
         status.lines().find_map(|line| line.strip_prefix(name)).map_or("n/a".to_owned(), |v| v.trim().to_owned())
     };
     let (rss, hwm) = (field("VmRSS:"), field("VmHWM:"));
+    let requests = measure_requests(&mut server, &uri, &lines, n_requests);
     let status = server.shutdown_and_exit();
     assert!(status.success(), "server exited with {status}");
     Session { lines: lines.len(), bytes: text.len(), findings, open, edits, rss, hwm, requests }
