@@ -5,6 +5,8 @@
 //! - `didOpen` of a generated 5,000-line multi-stage uv Dockerfile → first diagnostics;
 //! - 300 single-character edits, one at a time, each timed from sending `didChange` to
 //!   receiving the `publishDiagnostics` for that version (p50 / p95 / max);
+//! - requests on the analysed file, each timed from sending to its response (p50 / p95): hover,
+//!   completion, definition, documentSymbol, semanticTokens/full and codeAction;
 //! - the server's resident memory (`VmRSS`, and the peak `VmHWM`) from `/proc/<pid>/status`.
 //!
 //! Targets: didChange → diagnostics < 2 ms p95, memory < 20 MiB, initialize < 10 ms.
@@ -24,9 +26,9 @@ fn main() {
     // `cargo bench` passes `--bench`. Without it (`cargo test --benches`) a short smoke run
     // checks that the benchmark still works.
     let full = std::env::args().any(|arg| arg == "--bench");
-    let (n_spawns, n_edits) = if full { (20, 300) } else { (2, 20) };
+    let (n_spawns, n_edits, n_requests) = if full { (20, 300, 100) } else { (2, 20, 3) };
     let startup = measure_startup(n_spawns);
-    let session = measure_session(n_edits);
+    let session = measure_session(n_edits, n_requests);
 
     println!();
     println!("berth LSP session benchmark ({} build)", if cfg!(debug_assertions) { "debug" } else { "release" });
@@ -35,10 +37,15 @@ fn main() {
     row("spawn -> initialize response, median", fmt_ms(percentile(&startup, 50)));
     row("spawn -> initialize response, p95", fmt_ms(percentile(&startup, 95)));
     row(&format!("document size ({} lines)", session.lines), format!("{} KiB", session.bytes / 1024));
+    row("findings on the document", session.findings.to_string());
     row("didOpen -> first diagnostics", fmt_ms(session.open));
     row(&format!("didChange -> diagnostics, p50 (n={n_edits})"), fmt_ms(percentile(&session.edits, 50)));
     row("didChange -> diagnostics, p95", fmt_ms(percentile(&session.edits, 95)));
     row("didChange -> diagnostics, max", fmt_ms(percentile(&session.edits, 100)));
+    for (method, samples) in &session.requests {
+        row(&format!("{method}, p50 (n={n_requests})"), fmt_ms(percentile(samples, 50)));
+        row(&format!("{method}, p95"), fmt_ms(percentile(samples, 95)));
+    }
     row("resident memory after edits (VmRSS)", session.rss.clone());
     row("peak resident memory (VmHWM)", session.hwm.clone());
     println!();
@@ -79,13 +86,16 @@ fn measure_startup(n_spawns: usize) -> Vec<Duration> {
 struct Session {
     lines: usize,
     bytes: usize,
+    findings: usize,
     open: Duration,
     edits: Vec<Duration>,
+    /// Request → response times per method, on the analysed document after the edits.
+    requests: Vec<(&'static str, Vec<Duration>)>,
     rss: String,
     hwm: String,
 }
 
-fn measure_session(n_edits: usize) -> Session {
+fn measure_session(n_edits: usize, n_requests: usize) -> Session {
     let ws = Workspace::new();
     ws.write(
         "pyproject.toml",
@@ -102,8 +112,9 @@ fn measure_session(n_edits: usize) -> Session {
     server.initialize_in(&ws.root(), json!({ "general": { "positionEncodings": ["utf-16"] } }));
     let start = Instant::now();
     server.open(&uri, &text);
-    server.await_diagnostics(&uri, 1);
+    let published = server.await_diagnostics(&uri, 1);
     let open = start.elapsed();
+    let findings = published["diagnostics"].as_array().map_or(0, Vec::len);
 
     // Type into a comment at the top, and now and then at the end of some other line.
     let lines: Vec<&str> = text.lines().collect();
@@ -124,14 +135,67 @@ fn measure_session(n_edits: usize) -> Session {
         server.await_diagnostics(&uri, version);
         edits.push(start.elapsed());
     }
+    // Memory is read before the requests: a large response (documentSymbol is ~700 KiB of JSON)
+    // raises the peak on its own, which is a separate problem from the cost of editing.
     let status = std::fs::read_to_string(format!("/proc/{}/status", server.pid())).unwrap_or_default();
     let field = |name: &str| {
         status.lines().find_map(|line| line.strip_prefix(name)).map_or("n/a".to_owned(), |v| v.trim().to_owned())
     };
     let (rss, hwm) = (field("VmRSS:"), field("VmHWM:"));
+    let requests = measure_requests(&mut server, &uri, &lines, n_requests);
     let status = server.shutdown_and_exit();
     assert!(status.success(), "server exited with {status}");
-    Session { lines: lines.len(), bytes: text.len(), open, edits, rss, hwm }
+    Session { lines: lines.len(), bytes: text.len(), findings, open, edits, rss, hwm, requests }
+}
+
+/// Times editor requests in the middle of the document. The edits above only touched line 0 and
+/// the ends of lines, so positions near the start of a line are still where the text put them.
+fn measure_requests(
+    server: &mut TestServer,
+    uri: &str,
+    lines: &[&str],
+    n: usize,
+) -> Vec<(&'static str, Vec<Duration>)> {
+    let find = |prefix: &str| {
+        let matching: Vec<usize> =
+            lines.iter().enumerate().filter(|(_, line)| line.starts_with(prefix)).map(|(idx, _)| idx).collect();
+        let middle = matching.get(matching.len() / 2).copied();
+        middle.unwrap_or_else(|| panic!("the generated Dockerfile has no line starting with {prefix:?}")) as u32
+    };
+    let sync_line = find("    uv sync --locked --no-dev");
+    let copy_from = find("COPY --from=builder");
+    let blank = find("WORKDIR /app") + 1;
+    let run_line = find("RUN groupadd");
+    let doc = json!({ "uri": uri });
+    let at = |line: u32, character: u32| json!({ "textDocument": doc, "position": { "line": line, "character": character } });
+    let requests: [(&'static str, &str, serde_json::Value); 6] = [
+        ("hover on `uv sync`", "textDocument/hover", at(sync_line, 6)),
+        ("completion at a line start", "textDocument/completion", at(blank, 0)),
+        ("definition of a stage name", "textDocument/definition", at(copy_from, 14)),
+        ("documentSymbol", "textDocument/documentSymbol", json!({ "textDocument": doc })),
+        ("semanticTokens/full", "textDocument/semanticTokens/full", json!({ "textDocument": doc })),
+        (
+            "codeAction on a RUN line",
+            "textDocument/codeAction",
+            json!({
+                "textDocument": doc,
+                "range": { "start": { "line": run_line, "character": 0 }, "end": { "line": run_line, "character": 10 } },
+                "context": { "diagnostics": [] },
+            }),
+        ),
+    ];
+    let mut out = Vec::new();
+    for (name, method, params) in requests {
+        let mut samples = Vec::with_capacity(n);
+        for _ in 0..n {
+            let start = Instant::now();
+            let result = server.request(method, params.clone());
+            samples.push(start.elapsed());
+            assert!(!result.is_null() || method == "textDocument/codeAction", "{method} answered null");
+        }
+        out.push((name, samples));
+    }
+    out
 }
 
 /// A realistic multi-stage uv Dockerfile, repeated (with unique stage names) to `target` lines.

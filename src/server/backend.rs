@@ -12,6 +12,7 @@
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::time::Instant;
 
 use serde::Serialize;
 use serde_json::json;
@@ -21,7 +22,7 @@ use tower_lsp_server::ls_types as lsp;
 use tower_lsp_server::{Client, LanguageServer};
 
 use crate::server::document::Change;
-use crate::server::session::{AnalysisJob, AnalysisOutput, Effect, Session};
+use crate::server::session::{AnalysisJob, AnalysisOutput, Effect, Session, micros};
 use crate::server::settings;
 use crate::server::workspace::{self, PROJECT_FILE_GLOBS};
 use crate::server::{completion, convert, features, navigation};
@@ -468,12 +469,30 @@ fn full_report(result_id: Option<String>, items: Vec<lsp::Diagnostic>) -> lsp::D
 }
 
 /// Runs an analysis off the async thread; `None` when it panicked (already logged).
-pub(crate) async fn run_job(job: AnalysisJob) -> Option<AnalysisOutput> {
+///
+/// The result comes back as soon as it exists: the blocking thread then goes on to free the
+/// document's previous analysis (a syntax tree and semantic model of the whole file, which takes
+/// about as long to free as the conversion to LSP takes to run), while this thread writes the
+/// diagnostics.
+pub(crate) async fn run_job(mut job: AnalysisJob) -> Option<AnalysisOutput> {
     let uri = job.uri.clone();
-    match tokio::task::spawn_blocking(move || job.run()).await {
+    let (sender, receiver) = tokio::sync::oneshot::channel();
+    let stale = job.stale.take();
+    let queued = Instant::now();
+    let spawned = tokio::task::spawn_blocking(move || {
+        tracing::debug!(queued_us = micros(queued.elapsed()), "analysis started");
+        // The receiver only goes away when the request that wanted this was cancelled.
+        let _ = sender.send(job.run());
+        drop(stale);
+    });
+    match receiver.await {
         Ok(output) => Some(output),
-        Err(err) => {
-            tracing::error!("analysis of {} failed: {err}", uri.as_str());
+        Err(_) => {
+            // The sender was dropped without sending: `run` panicked. The join error says how.
+            match spawned.await {
+                Err(err) => tracing::error!("analysis of {} failed: {err}", uri.as_str()),
+                Ok(()) => tracing::error!("analysis of {} ended without a result", uri.as_str()),
+            }
             None
         }
     }
@@ -498,6 +517,7 @@ async fn publish_diagnostics(client: Client, shared: Arc<Shared>, mut jobs: mpsc
 }
 
 async fn publish_one(client: &Client, shared: &Shared, uri: lsp::Uri) {
+    let started = Instant::now();
     let encoding = shared.negotiated().encoding;
     let job = shared.session().analysis_job(&uri, encoding);
     let Some(job) = job else {
@@ -508,10 +528,17 @@ async fn publish_one(client: &Client, shared: &Shared, uri: lsp::Uri) {
     let Some(output) = run_job(job).await else {
         return;
     };
+    let analysed = Instant::now();
     shared.remember_project(&output);
     if !shared.session().is_current(&output.uri, output.stamp) {
         // The document changed (or closed) meanwhile and is queued again.
         return;
     }
     client.publish_diagnostics(output.uri, output.diagnostics, Some(output.version)).await;
+    tracing::debug!(
+        job_us = micros(analysed - started),
+        publish_us = micros(analysed.elapsed()),
+        version = output.version,
+        "published"
+    );
 }

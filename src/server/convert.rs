@@ -58,12 +58,13 @@ pub(crate) fn path_to_uri(path: &Path) -> Option<lsp::Uri> {
 /// A text with its line index, for turning byte ranges into LSP ranges.
 pub(crate) struct IndexedText<'a> {
     text: &'a str,
-    index: LineIndex,
+    index: &'a LineIndex,
 }
 
 impl<'a> IndexedText<'a> {
-    pub(crate) fn new(text: &'a str) -> IndexedText<'a> {
-        IndexedText { text, index: LineIndex::new(text) }
+    /// `index` must be the line index of `text`; it is built once per analysed version and shared.
+    pub(crate) fn new(text: &'a str, index: &'a LineIndex) -> IndexedText<'a> {
+        IndexedText { text, index }
     }
 
     pub(crate) fn range(&self, range: TextRange, encoding: PositionEncoding) -> lsp::Range {
@@ -74,16 +75,16 @@ impl<'a> IndexedText<'a> {
     }
 }
 
-/// Converts analysis diagnostics of the Dockerfile at `uri` (whose text is `text`). Related
-/// locations in other files use the text carried by the diagnostic, else whatever `fs` reads.
+/// Converts analysis diagnostics of the Dockerfile at `uri` (`dockerfile` is its text and line
+/// index). Related locations in other files use the text carried by the diagnostic, else
+/// whatever `fs` reads.
 pub(crate) fn diagnostics(
     uri: &lsp::Uri,
-    text: &str,
+    dockerfile: &IndexedText<'_>,
     diagnostics: &[Diagnostic],
     encoding: PositionEncoding,
     fs: &dyn FileSystem,
 ) -> Vec<lsp::Diagnostic> {
-    let dockerfile = IndexedText::new(text);
     let mut others: HashMap<PathBuf, Option<(std::sync::Arc<str>, LineIndex)>> = HashMap::new();
     let mut acc = Vec::with_capacity(diagnostics.len());
     for diag in diagnostics {
@@ -204,7 +205,8 @@ mod tests {
             tags: vec![Tag::Deprecated],
             fixes: Vec::new(),
         };
-        let out = diagnostics(&uri, text, &[diag], PositionEncoding::Utf16, &OsFileSystem);
+        let index = LineIndex::new(text);
+        let out = diagnostics(&uri, &IndexedText::new(text, &index), &[diag], PositionEncoding::Utf16, &OsFileSystem);
         let json = serde_json::to_value(&out).unwrap();
         let expected = json!([{
             "range": {"start": {"line": 1, "character": 4}, "end": {"line": 1, "character": 9}},
@@ -226,7 +228,8 @@ mod tests {
     #[test]
     fn offsets_inside_a_crlf_are_the_end_of_the_line() {
         // Byte 3 is the `\n` of `ab\r\n`; it used to come out as column 3 (past the `\r`).
-        let text = IndexedText::new("ab\r\ncd");
+        let index = LineIndex::new("ab\r\ncd");
+        let text = IndexedText::new("ab\r\ncd", &index);
         let range = text.range(TextRange::new(3, 4), PositionEncoding::Utf16);
         assert_eq!(range.start, lsp::Position { line: 0, character: 2 });
         assert_eq!(range.end, lsp::Position { line: 1, character: 0 });

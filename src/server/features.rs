@@ -39,7 +39,7 @@ pub(crate) fn code_action_capability() -> lsp::CodeActionProviderCapability {
 pub(crate) async fn analyzed(shared: &Shared, uri: &lsp::Uri) -> Option<Arc<Analyzed>> {
     let encoding = shared.negotiated().encoding;
     let job = {
-        let session = shared.session();
+        let mut session = shared.session();
         if let Some(current) = session.current_analysis(uri) {
             return Some(current);
         }
@@ -94,6 +94,7 @@ pub(crate) async fn code_action(
         let start = analyzed.index.offset(text, convert::line_col(params.range.start), encoding);
         let end = analyzed.index.offset(text, convert::line_col(params.range.end), encoding);
         let diagnostics = &analyzed.analysis.diagnostics;
+        let indexed = convert::IndexedText::new(text, &analyzed.index);
         let actions =
             code_actions::actions(&analyzed.analysis, text, &analyzed.project, TextRange::new(start, end.max(start)));
         let mut response = Vec::new();
@@ -107,7 +108,7 @@ pub(crate) async fn code_action(
                 continue;
             }
             let fixed = action.diagnostic.and_then(|idx| diagnostics.get(idx)).map(|diagnostic| {
-                convert::diagnostics(&uri, text, std::slice::from_ref(diagnostic), encoding, &OverlayFs::default())
+                convert::diagnostics(&uri, &indexed, std::slice::from_ref(diagnostic), encoding, &OverlayFs::default())
             });
             // An edit of a file that does not exist yet needs a `CreateFile` the client may not support.
             // Fix-all leaves out what the client cannot apply; a single action is then not offered.

@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use tower_lsp_server::ls_types as lsp;
 
@@ -193,11 +194,16 @@ impl Session {
     }
 
     /// A snapshot for analysing the Dockerfile at `uri`; `None` when it is not an open Dockerfile.
-    pub(crate) fn analysis_job(&self, uri: &lsp::Uri, encoding: PositionEncoding) -> Option<AnalysisJob> {
-        let open = self.documents.get(uri)?;
+    pub(crate) fn analysis_job(&mut self, uri: &lsp::Uri, encoding: PositionEncoding) -> Option<AnalysisJob> {
+        let open = self.documents.get_mut(uri)?;
         if open.kind != FileKind::Dockerfile {
             return None;
         }
+        // An analysis of an older state serves nobody any more; the job frees it after its own
+        // result is out (see `backend::run_job`).
+        let current = Stamp { revision: open.revision, project_epoch: open.project_epoch };
+        let stale = open.analyzed.take_if(|analyzed| analyzed.stamp != current);
+        let open = self.documents.get(uri)?;
         // Buffers only matter to discovery; skip copying them when the facts are cached.
         let fs = match open.project {
             Some(_) => OverlayFs::default(),
@@ -217,6 +223,7 @@ impl Session {
             settings: self.settings.clone(),
             fs,
             encoding,
+            stale,
         })
     }
 
@@ -275,6 +282,11 @@ impl Session {
     }
 }
 
+/// Whole microseconds, for debug logs.
+pub(crate) fn micros(duration: Duration) -> u64 {
+    u64::try_from(duration.as_micros()).unwrap_or(u64::MAX)
+}
+
 /// Identifies the state a result was computed from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Stamp {
@@ -302,6 +314,8 @@ pub(crate) struct AnalysisJob {
     settings: Arc<Options>,
     fs: OverlayFs,
     encoding: PositionEncoding,
+    /// The document's previous analysis, to be freed off the latency path.
+    pub(crate) stale: Option<Arc<Analyzed>>,
 }
 
 pub(crate) struct AnalysisOutput {
@@ -320,6 +334,9 @@ pub(crate) struct AnalysisOutput {
 impl AnalysisJob {
     /// Discovers the project if needed, analyses, and converts to LSP diagnostics.
     pub(crate) fn run(self) -> AnalysisOutput {
+        // Phase timings at debug level (`BERTH_LOG=berth=debug`), to see where an edit's
+        // latency goes without a profiler.
+        let started = Instant::now();
         let (project, config, discovered) = match (&self.project, &self.path) {
             (Some(project), _) => (project.clone(), self.config.clone(), false),
             (None, Some(path)) => {
@@ -329,10 +346,21 @@ impl AnalysisJob {
             }
             (None, None) => (Arc::new(ProjectFacts::default()), None, true),
         };
+        let discovery_done = Instant::now();
         let settings = Settings::resolve(config.clone(), &[&self.settings], self.path.as_deref());
         let analysis = crate::analysis::analyze_with(&self.text, &project, &settings);
-        let diagnostics = convert::diagnostics(&self.uri, &self.text, &analysis.diagnostics, self.encoding, &self.fs);
+        let analysis_done = Instant::now();
         let index = crate::text::LineIndex::new(&self.text);
+        let dockerfile = convert::IndexedText::new(&self.text, &index);
+        let diagnostics = convert::diagnostics(&self.uri, &dockerfile, &analysis.diagnostics, self.encoding, &self.fs);
+        tracing::debug!(
+            discovery_us = micros(discovery_done - started),
+            analysis_us = micros(analysis_done - discovery_done),
+            convert_us = micros(analysis_done.elapsed()),
+            findings = diagnostics.len(),
+            "analysed {}",
+            self.uri.as_str()
+        );
         let analyzed =
             Arc::new(Analyzed { stamp: self.stamp, text: self.text, index, analysis, project: project.clone() });
         AnalysisOutput {
