@@ -48,6 +48,7 @@ mod inconsistent_instruction_casing;
 mod insecure_uv_setting;
 mod invalid_config;
 mod invalid_default_arg_in_from;
+mod invalid_definition_description;
 mod invalid_directive;
 mod invalid_json_array;
 mod invalid_port;
@@ -360,6 +361,7 @@ pub static REGISTRY: &[(&Rule, CheckFn)] = &[
     (&copy_ignored_file::COPY_IGNORED_FILE, copy_ignored_file::check),
     (&expose_proto_casing::EXPOSE_PROTO_CASING, expose_proto_casing::check),
     (&expose_invalid_format::EXPOSE_INVALID_FORMAT, expose_invalid_format::check),
+    (&invalid_definition_description::INVALID_DEFINITION_DESCRIPTION, invalid_definition_description::check),
     (&root_user::ROOT_USER, root_user::check),
     (&cd_in_run::CD_IN_RUN, cd_in_run::check),
     (&sudo_in_run::SUDO_IN_RUN, sudo_in_run::check),
