@@ -70,6 +70,7 @@ fn main() {
         }
     };
 
+    let load_before = load_average();
     let mut reports = Vec::new();
     for server in &options.servers {
         eprintln!("== {} ({})", server.name, server.command.join(" "));
@@ -79,6 +80,52 @@ fn main() {
     let check = measure_check(&options.check_binary, &workspace, &plan, options.cap);
 
     print_table(&options, &plan, &reports, &check);
+    // Other work on the machine inflates every wall-clock figure; say how busy it was.
+    println!("load average (1, 5, 15 min): {load_before} before, {} after", load_average());
+
+    // The baseline (berth, unless told otherwise) must answer everything: this is what makes the
+    // smoke run under `cargo test --benches` fail when the server or `berth check` breaks. Other
+    // servers only get their failures reported.
+    let baseline_failures = reports.first().map_or_else(Vec::new, failures);
+    let check_failed = matches!(check.wall.stopped, Some(Figure::Failed(_) | Figure::OverCap(_)));
+    if !baseline_failures.is_empty() || check_failed {
+        eprintln!("editor_compare: measures without an answer: {}", baseline_failures.join(", "));
+        std::process::exit(1);
+    }
+}
+
+/// The measures of a report that ended in a failure or a timeout.
+fn failures(report: &Report) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut note = |name: &str, samples: &Samples| {
+        if matches!(samples.stopped, Some(Figure::Failed(_) | Figure::OverCap(_))) {
+            out.push(name.to_owned());
+        }
+    };
+    note("startup", &report.startup);
+    for (lines, samples) in OPEN_SIZES.iter().zip(&report.open) {
+        note(&format!("open at {lines} lines"), samples);
+    }
+    note("typing", &report.typing);
+    for (name, samples) in &report.requests {
+        note(name, samples);
+    }
+    if report.open.len() < OPEN_SIZES.len() {
+        out.push("open (not reached)".to_owned());
+    }
+    if report.requests.is_empty() {
+        out.push("requests (not reached)".to_owned());
+    }
+    if !matches!(report.peak_memory, Figure::Value(_)) {
+        out.push("peak memory".to_owned());
+    }
+    out
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|text| text.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".to_owned())
 }
 
 // ---- options -------------------------------------------------------------------------------------
