@@ -6,7 +6,9 @@ use crate::analysis::Analysis;
 use crate::diagnostic::{Applicability, Diagnostic, Edit};
 use crate::ide::rewrite::{self, Rewriter};
 use crate::project::ProjectFacts;
-use crate::syntax::Dockerfile;
+use crate::semantics::Base;
+use crate::semantics::image::parse_image_ref;
+use crate::syntax::{Dockerfile, Keyword};
 use crate::text::TextRange;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,6 +59,60 @@ pub fn actions(analysis: &Analysis, text: &str, project: &ProjectFacts, range: T
         acc.push(fix_all);
     }
     acc
+}
+
+/// An image reference that can be pinned to a digest: the image of a FROM, or the image of a
+/// `COPY --from=<image>` (typically uv's).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PinTarget {
+    /// The reference as written; the digest goes right after it.
+    pub range: TextRange,
+    /// The reference to look up (the written text: references with variables are not offered).
+    pub reference: String,
+}
+
+/// The images of FROM and `COPY --from` instructions touching `range` that name a tag of a
+/// registry image (no digest yet, no variables, not a stage). Pure: looking the digest up is the
+/// caller's business, and only when network access is on.
+pub fn pin_targets(analysis: &Analysis, text: &str, range: TextRange) -> Vec<PinTarget> {
+    let file = &analysis.parse.file;
+    let stages = &analysis.semantics.stages;
+    let first = file.instructions.partition_point(|it| it.range.end < range.start);
+    let mut acc = Vec::new();
+    for instruction in file.instructions[first..].iter().take_while(|it| it.range.start <= range.end) {
+        let written = match instruction.keyword {
+            Keyword::From => stages
+                .iter()
+                .find(|stage| stage.range.start == instruction.range.start)
+                .filter(|stage| matches!(stage.base, Base::Image(_)))
+                .and_then(|stage| stage.image.as_ref())
+                .map(|image| (image.range, image.value.as_str())),
+            Keyword::Copy | Keyword::Add => instruction
+                .flag("from")
+                .and_then(|flag| flag.value.as_ref())
+                .filter(|value| !names_stage(stages, &value.value))
+                .map(|value| (value.range, value.value.as_str())),
+            _ => None,
+        };
+        let Some((at, reference)) = written else { continue };
+        // Only a reference written plainly (no quotes, escapes or continuations) gets an edit
+        // right after it.
+        if text.get(at.as_range()) != Some(reference) {
+            continue;
+        }
+        let Some(parsed) = parse_image_ref(reference) else { continue };
+        if parsed.digest.is_some() {
+            continue;
+        }
+        acc.push(PinTarget { range: at, reference: reference.to_owned() });
+    }
+    acc
+}
+
+/// True when `name` is a stage name or index (`COPY --from=builder`, `--from=0`).
+fn names_stage(stages: &[crate::semantics::Stage], name: &str) -> bool {
+    name.parse::<usize>().is_ok()
+        || stages.iter().any(|stage| stage.name.as_ref().is_some_and(|it| it.value.eq_ignore_ascii_case(name)))
 }
 
 /// Actions for the diagnostics that touch `range`, plus fix-all when any safe fix exists.
@@ -210,6 +266,29 @@ mod tests {
             apply_edits(text, &suppress.edits),
             "FROM python:3.12-slim\n# berth: ignore=UV001\nRUN uv sync --no-dev\n"
         );
+    }
+
+    #[test]
+    fn pin_targets_are_registry_images_without_digests() {
+        let digest = "a".repeat(64);
+        let text = format!(
+            "ARG V=3.12\nFROM python:3.12-slim AS build\nCOPY --from=ghcr.io/astral-sh/uv:0.12.5 /uv /bin/\n\
+             FROM build\nCOPY --from=build /app /app\nCOPY --from=0 /app /b\nFROM python@sha256:{digest}\n\
+             FROM python:${{V}}\nFROM scratch\nFROM \"python:3\"\n"
+        );
+        let analysis = analyse(&text);
+        let all = pin_targets(&analysis, &text, TextRange::new(0, text.len()));
+        let written: Vec<_> = all.iter().map(|it| it.reference.as_str()).collect();
+        assert_eq!(written, ["python:3.12-slim", "ghcr.io/astral-sh/uv:0.12.5"]);
+        for target in &all {
+            assert_eq!(&text[target.range.as_range()], target.reference);
+        }
+        let uv_line = text.find("COPY --from=ghcr").expect("uv line");
+        let only_uv = pin_targets(&analysis, &text, TextRange::empty(uv_line + 3));
+        assert_eq!(only_uv.len(), 1);
+        assert_eq!(only_uv[0].reference, "ghcr.io/astral-sh/uv:0.12.5");
+        let last_line = text.len() - 2;
+        assert!(pin_targets(&analysis, &text, TextRange::empty(last_line)).is_empty());
     }
 
     #[test]

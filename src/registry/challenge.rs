@@ -98,8 +98,9 @@ mod tests {
 
     #[test]
     fn quoted_commas_escapes_and_spacing() {
-        let found = parse_bearer(r#"bearer  scope="repository:a/b:pull,push" , realm="https://x/t\"q", error=invalid_token"#)
-            .expect("a challenge");
+        let found =
+            parse_bearer(r#"bearer  scope="repository:a/b:pull,push" , realm="https://x/t\"q", error=invalid_token"#)
+                .expect("a challenge");
         assert_eq!(found.scope.as_deref(), Some("repository:a/b:pull,push"));
         assert_eq!(found.realm, "https://x/t\"q");
         assert_eq!(found.service, None);

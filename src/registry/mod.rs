@@ -54,11 +54,8 @@ impl RegistryRef {
             return Err(RegistryError::AlreadyPinned(reference.to_owned()));
         }
         let tag = parsed.effective_tag().ok_or_else(invalid)?.to_owned();
-        let host = if parsed.is_docker_hub() {
-            "registry-1.docker.io".to_owned()
-        } else {
-            parsed.registry_host().to_owned()
-        };
+        let host =
+            if parsed.is_docker_hub() { "registry-1.docker.io".to_owned() } else { parsed.registry_host().to_owned() };
         let loopback = is_loopback_host(&host);
         Ok(RegistryRef { repository: parsed.full_repository(), tag, loopback, host })
     }
@@ -147,7 +144,10 @@ pub enum RegistryError {
     /// Connecting, sending or receiving failed (or timed out).
     Network(String),
     /// The registry answered with an unexpected status.
-    Status { url: String, status: u16 },
+    Status {
+        url: String,
+        status: u16,
+    },
     NotFound(String),
     /// A token was needed and could not be had anonymously.
     Auth(String),
@@ -166,7 +166,9 @@ impl fmt::Display for RegistryError {
             RegistryError::NotFound(it) => write!(f, "the registry has no manifest for `{it}`"),
             RegistryError::Auth(it) => write!(f, "the registry refused an anonymous pull: {it}"),
             RegistryError::NoDigest(it) => write!(f, "the registry's answer for `{it}` carries no usable digest"),
-            RegistryError::TimedOut => write!(f, "the registry lookup took longer than {} s", DEFAULT_TIMEOUT.as_secs()),
+            RegistryError::TimedOut => {
+                write!(f, "the registry lookup took longer than {} s", DEFAULT_TIMEOUT.as_secs())
+            }
         }
     }
 }
@@ -247,7 +249,8 @@ impl Lookup<'_> {
             404 => return Err(RegistryError::NotFound(self.target.canonical())),
             _ => return Err(RegistryError::Status { url, status }),
         }
-        let kind = header(&response, "content-type").map_or(ManifestKind::Unknown, |it| ManifestKind::from_media_type(&it));
+        let kind =
+            header(&response, "content-type").map_or(ManifestKind::Unknown, |it| ManifestKind::from_media_type(&it));
         if let Some(digest) = header(&response, "docker-content-digest").filter(|it| is_sha256_digest(it))
             && kind != ManifestKind::Unknown
         {
@@ -378,7 +381,10 @@ mod tests {
         assert!(!found.loopback);
         assert_eq!(found.manifest_url(), "https://registry-1.docker.io/v2/library/python/manifests/3.12-slim");
         let hub = RegistryRef::parse("docker.io/bitnami/redis").expect("valid");
-        assert_eq!((hub.host.as_str(), hub.repository.as_str(), hub.tag.as_str()), ("registry-1.docker.io", "bitnami/redis", "latest"));
+        assert_eq!(
+            (hub.host.as_str(), hub.repository.as_str(), hub.tag.as_str()),
+            ("registry-1.docker.io", "bitnami/redis", "latest")
+        );
     }
 
     #[test]
@@ -404,7 +410,8 @@ mod tests {
         for host in ["localhost", "LOCALHOST:5000", "127.0.0.1", "127.1.2.3:80", "[::1]:5000", "[::1]"] {
             assert!(is_loopback_host(host), "{host}");
         }
-        for host in ["ghcr.io", "10.0.0.1:5000", "localhost.example.com", "[2001:db8::1]:5000", "registry-1.docker.io"] {
+        for host in ["ghcr.io", "10.0.0.1:5000", "localhost.example.com", "[2001:db8::1]:5000", "registry-1.docker.io"]
+        {
             assert!(!is_loopback_host(host), "{host}");
         }
     }

@@ -30,7 +30,8 @@ pub(crate) fn code_action_capability() -> lsp::CodeActionProviderCapability {
             lsp::CodeActionKind::new(FIX_ALL_KIND),
         ]),
         work_done_progress_options: lsp::WorkDoneProgressOptions::default(),
-        resolve_provider: Some(false),
+        // Pinning an image to a digest computes its edit on resolve.
+        resolve_provider: Some(true),
     })
 }
 
