@@ -344,3 +344,51 @@ fn migration_is_not_offered_when_a_step_cannot_be_placed() {
     let linted = lint(&root, &root.join("Dockerfile"));
     assert!(!offered(&all_actions(&linted), "Migrate to a production uv build"));
 }
+
+#[test]
+fn migration_keeps_comments_with_the_instructions_they_describe() {
+    let dockerfile = "FROM python:3.12-slim\n# uv for installing\nRUN pip install uv\n# the app lives here\nWORKDIR /app\n\
+                      # metadata first\nCOPY pyproject.toml uv.lock ./\n# then the source\nCOPY . .\n\n# everything\n\
+                      RUN uv sync --locked\n# the API port\nEXPOSE 8000\n# start it\nCMD [\"python\", \"main.py\"]\n";
+    let (_dir, root) = workspace(&[("Dockerfile", dockerfile), ("pyproject.toml", PYPROJECT), ("uv.lock", "")]);
+    let linted = lint(&root, &root.join("Dockerfile"));
+    let migrate = find(&all_actions(&linted), "Migrate to a production uv build").clone();
+    let fixed = apply_edits_to(&linted.text, &migrate.edits, None);
+    for attached in [
+        "# uv for installing\nCOPY --from=ghcr.io/astral-sh/uv:",
+        "# the app lives here\nWORKDIR /app\n# metadata first\nRUN --mount=type=cache",
+        "# then the source\nCOPY . .\n# everything\nRUN --mount=type=cache,target=/root/.cache/uv \\\n    uv sync --locked\n",
+        "# the API port\nEXPOSE 8000\nUSER app\n# start it\nCMD [\"python\", \"main.py\"]\n",
+    ] {
+        assert!(fixed.contains(attached), "`{attached}` not in\n{fixed}");
+    }
+    assert_eq!(fixed.matches('#').count(), dockerfile.matches('#').count(), "{fixed}");
+    std::fs::write(root.join("Dockerfile"), &fixed).expect("write");
+    let after = lint(&root, &root.join("Dockerfile"));
+    assert!(errors(&after).is_empty(), "{:?}", after.analysis.diagnostics);
+    assert!(!offered(&all_actions(&after), "Migrate to a production uv build"));
+}
+
+#[test]
+fn console_script_fix_finds_the_venv_from_the_analysis_not_the_message() {
+    // The venv is copied to /venv; a guess from the runtime stage's WORKDIR would say /srv/.venv.
+    let dockerfile = "FROM python:3.12-slim AS builder\nCOPY --from=ghcr.io/astral-sh/uv:0.12.5 /uv /bin/\n\
+                      WORKDIR /app\nCOPY . .\nRUN uv sync --locked\n\nFROM python:3.12-slim\nWORKDIR /srv\n\
+                      COPY --from=builder /app/.venv /venv\nCMD [\"uvicorn\", \"main:app\"]\n";
+    let (_dir, root) = workspace(&[("Dockerfile", dockerfile), ("pyproject.toml", PYPROJECT), ("uv.lock", "")]);
+    let linted = lint(&root, &root.join("Dockerfile"));
+    let mut finding = linted.analysis.diagnostics.iter().find(|it| it.code == "PY008").expect("PY008").clone();
+    // The wording of a message is free to change; the fix must not depend on it.
+    finding.message = "reworded".to_owned();
+    let rewriter = berth::ide::rewrite::Rewriter::new(&linted.text, &linted.analysis, &linted.project);
+    let fixes = berth::ide::rewrite::extra_fixes(&rewriter, &finding);
+    let titles: Vec<_> = fixes.iter().map(|it| it.title.as_str()).collect();
+    let fix = fixes.iter().find(|it| it.title == "Put /venv/bin on PATH").unwrap_or_else(|| panic!("{titles:?}"));
+    let fixed = apply_edits_to(&linted.text, &fix.edits, None);
+    assert!(fixed.ends_with("/venv\nENV PATH=\"/venv/bin:$PATH\"\nCMD [\"uvicorn\", \"main:app\"]\n"), "{fixed}");
+    std::fs::write(root.join("Dockerfile"), &fixed).expect("write");
+    let after = lint(&root, &root.join("Dockerfile"));
+    assert_eq!(count(&after, "PY008"), 0);
+    assert!(errors(&after).len() <= errors(&linted).len(), "{:?}", after.analysis.diagnostics);
+    assert!(!offered(&all_actions(&after), "Put /venv/bin on PATH"));
+}

@@ -262,16 +262,25 @@ pub(super) fn run_from_venv_at(rw: &Rewriter<'_>, range: TextRange) -> Option<Fi
 /// PY008: put the venv named in the finding on PATH before the start command.
 pub(super) fn venv_on_path(rw: &Rewriter<'_>, diagnostic: &Diagnostic) -> Vec<Fix> {
     let Some((idx, _)) = crate::ide::instruction_at(rw.file(), diagnostic.range.start) else { return Vec::new() };
-    let venv = diagnostic
-        .message
-        .split_once("the venv at ")
-        .and_then(|(_, rest)| rest.split_once(", but"))
-        .map(|(venv, _)| venv.to_owned())
-        .or_else(|| rw.semantics().stage_of(idx).map(|stage| rw.venv_path(stage.index, idx)));
-    let Some(venv) = venv else { return Vec::new() };
+    let Some(stage) = rw.semantics().stage_of(idx).map(|it| it.index) else { return Vec::new() };
+    let venv = start_venv(rw, stage).unwrap_or_else(|| rw.venv_path(stage, idx));
     let line = format!("{} PATH=\"{}/bin:$PATH\"", rw.kw(Keyword::Env), venv.trim_end_matches('/'));
     let Some(edit) = rw.insert_before(idx, &[line]) else { return Vec::new() };
     vec![Fix { title: format!("Put {venv}/bin on PATH"), applicability: Applicability::Unsafe, edits: vec![edit] }]
+}
+
+/// The venv PY008 found for the start command of `stage`, recomputed from the analysis the way
+/// the rule finds it: one the stage's syncs create, else one copied in from another stage.
+fn start_venv(rw: &Rewriter<'_>, stage: usize) -> Option<String> {
+    let analysis = rw.analysis;
+    let ctx = crate::rules::RuleContext::new(rw.text, &analysis.parse, &analysis.semantics, rw.project);
+    let created = ctx.py_layout().venvs_in(&analysis.semantics, stage).into_iter().map(|it| it.path).next();
+    created.or_else(|| {
+        crate::rules::support_python::copied_venvs(&ctx)
+            .iter()
+            .find(|it| it.stage == stage)
+            .map(|it| it.dest_path.clone())
+    })
 }
 
 /// Shell form → exec form for a single simple command without shell syntax.
