@@ -36,9 +36,27 @@ pub struct Action {
 /// ones), suppressions, refactorings whose anchor touches `range`, and fix-all. Quick fixes'
 /// `diagnostic` indexes `analysis.diagnostics`.
 pub fn actions(analysis: &Analysis, text: &str, project: &ProjectFacts, range: TextRange) -> Vec<Action> {
-    let diagnostics = rewrite::with_extra_fixes(analysis, text, project);
-    let mut acc = code_actions(&diagnostics, &analysis.parse.file, text, range);
+    actions_in(analysis, text, project, range, true)
+}
+
+/// Like [`actions`]; fix-all only when `include_fix_all` is set. Only the findings and
+/// instructions that touch `range` are looked at, so the work grows with the range, not with the
+/// file; fix-all needs every finding's fixes, which an editor asks for separately.
+pub fn actions_in(
+    analysis: &Analysis,
+    text: &str,
+    project: &ProjectFacts,
+    range: TextRange,
+    include_fix_all: bool,
+) -> Vec<Action> {
     let rewriter = Rewriter::new(text, analysis, project);
+    let mut acc = Vec::new();
+    let file = &analysis.parse.file;
+    for (idx, diagnostic) in analysis.diagnostics.iter().enumerate() {
+        if touches(diagnostic.range, range) {
+            push_fixes(&mut acc, idx, &rewrite::with_extras(&rewriter, diagnostic), file, text);
+        }
+    }
     for refactor in rewrite::refactors(&rewriter, range) {
         // The same rewrite offered as a quick fix already is not repeated.
         if acc.iter().any(|it| it.edits == refactor.fix.edits) {
@@ -53,12 +71,40 @@ pub fn actions(analysis: &Analysis, text: &str, project: &ProjectFacts, range: T
             preferred: false,
         });
     }
-    // Keep fix-all last.
-    if let Some(pos) = acc.iter().position(|it| it.kind == ActionKind::FixAll) {
-        let fix_all = acc.remove(pos);
+    // Fix-all comes last.
+    if include_fix_all && let Some(fix_all) = fix_all(&rewrite::with_extra_fixes(analysis, text, project)) {
         acc.push(fix_all);
     }
     acc
+}
+
+fn touches(a: TextRange, b: TextRange) -> bool {
+    a.start <= b.end && b.start <= a.end
+}
+
+/// The fixes of one finding, then the comment that suppresses it.
+fn push_fixes(acc: &mut Vec<Action>, idx: usize, diagnostic: &Diagnostic, file: &Dockerfile, text: &str) {
+    let single = diagnostic.fixes.len() == 1;
+    for fix in &diagnostic.fixes {
+        acc.push(Action {
+            title: fix.title.clone(),
+            kind: ActionKind::QuickFix,
+            diagnostic: Some(idx),
+            edits: fix.edits.clone(),
+            applicability: fix.applicability,
+            preferred: single && fix.applicability == Applicability::Safe,
+        });
+    }
+    if let Some(edit) = suppression_edit(file, text, diagnostic) {
+        acc.push(Action {
+            title: format!("Ignore {} for this instruction", diagnostic.code),
+            kind: ActionKind::QuickFix,
+            diagnostic: Some(idx),
+            edits: vec![edit],
+            applicability: Applicability::Safe,
+            preferred: false,
+        });
+    }
 }
 
 /// An image reference that can be pinned to a digest: the image of a FROM, or the image of a
@@ -119,30 +165,8 @@ fn names_stage(stages: &[crate::semantics::Stage], name: &str) -> bool {
 pub fn code_actions(diagnostics: &[Diagnostic], file: &Dockerfile, text: &str, range: TextRange) -> Vec<Action> {
     let mut acc = Vec::new();
     for (idx, diagnostic) in diagnostics.iter().enumerate() {
-        let touches = diagnostic.range.start <= range.end && range.start <= diagnostic.range.end;
-        if !touches {
-            continue;
-        }
-        let single = diagnostic.fixes.len() == 1;
-        for fix in &diagnostic.fixes {
-            acc.push(Action {
-                title: fix.title.clone(),
-                kind: ActionKind::QuickFix,
-                diagnostic: Some(idx),
-                edits: fix.edits.clone(),
-                applicability: fix.applicability,
-                preferred: single && fix.applicability == Applicability::Safe,
-            });
-        }
-        if let Some(edit) = suppression_edit(file, text, diagnostic) {
-            acc.push(Action {
-                title: format!("Ignore {} for this instruction", diagnostic.code),
-                kind: ActionKind::QuickFix,
-                diagnostic: Some(idx),
-                edits: vec![edit],
-                applicability: Applicability::Safe,
-                preferred: false,
-            });
+        if touches(diagnostic.range, range) {
+            push_fixes(&mut acc, idx, diagnostic, file, text);
         }
     }
     if let Some(fix_all) = fix_all(diagnostics) {

@@ -6,15 +6,18 @@
 
 use super::layer::dependency_layer;
 use super::runtime::{HARMLESS_RUN_FLAGS, project_python, retag};
-use super::{PINNED_UV_VERSION, Refactor, Rewriter};
+use super::{PINNED_UV_VERSION, Refactor, Rewriter, touches};
 use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::semantics::PythonSource;
 use crate::syntax::{Args, Keyword};
 use crate::text::TextRange;
 
-pub(super) fn refactors(rw: &Rewriter<'_>, acc: &mut Vec<Refactor>) {
+pub(super) fn refactors(rw: &Rewriter<'_>, range: TextRange, acc: &mut Vec<Refactor>) {
     let Some(stage) = rw.semantics().stages.first() else { return };
     let Some(from) = rw.instruction(stage.from_instruction) else { return };
+    if !touches(from.range, range) {
+        return;
+    }
     if let Some(fix) = migrate(rw) {
         acc.push(Refactor { anchor: from.range, fix });
     }

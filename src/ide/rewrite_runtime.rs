@@ -1,7 +1,7 @@
 //! Runtime rewrites: the image's Python, how the container starts, who it runs as, and the
 //! settings that let a venv built in one stage run in another.
 
-use super::{Refactor, Rewriter, is_start_command, join_path, json_string};
+use super::{Refactor, Rewriter, instructions_touching, is_start_command, join_path, json_string, touches};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::semantics::shell::Separator;
 use crate::semantics::{CommandOrigin, CommandSite, PythonSource};
@@ -406,26 +406,32 @@ pub(super) fn non_root_fixes(rw: &Rewriter<'_>, diagnostic: &Diagnostic) -> Vec<
 // ---------------------------------------------------------------------------------------------
 // Refactorings
 
-pub(super) fn refactors(rw: &Rewriter<'_>, acc: &mut Vec<Refactor>) {
+pub(super) fn refactors(rw: &Rewriter<'_>, range: TextRange, acc: &mut Vec<Refactor>) {
     let semantics = rw.semantics();
-    for site in &semantics.commands {
-        if !is_start_command(site) || site.origin == CommandOrigin::Healthcheck {
+    for (idx, instruction) in instructions_touching(rw, range) {
+        if !matches!(instruction.keyword, Keyword::Cmd | Keyword::Entrypoint) {
             continue;
         }
-        let Some(instruction) = rw.instruction(site.instruction) else { continue };
-        if site.command.as_uv().is_some_and(|uv| uv.is("run"))
-            && let Some(fix) = run_from_venv(rw, site)
-        {
-            acc.push(Refactor { anchor: instruction.range, fix });
+        for site in rw.commands_of(idx) {
+            if !is_start_command(site)
+                || site.origin == CommandOrigin::Healthcheck
+                || !site.command.as_uv().is_some_and(|uv| uv.is("run"))
+            {
+                continue;
+            }
+            if let Some(fix) = run_from_venv(rw, site) {
+                acc.push(Refactor { anchor: instruction.range, fix });
+            }
         }
     }
-    for (idx, instruction) in rw.file().instructions.iter().enumerate() {
+    for (idx, instruction) in instructions_touching(rw, range) {
         if let Some(fix) = exec_form(rw, idx) {
             acc.push(Refactor { anchor: instruction.range, fix });
         }
     }
     if let Some(last) = semantics.final_stage()
         && let Some(from) = rw.instruction(last.from_instruction)
+        && touches(from.range, range)
     {
         let has_user = rw.chain(last.index).iter().any(|stage| {
             stage.instructions.clone().any(|idx| rw.instruction(idx).is_some_and(|it| it.keyword == Keyword::User))
@@ -436,11 +442,14 @@ pub(super) fn refactors(rw: &Rewriter<'_>, acc: &mut Vec<Refactor>) {
     }
     if semantics.stages.len() > 1 {
         for stage in &semantics.stages {
+            let Some(from) = rw.instruction(stage.from_instruction) else { continue };
+            if !touches(from.range, range) {
+                continue;
+            }
             let syncs = semantics
                 .commands_in(stage.index)
                 .iter()
                 .any(|site| site.origin == CommandOrigin::Run && site.command.as_uv().is_some_and(|uv| uv.is("sync")));
-            let Some(from) = rw.instruction(stage.from_instruction) else { continue };
             if syncs && let Some(fix) = multi_stage_env(rw, stage.index) {
                 acc.push(Refactor { anchor: from.range, fix });
             }

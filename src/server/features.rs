@@ -96,8 +96,10 @@ pub(crate) async fn code_action(
         let end = analyzed.index.offset(text, convert::line_col(params.range.end), encoding);
         let diagnostics = &analyzed.analysis.diagnostics;
         let indexed = convert::IndexedText::new(text, &analyzed.index);
-        let actions =
-            code_actions::actions(&analyzed.analysis, text, &analyzed.project, TextRange::new(start, end.max(start)));
+        let fix_all_kind = lsp::CodeActionKind::new(FIX_ALL_KIND);
+        let fix_all = kind_requested(only.as_deref(), &fix_all_kind, ActionKind::FixAll);
+        let range = TextRange::new(start, end.max(start));
+        let actions = code_actions::actions_in(&analyzed.analysis, text, &analyzed.project, range, fix_all);
         let mut response = Vec::new();
         for action in actions {
             let kind = match action.kind {
