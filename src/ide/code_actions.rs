@@ -18,6 +18,8 @@ pub enum ActionKind {
     FixAll,
     /// A rewrite offered where the cursor is, not tied to a finding (`refactor.rewrite`).
     Refactor,
+    /// A refactoring that moves work into an instruction of its own (`refactor.extract`).
+    Extract,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -64,7 +66,7 @@ pub fn actions_in(
         }
         acc.push(Action {
             title: refactor.fix.title,
-            kind: ActionKind::Refactor,
+            kind: if refactor.extract { ActionKind::Extract } else { ActionKind::Refactor },
             diagnostic: None,
             edits: refactor.fix.edits,
             applicability: refactor.fix.applicability,

@@ -31,6 +31,9 @@ pub struct Refactor {
     /// The instruction range that offers it; the cursor must touch it.
     pub anchor: TextRange,
     pub fix: Fix,
+    /// Moves part of the file into a new instruction of its own (the dependency layer), rather
+    /// than rewriting it in place.
+    pub extract: bool,
 }
 
 /// One analysed Dockerfile with what a rewrite needs to match the file's style.

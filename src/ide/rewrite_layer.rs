@@ -28,7 +28,7 @@ pub(super) fn split_refactors(rw: &Rewriter<'_>, range: TextRange, acc: &mut Vec
     for split in candidates(rw, range) {
         for idx in [split.copy, split.run] {
             let Some(instruction) = rw.instruction(idx) else { continue };
-            acc.push(Refactor { anchor: instruction.range, fix: split.fix.clone() });
+            acc.push(Refactor { anchor: instruction.range, fix: split.fix.clone(), extract: true });
         }
     }
 }
@@ -207,7 +207,7 @@ pub(super) fn cache_mount_refactors(rw: &Rewriter<'_>, range: TextRange, acc: &m
             continue;
         }
         if let Some(fix) = cache_mount_for(rw, idx) {
-            acc.push(Refactor { anchor: instruction.range, fix });
+            acc.push(Refactor { anchor: instruction.range, fix, extract: false });
         }
     }
 }

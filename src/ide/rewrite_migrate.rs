@@ -19,7 +19,7 @@ pub(super) fn refactors(rw: &Rewriter<'_>, range: TextRange, acc: &mut Vec<Refac
         return;
     }
     if let Some(fix) = migrate(rw) {
-        acc.push(Refactor { anchor: from.range, fix });
+        acc.push(Refactor { anchor: from.range, fix, extract: false });
     }
 }
 

@@ -420,13 +420,13 @@ pub(super) fn refactors(rw: &Rewriter<'_>, range: TextRange, acc: &mut Vec<Refac
                 continue;
             }
             if let Some(fix) = run_from_venv(rw, site) {
-                acc.push(Refactor { anchor: instruction.range, fix });
+                acc.push(Refactor { anchor: instruction.range, fix, extract: false });
             }
         }
     }
     for (idx, instruction) in instructions_touching(rw, range) {
         if let Some(fix) = exec_form(rw, idx) {
-            acc.push(Refactor { anchor: instruction.range, fix });
+            acc.push(Refactor { anchor: instruction.range, fix, extract: false });
         }
     }
     if let Some(last) = semantics.final_stage()
@@ -437,7 +437,7 @@ pub(super) fn refactors(rw: &Rewriter<'_>, range: TextRange, acc: &mut Vec<Refac
             stage.instructions.clone().any(|idx| rw.instruction(idx).is_some_and(|it| it.keyword == Keyword::User))
         });
         if !has_user && let Some(fix) = non_root(rw, None) {
-            acc.push(Refactor { anchor: from.range, fix });
+            acc.push(Refactor { anchor: from.range, fix, extract: false });
         }
     }
     if semantics.stages.len() > 1 {
@@ -451,7 +451,7 @@ pub(super) fn refactors(rw: &Rewriter<'_>, range: TextRange, acc: &mut Vec<Refac
                 .iter()
                 .any(|site| site.origin == CommandOrigin::Run && site.command.as_uv().is_some_and(|uv| uv.is("sync")));
             if syncs && let Some(fix) = multi_stage_env(rw, stage.index) {
-                acc.push(Refactor { anchor: from.range, fix });
+                acc.push(Refactor { anchor: from.range, fix, extract: false });
             }
         }
     }

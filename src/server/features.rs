@@ -27,6 +27,7 @@ pub(crate) fn code_action_capability() -> lsp::CodeActionProviderCapability {
         code_action_kinds: Some(vec![
             lsp::CodeActionKind::QUICKFIX,
             lsp::CodeActionKind::REFACTOR_REWRITE,
+            lsp::CodeActionKind::REFACTOR_EXTRACT,
             lsp::CodeActionKind::new(FIX_ALL_KIND),
         ]),
         work_done_progress_options: lsp::WorkDoneProgressOptions::default(),
@@ -106,6 +107,7 @@ pub(crate) async fn code_action(
                 ActionKind::QuickFix => lsp::CodeActionKind::QUICKFIX,
                 ActionKind::FixAll => lsp::CodeActionKind::new(FIX_ALL_KIND),
                 ActionKind::Refactor => lsp::CodeActionKind::REFACTOR_REWRITE,
+                ActionKind::Extract => lsp::CodeActionKind::REFACTOR_EXTRACT,
             };
             if !kind_requested(only.as_deref(), &kind, action.kind) {
                 continue;
@@ -140,7 +142,7 @@ pub(crate) async fn code_action(
 /// servers do, so they don't crowd the quick-fix menu.
 fn kind_requested(only: Option<&[lsp::CodeActionKind]>, kind: &lsp::CodeActionKind, action: ActionKind) -> bool {
     match only {
-        None => matches!(action, ActionKind::QuickFix | ActionKind::Refactor),
+        None => matches!(action, ActionKind::QuickFix | ActionKind::Refactor | ActionKind::Extract),
         Some(only) => only.iter().any(|wanted| {
             let wanted = wanted.as_str();
             kind.as_str() == wanted || kind.as_str().starts_with(&format!("{wanted}."))
