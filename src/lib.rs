@@ -17,6 +17,7 @@ pub mod diagnostic;
 pub mod ide;
 pub mod knowledge;
 pub mod project;
+pub mod registry;
 pub mod rules;
 pub mod semantics;
 pub mod server;

@@ -3,6 +3,8 @@
 //! gone, no new error appears, and the same action is offered fewer times afterwards. Small
 //! fixtures pin the exact text of the rewrites.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 
 use berth::analysis::Analysis;
@@ -10,6 +12,7 @@ use berth::diagnostic::{Applicability, Severity};
 use berth::ide::code_actions::{Action, ActionKind, actions, apply_edits_to};
 use berth::project::{OsFileSystem, ProjectFacts, discover};
 use berth::text::TextRange;
+use serde_json::{Value, json};
 
 const PYPROJECT: &str =
     "[project]\nname = \"app\"\nversion = \"0.1.0\"\nrequires-python = \">=3.12\"\ndependencies = []\n";
@@ -343,4 +346,263 @@ fn migration_is_not_offered_when_a_step_cannot_be_placed() {
     let (_dir, root) = workspace(&[("Dockerfile", dockerfile), ("pyproject.toml", PYPROJECT), ("uv.lock", "")]);
     let linted = lint(&root, &root.join("Dockerfile"));
     assert!(!offered(&all_actions(&linted), "Migrate to a production uv build"));
+}
+
+#[test]
+fn migration_keeps_comments_with_the_instructions_they_describe() {
+    let dockerfile = "FROM python:3.12-slim\n# uv for installing\nRUN pip install uv\n# the app lives here\nWORKDIR /app\n\
+                      # metadata first\nCOPY pyproject.toml uv.lock ./\n# then the source\nCOPY . .\n\n# everything\n\
+                      RUN uv sync --locked\n# the API port\nEXPOSE 8000\n# start it\nCMD [\"python\", \"main.py\"]\n";
+    let (_dir, root) = workspace(&[("Dockerfile", dockerfile), ("pyproject.toml", PYPROJECT), ("uv.lock", "")]);
+    let linted = lint(&root, &root.join("Dockerfile"));
+    let migrate = find(&all_actions(&linted), "Migrate to a production uv build").clone();
+    let fixed = apply_edits_to(&linted.text, &migrate.edits, None);
+    for attached in [
+        "# uv for installing\nCOPY --from=ghcr.io/astral-sh/uv:",
+        "# the app lives here\nWORKDIR /app\n# metadata first\nRUN --mount=type=cache",
+        "# then the source\nCOPY . .\n# everything\nRUN --mount=type=cache,target=/root/.cache/uv \\\n    uv sync --locked\n",
+        "# the API port\nEXPOSE 8000\nUSER app\n# start it\nCMD [\"python\", \"main.py\"]\n",
+    ] {
+        assert!(fixed.contains(attached), "`{attached}` not in\n{fixed}");
+    }
+    assert_eq!(fixed.matches('#').count(), dockerfile.matches('#').count(), "{fixed}");
+    std::fs::write(root.join("Dockerfile"), &fixed).expect("write");
+    let after = lint(&root, &root.join("Dockerfile"));
+    assert!(errors(&after).is_empty(), "{:?}", after.analysis.diagnostics);
+    assert!(!offered(&all_actions(&after), "Migrate to a production uv build"));
+}
+
+#[test]
+fn console_script_fix_finds_the_venv_from_the_analysis_not_the_message() {
+    // The venv is copied to /venv; a guess from the runtime stage's WORKDIR would say /srv/.venv.
+    let dockerfile = "FROM python:3.12-slim AS builder\nCOPY --from=ghcr.io/astral-sh/uv:0.12.5 /uv /bin/\n\
+                      WORKDIR /app\nCOPY . .\nRUN uv sync --locked\n\nFROM python:3.12-slim\nWORKDIR /srv\n\
+                      COPY --from=builder /app/.venv /venv\nCMD [\"uvicorn\", \"main:app\"]\n";
+    let (_dir, root) = workspace(&[("Dockerfile", dockerfile), ("pyproject.toml", PYPROJECT), ("uv.lock", "")]);
+    let linted = lint(&root, &root.join("Dockerfile"));
+    let mut finding = linted.analysis.diagnostics.iter().find(|it| it.code == "PY008").expect("PY008").clone();
+    // The wording of a message is free to change; the fix must not depend on it.
+    finding.message = "reworded".to_owned();
+    let rewriter = berth::ide::rewrite::Rewriter::new(&linted.text, &linted.analysis, &linted.project);
+    let fixes = berth::ide::rewrite::extra_fixes(&rewriter, &finding);
+    let titles: Vec<_> = fixes.iter().map(|it| it.title.as_str()).collect();
+    let fix = fixes.iter().find(|it| it.title == "Put /venv/bin on PATH").unwrap_or_else(|| panic!("{titles:?}"));
+    let fixed = apply_edits_to(&linted.text, &fix.edits, None);
+    assert!(fixed.ends_with("/venv\nENV PATH=\"/venv/bin:$PATH\"\nCMD [\"uvicorn\", \"main:app\"]\n"), "{fixed}");
+    std::fs::write(root.join("Dockerfile"), &fixed).expect("write");
+    let after = lint(&root, &root.join("Dockerfile"));
+    assert_eq!(count(&after, "PY008"), 0);
+    assert!(errors(&after).len() <= errors(&linted).len(), "{:?}", after.analysis.diagnostics);
+    assert!(!offered(&all_actions(&after), "Put /venv/bin on PATH"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Over LSP (stdio, the built binary)
+
+/// A server on a workspace holding `dockerfile`, with these client capabilities and settings.
+fn lsp_session(
+    dockerfile: &str,
+    extra_files: &[(&str, &str)],
+    capabilities: Value,
+    settings: Value,
+) -> (support::Workspace, support::TestServer, String) {
+    let ws = support::Workspace::new();
+    ws.write("Dockerfile", dockerfile);
+    for (name, text) in extra_files {
+        ws.write(name, text);
+    }
+    let mut server = support::TestServer::spawn();
+    let root = support::file_uri(&ws.root());
+    server.initialize_with(json!({
+        "processId": null,
+        "rootUri": root,
+        "workspaceFolders": [{ "uri": root, "name": "root" }],
+        "capabilities": capabilities,
+        "initializationOptions": settings,
+    }));
+    let uri = ws.uri("Dockerfile");
+    server.open(&uri, dockerfile);
+    server.await_diagnostics(&uri, 1);
+    (ws, server, uri)
+}
+
+fn lsp_actions(server: &mut support::TestServer, uri: &str, line: u32, only: Option<&[&str]>) -> Vec<Value> {
+    let mut context = json!({ "diagnostics": [] });
+    if let Some(only) = only {
+        context["only"] = json!(only);
+    }
+    // The whole line (columns past its end are clamped).
+    let range = support::range((line, 0), (line, 200));
+    let found = server.request(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": uri }, "range": range, "context": context }),
+    );
+    found.as_array().expect("a list of actions").clone()
+}
+
+fn lsp_find<'a>(actions: &'a [Value], title_start: &str) -> &'a Value {
+    actions.iter().find(|it| it["title"].as_str().is_some_and(|title| title.starts_with(title_start))).unwrap_or_else(
+        || panic!("no `{title_start}` in {:?}", actions.iter().map(|it| &it["title"]).collect::<Vec<_>>()),
+    )
+}
+
+/// Applies the edits a workspace edit makes to `uri` (from `changes` or `documentChanges`).
+fn lsp_apply(text: &str, uri: &str, edit: &Value) -> String {
+    let mut edits: Vec<Value> = edit["changes"][uri].as_array().cloned().unwrap_or_default();
+    for change in edit["documentChanges"].as_array().into_iter().flatten() {
+        if change["textDocument"]["uri"] == uri {
+            edits.extend(change["edits"].as_array().cloned().unwrap_or_default());
+        }
+    }
+    let index = berth::text::LineIndex::new(text);
+    let offset = |position: &Value| {
+        let at = berth::text::LineCol {
+            line: position["line"].as_u64().expect("line") as u32,
+            col: position["character"].as_u64().expect("character") as u32,
+        };
+        index.offset(text, at, berth::text::PositionEncoding::Utf16)
+    };
+    let converted: Vec<berth::diagnostic::Edit> = edits
+        .iter()
+        .map(|it| berth::diagnostic::Edit {
+            path: None,
+            range: TextRange::new(offset(&it["range"]["start"]), offset(&it["range"]["end"])),
+            new_text: it["newText"].as_str().expect("new text").to_owned(),
+        })
+        .collect();
+    apply_edits_to(text, &converted, None)
+}
+
+fn published_codes(published: &Value) -> Vec<String> {
+    published["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter_map(|it| it["code"].as_str().map(str::to_owned))
+        .collect()
+}
+
+fn published_errors(published: &Value) -> usize {
+    published["diagnostics"].as_array().expect("diagnostics").iter().filter(|it| it["severity"] == 1).count()
+}
+
+#[test]
+fn lsp_fixes_say_whether_they_are_safe() {
+    let dockerfile = "FROM python:3.12-slim\nCOPY --from=ghcr.io/astral-sh/uv:0.12.5 /uv /uvx /bin/\nWORKDIR /app\nCOPY . .\nRUN uv sync --no-dev\nCMD [\"python\", \"main.py\"]\n";
+    let files = [("pyproject.toml", PYPROJECT), ("uv.lock", ""), (".dockerignore", ".venv\n")];
+    let (_ws, mut server, uri) = lsp_session(dockerfile, &files, json!({}), json!({}));
+    let on_sync = lsp_actions(&mut server, &uri, 4, None);
+    // `--locked` fails a build whose lock is stale: the build changes, so the fix is unsafe.
+    let locked = lsp_find(&on_sync, "Add `--locked`");
+    assert_eq!(locked["data"]["applicability"], "unsafe");
+    assert!(locked.get("isPreferred").is_none(), "unsafe fixes are never preferred: {locked}");
+    let suppress = lsp_find(&on_sync, "Ignore UV001 for this instruction");
+    assert_eq!(suppress["data"]["applicability"], "safe");
+    let on_from = lsp_actions(&mut server, &uri, 0, None);
+    let migrate = lsp_find(&on_from, "Migrate to a production uv build");
+    assert_eq!(migrate["data"]["applicability"], "unsafe");
+    assert!(migrate.get("isPreferred").is_none(), "unsafe fixes are never preferred: {migrate}");
+    for action in on_sync.iter().chain(&on_from) {
+        let applicability = action["data"]["applicability"].as_str();
+        assert!(matches!(applicability, Some("safe" | "unsafe")), "{action}");
+    }
+
+    // The fix, applied: its finding is gone, no error appears, and it is not offered again.
+    let fixed = lsp_apply(dockerfile, &uri, &locked["edit"]);
+    assert!(fixed.contains("RUN uv sync --locked --no-dev\n"), "{fixed}");
+    let version = server.replace_all(&uri, &fixed);
+    let published = server.await_diagnostics(&uri, version);
+    assert!(!published_codes(&published).contains(&"UV001".to_owned()), "{published}");
+    assert_eq!(published_errors(&published), 0, "{published}");
+    assert!(lsp_actions(&mut server, &uri, 4, None).iter().all(|it| it["title"] != "Add `--locked`"));
+    assert!(server.shutdown_and_exit().success());
+}
+
+const NO_IGNORE_FILE: &str = "FROM python:3.12-slim\nCOPY --from=ghcr.io/astral-sh/uv:0.12.5 /uv /uvx /bin/\nWORKDIR /app\nCOPY . .\nRUN uv sync --locked\n";
+
+#[test]
+fn lsp_dockerignore_is_created_with_a_create_file_operation() {
+    let capabilities =
+        json!({ "workspace": { "workspaceEdit": { "documentChanges": true, "resourceOperations": ["create"] } } });
+    let files = [("pyproject.toml", PYPROJECT), ("uv.lock", "")];
+    let (ws, mut server, uri) = lsp_session(NO_IGNORE_FILE, &files, capabilities, json!({}));
+    let actions = lsp_actions(&mut server, &uri, 3, None);
+    let create = lsp_find(&actions, "Create .dockerignore");
+    assert_eq!(create["data"]["applicability"], "safe");
+    let operations = create["edit"]["documentChanges"].as_array().expect("document changes");
+    let ignore_uri = ws.uri(".dockerignore");
+    assert_eq!(operations[0]["kind"], "create", "{create}");
+    assert_eq!(operations[0]["uri"], ignore_uri.as_str());
+    assert_eq!(operations[0]["options"]["overwrite"], false);
+    let text_edit =
+        operations.iter().find(|it| it["textDocument"]["uri"] == ignore_uri.as_str()).expect("the file's text");
+    assert_eq!(text_edit["edits"][0]["newText"], ".venv\n");
+
+    // Applied as a client would: the finding is gone and the action is not offered again.
+    std::fs::write(ws.path(".dockerignore"), ".venv\n").expect("write .dockerignore");
+    server.file_changed_on_disk(&ignore_uri, 1);
+    let version = server.edit(&uri, (0, 0), (0, 0), "");
+    let published = server.await_diagnostics(&uri, version);
+    assert!(!published_codes(&published).contains(&"UV017".to_owned()), "{published}");
+    assert_eq!(published_errors(&published), 0, "{published}");
+    assert!(lsp_actions(&mut server, &uri, 3, None).iter().all(|it| it["title"] != "Create .dockerignore"));
+    assert!(server.shutdown_and_exit().success());
+}
+
+#[test]
+fn lsp_dockerignore_is_not_offered_to_clients_that_cannot_create_files() {
+    let files = [("pyproject.toml", PYPROJECT), ("uv.lock", "")];
+    let (_ws, mut server, uri) = lsp_session(NO_IGNORE_FILE, &files, json!({}), json!({}));
+    let actions = lsp_actions(&mut server, &uri, 3, None);
+    assert!(actions.iter().all(|it| it["title"] != "Create .dockerignore"), "{actions:?}");
+    // The finding itself can still be silenced.
+    lsp_find(&actions, "Ignore UV017 for this instruction");
+    // Fix-all leaves the file it cannot create out and keeps the rest.
+    let fix_all = lsp_actions(&mut server, &uri, 0, Some(&["source.fixAll"]));
+    for action in &fix_all {
+        assert!(action["edit"]["documentChanges"].is_null(), "{action}");
+        let changes = action["edit"]["changes"].as_object().expect("changes");
+        assert!(changes.keys().all(|it| it == &uri), "{action}");
+    }
+    assert!(server.shutdown_and_exit().success());
+}
+
+#[test]
+fn lsp_refactor_kinds_follow_context_only() {
+    // With these rules off their fixes are refactorings (the dependency split is
+    // `refactor.extract`), not quick fixes.
+    let dockerfile = "FROM python:3.12-slim\nCOPY --from=ghcr.io/astral-sh/uv:0.12.5 /uv /uvx /bin/\nWORKDIR /app\nCOPY . .\nRUN uv sync --locked\nCMD uv run python main.py\n";
+    let files = [("pyproject.toml", PYPROJECT), ("uv.lock", ""), (".dockerignore", ".venv\n")];
+    let settings = json!({ "berth": { "ignore": ["UV010", "UV015", "UV030", "DF106"] } });
+    let (_ws, mut server, uri) = lsp_session(dockerfile, &files, json!({}), settings);
+    let kinds = |actions: &[Value]| {
+        let mut kinds: Vec<String> =
+            actions.iter().map(|it| it["kind"].as_str().unwrap_or_default().to_owned()).collect();
+        kinds.sort();
+        kinds.dedup();
+        kinds
+    };
+    let extract = lsp_actions(&mut server, &uri, 3, Some(&["refactor.extract"]));
+    assert_eq!(kinds(&extract), ["refactor.extract"], "{extract:?}");
+    let split = lsp_find(&extract, "Install the dependencies in their own layer");
+    let rewrite = lsp_actions(&mut server, &uri, 5, Some(&["refactor.rewrite"]));
+    assert_eq!(kinds(&rewrite), ["refactor.rewrite"], "{rewrite:?}");
+    let mut refactors = lsp_actions(&mut server, &uri, 3, Some(&["refactor"]));
+    refactors.extend(lsp_actions(&mut server, &uri, 5, Some(&["refactor"])));
+    assert_eq!(kinds(&refactors), ["refactor.extract", "refactor.rewrite"], "{refactors:?}");
+    let fix_all = lsp_actions(&mut server, &uri, 0, Some(&["source.fixAll.berth"]));
+    assert_eq!(kinds(&fix_all), ["source.fixAll.berth"], "{fix_all:?}");
+    assert!(lsp_actions(&mut server, &uri, 3, Some(&["quickfix"])).iter().all(|it| it["kind"] == "quickfix"));
+    // Without `only`, no source action crowds the menu.
+    assert!(lsp_actions(&mut server, &uri, 0, None).iter().all(|it| it["kind"] != "source.fixAll.berth"));
+
+    // The extracted layer, applied: no new error, and it is not offered again.
+    let fixed = lsp_apply(dockerfile, &uri, &split["edit"]);
+    assert!(fixed.contains("--no-install-project"), "{fixed}");
+    let version = server.replace_all(&uri, &fixed);
+    let published = server.await_diagnostics(&uri, version);
+    assert_eq!(published_errors(&published), 0, "{published}");
+    let again = lsp_actions(&mut server, &uri, 3, Some(&["refactor.extract"]));
+    assert!(again.iter().all(|it| it["title"] != split["title"]), "{again:?}");
+    assert!(server.shutdown_and_exit().success());
 }

@@ -6,7 +6,9 @@ use crate::analysis::Analysis;
 use crate::diagnostic::{Applicability, Diagnostic, Edit};
 use crate::ide::rewrite::{self, Rewriter};
 use crate::project::ProjectFacts;
-use crate::syntax::Dockerfile;
+use crate::semantics::Base;
+use crate::semantics::image::parse_image_ref;
+use crate::syntax::{Dockerfile, Keyword};
 use crate::text::TextRange;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -16,6 +18,8 @@ pub enum ActionKind {
     FixAll,
     /// A rewrite offered where the cursor is, not tied to a finding (`refactor.rewrite`).
     Refactor,
+    /// A refactoring that moves work into an instruction of its own (`refactor.extract`).
+    Extract,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,9 +38,27 @@ pub struct Action {
 /// ones), suppressions, refactorings whose anchor touches `range`, and fix-all. Quick fixes'
 /// `diagnostic` indexes `analysis.diagnostics`.
 pub fn actions(analysis: &Analysis, text: &str, project: &ProjectFacts, range: TextRange) -> Vec<Action> {
-    let diagnostics = rewrite::with_extra_fixes(analysis, text, project);
-    let mut acc = code_actions(&diagnostics, &analysis.parse.file, text, range);
+    actions_in(analysis, text, project, range, true)
+}
+
+/// Like [`actions`]; fix-all only when `include_fix_all` is set. Only the findings and
+/// instructions that touch `range` are looked at, so the work grows with the range, not with the
+/// file; fix-all needs every finding's fixes, which an editor asks for separately.
+pub fn actions_in(
+    analysis: &Analysis,
+    text: &str,
+    project: &ProjectFacts,
+    range: TextRange,
+    include_fix_all: bool,
+) -> Vec<Action> {
     let rewriter = Rewriter::new(text, analysis, project);
+    let mut acc = Vec::new();
+    let file = &analysis.parse.file;
+    for (idx, diagnostic) in analysis.diagnostics.iter().enumerate() {
+        if touches(diagnostic.range, range) {
+            push_fixes(&mut acc, idx, &rewrite::with_extras(&rewriter, diagnostic), file, text);
+        }
+    }
     for refactor in rewrite::refactors(&rewriter, range) {
         // The same rewrite offered as a quick fix already is not repeated.
         if acc.iter().any(|it| it.edits == refactor.fix.edits) {
@@ -44,49 +66,109 @@ pub fn actions(analysis: &Analysis, text: &str, project: &ProjectFacts, range: T
         }
         acc.push(Action {
             title: refactor.fix.title,
-            kind: ActionKind::Refactor,
+            kind: if refactor.extract { ActionKind::Extract } else { ActionKind::Refactor },
             diagnostic: None,
             edits: refactor.fix.edits,
             applicability: refactor.fix.applicability,
             preferred: false,
         });
     }
-    // Keep fix-all last.
-    if let Some(pos) = acc.iter().position(|it| it.kind == ActionKind::FixAll) {
-        let fix_all = acc.remove(pos);
+    // Fix-all comes last.
+    if include_fix_all && let Some(fix_all) = fix_all(&rewrite::with_extra_fixes(analysis, text, project)) {
         acc.push(fix_all);
     }
     acc
+}
+
+fn touches(a: TextRange, b: TextRange) -> bool {
+    a.start <= b.end && b.start <= a.end
+}
+
+/// The fixes of one finding, then the comment that suppresses it.
+fn push_fixes(acc: &mut Vec<Action>, idx: usize, diagnostic: &Diagnostic, file: &Dockerfile, text: &str) {
+    let single = diagnostic.fixes.len() == 1;
+    for fix in &diagnostic.fixes {
+        acc.push(Action {
+            title: fix.title.clone(),
+            kind: ActionKind::QuickFix,
+            diagnostic: Some(idx),
+            edits: fix.edits.clone(),
+            applicability: fix.applicability,
+            preferred: single && fix.applicability == Applicability::Safe,
+        });
+    }
+    if let Some(edit) = suppression_edit(file, text, diagnostic) {
+        acc.push(Action {
+            title: format!("Ignore {} for this instruction", diagnostic.code),
+            kind: ActionKind::QuickFix,
+            diagnostic: Some(idx),
+            edits: vec![edit],
+            applicability: Applicability::Safe,
+            preferred: false,
+        });
+    }
+}
+
+/// An image reference that can be pinned to a digest: the image of a FROM, or the image of a
+/// `COPY --from=<image>` (typically uv's).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PinTarget {
+    /// The reference as written; the digest goes right after it.
+    pub range: TextRange,
+    /// The reference to look up (the written text: references with variables are not offered).
+    pub reference: String,
+}
+
+/// The images of FROM and `COPY --from` instructions touching `range` that name a tag of a
+/// registry image (no digest yet, no variables, not a stage). Pure: looking the digest up is the
+/// caller's business, and only when network access is on.
+pub fn pin_targets(analysis: &Analysis, text: &str, range: TextRange) -> Vec<PinTarget> {
+    let file = &analysis.parse.file;
+    let stages = &analysis.semantics.stages;
+    let first = file.instructions.partition_point(|it| it.range.end < range.start);
+    let mut acc = Vec::new();
+    for instruction in file.instructions[first..].iter().take_while(|it| it.range.start <= range.end) {
+        let written = match instruction.keyword {
+            Keyword::From => stages
+                .iter()
+                .find(|stage| stage.range.start == instruction.range.start)
+                .filter(|stage| matches!(stage.base, Base::Image(_)))
+                .and_then(|stage| stage.image.as_ref())
+                .map(|image| (image.range, image.value.as_str())),
+            Keyword::Copy | Keyword::Add => instruction
+                .flag("from")
+                .and_then(|flag| flag.value.as_ref())
+                .filter(|value| !names_stage(stages, &value.value))
+                .map(|value| (value.range, value.value.as_str())),
+            _ => None,
+        };
+        let Some((at, reference)) = written else { continue };
+        // Only a reference written plainly (no quotes, escapes or continuations) gets an edit
+        // right after it.
+        if text.get(at.as_range()) != Some(reference) {
+            continue;
+        }
+        let Some(parsed) = parse_image_ref(reference) else { continue };
+        if parsed.digest.is_some() {
+            continue;
+        }
+        acc.push(PinTarget { range: at, reference: reference.to_owned() });
+    }
+    acc
+}
+
+/// True when `name` is a stage name or index (`COPY --from=builder`, `--from=0`).
+fn names_stage(stages: &[crate::semantics::Stage], name: &str) -> bool {
+    name.parse::<usize>().is_ok()
+        || stages.iter().any(|stage| stage.name.as_ref().is_some_and(|it| it.value.eq_ignore_ascii_case(name)))
 }
 
 /// Actions for the diagnostics that touch `range`, plus fix-all when any safe fix exists.
 pub fn code_actions(diagnostics: &[Diagnostic], file: &Dockerfile, text: &str, range: TextRange) -> Vec<Action> {
     let mut acc = Vec::new();
     for (idx, diagnostic) in diagnostics.iter().enumerate() {
-        let touches = diagnostic.range.start <= range.end && range.start <= diagnostic.range.end;
-        if !touches {
-            continue;
-        }
-        let single = diagnostic.fixes.len() == 1;
-        for fix in &diagnostic.fixes {
-            acc.push(Action {
-                title: fix.title.clone(),
-                kind: ActionKind::QuickFix,
-                diagnostic: Some(idx),
-                edits: fix.edits.clone(),
-                applicability: fix.applicability,
-                preferred: single && fix.applicability == Applicability::Safe,
-            });
-        }
-        if let Some(edit) = suppression_edit(file, text, diagnostic) {
-            acc.push(Action {
-                title: format!("Ignore {} for this instruction", diagnostic.code),
-                kind: ActionKind::QuickFix,
-                diagnostic: Some(idx),
-                edits: vec![edit],
-                applicability: Applicability::Safe,
-                preferred: false,
-            });
+        if touches(diagnostic.range, range) {
+            push_fixes(&mut acc, idx, diagnostic, file, text);
         }
     }
     if let Some(fix_all) = fix_all(diagnostics) {
@@ -210,6 +292,29 @@ mod tests {
             apply_edits(text, &suppress.edits),
             "FROM python:3.12-slim\n# berth: ignore=UV001\nRUN uv sync --no-dev\n"
         );
+    }
+
+    #[test]
+    fn pin_targets_are_registry_images_without_digests() {
+        let digest = "a".repeat(64);
+        let text = format!(
+            "ARG V=3.12\nFROM python:3.12-slim AS build\nCOPY --from=ghcr.io/astral-sh/uv:0.12.5 /uv /bin/\n\
+             FROM build\nCOPY --from=build /app /app\nCOPY --from=0 /app /b\nFROM python@sha256:{digest}\n\
+             FROM python:${{V}}\nFROM scratch\nFROM \"python:3\"\n"
+        );
+        let analysis = analyse(&text);
+        let all = pin_targets(&analysis, &text, TextRange::new(0, text.len()));
+        let written: Vec<_> = all.iter().map(|it| it.reference.as_str()).collect();
+        assert_eq!(written, ["python:3.12-slim", "ghcr.io/astral-sh/uv:0.12.5"]);
+        for target in &all {
+            assert_eq!(&text[target.range.as_range()], target.reference);
+        }
+        let uv_line = text.find("COPY --from=ghcr").expect("uv line");
+        let only_uv = pin_targets(&analysis, &text, TextRange::empty(uv_line + 3));
+        assert_eq!(only_uv.len(), 1);
+        assert_eq!(only_uv[0].reference, "ghcr.io/astral-sh/uv:0.12.5");
+        let last_line = text.len() - 2;
+        assert!(pin_targets(&analysis, &text, TextRange::empty(last_line)).is_empty());
     }
 
     #[test]

@@ -31,6 +31,9 @@ pub struct Refactor {
     /// The instruction range that offers it; the cursor must touch it.
     pub anchor: TextRange,
     pub fix: Fix,
+    /// Moves part of the file into a new instruction of its own (the dependency layer), rather
+    /// than rewriting it in place.
+    pub extract: bool,
 }
 
 /// One analysed Dockerfile with what a rewrite needs to match the file's style.
@@ -260,28 +263,47 @@ pub fn extra_fixes(rewriter: &Rewriter<'_>, diagnostic: &Diagnostic) -> Vec<Fix>
 /// The diagnostics of an analysis with the extra fixes appended to each.
 pub fn with_extra_fixes(analysis: &Analysis, text: &str, project: &ProjectFacts) -> Vec<Diagnostic> {
     let rewriter = Rewriter::new(text, analysis, project);
-    analysis
-        .diagnostics
-        .iter()
-        .map(|diagnostic| {
-            let mut diagnostic = diagnostic.clone();
-            for fix in extra_fixes(&rewriter, &diagnostic) {
-                if !diagnostic.fixes.iter().any(|it| it.edits == fix.edits) {
-                    diagnostic.fixes.push(fix);
-                }
-            }
-            diagnostic
-        })
-        .collect()
+    analysis.diagnostics.iter().map(|diagnostic| with_extras(&rewriter, diagnostic)).collect()
 }
 
-/// Refactorings whose anchor touches `range`.
+/// One diagnostic with its extra fixes appended.
+pub fn with_extras(rewriter: &Rewriter<'_>, diagnostic: &Diagnostic) -> Diagnostic {
+    let mut diagnostic = diagnostic.clone();
+    for fix in extra_fixes(rewriter, &diagnostic) {
+        if !diagnostic.fixes.iter().any(|it| it.edits == fix.edits) {
+            diagnostic.fixes.push(fix);
+        }
+    }
+    diagnostic
+}
+
+/// Refactorings whose anchor touches `range`. Each kind looks only at the instructions (or
+/// stages) that touch `range`, so a request costs what its range holds.
 pub fn refactors(rewriter: &Rewriter<'_>, range: TextRange) -> Vec<Refactor> {
     let mut acc = Vec::new();
-    layer::split_refactors(rewriter, &mut acc);
-    layer::cache_mount_refactors(rewriter, &mut acc);
-    runtime::refactors(rewriter, &mut acc);
-    migrate::refactors(rewriter, &mut acc);
-    acc.retain(|it| it.anchor.start <= range.end && range.start <= it.anchor.end);
+    layer::split_refactors(rewriter, range, &mut acc);
+    layer::cache_mount_refactors(rewriter, range, &mut acc);
+    runtime::refactors(rewriter, range, &mut acc);
+    migrate::refactors(rewriter, range, &mut acc);
+    acc.retain(|it| touches(it.anchor, range));
     acc
+}
+
+/// Whether two ranges overlap or meet.
+pub(crate) fn touches(a: TextRange, b: TextRange) -> bool {
+    a.start <= b.end && b.start <= a.end
+}
+
+/// The instructions touching `range`, with their indices.
+pub(crate) fn instructions_touching<'a>(
+    rw: &Rewriter<'a>,
+    range: TextRange,
+) -> impl Iterator<Item = (usize, &'a Instruction)> + use<'a> {
+    let instructions = &rw.file().instructions;
+    let first = instructions.partition_point(|it| it.range.end < range.start);
+    instructions[first..]
+        .iter()
+        .enumerate()
+        .take_while(move |(_, it)| it.range.start <= range.end)
+        .map(move |(offset, it)| (first + offset, it))
 }

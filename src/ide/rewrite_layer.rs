@@ -1,6 +1,6 @@
 //! Layer rewrites: a dependency-only `uv sync` before the source copy, and uv cache mounts.
 
-use super::{Refactor, Rewriter, raw_words};
+use super::{Refactor, Rewriter, instructions_touching, raw_words, touches};
 use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::semantics::CommandOrigin;
 use crate::semantics::shell::UvInvocation;
@@ -20,27 +20,28 @@ struct Split {
 /// Quick fix on UV010, whose range is the `.` source of the COPY.
 pub(super) fn split_fixes(rw: &Rewriter<'_>, range: TextRange) -> Vec<Fix> {
     let Some((copy, _)) = crate::ide::instruction_at(rw.file(), range.start) else { return Vec::new() };
-    candidates(rw).into_iter().filter(|it| it.copy == copy).map(|it| it.fix).collect()
+    candidates(rw, range).into_iter().filter(|it| it.copy == copy).map(|it| it.fix).collect()
 }
 
 /// The same rewrite, offered on the COPY and on the sync.
-pub(super) fn split_refactors(rw: &Rewriter<'_>, acc: &mut Vec<Refactor>) {
-    for split in candidates(rw) {
+pub(super) fn split_refactors(rw: &Rewriter<'_>, range: TextRange, acc: &mut Vec<Refactor>) {
+    for split in candidates(rw, range) {
         for idx in [split.copy, split.run] {
             let Some(instruction) = rw.instruction(idx) else { continue };
-            acc.push(Refactor { anchor: instruction.range, fix: split.fix.clone() });
+            acc.push(Refactor { anchor: instruction.range, fix: split.fix.clone(), extract: true });
         }
     }
 }
 
-fn candidates(rw: &Rewriter<'_>) -> Vec<Split> {
+/// The splits of the stages touching `range`.
+fn candidates(rw: &Rewriter<'_>, range: TextRange) -> Vec<Split> {
     let semantics = rw.semantics();
     // A member of a workspace further up syncs from the workspace root; the context is unclear.
     if rw.project.uv_workspace.is_some() {
         return Vec::new();
     }
     let mut acc = Vec::new();
-    for stage in &semantics.stages {
+    for stage in semantics.stages.iter().filter(|stage| touches(stage.range, range)) {
         let mut first_sync = None;
         for site in semantics.commands_in(stage.index) {
             if site.origin != CommandOrigin::Run {
@@ -200,13 +201,13 @@ fn cache_mount_for(rw: &Rewriter<'_>, idx: usize) -> Option<Fix> {
 }
 
 /// A cache mount offered on every `RUN … uv sync` without one.
-pub(super) fn cache_mount_refactors(rw: &Rewriter<'_>, acc: &mut Vec<Refactor>) {
-    for (idx, instruction) in rw.file().instructions.iter().enumerate() {
+pub(super) fn cache_mount_refactors(rw: &Rewriter<'_>, range: TextRange, acc: &mut Vec<Refactor>) {
+    for (idx, instruction) in instructions_touching(rw, range) {
         if instruction.keyword != Keyword::Run {
             continue;
         }
         if let Some(fix) = cache_mount_for(rw, idx) {
-            acc.push(Refactor { anchor: instruction.range, fix });
+            acc.push(Refactor { anchor: instruction.range, fix, extract: false });
         }
     }
 }

@@ -6,29 +6,54 @@
 
 use super::layer::dependency_layer;
 use super::runtime::{HARMLESS_RUN_FLAGS, project_python, retag};
-use super::{PINNED_UV_VERSION, Refactor, Rewriter};
+use super::{PINNED_UV_VERSION, Refactor, Rewriter, touches};
 use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::semantics::PythonSource;
 use crate::syntax::{Args, Keyword};
 use crate::text::TextRange;
 
-pub(super) fn refactors(rw: &Rewriter<'_>, acc: &mut Vec<Refactor>) {
+pub(super) fn refactors(rw: &Rewriter<'_>, range: TextRange, acc: &mut Vec<Refactor>) {
     let Some(stage) = rw.semantics().stages.first() else { return };
     let Some(from) = rw.instruction(stage.from_instruction) else { return };
+    if !touches(from.range, range) {
+        return;
+    }
     if let Some(fix) = migrate(rw) {
-        acc.push(Refactor { anchor: from.range, fix });
+        acc.push(Refactor { anchor: from.range, fix, extract: false });
     }
 }
 
-/// What the original file holds, sorted into the two new stages.
+/// What the original file holds, sorted into the two new stages. Instructions carried over keep
+/// the comment lines written above them; comments above instructions the migration replaces go
+/// above what replaces them.
 #[derive(Default)]
 struct Parts {
     workdir: Option<String>,
-    builder_env: Vec<String>,
+    workdir_comments: String,
+    /// ENV instructions of `UV_*` settings, as written (comments apart, so a comment that names a
+    /// setting does not count as setting it).
+    builder_env: Vec<(String, String)>,
     runtime: Vec<String>,
+    /// Comments above the uv install the pinned uv image replaces.
+    uv_comments: String,
+    /// Comments above project-file copies the dependency layer replaces.
+    dependency_comments: String,
     source_copy: Option<usize>,
     sync: Option<usize>,
     start: Vec<String>,
+}
+
+/// The comment lines between instruction `idx` and the one before it, each followed by the
+/// file's line break: they describe `idx` and move with it.
+fn leading_comments(rw: &Rewriter<'_>, idx: usize) -> String {
+    let Some(instruction) = rw.instruction(idx) else { return String::new() };
+    let gap_start = idx.checked_sub(1).and_then(|prev| rw.instruction(prev)).map_or(0, |prev| prev.range.end);
+    let gap = rw.text.get(gap_start..instruction.range.start).unwrap_or("");
+    gap.lines()
+        .map(str::trim)
+        .filter(|line| line.starts_with('#'))
+        .map(|line| format!("{line}{}", rw.newline()))
+        .collect()
 }
 
 fn is_uv_install(rw: &Rewriter<'_>, idx: usize) -> bool {
@@ -72,6 +97,7 @@ fn migrate(rw: &Rewriter<'_>) -> Option<Fix> {
     for idx in stage.instructions.clone().skip(1) {
         let instruction = rw.instruction(idx)?;
         let text = rw.text.get(instruction.range.as_range())?.to_owned();
+        let comments = leading_comments(rw, idx);
         match instruction.keyword {
             Keyword::Workdir => {
                 let Args::Words(words) = &instruction.args else { return None };
@@ -80,6 +106,7 @@ fn migrate(rw: &Rewriter<'_>) -> Option<Fix> {
                     return None;
                 }
                 parts.workdir = Some(dir);
+                parts.workdir_comments = comments;
             }
             Keyword::Env => {
                 let Args::KeyValues(pairs) = &instruction.args else { return None };
@@ -87,17 +114,20 @@ fn migrate(rw: &Rewriter<'_>) -> Option<Fix> {
                     return None;
                 }
                 if pairs.iter().all(|it| it.key.value.starts_with("UV_")) {
-                    parts.builder_env.push(text);
+                    parts.builder_env.push((comments, text));
                 } else if pairs.iter().any(|it| it.key.value.starts_with("UV_")) {
                     return None;
                 } else {
-                    parts.runtime.push(text);
+                    parts.runtime.push(comments + &text);
                 }
             }
-            Keyword::Label | Keyword::Expose | Keyword::Healthcheck | Keyword::Stopsignal => parts.runtime.push(text),
+            Keyword::Label | Keyword::Expose | Keyword::Healthcheck | Keyword::Stopsignal => {
+                parts.runtime.push(comments + &text);
+            }
             Keyword::Copy | Keyword::Add => {
                 let from = instruction.flag("from").and_then(|it| it.value.as_ref()).map(|it| it.value.as_str());
                 if from.is_some_and(|it| it.contains("astral-sh/uv")) {
+                    parts.uv_comments.push_str(&comments);
                     continue;
                 }
                 if from.is_some() {
@@ -118,9 +148,11 @@ fn migrate(rw: &Rewriter<'_>) -> Option<Fix> {
                 if !project_files || parts.source_copy.is_some() {
                     return None;
                 }
+                parts.dependency_comments.push_str(&comments);
             }
             Keyword::Run => {
                 if is_uv_install(rw, idx) {
+                    parts.uv_comments.push_str(&comments);
                     continue;
                 }
                 let mut sites = rw.commands_of(idx);
@@ -135,7 +167,7 @@ fn migrate(rw: &Rewriter<'_>) -> Option<Fix> {
                 }
                 parts.sync = Some(idx);
             }
-            Keyword::Cmd | Keyword::Entrypoint => parts.start.push(start_command(rw, idx)?),
+            Keyword::Cmd | Keyword::Entrypoint => parts.start.push(comments + &start_command(rw, idx)?),
             _ => return None,
         }
     }
@@ -154,10 +186,11 @@ fn migrate(rw: &Rewriter<'_>) -> Option<Fix> {
     let from_kw = rw.kw(Keyword::From);
     let mut lines: Vec<String> = Vec::new();
     lines.push(format!("{from_kw} {base} AS builder"));
-    lines.push(format!("{copy_kw} --from=ghcr.io/astral-sh/uv:{PINNED_UV_VERSION} /uv /uvx /bin/"));
+    lines
+        .push(format!("{}{copy_kw} --from=ghcr.io/astral-sh/uv:{PINNED_UV_VERSION} /uv /uvx /bin/", parts.uv_comments));
     let mut settings = Vec::new();
     for (name, value) in [("UV_COMPILE_BYTECODE", "1"), ("UV_LINK_MODE", "copy"), ("UV_PYTHON_DOWNLOADS", "never")] {
-        if !parts.builder_env.iter().any(|it| it.contains(name)) {
+        if !parts.builder_env.iter().any(|(_, env)| env.contains(name)) {
             settings.push(format!("{name}={value}"));
         }
     }
@@ -165,13 +198,14 @@ fn migrate(rw: &Rewriter<'_>) -> Option<Fix> {
         *first = format!("{env} {first}");
         lines.push(rw.continued(&settings, ""));
     }
-    lines.extend(parts.builder_env);
-    lines.push(format!("{} {workdir}", rw.kw(Keyword::Workdir)));
-    lines.push(dependency_layer(rw, 0, sync, &uv, ""));
-    lines.push(rw.text.get(rw.instruction(copy)?.range.as_range())?.to_owned());
+    lines.extend(parts.builder_env.into_iter().map(|(comments, env)| comments + &env));
+    lines.push(format!("{}{} {workdir}", parts.workdir_comments, rw.kw(Keyword::Workdir)));
+    lines.push(parts.dependency_comments + &dependency_layer(rw, 0, sync, &uv, ""));
+    let source_copy = rw.text.get(rw.instruction(copy)?.range.as_range())?;
+    lines.push(leading_comments(rw, copy) + source_copy);
     let mut final_sync = vec![format!("{run} --mount=type=cache,target=/root/.cache/uv")];
     final_sync.push(rw.text.get(sync_site.command.range.as_range())?.to_owned());
-    lines.push(rw.continued(&final_sync, ""));
+    lines.push(leading_comments(rw, sync) + &rw.continued(&final_sync, ""));
     lines.push(String::new());
     lines.push(format!("{from_kw} {base}"));
     lines.push(format!("{run} groupadd --system app && useradd --system --gid app --no-create-home app"));

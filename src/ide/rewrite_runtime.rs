@@ -1,7 +1,7 @@
 //! Runtime rewrites: the image's Python, how the container starts, who it runs as, and the
 //! settings that let a venv built in one stage run in another.
 
-use super::{Refactor, Rewriter, is_start_command, join_path, json_string};
+use super::{Refactor, Rewriter, instructions_touching, is_start_command, join_path, json_string, touches};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::semantics::shell::Separator;
 use crate::semantics::{CommandOrigin, CommandSite, PythonSource};
@@ -262,16 +262,25 @@ pub(super) fn run_from_venv_at(rw: &Rewriter<'_>, range: TextRange) -> Option<Fi
 /// PY008: put the venv named in the finding on PATH before the start command.
 pub(super) fn venv_on_path(rw: &Rewriter<'_>, diagnostic: &Diagnostic) -> Vec<Fix> {
     let Some((idx, _)) = crate::ide::instruction_at(rw.file(), diagnostic.range.start) else { return Vec::new() };
-    let venv = diagnostic
-        .message
-        .split_once("the venv at ")
-        .and_then(|(_, rest)| rest.split_once(", but"))
-        .map(|(venv, _)| venv.to_owned())
-        .or_else(|| rw.semantics().stage_of(idx).map(|stage| rw.venv_path(stage.index, idx)));
-    let Some(venv) = venv else { return Vec::new() };
+    let Some(stage) = rw.semantics().stage_of(idx).map(|it| it.index) else { return Vec::new() };
+    let venv = start_venv(rw, stage).unwrap_or_else(|| rw.venv_path(stage, idx));
     let line = format!("{} PATH=\"{}/bin:$PATH\"", rw.kw(Keyword::Env), venv.trim_end_matches('/'));
     let Some(edit) = rw.insert_before(idx, &[line]) else { return Vec::new() };
     vec![Fix { title: format!("Put {venv}/bin on PATH"), applicability: Applicability::Unsafe, edits: vec![edit] }]
+}
+
+/// The venv PY008 found for the start command of `stage`, recomputed from the analysis the way
+/// the rule finds it: one the stage's syncs create, else one copied in from another stage.
+fn start_venv(rw: &Rewriter<'_>, stage: usize) -> Option<String> {
+    let analysis = rw.analysis;
+    let ctx = crate::rules::RuleContext::new(rw.text, &analysis.parse, &analysis.semantics, rw.project);
+    let created = ctx.py_layout().venvs_in(&analysis.semantics, stage).into_iter().map(|it| it.path).next();
+    created.or_else(|| {
+        crate::rules::support_python::copied_venvs(&ctx)
+            .iter()
+            .find(|it| it.stage == stage)
+            .map(|it| it.dest_path.clone())
+    })
 }
 
 /// Shell form → exec form for a single simple command without shell syntax.
@@ -397,43 +406,52 @@ pub(super) fn non_root_fixes(rw: &Rewriter<'_>, diagnostic: &Diagnostic) -> Vec<
 // ---------------------------------------------------------------------------------------------
 // Refactorings
 
-pub(super) fn refactors(rw: &Rewriter<'_>, acc: &mut Vec<Refactor>) {
+pub(super) fn refactors(rw: &Rewriter<'_>, range: TextRange, acc: &mut Vec<Refactor>) {
     let semantics = rw.semantics();
-    for site in &semantics.commands {
-        if !is_start_command(site) || site.origin == CommandOrigin::Healthcheck {
+    for (idx, instruction) in instructions_touching(rw, range) {
+        if !matches!(instruction.keyword, Keyword::Cmd | Keyword::Entrypoint) {
             continue;
         }
-        let Some(instruction) = rw.instruction(site.instruction) else { continue };
-        if site.command.as_uv().is_some_and(|uv| uv.is("run"))
-            && let Some(fix) = run_from_venv(rw, site)
-        {
-            acc.push(Refactor { anchor: instruction.range, fix });
+        for site in rw.commands_of(idx) {
+            if !is_start_command(site)
+                || site.origin == CommandOrigin::Healthcheck
+                || !site.command.as_uv().is_some_and(|uv| uv.is("run"))
+            {
+                continue;
+            }
+            if let Some(fix) = run_from_venv(rw, site) {
+                acc.push(Refactor { anchor: instruction.range, fix, extract: false });
+            }
         }
     }
-    for (idx, instruction) in rw.file().instructions.iter().enumerate() {
+    for (idx, instruction) in instructions_touching(rw, range) {
         if let Some(fix) = exec_form(rw, idx) {
-            acc.push(Refactor { anchor: instruction.range, fix });
+            acc.push(Refactor { anchor: instruction.range, fix, extract: false });
         }
     }
     if let Some(last) = semantics.final_stage()
         && let Some(from) = rw.instruction(last.from_instruction)
+        && touches(from.range, range)
     {
         let has_user = rw.chain(last.index).iter().any(|stage| {
             stage.instructions.clone().any(|idx| rw.instruction(idx).is_some_and(|it| it.keyword == Keyword::User))
         });
         if !has_user && let Some(fix) = non_root(rw, None) {
-            acc.push(Refactor { anchor: from.range, fix });
+            acc.push(Refactor { anchor: from.range, fix, extract: false });
         }
     }
     if semantics.stages.len() > 1 {
         for stage in &semantics.stages {
+            let Some(from) = rw.instruction(stage.from_instruction) else { continue };
+            if !touches(from.range, range) {
+                continue;
+            }
             let syncs = semantics
                 .commands_in(stage.index)
                 .iter()
                 .any(|site| site.origin == CommandOrigin::Run && site.command.as_uv().is_some_and(|uv| uv.is("sync")));
-            let Some(from) = rw.instruction(stage.from_instruction) else { continue };
             if syncs && let Some(fix) = multi_stage_env(rw, stage.index) {
-                acc.push(Refactor { anchor: from.range, fix });
+                acc.push(Refactor { anchor: from.range, fix, extract: false });
             }
         }
     }

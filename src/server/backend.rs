@@ -25,7 +25,7 @@ use crate::server::document::Change;
 use crate::server::session::{AnalysisJob, AnalysisOutput, Effect, Session, micros};
 use crate::server::settings;
 use crate::server::workspace::{self, PROJECT_FILE_GLOBS};
-use crate::server::{completion, convert, features, navigation};
+use crate::server::{completion, convert, features, navigation, registry_actions};
 use crate::text::PositionEncoding;
 
 /// What was agreed with the client in `initialize`.
@@ -44,6 +44,10 @@ pub(crate) struct Negotiated {
     pub(crate) create_files: bool,
     /// The client accepts snippet syntax in completion items.
     pub(crate) snippet_support: bool,
+    /// The client fills in a code action's edit through `codeAction/resolve`.
+    pub(crate) code_action_resolve: bool,
+    /// The client shows disabled code actions with their reason.
+    pub(crate) disabled_actions: bool,
 }
 
 pub(crate) struct Backend {
@@ -75,6 +79,8 @@ impl Shared {
             configuration: false,
             create_files: false,
             snippet_support: false,
+            code_action_resolve: false,
+            disabled_actions: false,
         })
     }
 
@@ -177,6 +183,7 @@ impl LanguageServer for Backend {
         );
         let pull_diagnostics = caps.text_document.as_ref().is_some_and(|text| text.diagnostic.is_some());
         let workspace = caps.workspace.as_ref();
+        let code_action_caps = caps.text_document.as_ref().and_then(|text| text.code_action.as_ref());
         let negotiated = Negotiated {
             encoding,
             pull_diagnostics,
@@ -200,6 +207,10 @@ impl LanguageServer for Backend {
                 .and_then(|completion| completion.completion_item.as_ref())
                 .and_then(|item| item.snippet_support)
                 .unwrap_or(false),
+            code_action_resolve: code_action_caps
+                .and_then(|it| it.resolve_support.as_ref())
+                .is_some_and(|it| it.properties.iter().any(|property| property == "edit")),
+            disabled_actions: code_action_caps.and_then(|it| it.disabled_support).unwrap_or(false),
         };
         if self.shared.negotiated.set(negotiated).is_err() {
             // tower-lsp-server rejects a second `initialize` before it gets here.
@@ -371,7 +382,16 @@ impl LanguageServer for Backend {
     }
 
     async fn code_action(&self, params: lsp::CodeActionParams) -> Result<Option<lsp::CodeActionResponse>> {
-        features::code_action(&self.shared, params).await
+        let pins = registry_actions::pin_actions(&self.shared, &params).await;
+        let mut response = features::code_action(&self.shared, params).await?;
+        if let Some(actions) = response.as_mut() {
+            actions.extend(pins);
+        }
+        Ok(response)
+    }
+
+    async fn code_action_resolve(&self, action: lsp::CodeAction) -> Result<lsp::CodeAction> {
+        registry_actions::resolve(&self.shared, action).await
     }
 
     async fn completion(&self, params: lsp::CompletionParams) -> Result<Option<lsp::CompletionResponse>> {

@@ -27,10 +27,12 @@ pub(crate) fn code_action_capability() -> lsp::CodeActionProviderCapability {
         code_action_kinds: Some(vec![
             lsp::CodeActionKind::QUICKFIX,
             lsp::CodeActionKind::REFACTOR_REWRITE,
+            lsp::CodeActionKind::REFACTOR_EXTRACT,
             lsp::CodeActionKind::new(FIX_ALL_KIND),
         ]),
         work_done_progress_options: lsp::WorkDoneProgressOptions::default(),
-        resolve_provider: Some(false),
+        // Pinning an image to a digest computes its edit on resolve.
+        resolve_provider: Some(true),
     })
 }
 
@@ -95,14 +97,17 @@ pub(crate) async fn code_action(
         let end = analyzed.index.offset(text, convert::line_col(params.range.end), encoding);
         let diagnostics = &analyzed.analysis.diagnostics;
         let indexed = convert::IndexedText::new(text, &analyzed.index);
-        let actions =
-            code_actions::actions(&analyzed.analysis, text, &analyzed.project, TextRange::new(start, end.max(start)));
+        let fix_all_kind = lsp::CodeActionKind::new(FIX_ALL_KIND);
+        let fix_all = kind_requested(only.as_deref(), &fix_all_kind, ActionKind::FixAll);
+        let range = TextRange::new(start, end.max(start));
+        let actions = code_actions::actions_in(&analyzed.analysis, text, &analyzed.project, range, fix_all);
         let mut response = Vec::new();
         for action in actions {
             let kind = match action.kind {
                 ActionKind::QuickFix => lsp::CodeActionKind::QUICKFIX,
                 ActionKind::FixAll => lsp::CodeActionKind::new(FIX_ALL_KIND),
                 ActionKind::Refactor => lsp::CodeActionKind::REFACTOR_REWRITE,
+                ActionKind::Extract => lsp::CodeActionKind::REFACTOR_EXTRACT,
             };
             if !kind_requested(only.as_deref(), &kind, action.kind) {
                 continue;
@@ -137,7 +142,7 @@ pub(crate) async fn code_action(
 /// servers do, so they don't crowd the quick-fix menu.
 fn kind_requested(only: Option<&[lsp::CodeActionKind]>, kind: &lsp::CodeActionKind, action: ActionKind) -> bool {
     match only {
-        None => matches!(action, ActionKind::QuickFix | ActionKind::Refactor),
+        None => matches!(action, ActionKind::QuickFix | ActionKind::Refactor | ActionKind::Extract),
         Some(only) => only.iter().any(|wanted| {
             let wanted = wanted.as_str();
             kind.as_str() == wanted || kind.as_str().starts_with(&format!("{wanted}."))

@@ -33,6 +33,7 @@ mod convert;
 pub mod document;
 mod features;
 mod navigation;
+mod registry_actions;
 mod session;
 mod settings;
 mod transport;

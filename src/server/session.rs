@@ -76,6 +76,11 @@ impl Session {
         self.folders = folders;
     }
 
+    /// Whether the editor settings turned network access on (configuration files cannot).
+    pub(crate) fn network_enabled(&self) -> bool {
+        self.settings.network_enabled == Some(true)
+    }
+
     pub(crate) fn document(&self, uri: &lsp::Uri) -> Option<&OpenDocument> {
         self.documents.get(uri)
     }
