@@ -74,7 +74,7 @@ async fn serve() -> i32 {
             .finish()
     };
     let service = transport::Guard::new(service, exit_received.clone());
-    Server::new(stdin, tokio::io::stdout(), socket).serve(service).await;
+    Server::new(stdin, transport::StdoutWriter::new(), socket).serve(service).await;
     let exited = exit_received.load(Ordering::SeqCst);
     let shut_down = shutdown_received.load(Ordering::SeqCst);
     if !exited {
