@@ -100,7 +100,7 @@ impl Backend {
             shutdown_received,
             queue,
         });
-        tokio::spawn(publish_diagnostics(client.clone(), shared.clone(), jobs));
+        tokio::spawn(publish_diagnostics(shared.clone(), jobs));
         Backend { client, shared }
     }
 
@@ -508,11 +508,7 @@ pub(crate) async fn run_job(mut job: AnalysisJob) -> Option<AnalysisOutput> {
 }
 
 /// The publishing task: the only place that sends `textDocument/publishDiagnostics`.
-async fn publish_diagnostics(
-    client: Client,
-    shared: Arc<Shared>,
-    mut jobs: mpsc::UnboundedReceiver<(lsp::Uri, Instant)>,
-) {
+async fn publish_diagnostics(shared: Arc<Shared>, mut jobs: mpsc::UnboundedReceiver<(lsp::Uri, Instant)>) {
     let mut batch = Vec::new();
     let mut seen = HashSet::new();
     while let Some(job) = jobs.recv().await {
@@ -525,7 +521,7 @@ async fn publish_diagnostics(
         seen.clear();
         batch.retain(|(uri, _)| seen.insert(uri.clone()));
         for (uri, queued) in batch.drain(..) {
-            publish_one(&client, &shared, uri, queued).await;
+            publish_one(&shared, uri, queued).await;
         }
     }
 }
@@ -544,13 +540,13 @@ fn warm_up() {
     });
 }
 
-async fn publish_one(client: &Client, shared: &Shared, uri: lsp::Uri, queued: Instant) {
+async fn publish_one(shared: &Shared, uri: lsp::Uri, queued: Instant) {
     let started = Instant::now();
     let encoding = shared.negotiated().encoding;
     let job = shared.session().analysis_job(&uri, encoding);
     let Some(job) = job else {
         // Closed, or reopened as something that is not a Dockerfile: clear what was published.
-        client.publish_diagnostics(uri, Vec::new(), None).await;
+        publish(&lsp::PublishDiagnosticsParams { uri, diagnostics: Vec::new(), version: None });
         return;
     };
     let Some(output) = run_job(job).await else {
@@ -563,7 +559,9 @@ async fn publish_one(client: &Client, shared: &Shared, uri: lsp::Uri, queued: In
         return;
     }
     let version = output.version;
-    client.publish_diagnostics(output.uri, output.diagnostics, Some(version)).await;
+    let params =
+        lsp::PublishDiagnosticsParams { uri: output.uri, diagnostics: output.diagnostics, version: Some(version) };
+    publish(&params);
     tracing::debug!(
         target: transport::TIMING_TARGET,
         method = "textDocument/publishDiagnostics",
@@ -572,4 +570,33 @@ async fn publish_one(client: &Client, shared: &Shared, uri: lsp::Uri, queued: In
         "handled"
     );
     tracing::debug!(job_us = micros(analysed - started), publish_us = micros(analysed.elapsed()), version, "published");
+}
+
+/// A notification as JSON-RPC frames it.
+#[derive(Serialize)]
+struct Notification<'a, P> {
+    jsonrpc: &'static str,
+    method: &'a str,
+    params: P,
+}
+
+/// Sends `textDocument/publishDiagnostics`, serialised straight to text and written to stdout.
+///
+/// The library's `Client` would first build a `serde_json::Value` tree of the whole message (for a
+/// file with hundreds of findings, about as costly as writing the text), then pass it through two
+/// more tasks. Every push goes through here, from the one publishing task, so pushes keep their
+/// order.
+fn publish(params: &lsp::PublishDiagnosticsParams) {
+    let method = "textDocument/publishDiagnostics";
+    let body = match serde_json::to_vec(&Notification { jsonrpc: "2.0", method, params }) {
+        Ok(body) => body,
+        Err(err) => {
+            tracing::error!("could not serialise diagnostics: {err}");
+            return;
+        }
+    };
+    if let Err(err) = transport::write_frame(&body) {
+        // The client is gone; stdin will end too and the server with it.
+        tracing::warn!("could not write diagnostics to stdout: {err}");
+    }
 }

@@ -213,6 +213,17 @@ impl StdoutWriter {
     }
 }
 
+/// Writes one message body to stdout as a frame, in a single locked write: [`StdoutWriter`] also
+/// writes whole frames under the lock, so the two never interleave.
+pub(crate) fn write_frame(body: &[u8]) -> io::Result<()> {
+    let mut frame = Vec::with_capacity(body.len() + 32);
+    frame.extend_from_slice(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes());
+    frame.extend_from_slice(body);
+    let mut stdout = io::stdout().lock();
+    stdout.write_all(&frame)?;
+    stdout.flush()
+}
+
 impl AsyncWrite for StdoutWriter {
     fn poll_write(self: Pin<&mut Self>, _: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         Poll::Ready(self.stdout.lock().write_all(buf).map(|()| buf.len()))
