@@ -356,6 +356,51 @@ fn semantic_tokens_decode_to_the_right_kinds_and_positions() {
     }
 }
 
+/// Applies `semanticTokens/full/delta` edits to a token stream the way a client does.
+fn apply_token_edits(old: &[Value], edits: &Value) -> Vec<Value> {
+    let mut res = old.to_vec();
+    let mut edits = edits.as_array().unwrap().clone();
+    // Edits refer to the old stream; applied back to front they do not disturb each other.
+    edits.sort_by_key(|it| std::cmp::Reverse(it["start"].as_u64().unwrap()));
+    for edit in edits {
+        let start = edit["start"].as_u64().unwrap() as usize;
+        let delete = edit["deleteCount"].as_u64().unwrap() as usize;
+        let data = edit["data"].as_array().cloned().unwrap_or_default();
+        res.splice(start..start + delete, data);
+    }
+    res
+}
+
+#[test]
+fn semantic_token_deltas_reproduce_the_full_tokens() {
+    let (_ws, mut server, uri) = start("utf-16");
+    let doc = json!({ "textDocument": { "uri": uri } });
+    let first = server.request("textDocument/semanticTokens/full", doc.clone());
+    let first_id = first["resultId"].as_str().expect("a resultId").to_owned();
+    let delta_params = |id: &str| json!({ "textDocument": { "uri": uri }, "previousResultId": id });
+
+    // Nothing changed: no edits.
+    let same = server.request("textDocument/semanticTokens/full/delta", delta_params(&first_id));
+    assert_eq!(same["edits"], json!([]), "{same}");
+    let same_id = same["resultId"].as_str().unwrap().to_owned();
+
+    // An ENV line with a variable use, inserted as line 8, changes a few tokens in the middle.
+    let version = server.edit(&uri, (7, 0), (7, 0), "ENV EXTRA=$APP\n");
+    server.await_diagnostics(&uri, version);
+    let delta = server.request("textDocument/semanticTokens/full/delta", delta_params(&same_id));
+    let edits = &delta["edits"];
+    assert!(!edits.as_array().unwrap().is_empty(), "{delta}");
+    let full = server.request("textDocument/semanticTokens/full", doc.clone());
+    let patched = apply_token_edits(first["data"].as_array().unwrap(), edits);
+    assert_eq!(Value::Array(patched), full["data"]);
+    assert!(edits.to_string().len() < full["data"].to_string().len() / 2, "the delta is smaller: {delta}");
+
+    // An unknown base gets the full tokens.
+    let unknown = server.request("textDocument/semanticTokens/full/delta", delta_params("no-such-id"));
+    assert_eq!(unknown["data"], full["data"]);
+    assert!(server.shutdown_and_exit().success());
+}
+
 #[test]
 fn document_links_and_inlay_hints() {
     for encoding in ENCODINGS {

@@ -81,20 +81,34 @@ pub struct Token {
 /// Every token of the file, sorted and not overlapping (ranges may span line breaks;
 /// [`encode`] splits them).
 pub fn semantic_tokens(analysis: &Analysis, text: &str) -> Vec<Token> {
+    semantic_tokens_within(analysis, text, None)
+}
+
+/// Like [`semantic_tokens`], but only looks at the comments and instructions overlapping
+/// `within` (when given), so that a request for the visible part of a large file does not pay
+/// for the whole file. Every token lies inside its instruction's or comment's range, so the
+/// tokens overlapping `within` are the same as those [`semantic_tokens`] finds there.
+pub fn semantic_tokens_within(analysis: &Analysis, text: &str, within: Option<TextRange>) -> Vec<Token> {
     let file = &analysis.parse.file;
+    let overlaps = |range: TextRange| within.is_none_or(|within| range.start < within.end && within.start < range.end);
     let mut acc = Tokens {
         text,
         escape: file.escape,
         stages: StageNames::new(&analysis.semantics),
         tokens: Vec::with_capacity(file.instructions.len() * 6),
     };
-    for directive in &file.directives {
+    for directive in file.directives.iter().filter(|it| overlaps(it.range)) {
         acc.push(directive.range, TokenKind::Comment, 0);
     }
-    for comment in &file.comments {
+    for comment in file.comments.iter().filter(|it| overlaps(it.range)) {
         acc.push(comment.range, TokenKind::Comment, 0);
     }
-    for (idx, instruction) in file.instructions.iter().enumerate() {
+    // Instructions are in source order and do not overlap, so the ones in `within` are a run.
+    let first = within.map_or(0, |within| file.instructions.partition_point(|it| it.range.end <= within.start));
+    for (idx, instruction) in file.instructions.iter().enumerate().skip(first) {
+        if within.is_some_and(|within| instruction.range.start >= within.end) {
+            break;
+        }
         acc.instruction(analysis, idx, instruction);
     }
     let mut tokens = acc.tokens;
@@ -423,5 +437,21 @@ mod tests {
         assert_eq!(&utf8[15..20], &[1, 0, 7, string, 0]);
         let ranged = encode(&tokens, text, &index, PositionEncoding::Utf16, Some(TextRange::new(16, 18)));
         assert_eq!(ranged, [1, 0, 4, string, 0]);
+    }
+
+    #[test]
+    fn tokens_within_a_range_match_those_of_the_whole_file() {
+        let text = crate::syntax::sample::sample_large_dockerfile(80);
+        let analysis = crate::analysis::analyze(&text, &ProjectFacts::default());
+        let index = LineIndex::new(&text);
+        let all = semantic_tokens(&analysis, &text);
+        for (start_line, end_line) in [(0, 3), (10, 11), (12, 40), (75, 90)] {
+            let within =
+                TextRange::new(index.line_start(start_line), index.line_start(end_line.min(index.line_count())));
+            let some = semantic_tokens_within(&analysis, &text, Some(within));
+            assert!(!some.is_empty() && some.len() < all.len(), "{start_line}..{end_line}");
+            let expected = encode(&all, &text, &index, PositionEncoding::Utf16, Some(within));
+            assert_eq!(encode(&some, &text, &index, PositionEncoding::Utf16, Some(within)), expected);
+        }
     }
 }

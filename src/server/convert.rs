@@ -85,7 +85,11 @@ pub(crate) fn diagnostics(
     encoding: PositionEncoding,
     fs: &dyn FileSystem,
 ) -> Vec<lsp::Diagnostic> {
-    let mut others: HashMap<PathBuf, Option<(std::sync::Arc<str>, LineIndex)>> = HashMap::new();
+    // Other files, each read, indexed and turned into a URI once for all diagnostics.
+    let mut others: HashMap<PathBuf, Option<(lsp::Uri, std::sync::Arc<str>, LineIndex)>> = HashMap::new();
+    // A file has a few hundred findings at most, of a few dozen rules: each rule's documentation
+    // link is built and parsed once.
+    let mut hrefs: HashMap<&'static str, Option<lsp::Uri>> = HashMap::new();
     let mut acc = Vec::with_capacity(diagnostics.len());
     for diag in diagnostics {
         let mut related = Vec::new();
@@ -97,31 +101,31 @@ pub(crate) fn diagnostics(
                 });
                 continue;
             };
-            let Some(related_uri) = path_to_uri(path) else {
-                tracing::debug!("no URI for related file {}", path.display());
-                continue;
-            };
             let entry = others.entry(path.clone()).or_insert_with(|| {
+                let Some(uri) = path_to_uri(path) else {
+                    tracing::debug!("no URI for related file {}", path.display());
+                    return None;
+                };
                 let text: std::sync::Arc<str> = match &location.text {
                     Some(text) => text.clone(),
-                    None => fs.read_to_string(path).ok()?.into(),
+                    // A file that cannot be read still gets its link, at its start.
+                    None => fs.read_to_string(path).unwrap_or_default().into(),
                 };
                 let index = LineIndex::new(&text);
-                Some((text, index))
+                Some((uri, text, index))
             });
-            let range = match entry {
-                Some((text, index)) => lsp::Range {
-                    start: position(index.line_col(text, location.range.start, encoding)),
-                    end: position(index.line_col(text, location.range.end, encoding)),
-                },
-                None => lsp::Range::default(),
+            let Some((related_uri, text, index)) = entry else { continue };
+            let range = lsp::Range {
+                start: position(index.line_col(text, location.range.start, encoding)),
+                end: position(index.line_col(text, location.range.end, encoding)),
             };
             related.push(lsp::DiagnosticRelatedInformation {
-                location: lsp::Location { uri: related_uri, range },
+                location: lsp::Location { uri: related_uri.clone(), range },
                 message: location.message.clone(),
             });
         }
-        acc.push(diagnostic(diag, dockerfile.range(diag.range, encoding), related));
+        let href = hrefs.entry(diag.code).or_insert_with(|| lsp::Uri::from_str(&crate::rules::doc_url(diag.code)).ok());
+        acc.push(diagnostic(diag, dockerfile.range(diag.range, encoding), related, href.clone()));
     }
     acc
 }
@@ -130,6 +134,7 @@ fn diagnostic(
     diag: &Diagnostic,
     range: lsp::Range,
     related: Vec<lsp::DiagnosticRelatedInformation>,
+    href: Option<lsp::Uri>,
 ) -> lsp::Diagnostic {
     let tags: Vec<lsp::DiagnosticTag> = diag
         .tags
@@ -139,7 +144,6 @@ fn diagnostic(
             Tag::Deprecated => lsp::DiagnosticTag::DEPRECATED,
         })
         .collect();
-    let href = lsp::Uri::from_str(&crate::rules::doc_url(diag.code)).ok();
     lsp::Diagnostic {
         range,
         severity: Some(severity(diag.severity)),

@@ -1,8 +1,9 @@
 //! The LSP server on stdio: the only module that knows LSP.
 //!
 //! Code map:
-//! - [`transport`]: stdin framing that survives malformed messages, and a service wrapper that
-//!   records `exit` and turns handler panics into error responses.
+//! - [`transport`]: stdin framing that survives malformed messages, a synchronous stdout writer,
+//!   and a service wrapper that records `exit`, turns handler panics into error responses and
+//!   logs each message's handling time (target `berth_timing`, at `debug`).
 //! - [`backend`]: the handlers, and the single task that publishes diagnostics.
 //! - [`session`]: documents, workspace folders and cached project facts behind one mutex.
 //! - [`document`]: one open document (a rope) and LSP position arithmetic.
@@ -14,8 +15,10 @@
 //! - [`convert`]: berth types to LSP types.
 //! - [`settings`]: editor settings read into a configuration layer.
 //!
-//! Everything runs on a single-threaded Tokio runtime; analysis runs on Tokio's blocking pool so
-//! a slow analysis never stalls reading the next message. Logs go to stderr only (stdout carries
+//! Everything runs on a single-threaded Tokio runtime; analysis runs on Tokio's blocking pool (one
+//! thread) so a slow analysis never stalls reading the next message, and responses are written
+//! to stdout from the runtime thread so they never queue behind an analysis. The knowledge tables
+//! are loaded on that thread right after `initialized`, before the first document arrives. Logs go to stderr only (stdout carries
 //! nothing but JSON-RPC); `BERTH_LOG` (or `RUST_LOG`) sets the filter, default `warn`.
 //!
 //! Besides standard LSP, the server answers `berth/viewFileText` (params: a
@@ -75,7 +78,7 @@ async fn serve() -> i32 {
             .finish()
     };
     let service = transport::Guard::new(service, exit_received.clone());
-    Server::new(stdin, tokio::io::stdout(), socket).serve(service).await;
+    Server::new(stdin, transport::StdoutWriter::new(), socket).serve(service).await;
     let exited = exit_received.load(Ordering::SeqCst);
     let shut_down = shutdown_received.load(Ordering::SeqCst);
     if !exited {

@@ -7,6 +7,7 @@
 //! Handlers log their own running time at `debug` level (`BERTH_LOG=berth=debug`).
 
 use std::path::Path;
+use std::sync::Arc;
 
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types as lsp;
@@ -42,7 +43,7 @@ pub(crate) fn add_capabilities(capabilities: &mut lsp::ServerCapabilities) {
             work_done_progress_options: lsp::WorkDoneProgressOptions::default(),
             legend: legend(),
             range: Some(true),
-            full: Some(lsp::SemanticTokensFullOptions::Bool(true)),
+            full: Some(lsp::SemanticTokensFullOptions::Delta { delta: Some(true) }),
         }));
 }
 
@@ -319,12 +320,41 @@ pub(crate) async fn semantic_tokens_full(
     shared: &Shared,
     params: lsp::SemanticTokensParams,
 ) -> Result<Option<lsp::SemanticTokensResult>> {
-    let Some(analyzed) = analyzed(shared, &params.text_document.uri).await else { return Ok(None) };
+    let uri = params.text_document.uri;
+    let Some(analyzed) = analyzed(shared, &uri).await else { return Ok(None) };
     let encoding = shared.negotiated().encoding;
-    guarded("semanticTokens/full", || {
-        let data = encoded_tokens(&analyzed, encoding, None);
-        Some(lsp::SemanticTokensResult::Tokens(lsp::SemanticTokens { result_id: None, data }))
-    })
+    let data = guarded("semanticTokens/full", || full_tokens(&analyzed, encoding))?;
+    let result_id = analyzed.stamp.result_id();
+    let tokens = lsp::SemanticTokens { result_id: Some(result_id.clone()), data: token_groups(&data) };
+    shared.session().remember_sent_tokens(&uri, result_id, data);
+    Ok(Some(lsp::SemanticTokensResult::Tokens(tokens)))
+}
+
+/// `semanticTokens/full/delta`: the edits from the tokens the client has (`previousResultId`) to
+/// the current ones, as one edit replacing the part between their common start and common end;
+/// the full tokens when the previous ones are no longer known.
+pub(crate) async fn semantic_tokens_full_delta(
+    shared: &Shared,
+    params: lsp::SemanticTokensDeltaParams,
+) -> Result<Option<lsp::SemanticTokensFullDeltaResult>> {
+    let uri = params.text_document.uri;
+    let Some(analyzed) = analyzed(shared, &uri).await else { return Ok(None) };
+    let encoding = shared.negotiated().encoding;
+    let data = guarded("semanticTokens/full/delta", || full_tokens(&analyzed, encoding))?;
+    let result_id = analyzed.stamp.result_id();
+    let previous = shared.session().sent_tokens(&uri, &params.previous_result_id);
+    let result = match previous {
+        Some(previous) => lsp::SemanticTokensFullDeltaResult::TokensDelta(lsp::SemanticTokensDelta {
+            result_id: Some(result_id.clone()),
+            edits: token_edits(&previous, &data).into_iter().collect(),
+        }),
+        None => lsp::SemanticTokensFullDeltaResult::Tokens(lsp::SemanticTokens {
+            result_id: Some(result_id.clone()),
+            data: token_groups(&data),
+        }),
+    };
+    shared.session().remember_sent_tokens(&uri, result_id, data);
+    Ok(Some(result))
 }
 
 pub(crate) async fn semantic_tokens_range(
@@ -335,18 +365,24 @@ pub(crate) async fn semantic_tokens_range(
     let encoding = shared.negotiated().encoding;
     guarded("semanticTokens/range", || {
         let within = byte_range(&analyzed, params.range, encoding);
-        let data = encoded_tokens(&analyzed, encoding, Some(within));
-        Some(lsp::SemanticTokensRangeResult::Tokens(lsp::SemanticTokens { result_id: None, data }))
+        let found = tokens::semantic_tokens_within(&analyzed.analysis, &analyzed.text, Some(within));
+        let data = tokens::encode(&found, &analyzed.text, &analyzed.index, encoding, Some(within));
+        Some(lsp::SemanticTokensRangeResult::Tokens(lsp::SemanticTokens { result_id: None, data: token_groups(&data) }))
     })
 }
 
-fn encoded_tokens(
-    analyzed: &Analyzed,
-    encoding: PositionEncoding,
-    within: Option<TextRange>,
-) -> Vec<lsp::SemanticToken> {
-    let found = tokens::semantic_tokens(&analyzed.analysis, &analyzed.text);
-    let numbers = tokens::encode(&found, &analyzed.text, &analyzed.index, encoding, within);
+/// The encoded tokens of the whole file, computed once per analysed version.
+fn full_tokens(analyzed: &Analyzed, encoding: PositionEncoding) -> Arc<[u32]> {
+    analyzed
+        .semantic_tokens
+        .get_or_init(|| {
+            let found = tokens::semantic_tokens(&analyzed.analysis, &analyzed.text);
+            tokens::encode(&found, &analyzed.text, &analyzed.index, encoding, None).into()
+        })
+        .clone()
+}
+
+fn token_groups(numbers: &[u32]) -> Vec<lsp::SemanticToken> {
     numbers
         .chunks_exact(5)
         .map(|it| lsp::SemanticToken {
@@ -357,6 +393,24 @@ fn encoded_tokens(
             token_modifiers_bitset: it[4],
         })
         .collect()
+}
+
+/// The edit turning `old` into `new` (both encoded token streams), or `None` when they are equal.
+/// The edit starts and ends on whole five-number groups, as `SemanticTokensEdit` carries tokens.
+fn token_edits(old: &[u32], new: &[u32]) -> Option<lsp::SemanticTokensEdit> {
+    let prefix = old.iter().zip(new).take_while(|(a, b)| a == b).count() / 5 * 5;
+    if prefix == old.len() && prefix == new.len() {
+        return None;
+    }
+    let max_suffix = old.len().min(new.len()) - prefix;
+    let suffix = old.iter().rev().zip(new.iter().rev()).take(max_suffix).take_while(|(a, b)| a == b).count() / 5 * 5;
+    let deleted = &old[prefix..old.len() - suffix];
+    let inserted = &new[prefix..new.len() - suffix];
+    Some(lsp::SemanticTokensEdit {
+        start: u32::try_from(prefix).unwrap_or(u32::MAX),
+        delete_count: u32::try_from(deleted.len()).unwrap_or(u32::MAX),
+        data: (!inserted.is_empty()).then(|| token_groups(inserted)),
+    })
 }
 
 pub(crate) async fn document_link(
@@ -416,6 +470,46 @@ pub(crate) async fn inlay_hint(shared: &Shared, params: lsp::InlayHintParams) ->
 mod tests {
     use super::*;
     use crate::text::LineIndex;
+
+    /// Applies an edit the way a client does.
+    fn apply(old: &[u32], edit: Option<lsp::SemanticTokensEdit>) -> Vec<u32> {
+        let Some(edit) = edit else { return old.to_vec() };
+        let start = edit.start as usize;
+        let mut res = old[..start].to_vec();
+        for token in edit.data.unwrap_or_default() {
+            res.extend([
+                token.delta_line,
+                token.delta_start,
+                token.length,
+                token.token_type,
+                token.token_modifiers_bitset,
+            ]);
+        }
+        res.extend_from_slice(&old[start + edit.delete_count as usize..]);
+        res
+    }
+
+    #[test]
+    fn token_edits_reproduce_the_new_stream_on_whole_tokens() {
+        let a = [0, 0, 4, 0, 0, 1, 0, 3, 0, 0, 0, 4, 2, 1, 0, 1, 0, 3, 0, 0];
+        let cases: [(&[u32], &[u32]); 6] = [
+            (&a, &a),
+            (&a, &a[..15]),
+            (&a[..15], &a),
+            (&a, &[0, 0, 4, 0, 0, 1, 0, 3, 0, 0, 0, 5, 2, 1, 0, 1, 0, 3, 0, 0]),
+            (&a, &[0, 0, 4, 0, 0, 1, 0, 3, 0, 0, 0, 4, 2, 1, 0, 0, 4, 2, 1, 0, 1, 0, 3, 0, 0]),
+            (&[], &a),
+        ];
+        for (old, new) in cases {
+            let edit = token_edits(old, new);
+            if let Some(edit) = &edit {
+                assert_eq!(edit.start % 5, 0);
+                assert_eq!(edit.delete_count % 5, 0);
+            }
+            assert_eq!(edit.is_none(), old == new);
+            assert_eq!(apply(old, edit), new, "{old:?} -> {new:?}");
+        }
+    }
 
     #[test]
     fn positions_agree_with_the_line_index_in_any_order() {

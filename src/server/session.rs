@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use tower_lsp_server::ls_types as lsp;
@@ -44,6 +44,9 @@ pub(crate) struct OpenDocument {
     pub(crate) config: Option<Arc<ConfigFile>>,
     /// The latest analysis, for hovers and code actions; current when its stamp matches.
     pub(crate) analyzed: Option<Arc<Analyzed>>,
+    /// The semantic tokens last sent in full or as a delta, with their `resultId`: the base a
+    /// client's next `semanticTokens/full/delta` request refers to.
+    sent_tokens: Option<(String, Arc<[u32]>)>,
 }
 
 /// One analysed version of a Dockerfile with everything the editor features need.
@@ -53,6 +56,8 @@ pub(crate) struct Analyzed {
     pub(crate) index: crate::text::LineIndex,
     pub(crate) analysis: crate::analysis::Analysis,
     pub(crate) project: Arc<ProjectFacts>,
+    /// The encoded semantic tokens of the whole file, computed on the first request.
+    pub(crate) semantic_tokens: OnceLock<Arc<[u32]>>,
 }
 
 /// What a notification changed, so the caller knows what to re-analyse.
@@ -98,6 +103,7 @@ impl Session {
             project: None,
             config: None,
             analyzed: None,
+            sent_tokens: None,
         };
         let previous = self.documents.insert(uri.clone(), open);
         if previous.is_some() {
@@ -257,6 +263,19 @@ impl Session {
         }
     }
 
+    /// Records the semantic tokens sent to the client under `result_id`.
+    pub(crate) fn remember_sent_tokens(&mut self, uri: &lsp::Uri, result_id: String, data: Arc<[u32]>) {
+        if let Some(open) = self.documents.get_mut(uri) {
+            open.sent_tokens = Some((result_id, data));
+        }
+    }
+
+    /// The semantic tokens last sent under `result_id`, if those are still remembered.
+    pub(crate) fn sent_tokens(&self, uri: &lsp::Uri, result_id: &str) -> Option<Arc<[u32]>> {
+        let (id, data) = self.documents.get(uri)?.sent_tokens.as_ref()?;
+        (id == result_id).then(|| data.clone())
+    }
+
     /// Caches discovered facts unless they went stale while being computed.
     pub(crate) fn store_project(&mut self, uri: &lsp::Uri, project_epoch: u64, facts: Arc<ProjectFacts>) {
         if let Some(open) = self.documents.get_mut(uri)
@@ -366,8 +385,14 @@ impl AnalysisJob {
             "analysed {}",
             self.uri.as_str()
         );
-        let analyzed =
-            Arc::new(Analyzed { stamp: self.stamp, text: self.text, index, analysis, project: project.clone() });
+        let analyzed = Arc::new(Analyzed {
+            stamp: self.stamp,
+            text: self.text,
+            index,
+            analysis,
+            project: project.clone(),
+            semantic_tokens: OnceLock::new(),
+        });
         AnalysisOutput {
             uri: self.uri,
             version: self.version,

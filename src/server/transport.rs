@@ -9,15 +9,16 @@
 //! sender is owed (`-32700` for bad JSON, `-32600` for JSON that is not a message).
 
 use std::future::Future;
-use std::io::{self, BufRead, Read};
+use std::io::{self, BufRead, Read, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
+use std::time::Instant;
 
 use serde_json::{Value, json};
-use tokio::io::{AsyncRead, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::mpsc;
 use tower::Service;
 use tower_lsp_server::ExitedError;
@@ -195,6 +196,48 @@ impl AsyncRead for FrameReader {
     }
 }
 
+/// Stdout for tower-lsp-server, written synchronously on the runtime thread.
+///
+/// Tokio's own `stdout()` hands every write to the blocking pool, which the server keeps at one
+/// thread for analyses: a `publishDiagnostics` would then wait for the analysis queued before it,
+/// and each write would cost two thread hand-offs. A pipe write of a framed message is a copy
+/// into the kernel's buffer; it only blocks while the client is not reading, and then nothing
+/// could be sent anyway (stdin keeps being drained by its own thread meanwhile).
+pub(crate) struct StdoutWriter {
+    stdout: io::Stdout,
+}
+
+impl StdoutWriter {
+    pub(crate) fn new() -> StdoutWriter {
+        StdoutWriter { stdout: io::stdout() }
+    }
+}
+
+/// Writes one message body to stdout as a frame, in a single locked write: [`StdoutWriter`] also
+/// writes whole frames under the lock, so the two never interleave.
+pub(crate) fn write_frame(body: &[u8]) -> io::Result<()> {
+    let mut frame = Vec::with_capacity(body.len() + 32);
+    frame.extend_from_slice(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes());
+    frame.extend_from_slice(body);
+    let mut stdout = io::stdout().lock();
+    stdout.write_all(&frame)?;
+    stdout.flush()
+}
+
+impl AsyncWrite for StdoutWriter {
+    fn poll_write(self: Pin<&mut Self>, _: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        Poll::Ready(self.stdout.lock().write_all(buf).map(|()| buf.len()))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(self.stdout.lock().flush())
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_flush(cx)
+    }
+}
+
 /// Wraps the LSP service: answers [`MALFORMED_METHOD`], notes `exit`, and catches panics.
 pub(crate) struct Guard<S> {
     inner: S,
@@ -231,8 +274,9 @@ where
         }
         let id = req.id().cloned();
         let method = req.method().to_owned();
+        let started = Instant::now();
         match catch_unwind(AssertUnwindSafe(|| self.inner.call(req))) {
-            Ok(fut) => Box::pin(CatchPanic { inner: Box::pin(fut), id, method }),
+            Ok(fut) => Box::pin(CatchPanic { inner: Box::pin(fut), id, method, started }),
             Err(_) => {
                 tracing::error!("handler for {method} panicked");
                 Box::pin(std::future::ready(Ok(id.map(internal_error))))
@@ -255,12 +299,21 @@ fn internal_error(id: Id) -> Response {
     Response::from_error(id, error)
 }
 
+/// The `tracing` target of per-message handling times (see [`CatchPanic`]).
+pub(crate) const TIMING_TARGET: &str = "berth_timing";
+
 /// Polls a handler future and turns a panic into an internal error (or nothing, for a
 /// notification); the panicked future is dropped and never polled again.
+///
+/// When it completes it logs how long the message took server-side, from dispatch to a response
+/// ready to be written (JSON value included, its text and the write excluded), at `debug` level
+/// under [`TIMING_TARGET`]: `BERTH_LOG=berth_timing=debug` shows them, and the session benchmark
+/// reads them.
 struct CatchPanic<F> {
     inner: Pin<Box<F>>,
     id: Option<Id>,
     method: String,
+    started: Instant,
 }
 
 impl<F> Future for CatchPanic<F>
@@ -272,7 +325,15 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         match catch_unwind(AssertUnwindSafe(|| this.inner.as_mut().poll(cx))) {
-            Ok(poll) => poll,
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(ready) => {
+                if tracing::enabled!(target: TIMING_TARGET, tracing::Level::DEBUG) {
+                    let micros = u64::try_from(this.started.elapsed().as_micros()).unwrap_or(u64::MAX);
+                    let id = this.id.as_ref().map(ToString::to_string).unwrap_or_default();
+                    tracing::debug!(target: TIMING_TARGET, method = %this.method, id = %id, micros, "handled");
+                }
+                ready
+            }
             Err(_) => {
                 tracing::error!("handler for {} panicked", this.method);
                 Poll::Ready(Ok(this.id.take().map(internal_error)))
