@@ -1,4 +1,4 @@
-//! The file's outline (stages with their declarations, global ARGs on top) and its folding ranges.
+//! The file's outline (stages with their instructions, global ARGs on top) and its folding ranges.
 
 use crate::analysis::Analysis;
 use crate::syntax::{Args, Healthcheck, Instruction, Keyword};
@@ -37,12 +37,8 @@ pub struct Symbol {
 /// Longest instruction summary shown in the outline, in characters.
 const MAX_NAME_CHARS: usize = 60;
 
-/// The outline: instructions before the first FROM, then one entry per stage (the FROM itself)
-/// holding the instructions that declare names: ARG, ENV and LABEL.
-///
-/// Commands and file copies are left out on purpose: a stage is a handful of lines the editor
-/// shows anyway, while listing every instruction made the outline of a large file hundreds of
-/// kilobytes of JSON for entries nobody navigates by. Folding ranges still cover each of them.
+/// The outline: instructions before the first FROM, then one entry per stage holding its
+/// instructions (the FROM itself is the stage entry).
 pub fn document_symbols(analysis: &Analysis, text: &str) -> Vec<Symbol> {
     let file = &analysis.parse.file;
     let semantics = &analysis.semantics;
@@ -64,14 +60,8 @@ pub fn document_symbols(analysis: &Analysis, text: &str) -> Vec<Symbol> {
             (None, None) => stage.range,
         };
         let body = (stage.instructions.start + 1).min(stage.instructions.end)..stage.instructions.end;
-        let children = file
-            .instructions
-            .get(body)
-            .unwrap_or(&[])
-            .iter()
-            .filter(|it| declares_names(it.keyword))
-            .map(|it| instruction_symbol(it, text))
-            .collect();
+        let children =
+            file.instructions.get(body).unwrap_or(&[]).iter().map(|it| instruction_symbol(it, text)).collect();
         res.push(Symbol {
             name,
             detail,
@@ -83,11 +73,6 @@ pub fn document_symbols(analysis: &Analysis, text: &str) -> Vec<Symbol> {
         });
     }
     res
-}
-
-/// Whether an instruction inside a stage gets its own outline entry.
-fn declares_names(keyword: Keyword) -> bool {
-    matches!(keyword, Keyword::Arg | Keyword::Env | Keyword::Label)
 }
 
 fn instruction_symbol(instruction: &Instruction, text: &str) -> Symbol {
@@ -258,9 +243,9 @@ mod tests {
     }
 
     #[test]
-    fn stages_hold_their_declarations_and_global_args_stay_on_top() {
-        let text = "ARG PY=3.12\nFROM python:${PY}-slim AS build\nRUN uv sync \\\n    --locked\nENV A=1 \\\n  B=2\n\
-                    FROM build\nMAINTAINER me\nLABEL x=y\nCOPY . .\n";
+    fn stages_hold_their_instructions_and_global_args_stay_on_top() {
+        let text =
+            "ARG PY=3.12\nFROM python:${PY}-slim AS build\nRUN uv sync \\\n    --locked\nFROM build\nMAINTAINER me\n";
         let symbols = outline(text);
         let names: Vec<&str> = symbols.iter().map(|it| it.name.as_str()).collect();
         assert_eq!(names, ["ARG PY=3.12", "build", "stage 1"]);
@@ -269,11 +254,9 @@ mod tests {
         assert_eq!(symbols[1].detail.as_deref(), Some("python:${PY}-slim (python:3.12-slim)"));
         assert_eq!(&text[symbols[1].selection.as_range()], "build");
         let children: Vec<&str> = symbols[1].children.iter().map(|it| it.name.as_str()).collect();
-        assert_eq!(children, ["ENV A=1 B=2"]);
-        assert_eq!(symbols[1].children[0].kind, SymbolKind::Environment);
+        assert_eq!(children, ["RUN uv sync --locked"]);
         assert_eq!(symbols[2].detail.as_deref(), Some("build"));
-        let children: Vec<&str> = symbols[2].children.iter().map(|it| it.name.as_str()).collect();
-        assert_eq!(children, ["LABEL x=y"]);
+        assert!(symbols[2].children[0].deprecated);
         for symbol in &symbols {
             assert!(symbol.range.contains_range(symbol.selection), "{symbol:?}");
         }
@@ -281,10 +264,10 @@ mod tests {
 
     #[test]
     fn long_arguments_are_cut() {
-        let text = format!("FROM scratch\nENV X={}\n", "x".repeat(200));
+        let text = format!("FROM scratch\nRUN echo {}\n", "x".repeat(200));
         let symbols = outline(&text);
         let name = &symbols[0].children[0].name;
-        assert!(name.ends_with('…') && name.chars().count() == "ENV ".len() + MAX_NAME_CHARS + 1, "{name}");
+        assert!(name.ends_with('…') && name.chars().count() == "RUN ".len() + MAX_NAME_CHARS + 1, "{name}");
     }
 
     #[test]
