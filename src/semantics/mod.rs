@@ -349,10 +349,10 @@ fn stage_from(
         Args::Words(words) => words,
         _ => &[],
     };
-    let image = words.first().map(|word| Spanned::new(word.value.to_string(), word.range));
+    let image = words.first().map(|word| Spanned::new(String::from(word.value.as_str()), word.range));
     let name = match words {
         [_, as_kw, name, ..] if as_kw.value.eq_ignore_ascii_case("as") => {
-            Some(Spanned::new(name.value.to_string(), name.range))
+            Some(Spanned::new(String::from(name.value.as_str()), name.range))
         }
         _ => None,
     };
@@ -370,7 +370,7 @@ fn stage_from(
         },
     };
     let platform = instruction.flag("platform").and_then(|flag| flag.value.as_ref());
-    let platform = platform.map(|it| Spanned::new(it.value.to_string(), it.range));
+    let platform = platform.map(|it| Spanned::new(String::from(it.value.as_str()), it.range));
     let index = res.stages.len();
     // Parents always precede their children, so their Python is already known.
     let python = match &base {
@@ -433,7 +433,7 @@ fn var_defs(
         };
         defs.push(VarDef {
             kind,
-            name: pair.key.value.to_string(),
+            name: String::from(pair.key.value.as_str()),
             name_range: pair.key.range,
             value,
             value_range: pair.value.as_ref().map(|word| word.range),

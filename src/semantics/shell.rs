@@ -621,7 +621,7 @@ impl Lexer<'_> {
             Some(_) => Some(self.word()),
         };
         if let (Some(target), "<<" | "<<-") = (&target, operator) {
-            self.pending_heredocs.push((target.value.to_string(), operator == "<<-"));
+            self.pending_heredocs.push((String::from(target.value.as_str()), operator == "<<-"));
         }
         let end = target.as_ref().map_or(self.pos, |it| it.range.end);
         Redirect { range: TextRange::new(start, end), operator, target }
@@ -1407,7 +1407,8 @@ fn parse_flag_word<'a>(
         if next.value.starts_with('-') && next.value.len() > 1 {
             return None;
         }
-        let value = FlagValue { text: next.value.to_string(), range: next.range, has_expansion: next.has_expansion };
+        let value =
+            FlagValue { text: String::from(next.value.as_str()), range: next.range, has_expansion: next.has_expansion };
         Some((value, flag_range.cover(next.range)))
     };
     if value.starts_with("--") {

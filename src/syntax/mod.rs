@@ -115,66 +115,36 @@ impl Keyword {
 
     /// Case-insensitive lookup, as Docker does.
     pub fn from_name(name: &str) -> Keyword {
-        /// Packs up to 15 bytes and their count into one integer (the count keeps `RUN` and
-        /// `RUN\0` apart), so the lookup is a few integer comparisons.
-        const fn pack(bytes: &[u8]) -> u128 {
-            let mut out = (bytes.len() as u128) << 120;
-            let mut idx = 0;
-            while idx < bytes.len() {
-                out |= (bytes[idx] as u128) << (8 * idx);
-                idx += 1;
-            }
-            out
-        }
-        const ADD: u128 = pack(b"ADD");
-        const ARG: u128 = pack(b"ARG");
-        const CMD: u128 = pack(b"CMD");
-        const COPY: u128 = pack(b"COPY");
-        const ENTRYPOINT: u128 = pack(b"ENTRYPOINT");
-        const ENV: u128 = pack(b"ENV");
-        const EXPOSE: u128 = pack(b"EXPOSE");
-        const FROM: u128 = pack(b"FROM");
-        const HEALTHCHECK: u128 = pack(b"HEALTHCHECK");
-        const LABEL: u128 = pack(b"LABEL");
-        const MAINTAINER: u128 = pack(b"MAINTAINER");
-        const ONBUILD: u128 = pack(b"ONBUILD");
-        const RUN: u128 = pack(b"RUN");
-        const SHELL: u128 = pack(b"SHELL");
-        const STOPSIGNAL: u128 = pack(b"STOPSIGNAL");
-        const USER: u128 = pack(b"USER");
-        const VOLUME: u128 = pack(b"VOLUME");
-        const WORKDIR: u128 = pack(b"WORKDIR");
         let bytes = name.as_bytes();
-        // Keywords are 3 to 11 ASCII letters.
-        if !(3..=11).contains(&bytes.len()) {
+        let Some(first) = bytes.first() else {
             return Keyword::Unknown;
-        }
-        // Built in a register: a byte buffer read back as an integer stalls the CPU.
-        let mut packed = (bytes.len() as u128) << 120;
-        for (idx, byte) in bytes.iter().enumerate() {
-            packed |= u128::from(byte.to_ascii_uppercase()) << (8 * idx);
-        }
-        match packed {
-            ADD => Keyword::Add,
-            ARG => Keyword::Arg,
-            CMD => Keyword::Cmd,
-            COPY => Keyword::Copy,
-            ENTRYPOINT => Keyword::Entrypoint,
-            ENV => Keyword::Env,
-            EXPOSE => Keyword::Expose,
-            FROM => Keyword::From,
-            HEALTHCHECK => Keyword::Healthcheck,
-            LABEL => Keyword::Label,
-            MAINTAINER => Keyword::Maintainer,
-            ONBUILD => Keyword::Onbuild,
-            RUN => Keyword::Run,
-            SHELL => Keyword::Shell,
-            STOPSIGNAL => Keyword::Stopsignal,
-            USER => Keyword::User,
-            VOLUME => Keyword::Volume,
-            WORKDIR => Keyword::Workdir,
-            _ => Keyword::Unknown,
-        }
+        };
+        // The length and the first letter leave at most two candidates, so the lookup is one
+        // or two short comparisons (this runs once per instruction).
+        let candidates: &[Keyword] = match (bytes.len(), first.to_ascii_uppercase()) {
+            (3, b'A') => &[Keyword::Add, Keyword::Arg],
+            (3, b'C') => &[Keyword::Cmd],
+            (3, b'E') => &[Keyword::Env],
+            (3, b'R') => &[Keyword::Run],
+            (4, b'C') => &[Keyword::Copy],
+            (4, b'F') => &[Keyword::From],
+            (4, b'U') => &[Keyword::User],
+            (5, b'L') => &[Keyword::Label],
+            (5, b'S') => &[Keyword::Shell],
+            (6, b'E') => &[Keyword::Expose],
+            (6, b'V') => &[Keyword::Volume],
+            (7, b'O') => &[Keyword::Onbuild],
+            (7, b'W') => &[Keyword::Workdir],
+            (10, b'E') => &[Keyword::Entrypoint],
+            (10, b'M') => &[Keyword::Maintainer],
+            (10, b'S') => &[Keyword::Stopsignal],
+            (11, b'H') => &[Keyword::Healthcheck],
+            _ => &[],
+        };
+        // Keywords are upper-case letters, so clearing bit 5 of a letter upper-cases it and no
+        // other byte can match.
+        let matches = |keyword: &Keyword| keyword.as_str().bytes().zip(bytes).all(|(upper, it)| it & 0xdf == upper);
+        candidates.iter().copied().find(matches).unwrap_or(Keyword::Unknown)
     }
 
     /// The canonical upper-case spelling (`""` for `Unknown`).
