@@ -161,7 +161,7 @@ impl<'a> RuleContext<'a> {
             .get_or_init(|| std::iter::repeat_with(OnceCell::new).take(self.parse.file.instructions.len()).collect());
         let Some(slot) = mounts.get(idx) else { return &[] };
         slot.get_or_init(|| match self.parse.file.instructions.get(idx) {
-            Some(it) if it.keyword == Keyword::Run && !it.flags.is_empty() => support_uv::mounts(it),
+            Some(it) if it.keyword == Keyword::Run && !it.flags.is_empty() => support_uv::mounts(self.text, it),
             _ => Vec::new(),
         })
     }

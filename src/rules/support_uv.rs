@@ -7,6 +7,8 @@
 use std::borrow::Cow;
 use std::rc::Rc;
 
+use compact_str::CompactString;
+
 use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::rules::{RuleContext, is_truthy};
 use crate::semantics::shell::{UvFlag, UvInvocation};
@@ -18,43 +20,70 @@ use crate::text::{Spanned, TextRange};
 #[derive(Clone, Debug)]
 pub(crate) struct Mount {
     /// `bind` (the default), `cache`, `secret`, `ssh`, `tmpfs`.
-    pub(crate) kind: String,
-    pub(crate) source: Option<String>,
-    pub(crate) target: Option<Spanned<String>>,
+    pub(crate) kind: CompactString,
+    pub(crate) source: Option<CompactString>,
+    pub(crate) target: Option<Spanned<CompactString>>,
     /// `from=`: another stage or image instead of the build context.
-    pub(crate) from: Option<String>,
+    pub(crate) from: Option<CompactString>,
     /// `rw` / `readwrite` on a bind mount.
     pub(crate) writable: bool,
     /// The whole `--mount=...` flag.
     pub(crate) range: TextRange,
 }
 
+impl Mount {
+    fn new(range: TextRange) -> Mount {
+        Mount { kind: CompactString::new("bind"), source: None, target: None, from: None, writable: false, range }
+    }
+
+    /// Takes in one `key[=value]` option of the flag.
+    fn set(&mut self, key: &str, value: Option<Spanned<&str>>) {
+        let is = |name: &str| key.eq_ignore_ascii_case(name);
+        if is("type") {
+            self.kind = value.map(|it| CompactString::from(it.value).to_ascii_lowercase()).unwrap_or_default();
+        } else if is("source") || is("src") {
+            self.source = value.map(|it| CompactString::from(it.value));
+        } else if is("target") || is("dst") || is("destination") {
+            self.target = value.map(|it| Spanned::new(CompactString::from(it.value), it.range));
+        } else if is("from") {
+            self.from = value.map(|it| CompactString::from(it.value));
+        } else if is("rw") || is("readwrite") {
+            self.writable = value.is_none_or(|it| is_truthy(it.value));
+        }
+    }
+}
+
 /// The mounts of a RUN instruction, in order.
-pub(crate) fn mounts(instruction: &Instruction) -> Vec<Mount> {
+pub(crate) fn mounts(text: &str, instruction: &Instruction) -> Vec<Mount> {
     let mut res = Vec::new();
     for flag in instruction.flags.iter().filter(|it| it.name.value == "mount") {
-        let mut mount = Mount {
-            kind: "bind".to_owned(),
-            source: None,
-            target: None,
-            from: None,
-            writable: false,
-            range: flag.range,
-        };
-        for option in flag.options() {
-            let value = option.value.as_ref();
-            let key = option.key.value.as_str();
-            let is = |name: &str| key.eq_ignore_ascii_case(name);
-            if is("type") {
-                mount.kind = value.map(|it| it.value.as_str().to_ascii_lowercase()).unwrap_or_default();
-            } else if is("source") || is("src") {
-                mount.source = value.map(|it| it.value.to_string());
-            } else if is("target") || is("dst") || is("destination") {
-                mount.target = value.map(|it| Spanned::new(it.value.to_string(), it.range));
-            } else if is("from") {
-                mount.from = value.map(|it| it.value.to_string());
-            } else if is("rw") || is("readwrite") {
-                mount.writable = value.is_none_or(|it| is_truthy(&it.value));
+        let mut mount = Mount::new(flag.range);
+        match &flag.value {
+            // Written as is (no quotes, escapes or line breaks): split it in place instead of
+            // asking the parser for its options, which maps every offset through the flag's map.
+            Some(value)
+                if !value.value.contains('"') && text.get(value.range.as_range()) == Some(value.value.as_str()) =>
+            {
+                let base = value.range.start;
+                let mut offset = 0;
+                for item in value.value.split(',') {
+                    let (key, value) = match item.find('=') {
+                        Some(eq) => {
+                            let start = base + offset + eq + 1;
+                            let range = TextRange::new(start, start + item.len() - eq - 1);
+                            (&item[..eq], Some(Spanned::new(&item[eq + 1..], range)))
+                        }
+                        None => (item, None),
+                    };
+                    mount.set(key, value);
+                    offset += item.len() + 1;
+                }
+            }
+            _ => {
+                for option in flag.options() {
+                    let value = option.value.as_ref().map(|it| Spanned::new(it.value.as_str(), it.range));
+                    mount.set(option.key.value.as_str(), value);
+                }
             }
         }
         res.push(mount);
