@@ -4,14 +4,43 @@
 //! a hundred rules that multiplied the work. Each fact here is built in one pass on first use.
 
 use std::cell::{OnceCell, RefCell};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::rules::RuleContext;
 use crate::rules::support_env::{self, Setting};
 use crate::rules::support_python::{self, CopiedVenv, Copy, ImageUse};
 use crate::rules::support_uv::{self, Mount};
-use crate::semantics::{CommandOrigin, CommandSite, Stage};
+use crate::semantics::{CommandOrigin, CommandSite, Semantics, Stage, VarDef};
 use crate::syntax::Keyword;
+
+/// FNV-1a: the keys here are short names and references, for which std's DoS-resistant hash
+/// costs more than the lookups it serves.
+pub(crate) struct FnvHasher(u64);
+
+impl Default for FnvHasher {
+    fn default() -> FnvHasher {
+        FnvHasher(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for FnvHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut hash = self.0;
+        for byte in bytes {
+            hash ^= u64::from(*byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = hash;
+    }
+}
+
+/// A hash map keyed by short strings, hashed with [`FnvHasher`].
+pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FnvHasher>>;
 
 /// `major.minor[.patch]` of an image's Python.
 type PythonVersionTriple = (u64, u64, Option<u64>);
@@ -20,7 +49,9 @@ type PythonVersionTriple = (u64, u64, Option<u64>);
 #[derive(Default)]
 pub(crate) struct Facts<'a> {
     /// Stage names, ASCII-lowercased, to the first stage with that name.
-    stage_names: OnceCell<HashMap<String, usize>>,
+    stage_names: OnceCell<FastMap<String, usize>>,
+    /// Names some stage defines with ENV or ARG; [`Semantics::build_var`] finds nothing else.
+    stage_var_names: OnceCell<HashSet<&'a str, BuildHasherDefault<FnvHasher>>>,
     /// The stage of each instruction (`None` before the first FROM).
     instruction_stage: OnceCell<Vec<Option<usize>>>,
     image_uses: OnceCell<Vec<ImageUse>>,
@@ -67,7 +98,8 @@ impl<'a> RuleContext<'a> {
     /// The first stage named `name`, compared case-insensitively.
     pub(crate) fn stage_named(&self, name: &str) -> Option<usize> {
         let names = self.facts.stage_names.get_or_init(|| {
-            let mut res = HashMap::with_capacity(self.semantics.stages.len());
+            let mut res = FastMap::default();
+            res.reserve(self.semantics.stages.len());
             for stage in &self.semantics.stages {
                 if let Some(name) = &stage.name {
                     res.entry(name.value.to_ascii_lowercase()).or_insert(stage.index);
@@ -83,6 +115,20 @@ impl<'a> RuleContext<'a> {
         } else {
             names.get(name).copied()
         }
+    }
+
+    /// [`Semantics::build_var`], without walking the stages for names no stage defines (most
+    /// names rules ask about).
+    pub(crate) fn build_var(&self, stage: usize, before: usize, name: &str) -> Option<&'a VarDef> {
+        let semantics: &'a Semantics = self.semantics;
+        let names = self.facts.stage_var_names.get_or_init(|| {
+            let stages = semantics.stages.iter();
+            stages.flat_map(|stage| stage.env.iter().chain(&stage.args)).map(|def| def.name.as_str()).collect()
+        });
+        if !names.contains(name) {
+            return None;
+        }
+        semantics.build_var(stage, before, name)
     }
 
     /// The stage holding instruction `idx`.

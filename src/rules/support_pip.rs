@@ -142,7 +142,7 @@ impl EnvFacts {
             };
             for idx in stage.instructions.clone() {
                 let Some(instruction) = instructions.get(idx) else { continue };
-                let lookup = |name: &str| semantics.build_var(stage.index, idx, name).and_then(|it| it.value.clone());
+                let lookup = |name: &str| ctx.build_var(stage.index, idx, name).and_then(|it| it.value.clone());
                 match (instruction.keyword, &instruction.args) {
                     (Keyword::Workdir, Args::Words(words)) => {
                         if let Some(word) = words.first() {
@@ -560,7 +560,7 @@ pub(crate) fn path_from_def(ctx: &RuleContext<'_>, def: &VarDef) -> Option<Vec<S
     let raw = def.value_range.and_then(|range| ctx.text.get(range.as_range())).unwrap_or("");
     let def_stage = ctx.semantics.stage_of(def.instruction)?.index;
     for reference in expand::references(raw, ctx.parse.file.escape) {
-        if reference.name != "PATH" && ctx.semantics.build_var(def_stage, def.instruction, &reference.name).is_none() {
+        if reference.name != "PATH" && ctx.build_var(def_stage, def.instruction, &reference.name).is_none() {
             return None;
         }
     }

@@ -295,7 +295,7 @@ impl Layout {
             }
             for idx in stage.instructions.clone() {
                 let Some(instruction) = instructions.get(idx) else { continue };
-                let lookup = |name: &str| semantics.build_var(stage.index, idx, name).and_then(|it| it.value.clone());
+                let lookup = |name: &str| ctx.build_var(stage.index, idx, name).and_then(|it| it.value.clone());
                 match (instruction.keyword, &instruction.args) {
                     (Keyword::Workdir, Args::Words(words)) => {
                         if let Some(word) = words.first() {
@@ -479,7 +479,7 @@ pub(crate) fn env_value(ctx: &RuleContext<'_>, site: &CommandSite, name: &str) -
     if site.origin != CommandOrigin::Run {
         return ctx.semantics.runtime_env(stage, name).and_then(|it| it.value.clone());
     }
-    ctx.semantics.build_var(stage, site.instruction, name).and_then(|it| it.value.clone())
+    ctx.build_var(stage, site.instruction, name).and_then(|it| it.value.clone())
 }
 
 /// `uv sync` that installs packages (not a dry run, check, or script).
@@ -645,7 +645,7 @@ pub(crate) fn link_mode(ctx: &RuleContext<'_>, site: &CommandSite, uv: &UvInvoca
         return Some(LinkMode { value: assignment.value.clone(), range: Some(assignment.value_range) });
     }
     let stage = site.stage?;
-    let def = ctx.semantics.build_var(stage, site.instruction, "UV_LINK_MODE")?;
+    let def = ctx.build_var(stage, site.instruction, "UV_LINK_MODE")?;
     Some(LinkMode { value: def.value.clone()?, range: def.value_range })
 }
 
