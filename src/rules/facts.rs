@@ -6,13 +6,14 @@
 use std::cell::{OnceCell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
+use std::rc::Rc;
 
 use crate::rules::RuleContext;
 use crate::rules::support_env::{self, Setting};
 use crate::rules::support_python::{self, CopiedVenv, Copy, ImageUse};
 use crate::rules::support_uv::{self, Mount};
-use crate::semantics::{CommandOrigin, CommandSite, Semantics, Stage, VarDef};
-use crate::syntax::Keyword;
+use crate::semantics::{Base, CommandOrigin, CommandSite, Semantics, Stage, VarDef};
+use crate::syntax::{Args, Keyword};
 
 /// FNV-1a: the keys here are short names and references, for which std's DoS-resistant hash
 /// costs more than the lookups it serves.
@@ -59,6 +60,7 @@ pub(crate) struct Facts<'a> {
     py_layout: OnceCell<support_python::Layout>,
     copied_venvs: OnceCell<Vec<CopiedVenv>>,
     uv_layout: OnceCell<support_uv::Layout>,
+    workdir_user: OnceCell<WorkdirUser>,
     uv_settings: OnceCell<Vec<Setting>>,
     start_commands: OnceCell<Vec<&'a CommandSite>>,
     /// The uv commands of RUN instructions, grouped by instruction.
@@ -77,6 +79,95 @@ pub(crate) struct Facts<'a> {
     known_uv_flags: OnceCell<Vec<Vec<Option<&'static crate::knowledge::UvFlag>>>>,
     /// Paths already matched against .dockerignore (rules ask about the same few names).
     excluded: RefCell<Vec<(String, bool)>>,
+}
+
+/// WORKDIR and USER in effect at each instruction, for every rule that resolves paths or asks
+/// who runs a command.
+pub(crate) struct WorkdirUser {
+    /// WORKDIR at each instruction, taking a root image to start in `/`; `None` when a variable
+    /// makes it unknown.
+    workdir: Vec<Option<Rc<str>>>,
+    /// Per instruction: the WORKDIR above still rests on the root image starting in `/` (no
+    /// absolute WORKDIR since), which holds only for images known not to set their own.
+    assumes_image_start: Vec<bool>,
+    /// USER at each instruction (`None` for the image default, root).
+    user: Vec<Option<Rc<str>>>,
+}
+
+impl WorkdirUser {
+    pub(crate) fn workdir_at(&self, idx: usize) -> Option<&str> {
+        self.workdir.get(idx).and_then(|it| it.as_deref())
+    }
+
+    /// Whether [`WorkdirUser::workdir_at`] still rests on the root image starting in `/`.
+    pub(crate) fn assumes_image_start_at(&self, idx: usize) -> bool {
+        self.assumes_image_start.get(idx).copied().unwrap_or(false)
+    }
+
+    pub(crate) fn user_at(&self, idx: usize) -> Option<&str> {
+        self.user.get(idx).and_then(|it| it.as_deref())
+    }
+
+    fn build(ctx: &RuleContext<'_>) -> WorkdirUser {
+        let semantics = ctx.semantics;
+        let instructions = &ctx.parse.file.instructions;
+        let escape = ctx.parse.file.escape;
+        let mut res = WorkdirUser {
+            workdir: vec![None; instructions.len()],
+            assumes_image_start: vec![false; instructions.len()],
+            user: vec![None; instructions.len()],
+        };
+        for stage in &semantics.stages {
+            let parent_end = match stage.base {
+                Base::Stage(parent) if parent < stage.index => {
+                    semantics.stages.get(parent).and_then(|it| it.instructions.end.checked_sub(1))
+                }
+                _ => None,
+            };
+            let (mut workdir, mut assumed, mut user) = match parent_end {
+                Some(end) => (
+                    res.workdir.get(end).cloned().flatten(),
+                    res.assumes_image_start.get(end).copied().unwrap_or(false),
+                    res.user.get(end).cloned().flatten(),
+                ),
+                None => (Some(Rc::from("/")), true, None),
+            };
+            for idx in stage.instructions.clone() {
+                let Some(instruction) = instructions.get(idx) else { continue };
+                let lookup = |name: &str| ctx.build_var(stage.index, idx, name).and_then(|it| it.value.clone());
+                match (instruction.keyword, &instruction.args) {
+                    (Keyword::Workdir, Args::Words(words)) => {
+                        if let Some(word) = words.first() {
+                            let (value, complete) = support_uv::expand_value(&word.value, escape, &lookup);
+                            let absolute = value.starts_with('/');
+                            let resolved = match (&workdir, complete) {
+                                (Some(dir), true) => support_uv::resolve(dir, &value),
+                                (None, true) if absolute => support_uv::resolve("/", &value),
+                                _ => None,
+                            };
+                            assumed &= !absolute;
+                            workdir = resolved.map(Rc::from);
+                        }
+                    }
+                    (Keyword::User, Args::Words(words)) => {
+                        if let Some(word) = words.first() {
+                            let (value, _) = support_uv::expand_value(&word.value, escape, &lookup);
+                            let name = value.split(':').next().unwrap_or("");
+                            user = match name {
+                                "root" | "0" => None,
+                                _ => Some(Rc::from(name)),
+                            };
+                        }
+                    }
+                    _ => {}
+                }
+                res.workdir[idx] = workdir.clone();
+                res.assumes_image_start[idx] = assumed;
+                res.user[idx] = user.clone();
+            }
+        }
+        res
+    }
 }
 
 /// The uv commands of one RUN instruction, as indices into the context's uv list.
@@ -131,9 +222,29 @@ impl<'a> RuleContext<'a> {
         semantics.build_var(stage, before, name)
     }
 
+    /// WORKDIR in effect at instruction `idx`, taking a root image to start in `/` (`None` when a
+    /// variable makes it unknown).
+    pub(crate) fn workdir_at(&self, idx: usize) -> Option<&str> {
+        self.workdir_user().workdir_at(idx)
+    }
+
+    /// USER in effect at instruction `idx` (`None` for the image default, root).
+    pub(crate) fn user_at(&self, idx: usize) -> Option<&str> {
+        self.workdir_user().user_at(idx)
+    }
+
+    pub(crate) fn workdir_user(&self) -> &WorkdirUser {
+        self.facts.workdir_user.get_or_init(|| WorkdirUser::build(self))
+    }
+
     /// The stage holding instruction `idx`.
     pub(crate) fn stage_index_of(&self, idx: usize) -> Option<usize> {
-        let stages = self.facts.instruction_stage.get_or_init(|| {
+        self.instruction_stages().get(idx).copied().flatten()
+    }
+
+    /// The stage of each instruction (`None` before the first FROM).
+    pub(crate) fn instruction_stages(&self) -> &[Option<usize>] {
+        self.facts.instruction_stage.get_or_init(|| {
             let mut res = vec![None; self.parse.file.instructions.len()];
             for stage in &self.semantics.stages {
                 for slot in res.get_mut(stage.instructions.clone()).into_iter().flatten() {
@@ -141,8 +252,7 @@ impl<'a> RuleContext<'a> {
                 }
             }
             res
-        });
-        stages.get(idx).copied().flatten()
+        })
     }
 
     /// Every image named by FROM, `COPY --from` and `RUN --mount=from`, in source order.

@@ -5,7 +5,6 @@
 //! file's size; paths are compared as plain strings after resolving them against WORKDIR.
 
 use std::borrow::Cow;
-use std::rc::Rc;
 
 use compact_str::CompactString;
 
@@ -244,12 +243,8 @@ fn parent(path: &str) -> String {
     }
 }
 
-/// Per-stage and per-instruction facts, computed once.
+/// Per-stage facts, computed once.
 pub(crate) struct Layout {
-    /// WORKDIR in effect at each instruction (`None` when it uses a variable).
-    pub(crate) workdir: Vec<Option<Rc<str>>>,
-    /// USER in effect at each instruction (`None` for the image default, root).
-    pub(crate) user: Vec<Option<Rc<str>>>,
     /// COPY and ADD of each stage, in order.
     pub(crate) copies: Vec<Vec<CopyEvent>>,
     /// The uv version pinned for each stage (from `COPY --from=ghcr.io/astral-sh/uv:X` or a uv
@@ -266,13 +261,8 @@ impl Layout {
         let instructions = &ctx.parse.file.instructions;
         let escape = ctx.parse.file.escape;
         let stages = semantics.stages.len();
-        let mut res = Layout {
-            workdir: vec![None; instructions.len()],
-            user: vec![None; instructions.len()],
-            copies: vec![Vec::new(); stages],
-            uv_version: vec![None; stages],
-            in_image: vec![false; stages],
-        };
+        let mut res =
+            Layout { copies: vec![Vec::new(); stages], uv_version: vec![None; stages], in_image: vec![false; stages] };
         // Stages each stage copies from, for the reach computation below.
         let mut copied_from: Vec<Vec<usize>> = vec![Vec::new(); stages];
         for stage in &semantics.stages {
@@ -280,13 +270,6 @@ impl Layout {
                 Base::Stage(parent) if parent < stage.index => Some(parent),
                 _ => None,
             };
-            let parent_end = parent.and_then(|it| semantics.stages.get(it)).map(|it| it.instructions.end);
-            let mut workdir: Option<Rc<str>> = match parent_end {
-                Some(end) => end.checked_sub(1).and_then(|it| res.workdir.get(it).cloned()).flatten(),
-                None => Some(Rc::from("/")),
-            };
-            let mut user =
-                parent_end.and_then(|end| end.checked_sub(1)).and_then(|it| res.user.get(it).cloned()).flatten();
             let mut uv_version = parent.and_then(|it| res.uv_version.get(it).cloned()).flatten();
             if let Base::Image(reference) = &stage.base
                 && let Some(uv) = image::uv_image_info(reference)
@@ -295,54 +278,25 @@ impl Layout {
             }
             for idx in stage.instructions.clone() {
                 let Some(instruction) = instructions.get(idx) else { continue };
+                if !matches!(instruction.keyword, Keyword::Copy | Keyword::Add) {
+                    continue;
+                }
                 let lookup = |name: &str| ctx.build_var(stage.index, idx, name).and_then(|it| it.value.clone());
-                match (instruction.keyword, &instruction.args) {
-                    (Keyword::Workdir, Args::Words(words)) => {
-                        if let Some(word) = words.first() {
-                            let (value, complete) = expand_value(&word.value, escape, &lookup);
-                            let resolved = match (&workdir, complete) {
-                                (Some(dir), true) => resolve(dir, &value),
-                                (None, true) if value.starts_with('/') => resolve("/", &value),
-                                _ => None,
-                            };
-                            workdir = resolved.map(Rc::from);
-                        }
-                    }
-                    (Keyword::User, Args::Words(words)) => {
-                        if let Some(word) = words.first() {
-                            let (value, _) = expand_value(&word.value, escape, &lookup);
-                            let name = value.split(':').next().unwrap_or("");
-                            user = match name {
-                                "root" | "0" => None,
-                                _ => Some(Rc::from(name)),
-                            };
-                        }
-                    }
-                    (Keyword::Copy | Keyword::Add, _) => {
-                        let event = copy_event(idx, instruction, workdir.as_deref(), escape, &lookup);
-                        if let Some(from) = &event.from {
-                            match ctx.stage_by_reference(from) {
-                                Some(source) if source.index < stage.index => {
-                                    copied_from[stage.index].push(source.index)
-                                }
-                                Some(_) => {}
-                                None => {
-                                    if let Some(uv) =
-                                        image::parse_image_ref(from).and_then(|it| image::uv_image_info(&it))
-                                    {
-                                        uv_version = uv.uv_version.or(uv_version);
-                                    }
-                                }
+                let event = copy_event(idx, instruction, ctx.workdir_at(idx), escape, &lookup);
+                if let Some(from) = &event.from {
+                    match ctx.stage_by_reference(from) {
+                        Some(source) if source.index < stage.index => copied_from[stage.index].push(source.index),
+                        Some(_) => {}
+                        None => {
+                            if let Some(uv) = image::parse_image_ref(from).and_then(|it| image::uv_image_info(&it)) {
+                                uv_version = uv.uv_version.or(uv_version);
                             }
                         }
-                        if let Some(stage_copies) = res.copies.get_mut(stage.index) {
-                            stage_copies.push(event);
-                        }
                     }
-                    _ => {}
                 }
-                res.workdir[idx] = workdir.clone();
-                res.user[idx] = user.clone();
+                if let Some(stage_copies) = res.copies.get_mut(stage.index) {
+                    stage_copies.push(event);
+                }
             }
             res.uv_version[stage.index] = uv_version;
         }
@@ -391,14 +345,6 @@ impl Layout {
             .rev()
             .flat_map(move |idx| self.copies.get(idx).map(Vec::as_slice).unwrap_or(&[]).iter())
             .filter(move |event| event.instruction < before)
-    }
-
-    pub(crate) fn workdir_at(&self, instruction: usize) -> Option<&str> {
-        self.workdir.get(instruction).and_then(|it| it.as_deref())
-    }
-
-    pub(crate) fn user_at(&self, instruction: usize) -> Option<&str> {
-        self.user.get(instruction).and_then(|it| it.as_deref())
     }
 
     pub(crate) fn in_image(&self, stage: usize) -> bool {
@@ -606,13 +552,8 @@ pub(crate) fn run_groups<'c, 'a>(ctx: &'c RuleContext<'a>) -> impl Iterator<Item
 
 /// uv's cache folder for a command: `--cache-dir`, `UV_CACHE_DIR`, `XDG_CACHE_HOME/uv`, else
 /// `$HOME/.cache/uv` (`/root/.cache/uv` for root). `None` when it cannot be told.
-pub(crate) fn cache_dir(
-    ctx: &RuleContext<'_>,
-    layout: &Layout,
-    site: &CommandSite,
-    uv: &UvInvocation<'_>,
-) -> Option<String> {
-    let dir = layout.workdir_at(site.instruction).unwrap_or("/");
+pub(crate) fn cache_dir(ctx: &RuleContext<'_>, site: &CommandSite, uv: &UvInvocation<'_>) -> Option<String> {
+    let dir = ctx.workdir_at(site.instruction).unwrap_or("/");
     if let Some(value) = uv.flag_value("--cache-dir") {
         return resolve(dir, &value.text);
     }
@@ -625,7 +566,7 @@ pub(crate) fn cache_dir(
     if let Some(value) = env_value(ctx, site, "HOME") {
         return resolve("/", &format!("{value}/.cache/uv"));
     }
-    match layout.user_at(site.instruction) {
+    match ctx.user_at(site.instruction) {
         None => Some("/root/.cache/uv".to_owned()),
         Some(_) => None,
     }
