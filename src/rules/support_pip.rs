@@ -143,33 +143,30 @@ impl<'c> EnvFacts<'c> {
             };
             for idx in stage.instructions.clone() {
                 let Some(instruction) = instructions.get(idx) else { continue };
+                if !matches!(instruction.keyword, Keyword::Copy | Keyword::Add) {
+                    continue;
+                }
                 let lookup = |name: &str| ctx.build_var(stage.index, idx, name).and_then(|it| it.value.clone());
-                match (instruction.keyword, &instruction.args) {
-                    (Keyword::Copy | Keyword::Add, _) => {
-                        let from = instruction.flag("from").and_then(|it| it.value.as_ref()).map(|it| {
-                            let expansion = expand::expand(&it.value, escape, &lookup);
-                            expansion.value
-                        });
-                        let from_stage = from.as_deref().and_then(|it| semantics.stage_by_reference(it));
-                        match (&from, from_stage) {
-                            (Some(_), Some(source)) if source.index < stage.index && copies_uv(instruction) => {
-                                uv_version = uv_version.or(res.uv_version[source.index]);
-                            }
-                            (Some(from), None) => {
-                                let uv = image::parse_image_ref(from).and_then(|it| image::uv_image_info(&it));
-                                if let Some(uv) = uv {
-                                    uv_version = uv.uv_version_parts.or(uv_version);
-                                }
-                            }
-                            _ => {}
-                        }
-                        if let Some(event) =
-                            copy_event(idx, instruction, res.workdir_at(idx), from.is_some(), escape, &lookup)
-                        {
-                            res.events[stage.index].push(event);
+                let from = instruction.flag("from").and_then(|it| it.value.as_ref()).map(|it| {
+                    let expansion = expand::expand(&it.value, escape, &lookup);
+                    expansion.value
+                });
+                let from_stage = from.as_deref().and_then(|it| semantics.stage_by_reference(it));
+                match (&from, from_stage) {
+                    (Some(_), Some(source)) if source.index < stage.index && copies_uv(instruction) => {
+                        uv_version = uv_version.or(res.uv_version[source.index]);
+                    }
+                    (Some(from), None) => {
+                        let uv = image::parse_image_ref(from).and_then(|it| image::uv_image_info(&it));
+                        if let Some(uv) = uv {
+                            uv_version = uv.uv_version_parts.or(uv_version);
                         }
                     }
                     _ => {}
+                }
+                if let Some(event) = copy_event(idx, instruction, res.workdir_at(idx), from.is_some(), escape, &lookup)
+                {
+                    res.events[stage.index].push(event);
                 }
             }
             for site in semantics.commands_in(stage.index) {
