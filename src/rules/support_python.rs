@@ -387,15 +387,18 @@ pub(crate) fn uv_setting(ctx: &RuleContext<'_>, site: &CommandSite, name: &str) 
     // The same search as over `env_assignments()` from the end, without building that list:
     // wrapper assignments (`env NAME=…`) come last, so they win over leading ones.
     let command = &site.command;
-    let end = command.program_index().unwrap_or(0);
-    for word in command.words[..end].iter().rev() {
-        if !word.raw().starts_with(name) {
-            continue;
-        }
-        if let Some(assignment) = crate::semantics::shell::Assignment::from_word(word)
-            && assignment.name == name
-        {
-            return Some(Setting { value: assignment.value, range: Some(assignment.value_range) });
+    // Finding the program walks the wrappers; most commands have no word that could matter.
+    if command.words.iter().any(|word| word.raw().starts_with(name)) {
+        let end = command.program_index().unwrap_or(0);
+        for word in command.words[..end].iter().rev() {
+            if !word.raw().starts_with(name) {
+                continue;
+            }
+            if let Some(assignment) = crate::semantics::shell::Assignment::from_word(word)
+                && assignment.name == name
+            {
+                return Some(Setting { value: assignment.value, range: Some(assignment.value_range) });
+            }
         }
     }
     if let Some(assignment) = command.assignments.iter().rev().find(|it| it.name == name) {
