@@ -612,6 +612,24 @@ mod tests {
     }
 
     #[test]
+    fn mounts_read_plain_and_quoted_values_alike() {
+        let text = "FROM x\nRUN --mount=type=cache,target=/root/.cache/uv \\\n    --mount=\"type=bind,source=uv.lock,target=uv.lock\",rw uv sync\n";
+        let parse = crate::syntax::parse(text);
+        let run = &parse.file.instructions[1];
+        let mounts = mounts(text, run);
+        assert_eq!(mounts.len(), 2);
+        assert_eq!(mounts[0].kind, "cache");
+        let target = mounts[0].target.as_ref().expect("a target");
+        assert_eq!(&text[target.range.as_range()], "/root/.cache/uv");
+        assert!(!mounts[0].writable);
+        assert_eq!(mounts[1].kind, "bind");
+        assert_eq!(mounts[1].source.as_deref(), Some("uv.lock"));
+        let target = mounts[1].target.as_ref().expect("a target");
+        assert_eq!(&text[target.range.as_range()], "uv.lock");
+        assert!(mounts[1].writable);
+    }
+
+    #[test]
     fn globs_match_like_copy_sources() {
         assert!(glob_match("uv.lock*", "uv.lock"));
         assert!(glob_match("*.lock", "uv.lock"));
