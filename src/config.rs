@@ -17,7 +17,7 @@ use toml::de::{DeTable, DeValue};
 use crate::diagnostic::Severity;
 use crate::project::{FileSystem, SourceFile};
 use crate::rules::{REGISTRY, Rule};
-use crate::text::TextRange;
+use crate::text::{Spanned, TextRange};
 
 /// The name of berth's own configuration file.
 pub const CONFIG_FILE_NAME: &str = "berth.toml";
@@ -165,14 +165,12 @@ fn empty_config(file: SourceFile, kind: ConfigKind) -> ConfigFile {
     ConfigFile { file, kind, options, range: TextRange::empty(0), problems: Vec::new() }
 }
 
-type Value<'i> = TomlSpanned<DeValue<'i>>;
-
 /// Parses configuration text. For a pyproject.toml, `None` when it has no `[tool.berth]` table
 /// (such a file is not a berth configuration); a berth.toml always gives a configuration.
 pub fn parse_config(file: SourceFile, kind: ConfigKind) -> Option<ConfigFile> {
     let text = file.text.clone();
     let (document, errors) = DeTable::parse_recoverable(&text);
-    let mut cx = Ctx { len: text.len(), problems: Vec::new() };
+    let mut cx = TomlReader::new(&text);
     let root = document.get_ref();
     let (table, range, prefix) = match kind {
         ConfigKind::BerthToml => {
@@ -199,7 +197,8 @@ pub fn parse_config(file: SourceFile, kind: ConfigKind) -> Option<ConfigFile> {
     if let Some(table) = table {
         read_options(&mut cx, table, prefix, &mut options);
     }
-    let mut problems = cx.problems;
+    let mut problems: Vec<ConfigProblem> =
+        cx.problems.into_iter().map(|(range, message)| ConfigProblem { range, message }).collect();
     problems.sort_by_key(|problem| problem.range.start);
     Some(ConfigFile { file, kind, options, range, problems })
 }
@@ -216,7 +215,7 @@ const KEYS: [&str; 8] = [
     "network",
 ];
 
-fn read_options(cx: &mut Ctx, table: &DeTable<'_>, prefix: &str, options: &mut Options) {
+fn read_options(cx: &mut TomlReader, table: &DeTable<'_>, prefix: &str, options: &mut Options) {
     let mut entries: Vec<_> = table.iter().collect();
     // toml keeps keys sorted by name; report problems in file order.
     entries.sort_by_key(|(key, _)| key.span().start);
@@ -236,7 +235,10 @@ fn read_options(cx: &mut Ctx, table: &DeTable<'_>, prefix: &str, options: &mut O
                     if !cx.check_selector(&selector_text, cx.range(selector.span())) {
                         continue;
                     }
-                    let Some(level_text) = cx.string(level, &format!("{path}.{selector_text}")) else { continue };
+                    let Some(level_text) = cx.string(level, &format!("{path}.{selector_text}")).map(|it| it.value)
+                    else {
+                        continue;
+                    };
                     match parse_level(&level_text) {
                         Some(level) => options.severity.push((selector_text, level)),
                         None => cx.report(
@@ -263,7 +265,7 @@ fn read_options(cx: &mut Ctx, table: &DeTable<'_>, prefix: &str, options: &mut O
                 }
             }
             "failure-threshold" => {
-                let Some(text) = cx.string(value, &path) else { continue };
+                let Some(text) = cx.string(value, &path).map(|it| it.value) else { continue };
                 match FailureThreshold::from_name(&text) {
                     Some(threshold) => options.failure_threshold = Some(threshold),
                     None => cx.report(
@@ -275,7 +277,8 @@ fn read_options(cx: &mut Ctx, table: &DeTable<'_>, prefix: &str, options: &mut O
                 }
             }
             "trusted-registries" => {
-                options.trusted_registries = Some(cx.strings(value, &path).into_iter().map(|it| it.0).collect());
+                options.trusted_registries =
+                    Some(cx.string_list(value, &path).into_iter().map(|it| it.value).collect());
             }
             "network" => {
                 let Some(network) = cx.as_table(value, &path) else { continue };
@@ -316,43 +319,71 @@ pub fn parse_severity_level(text: &str) -> Option<Option<Severity>> {
     parse_level(text)
 }
 
-struct Ctx {
+/// Reads typed values out of a parsed TOML document, reporting each value of the wrong type at
+/// its range. Shared by pyproject.toml and berth.toml reading, which word problems alike.
+pub(crate) struct TomlReader {
+    /// Length of the text, to clamp recovered spans that point past its end.
     len: usize,
-    problems: Vec<ConfigProblem>,
+    pub(crate) problems: Vec<(TextRange, String)>,
 }
 
-impl Ctx {
-    fn report(&mut self, range: TextRange, message: String) {
-        self.problems.push(ConfigProblem { range, message });
+pub(crate) type TomlValue<'i> = TomlSpanned<DeValue<'i>>;
+
+impl TomlReader {
+    pub(crate) fn new(text: &str) -> TomlReader {
+        TomlReader { len: text.len(), problems: Vec::new() }
     }
 
-    fn range(&self, span: Range<usize>) -> TextRange {
+    pub(crate) fn report(&mut self, range: TextRange, message: String) {
+        self.problems.push((range, message));
+    }
+
+    /// Converts a toml span, clamping it to the text (recovered spans can point past the end).
+    pub(crate) fn range(&self, span: Range<usize>) -> TextRange {
         let end = span.end.min(self.len);
         TextRange::new(span.start.min(end), end)
     }
 
-    fn as_table<'t, 'i>(&mut self, value: &'t Value<'i>, path: &str) -> Option<&'t DeTable<'i>> {
+    pub(crate) fn table<'t, 'i>(&mut self, parent: &'t DeTable<'i>, key: &str, path: &str) -> Option<&'t DeTable<'i>> {
+        let value = parent.get(key)?;
+        self.as_table(value, path)
+    }
+
+    pub(crate) fn as_table<'t, 'i>(&mut self, value: &'t TomlValue<'i>, path: &str) -> Option<&'t DeTable<'i>> {
         match value.get_ref() {
             DeValue::Table(table) => Some(table),
             other => {
-                self.report(self.range(value.span()), format!("`{path}` must be a table, found {}", other.type_str()));
+                let message = format!("`{path}` must be a table, found {}", other.type_str());
+                self.report(self.range(value.span()), message);
                 None
             }
         }
     }
 
-    fn string(&mut self, value: &Value<'_>, path: &str) -> Option<String> {
+    pub(crate) fn string(&mut self, value: &TomlValue<'_>, path: &str) -> Option<Spanned<String>> {
         match value.get_ref() {
-            DeValue::String(s) => Some(s.to_string()),
+            DeValue::String(s) => Some(Spanned::new(s.to_string(), self.range(value.span()))),
             other => {
-                self.report(self.range(value.span()), format!("`{path}` must be a string, found {}", other.type_str()));
+                let message = format!("`{path}` must be a string, found {}", other.type_str());
+                self.report(self.range(value.span()), message);
                 None
             }
         }
     }
 
-    /// A list of strings with their ranges; items of another type are reported and skipped.
-    fn strings(&mut self, value: &Value<'_>, path: &str) -> Vec<(String, TextRange)> {
+    pub(crate) fn bool(&mut self, value: &TomlValue<'_>, path: &str) -> Option<Spanned<bool>> {
+        match value.get_ref() {
+            DeValue::Boolean(b) => Some(Spanned::new(*b, self.range(value.span()))),
+            other => {
+                let message = format!("`{path}` must be true or false, found {}", other.type_str());
+                self.report(self.range(value.span()), message);
+                None
+            }
+        }
+    }
+
+    /// An array of strings; items of another type are reported and skipped.
+    pub(crate) fn string_list(&mut self, value: &TomlValue<'_>, path: &str) -> Vec<Spanned<String>> {
         let DeValue::Array(items) = value.get_ref() else {
             let message = format!("`{path}` must be an array of strings, found {}", value.get_ref().type_str());
             self.report(self.range(value.span()), message);
@@ -361,7 +392,7 @@ impl Ctx {
         let mut res = Vec::new();
         for item in items.iter() {
             match item.get_ref() {
-                DeValue::String(s) => res.push((s.to_string(), self.range(item.span()))),
+                DeValue::String(s) => res.push(Spanned::new(s.to_string(), self.range(item.span()))),
                 other => {
                     let message = format!("`{path}` items must be strings, found {}", other.type_str());
                     self.report(self.range(item.span()), message);
@@ -371,12 +402,28 @@ impl Ctx {
         res
     }
 
+    pub(crate) fn check_choice(&mut self, value: &Spanned<String>, path: &str, choices: &[&str]) {
+        if choices.contains(&value.value.as_str()) {
+            return;
+        }
+        let expected = choices.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ");
+        self.report(value.range, format!("`{path}` must be one of {expected}, found \"{}\"", value.value));
+    }
+}
+
+/// The checks only berth's settings need, on top of the shared TOML reader.
+trait SettingsReader {
     /// A list of rule selectors; unknown ones are reported and dropped.
-    fn selectors(&mut self, value: &Value<'_>, path: &str) -> Vec<String> {
+    fn selectors(&mut self, value: &TomlValue<'_>, path: &str) -> Vec<String>;
+    fn check_selector(&mut self, text: &str, range: TextRange) -> bool;
+}
+
+impl SettingsReader for TomlReader {
+    fn selectors(&mut self, value: &TomlValue<'_>, path: &str) -> Vec<String> {
         let mut res = Vec::new();
-        for (text, range) in self.strings(value, path) {
-            if self.check_selector(&text, range) {
-                res.push(text);
+        for item in self.string_list(value, path) {
+            if self.check_selector(&item.value, item.range) {
+                res.push(item.value);
             }
         }
         res

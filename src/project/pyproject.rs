@@ -4,12 +4,11 @@
 //! Spans of values cover the TOML value as written, quotes included, so a fix can replace it.
 //! Spans of `[dependency-groups]` names cover the key.
 
-use std::ops::Range;
 use std::str::FromStr;
 
-use toml::Spanned as TomlSpanned;
 use toml::de::{DeTable, DeValue};
 
+use crate::config::TomlReader;
 use crate::text::{Spanned, TextRange};
 
 use super::{ProjectProblem, Pyproject, SourceFile, ToolUv};
@@ -45,7 +44,7 @@ impl Pyproject {
 /// Parses pyproject.toml text. Never fails: syntax errors and values of the wrong type become
 /// problems, and everything the parser could recover is still extracted.
 pub fn parse_pyproject(file: SourceFile) -> (Pyproject, Vec<ProjectProblem>) {
-    let mut cx = Ctx { file: &file, problems: Vec::new() };
+    let mut cx = TomlReader::new(&file.text);
     let (first_document, errors) = DeTable::parse_recoverable(&file.text);
     // One syntax error usually drags a cascade of follow-up errors behind it (a missing `]`
     // makes every later line "wrong"), so only the first is reported, with a count of the rest.
@@ -125,7 +124,8 @@ pub fn parse_pyproject(file: SourceFile) -> (Pyproject, Vec<ProjectProblem>) {
         pyproject.tool_uv = Some(parse_tool_uv(&mut cx, uv, range));
     }
 
-    let mut problems = cx.problems;
+    let mut problems: Vec<ProjectProblem> =
+        cx.problems.into_iter().map(|(range, message)| ProjectProblem { file: file.clone(), range, message }).collect();
     problems.sort_by_key(|problem| problem.range.start);
     (pyproject, problems)
 }
@@ -188,7 +188,7 @@ fn blank_line_at(text: &mut String, offset: usize) -> (bool, usize) {
     (true, end)
 }
 
-fn parse_tool_uv(cx: &mut Ctx<'_>, uv: &DeTable<'_>, range: TextRange) -> ToolUv {
+fn parse_tool_uv(cx: &mut TomlReader, uv: &DeTable<'_>, range: TextRange) -> ToolUv {
     let mut tool_uv = ToolUv { range, ..ToolUv::default() };
     if let Some(workspace) = cx.table(uv, "workspace", "tool.uv.workspace") {
         let members = match workspace.get("members") {
@@ -239,92 +239,6 @@ fn first_line_of_pep440_error(rendered: &str) -> &str {
     let line = rendered.lines().next().unwrap_or(rendered);
     let line = line.strip_prefix("Failed to parse version: ").unwrap_or(line);
     line.strip_suffix(':').unwrap_or(line)
-}
-
-struct Ctx<'a> {
-    file: &'a SourceFile,
-    problems: Vec<ProjectProblem>,
-}
-
-type Value<'i> = TomlSpanned<DeValue<'i>>;
-
-impl Ctx<'_> {
-    fn report(&mut self, range: TextRange, message: String) {
-        self.problems.push(ProjectProblem { file: self.file.clone(), range, message });
-    }
-
-    /// Converts a toml span, clamping it to the text (recovered spans can point past the end).
-    fn range(&self, span: Range<usize>) -> TextRange {
-        let len = self.file.text.len();
-        let end = span.end.min(len);
-        TextRange::new(span.start.min(end), end)
-    }
-
-    fn table<'t, 'i>(&mut self, parent: &'t DeTable<'i>, key: &str, path: &str) -> Option<&'t DeTable<'i>> {
-        let value = parent.get(key)?;
-        self.as_table(value, path)
-    }
-
-    fn as_table<'t, 'i>(&mut self, value: &'t Value<'i>, path: &str) -> Option<&'t DeTable<'i>> {
-        match value.get_ref() {
-            DeValue::Table(table) => Some(table),
-            other => {
-                let message = format!("`{path}` must be a table, found {}", other.type_str());
-                self.report(self.range(value.span()), message);
-                None
-            }
-        }
-    }
-
-    fn string(&mut self, value: &Value<'_>, path: &str) -> Option<Spanned<String>> {
-        match value.get_ref() {
-            DeValue::String(s) => Some(Spanned::new(s.to_string(), self.range(value.span()))),
-            other => {
-                let message = format!("`{path}` must be a string, found {}", other.type_str());
-                self.report(self.range(value.span()), message);
-                None
-            }
-        }
-    }
-
-    fn bool(&mut self, value: &Value<'_>, path: &str) -> Option<Spanned<bool>> {
-        match value.get_ref() {
-            DeValue::Boolean(b) => Some(Spanned::new(*b, self.range(value.span()))),
-            other => {
-                let message = format!("`{path}` must be true or false, found {}", other.type_str());
-                self.report(self.range(value.span()), message);
-                None
-            }
-        }
-    }
-
-    /// An array of strings; items of another type are reported and skipped.
-    fn string_list(&mut self, value: &Value<'_>, path: &str) -> Vec<Spanned<String>> {
-        let DeValue::Array(items) = value.get_ref() else {
-            let message = format!("`{path}` must be an array of strings, found {}", value.get_ref().type_str());
-            self.report(self.range(value.span()), message);
-            return Vec::new();
-        };
-        let mut res = Vec::new();
-        for item in items.iter() {
-            match item.get_ref() {
-                DeValue::String(s) => res.push(Spanned::new(s.to_string(), self.range(item.span()))),
-                other => {
-                    let message = format!("`{path}` items must be strings, found {}", other.type_str());
-                    self.report(self.range(item.span()), message);
-                }
-            }
-        }
-        res
-    }
-
-    fn check_choice(&mut self, value: &Spanned<String>, path: &str, choices: &[&str]) {
-        if choices.contains(&value.value.as_str()) {
-            return;
-        }
-        let expected = choices.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ");
-        self.report(value.range, format!("`{path}` must be one of {expected}, found \"{}\"", value.value));
-    }
 }
 
 #[cfg(test)]

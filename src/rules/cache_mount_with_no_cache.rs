@@ -35,8 +35,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
                 continue;
             }
             let Some(disabled) = no_cache(ctx, site, uv) else { continue };
-            let layout = ctx.uv_layout();
-            let cache = cache_dir(ctx, layout, site, uv);
+            let cache = cache_dir(ctx, site, uv);
             let Some(mount) = group.mounts.iter().find(|mount| is_uv_cache_mount(mount, cache.as_deref())) else {
                 continue;
             };

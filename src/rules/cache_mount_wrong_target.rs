@@ -36,13 +36,12 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         if no_cache(ctx, site, uv).is_some() {
             continue;
         }
-        let layout = ctx.uv_layout();
         let candidates: Vec<_> = group.mounts.iter().filter(|mount| is_uv_cache_mount(mount, None)).collect();
         if candidates.is_empty() {
             continue;
         }
-        let user = layout.user_at(site.instruction).map(str::to_owned);
-        let cache = cache_dir(ctx, layout, site, uv);
+        let user = ctx.user_at(site.instruction).map(str::to_owned);
+        let cache = cache_dir(ctx, site, uv);
         let mismatch = candidates.iter().all(|mount| {
             let Some(target) = &mount.target else { return false };
             if target.value.contains('$') {

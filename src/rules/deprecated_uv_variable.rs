@@ -37,7 +37,7 @@ const EQUIVALENT: &[&str] = &["UV_INDEX_URL", "UV_NATIVE_TLS", "UV_REQUEST_TIMEO
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     for setting in uv_settings(ctx) {
-        let Some(var) = uv_env(&setting.name) else { continue };
+        let Some(var) = setting.known else { continue };
         let Some(replacement) = &var.deprecated else { continue };
         let layout = ctx.uv_layout();
         let pinned = setting.stage.and_then(|stage| layout.uv_version.get(stage).cloned().flatten());

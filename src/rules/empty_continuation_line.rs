@@ -43,9 +43,6 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
 fn check_instruction(ctx: &RuleContext<'_>, instruction: &Instruction, acc: &mut Vec<Diagnostic>) {
     let text = ctx.text;
     let Some(body) = text.get(instruction.range.as_range()) else { return };
-    if !body.contains('\n') && !body.contains('\r') {
-        return;
-    }
     // Heredoc bodies (an ONBUILD trigger's are on the inner instruction) are data: blank lines
     // there are content, and nothing after the first body belongs to the instruction line.
     let heredocs = match &instruction.args {
@@ -53,23 +50,25 @@ fn check_instruction(ctx: &RuleContext<'_>, instruction: &Instruction, acc: &mut
         _ => &instruction.heredocs,
     };
     let first_heredoc = heredocs.iter().map(|it| it.body.range.start).min();
-    let mut line_start = instruction.range.start;
-    let mut first = true;
-    for line in body.split_inclusive('\n') {
-        let start = line_start;
-        line_start += line.len();
-        if first {
-            first = false;
-            continue;
+    let bytes = body.as_bytes();
+    // Every line after the first starts right after a newline; most start with a visible
+    // character, which rules them out without looking further.
+    for newline in memchr::memchr_iter(b'\n', bytes) {
+        let line_offset = newline + 1;
+        match bytes.get(line_offset) {
+            None => break,
+            Some(byte) if byte.is_ascii_graphic() => continue,
+            Some(_) => {}
         }
-        if first_heredoc.is_some_and(|body| start >= body) {
-            break;
-        }
+        let line_end = memchr::memchr(b'\n', &bytes[line_offset..]).map_or(bytes.len(), |it| line_offset + it + 1);
+        let line = &body[line_offset..line_end];
+        let start = instruction.range.start + line_offset;
         let content = line.trim_end_matches(['\n', '\r']);
         if !content.trim().is_empty() {
             continue;
         }
-        if start >= instruction.range.end {
+        // Nothing after the first heredoc body belongs to the instruction line.
+        if first_heredoc.is_some_and(|body| start >= body) || start >= instruction.range.end {
             break;
         }
         let end = start + line.len();

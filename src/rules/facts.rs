@@ -4,14 +4,44 @@
 //! a hundred rules that multiplied the work. Each fact here is built in one pass on first use.
 
 use std::cell::{OnceCell, RefCell};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::rc::Rc;
 
 use crate::rules::RuleContext;
 use crate::rules::support_env::{self, Setting};
 use crate::rules::support_python::{self, CopiedVenv, Copy, ImageUse};
 use crate::rules::support_uv::{self, Mount};
-use crate::semantics::{CommandOrigin, CommandSite, Stage};
-use crate::syntax::Keyword;
+use crate::semantics::{Base, CommandOrigin, CommandSite, Semantics, Stage, VarDef};
+use crate::syntax::{Args, Keyword};
+
+/// FNV-1a: the keys here are short names and references, for which std's DoS-resistant hash
+/// costs more than the lookups it serves.
+pub(crate) struct FnvHasher(u64);
+
+impl Default for FnvHasher {
+    fn default() -> FnvHasher {
+        FnvHasher(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for FnvHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut hash = self.0;
+        for byte in bytes {
+            hash ^= u64::from(*byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = hash;
+    }
+}
+
+/// A hash map keyed by short strings, hashed with [`FnvHasher`].
+pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FnvHasher>>;
 
 /// `major.minor[.patch]` of an image's Python.
 type PythonVersionTriple = (u64, u64, Option<u64>);
@@ -20,7 +50,9 @@ type PythonVersionTriple = (u64, u64, Option<u64>);
 #[derive(Default)]
 pub(crate) struct Facts<'a> {
     /// Stage names, ASCII-lowercased, to the first stage with that name.
-    stage_names: OnceCell<HashMap<String, usize>>,
+    stage_names: OnceCell<FastMap<String, usize>>,
+    /// Names some stage defines with ENV or ARG; [`Semantics::build_var`] finds nothing else.
+    stage_var_names: OnceCell<HashSet<&'a str, BuildHasherDefault<FnvHasher>>>,
     /// The stage of each instruction (`None` before the first FROM).
     instruction_stage: OnceCell<Vec<Option<usize>>>,
     image_uses: OnceCell<Vec<ImageUse>>,
@@ -28,6 +60,7 @@ pub(crate) struct Facts<'a> {
     py_layout: OnceCell<support_python::Layout>,
     copied_venvs: OnceCell<Vec<CopiedVenv>>,
     uv_layout: OnceCell<support_uv::Layout>,
+    workdir_user: OnceCell<WorkdirUser>,
     uv_settings: OnceCell<Vec<Setting>>,
     start_commands: OnceCell<Vec<&'a CommandSite>>,
     /// The uv commands of RUN instructions, grouped by instruction.
@@ -46,6 +79,95 @@ pub(crate) struct Facts<'a> {
     known_uv_flags: OnceCell<Vec<Vec<Option<&'static crate::knowledge::UvFlag>>>>,
     /// Paths already matched against .dockerignore (rules ask about the same few names).
     excluded: RefCell<Vec<(String, bool)>>,
+}
+
+/// WORKDIR and USER in effect at each instruction, for every rule that resolves paths or asks
+/// who runs a command.
+pub(crate) struct WorkdirUser {
+    /// WORKDIR at each instruction, taking a root image to start in `/`; `None` when a variable
+    /// makes it unknown.
+    workdir: Vec<Option<Rc<str>>>,
+    /// Per instruction: the WORKDIR above still rests on the root image starting in `/` (no
+    /// absolute WORKDIR since), which holds only for images known not to set their own.
+    assumes_image_start: Vec<bool>,
+    /// USER at each instruction (`None` for the image default, root).
+    user: Vec<Option<Rc<str>>>,
+}
+
+impl WorkdirUser {
+    pub(crate) fn workdir_at(&self, idx: usize) -> Option<&str> {
+        self.workdir.get(idx).and_then(|it| it.as_deref())
+    }
+
+    /// Whether [`WorkdirUser::workdir_at`] still rests on the root image starting in `/`.
+    pub(crate) fn assumes_image_start_at(&self, idx: usize) -> bool {
+        self.assumes_image_start.get(idx).copied().unwrap_or(false)
+    }
+
+    pub(crate) fn user_at(&self, idx: usize) -> Option<&str> {
+        self.user.get(idx).and_then(|it| it.as_deref())
+    }
+
+    fn build(ctx: &RuleContext<'_>) -> WorkdirUser {
+        let semantics = ctx.semantics;
+        let instructions = &ctx.parse.file.instructions;
+        let escape = ctx.parse.file.escape;
+        let mut res = WorkdirUser {
+            workdir: vec![None; instructions.len()],
+            assumes_image_start: vec![false; instructions.len()],
+            user: vec![None; instructions.len()],
+        };
+        for stage in &semantics.stages {
+            let parent_end = match stage.base {
+                Base::Stage(parent) if parent < stage.index => {
+                    semantics.stages.get(parent).and_then(|it| it.instructions.end.checked_sub(1))
+                }
+                _ => None,
+            };
+            let (mut workdir, mut assumed, mut user) = match parent_end {
+                Some(end) => (
+                    res.workdir.get(end).cloned().flatten(),
+                    res.assumes_image_start.get(end).copied().unwrap_or(false),
+                    res.user.get(end).cloned().flatten(),
+                ),
+                None => (Some(Rc::from("/")), true, None),
+            };
+            for idx in stage.instructions.clone() {
+                let Some(instruction) = instructions.get(idx) else { continue };
+                let lookup = |name: &str| ctx.build_var(stage.index, idx, name).and_then(|it| it.value.clone());
+                match (instruction.keyword, &instruction.args) {
+                    (Keyword::Workdir, Args::Words(words)) => {
+                        if let Some(word) = words.first() {
+                            let (value, complete) = support_uv::expand_value(&word.value, escape, &lookup);
+                            let absolute = value.starts_with('/');
+                            let resolved = match (&workdir, complete) {
+                                (Some(dir), true) => support_uv::resolve(dir, &value),
+                                (None, true) if absolute => support_uv::resolve("/", &value),
+                                _ => None,
+                            };
+                            assumed &= !absolute;
+                            workdir = resolved.map(Rc::from);
+                        }
+                    }
+                    (Keyword::User, Args::Words(words)) => {
+                        if let Some(word) = words.first() {
+                            let (value, _) = support_uv::expand_value(&word.value, escape, &lookup);
+                            let name = value.split(':').next().unwrap_or("");
+                            user = match name {
+                                "root" | "0" => None,
+                                _ => Some(Rc::from(name)),
+                            };
+                        }
+                    }
+                    _ => {}
+                }
+                res.workdir[idx] = workdir.clone();
+                res.assumes_image_start[idx] = assumed;
+                res.user[idx] = user.clone();
+            }
+        }
+        res
+    }
 }
 
 /// The uv commands of one RUN instruction, as indices into the context's uv list.
@@ -67,7 +189,8 @@ impl<'a> RuleContext<'a> {
     /// The first stage named `name`, compared case-insensitively.
     pub(crate) fn stage_named(&self, name: &str) -> Option<usize> {
         let names = self.facts.stage_names.get_or_init(|| {
-            let mut res = HashMap::with_capacity(self.semantics.stages.len());
+            let mut res = FastMap::default();
+            res.reserve(self.semantics.stages.len());
             for stage in &self.semantics.stages {
                 if let Some(name) = &stage.name {
                     res.entry(name.value.to_ascii_lowercase()).or_insert(stage.index);
@@ -85,9 +208,43 @@ impl<'a> RuleContext<'a> {
         }
     }
 
+    /// [`Semantics::build_var`], without walking the stages for names no stage defines (most
+    /// names rules ask about).
+    pub(crate) fn build_var(&self, stage: usize, before: usize, name: &str) -> Option<&'a VarDef> {
+        let semantics: &'a Semantics = self.semantics;
+        let names = self.facts.stage_var_names.get_or_init(|| {
+            let stages = semantics.stages.iter();
+            stages.flat_map(|stage| stage.env.iter().chain(&stage.args)).map(|def| def.name.as_str()).collect()
+        });
+        if !names.contains(name) {
+            return None;
+        }
+        semantics.build_var(stage, before, name)
+    }
+
+    /// WORKDIR in effect at instruction `idx`, taking a root image to start in `/` (`None` when a
+    /// variable makes it unknown).
+    pub(crate) fn workdir_at(&self, idx: usize) -> Option<&str> {
+        self.workdir_user().workdir_at(idx)
+    }
+
+    /// USER in effect at instruction `idx` (`None` for the image default, root).
+    pub(crate) fn user_at(&self, idx: usize) -> Option<&str> {
+        self.workdir_user().user_at(idx)
+    }
+
+    pub(crate) fn workdir_user(&self) -> &WorkdirUser {
+        self.facts.workdir_user.get_or_init(|| WorkdirUser::build(self))
+    }
+
     /// The stage holding instruction `idx`.
     pub(crate) fn stage_index_of(&self, idx: usize) -> Option<usize> {
-        let stages = self.facts.instruction_stage.get_or_init(|| {
+        self.instruction_stages().get(idx).copied().flatten()
+    }
+
+    /// The stage of each instruction (`None` before the first FROM).
+    pub(crate) fn instruction_stages(&self) -> &[Option<usize>] {
+        self.facts.instruction_stage.get_or_init(|| {
             let mut res = vec![None; self.parse.file.instructions.len()];
             for stage in &self.semantics.stages {
                 for slot in res.get_mut(stage.instructions.clone()).into_iter().flatten() {
@@ -95,8 +252,7 @@ impl<'a> RuleContext<'a> {
                 }
             }
             res
-        });
-        stages.get(idx).copied().flatten()
+        })
     }
 
     /// Every image named by FROM, `COPY --from` and `RUN --mount=from`, in source order.
@@ -161,7 +317,7 @@ impl<'a> RuleContext<'a> {
             .get_or_init(|| std::iter::repeat_with(OnceCell::new).take(self.parse.file.instructions.len()).collect());
         let Some(slot) = mounts.get(idx) else { return &[] };
         slot.get_or_init(|| match self.parse.file.instructions.get(idx) {
-            Some(it) if it.keyword == Keyword::Run && !it.flags.is_empty() => support_uv::mounts(it),
+            Some(it) if it.keyword == Keyword::Run && !it.flags.is_empty() => support_uv::mounts(self.text, it),
             _ => Vec::new(),
         })
     }

@@ -1,7 +1,7 @@
 //! `UV066 insecure-uv-setting`: uv settings that weaken TLS, hash or archive checks.
 
 use crate::diagnostic::Diagnostic;
-use crate::knowledge::{ValueKind, uv_env};
+use crate::knowledge::ValueKind;
 use crate::rules::support_env::uv_settings;
 use crate::rules::{RuleContext, declare_rule, is_truthy};
 
@@ -30,7 +30,7 @@ declare_rule! {
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     for setting in uv_settings(ctx) {
-        let Some(var) = uv_env(&setting.name) else { continue };
+        let Some(var) = setting.known else { continue };
         let value = setting.value.as_deref().unwrap_or("");
         let problem = if setting.name == "UV_INDEX_STRATEGY" {
             value.starts_with("unsafe-").then(|| unsafe_strategy(value))

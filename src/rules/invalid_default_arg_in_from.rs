@@ -1,6 +1,7 @@
 //! `DF114 invalid-default-arg-in-from`: with its ARG defaults, a FROM names no valid image.
 
 use crate::diagnostic::Diagnostic;
+use crate::rules::facts::FastMap;
 use crate::rules::support_df::words;
 use crate::rules::{RuleContext, declare_rule};
 use crate::semantics::expand::{expand, has_references};
@@ -49,6 +50,9 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         };
         Some(value.to_owned())
     };
+    // The expansion sees only the global ARGs, so equal references (one per block of a
+    // multi-stage file) come out the same: judge each text once.
+    let mut judged: FastMap<&str, Option<String>> = FastMap::default();
     for instruction in &ctx.parse.file.instructions {
         if instruction.keyword != Keyword::From {
             continue;
@@ -57,20 +61,23 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         if !has_references(&image.raw) {
             continue;
         }
-        let expansion = expand(&image.raw, ctx.parse.file.escape, &lookup);
-        if !expansion.errors.is_empty() {
-            continue;
-        }
-        let result = expansion.value;
-        let problem = if result.is_empty() {
-            "an empty image name".to_owned()
-        } else if ctx.stage_by_reference(&result).is_some() || result.eq_ignore_ascii_case("scratch") {
-            continue;
-        } else if let Err(error) = check_image_ref(&result) {
-            format!("`{result}`, which is not a valid image reference ({})", error.message)
-        } else {
-            continue;
-        };
+        let problem = judged.entry(image.raw.as_str()).or_insert_with(|| {
+            let expansion = expand(&image.raw, ctx.parse.file.escape, &lookup);
+            if !expansion.errors.is_empty() {
+                return None;
+            }
+            let result = expansion.value;
+            if result.is_empty() {
+                Some("an empty image name".to_owned())
+            } else if ctx.stage_by_reference(&result).is_some() || result.eq_ignore_ascii_case("scratch") {
+                None
+            } else if let Err(error) = check_image_ref(&result) {
+                Some(format!("`{result}`, which is not a valid image reference ({})", error.message))
+            } else {
+                None
+            }
+        });
+        let Some(problem) = problem else { continue };
         acc.push(INVALID_DEFAULT_ARG_IN_FROM.report(
             image.range,
             format!("with the ARG defaults, `{}` becomes {problem}; the build fails without `--build-arg`", image.raw),

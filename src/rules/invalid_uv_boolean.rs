@@ -1,7 +1,7 @@
 //! `UV060 invalid-uv-boolean`: a boolean `UV_*` variable set to something uv cannot read.
 
 use crate::diagnostic::Diagnostic;
-use crate::knowledge::{ValueKind, uv_env};
+use crate::knowledge::ValueKind;
 use crate::rules::support_env::uv_settings;
 use crate::rules::{RuleContext, declare_rule};
 
@@ -31,7 +31,7 @@ declare_rule! {
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     for setting in uv_settings(ctx) {
-        let Some(var) = uv_env(&setting.name) else { continue };
+        let Some(var) = setting.known else { continue };
         // An empty value is commonly read as unset; stay quiet rather than guess.
         let (Some(value), Some(range)) = (setting.literal(), setting.value_range) else { continue };
         if var.kind != ValueKind::Bool || value.is_empty() {

@@ -1,7 +1,7 @@
 //! `UV061 invalid-uv-value`: a `UV_*` variable with a value outside what uv accepts.
 
 use crate::diagnostic::{Applicability, Diagnostic};
-use crate::knowledge::{UvEnvVar, ValueKind, uv_env};
+use crate::knowledge::{UvEnvVar, ValueKind};
 use crate::rules::support_env::{replace_fix, uv_settings};
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule};
 
@@ -33,7 +33,7 @@ declare_rule! {
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     for setting in uv_settings(ctx) {
-        let Some(var) = uv_env(&setting.name) else { continue };
+        let Some(var) = setting.known else { continue };
         let (Some(value), Some(range)) = (setting.literal(), setting.value_range) else { continue };
         if value.is_empty()
             || !matches!(var.kind, ValueKind::Enum | ValueKind::Int | ValueKind::Secs | ValueKind::Bytes)

@@ -62,7 +62,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             let clean = source.trim_start_matches("./");
             !clean.is_empty() && clean != "." && !clean.contains(['/', '$', '*', '?']) && clean.contains('.')
         };
-        let Some(dir) = layout.workdir_at(site.instruction).map(str::to_owned) else { continue };
+        let Some(dir) = ctx.workdir_at(site.instruction).map(str::to_owned) else { continue };
         let copies_ok = layout.copies_before(ctx.semantics, stage, site.instruction).all(|event| {
             // Copies elsewhere (uv's binaries into /bin) cannot bring members into the project.
             let unrelated = event.dest.as_deref().is_some_and(|dest| !is_within(&dir, dest) && !is_within(dest, &dir));

@@ -1,8 +1,7 @@
 //! `UV005 missing-lockfile`: `--locked`/`--frozen` when no uv.lock can be in the image.
 
-use std::collections::HashMap;
-
 use crate::diagnostic::{Diagnostic, RelatedLocation};
+use crate::rules::facts::FastMap;
 use crate::rules::support_uv::{Carries, changes_directory, elsewhere, resolve};
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule, uv_env_flag};
 use crate::syntax::Keyword;
@@ -46,7 +45,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let lock_pattern = std::cell::OnceCell::new();
     // Per stage, folder and kind of copy: the first COPY that may bring uv.lock there, so each
     // command compares positions instead of walking every earlier COPY again.
-    let mut carriers: HashMap<(usize, String, bool), Option<usize>> = HashMap::new();
+    let mut carriers: FastMap<(usize, String, bool), Option<usize>> = FastMap::default();
     for (site, uv) in ctx.uv_commands() {
         if !matches!(uv.subcommand(), "sync" | "run" | "export")
             || uv.has_flag("--script")
@@ -76,7 +75,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             continue;
         }
         let layout = ctx.uv_layout();
-        let Some(dir) = layout.workdir_at(site.instruction).map(str::to_owned) else { continue };
+        let Some(dir) = ctx.workdir_at(site.instruction).map(str::to_owned) else { continue };
         let subcommand = uv.subcommand();
         let range = uv.subcommand_range().unwrap_or(site.command.range);
         if ctx.project.uv_lock.is_none() {
@@ -147,7 +146,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
 }
 
 fn first_carrier(
-    known: &mut HashMap<(usize, String, bool), Option<usize>>,
+    known: &mut FastMap<(usize, String, bool), Option<usize>>,
     key: (usize, String, bool),
     compute: impl FnOnce() -> Option<usize>,
 ) -> Option<usize> {

@@ -521,7 +521,7 @@ pub(crate) fn uv_env_flag(
         return is_truthy(&assignment.value).then_some(EnvSetting { range: Some(assignment.range) });
     }
     let stage = site.stage?;
-    let def = ctx.semantics.build_var(stage, site.instruction, name)?;
+    let def = ctx.build_var(stage, site.instruction, name)?;
     let value = def.value.as_deref()?;
     is_truthy(value).then_some(EnvSetting { range: Some(def.value_range.unwrap_or(def.name_range)) })
 }

@@ -47,7 +47,6 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         }
         let env_off = site.command.env_assignments().iter().any(|it| it.name == "PIP_NO_CACHE_DIR")
             || ctx
-                .semantics
                 .build_var(stage, site.instruction, "PIP_NO_CACHE_DIR")
                 .is_some_and(|def| def.value.as_deref().is_some_and(|v| is_truthy(v) || v.is_empty()));
         let mounted = ctx

@@ -183,8 +183,7 @@ impl StageFacts {
 }
 
 fn python_downloads_disabled(ctx: &RuleContext<'_>, stage: usize) -> bool {
-    let semantics = ctx.semantics;
-    let value = |name: &str| semantics.build_var(stage, usize::MAX, name).and_then(|def| def.value.as_deref());
+    let value = |name: &str| ctx.build_var(stage, usize::MAX, name).and_then(|def| def.value.as_deref());
     let tool_uv = ctx.project.pyproject.as_ref().and_then(|it| it.tool_uv.as_ref());
     let project_never = tool_uv
         .and_then(|it| it.python_downloads.as_ref())

@@ -64,7 +64,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             continue;
         }
         let layout = ctx.uv_layout();
-        let Some(dir) = layout.workdir_at(site.instruction).map(str::to_owned) else { continue };
+        let Some(dir) = ctx.workdir_at(site.instruction).map(str::to_owned) else { continue };
         let mounted: Vec<String> = ctx
             .parse
             .file

@@ -45,7 +45,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let Some(last) = semantics.final_stage() else { return };
     let layout = ctx.uv_layout();
     let end = last.instructions.end.saturating_sub(1);
-    let Some(user) = layout.user_at(end).map(str::to_owned) else { return };
+    let Some(user) = ctx.user_at(end).map(str::to_owned) else { return };
     let chain = Layout::chain(semantics, last.index);
     let handed_over = chain.iter().any(|stage| {
         layout.copies.get(*stage).is_some_and(|copies| copies.iter().any(|it| it.chown))
@@ -53,7 +53,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
                 site.origin == CommandOrigin::Run
                     && (matches!(site.command.program_name(), Some("chown" | "chmod"))
                         || site.command.as_uv().is_some_and(|uv| uv.is("sync") || uv.is("venv"))
-                            && layout.user_at(site.instruction).is_some())
+                            && ctx.user_at(site.instruction).is_some())
             })
     });
     if handed_over {

@@ -2,6 +2,7 @@
 //! collected once for the variable rules.
 
 use crate::diagnostic::{Applicability, Edit, Fix};
+use crate::knowledge::UvEnvVar;
 use crate::rules::RuleContext;
 use crate::semantics::VarKind;
 use crate::text::TextRange;
@@ -26,6 +27,8 @@ pub(crate) struct Setting {
     pub(crate) dynamic: bool,
     pub(crate) kind: SettingKind,
     pub(crate) stage: Option<usize>,
+    /// uv's reference entry for the variable, looked up once for every rule.
+    pub(crate) known: Option<&'static UvEnvVar>,
 }
 
 impl Setting {
@@ -43,6 +46,16 @@ pub(crate) fn uv_settings<'c>(ctx: &'c RuleContext<'_>) -> &'c [Setting] {
 pub(crate) fn build_uv_settings(ctx: &RuleContext<'_>) -> Vec<Setting> {
     let semantics = ctx.semantics;
     let mut res = Vec::new();
+    // Files set the same few variables over and over; each lookup scans uv's whole list.
+    let mut known: Vec<(String, Option<&'static UvEnvVar>)> = Vec::new();
+    let mut lookup = |name: &str| -> Option<&'static UvEnvVar> {
+        if let Some((_, var)) = known.iter().find(|(it, _)| *it == name) {
+            return *var;
+        }
+        let var = crate::knowledge::uv_env(name);
+        known.push((name.to_owned(), var));
+        var
+    };
     let defs = semantics.global_args.iter().map(|def| (None, def)).chain(
         semantics
             .stages
@@ -62,6 +75,7 @@ pub(crate) fn build_uv_settings(ctx: &RuleContext<'_>) -> Vec<Setting> {
             dynamic: raw.contains('$'),
             kind: if def.kind == VarKind::Env { SettingKind::Env } else { SettingKind::Arg },
             stage,
+            known: lookup(&def.name),
         });
     }
     for site in &semantics.commands {
@@ -77,6 +91,7 @@ pub(crate) fn build_uv_settings(ctx: &RuleContext<'_>) -> Vec<Setting> {
                 dynamic: assignment.value_has_expansion,
                 kind: SettingKind::Prefix,
                 stage: site.stage,
+                known: lookup(&assignment.name),
             });
         }
     }

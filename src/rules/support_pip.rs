@@ -7,6 +7,7 @@
 //! the file does not define is `None`, which the rules read as "cannot tell, stay silent".
 
 use crate::rules::RuleContext;
+use crate::rules::facts::WorkdirUser;
 use crate::rules::support_uv::{is_within, resolve};
 use crate::semantics::image::{self, ImageRef, Version};
 use crate::semantics::shell::UvInvocation;
@@ -81,11 +82,14 @@ pub(crate) struct EnvEvent {
 }
 
 /// Per-instruction and per-stage facts, computed in one pass.
-pub(crate) struct EnvFacts {
-    /// WORKDIR in effect at each instruction (`None` when a variable makes it unknown).
-    pub(crate) workdir: Vec<Option<String>>,
-    /// USER in effect at each instruction (`None` for root).
-    pub(crate) user: Vec<Option<String>>,
+pub(crate) struct EnvFacts<'c> {
+    /// WORKDIR and USER per instruction, shared with every rule.
+    layout: &'c WorkdirUser,
+    /// The stage of each instruction.
+    stage_of: &'c [Option<usize>],
+    /// Per stage: its root image is known to start in `/` (an image we know nothing about may
+    /// set its own WORKDIR).
+    start_known: Vec<bool>,
     /// Per instruction: where its RUN first changes the shell's state (`cd`, `source`,
     /// `export`, activation), so later commands of the RUN see another directory or variables.
     pub(crate) state_change: Vec<Option<usize>>,
@@ -100,15 +104,16 @@ pub(crate) struct EnvFacts {
     pub(crate) parent: Vec<Option<usize>>,
 }
 
-impl EnvFacts {
-    pub(crate) fn new(ctx: &RuleContext<'_>) -> EnvFacts {
+impl<'c> EnvFacts<'c> {
+    pub(crate) fn new(ctx: &'c RuleContext<'_>) -> EnvFacts<'c> {
         let semantics = ctx.semantics;
         let instructions = &ctx.parse.file.instructions;
         let escape = ctx.parse.file.escape;
         let count = semantics.stages.len();
         let mut res = EnvFacts {
-            workdir: vec![None; instructions.len()],
-            user: vec![None; instructions.len()],
+            layout: ctx.workdir_user(),
+            stage_of: ctx.instruction_stages(),
+            start_known: vec![false; count],
             state_change: vec![None; instructions.len()],
             events: vec![Vec::new(); count],
             base: vec![BaseKind::Other; count],
@@ -121,8 +126,6 @@ impl EnvFacts {
                 _ => None,
             };
             res.parent[stage.index] = parent;
-            let parent_end =
-                parent.and_then(|it| semantics.stages.get(it)).and_then(|it| it.instructions.end.checked_sub(1));
             let mut uv_version = parent.and_then(|it| res.uv_version[it]);
             res.base[stage.index] = match (&stage.base, parent) {
                 (_, Some(parent)) => res.base[parent],
@@ -134,64 +137,37 @@ impl EnvFacts {
                 }
                 _ => BaseKind::Other,
             };
-            // An image we know nothing about may set its own WORKDIR.
-            let start_dir = (res.base[stage.index].is_known() || stage.base == Base::Scratch).then(|| "/".to_owned());
-            let (mut workdir, mut user) = match parent_end {
-                Some(end) => (res.workdir.get(end).cloned().flatten(), res.user.get(end).cloned().flatten()),
-                None => (start_dir, None),
+            res.start_known[stage.index] = match parent {
+                Some(parent) => res.start_known[parent],
+                None => res.base[stage.index].is_known() || stage.base == Base::Scratch,
             };
             for idx in stage.instructions.clone() {
                 let Some(instruction) = instructions.get(idx) else { continue };
-                let lookup = |name: &str| semantics.build_var(stage.index, idx, name).and_then(|it| it.value.clone());
-                match (instruction.keyword, &instruction.args) {
-                    (Keyword::Workdir, Args::Words(words)) => {
-                        if let Some(word) = words.first() {
-                            let expanded = expand::expand(&word.value, escape, &lookup);
-                            workdir = match (&workdir, expanded.complete) {
-                                (Some(dir), true) => resolve(dir, &expanded.value),
-                                (None, true) if expanded.value.starts_with('/') => resolve("/", &expanded.value),
-                                _ => None,
-                            };
-                        }
+                if !matches!(instruction.keyword, Keyword::Copy | Keyword::Add) {
+                    continue;
+                }
+                let lookup = |name: &str| ctx.build_var(stage.index, idx, name).and_then(|it| it.value.clone());
+                let from = instruction.flag("from").and_then(|it| it.value.as_ref()).map(|it| {
+                    let expansion = expand::expand(&it.value, escape, &lookup);
+                    expansion.value
+                });
+                let from_stage = from.as_deref().and_then(|it| semantics.stage_by_reference(it));
+                match (&from, from_stage) {
+                    (Some(_), Some(source)) if source.index < stage.index && copies_uv(instruction) => {
+                        uv_version = uv_version.or(res.uv_version[source.index]);
                     }
-                    (Keyword::User, Args::Words(words)) => {
-                        if let Some(word) = words.first() {
-                            let expanded = expand::expand(&word.value, escape, &lookup);
-                            let name = expanded.value.split(':').next().unwrap_or("").to_owned();
-                            user = match name.as_str() {
-                                "root" | "0" => None,
-                                _ => Some(name),
-                            };
-                        }
-                    }
-                    (Keyword::Copy | Keyword::Add, _) => {
-                        let from = instruction.flag("from").and_then(|it| it.value.as_ref()).map(|it| {
-                            let expansion = expand::expand(&it.value, escape, &lookup);
-                            expansion.value
-                        });
-                        let from_stage = from.as_deref().and_then(|it| semantics.stage_by_reference(it));
-                        match (&from, from_stage) {
-                            (Some(_), Some(source)) if source.index < stage.index && copies_uv(instruction) => {
-                                uv_version = uv_version.or(res.uv_version[source.index]);
-                            }
-                            (Some(from), None) => {
-                                let uv = image::parse_image_ref(from).and_then(|it| image::uv_image_info(&it));
-                                if let Some(uv) = uv {
-                                    uv_version = uv.uv_version_parts.or(uv_version);
-                                }
-                            }
-                            _ => {}
-                        }
-                        if let Some(event) =
-                            copy_event(idx, instruction, workdir.as_deref(), from.is_some(), escape, &lookup)
-                        {
-                            res.events[stage.index].push(event);
+                    (Some(from), None) => {
+                        let uv = image::parse_image_ref(from).and_then(|it| image::uv_image_info(&it));
+                        if let Some(uv) = uv {
+                            uv_version = uv.uv_version_parts.or(uv_version);
                         }
                     }
                     _ => {}
                 }
-                res.workdir[idx] = workdir.clone();
-                res.user[idx] = user.clone();
+                if let Some(event) = copy_event(idx, instruction, res.workdir_at(idx), from.is_some(), escape, &lookup)
+                {
+                    res.events[stage.index].push(event);
+                }
             }
             for site in semantics.commands_in(stage.index) {
                 if site.origin != CommandOrigin::Run {
@@ -228,7 +204,7 @@ impl EnvFacts {
         {
             *slot = Some(start);
         }
-        let dir = self.workdir.get(site.instruction).cloned().flatten();
+        let dir = self.workdir_at(site.instruction).map(str::to_owned);
         let args = command.args_after_program();
         if name == "rm" && args.iter().any(|it| it.value.starts_with('-') && it.value.contains(['r', 'R'])) {
             for arg in args.iter().filter(|it| !it.value.starts_with('-')) {
@@ -284,7 +260,7 @@ impl EnvFacts {
             return None;
         }
         let moved = self.shell_changed_before(site) || uv.has_flag("--directory") || uv.has_flag("--project");
-        let dir = if moved { None } else { self.workdir.get(site.instruction).cloned().flatten() };
+        let dir = if moved { None } else { self.workdir_at(site.instruction).map(str::to_owned) };
         let project_env = var_at(ctx, site, "UV_PROJECT_ENVIRONMENT");
         let written = match kind {
             EnvKind::Venv => match uv.positionals.first() {
@@ -314,12 +290,18 @@ impl EnvFacts {
         self.state_change.get(site.instruction).copied().flatten().is_some_and(|it| it < site.command.range.start)
     }
 
-    pub(crate) fn workdir_at(&self, instruction: usize) -> Option<&str> {
-        self.workdir.get(instruction).and_then(|it| it.as_deref())
+    /// WORKDIR in effect at an instruction; `None` when a variable, or a root image that may
+    /// set its own, makes it unknown.
+    pub(crate) fn workdir_at(&self, instruction: usize) -> Option<&'c str> {
+        let dir = self.layout.workdir_at(instruction)?;
+        let stage = self.stage_of.get(instruction).copied().flatten();
+        let start_known = stage.and_then(|it| self.start_known.get(it).copied()).unwrap_or(false);
+        if self.layout.assumes_image_start_at(instruction) && !start_known { None } else { Some(dir) }
     }
 
-    pub(crate) fn user_at(&self, instruction: usize) -> Option<&str> {
-        self.user.get(instruction).and_then(|it| it.as_deref())
+    /// USER in effect at an instruction (`None` for root).
+    pub(crate) fn user_at(&self, instruction: usize) -> Option<&'c str> {
+        self.layout.user_at(instruction)
     }
 
     pub(crate) fn base_of(&self, stage: usize) -> BaseKind {
@@ -560,7 +542,7 @@ pub(crate) fn path_from_def(ctx: &RuleContext<'_>, def: &VarDef) -> Option<Vec<S
     let raw = def.value_range.and_then(|range| ctx.text.get(range.as_range())).unwrap_or("");
     let def_stage = ctx.semantics.stage_of(def.instruction)?.index;
     for reference in expand::references(raw, ctx.parse.file.escape) {
-        if reference.name != "PATH" && ctx.semantics.build_var(def_stage, def.instruction, &reference.name).is_none() {
+        if reference.name != "PATH" && ctx.build_var(def_stage, def.instruction, &reference.name).is_none() {
             return None;
         }
     }

@@ -84,7 +84,7 @@ pub(crate) fn image_uses<'c>(ctx: &'c RuleContext<'_>) -> &'c [ImageUse] {
 /// few images over and over, so each distinct text is looked at once.
 #[derive(Default)]
 struct ImageInfoMemo {
-    known: std::collections::HashMap<String, Option<ImageInfo>>,
+    known: crate::rules::facts::FastMap<String, Option<ImageInfo>>,
 }
 
 /// A parsed reference with what it says about the `python` and uv images.
@@ -222,7 +222,7 @@ pub(crate) fn expand_in(ctx: &RuleContext<'_>, stage: Option<usize>, instruction
     }
     let semantics = ctx.semantics;
     let lookup = |name: &str| match stage {
-        Some(stage) => semantics.build_var(stage, instruction, name).and_then(|def| def.value.clone()),
+        Some(stage) => ctx.build_var(stage, instruction, name).and_then(|def| def.value.clone()),
         None => semantics.global_args.iter().rev().find(|def| def.name == name).and_then(|def| def.value.clone()),
     };
     let expansion = expand::expand(text, ctx.parse.file.escape, &lookup);
@@ -387,21 +387,24 @@ pub(crate) fn uv_setting(ctx: &RuleContext<'_>, site: &CommandSite, name: &str) 
     // The same search as over `env_assignments()` from the end, without building that list:
     // wrapper assignments (`env NAME=…`) come last, so they win over leading ones.
     let command = &site.command;
-    let end = command.program_index().unwrap_or(0);
-    for word in command.words[..end].iter().rev() {
-        if !word.raw().starts_with(name) {
-            continue;
-        }
-        if let Some(assignment) = crate::semantics::shell::Assignment::from_word(word)
-            && assignment.name == name
-        {
-            return Some(Setting { value: assignment.value, range: Some(assignment.value_range) });
+    // Finding the program walks the wrappers; most commands have no word that could matter.
+    if command.words.iter().any(|word| word.raw().starts_with(name)) {
+        let end = command.program_index().unwrap_or(0);
+        for word in command.words[..end].iter().rev() {
+            if !word.raw().starts_with(name) {
+                continue;
+            }
+            if let Some(assignment) = crate::semantics::shell::Assignment::from_word(word)
+                && assignment.name == name
+            {
+                return Some(Setting { value: assignment.value, range: Some(assignment.value_range) });
+            }
         }
     }
     if let Some(assignment) = command.assignments.iter().rev().find(|it| it.name == name) {
         return Some(Setting { value: assignment.value.clone(), range: Some(assignment.value_range) });
     }
-    let def = ctx.semantics.build_var(site.stage?, site.instruction, name)?;
+    let def = ctx.build_var(site.stage?, site.instruction, name)?;
     Some(Setting { value: def.value.clone()?, range: Some(def.value_range.unwrap_or(def.name_range)) })
 }
 

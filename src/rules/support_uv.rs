@@ -5,7 +5,8 @@
 //! file's size; paths are compared as plain strings after resolving them against WORKDIR.
 
 use std::borrow::Cow;
-use std::rc::Rc;
+
+use compact_str::CompactString;
 
 use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::rules::{RuleContext, is_truthy};
@@ -18,43 +19,70 @@ use crate::text::{Spanned, TextRange};
 #[derive(Clone, Debug)]
 pub(crate) struct Mount {
     /// `bind` (the default), `cache`, `secret`, `ssh`, `tmpfs`.
-    pub(crate) kind: String,
-    pub(crate) source: Option<String>,
-    pub(crate) target: Option<Spanned<String>>,
+    pub(crate) kind: CompactString,
+    pub(crate) source: Option<CompactString>,
+    pub(crate) target: Option<Spanned<CompactString>>,
     /// `from=`: another stage or image instead of the build context.
-    pub(crate) from: Option<String>,
+    pub(crate) from: Option<CompactString>,
     /// `rw` / `readwrite` on a bind mount.
     pub(crate) writable: bool,
     /// The whole `--mount=...` flag.
     pub(crate) range: TextRange,
 }
 
+impl Mount {
+    fn new(range: TextRange) -> Mount {
+        Mount { kind: CompactString::new("bind"), source: None, target: None, from: None, writable: false, range }
+    }
+
+    /// Takes in one `key[=value]` option of the flag.
+    fn set(&mut self, key: &str, value: Option<Spanned<&str>>) {
+        let is = |name: &str| key.eq_ignore_ascii_case(name);
+        if is("type") {
+            self.kind = value.map(|it| CompactString::from(it.value).to_ascii_lowercase()).unwrap_or_default();
+        } else if is("source") || is("src") {
+            self.source = value.map(|it| CompactString::from(it.value));
+        } else if is("target") || is("dst") || is("destination") {
+            self.target = value.map(|it| Spanned::new(CompactString::from(it.value), it.range));
+        } else if is("from") {
+            self.from = value.map(|it| CompactString::from(it.value));
+        } else if is("rw") || is("readwrite") {
+            self.writable = value.is_none_or(|it| is_truthy(it.value));
+        }
+    }
+}
+
 /// The mounts of a RUN instruction, in order.
-pub(crate) fn mounts(instruction: &Instruction) -> Vec<Mount> {
+pub(crate) fn mounts(text: &str, instruction: &Instruction) -> Vec<Mount> {
     let mut res = Vec::new();
     for flag in instruction.flags.iter().filter(|it| it.name.value == "mount") {
-        let mut mount = Mount {
-            kind: "bind".to_owned(),
-            source: None,
-            target: None,
-            from: None,
-            writable: false,
-            range: flag.range,
-        };
-        for option in flag.options() {
-            let value = option.value.as_ref();
-            let key = option.key.value.as_str();
-            let is = |name: &str| key.eq_ignore_ascii_case(name);
-            if is("type") {
-                mount.kind = value.map(|it| it.value.as_str().to_ascii_lowercase()).unwrap_or_default();
-            } else if is("source") || is("src") {
-                mount.source = value.map(|it| it.value.to_string());
-            } else if is("target") || is("dst") || is("destination") {
-                mount.target = value.map(|it| Spanned::new(it.value.to_string(), it.range));
-            } else if is("from") {
-                mount.from = value.map(|it| it.value.to_string());
-            } else if is("rw") || is("readwrite") {
-                mount.writable = value.is_none_or(|it| is_truthy(&it.value));
+        let mut mount = Mount::new(flag.range);
+        match &flag.value {
+            // Written as is (no quotes, escapes or line breaks): split it in place instead of
+            // asking the parser for its options, which maps every offset through the flag's map.
+            Some(value)
+                if !value.value.contains('"') && text.get(value.range.as_range()) == Some(value.value.as_str()) =>
+            {
+                let base = value.range.start;
+                let mut offset = 0;
+                for item in value.value.split(',') {
+                    let (key, value) = match item.find('=') {
+                        Some(eq) => {
+                            let start = base + offset + eq + 1;
+                            let range = TextRange::new(start, start + item.len() - eq - 1);
+                            (&item[..eq], Some(Spanned::new(&item[eq + 1..], range)))
+                        }
+                        None => (item, None),
+                    };
+                    mount.set(key, value);
+                    offset += item.len() + 1;
+                }
+            }
+            _ => {
+                for option in flag.options() {
+                    let value = option.value.as_ref().map(|it| Spanned::new(it.value.as_str(), it.range));
+                    mount.set(option.key.value.as_str(), value);
+                }
             }
         }
         res.push(mount);
@@ -215,12 +243,8 @@ fn parent(path: &str) -> String {
     }
 }
 
-/// Per-stage and per-instruction facts, computed once.
+/// Per-stage facts, computed once.
 pub(crate) struct Layout {
-    /// WORKDIR in effect at each instruction (`None` when it uses a variable).
-    pub(crate) workdir: Vec<Option<Rc<str>>>,
-    /// USER in effect at each instruction (`None` for the image default, root).
-    pub(crate) user: Vec<Option<Rc<str>>>,
     /// COPY and ADD of each stage, in order.
     pub(crate) copies: Vec<Vec<CopyEvent>>,
     /// The uv version pinned for each stage (from `COPY --from=ghcr.io/astral-sh/uv:X` or a uv
@@ -237,13 +261,8 @@ impl Layout {
         let instructions = &ctx.parse.file.instructions;
         let escape = ctx.parse.file.escape;
         let stages = semantics.stages.len();
-        let mut res = Layout {
-            workdir: vec![None; instructions.len()],
-            user: vec![None; instructions.len()],
-            copies: vec![Vec::new(); stages],
-            uv_version: vec![None; stages],
-            in_image: vec![false; stages],
-        };
+        let mut res =
+            Layout { copies: vec![Vec::new(); stages], uv_version: vec![None; stages], in_image: vec![false; stages] };
         // Stages each stage copies from, for the reach computation below.
         let mut copied_from: Vec<Vec<usize>> = vec![Vec::new(); stages];
         for stage in &semantics.stages {
@@ -251,13 +270,6 @@ impl Layout {
                 Base::Stage(parent) if parent < stage.index => Some(parent),
                 _ => None,
             };
-            let parent_end = parent.and_then(|it| semantics.stages.get(it)).map(|it| it.instructions.end);
-            let mut workdir: Option<Rc<str>> = match parent_end {
-                Some(end) => end.checked_sub(1).and_then(|it| res.workdir.get(it).cloned()).flatten(),
-                None => Some(Rc::from("/")),
-            };
-            let mut user =
-                parent_end.and_then(|end| end.checked_sub(1)).and_then(|it| res.user.get(it).cloned()).flatten();
             let mut uv_version = parent.and_then(|it| res.uv_version.get(it).cloned()).flatten();
             if let Base::Image(reference) = &stage.base
                 && let Some(uv) = image::uv_image_info(reference)
@@ -266,54 +278,25 @@ impl Layout {
             }
             for idx in stage.instructions.clone() {
                 let Some(instruction) = instructions.get(idx) else { continue };
-                let lookup = |name: &str| semantics.build_var(stage.index, idx, name).and_then(|it| it.value.clone());
-                match (instruction.keyword, &instruction.args) {
-                    (Keyword::Workdir, Args::Words(words)) => {
-                        if let Some(word) = words.first() {
-                            let (value, complete) = expand_value(&word.value, escape, &lookup);
-                            let resolved = match (&workdir, complete) {
-                                (Some(dir), true) => resolve(dir, &value),
-                                (None, true) if value.starts_with('/') => resolve("/", &value),
-                                _ => None,
-                            };
-                            workdir = resolved.map(Rc::from);
-                        }
-                    }
-                    (Keyword::User, Args::Words(words)) => {
-                        if let Some(word) = words.first() {
-                            let (value, _) = expand_value(&word.value, escape, &lookup);
-                            let name = value.split(':').next().unwrap_or("");
-                            user = match name {
-                                "root" | "0" => None,
-                                _ => Some(Rc::from(name)),
-                            };
-                        }
-                    }
-                    (Keyword::Copy | Keyword::Add, _) => {
-                        let event = copy_event(idx, instruction, workdir.as_deref(), escape, &lookup);
-                        if let Some(from) = &event.from {
-                            match ctx.stage_by_reference(from) {
-                                Some(source) if source.index < stage.index => {
-                                    copied_from[stage.index].push(source.index)
-                                }
-                                Some(_) => {}
-                                None => {
-                                    if let Some(uv) =
-                                        image::parse_image_ref(from).and_then(|it| image::uv_image_info(&it))
-                                    {
-                                        uv_version = uv.uv_version.or(uv_version);
-                                    }
-                                }
+                if !matches!(instruction.keyword, Keyword::Copy | Keyword::Add) {
+                    continue;
+                }
+                let lookup = |name: &str| ctx.build_var(stage.index, idx, name).and_then(|it| it.value.clone());
+                let event = copy_event(idx, instruction, ctx.workdir_at(idx), escape, &lookup);
+                if let Some(from) = &event.from {
+                    match ctx.stage_by_reference(from) {
+                        Some(source) if source.index < stage.index => copied_from[stage.index].push(source.index),
+                        Some(_) => {}
+                        None => {
+                            if let Some(uv) = image::parse_image_ref(from).and_then(|it| image::uv_image_info(&it)) {
+                                uv_version = uv.uv_version.or(uv_version);
                             }
                         }
-                        if let Some(stage_copies) = res.copies.get_mut(stage.index) {
-                            stage_copies.push(event);
-                        }
                     }
-                    _ => {}
                 }
-                res.workdir[idx] = workdir.clone();
-                res.user[idx] = user.clone();
+                if let Some(stage_copies) = res.copies.get_mut(stage.index) {
+                    stage_copies.push(event);
+                }
             }
             res.uv_version[stage.index] = uv_version;
         }
@@ -362,14 +345,6 @@ impl Layout {
             .rev()
             .flat_map(move |idx| self.copies.get(idx).map(Vec::as_slice).unwrap_or(&[]).iter())
             .filter(move |event| event.instruction < before)
-    }
-
-    pub(crate) fn workdir_at(&self, instruction: usize) -> Option<&str> {
-        self.workdir.get(instruction).and_then(|it| it.as_deref())
-    }
-
-    pub(crate) fn user_at(&self, instruction: usize) -> Option<&str> {
-        self.user.get(instruction).and_then(|it| it.as_deref())
     }
 
     pub(crate) fn in_image(&self, stage: usize) -> bool {
@@ -450,7 +425,7 @@ pub(crate) fn env_value(ctx: &RuleContext<'_>, site: &CommandSite, name: &str) -
     if site.origin != CommandOrigin::Run {
         return ctx.semantics.runtime_env(stage, name).and_then(|it| it.value.clone());
     }
-    ctx.semantics.build_var(stage, site.instruction, name).and_then(|it| it.value.clone())
+    ctx.build_var(stage, site.instruction, name).and_then(|it| it.value.clone())
 }
 
 /// `uv sync` that installs packages (not a dry run, check, or script).
@@ -577,13 +552,8 @@ pub(crate) fn run_groups<'c, 'a>(ctx: &'c RuleContext<'a>) -> impl Iterator<Item
 
 /// uv's cache folder for a command: `--cache-dir`, `UV_CACHE_DIR`, `XDG_CACHE_HOME/uv`, else
 /// `$HOME/.cache/uv` (`/root/.cache/uv` for root). `None` when it cannot be told.
-pub(crate) fn cache_dir(
-    ctx: &RuleContext<'_>,
-    layout: &Layout,
-    site: &CommandSite,
-    uv: &UvInvocation<'_>,
-) -> Option<String> {
-    let dir = layout.workdir_at(site.instruction).unwrap_or("/");
+pub(crate) fn cache_dir(ctx: &RuleContext<'_>, site: &CommandSite, uv: &UvInvocation<'_>) -> Option<String> {
+    let dir = ctx.workdir_at(site.instruction).unwrap_or("/");
     if let Some(value) = uv.flag_value("--cache-dir") {
         return resolve(dir, &value.text);
     }
@@ -596,7 +566,7 @@ pub(crate) fn cache_dir(
     if let Some(value) = env_value(ctx, site, "HOME") {
         return resolve("/", &format!("{value}/.cache/uv"));
     }
-    match layout.user_at(site.instruction) {
+    match ctx.user_at(site.instruction) {
         None => Some("/root/.cache/uv".to_owned()),
         Some(_) => None,
     }
@@ -616,7 +586,7 @@ pub(crate) fn link_mode(ctx: &RuleContext<'_>, site: &CommandSite, uv: &UvInvoca
         return Some(LinkMode { value: assignment.value.clone(), range: Some(assignment.value_range) });
     }
     let stage = site.stage?;
-    let def = ctx.semantics.build_var(stage, site.instruction, "UV_LINK_MODE")?;
+    let def = ctx.build_var(stage, site.instruction, "UV_LINK_MODE")?;
     Some(LinkMode { value: def.value.clone()?, range: def.value_range })
 }
 
@@ -639,6 +609,24 @@ mod tests {
         assert_eq!(resolve("/app", "/opt/").as_deref(), Some("/opt"));
         assert_eq!(resolve("/", "..").as_deref(), Some("/"));
         assert_eq!(resolve("/app", "$HOME"), None);
+    }
+
+    #[test]
+    fn mounts_read_plain_and_quoted_values_alike() {
+        let text = "FROM x\nRUN --mount=type=cache,target=/root/.cache/uv \\\n    --mount=\"type=bind,source=uv.lock,target=uv.lock\",rw uv sync\n";
+        let parse = crate::syntax::parse(text);
+        let run = &parse.file.instructions[1];
+        let mounts = mounts(text, run);
+        assert_eq!(mounts.len(), 2);
+        assert_eq!(mounts[0].kind, "cache");
+        let target = mounts[0].target.as_ref().expect("a target");
+        assert_eq!(&text[target.range.as_range()], "/root/.cache/uv");
+        assert!(!mounts[0].writable);
+        assert_eq!(mounts[1].kind, "bind");
+        assert_eq!(mounts[1].source.as_deref(), Some("uv.lock"));
+        let target = mounts[1].target.as_ref().expect("a target");
+        assert_eq!(&text[target.range.as_range()], "uv.lock");
+        assert!(mounts[1].writable);
     }
 
     #[test]

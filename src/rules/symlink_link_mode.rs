@@ -44,8 +44,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             if mode.value != "symlink" {
                 continue;
             }
-            let layout = ctx.uv_layout();
-            let cache = cache_dir(ctx, layout, site, uv);
+            let cache = cache_dir(ctx, site, uv);
             let why = if no_cache(ctx, site, uv).is_some() {
                 "the cache is disabled, so it is deleted right after the install"
             } else if group.mounts.iter().any(|mount| is_uv_cache_mount(mount, cache.as_deref())) {

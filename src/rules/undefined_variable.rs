@@ -58,17 +58,12 @@ const PYTHON_IMAGE_ENV: &[&str] = &[
     "PYTHON_GET_PIP_SHA256",
 ];
 
-/// The platform arguments BuildKit predefines in the global scope only.
-const PLATFORM_ARGS: &[&str] = &[
-    "TARGETPLATFORM",
-    "TARGETOS",
-    "TARGETARCH",
-    "TARGETVARIANT",
-    "BUILDPLATFORM",
-    "BUILDOS",
-    "BUILDARCH",
-    "BUILDVARIANT",
-];
+/// The platform ARGs (`TARGETPLATFORM`, `BUILDARCH`, ...) among BuildKit's predefined ones: unlike
+/// the proxy and BuildKit settings, a stage sees them only after declaring them.
+fn is_platform_arg(name: &str) -> bool {
+    let platform = name.starts_with("TARGET") || (name.starts_with("BUILD") && !name.starts_with("BUILDKIT_"));
+    platform && PREDEFINED_ARGS.contains(&name)
+}
 
 /// What is known about the environment a stage's base image brings.
 enum ImageEnv {
@@ -151,10 +146,10 @@ fn judge(
     image_env: &ImageEnv,
 ) -> Option<Diagnostic> {
     let name = var.name.as_str();
-    if var.has_fallback() || name == "PATH" || ctx.semantics.build_var(stage.index, idx, name).is_some() {
+    if var.has_fallback() || name == "PATH" || ctx.build_var(stage.index, idx, name).is_some() {
         return None;
     }
-    if PLATFORM_ARGS.contains(&name) {
+    if is_platform_arg(name) {
         return Some(UNDEFINED_VARIABLE.report(
             range,
             format!("`{name}` is predefined only before the first `FROM`; add `ARG {name}` to this stage, or it expands to an empty string"),

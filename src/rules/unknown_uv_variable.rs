@@ -1,7 +1,7 @@
 //! `UV062 unknown-uv-variable`: a `UV_*` name uv does not read, close to one it does.
 
 use crate::diagnostic::{Applicability, Diagnostic};
-use crate::knowledge::{closest_uv_env, uv_env};
+use crate::knowledge::closest_uv_env;
 use crate::rules::support_env::{is_referenced, replace_fix, uv_settings};
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule};
 
@@ -33,7 +33,7 @@ declare_rule! {
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     for setting in uv_settings(ctx) {
-        if uv_env(&setting.name).is_some() || is_referenced(ctx.text, &setting.name) {
+        if setting.known.is_some() || is_referenced(ctx.text, &setting.name) {
             continue;
         }
         let Some(suggestion) = closest_uv_env(&setting.name) else { continue };

@@ -38,7 +38,6 @@ fn fills_cache(uv: &UvInvocation<'_>) -> bool {
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    let layout = ctx.uv_layout();
     let instructions = &ctx.parse.file.instructions;
     // Only layers of the final stage and its FROM ancestors ship; a builder stage's cache stays
     // behind unless its cache folder is copied, which nobody does.
@@ -53,7 +52,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         {
             continue;
         }
-        let cache = cache_dir(ctx, layout, site, uv);
+        let cache = cache_dir(ctx, site, uv);
         if group.mounts.iter().any(|mount| mount.kind == "cache" || is_uv_cache_mount(mount, cache.as_deref())) {
             continue;
         }

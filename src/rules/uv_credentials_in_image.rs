@@ -1,7 +1,6 @@
 //! `UV064 uv-credentials-in-image`: index or publish credentials stored in the image.
 
 use crate::diagnostic::Diagnostic;
-use crate::knowledge::uv_env;
 use crate::rules::support_env::{SettingKind, uv_settings};
 use crate::rules::{RuleContext, declare_rule};
 use crate::text::TextRange;
@@ -39,7 +38,7 @@ const URL_FLAGS: &[&str] =
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     for setting in uv_settings(ctx) {
-        let secret = uv_env(&setting.name).is_some_and(|it| it.secret) && !setting.name.ends_with("_USERNAME");
+        let secret = setting.known.is_some_and(|it| it.secret) && !setting.name.ends_with("_USERNAME");
         let stored = match setting.kind {
             SettingKind::Env | SettingKind::Arg => true,
             SettingKind::Prefix => !setting.dynamic,

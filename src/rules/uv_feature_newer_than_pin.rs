@@ -1,7 +1,7 @@
 //! `UV065 uv-feature-newer-than-pin`: a variable or flag the pinned uv does not know yet.
 
 use crate::diagnostic::Diagnostic;
-use crate::knowledge::{uv_env, version_at_least};
+use crate::knowledge::version_at_least;
 use crate::rules::support_env::uv_settings;
 use crate::rules::{RuleContext, declare_rule};
 
@@ -34,10 +34,13 @@ declare_rule! {
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let layout = ctx.uv_layout();
     let pinned = |stage: Option<usize>| stage.and_then(|it| layout.uv_version.get(it)).and_then(|it| it.as_deref());
+    // The same pin is compared with the same few releases over and over; each comparison parses
+    // both versions.
+    let mut compared = Vec::new();
     for setting in uv_settings(ctx) {
         let Some(version) = pinned(setting.stage) else { continue };
-        let Some(since) = uv_env(&setting.name).and_then(|it| it.since.as_deref()) else { continue };
-        if version_at_least(version, since) {
+        let Some(since) = setting.known.and_then(|it| it.since.as_deref()) else { continue };
+        if at_least(&mut compared, version, since) {
             continue;
         }
         acc.push(UV_FEATURE_NEWER_THAN_PIN.report(
@@ -52,7 +55,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         let Some(version) = pinned(site.stage) else { continue };
         for (flag, known) in uv.flags.iter().zip(ctx.known_uv_flags(at)) {
             let Some(since) = known.and_then(|it| it.since.as_deref()) else { continue };
-            if version_at_least(version, since) {
+            if at_least(&mut compared, version, since) {
                 continue;
             }
             acc.push(UV_FEATURE_NEWER_THAN_PIN.report(
@@ -64,4 +67,14 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             ));
         }
     }
+}
+
+/// [`version_at_least`], remembered per pair of versions.
+fn at_least<'v>(compared: &mut Vec<(&'v str, &'v str, bool)>, version: &'v str, since: &'v str) -> bool {
+    if let Some((_, _, res)) = compared.iter().find(|(have, need, _)| *have == version && *need == since) {
+        return *res;
+    }
+    let res = version_at_least(version, since);
+    compared.push((version, since, res));
+    res
 }

@@ -1,6 +1,7 @@
 //! `UV100 uv-not-installed`: a stage runs uv without ever getting it.
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::rules::facts::FastMap;
 use crate::rules::support_python::{KNOWN_UV_VERSION, copies, expand_in, is_uv_image, is_within, resolve_path};
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule};
 use crate::semantics::image::{ImageRef, parse_image_ref, python_image_info, uv_image_info};
@@ -72,10 +73,15 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let mut uv_iter = ctx.uv_commands().peekable();
     let mut command_iter = semantics.commands.iter().enumerate().peekable();
     let mut uv_at = ctx.uv.iter().map(|(at, _)| *at).peekable();
+    // Multi-stage files build on the same few images; reading a reference's tag is not cheap.
+    let mut image_has: FastMap<&str, Has> = FastMap::default();
     for stage in &semantics.stages {
         let mut state = match &stage.base {
             Base::Stage(parent) => end_state.get(*parent).copied().unwrap_or(Has::Unknown),
-            Base::Image(reference) => base_has_uv(reference),
+            Base::Image(reference) => match stage.image_expanded.as_deref() {
+                Some(text) => *image_has.entry(text).or_insert_with(|| base_has_uv(reference)),
+                None => base_has_uv(reference),
+            },
             Base::Scratch => Has::No,
             Base::Unknown => Has::Unknown,
         };
