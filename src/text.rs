@@ -79,6 +79,10 @@ pub struct LineCol {
 #[derive(Clone, Debug)]
 pub struct LineIndex {
     line_starts: Vec<usize>,
+    /// Lines holding a byte outside ASCII, ascending. On every other line a column is a byte
+    /// count in every encoding, which keeps conversions on a long line (say a 2 MB `RUN` with
+    /// thousands of findings) from rescanning the line for each position.
+    non_ascii_lines: Vec<usize>,
     len: usize,
 }
 
@@ -86,6 +90,7 @@ impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
         let bytes = text.as_bytes();
         let mut line_starts = vec![0];
+        let mut non_ascii_lines = Vec::new();
         let mut i = 0;
         while i < bytes.len() {
             match bytes[i] {
@@ -95,11 +100,19 @@ impl LineIndex {
                     i += 1;
                 }
                 b'\r' => line_starts.push(i + 1),
+                byte if !byte.is_ascii() && non_ascii_lines.last() != Some(&(line_starts.len() - 1)) => {
+                    non_ascii_lines.push(line_starts.len() - 1);
+                }
                 _ => {}
             }
             i += 1;
         }
-        LineIndex { line_starts, len: text.len() }
+        LineIndex { line_starts, non_ascii_lines, len: text.len() }
+    }
+
+    /// True when a column on `line` may differ between encodings.
+    fn has_non_ascii(&self, line: usize) -> bool {
+        self.non_ascii_lines.binary_search(&line).is_ok()
     }
 
     pub fn line_count(&self) -> usize {
@@ -146,7 +159,10 @@ impl LineIndex {
         // An offset between the `\r` and `\n` of a line break is the end of the line.
         let offset = offset.min(self.line_end(text, line));
         let start = self.line_start(line).min(offset);
-        let col = column_width(&text[start..offset], encoding);
+        let col = match self.has_non_ascii(line) {
+            true => column_width(&text[start..offset], encoding),
+            false => offset - start,
+        };
         LineCol { line: line as u32, col: col as u32 }
     }
 
@@ -160,6 +176,9 @@ impl LineIndex {
         }
         let start = self.line_start(line);
         let end = self.line_end(text, line);
+        if !self.has_non_ascii(line) {
+            return start + (pos.col as usize).min(end - start);
+        }
         let mut remaining = pos.col as usize;
         for (idx, ch) in text[start..end].char_indices() {
             let width = char_width(ch, encoding);
@@ -185,5 +204,34 @@ fn column_width(s: &str, encoding: PositionEncoding) -> usize {
         PositionEncoding::Utf8 => s.len(),
         PositionEncoding::Utf16 => s.chars().map(char::len_utf16).sum(),
         PositionEncoding::Utf32 => s.chars().count(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Columns counted the slow way, character by character.
+    fn reference_col(text: &str, offset: usize, encoding: PositionEncoding) -> LineCol {
+        let before = &text[..offset];
+        let line_start = before.rfind('\n').map_or(0, |idx| idx + 1);
+        let line = before.matches('\n').count() as u32;
+        LineCol { line, col: column_width(&before[line_start..], encoding) as u32 }
+    }
+
+    #[test]
+    fn ascii_and_non_ascii_lines_convert_both_ways() {
+        let text = "FROM python:3.12\nRUN echo 🐍 é\n\nCMD [\"x\"]\nLABEL a=日本";
+        let index = LineIndex::new(text);
+        for encoding in [PositionEncoding::Utf8, PositionEncoding::Utf16, PositionEncoding::Utf32] {
+            for (offset, _) in text.char_indices().chain([(text.len(), ' ')]) {
+                let pos = index.line_col(text, offset, encoding);
+                assert_eq!(pos, reference_col(text, offset, encoding), "{offset} {encoding:?}");
+                assert_eq!(index.offset(text, pos, encoding), offset, "{pos:?} {encoding:?}");
+            }
+            // Columns past the end of an ASCII line clamp to its end, as on other lines.
+            assert_eq!(index.offset(text, LineCol { line: 0, col: 999 }, encoding), 16);
+            assert_eq!(index.offset(text, LineCol { line: 1, col: 999 }, encoding), text.find("\n\n").unwrap_or(0));
+        }
     }
 }
