@@ -83,7 +83,31 @@ pub struct LineIndex {
     /// count in every encoding, which keeps conversions on a long line (say a 2 MB `RUN` with
     /// thousands of findings) from rescanning the line for each position.
     non_ascii_lines: Vec<usize>,
+    /// Columns remembered every [`CHECKPOINT_BYTES`] along long lines with non-ASCII text, by
+    /// ascending offset, so a conversion there scans at most that many bytes.
+    checkpoints: Vec<Checkpoint>,
     len: usize,
+}
+
+const CHECKPOINT_BYTES: usize = 4096;
+
+/// A character boundary inside a line and its column in UTF-16 and UTF-32 units.
+#[derive(Clone, Copy, Debug)]
+struct Checkpoint {
+    offset: usize,
+    line_start: usize,
+    utf16: usize,
+    utf32: usize,
+}
+
+impl Checkpoint {
+    fn col(self, encoding: PositionEncoding) -> usize {
+        match encoding {
+            PositionEncoding::Utf8 => self.offset - self.line_start,
+            PositionEncoding::Utf16 => self.utf16,
+            PositionEncoding::Utf32 => self.utf32,
+        }
+    }
 }
 
 impl LineIndex {
@@ -107,7 +131,31 @@ impl LineIndex {
             }
             i += 1;
         }
-        LineIndex { line_starts, non_ascii_lines, len: text.len() }
+        let mut checkpoints = Vec::new();
+        for &line in &non_ascii_lines {
+            let start = line_starts[line];
+            let end = line_starts.get(line + 1).copied().unwrap_or(text.len());
+            if end - start <= CHECKPOINT_BYTES {
+                continue;
+            }
+            let (mut utf16, mut utf32, mut next) = (0, 0, start + CHECKPOINT_BYTES);
+            for (idx, ch) in text[start..end].char_indices() {
+                if start + idx >= next {
+                    checkpoints.push(Checkpoint { offset: start + idx, line_start: start, utf16, utf32 });
+                    next = start + idx + CHECKPOINT_BYTES;
+                }
+                utf16 += ch.len_utf16();
+                utf32 += 1;
+            }
+        }
+        LineIndex { line_starts, non_ascii_lines, checkpoints, len: text.len() }
+    }
+
+    /// The checkpoints on the line that starts at `line_start` and ends at `line_end`.
+    fn checkpoints_in(&self, line_start: usize, line_end: usize) -> &[Checkpoint] {
+        let from = self.checkpoints.partition_point(|it| it.offset <= line_start);
+        let to = self.checkpoints.partition_point(|it| it.offset <= line_end);
+        &self.checkpoints[from..to.max(from)]
     }
 
     /// True when a column on `line` may differ between encodings.
@@ -160,7 +208,13 @@ impl LineIndex {
         let offset = offset.min(self.line_end(text, line));
         let start = self.line_start(line).min(offset);
         let col = match self.has_non_ascii(line) {
-            true => column_width(&text[start..offset], encoding),
+            true => {
+                let on_line = self.checkpoints_in(start, offset);
+                match on_line.last() {
+                    Some(mark) => mark.col(encoding) + column_width(&text[mark.offset..offset], encoding),
+                    None => column_width(&text[start..offset], encoding),
+                }
+            }
             false => offset - start,
         };
         LineCol { line: line as u32, col: col as u32 }
@@ -180,10 +234,18 @@ impl LineIndex {
             return start + (pos.col as usize).min(end - start);
         }
         let mut remaining = pos.col as usize;
-        for (idx, ch) in text[start..end].char_indices() {
+        // Start from the last checkpoint at or before the column: every character before it
+        // ends at or before the column, so scanning from there finds the same character.
+        let on_line = self.checkpoints_in(start, end);
+        let mut from = start;
+        if let Some(mark) = on_line[..on_line.partition_point(|it| it.col(encoding) <= remaining)].last() {
+            from = mark.offset;
+            remaining -= mark.col(encoding);
+        }
+        for (idx, ch) in text[from..end].char_indices() {
             let width = char_width(ch, encoding);
             if remaining < width {
-                return start + idx;
+                return from + idx;
             }
             remaining -= width;
         }
@@ -233,5 +295,33 @@ mod tests {
             assert_eq!(index.offset(text, LineCol { line: 0, col: 999 }, encoding), 16);
             assert_eq!(index.offset(text, LineCol { line: 1, col: 999 }, encoding), text.find("\n\n").unwrap_or(0));
         }
+    }
+
+    #[test]
+    fn long_non_ascii_lines_convert_through_checkpoints() {
+        let line = "RUN echo é 🐍 日本 x ".repeat(800);
+        let text = format!("FROM x\n{line}\r\n🐍{line}");
+        let index = LineIndex::new(&text);
+        assert!(index.checkpoints.len() > 5);
+        for encoding in [PositionEncoding::Utf8, PositionEncoding::Utf16, PositionEncoding::Utf32] {
+            // (Between `\r` and `\n` is the end of the line, which the reference below gets wrong.)
+            let offsets = text.char_indices().step_by(13).map(|(offset, _)| offset).chain([text.len()]);
+            for offset in offsets.filter(|&offset| !text[..offset].ends_with('\r')) {
+                let pos = index.line_col(&text, offset, encoding);
+                let line_start = text[..offset].rfind('\n').map_or(0, |idx| idx + 1);
+                let expected = column_width(&text[line_start..offset], encoding) as u32;
+                let expected = LineCol { line: text[..offset].matches('\n').count() as u32, col: expected };
+                assert_eq!(pos, expected, "{offset} {encoding:?}");
+                assert_eq!(index.offset(&text, pos, encoding), offset, "{pos:?} {encoding:?}");
+            }
+        }
+        // Inside a surrogate pair, past the end of a long line, and past the last line.
+        let snake = text.find('🐍').unwrap_or(0);
+        let pos = index.line_col(&text, snake, PositionEncoding::Utf16);
+        let inside = LineCol { line: pos.line, col: pos.col + 1 };
+        assert_eq!(index.offset(&text, inside, PositionEncoding::Utf16), snake);
+        let long_line_end = text.find("\r\n").unwrap_or(0);
+        assert_eq!(index.offset(&text, LineCol { line: 1, col: u32::MAX }, PositionEncoding::Utf16), long_line_end);
+        assert_eq!(index.offset(&text, LineCol { line: 9, col: 0 }, PositionEncoding::Utf16), text.len());
     }
 }

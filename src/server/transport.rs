@@ -50,7 +50,12 @@ fn read_frame(reader: &mut impl BufRead) -> io::Result<Option<Frame>> {
             return Ok(None);
         }
         let text = String::from_utf8_lossy(&line);
-        let text = text.trim_end_matches(['\r', '\n']);
+        let mut text = text.trim_end_matches(['\r', '\n']);
+        // A body shorter than its Content-Length said leaves the rest of itself in front of the
+        // next message's header, on the same line; reading from the header finds that message.
+        if let Some(idx) = text.to_ascii_lowercase().rfind("content-length:") {
+            text = &text[idx..];
+        }
         if text.is_empty() {
             if saw_header {
                 break;
@@ -59,7 +64,8 @@ fn read_frame(reader: &mut impl BufRead) -> io::Result<Option<Frame>> {
             continue;
         }
         let Some((name, value)) = text.split_once(':') else {
-            tracing::warn!("skipping input that is not a header: {:?}", truncate(text));
+            // Not the text itself: it may be a piece of a document, secrets included.
+            tracing::warn!("skipping {} bytes of input that are not a header", text.len());
             continue;
         };
         saw_header = true;
@@ -115,13 +121,6 @@ fn check_body(body: Vec<u8>) -> Frame {
 
 fn malformed(code: ErrorCode, message: &str, id: Value) -> Frame {
     Frame::Malformed { code: code.code(), message: message.to_owned(), id }
-}
-
-fn truncate(text: &str) -> &str {
-    match text.char_indices().nth(80) {
-        Some((idx, _)) => &text[..idx],
-        None => text,
-    }
 }
 
 fn encode(frame: Frame) -> Vec<u8> {
@@ -314,6 +313,16 @@ mod tests {
             body.len()
         );
         assert_eq!(frames(&input), vec![Frame::Message(body.into())]);
+    }
+
+    #[test]
+    fn a_body_shorter_than_announced_does_not_lose_the_next_message() {
+        let cut = r#"{"jsonrpc":"2.0","id":1,"method":"shutdown"}"#;
+        let good = r#"{"jsonrpc":"2.0","id":2,"method":"initialized","params":{}}"#;
+        let input = format!("Content-Length: 10\r\n\r\n{cut}{}", message(good));
+        let out = frames(&input);
+        assert!(matches!(&out[0], Frame::Malformed { code: -32700, .. }), "{out:?}");
+        assert_eq!(out[1..], [Frame::Message(good.into())]);
     }
 
     #[test]
