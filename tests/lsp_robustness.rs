@@ -356,7 +356,7 @@ fn hostile_project_files_in_the_workspace() {
     let ws = Workspace::new();
     let dockerfile = "FROM python:3.11-slim\nCOPY . /app\nRUN uv sync --locked\n";
 
-    // A 10 MB pyproject.toml: not read (it says so), and nothing stalls.
+    // A 10 MB pyproject.toml: read, in bounded time and memory.
     let mut huge = String::from("[project]\nname = \"huge\"\nrequires-python = \">=3.12\"\ndependencies = [\n");
     while huge.len() < 10 * 1024 * 1024 {
         huge.push_str("  \"package-with-a-long-name==1.0.0\",\n");
@@ -406,9 +406,7 @@ fn hostile_project_files_in_the_workspace() {
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).expect("chmod back");
 
     let (_, huge_published) = &results[0];
-    let text = huge_published.to_string();
-    assert!(text.contains("larger than 1 MiB"), "the skipped file is reported: {text}");
-    assert!(!codes(huge_published).contains(&"PY001".to_owned()), "its requires-python was not read: {text}");
+    assert!(codes(huge_published).contains(&"PY001".to_owned()), "requires-python was read: {huge_published}");
 
     let (_, lossy_published) = &results[1];
     let lossy_codes = codes(lossy_published);
@@ -424,7 +422,8 @@ fn hostile_project_files_in_the_workspace() {
     } else {
         assert!(codes(locked_published).contains(&"PY001".to_owned()), "{locked_published}");
     }
-    assert_healthy(&server, 200);
+    // The 10 MB file's text and parsed dependency list are held while it is analysed.
+    assert_healthy(&server, 512);
     assert!(server.shutdown_and_exit().success());
     assert_within(started, Duration::from_secs(60), "the hostile project files session");
 }

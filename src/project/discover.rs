@@ -15,22 +15,9 @@ use super::{FileSystem, ProjectFacts, ProjectProblem, SourceFile, UvWorkspace};
 /// Reads straight from disk.
 pub struct OsFileSystem;
 
-/// Project files larger than this are not read: real ones are a few KiB, and parsing a huge
-/// one would stall every analysis of the project and hold its text in memory.
-pub const MAX_PROJECT_FILE_BYTES: u64 = 1024 * 1024;
-
 impl FileSystem for OsFileSystem {
     fn read_to_string(&self, path: &Path) -> std::io::Result<String> {
-        use std::io::Read;
-
-        let mut bytes = Vec::new();
-        std::fs::File::open(path)?.take(MAX_PROJECT_FILE_BYTES + 1).read_to_end(&mut bytes)?;
-        if bytes.len() as u64 > MAX_PROJECT_FILE_BYTES {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::FileTooLarge,
-                format!("it is larger than {} MiB, more than berth reads", MAX_PROJECT_FILE_BYTES / (1024 * 1024)),
-            ));
-        }
+        let bytes = std::fs::read(path)?;
         Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
 
