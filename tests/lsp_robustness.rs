@@ -142,8 +142,10 @@ fn every_cancelled_request_gets_exactly_one_answer() {
     // Cancelling what does not exist (or no longer exists) is ignored.
     server.notify("$/cancelRequest", json!({ "id": 987_654 }));
     server.notify("$/cancelRequest", json!({ "id": "not-a-request" }));
+    let mut answered_cancelled = 0;
     for id in &ids {
         let response = server.await_response(&json!(id));
+        answered_cancelled += usize::from(error_code(&response) == Some(-32800));
         match error_code(&response) {
             None | Some(-32803) => assert!(answered("textDocument/rename", &response), "{response}"),
             Some(code) => {
@@ -152,6 +154,9 @@ fn every_cancelled_request_gets_exactly_one_answer() {
             }
         }
     }
+    // The cancellations were read while the requests waited for the analysis, which takes far
+    // longer than reading a few messages, so they took effect rather than arriving too late.
+    assert!(answered_cancelled * 2 >= cancelled.len(), "{answered_cancelled} of {} were cancelled", cancelled.len());
     // No second answer for any of them.
     let extra = server.drain_matching(|msg| msg.get("method").is_none() && ids.iter().any(|id| msg["id"] == *id));
     assert!(extra.is_empty(), "{extra:?}");

@@ -8,17 +8,18 @@
 //! internal notification ([`MALFORMED_METHOD`]) which [`Guard`] answers with the JSON-RPC error the
 //! sender is owed (`-32700` for bad JSON, `-32600` for JSON that is not a message).
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::io::{self, BufRead, Read};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 
 use serde_json::{Value, json};
 use tokio::io::{AsyncRead, ReadBuf};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tower::Service;
 use tower_lsp_server::ExitedError;
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Id, Request, Response};
@@ -198,11 +199,29 @@ impl AsyncRead for FrameReader {
 pub(crate) struct Guard<S> {
     inner: S,
     exit_received: Arc<AtomicBool>,
+    in_flight: InFlight,
 }
+
+/// Requests being handled, by id, with the switch that cancels each.
+///
+/// tower-lsp-server cancels too, but its `$/cancelRequest` handler only runs once the request
+/// queue has a free slot; when slow requests fill every slot, the cancellation waits behind the
+/// very requests it should end. Here it takes effect the moment it is read.
+type InFlight = Arc<Mutex<HashMap<Id, oneshot::Sender<()>>>>;
 
 impl<S> Guard<S> {
     pub(crate) fn new(inner: S, exit_received: Arc<AtomicBool>) -> Guard<S> {
-        Guard { inner, exit_received }
+        Guard { inner, exit_received, in_flight: InFlight::default() }
+    }
+
+    fn cancel(&self, params: Option<&Value>) {
+        let id =
+            params.and_then(|params| params.get("id")).cloned().and_then(|id| serde_json::from_value::<Id>(id).ok());
+        let Some(id) = id else { return };
+        let switch = self.in_flight.lock().unwrap_or_else(PoisonError::into_inner).remove(&id);
+        if let Some(switch) = switch {
+            let _ = switch.send(());
+        }
     }
 }
 
@@ -228,12 +247,25 @@ where
         if req.method() == "exit" {
             self.exit_received.store(true, Ordering::SeqCst);
         }
+        if req.method() == "$/cancelRequest" {
+            // Also passed on below, so the library forgets the request too.
+            self.cancel(req.params());
+        }
         let id = req.id().cloned();
         let method = req.method().to_owned();
+        let cancelled = id.clone().map(|id| {
+            let (switch, cancelled) = oneshot::channel();
+            self.in_flight.lock().unwrap_or_else(PoisonError::into_inner).insert(id, switch);
+            cancelled
+        });
+        let in_flight = self.in_flight.clone();
         match catch_unwind(AssertUnwindSafe(|| self.inner.call(req))) {
-            Ok(fut) => Box::pin(CatchPanic { inner: Box::pin(fut), id, method }),
+            Ok(fut) => Box::pin(CatchPanic { inner: Box::pin(fut), id, method, cancelled, in_flight }),
             Err(_) => {
                 tracing::error!("handler for {method} panicked");
+                if let Some(id) = &id {
+                    in_flight.lock().unwrap_or_else(PoisonError::into_inner).remove(id);
+                }
                 Box::pin(std::future::ready(Ok(id.map(internal_error))))
             }
         }
@@ -255,11 +287,22 @@ fn internal_error(id: Id) -> Response {
 }
 
 /// Polls a handler future and turns a panic into an internal error (or nothing, for a
-/// notification); the panicked future is dropped and never polled again.
+/// notification); the panicked future is dropped and never polled again. A request cancelled
+/// while pending is answered with RequestCancelled at once.
 struct CatchPanic<F> {
     inner: Pin<Box<F>>,
     id: Option<Id>,
     method: String,
+    cancelled: Option<oneshot::Receiver<()>>,
+    in_flight: InFlight,
+}
+
+impl<F> Drop for CatchPanic<F> {
+    fn drop(&mut self) {
+        if let Some(id) = &self.id {
+            self.in_flight.lock().unwrap_or_else(PoisonError::into_inner).remove(id);
+        }
+    }
 }
 
 impl<F> Future for CatchPanic<F>
@@ -270,6 +313,14 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
+        if let Some(cancelled) = this.cancelled.as_mut()
+            && let Poll::Ready(switched) = Pin::new(cancelled).poll(cx)
+        {
+            this.cancelled = None;
+            if switched.is_ok() {
+                return Poll::Ready(Ok(this.id.take().map(|id| Response::from_error(id, Error::request_cancelled()))));
+            }
+        }
         match catch_unwind(AssertUnwindSafe(|| this.inner.as_mut().poll(cx))) {
             Ok(poll) => poll,
             Err(_) => {
@@ -386,6 +437,9 @@ mod tests {
             if req.method() == "panic/call" {
                 panic!("panic while dispatching");
             }
+            if req.method() == "never" {
+                return Box::pin(std::future::pending());
+            }
             let panics = req.method() == "panic/poll";
             let id = req.id().cloned();
             Box::pin(async move {
@@ -395,6 +449,22 @@ mod tests {
                 Ok(id.map(|id| Response::from_ok(id, Value::Null)))
             })
         }
+    }
+
+    #[test]
+    fn cancellation_answers_a_pending_request_at_once() {
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let mut guard = Guard::new(Panicky, Arc::new(AtomicBool::new(false)));
+        let pending = guard.call(Request::build("never").id(8).finish());
+        let unrelated = guard.call(Request::build("never").id(9).finish());
+        let cancel = Request::build("$/cancelRequest").params(json!({ "id": 8 })).finish();
+        assert_eq!(runtime.block_on(guard.call(cancel)).unwrap(), None);
+        let response = runtime.block_on(pending).unwrap().unwrap();
+        assert_eq!(response.error().map(|e| e.code), Some(ErrorCode::RequestCancelled));
+        // Only the cancelled request is answered, and finished requests leave nothing behind.
+        assert_eq!(guard.in_flight.lock().unwrap().len(), 1);
+        drop(unrelated);
+        assert!(guard.in_flight.lock().unwrap().is_empty());
     }
 
     #[test]
