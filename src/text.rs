@@ -79,13 +79,42 @@ pub struct LineCol {
 #[derive(Clone, Debug)]
 pub struct LineIndex {
     line_starts: Vec<usize>,
+    /// Lines holding a byte outside ASCII, ascending. On every other line a column is a byte
+    /// count in every encoding, which keeps conversions on a long line (say a 2 MB `RUN` with
+    /// thousands of findings) from rescanning the line for each position.
+    non_ascii_lines: Vec<usize>,
+    /// Columns remembered every [`CHECKPOINT_BYTES`] along long lines with non-ASCII text, by
+    /// ascending offset, so a conversion there scans at most that many bytes.
+    checkpoints: Vec<Checkpoint>,
     len: usize,
+}
+
+const CHECKPOINT_BYTES: usize = 4096;
+
+/// A character boundary inside a line and its column in UTF-16 and UTF-32 units.
+#[derive(Clone, Copy, Debug)]
+struct Checkpoint {
+    offset: usize,
+    line_start: usize,
+    utf16: usize,
+    utf32: usize,
+}
+
+impl Checkpoint {
+    fn col(self, encoding: PositionEncoding) -> usize {
+        match encoding {
+            PositionEncoding::Utf8 => self.offset - self.line_start,
+            PositionEncoding::Utf16 => self.utf16,
+            PositionEncoding::Utf32 => self.utf32,
+        }
+    }
 }
 
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
         let bytes = text.as_bytes();
         let mut line_starts = vec![0];
+        let mut non_ascii_lines = Vec::new();
         let mut i = 0;
         while i < bytes.len() {
             match bytes[i] {
@@ -95,11 +124,43 @@ impl LineIndex {
                     i += 1;
                 }
                 b'\r' => line_starts.push(i + 1),
+                byte if !byte.is_ascii() && non_ascii_lines.last() != Some(&(line_starts.len() - 1)) => {
+                    non_ascii_lines.push(line_starts.len() - 1);
+                }
                 _ => {}
             }
             i += 1;
         }
-        LineIndex { line_starts, len: text.len() }
+        let mut checkpoints = Vec::new();
+        for &line in &non_ascii_lines {
+            let start = line_starts[line];
+            let end = line_starts.get(line + 1).copied().unwrap_or(text.len());
+            if end - start <= CHECKPOINT_BYTES {
+                continue;
+            }
+            let (mut utf16, mut utf32, mut next) = (0, 0, start + CHECKPOINT_BYTES);
+            for (idx, ch) in text[start..end].char_indices() {
+                if start + idx >= next {
+                    checkpoints.push(Checkpoint { offset: start + idx, line_start: start, utf16, utf32 });
+                    next = start + idx + CHECKPOINT_BYTES;
+                }
+                utf16 += ch.len_utf16();
+                utf32 += 1;
+            }
+        }
+        LineIndex { line_starts, non_ascii_lines, checkpoints, len: text.len() }
+    }
+
+    /// The checkpoints on the line that starts at `line_start` and ends at `line_end`.
+    fn checkpoints_in(&self, line_start: usize, line_end: usize) -> &[Checkpoint] {
+        let from = self.checkpoints.partition_point(|it| it.offset <= line_start);
+        let to = self.checkpoints.partition_point(|it| it.offset <= line_end);
+        &self.checkpoints[from..to.max(from)]
+    }
+
+    /// True when a column on `line` may differ between encodings.
+    fn has_non_ascii(&self, line: usize) -> bool {
+        self.non_ascii_lines.binary_search(&line).is_ok()
     }
 
     pub fn line_count(&self) -> usize {
@@ -146,7 +207,16 @@ impl LineIndex {
         // An offset between the `\r` and `\n` of a line break is the end of the line.
         let offset = offset.min(self.line_end(text, line));
         let start = self.line_start(line).min(offset);
-        let col = column_width(&text[start..offset], encoding);
+        let col = match self.has_non_ascii(line) {
+            true => {
+                let on_line = self.checkpoints_in(start, offset);
+                match on_line.last() {
+                    Some(mark) => mark.col(encoding) + column_width(&text[mark.offset..offset], encoding),
+                    None => column_width(&text[start..offset], encoding),
+                }
+            }
+            false => offset - start,
+        };
         LineCol { line: line as u32, col: col as u32 }
     }
 
@@ -160,11 +230,22 @@ impl LineIndex {
         }
         let start = self.line_start(line);
         let end = self.line_end(text, line);
+        if !self.has_non_ascii(line) {
+            return start + (pos.col as usize).min(end - start);
+        }
         let mut remaining = pos.col as usize;
-        for (idx, ch) in text[start..end].char_indices() {
+        // Start from the last checkpoint at or before the column: every character before it
+        // ends at or before the column, so scanning from there finds the same character.
+        let on_line = self.checkpoints_in(start, end);
+        let mut from = start;
+        if let Some(mark) = on_line[..on_line.partition_point(|it| it.col(encoding) <= remaining)].last() {
+            from = mark.offset;
+            remaining -= mark.col(encoding);
+        }
+        for (idx, ch) in text[from..end].char_indices() {
             let width = char_width(ch, encoding);
             if remaining < width {
-                return start + idx;
+                return from + idx;
             }
             remaining -= width;
         }
@@ -185,5 +266,62 @@ fn column_width(s: &str, encoding: PositionEncoding) -> usize {
         PositionEncoding::Utf8 => s.len(),
         PositionEncoding::Utf16 => s.chars().map(char::len_utf16).sum(),
         PositionEncoding::Utf32 => s.chars().count(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Columns counted the slow way, character by character.
+    fn reference_col(text: &str, offset: usize, encoding: PositionEncoding) -> LineCol {
+        let before = &text[..offset];
+        let line_start = before.rfind('\n').map_or(0, |idx| idx + 1);
+        let line = before.matches('\n').count() as u32;
+        LineCol { line, col: column_width(&before[line_start..], encoding) as u32 }
+    }
+
+    #[test]
+    fn ascii_and_non_ascii_lines_convert_both_ways() {
+        let text = "FROM python:3.12\nRUN echo 🐍 é\n\nCMD [\"x\"]\nLABEL a=日本";
+        let index = LineIndex::new(text);
+        for encoding in [PositionEncoding::Utf8, PositionEncoding::Utf16, PositionEncoding::Utf32] {
+            for (offset, _) in text.char_indices().chain([(text.len(), ' ')]) {
+                let pos = index.line_col(text, offset, encoding);
+                assert_eq!(pos, reference_col(text, offset, encoding), "{offset} {encoding:?}");
+                assert_eq!(index.offset(text, pos, encoding), offset, "{pos:?} {encoding:?}");
+            }
+            // Columns past the end of an ASCII line clamp to its end, as on other lines.
+            assert_eq!(index.offset(text, LineCol { line: 0, col: 999 }, encoding), 16);
+            assert_eq!(index.offset(text, LineCol { line: 1, col: 999 }, encoding), text.find("\n\n").unwrap_or(0));
+        }
+    }
+
+    #[test]
+    fn long_non_ascii_lines_convert_through_checkpoints() {
+        let line = "RUN echo é 🐍 日本 x ".repeat(800);
+        let text = format!("FROM x\n{line}\r\n🐍{line}");
+        let index = LineIndex::new(&text);
+        assert!(index.checkpoints.len() > 5);
+        for encoding in [PositionEncoding::Utf8, PositionEncoding::Utf16, PositionEncoding::Utf32] {
+            // (Between `\r` and `\n` is the end of the line, which the reference below gets wrong.)
+            let offsets = text.char_indices().step_by(13).map(|(offset, _)| offset).chain([text.len()]);
+            for offset in offsets.filter(|&offset| !text[..offset].ends_with('\r')) {
+                let pos = index.line_col(&text, offset, encoding);
+                let line_start = text[..offset].rfind('\n').map_or(0, |idx| idx + 1);
+                let expected = column_width(&text[line_start..offset], encoding) as u32;
+                let expected = LineCol { line: text[..offset].matches('\n').count() as u32, col: expected };
+                assert_eq!(pos, expected, "{offset} {encoding:?}");
+                assert_eq!(index.offset(&text, pos, encoding), offset, "{pos:?} {encoding:?}");
+            }
+        }
+        // Inside a surrogate pair, past the end of a long line, and past the last line.
+        let snake = text.find('🐍').unwrap_or(0);
+        let pos = index.line_col(&text, snake, PositionEncoding::Utf16);
+        let inside = LineCol { line: pos.line, col: pos.col + 1 };
+        assert_eq!(index.offset(&text, inside, PositionEncoding::Utf16), snake);
+        let long_line_end = text.find("\r\n").unwrap_or(0);
+        assert_eq!(index.offset(&text, LineCol { line: 1, col: u32::MAX }, PositionEncoding::Utf16), long_line_end);
+        assert_eq!(index.offset(&text, LineCol { line: 9, col: 0 }, PositionEncoding::Utf16), text.len());
     }
 }

@@ -86,7 +86,13 @@ pub fn fix_text(
         others.sort();
         others.dedup();
         for other in others {
-            let before = overlay.read_to_string(other).unwrap_or_default();
+            let before = match overlay.read_to_string(other) {
+                Ok(text) => text,
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => String::new(),
+                // A file that exists but cannot be read (too large, no permission) is never
+                // overwritten with an edit computed as if it were empty.
+                Err(_) => continue,
+            };
             let after = apply_edits_to(&before, &edits, Some(other));
             if after != before {
                 overlay.files.insert(other.clone(), after);

@@ -14,7 +14,7 @@ use crate::config::{ConfigFile, FailureThreshold, Options, Settings};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::project::{OsFileSystem, discover};
 
-pub use render::{render_human, render_json_value};
+pub use render::{render_human, render_json_values};
 pub use rules::{
     ExplainArgs, RulesArgs, explanation, lookup, rule_json, rules_reference, rules_table, run_explain, run_rules,
 };
@@ -371,10 +371,8 @@ fn write_human(out: &mut impl Write, reports: &[FileReport], color: bool) -> std
 }
 
 fn write_json(out: &mut impl Write, reports: &[FileReport]) -> std::io::Result<()> {
-    let items: Vec<serde_json::Value> = reports
-        .iter()
-        .flat_map(|report| report.diagnostics.iter().map(move |it| render_json_value(&report.path, &report.text, it)))
-        .collect();
+    let items: Vec<serde_json::Value> =
+        reports.iter().flat_map(|report| render_json_values(&report.path, &report.text, &report.diagnostics)).collect();
     serde_json::to_writer_pretty(&mut *out, &items)?;
     writeln!(out)
 }

@@ -43,10 +43,15 @@ pub fn render_human(path: &Path, text: &str, diagnostic: &Diagnostic, color: boo
     renderer.render(&groups)
 }
 
-/// The JSON object `berth check --format json` prints for one finding. Lines and columns are
-/// 1-based; columns count Unicode characters.
-pub fn render_json_value(path: &Path, text: &str, diagnostic: &Diagnostic) -> serde_json::Value {
+/// The JSON objects `berth check --format json` prints for the findings of one file. Lines and
+/// columns are 1-based; columns count Unicode characters.
+pub fn render_json_values(path: &Path, text: &str, diagnostics: &[Diagnostic]) -> Vec<serde_json::Value> {
+    // One index per file: a file with thousands of findings must not be re-indexed for each.
     let index = LineIndex::new(text);
+    diagnostics.iter().map(|diagnostic| json_value(path, text, &index, diagnostic)).collect()
+}
+
+fn json_value(path: &Path, text: &str, index: &LineIndex, diagnostic: &Diagnostic) -> serde_json::Value {
     let position = |offset: usize| {
         let at = index.line_col(text, offset, PositionEncoding::Utf32);
         serde_json::json!({ "line": at.line + 1, "column": at.col + 1 })
@@ -56,7 +61,8 @@ pub fn render_json_value(path: &Path, text: &str, diagnostic: &Diagnostic) -> se
         .iter()
         .map(|related| {
             let source = related.text.as_deref().unwrap_or(text);
-            let related_index = LineIndex::new(source);
+            let other_index = related.text.as_deref().map(LineIndex::new);
+            let related_index = other_index.as_ref().unwrap_or(index);
             let at = |offset: usize| {
                 let at = related_index.line_col(source, offset, PositionEncoding::Utf32);
                 serde_json::json!({ "line": at.line + 1, "column": at.col + 1 })

@@ -1,8 +1,11 @@
 //! `UV003 conflicting-uv-flags`: two uv flags that uv refuses to take together.
 
+use std::collections::HashMap;
+
 use crate::diagnostic::{Diagnostic, RelatedLocation};
 use crate::rules::support_uv::written;
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule};
+use crate::semantics::shell::UvFlag;
 
 declare_rule! {
     /// ## What it flags
@@ -35,6 +38,9 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         let known_flags = ctx.known_uv_flags(at);
         let subcommand = uv.subcommand();
         let mut seen: Vec<(String, String)> = Vec::new();
+        // The last occurrence of each flag by name: looking each conflict up by scanning the
+        // flags would make a command with thousands of flags quadratic.
+        let last: HashMap<&str, &UvFlag<'_>> = uv.flags.iter().map(|flag| (&*flag.name, flag)).collect();
         for (flag, known) in uv.flags.iter().zip(known_flags) {
             let Some(known) = known else { continue };
             for other_name in &known.conflicts {
@@ -43,7 +49,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
                 if pair.contains(&"--locked") && pair.contains(&"--frozen") {
                     continue;
                 }
-                let Some(other) = uv.flag(other_name) else { continue };
+                let Some(&other) = last.get(uv.canonical_name(other_name).as_ref()) else { continue };
                 let key = if flag.name < other.name {
                     (flag.name.to_string(), other.name.to_string())
                 } else {

@@ -508,8 +508,10 @@ fn collect_commands(
                 });
                 push(command, false);
             }
+            // Sorted for lookups: a RUN may open thousands of heredocs.
+            script_markers.sort_unstable();
             for heredoc in &instruction.heredocs {
-                if !script_markers.contains(&heredoc.marker.start) {
+                if script_markers.binary_search(&heredoc.marker.start).is_err() {
                     continue;
                 }
                 let base = heredoc.body.range.start;

@@ -1379,6 +1379,12 @@ impl<'a> UvInvocation<'a> {
     }
 
     /// The name flags are stored under for a query. Allocates only for a bare name.
+    /// The name [`UvFlag::name`] has for a flag asked for by any of its spellings (see
+    /// [`UvInvocation::flag`]).
+    pub fn canonical_name<'q>(&self, name: &'q str) -> Cow<'q, str> {
+        self.canonical_query(name)
+    }
+
     fn canonical_query<'q>(&self, name: &'q str) -> Cow<'q, str> {
         if name.starts_with("--") {
             return Cow::Borrowed(canonical_long(name));

@@ -90,9 +90,16 @@ async fn serve() -> i32 {
 fn init_logging() {
     use tracing_subscriber::EnvFilter;
 
-    let filter = EnvFilter::try_from_env("BERTH_LOG")
+    let mut filter = EnvFilter::try_from_env("BERTH_LOG")
         .or_else(|_| EnvFilter::try_from_default_env())
         .unwrap_or_else(|_| EnvFilter::new("warn"));
+    // At trace level tower-lsp-server logs every message whole: document text, and with it any
+    // secret a Dockerfile holds. Its other logs stay available.
+    for directive in ["tower_lsp_server::codec=debug", "tower_lsp_server::service::client=debug"] {
+        if let Ok(directive) = directive.parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
     // Another subscriber may already be installed (e.g. by an embedding test); keep it.
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(false).try_init();
 }

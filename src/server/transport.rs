@@ -8,18 +8,19 @@
 //! internal notification ([`MALFORMED_METHOD`]) which [`Guard`] answers with the JSON-RPC error the
 //! sender is owed (`-32700` for bad JSON, `-32600` for JSON that is not a message).
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::io::{self, BufRead, Read, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Instant;
 
 use serde_json::{Value, json};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tower::Service;
 use tower_lsp_server::ExitedError;
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Id, Request, Response};
@@ -51,7 +52,12 @@ fn read_frame(reader: &mut impl BufRead) -> io::Result<Option<Frame>> {
             return Ok(None);
         }
         let text = String::from_utf8_lossy(&line);
-        let text = text.trim_end_matches(['\r', '\n']);
+        let mut text = text.trim_end_matches(['\r', '\n']);
+        // A body shorter than its Content-Length said leaves the rest of itself in front of the
+        // next message's header, on the same line; reading from the header finds that message.
+        if let Some(idx) = text.to_ascii_lowercase().rfind("content-length:") {
+            text = &text[idx..];
+        }
         if text.is_empty() {
             if saw_header {
                 break;
@@ -60,7 +66,8 @@ fn read_frame(reader: &mut impl BufRead) -> io::Result<Option<Frame>> {
             continue;
         }
         let Some((name, value)) = text.split_once(':') else {
-            tracing::warn!("skipping input that is not a header: {:?}", truncate(text));
+            // Not the text itself: it may be a piece of a document, secrets included.
+            tracing::warn!("skipping {} bytes of input that are not a header", text.len());
             continue;
         };
         saw_header = true;
@@ -116,13 +123,6 @@ fn check_body(body: Vec<u8>) -> Frame {
 
 fn malformed(code: ErrorCode, message: &str, id: Value) -> Frame {
     Frame::Malformed { code: code.code(), message: message.to_owned(), id }
-}
-
-fn truncate(text: &str) -> &str {
-    match text.char_indices().nth(80) {
-        Some((idx, _)) => &text[..idx],
-        None => text,
-    }
 }
 
 fn encode(frame: Frame) -> Vec<u8> {
@@ -242,11 +242,29 @@ impl AsyncWrite for StdoutWriter {
 pub(crate) struct Guard<S> {
     inner: S,
     exit_received: Arc<AtomicBool>,
+    in_flight: InFlight,
 }
+
+/// Requests being handled, by id, with the switch that cancels each.
+///
+/// tower-lsp-server cancels too, but its `$/cancelRequest` handler only runs once the request
+/// queue has a free slot; when slow requests fill every slot, the cancellation waits behind the
+/// very requests it should end. Here it takes effect the moment it is read.
+type InFlight = Arc<Mutex<HashMap<Id, oneshot::Sender<()>>>>;
 
 impl<S> Guard<S> {
     pub(crate) fn new(inner: S, exit_received: Arc<AtomicBool>) -> Guard<S> {
-        Guard { inner, exit_received }
+        Guard { inner, exit_received, in_flight: InFlight::default() }
+    }
+
+    fn cancel(&self, params: Option<&Value>) {
+        let id =
+            params.and_then(|params| params.get("id")).cloned().and_then(|id| serde_json::from_value::<Id>(id).ok());
+        let Some(id) = id else { return };
+        let switch = self.in_flight.lock().unwrap_or_else(PoisonError::into_inner).remove(&id);
+        if let Some(switch) = switch {
+            let _ = switch.send(());
+        }
     }
 }
 
@@ -272,13 +290,26 @@ where
         if req.method() == "exit" {
             self.exit_received.store(true, Ordering::SeqCst);
         }
+        if req.method() == "$/cancelRequest" {
+            // Also passed on below, so the library forgets the request too.
+            self.cancel(req.params());
+        }
         let id = req.id().cloned();
         let method = req.method().to_owned();
         let started = Instant::now();
+        let cancelled = id.clone().map(|id| {
+            let (switch, cancelled) = oneshot::channel();
+            self.in_flight.lock().unwrap_or_else(PoisonError::into_inner).insert(id, switch);
+            cancelled
+        });
+        let in_flight = self.in_flight.clone();
         match catch_unwind(AssertUnwindSafe(|| self.inner.call(req))) {
-            Ok(fut) => Box::pin(CatchPanic { inner: Box::pin(fut), id, method, started }),
+            Ok(fut) => Box::pin(CatchPanic { inner: Box::pin(fut), id, method, started, cancelled, in_flight }),
             Err(_) => {
                 tracing::error!("handler for {method} panicked");
+                if let Some(id) = &id {
+                    in_flight.lock().unwrap_or_else(PoisonError::into_inner).remove(id);
+                }
                 Box::pin(std::future::ready(Ok(id.map(internal_error))))
             }
         }
@@ -303,7 +334,8 @@ fn internal_error(id: Id) -> Response {
 pub(crate) const TIMING_TARGET: &str = "berth_timing";
 
 /// Polls a handler future and turns a panic into an internal error (or nothing, for a
-/// notification); the panicked future is dropped and never polled again.
+/// notification); the panicked future is dropped and never polled again. A request cancelled
+/// while pending is answered with RequestCancelled at once.
 ///
 /// When it completes it logs how long the message took server-side, from dispatch to a response
 /// ready to be written (JSON value included, its text and the write excluded), at `debug` level
@@ -314,6 +346,16 @@ struct CatchPanic<F> {
     id: Option<Id>,
     method: String,
     started: Instant,
+    cancelled: Option<oneshot::Receiver<()>>,
+    in_flight: InFlight,
+}
+
+impl<F> Drop for CatchPanic<F> {
+    fn drop(&mut self) {
+        if let Some(id) = &self.id {
+            self.in_flight.lock().unwrap_or_else(PoisonError::into_inner).remove(id);
+        }
+    }
 }
 
 impl<F> Future for CatchPanic<F>
@@ -324,6 +366,14 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
+        if let Some(cancelled) = this.cancelled.as_mut()
+            && let Poll::Ready(switched) = Pin::new(cancelled).poll(cx)
+        {
+            this.cancelled = None;
+            if switched.is_ok() {
+                return Poll::Ready(Ok(this.id.take().map(|id| Response::from_error(id, Error::request_cancelled()))));
+            }
+        }
         match catch_unwind(AssertUnwindSafe(|| this.inner.as_mut().poll(cx))) {
             Ok(Poll::Pending) => Poll::Pending,
             Ok(ready) => {
@@ -375,6 +425,16 @@ mod tests {
             body.len()
         );
         assert_eq!(frames(&input), vec![Frame::Message(body.into())]);
+    }
+
+    #[test]
+    fn a_body_shorter_than_announced_does_not_lose_the_next_message() {
+        let cut = r#"{"jsonrpc":"2.0","id":1,"method":"shutdown"}"#;
+        let good = r#"{"jsonrpc":"2.0","id":2,"method":"initialized","params":{}}"#;
+        let input = format!("Content-Length: 10\r\n\r\n{cut}{}", message(good));
+        let out = frames(&input);
+        assert!(matches!(&out[0], Frame::Malformed { code: -32700, .. }), "{out:?}");
+        assert_eq!(out[1..], [Frame::Message(good.into())]);
     }
 
     #[test]
@@ -438,6 +498,9 @@ mod tests {
             if req.method() == "panic/call" {
                 panic!("panic while dispatching");
             }
+            if req.method() == "never" {
+                return Box::pin(std::future::pending());
+            }
             let panics = req.method() == "panic/poll";
             let id = req.id().cloned();
             Box::pin(async move {
@@ -447,6 +510,22 @@ mod tests {
                 Ok(id.map(|id| Response::from_ok(id, Value::Null)))
             })
         }
+    }
+
+    #[test]
+    fn cancellation_answers_a_pending_request_at_once() {
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let mut guard = Guard::new(Panicky, Arc::new(AtomicBool::new(false)));
+        let pending = guard.call(Request::build("never").id(8).finish());
+        let unrelated = guard.call(Request::build("never").id(9).finish());
+        let cancel = Request::build("$/cancelRequest").params(json!({ "id": 8 })).finish();
+        assert_eq!(runtime.block_on(guard.call(cancel)).unwrap(), None);
+        let response = runtime.block_on(pending).unwrap().unwrap();
+        assert_eq!(response.error().map(|e| e.code), Some(ErrorCode::RequestCancelled));
+        // Only the cancelled request is answered, and finished requests leave nothing behind.
+        assert_eq!(guard.in_flight.lock().unwrap().len(), 1);
+        drop(unrelated);
+        assert!(guard.in_flight.lock().unwrap().is_empty());
     }
 
     #[test]
