@@ -10,6 +10,7 @@ mod harness;
 
 use std::path::Path;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use berth::analysis::analyze;
 use berth::project::{ProjectFacts, discover};
@@ -112,7 +113,7 @@ fn config(cases: u32) -> Config {
 #[test]
 fn incremental_edits_match_a_document_built_from_scratch() {
     let strategy = (fixture(), encoding(), proptest::collection::vec((edit_step(), any::<bool>()), 1..16));
-    let mut runner = proptest::test_runner::TestRunner::new(config(96));
+    let mut runner = proptest::test_runner::TestRunner::new(config(256));
     let result = runner.run(&strategy, |(initial, encoding, steps)| {
         let mut doc = Document::new(&initial, 1, "dockerfile");
         let mut model = initial.clone();
@@ -155,7 +156,8 @@ fn action_case() -> impl Strategy<Value = (String, usize, usize)> {
 /// Dockerfile parses and analyses without a panic.
 #[test]
 fn every_code_action_applies_cleanly() {
-    let mut runner = proptest::test_runner::TestRunner::new(config(40));
+    let checked = AtomicUsize::new(0);
+    let mut runner = proptest::test_runner::TestRunner::new(config(96));
     let result = runner.run(&action_case(), |(text, start, len)| {
         let project = project();
         let analysis = analyze(&text, project);
@@ -165,6 +167,9 @@ fn every_code_action_applies_cleanly() {
             harness::check_diagnostics(&text, &analysis, project);
             for action in berth::ide::code_actions::actions(&analysis, &text, project, TextRange::new(start, end)) {
                 harness::check_edits(&text, project, &action.edits, &action.title);
+                if !action.edits.is_empty() {
+                    checked.fetch_add(1, Ordering::Relaxed);
+                }
             }
         }));
         outcome.map_err(|panic| TestCaseError::fail(panic_message(&panic)))
@@ -172,6 +177,8 @@ fn every_code_action_applies_cleanly() {
     if let Err(err) = result {
         panic!("{err}");
     }
+    // The fixtures are full of findings with fixes; a run that checked none tested nothing.
+    assert!(checked.into_inner() > 50, "too few code actions with edits were checked");
 }
 
 /// The properties above must be able to fail: an edit that splits a character is caught.
