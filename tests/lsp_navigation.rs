@@ -115,6 +115,13 @@ fn document_symbols_nest_instructions_under_stages() {
         let label = &result[2]["children"][0];
         assert_eq!(label["name"], "LABEL note=\"ünïcode\" more=\"x\"");
         assert_eq!(text_at(&label["range"], encoding), "LABEL note=\"ünïcode\" \\\n      more=\"x\"", "{encoding}");
+        // Asked again for the same version: the same outline. After an edit: the new one.
+        let again = server.request("textDocument/documentSymbol", json!({ "textDocument": { "uri": uri } }));
+        assert_eq!(again, result, "{encoding}");
+        server.edit(&uri, (3, 0), (3, 0), "ARG LATE=1\n");
+        let edited = server.request("textDocument/documentSymbol", json!({ "textDocument": { "uri": uri } }));
+        let names: Vec<&str> = edited.as_array().unwrap().iter().map(|it| it["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["ARG LATE=1", "ARG PY=3.12", "build", "test"], "{encoding}");
         assert!(server.shutdown_and_exit().success());
     }
 }

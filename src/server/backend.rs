@@ -71,6 +71,12 @@ impl Shared {
         self.session.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Between the `initialize` answer and `shutdown`: the window in which requests are served.
+    /// Requests the transport answers itself check it, as the library does for the others.
+    pub(crate) fn serving(&self) -> bool {
+        self.negotiated.get().is_some() && !self.shutdown_received.load(Ordering::SeqCst)
+    }
+
     pub(crate) fn negotiated(&self) -> Negotiated {
         self.negotiated.get().copied().unwrap_or(Negotiated {
             encoding: PositionEncoding::Utf16,

@@ -77,7 +77,9 @@ async fn serve() -> i32 {
             .custom_method("berth/viewFileText", backend::Backend::view_file_text)
             .finish()
     };
-    let service = transport::Guard::new(service, exit_received.clone());
+    let shared = service.inner().shared.clone();
+    let service = transport::Guard::new(service, exit_received.clone())
+        .with_fast_path(Box::new(move |request| navigation::document_symbol_response(&shared, request)));
     Server::new(stdin, transport::StdoutWriter::new(), socket).serve(service).await;
     let exited = exit_received.load(Ordering::SeqCst);
     let shut_down = shutdown_received.load(Ordering::SeqCst);

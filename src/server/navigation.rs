@@ -6,7 +6,9 @@
 //! here is asking whether a file of the build context exists (for file definitions and links).
 //! Handlers log their own running time at `debug` level (`BERTH_LOG=berth=debug`).
 
+use std::future::Future;
 use std::path::Path;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
@@ -255,12 +257,53 @@ pub(crate) async fn document_symbol(
 ) -> Result<Option<lsp::DocumentSymbolResponse>> {
     let Some(analyzed) = analyzed(shared, &params.text_document.uri).await else { return Ok(None) };
     let encoding = shared.negotiated().encoding;
-    guarded("documentSymbol", || {
-        let found = symbols::document_symbols(&analyzed.analysis, &analyzed.text);
-        let mut positions = Positions::new(&analyzed, encoding);
-        let converted = found.into_iter().map(|it| document_symbol_to_lsp(&mut positions, it)).collect();
-        Some(lsp::DocumentSymbolResponse::Nested(converted))
-    })
+    guarded("documentSymbol", || Some(lsp::DocumentSymbolResponse::Nested(outline(&analyzed, encoding))))
+}
+
+fn outline(analyzed: &Analyzed, encoding: PositionEncoding) -> Vec<lsp::DocumentSymbol> {
+    let found = symbols::document_symbols(&analyzed.analysis, &analyzed.text);
+    let mut positions = Positions::new(analyzed, encoding);
+    found.into_iter().map(|it| document_symbol_to_lsp(&mut positions, it)).collect()
+}
+
+/// Answers `textDocument/documentSymbol` with the whole response as JSON text, for the transport
+/// to write as is; `None` when the request is not one this path serves (the library answers it).
+///
+/// The outline of a large file has thousands of entries. Through the library, the result would
+/// first become a `serde_json::Value` tree and only then text, which costs several times the
+/// work of writing the text directly; the text is also kept per analysed version, so asking
+/// again (editors do, on focus and for breadcrumbs) only writes it.
+pub(crate) fn document_symbol_response(
+    shared: &Arc<Shared>,
+    request: &tower_lsp_server::jsonrpc::Request,
+) -> Option<Pin<Box<dyn Future<Output = Vec<u8>> + Send>>> {
+    if request.method() != "textDocument/documentSymbol" || !shared.serving() {
+        return None;
+    }
+    let id = serde_json::to_vec(request.id()?).ok()?;
+    let params: lsp::DocumentSymbolParams = serde_json::from_value(request.params()?.clone()).ok()?;
+    let shared = shared.clone();
+    Some(Box::pin(async move {
+        let result = match analyzed(&shared, &params.text_document.uri).await {
+            Some(analyzed) => {
+                let encoding = shared.negotiated().encoding;
+                let json = analyzed.outline_json.get_or_init(|| {
+                    let symbols = lsp::DocumentSymbolResponse::Nested(outline(&analyzed, encoding));
+                    serde_json::to_vec(&symbols).unwrap_or_else(|_| b"null".to_vec()).into()
+                });
+                Some(json.clone())
+            }
+            None => None,
+        };
+        let result: &[u8] = result.as_deref().unwrap_or(b"null");
+        let mut body = Vec::with_capacity(result.len() + id.len() + 40);
+        body.extend_from_slice(b"{\"jsonrpc\":\"2.0\",\"id\":");
+        body.extend_from_slice(&id);
+        body.extend_from_slice(b",\"result\":");
+        body.extend_from_slice(result);
+        body.push(b'}');
+        body
+    }))
 }
 
 fn document_symbol_to_lsp(positions: &mut Positions<'_>, symbol: symbols::Symbol) -> lsp::DocumentSymbol {

@@ -58,6 +58,8 @@ pub(crate) struct Analyzed {
     pub(crate) project: Arc<ProjectFacts>,
     /// The encoded semantic tokens of the whole file, computed on the first request.
     pub(crate) semantic_tokens: OnceLock<Arc<[u32]>>,
+    /// The outline (`documentSymbol` result) as JSON text, computed on the first request.
+    pub(crate) outline_json: OnceLock<Arc<[u8]>>,
 }
 
 /// What a notification changed, so the caller knows what to re-analyse.
@@ -392,6 +394,7 @@ impl AnalysisJob {
             analysis,
             project: project.clone(),
             semantic_tokens: OnceLock::new(),
+            outline_json: OnceLock::new(),
         });
         AnalysisOutput {
             uri: self.uri,
