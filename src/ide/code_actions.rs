@@ -54,14 +54,20 @@ pub fn actions_in(
     let rewriter = Rewriter::new(text, analysis, project);
     let mut acc = Vec::new();
     let file = &analysis.parse.file;
+    let newline = line_break(text);
     for (idx, diagnostic) in analysis.diagnostics.iter().enumerate() {
         if touches(diagnostic.range, range) {
-            push_fixes(&mut acc, idx, &rewrite::with_extras(&rewriter, diagnostic), file, text);
+            push_fixes(&mut acc, idx, &rewrite::with_extras(&rewriter, diagnostic), file, text, newline);
         }
     }
+    // Where the first edits differ the rewrites differ, so only those that share one are compared
+    // in full (over a whole-file range there are hundreds of both).
+    let first_edits: std::collections::HashSet<TextRange> =
+        acc.iter().filter_map(|it| it.edits.first().map(|edit| edit.range)).collect();
     for refactor in rewrite::refactors(&rewriter, range) {
         // The same rewrite offered as a quick fix already is not repeated.
-        if acc.iter().any(|it| it.edits == refactor.fix.edits) {
+        let may_repeat = refactor.fix.edits.first().is_none_or(|edit| first_edits.contains(&edit.range));
+        if may_repeat && acc.iter().any(|it| it.edits == refactor.fix.edits) {
             continue;
         }
         acc.push(Action {
@@ -85,7 +91,14 @@ fn touches(a: TextRange, b: TextRange) -> bool {
 }
 
 /// The fixes of one finding, then the comment that suppresses it.
-fn push_fixes(acc: &mut Vec<Action>, idx: usize, diagnostic: &Diagnostic, file: &Dockerfile, text: &str) {
+fn push_fixes(
+    acc: &mut Vec<Action>,
+    idx: usize,
+    diagnostic: &Diagnostic,
+    file: &Dockerfile,
+    text: &str,
+    newline: &str,
+) {
     let single = diagnostic.fixes.len() == 1;
     for fix in &diagnostic.fixes {
         acc.push(Action {
@@ -97,7 +110,7 @@ fn push_fixes(acc: &mut Vec<Action>, idx: usize, diagnostic: &Diagnostic, file: 
             preferred: single && fix.applicability == Applicability::Safe,
         });
     }
-    if let Some(edit) = suppression_edit(file, text, diagnostic) {
+    if let Some(edit) = suppression_edit(file, text, diagnostic, newline) {
         acc.push(Action {
             title: format!("Ignore {} for this instruction", diagnostic.code),
             kind: ActionKind::QuickFix,
@@ -166,9 +179,10 @@ fn names_stage(stages: &[crate::semantics::Stage], name: &str) -> bool {
 /// Actions for the diagnostics that touch `range`, plus fix-all when any safe fix exists.
 pub fn code_actions(diagnostics: &[Diagnostic], file: &Dockerfile, text: &str, range: TextRange) -> Vec<Action> {
     let mut acc = Vec::new();
+    let newline = line_break(text);
     for (idx, diagnostic) in diagnostics.iter().enumerate() {
         if touches(diagnostic.range, range) {
-            push_fixes(&mut acc, idx, diagnostic, file, text);
+            push_fixes(&mut acc, idx, diagnostic, file, text, newline);
         }
     }
     if let Some(fix_all) = fix_all(diagnostics) {
@@ -224,14 +238,18 @@ pub fn select_fixes(diagnostics: &[Diagnostic], accept: impl Fn(Applicability) -
 
 /// A `# berth: ignore=CODE` line above the instruction holding the diagnostic, indented like it,
 /// with the file's line ending.
-fn suppression_edit(file: &Dockerfile, text: &str, diagnostic: &Diagnostic) -> Option<Edit> {
+/// The line break new lines get: CRLF when the file uses it anywhere.
+fn line_break(text: &str) -> &'static str {
+    if text.contains("\r\n") { "\r\n" } else { "\n" }
+}
+
+fn suppression_edit(file: &Dockerfile, text: &str, diagnostic: &Diagnostic, newline: &str) -> Option<Edit> {
     let (_, instruction) = super::instruction_at(file, diagnostic.range.start)?;
     let line_start = text.get(..instruction.range.start)?.rfind(['\n', '\r']).map_or(0, |it| it + 1);
     let indent = &text[line_start..instruction.range.start];
     if !indent.chars().all(|c| c == ' ' || c == '\t') {
         return None;
     }
-    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
     Some(Edit {
         path: None,
         range: TextRange::empty(line_start),
