@@ -263,18 +263,23 @@ impl Lookup<'_> {
         }
         let header_kind =
             header(&response, "content-type").map_or(ManifestKind::Unknown, |it| ManifestKind::from_media_type(&it));
-        let body = response
-            .body_mut()
-            .with_config()
-            .limit(MAX_MANIFEST_BYTES)
-            .read_to_vec()
-            .map_err(|err| self.network_error(&err))?;
+        let body = self.read_body(&mut response)?;
         let kind = if header_kind == ManifestKind::Unknown { ManifestKind::from_body(&body) } else { header_kind };
         if body.is_empty() {
             return Err(RegistryError::NoDigest(self.target.canonical()));
         }
         let digest = format!("sha256:{}", hex(&Sha256::digest(&body)));
         Ok(Pinned { digest, kind })
+    }
+
+    /// A manifest or token answer, at most [`MAX_MANIFEST_BYTES`].
+    fn read_body(&self, response: &mut Response) -> Result<Vec<u8>, RegistryError> {
+        response
+            .body_mut()
+            .with_config()
+            .limit(MAX_MANIFEST_BYTES)
+            .read_to_vec()
+            .map_err(|err| self.network_error(&err))
     }
 
     fn remaining(&self) -> Result<Duration, RegistryError> {
@@ -319,12 +324,7 @@ impl Lookup<'_> {
         if status != 200 {
             return Err(RegistryError::Auth(format!("the token service answered {status}")));
         }
-        let body = response
-            .body_mut()
-            .with_config()
-            .limit(MAX_MANIFEST_BYTES)
-            .read_to_vec()
-            .map_err(|err| self.network_error(&err))?;
+        let body = self.read_body(&mut response)?;
         let value: serde_json::Value = serde_json::from_slice(&body)
             .map_err(|_| RegistryError::Auth("the token service's answer is not JSON".to_owned()))?;
         ["token", "access_token"]

@@ -47,11 +47,13 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         return;
     }
     let file = &ctx.parse.file;
-    for instruction in &file.instructions {
+    let stages = &ctx.semantics.stages;
+    for (idx, instruction) in file.instructions.iter().enumerate() {
         let (what, names): (&str, Vec<&str>) = match (&instruction.keyword, &instruction.args) {
             (Keyword::Arg, Args::KeyValues(items)) => ("ARG", items.iter().map(|it| it.key.value.as_str()).collect()),
             (Keyword::From, _) => {
-                let stage = ctx.semantics.stages.iter().find(|it| it.range.start == instruction.range.start);
+                // Stages are in source order, so the FROM's stage is found by its index.
+                let stage = stages.binary_search_by_key(&idx, |it| it.from_instruction).ok().map(|it| &stages[it]);
                 match stage.and_then(|it| it.name.as_ref()) {
                     Some(name) => ("FROM", vec![name.value.as_str()]),
                     None => continue,

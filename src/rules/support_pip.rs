@@ -8,6 +8,7 @@
 
 use crate::rules::RuleContext;
 use crate::rules::facts::WorkdirUser;
+use crate::rules::support_python::plain_venv;
 use crate::rules::support_uv::{is_within, resolve};
 use crate::semantics::image::{self, ImageRef, Version};
 use crate::semantics::shell::UvInvocation;
@@ -212,7 +213,7 @@ impl<'c> EnvFacts<'c> {
                 self.push(stage, site, EnvKind::Removed, path, dir.clone(), arg.range);
             }
         }
-        if let Some(word) = plain_venv_path(&command.words) {
+        if let Some(word) = plain_venv(&command.words) {
             let path = dir.as_deref().and_then(|dir| resolve(dir, &word.value));
             self.push(stage, site, EnvKind::Venv, path, dir.clone(), word.range);
         }
@@ -458,23 +459,6 @@ fn copies_uv(instruction: &crate::syntax::Instruction) -> bool {
     let Args::Words(words) = &instruction.args else { return false };
     let Some((_, sources)) = words.split_last() else { return false };
     sources.iter().any(|it| matches!(it.value.rsplit('/').next(), Some("uv" | "uvx")))
-}
-
-/// The path of `python -m venv PATH` / `virtualenv PATH`.
-fn plain_venv_path(words: &[crate::semantics::shell::ShellWord]) -> Option<&crate::semantics::shell::ShellWord> {
-    let program = words.first()?;
-    let rest = match program.basename() {
-        "virtualenv" => words.get(1..)?,
-        name if name.starts_with("python") => {
-            let m = words.iter().position(|it| it.value == "-m")?;
-            if words.get(m + 1)?.value != "venv" {
-                return None;
-            }
-            words.get(m + 2..)?
-        }
-        _ => return None,
-    };
-    rest.iter().find(|it| !it.value.starts_with('-') && !it.value.contains('$'))
 }
 
 /// The uv version of a pinned installer URL (`https://astral.sh/uv/0.12.5/install.sh`).

@@ -840,7 +840,7 @@ fn first_word(instruction: &Instruction) -> Option<&crate::syntax::Word> {
 }
 
 /// The path of `python -m venv PATH` / `virtualenv PATH`.
-fn plain_venv(words: &[ShellWord]) -> Option<&ShellWord> {
+pub(crate) fn plain_venv(words: &[ShellWord]) -> Option<&ShellWord> {
     let program = words.first()?;
     let rest = match program.basename() {
         "virtualenv" => &words[1..],
