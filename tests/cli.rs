@@ -167,3 +167,33 @@ fn huge_inputs_finish() {
     // Generous: this guards against quadratic behaviour, not against a slow machine.
     assert!(started.elapsed() < std::time::Duration::from_secs(60), "took {:?}", started.elapsed());
 }
+
+#[test]
+fn unreadable_folders_are_io_errors_and_the_rest_is_still_checked() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "open/Dockerfile", "FROM python:3.12-slim-trixie\nRUN uv sync\n");
+    write(root, "locked/Dockerfile", "FROM python:3.12-slim-trixie\nRUN uv sync\n");
+    let locked = root.join("locked");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    // Root reads through chmod 000: when the tests run as root, berth runs as an unprivileged user.
+    let privileged = std::fs::read_dir(&locked).is_ok();
+    std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_berth"));
+    command.args(["check", "--format", "json", "."]).current_dir(root);
+    if privileged {
+        command.uid(65_534).gid(65_534);
+    }
+    let output = command.output().expect("berth runs");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+
+    assert_eq!(output.status.code(), Some(2), "an unreadable folder is an I/O error");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("locked") && stderr.contains("ermission denied"), "{stderr}");
+    let findings: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON findings");
+    let paths: Vec<&str> = findings.as_array().unwrap().iter().filter_map(|it| it["path"].as_str()).collect();
+    assert!(!paths.is_empty() && paths.iter().all(|path| path.contains("open")), "{paths:?}");
+}

@@ -21,7 +21,8 @@ use crate::ide::tokens::{self, MODIFIER_NAMES, TokenKind};
 use crate::server::backend::Shared;
 use crate::server::convert;
 use crate::server::features::{analyzed, guarded};
-use crate::server::session::Analyzed;
+use crate::server::session::{Analyzed, micros};
+use crate::server::transport::FastAnswer;
 use crate::text::{PositionEncoding, TextRange};
 
 /// The capabilities these handlers provide.
@@ -276,7 +277,7 @@ fn outline(analyzed: &Analyzed, encoding: PositionEncoding) -> Vec<lsp::Document
 pub(crate) fn document_symbol_response(
     shared: &Arc<Shared>,
     request: &tower_lsp_server::jsonrpc::Request,
-) -> Option<Pin<Box<dyn Future<Output = Vec<u8>> + Send>>> {
+) -> Option<Pin<Box<dyn Future<Output = FastAnswer> + Send>>> {
     if request.method() != "textDocument/documentSymbol" || !shared.serving() {
         return None;
     }
@@ -288,26 +289,110 @@ pub(crate) fn document_symbol_response(
             Some(analyzed) => {
                 let encoding = shared.negotiated().encoding;
                 let json = analyzed.outline_json.get_or_init(|| {
-                    let symbols = lsp::DocumentSymbolResponse::Nested(outline(&analyzed, encoding));
-                    serde_json::to_vec(&symbols).unwrap_or_else(|_| b"null".to_vec()).into()
+                    let started = std::time::Instant::now();
+                    let json = outline_json(&analyzed, encoding);
+                    tracing::debug!(micros = micros(started.elapsed()), bytes = json.len(), "outline built");
+                    json.into()
                 });
                 Some(json.clone())
             }
             None => None,
         };
-        let result: &[u8] = result.as_deref().unwrap_or(b"null");
-        let mut body = Vec::with_capacity(result.len() + id.len() + 40);
-        body.extend_from_slice(b"{\"jsonrpc\":\"2.0\",\"id\":");
-        body.extend_from_slice(&id);
-        body.extend_from_slice(b",\"result\":");
-        body.extend_from_slice(result);
-        body.push(b'}');
-        body
+        let mut prefix = Vec::with_capacity(id.len() + 40);
+        prefix.extend_from_slice(b"{\"jsonrpc\":\"2.0\",\"id\":");
+        prefix.extend_from_slice(&id);
+        prefix.extend_from_slice(b",\"result\":");
+        FastAnswer { prefix, result: result.unwrap_or_else(|| Arc::from(&b"null"[..])), suffix: b"}" }
     }))
 }
 
-fn document_symbol_to_lsp(positions: &mut Positions<'_>, symbol: symbols::Symbol) -> lsp::DocumentSymbol {
-    let kind = match symbol.kind {
+/// The outline as the JSON text of a `DocumentSymbol[]`, written directly: the same text serde
+/// would give for `outline`, without building thousands of `DocumentSymbol` values first.
+fn outline_json(analyzed: &Analyzed, encoding: PositionEncoding) -> Vec<u8> {
+    let found = symbols::document_symbols(&analyzed.analysis, &analyzed.text);
+    let mut positions = Positions::new(analyzed, encoding);
+    // About 230 bytes per entry on typical files.
+    let mut out = Vec::with_capacity(256 * (found.len() + found.iter().map(|it| it.children.len()).sum::<usize>()));
+    write_symbols(&mut out, &mut positions, &found);
+    out
+}
+
+fn write_symbols(out: &mut Vec<u8>, positions: &mut Positions<'_>, symbols: &[symbols::Symbol]) {
+    out.push(b'[');
+    for (idx, symbol) in symbols.iter().enumerate() {
+        if idx > 0 {
+            out.push(b',');
+        }
+        write_symbol(out, positions, symbol);
+    }
+    out.push(b']');
+}
+
+/// One `DocumentSymbol`, fields in the order serde writes them.
+fn write_symbol(out: &mut Vec<u8>, positions: &mut Positions<'_>, symbol: &symbols::Symbol) {
+    out.extend_from_slice(b"{\"name\":");
+    write_json_string(out, &symbol.name);
+    if let Some(detail) = &symbol.detail {
+        out.extend_from_slice(b",\"detail\":");
+        write_json_string(out, detail);
+    }
+    out.extend_from_slice(b",\"kind\":");
+    write_json(out, &symbol_kind(symbol.kind));
+    if symbol.deprecated {
+        out.extend_from_slice(b",\"tags\":");
+        write_json(out, &[lsp::SymbolTag::DEPRECATED]);
+    }
+    // Converted in source order (the end of a stage comes after its children), which keeps the
+    // position cursor moving forward.
+    let start = positions.position(symbol.range.start);
+    let selection = positions.range(symbol.selection);
+    let mut children = Vec::new();
+    if !symbol.children.is_empty() {
+        write_symbols(&mut children, positions, &symbol.children);
+    }
+    let end = positions.position(symbol.range.end);
+    out.extend_from_slice(b",\"range\":");
+    write_range(out, lsp::Range { start, end });
+    out.extend_from_slice(b",\"selectionRange\":");
+    write_range(out, selection);
+    if !children.is_empty() {
+        out.extend_from_slice(b",\"children\":");
+        out.extend_from_slice(&children);
+    }
+    out.push(b'}');
+}
+
+fn write_range(out: &mut Vec<u8>, range: lsp::Range) {
+    out.extend_from_slice(b"{\"start\":");
+    write_position(out, range.start);
+    out.extend_from_slice(b",\"end\":");
+    write_position(out, range.end);
+    out.push(b'}');
+}
+
+fn write_position(out: &mut Vec<u8>, position: lsp::Position) {
+    out.extend_from_slice(b"{\"line\":");
+    write_number(out, position.line);
+    out.extend_from_slice(b",\"character\":");
+    write_number(out, position.character);
+    out.push(b'}');
+}
+
+fn write_number(out: &mut Vec<u8>, number: u32) {
+    out.extend_from_slice(itoa::Buffer::new().format(number).as_bytes());
+}
+
+fn write_json_string(out: &mut Vec<u8>, text: &str) {
+    write_json(out, text);
+}
+
+fn write_json<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
+    // Strings, numbers and plain enums written into a `Vec` cannot fail.
+    let _ = serde_json::to_writer(&mut *out, value);
+}
+
+fn symbol_kind(kind: SymbolKind) -> lsp::SymbolKind {
+    match kind {
         SymbolKind::Stage => lsp::SymbolKind::NAMESPACE,
         SymbolKind::Argument => lsp::SymbolKind::CONSTANT,
         SymbolKind::Environment => lsp::SymbolKind::VARIABLE,
@@ -315,7 +400,11 @@ fn document_symbol_to_lsp(positions: &mut Positions<'_>, symbol: symbols::Symbol
         SymbolKind::Command => lsp::SymbolKind::FUNCTION,
         SymbolKind::Files => lsp::SymbolKind::FILE,
         SymbolKind::Other => lsp::SymbolKind::KEY,
-    };
+    }
+}
+
+fn document_symbol_to_lsp(positions: &mut Positions<'_>, symbol: symbols::Symbol) -> lsp::DocumentSymbol {
+    let kind = symbol_kind(symbol.kind);
     // Converted in source order (the end of a stage comes after its children), which keeps the
     // position cursor moving forward.
     let start = positions.position(symbol.range.start);
@@ -511,8 +600,42 @@ pub(crate) async fn inlay_hint(shared: &Shared, params: lsp::InlayHintParams) ->
 
 #[cfg(test)]
 mod tests {
+    use std::sync::OnceLock;
+
     use super::*;
     use crate::text::LineIndex;
+
+    fn analyzed(text: &str) -> Analyzed {
+        let project = Arc::new(crate::project::ProjectFacts::default());
+        Analyzed {
+            stamp: crate::server::session::Stamp { revision: 1, project_epoch: 0 },
+            text: text.to_owned(),
+            index: LineIndex::new(text),
+            analysis: crate::analysis::analyze(text, &project),
+            project,
+            semantic_tokens: OnceLock::new(),
+            outline_json: OnceLock::new(),
+        }
+    }
+
+    #[test]
+    fn the_outline_text_is_what_serde_writes_for_the_outline() {
+        let texts = [
+            String::new(),
+            "ARG PY=3.12\nFROM python:${PY}-slim AS build\nRUN uv sync \\\n    --locked\nFROM build\nMAINTAINER me\n"
+                .to_owned(),
+            "FROM scratch\n# é \"quoted\" \\ tab\t\nLABEL k=\"vé\\\"x\"\nRUN echo 😀 \\\n  ok\nFROOM x\n".to_owned(),
+            crate::syntax::sample::sample_large_dockerfile(300),
+        ];
+        for text in &texts {
+            let analyzed = analyzed(text);
+            for encoding in [PositionEncoding::Utf8, PositionEncoding::Utf16, PositionEncoding::Utf32] {
+                let expected = serde_json::to_vec(&outline(&analyzed, encoding)).unwrap();
+                let written = outline_json(&analyzed, encoding);
+                assert_eq!(String::from_utf8(written).unwrap(), String::from_utf8(expected).unwrap(), "{text:?}");
+            }
+        }
+    }
 
     /// Applies an edit the way a client does.
     fn apply(old: &[u32], edit: Option<lsp::SemanticTokensEdit>) -> Vec<u32> {

@@ -216,11 +216,26 @@ impl StdoutWriter {
 /// Writes one message body to stdout as a frame, in a single locked write: [`StdoutWriter`] also
 /// writes whole frames under the lock, so the two never interleave.
 pub(crate) fn write_frame(body: &[u8]) -> io::Result<()> {
-    let mut frame = Vec::with_capacity(body.len() + 32);
-    frame.extend_from_slice(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes());
-    frame.extend_from_slice(body);
+    write_frame_parts(&[body])
+}
+
+/// Like [`write_frame`] for a body given in pieces (a large cached result between a small prefix
+/// and suffix), without first copying them into one buffer.
+pub(crate) fn write_frame_parts(parts: &[&[u8]]) -> io::Result<()> {
+    let len: usize = parts.iter().map(|it| it.len()).sum();
+    let header = format!("Content-Length: {len}\r\n\r\n");
     let mut stdout = io::stdout().lock();
-    stdout.write_all(&frame)?;
+    if len <= 64 * 1024 {
+        let mut frame = Vec::with_capacity(header.len() + len);
+        frame.extend_from_slice(header.as_bytes());
+        parts.iter().for_each(|part| frame.extend_from_slice(part));
+        stdout.write_all(&frame)?;
+    } else {
+        stdout.write_all(header.as_bytes())?;
+        for part in parts {
+            stdout.write_all(part)?;
+        }
+    }
     stdout.flush()
 }
 
@@ -249,7 +264,16 @@ pub(crate) struct Guard<S> {
 /// A request the server answers with the response already as JSON text, written here instead of
 /// going through the library (see [`Guard::with_fast_path`]). Returns `None` for requests it
 /// does not serve.
-pub(crate) type FastPath = Box<dyn Fn(&Request) -> Option<Pin<Box<dyn Future<Output = Vec<u8>> + Send>>> + Send + Sync>;
+pub(crate) type FastPath =
+    Box<dyn Fn(&Request) -> Option<Pin<Box<dyn Future<Output = FastAnswer> + Send>>> + Send + Sync>;
+
+/// A response body from a [`FastPath`]: `prefix`, then `result` (often kept and shared between
+/// answers), then `suffix`.
+pub(crate) struct FastAnswer {
+    pub(crate) prefix: Vec<u8>,
+    pub(crate) result: Arc<[u8]>,
+    pub(crate) suffix: &'static [u8],
+}
 
 /// Requests being handled, by id, with the switch that cancels each.
 ///
@@ -319,17 +343,33 @@ where
         let fast =
             self.fast_path.as_ref().and_then(|fast_path| catch_unwind(AssertUnwindSafe(|| fast_path(&req))).ok());
         if let Some(Some(answer)) = fast {
+            let timing = (id.clone(), method.clone());
             let write = async move {
-                let body = answer.await;
-                if let Err(err) = write_frame(&body) {
+                let answer = answer.await;
+                // Timed like every other request: until the response text is ready, before the
+                // write, whose duration depends on how fast the client reads.
+                log_handled(&timing.1, timing.0.as_ref(), started);
+                if let Err(err) = write_frame_parts(&[&answer.prefix, &answer.result, answer.suffix]) {
                     tracing::warn!("could not write a response to stdout: {err}");
                 }
                 Ok(None)
             };
-            return Box::pin(CatchPanic { inner: Box::pin(write), id, method, started, cancelled, in_flight });
+            let logs_timing = false;
+            return Box::pin(CatchPanic {
+                inner: Box::pin(write),
+                id,
+                method,
+                started,
+                logs_timing,
+                cancelled,
+                in_flight,
+            });
         }
         match catch_unwind(AssertUnwindSafe(|| self.inner.call(req))) {
-            Ok(fut) => Box::pin(CatchPanic { inner: Box::pin(fut), id, method, started, cancelled, in_flight }),
+            Ok(fut) => {
+                let logs_timing = true;
+                Box::pin(CatchPanic { inner: Box::pin(fut), id, method, started, logs_timing, cancelled, in_flight })
+            }
             Err(_) => {
                 tracing::error!("handler for {method} panicked");
                 if let Some(id) = &id {
@@ -371,8 +411,19 @@ struct CatchPanic<F> {
     id: Option<Id>,
     method: String,
     started: Instant,
+    /// False when the handler logs its own time (the fast path, before its write).
+    logs_timing: bool,
     cancelled: Option<oneshot::Receiver<()>>,
     in_flight: InFlight,
+}
+
+/// Logs a message's server-side handling time under [`TIMING_TARGET`].
+fn log_handled(method: &str, id: Option<&Id>, started: Instant) {
+    if tracing::enabled!(target: TIMING_TARGET, tracing::Level::DEBUG) {
+        let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        let id = id.map(ToString::to_string).unwrap_or_default();
+        tracing::debug!(target: TIMING_TARGET, method = %method, id = %id, micros, "handled");
+    }
 }
 
 impl<F> Drop for CatchPanic<F> {
@@ -402,10 +453,8 @@ where
         match catch_unwind(AssertUnwindSafe(|| this.inner.as_mut().poll(cx))) {
             Ok(Poll::Pending) => Poll::Pending,
             Ok(ready) => {
-                if tracing::enabled!(target: TIMING_TARGET, tracing::Level::DEBUG) {
-                    let micros = u64::try_from(this.started.elapsed().as_micros()).unwrap_or(u64::MAX);
-                    let id = this.id.as_ref().map(ToString::to_string).unwrap_or_default();
-                    tracing::debug!(target: TIMING_TARGET, method = %this.method, id = %id, micros, "handled");
+                if this.logs_timing {
+                    log_handled(&this.method, this.id.as_ref(), this.started);
                 }
                 ready
             }

@@ -59,12 +59,19 @@ impl TestServer {
 
     /// Starts `berth server` with extra environment variables.
     pub fn spawn_with_env(env: &[(&str, &str)]) -> TestServer {
+        TestServer::spawn_configured(env, |_| {})
+    }
+
+    /// Starts `berth server` with extra environment variables, after `configure` has had its say
+    /// on the command (for example to run it as another user).
+    pub fn spawn_configured(env: &[(&str, &str)], configure: impl FnOnce(&mut Command)) -> TestServer {
         let mut command = Command::new(env!("CARGO_BIN_EXE_berth"));
         command.arg("server").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
         command.env_remove("RUST_LOG");
         for (key, value) in env {
             command.env(key, value);
         }
+        configure(&mut command);
         let mut child = command.spawn().expect("failed to spawn berth server");
         let stdin = Arc::new(Mutex::new(child.stdin.take()));
         let stdout = child.stdout.take().expect("piped stdout");
