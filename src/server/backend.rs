@@ -22,7 +22,7 @@ use tower_lsp_server::ls_types as lsp;
 use tower_lsp_server::{Client, LanguageServer};
 
 use crate::server::document::Change;
-use crate::server::session::{AnalysisJob, AnalysisOutput, Effect, Session, micros};
+use crate::server::session::{AnalysisJob, AnalysisOutput, Effect, Findings, Session, Wanted, micros};
 use crate::server::settings;
 use crate::server::workspace::{self, PROJECT_FILE_GLOBS};
 use crate::server::{completion, convert, features, navigation, registry_actions, transport};
@@ -475,7 +475,7 @@ impl LanguageServer for Backend {
 
     async fn diagnostic(&self, params: lsp::DocumentDiagnosticParams) -> Result<lsp::DocumentDiagnosticReportResult> {
         let encoding = self.shared.negotiated().encoding;
-        let job = self.shared.session().analysis_job(&params.text_document.uri, encoding);
+        let job = self.shared.session().analysis_job(&params.text_document.uri, encoding, Wanted::Values);
         let Some(job) = job else {
             return Ok(full_report(None, Vec::new()));
         };
@@ -490,7 +490,8 @@ impl LanguageServer for Backend {
         }
         let output = run_job(job).await.ok_or_else(Error::internal_error)?;
         self.shared.remember_project(&output);
-        Ok(full_report(Some(result_id), output.diagnostics))
+        let Findings::Values(items) = output.findings else { return Err(Error::internal_error()) };
+        Ok(full_report(Some(result_id), items))
     }
 }
 
@@ -515,8 +516,9 @@ pub(crate) async fn run_job(mut job: AnalysisJob) -> Option<AnalysisOutput> {
     let stale = job.stale.take();
     let queued = Instant::now();
     let spawned = tokio::task::spawn_blocking(move || {
-        tracing::debug!(queued_us = micros(queued.elapsed()), "analysis started");
+        let started = Instant::now();
         drop(stale);
+        tracing::debug!(queued_us = micros(started - queued), free_us = micros(started.elapsed()), "analysis started");
         // The receiver only goes away when the request that wanted this was cancelled.
         let _ = sender.send(job.run());
     });
@@ -569,7 +571,7 @@ fn warm_up() {
 async fn publish_one(shared: &Shared, uri: lsp::Uri, queued: Instant) {
     let started = Instant::now();
     let encoding = shared.negotiated().encoding;
-    let job = shared.session().analysis_job(&uri, encoding);
+    let job = shared.session().analysis_job(&uri, encoding, Wanted::Json);
     let Some(job) = job else {
         // Closed, or reopened as something that is not a Dockerfile: clear what was published.
         publish(&lsp::PublishDiagnosticsParams { uri, diagnostics: Vec::new(), version: None });
@@ -585,9 +587,13 @@ async fn publish_one(shared: &Shared, uri: lsp::Uri, queued: Instant) {
         return;
     }
     let version = output.version;
-    let params =
-        lsp::PublishDiagnosticsParams { uri: output.uri, diagnostics: output.diagnostics, version: Some(version) };
-    publish(&params);
+    match output.findings {
+        Findings::Json(text) => publish_json(&output.uri, &text, version),
+        Findings::Values(diagnostics) => {
+            publish(&lsp::PublishDiagnosticsParams { uri: output.uri, diagnostics, version: Some(version) });
+        }
+        Findings::Nothing => return,
+    }
     tracing::debug!(
         target: transport::TIMING_TARGET,
         method = "textDocument/publishDiagnostics",
@@ -596,6 +602,19 @@ async fn publish_one(shared: &Shared, uri: lsp::Uri, queued: Instant) {
         "handled"
     );
     tracing::debug!(job_us = micros(analysed - started), publish_us = micros(analysed.elapsed()), version, "published");
+}
+
+/// Sends `textDocument/publishDiagnostics` for `diagnostics`, the JSON text of the list (see
+/// [`convert::diagnostics_json`]): the same message as [`publish`], pieced together.
+fn publish_json(uri: &lsp::Uri, diagnostics: &[u8], version: i32) {
+    let mut head = br#"{"jsonrpc":"2.0","method":"textDocument/publishDiagnostics","params":{"uri":"#.to_vec();
+    // A URI as a JSON string cannot fail to serialise.
+    let _ = serde_json::to_writer(&mut head, uri);
+    head.extend_from_slice(br#","diagnostics":"#);
+    let tail = format!(r#","version":{version}}}}}"#);
+    if let Err(err) = transport::write_frame_parts(&[&head, diagnostics, tail.as_bytes()]) {
+        tracing::warn!("could not write diagnostics to stdout: {err}");
+    }
 }
 
 /// A notification as JSON-RPC frames it.

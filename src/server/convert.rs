@@ -10,7 +10,7 @@ use std::str::FromStr;
 use serde_json::json;
 use tower_lsp_server::ls_types as lsp;
 
-use crate::diagnostic::{Diagnostic, Severity, Tag};
+use crate::diagnostic::{Diagnostic, RelatedLocation, Severity, Tag};
 use crate::project::FileSystem;
 use crate::text::{LineCol, LineIndex, PositionEncoding, TextRange};
 
@@ -85,49 +85,148 @@ pub(crate) fn diagnostics(
     encoding: PositionEncoding,
     fs: &dyn FileSystem,
 ) -> Vec<lsp::Diagnostic> {
-    // Other files, each read, indexed and turned into a URI once for all diagnostics.
-    let mut others: HashMap<PathBuf, Option<(lsp::Uri, std::sync::Arc<str>, LineIndex)>> = HashMap::new();
+    let mut others = RelatedFiles::default();
     // A file has a few hundred findings at most, of a few dozen rules: each rule's documentation
     // link is built and parsed once.
     let mut hrefs: HashMap<&'static str, Option<lsp::Uri>> = HashMap::new();
     let mut acc = Vec::with_capacity(diagnostics.len());
     for diag in diagnostics {
-        let mut related = Vec::new();
-        for location in &diag.related {
-            let Some(path) = &location.path else {
-                related.push(lsp::DiagnosticRelatedInformation {
-                    location: lsp::Location { uri: uri.clone(), range: dockerfile.range(location.range, encoding) },
+        let related = diag
+            .related
+            .iter()
+            .filter_map(|location| {
+                let (uri, range) = others.locate(uri, dockerfile, location, encoding, fs)?;
+                Some(lsp::DiagnosticRelatedInformation {
+                    location: lsp::Location { uri: uri.clone(), range },
                     message: location.message.clone(),
-                });
-                continue;
-            };
-            let entry = others.entry(path.clone()).or_insert_with(|| {
-                let Some(uri) = path_to_uri(path) else {
-                    tracing::debug!("no URI for related file {}", path.display());
-                    return None;
-                };
-                let text: std::sync::Arc<str> = match &location.text {
-                    Some(text) => text.clone(),
-                    // A file that cannot be read still gets its link, at its start.
-                    None => fs.read_to_string(path).unwrap_or_default().into(),
-                };
-                let index = LineIndex::new(&text);
-                Some((uri, text, index))
-            });
-            let Some((related_uri, text, index)) = entry else { continue };
-            let range = lsp::Range {
-                start: position(index.line_col(text, location.range.start, encoding)),
-                end: position(index.line_col(text, location.range.end, encoding)),
-            };
-            related.push(lsp::DiagnosticRelatedInformation {
-                location: lsp::Location { uri: related_uri.clone(), range },
-                message: location.message.clone(),
-            });
-        }
+                })
+            })
+            .collect();
         let href = hrefs.entry(diag.code).or_insert_with(|| lsp::Uri::from_str(&crate::rules::doc_url(diag.code)).ok());
         acc.push(diagnostic(diag, dockerfile.range(diag.range, encoding), related, href.clone()));
     }
     acc
+}
+
+/// Like [`diagnostics`], written directly as the JSON text serde gives for that list, for
+/// `publishDiagnostics`: a keystroke's push then skips building hundreds of `lsp::Diagnostic`
+/// values (each with a JSON map of its own) only to turn them into text.
+pub(crate) fn diagnostics_json(
+    uri: &lsp::Uri,
+    dockerfile: &IndexedText<'_>,
+    diagnostics: &[Diagnostic],
+    encoding: PositionEncoding,
+    fs: &dyn FileSystem,
+) -> Vec<u8> {
+    let mut others = RelatedFiles::default();
+    // Each rule's documentation link, checked as a URI once, as JSON text.
+    let mut hrefs: HashMap<&'static str, Option<Vec<u8>>> = HashMap::new();
+    let mut out = Vec::with_capacity(diagnostics.iter().map(|it| it.message.len() + 240).sum::<usize>() + 2);
+    out.push(b'[');
+    for (idx, diag) in diagnostics.iter().enumerate() {
+        if idx > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"range\":");
+        write_range(&mut out, dockerfile.range(diag.range, encoding));
+        out.extend_from_slice(b",\"severity\":");
+        write_json(&mut out, &severity(diag.severity));
+        out.extend_from_slice(b",\"code\":");
+        write_json(&mut out, diag.code);
+        let href = hrefs.entry(diag.code).or_insert_with(|| {
+            let href = lsp::Uri::from_str(&crate::rules::doc_url(diag.code)).ok()?;
+            serde_json::to_vec(&href).ok()
+        });
+        if let Some(href) = href {
+            out.extend_from_slice(b",\"codeDescription\":{\"href\":");
+            out.extend_from_slice(href);
+            out.push(b'}');
+        }
+        out.extend_from_slice(b",\"source\":\"berth\",\"message\":");
+        write_json(&mut out, &diag.message);
+        let mut first = true;
+        for location in &diag.related {
+            let Some((uri, range)) = others.locate(uri, dockerfile, location, encoding, fs) else { continue };
+            out.extend_from_slice(if first { b",\"relatedInformation\":[" } else { b"," });
+            first = false;
+            out.extend_from_slice(b"{\"location\":{\"uri\":");
+            write_json(&mut out, uri);
+            out.extend_from_slice(b",\"range\":");
+            write_range(&mut out, range);
+            out.extend_from_slice(b"},\"message\":");
+            write_json(&mut out, &location.message);
+            out.push(b'}');
+        }
+        if !first {
+            out.push(b']');
+        }
+        if !diag.tags.is_empty() {
+            out.extend_from_slice(b",\"tags\":");
+            write_json(&mut out, &diag.tags.iter().map(|tag| diagnostic_tag(*tag)).collect::<Vec<_>>());
+        }
+        out.extend_from_slice(b",\"data\":{\"name\":");
+        write_json(&mut out, diag.name);
+        out.extend_from_slice(b"}}");
+    }
+    out.push(b']');
+    out
+}
+
+fn write_range(out: &mut Vec<u8>, range: lsp::Range) {
+    for (key, position) in [(&b"{\"start\":{\"line\":"[..], range.start), (&b"},\"end\":{\"line\":"[..], range.end)] {
+        out.extend_from_slice(key);
+        out.extend_from_slice(itoa::Buffer::new().format(position.line).as_bytes());
+        out.extend_from_slice(b",\"character\":");
+        out.extend_from_slice(itoa::Buffer::new().format(position.character).as_bytes());
+    }
+    out.extend_from_slice(b"}}");
+}
+
+fn write_json<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
+    // Strings, numbers and plain enums written into a `Vec` cannot fail.
+    let _ = serde_json::to_writer(&mut *out, value);
+}
+
+/// Files other than the Dockerfile that related locations point into, each read, indexed and
+/// turned into a URI once for all diagnostics.
+#[derive(Default)]
+struct RelatedFiles {
+    files: HashMap<PathBuf, Option<(lsp::Uri, std::sync::Arc<str>, LineIndex)>>,
+}
+
+impl RelatedFiles {
+    /// Where `location` is, as a URI and an LSP range; `None` when its file has no URI.
+    fn locate<'s>(
+        &'s mut self,
+        dockerfile_uri: &'s lsp::Uri,
+        dockerfile: &IndexedText<'_>,
+        location: &RelatedLocation,
+        encoding: PositionEncoding,
+        fs: &dyn FileSystem,
+    ) -> Option<(&'s lsp::Uri, lsp::Range)> {
+        let Some(path) = &location.path else {
+            return Some((dockerfile_uri, dockerfile.range(location.range, encoding)));
+        };
+        let entry = self.files.entry(path.clone()).or_insert_with(|| {
+            let Some(uri) = path_to_uri(path) else {
+                tracing::debug!("no URI for related file {}", path.display());
+                return None;
+            };
+            let text: std::sync::Arc<str> = match &location.text {
+                Some(text) => text.clone(),
+                // A file that cannot be read still gets its link, at its start.
+                None => fs.read_to_string(path).unwrap_or_default().into(),
+            };
+            let index = LineIndex::new(&text);
+            Some((uri, text, index))
+        });
+        let (uri, text, index) = entry.as_ref()?;
+        let range = lsp::Range {
+            start: position(index.line_col(text, location.range.start, encoding)),
+            end: position(index.line_col(text, location.range.end, encoding)),
+        };
+        Some((uri, range))
+    }
 }
 
 fn diagnostic(
@@ -136,14 +235,7 @@ fn diagnostic(
     related: Vec<lsp::DiagnosticRelatedInformation>,
     href: Option<lsp::Uri>,
 ) -> lsp::Diagnostic {
-    let tags: Vec<lsp::DiagnosticTag> = diag
-        .tags
-        .iter()
-        .map(|tag| match tag {
-            Tag::Unnecessary => lsp::DiagnosticTag::UNNECESSARY,
-            Tag::Deprecated => lsp::DiagnosticTag::DEPRECATED,
-        })
-        .collect();
+    let tags: Vec<lsp::DiagnosticTag> = diag.tags.iter().map(|tag| diagnostic_tag(*tag)).collect();
     lsp::Diagnostic {
         range,
         severity: Some(severity(diag.severity)),
@@ -154,6 +246,13 @@ fn diagnostic(
         related_information: (!related.is_empty()).then_some(related),
         tags: (!tags.is_empty()).then_some(tags),
         data: Some(json!({ "name": diag.name })),
+    }
+}
+
+fn diagnostic_tag(tag: Tag) -> lsp::DiagnosticTag {
+    match tag {
+        Tag::Unnecessary => lsp::DiagnosticTag::UNNECESSARY,
+        Tag::Deprecated => lsp::DiagnosticTag::DEPRECATED,
     }
 }
 
@@ -227,6 +326,36 @@ mod tests {
             "data": {"name": "unlocked-uv-sync"},
         }]);
         assert_eq!(json, expected);
+    }
+
+    #[test]
+    fn the_json_text_is_what_serde_writes_for_the_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        std::fs::write(root.join("pyproject.toml"), "[project]\nname = \"é\"\nrequires-python = \">=3.13\"\n").unwrap();
+        std::fs::write(root.join(".python-version"), "3.13\n").unwrap();
+        let project = crate::project::discover(&OsFileSystem, &root.join("Dockerfile"), Some(&root));
+        let uri = path_to_uri(&root.join("Dockerfile")).unwrap();
+        let texts = [
+            String::new(),
+            "FROM python:3.12-slim\nMAINTAINER \"é\\\"\"\nRUN uv sync # 🐍 \\\n  --frozen --locked\n# berth: ignore[XX999]\n".to_owned(),
+            crate::syntax::sample::sample_large_dockerfile(400),
+        ];
+        let (mut other_files, mut tags) = (false, false);
+        for text in &texts {
+            let found = crate::analysis::analyze(text, &project).diagnostics;
+            other_files |= found.iter().flat_map(|it| &it.related).any(|it| it.path.is_some());
+            tags |= found.iter().any(|it| !it.tags.is_empty());
+            let index = LineIndex::new(text);
+            let dockerfile = IndexedText::new(text, &index);
+            for encoding in [PositionEncoding::Utf8, PositionEncoding::Utf16, PositionEncoding::Utf32] {
+                let values = diagnostics(&uri, &dockerfile, &found, encoding, &OsFileSystem);
+                let expected = String::from_utf8(serde_json::to_vec(&values).unwrap()).unwrap();
+                let written = String::from_utf8(diagnostics_json(&uri, &dockerfile, &found, encoding, &OsFileSystem));
+                assert_eq!(written.unwrap(), expected);
+            }
+        }
+        assert!(other_files && tags, "the inputs cover related files and tags");
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::diagnostic::{Applicability, Edit};
 use crate::ide::code_actions::{self, ActionKind};
 use crate::server::backend::{Shared, run_job};
 use crate::server::convert;
-use crate::server::session::Analyzed;
+use crate::server::session::{Analyzed, Wanted};
 use crate::server::workspace::OverlayFs;
 use crate::text::{LineIndex, PositionEncoding, TextRange};
 
@@ -45,7 +45,7 @@ pub(crate) async fn analyzed(shared: &Shared, uri: &lsp::Uri) -> Option<Arc<Anal
         if let Some(current) = session.current_analysis(uri) {
             return Some(current);
         }
-        session.analysis_job(uri, encoding)?
+        session.analysis_job(uri, encoding, Wanted::Nothing)?
     };
     let output = run_job(job).await?;
     shared.remember_project(&output);

@@ -207,7 +207,12 @@ impl Session {
     }
 
     /// A snapshot for analysing the Dockerfile at `uri`; `None` when it is not an open Dockerfile.
-    pub(crate) fn analysis_job(&mut self, uri: &lsp::Uri, encoding: PositionEncoding) -> Option<AnalysisJob> {
+    pub(crate) fn analysis_job(
+        &mut self,
+        uri: &lsp::Uri,
+        encoding: PositionEncoding,
+        wanted: Wanted,
+    ) -> Option<AnalysisJob> {
         let open = self.documents.get_mut(uri)?;
         if open.kind != FileKind::Dockerfile {
             return None;
@@ -236,6 +241,7 @@ impl Session {
             settings: self.settings.clone(),
             fs,
             encoding,
+            wanted,
             stale,
         })
     }
@@ -340,8 +346,27 @@ pub(crate) struct AnalysisJob {
     settings: Arc<Options>,
     fs: OverlayFs,
     encoding: PositionEncoding,
+    wanted: Wanted,
     /// The document's previous analysis, to be freed off the latency path.
     pub(crate) stale: Option<Arc<Analyzed>>,
+}
+
+/// The form a job's caller wants the diagnostics in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Wanted {
+    /// LSP values, for a pull-diagnostics report.
+    Values,
+    /// The JSON text of the list, for `publishDiagnostics`.
+    Json,
+    /// None: the caller only needs the analysis (a request arrived before the push).
+    Nothing,
+}
+
+/// A job's diagnostics, in the form its caller wanted.
+pub(crate) enum Findings {
+    Values(Vec<lsp::Diagnostic>),
+    Json(Vec<u8>),
+    Nothing,
 }
 
 pub(crate) struct AnalysisOutput {
@@ -353,7 +378,7 @@ pub(crate) struct AnalysisOutput {
     pub(crate) config: Option<Arc<ConfigFile>>,
     /// True when `project` was discovered by this job (and may be cached).
     pub(crate) discovered: bool,
-    pub(crate) diagnostics: Vec<lsp::Diagnostic>,
+    pub(crate) findings: Findings,
     pub(crate) analyzed: Arc<Analyzed>,
 }
 
@@ -378,12 +403,17 @@ impl AnalysisJob {
         let analysis_done = Instant::now();
         let index = crate::text::LineIndex::new(&self.text);
         let dockerfile = convert::IndexedText::new(&self.text, &index);
-        let diagnostics = convert::diagnostics(&self.uri, &dockerfile, &analysis.diagnostics, self.encoding, &self.fs);
+        let (found, encoding, fs) = (&analysis.diagnostics, self.encoding, &self.fs);
+        let findings = match self.wanted {
+            Wanted::Values => Findings::Values(convert::diagnostics(&self.uri, &dockerfile, found, encoding, fs)),
+            Wanted::Json => Findings::Json(convert::diagnostics_json(&self.uri, &dockerfile, found, encoding, fs)),
+            Wanted::Nothing => Findings::Nothing,
+        };
         tracing::debug!(
             discovery_us = micros(discovery_done - started),
             analysis_us = micros(analysis_done - discovery_done),
             convert_us = micros(analysis_done.elapsed()),
-            findings = diagnostics.len(),
+            findings = found.len(),
             "analysed {}",
             self.uri.as_str()
         );
@@ -403,7 +433,7 @@ impl AnalysisJob {
             project,
             config,
             discovered,
-            diagnostics,
+            findings,
             analyzed,
         }
     }
@@ -427,7 +457,7 @@ mod tests {
         let dockerfile = uri("file:///w/Dockerfile");
         let effect = session.open(dockerfile.clone(), "FROM x\n", 1, "dockerfile");
         assert_eq!(effect.dockerfiles, vec![dockerfile.clone()]);
-        let job = session.analysis_job(&dockerfile, PositionEncoding::Utf16).unwrap();
+        let job = session.analysis_job(&dockerfile, PositionEncoding::Utf16, Wanted::Nothing).unwrap();
         session.store_project(&dockerfile, job.stamp.project_epoch, Arc::new(ProjectFacts::default()));
         let change = Change { range: Some((LineCol { line: 0, col: 5 }, LineCol { line: 0, col: 6 })), text: "y" };
         session.change(&dockerfile, 2, &[change], PositionEncoding::Utf16);
@@ -456,7 +486,7 @@ mod tests {
         let dockerfile = uri("file:///w/Dockerfile");
         session.open(dockerfile.clone(), "", 1, "dockerfile");
         session.open(uri("file:///w/.python-version"), "3.13\n", 1, "plaintext");
-        let job = session.analysis_job(&dockerfile, PositionEncoding::Utf8).unwrap();
+        let job = session.analysis_job(&dockerfile, PositionEncoding::Utf8, Wanted::Nothing).unwrap();
         use crate::project::FileSystem;
         assert_eq!(job.fs.read_to_string(Path::new("/w/.python-version")).unwrap(), "3.13\n");
     }
@@ -466,7 +496,7 @@ mod tests {
         let mut session = Session::default();
         let dockerfile = uri("file:///w/Dockerfile");
         session.open(dockerfile.clone(), "", 1, "dockerfile");
-        let job = session.analysis_job(&dockerfile, PositionEncoding::Utf8).unwrap();
+        let job = session.analysis_job(&dockerfile, PositionEncoding::Utf8, Wanted::Nothing).unwrap();
         session.project_files_changed(&[PathBuf::from("/w/pyproject.toml")]);
         session.store_project(&dockerfile, job.stamp.project_epoch, Arc::new(ProjectFacts::default()));
         assert!(session.document(&dockerfile).unwrap().project.is_none());
