@@ -6,7 +6,9 @@
 use crate::syntax::flags;
 use crate::syntax::heredoc::{Marker, find_markers, read_bodies};
 use crate::syntax::json::{Json, parse_array};
-use crate::syntax::lexer::{Logical, MappedText, continuation, is_ascii_space, is_split_ws, leading_ws, line_at};
+use crate::syntax::lexer::{
+    CLASS, Logical, MappedText, NON_ASCII, SPACE, continuation, is_ascii_space, is_split_ws, leading_ws, line_at,
+};
 use crate::syntax::suggest::closest;
 use crate::syntax::words::{extract_flags, make_word, needs_unquote, split_words};
 use crate::syntax::{
@@ -57,11 +59,11 @@ impl Parser<'_> {
             self.file.bom = true;
             pos = BOM.len();
         }
+        let bytes = text.as_bytes();
         while pos < text.len() {
             let line = line_at(text, pos);
-            let content = &text[line.start..line.content_end];
-            let first = line.start + leading_ws(content);
-            if text[first..line.content_end].starts_with('#') {
+            let first = line.start + first_non_space(text, line.start, line.content_end);
+            if first < line.content_end && bytes[first] == b'#' {
                 if !self.directives_done && self.directive(first, line.content_end) {
                     pos = line.next;
                     continue;
@@ -169,13 +171,13 @@ impl Parser<'_> {
         while continues && pos < text.len() {
             let line = line_at(text, pos);
             pos = line.next;
-            let content = &text[line.start..line.content_end];
-            let ws = leading_ws(content);
-            if content[ws..].starts_with('#') {
-                self.comment(line.start + ws, line.content_end);
+            let ws = first_non_space(text, line.start, line.content_end);
+            let first = line.start + ws;
+            if first == line.content_end {
                 continue;
             }
-            if ws == content.len() {
+            if text.as_bytes()[first] == b'#' {
+                self.comment(first, line.content_end);
                 continue;
             }
             let (piece_end, more) = continuation(text, line.start, line.content_end, self.escape);
@@ -226,6 +228,16 @@ impl Parser<'_> {
         }
         self.file.instructions.push(instruction);
         pos
+    }
+}
+
+/// [`leading_ws`] of the line `text[start..end]`, answered without slicing when the line starts
+/// with a plain ASCII character (as most do).
+#[inline(always)]
+fn first_non_space(text: &str, start: usize, end: usize) -> usize {
+    match text.as_bytes().get(start) {
+        Some(&b) if start < end && CLASS[b as usize] & (SPACE | NON_ASCII) == 0 => 0,
+        _ => leading_ws(&text[start..end]),
     }
 }
 

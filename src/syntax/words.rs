@@ -33,6 +33,7 @@ pub(crate) struct SplitWords<'a> {
 impl Iterator for SplitWords<'_> {
     type Item = WordSpan;
 
+    #[inline]
     fn next(&mut self) -> Option<WordSpan> {
         let text = self.text;
         let bytes = text.as_bytes();
