@@ -402,25 +402,36 @@ impl OffsetMap {
         }
     }
 
-    /// The piece holding `logical`: the last one starting at or before it, or the first piece
-    /// when `logical` comes before every piece. `None` for an empty map.
+    /// How many pieces after the first start at or before `logical`: 0 means the first piece
+    /// holds it (or it comes before every piece), `n` means `rest[n - 1]` holds it.
     #[inline]
-    fn piece_of(&self, logical: usize) -> Option<(usize, usize)> {
-        let first = self.first?;
-        // Pieces start at increasing offsets, so the ones starting at or before `logical`
-        // form a prefix of `rest`; most maps have no `rest` at all.
+    fn pieces_before(&self, logical: usize) -> usize {
+        // Pieces start at increasing offsets; most maps have no `rest` and the others a few
+        // pieces, where a plain scan beats a binary search.
         match self.rest.first() {
             Some(second) if logical >= second.0 => {
-                let idx = self.rest.partition_point(|it| it.0 <= logical);
-                Some(self.rest[idx - 1])
+                if self.rest.len() <= 8 {
+                    self.rest.iter().take_while(|it| it.0 <= logical).count()
+                } else {
+                    self.rest.partition_point(|it| it.0 <= logical)
+                }
             }
-            _ => Some(first),
+            _ => 0,
+        }
+    }
+
+    /// The piece that `pieces_before` points at; `None` for an empty map.
+    #[inline]
+    fn piece_at(&self, pieces_before: usize) -> Option<(usize, usize)> {
+        match pieces_before {
+            0 => self.first,
+            n => self.rest.get(n - 1).copied(),
         }
     }
 
     #[inline]
     pub fn to_source(&self, logical: usize) -> usize {
-        match self.piece_of(logical) {
+        match self.piece_at(self.pieces_before(logical)) {
             // An offset before the first piece maps to where that piece starts.
             Some((logical_start, source_start)) => source_start + logical.saturating_sub(logical_start),
             None => logical,
@@ -448,8 +459,20 @@ impl OffsetMap {
     /// at a piece boundary does not run into the next piece.
     #[inline]
     pub fn range_to_source(&self, logical: TextRange) -> TextRange {
-        let start = self.to_source(logical.start);
-        let end = if logical.end > logical.start { self.to_source(logical.end - 1) + 1 } else { start };
+        let before = self.pieces_before(logical.start);
+        let Some((logical_start, source_start)) = self.piece_at(before) else {
+            return TextRange::new(logical.start, logical.end.max(logical.start));
+        };
+        let start = source_start + logical.start.saturating_sub(logical_start);
+        if logical.end <= logical.start {
+            return TextRange::empty(start);
+        }
+        // Most ranges end in the piece they start in, which saves a second search.
+        let last = logical.end - 1;
+        let end = match self.rest.get(before) {
+            Some(next) if last >= next.0 => self.to_source(last) + 1,
+            _ => source_start + last.saturating_sub(logical_start) + 1,
+        };
         TextRange::new(start, end.max(start))
     }
 }
