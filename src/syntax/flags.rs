@@ -61,6 +61,7 @@ pub(crate) fn is_known(keyword: Keyword, name: &str) -> bool {
 /// Builds a [`Flag`] from a processed flag word (starting with `--`), the map from its offsets
 /// to the source, and its whole source range. `contiguous` is the source offset of the word's
 /// first byte when the word is one unchanged piece of the source, so offsets map by addition.
+#[inline]
 pub(crate) fn make_flag(text: &str, map: &OffsetMap, contiguous: Option<usize>, range: TextRange) -> Flag {
     let name_end = text.bytes().position(|it| it == b'=').unwrap_or(text.len());
     let name_start = 2.min(name_end);

@@ -3,7 +3,7 @@
 //! Nested values are skipped with an explicit stack, so deep nesting costs no recursion.
 
 use crate::syntax::CompactString;
-use crate::syntax::lexer::{may_end_json_run, skip_words};
+use crate::syntax::lexer::{count_byte, may_end_json_run, skip_words};
 
 /// What the text after a keyword turned out to be.
 #[derive(Debug, PartialEq, Eq)]
@@ -23,8 +23,7 @@ pub(crate) fn parse_array<T>(text: &str, mut element: impl FnMut(CompactString, 
     let bytes = text.as_bytes();
     // Elements are separated by commas, so counting them sizes the list in one allocation
     // (capped: commas inside strings or a long broken line must not reserve much).
-    let commas = bytes.iter().filter(|it| **it == b',').count();
-    let mut elements = Vec::with_capacity((commas + 1).min(16));
+    let mut elements = Vec::with_capacity((count_byte(bytes, b',') + 1).min(16));
     let mut not_string: Option<usize> = None;
     let mut pos = skip_ws(bytes, 1);
     if bytes.get(pos) == Some(&b']') {

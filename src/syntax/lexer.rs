@@ -144,6 +144,24 @@ pub(crate) fn skip_words(bytes: &[u8], mut pos: usize, interesting: impl Fn(u64)
     pos
 }
 
+/// How many bytes of `bytes` equal `byte`, counted eight at a time.
+pub(crate) fn count_byte(bytes: &[u8], byte: u8) -> usize {
+    let pattern = LOW_BITS * byte as u64;
+    let low7 = !HIGH_BITS;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut count = 0;
+    for chunk in chunks.by_ref() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let diff = u64::from_le_bytes(word) ^ pattern;
+        // The high bit of each byte ends up set exactly when the byte of `diff` is nonzero
+        // (no carry crosses bytes), so the clear high bits count the equal bytes.
+        let nonzero = ((diff & low7) + low7) | diff;
+        count += (!nonzero & HIGH_BITS).count_ones() as usize;
+    }
+    count + chunks.remainder().iter().filter(|it| **it == byte).count()
+}
+
 /// Whether a word may hold a byte that ends or changes a plain run of word characters:
 /// whitespace (or any control character), a quote, `escape`, or a non-ASCII byte.
 #[inline(always)]
@@ -353,6 +371,17 @@ mod tests {
         assert_eq!(check("RUN a \\ b"), ("RUN a \\ b", false));
         let (end, cont) = continuation("RUN a `", 0, 7, b'`');
         assert_eq!((end, cont), (6, true));
+    }
+
+    #[test]
+    fn bytes_are_counted_exactly() {
+        let text = ",a,,b\u{2c}\u{ac}\u{12c},,,,,,,,,x,";
+        for start in 0..text.len() {
+            let bytes = &text.as_bytes()[start..];
+            assert_eq!(count_byte(bytes, b','), bytes.iter().filter(|it| **it == b',').count(), "{start}");
+        }
+        assert_eq!(count_byte(&[0xac; 17], 0x2c), 0);
+        assert_eq!(count_byte(&[0x2c; 17], 0x2c), 17);
     }
 
     #[test]

@@ -215,6 +215,7 @@ pub(crate) fn unquote(raw: &str, escape: u8) -> (CompactString, bool) {
 
 /// Builds a [`Word`] from the logical range `start..end`; `plain` says it holds no quote and
 /// no escape character.
+#[inline]
 pub(crate) fn make_word(line: &Logical, start: usize, end: usize, plain: bool, escape: u8) -> (Word, bool) {
     let raw = &line.text[start..end];
     let range = line.range(start, end);
