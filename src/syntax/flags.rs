@@ -1,8 +1,10 @@
 //! Which flags each instruction takes, and the checks BuildKit makes on their values.
 
-use crate::syntax::lexer::MappedText;
+use crate::syntax::lexer::{MappedText, may_hold_any, skip_words};
 use crate::syntax::suggest::closest;
-use crate::syntax::{CompactString, Flag, FlagOption, Keyword, OffsetMap, SyntaxError, SyntaxErrorKind};
+use crate::syntax::{
+    CompactString, Flag, FlagOption, Keyword, OffsetMap, SyntaxError, SyntaxErrorKind, fold_const, fold_name,
+};
 use crate::text::{Spanned, TextRange};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -57,15 +59,27 @@ pub(crate) fn is_known(keyword: Keyword, name: &str) -> bool {
 }
 
 /// Builds a [`Flag`] from a processed flag word (starting with `--`), the map from its offsets
-/// to the source, and its whole source range.
-pub(crate) fn make_flag(text: &str, map: &OffsetMap, range: TextRange) -> Flag {
+/// to the source, and its whole source range. `contiguous` is the source offset of the word's
+/// first byte when the word is one unchanged piece of the source, so offsets map by addition.
+#[inline]
+pub(crate) fn make_flag(text: &str, map: &OffsetMap, contiguous: Option<usize>, range: TextRange) -> Flag {
     let name_end = text.bytes().position(|it| it == b'=').unwrap_or(text.len());
     let name_start = 2.min(name_end);
-    let name = Spanned::new(CompactString::from(&text[name_start..name_end]), map_range(map, name_start, name_end));
+    let name_value = CompactString::from(&text[name_start..name_end]);
+    let value_start = name_end + 1;
+    if let Some(base) = contiguous {
+        let name = Spanned::new(name_value, TextRange::new(base + name_start, base + name_end));
+        if name_end == text.len() {
+            return Flag { range, name, value: None, value_map: OffsetMap::default() };
+        }
+        let value_range = TextRange::new((base + value_start).min(range.end), range.end);
+        let value = Spanned::new(CompactString::from(&text[value_start..]), value_range);
+        return Flag { range, name, value: Some(value), value_map: OffsetMap::single(0, base + value_start) };
+    }
+    let name = Spanned::new(name_value, map_range(map, name_start, name_end));
     if name_end == text.len() {
         return Flag { range, name, value: None, value_map: OffsetMap::default() };
     }
-    let value_start = name_end + 1;
     // The value as written runs from right after `=` to the end of the word.
     let value_source = map.to_source(name_end) + 1;
     let value_range = TextRange::new(value_source.min(range.end), range.end);
@@ -152,7 +166,7 @@ fn check_value(keyword: Keyword, name: &str, kind: Kind, value: &str) -> Option<
         return Some(format!("`--{name}` takes `true` or `false`, not `{value}`"));
     }
     // Values with variables are expanded at build time; only literal values are checked.
-    let literal = || !value.contains('$');
+    let literal = || !value.as_bytes().contains(&b'$');
     match (keyword, name) {
         (Keyword::Run, "network") if !matches!(value, "default" | "none" | "host") && literal() => {
             Some(format!("`--network` must be default, none or host, not `{value}`"))
@@ -314,17 +328,40 @@ const MOUNT_KEYS: [&str; 19] = [
 
 /// The entry of [`MOUNT_KEYS`] that `key` spells, ignoring ASCII case.
 fn mount_key(key: &str) -> Option<&'static str> {
-    let bytes = key.as_bytes();
-    let mut lower = [0u8; 11];
-    if bytes.len() > lower.len() {
-        return None;
-    }
-    for (slot, byte) in lower.iter_mut().zip(bytes) {
-        *slot = byte.to_ascii_lowercase();
-    }
-    let lower = &lower[..bytes.len()];
-    MOUNT_KEYS.iter().find(|it| it.as_bytes() == lower).copied()
+    let candidates: &[(&str, (u64, u64))] = match key.len() {
+        2 => &MOUNT_KEYS_2,
+        3 => &MOUNT_KEYS_3,
+        4 => &MOUNT_KEYS_4,
+        6 => &MOUNT_KEYS_6,
+        7 => &MOUNT_KEYS_7,
+        8 => &MOUNT_KEYS_8,
+        9 => &MOUNT_KEYS_9,
+        11 => &MOUNT_KEYS_11,
+        _ => return None,
+    };
+    let folded = fold_name(key.as_bytes());
+    candidates.iter().find(|it| it.1 == folded).map(|it| it.0)
 }
+
+const fn folded_keys<const N: usize>(keys: [&'static str; N]) -> [(&'static str, (u64, u64)); N] {
+    let mut out = [("", (0, 0)); N];
+    let mut idx = 0;
+    while idx < N {
+        out[idx] = (keys[idx], fold_const(keys[idx]));
+        idx += 1;
+    }
+    out
+}
+
+// Every entry of `MOUNT_KEYS`, by length.
+const MOUNT_KEYS_2: [(&str, (u64, u64)); 3] = folded_keys(["ro", "rw", "id"]);
+const MOUNT_KEYS_3: [(&str, (u64, u64)); 5] = folded_keys(["src", "dst", "uid", "gid", "env"]);
+const MOUNT_KEYS_4: [(&str, (u64, u64)); 4] = folded_keys(["type", "from", "mode", "size"]);
+const MOUNT_KEYS_6: [(&str, (u64, u64)); 2] = folded_keys(["source", "target"]);
+const MOUNT_KEYS_7: [(&str, (u64, u64)); 1] = folded_keys(["sharing"]);
+const MOUNT_KEYS_8: [(&str, (u64, u64)); 2] = folded_keys(["readonly", "required"]);
+const MOUNT_KEYS_9: [(&str, (u64, u64)); 1] = folded_keys(["readwrite"]);
+const MOUNT_KEYS_11: [(&str, (u64, u64)); 1] = folded_keys(["destination"]);
 
 /// Go's `strconv.ParseBool`.
 fn is_go_bool(value: &str) -> bool {
@@ -336,7 +373,14 @@ fn is_go_bool(value: &str) -> bool {
 struct Item<'a> {
     key: &'a str,
     value: Option<&'a str>,
+    /// The value holds a `$`, so it is expanded at build time and not checked.
+    variable: bool,
     at: ItemAt,
+}
+
+impl Item<'_> {
+    const EMPTY: Item<'static> =
+        Item { key: "", value: None, variable: false, at: ItemAt::Value { start: 0, key_end: 0, end: 0 } };
 }
 
 /// Where a `--mount` item is; source ranges are worked out only when an error needs them.
@@ -371,13 +415,37 @@ impl ItemAt {
     }
 }
 
-/// The items of an unquoted `--mount` value: the text between commas, split at the first `=`.
+/// The items of a `--mount` value read as unquoted: the text between commas, split at the
+/// first `=`. `quoted` is set once a `"` has been passed, so the caller can tell the value needs
+/// CSV reading instead.
 #[derive(Clone)]
 struct PlainItems<'a> {
     text: &'a str,
     /// Where the next item starts; past the end when done.
     pos: usize,
+    quoted: bool,
 }
+
+impl<'a> PlainItems<'a> {
+    fn new(text: &'a str) -> PlainItems<'a> {
+        PlainItems { text, pos: 0, quoted: false }
+    }
+}
+
+/// Byte classes for [`PlainItems`]: everything but these four is part of an item.
+const ITEM_COMMA: u8 = 1;
+const ITEM_EQUALS: u8 = 2;
+const ITEM_QUOTE: u8 = 3;
+const ITEM_DOLLAR: u8 = 4;
+
+static ITEM_CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    table[b',' as usize] = ITEM_COMMA;
+    table[b'=' as usize] = ITEM_EQUALS;
+    table[b'"' as usize] = ITEM_QUOTE;
+    table[b'$' as usize] = ITEM_DOLLAR;
+    table
+};
 
 impl<'a> Iterator for PlainItems<'a> {
     type Item = Item<'a>;
@@ -389,30 +457,58 @@ impl<'a> Iterator for PlainItems<'a> {
         if start > bytes.len() {
             return None;
         }
-        // Items are short, so one plain scan for both separators beats two `memchr` calls,
-        // whose set-up costs more than the search.
+        // Items are short, so one scan for every byte of interest beats `memchr` calls, whose
+        // set-up costs more than the search.
         let mut eq = None;
+        let mut variable = false;
         let mut end = start;
-        while end < bytes.len() {
-            match bytes[end] {
-                b',' => break,
-                b'=' if eq.is_none() => eq = Some(end),
-                _ => {}
+        loop {
+            end = skip_words(bytes, end, |word| may_hold_any(word, b',', b'=', b'"', b'$'));
+            while let Some(&b) = bytes.get(end)
+                && ITEM_CLASS[b as usize] == 0
+            {
+                end += 1;
+            }
+            let Some(&b) = bytes.get(end) else {
+                break;
+            };
+            match ITEM_CLASS[b as usize] {
+                ITEM_COMMA => break,
+                ITEM_EQUALS => {
+                    if eq.is_none() {
+                        eq = Some(end);
+                    }
+                }
+                ITEM_QUOTE => self.quoted = true,
+                _ => variable |= eq.is_some(),
             }
             end += 1;
         }
         self.pos = end + 1;
         let key_end = eq.unwrap_or(end);
         let value = eq.map(|eq| &text[eq + 1..end]);
-        Some(Item { key: &text[start..key_end], value, at: ItemAt::Value { start, key_end, end } })
+        Some(Item { key: &text[start..key_end], value, variable, at: ItemAt::Value { start, key_end, end } })
     }
 }
 
 fn check_mount(acc: &mut Vec<SyntaxError>, flag: &Flag) {
     let Some(value) = &flag.value else { return };
-    if !value.value.as_bytes().contains(&b'"') {
-        // Without quotes an item is just the text between commas: no copies needed.
-        check_mount_items(acc, flag, PlainItems { text: &value.value, pos: 0 });
+    // Without quotes an item is just the text between commas: no copies needed. The checks walk
+    // the items twice, so the first few are kept in a small array on the way.
+    let mut items = PlainItems::new(&value.value);
+    let mut held = [Item::EMPTY; 8];
+    let mut count = 0;
+    for item in items.by_ref() {
+        if let Some(slot) = held.get_mut(count) {
+            *slot = item;
+        }
+        count += 1;
+    }
+    if !items.quoted {
+        match held.get(..count) {
+            Some(held) => check_mount_items(acc, flag, held.iter().copied()),
+            None => check_mount_items(acc, flag, PlainItems::new(&value.value)),
+        }
         return;
     }
     let (owned, problem) = split_options(flag);
@@ -423,6 +519,7 @@ fn check_mount(acc: &mut Vec<SyntaxError>, flag: &Flag) {
     let items = owned.iter().map(|it| Item {
         key: &it.key.value,
         value: it.value.as_ref().map(|v| v.value.as_str()),
+        variable: it.value.as_ref().is_some_and(|v| v.value.contains('$')),
         at: ItemAt::Source {
             range: it.range,
             key: it.key.range,
@@ -443,7 +540,7 @@ fn check_mount_items<'a>(acc: &mut Vec<SyntaxError>, flag: &Flag, options: impl 
             && let Some(value) = option.value
         {
             mount_type = MOUNT_TYPES.iter().find(|it| it.eq_ignore_ascii_case(value)).copied();
-            if mount_type.is_none() && !value.contains('$') {
+            if mount_type.is_none() && !option.variable {
                 let message = format!("`--mount` type `{value}` is not one of {}", MOUNT_TYPES.join(", "));
                 malformed(acc, option.at.value_range(flag), message);
                 return;
@@ -479,7 +576,7 @@ fn check_mount_items<'a>(acc: &mut Vec<SyntaxError>, flag: &Flag, options: impl 
         let Some(mount_type) = mount_type else {
             continue;
         };
-        if v.contains('$') {
+        if option.variable {
             continue;
         }
         let message = match key {
@@ -524,6 +621,19 @@ fn check_mount_items<'a>(acc: &mut Vec<SyntaxError>, flag: &Flag, options: impl 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mount_keys_ignore_ascii_case_only() {
+        for key in MOUNT_KEYS {
+            assert_eq!(mount_key(key), Some(key));
+            assert_eq!(mount_key(&key.to_ascii_uppercase()), Some(key));
+            assert_eq!(mount_key(&format!("{key}s")), None);
+            assert_eq!(mount_key(&key[..key.len() - 1]), None);
+        }
+        for key in ["", "r", "ro\0", "Type ", "t\u{fd}pe", "targets", "destinations", "src\u{0}", "R\u{f}", "\u{12}O"] {
+            assert_eq!(mount_key(key), None, "{key:?}");
+        }
+    }
 
     #[test]
     fn durations() {

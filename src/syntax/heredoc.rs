@@ -13,14 +13,13 @@ pub(crate) struct Marker {
     pub(crate) quoted: bool,
 }
 
-/// Finds heredoc markers in the logical line `line.text[start..]`. Like BuildKit, the line is
-/// split into shell words (always with `\` as the escape) and every word of the form
-/// `[n]<<[-]NAME` opens a heredoc.
-pub(crate) fn find_markers(line: &Logical, start: usize) -> Vec<Marker> {
+/// Finds heredoc markers in the logical line `line.text[start..]` and appends them to
+/// `markers`. Like BuildKit, the line is split into shell words (always with `\` as the
+/// escape) and every word of the form `[n]<<[-]NAME` opens a heredoc.
+pub(crate) fn find_markers(line: &Logical, start: usize, markers: &mut Vec<Marker>) {
     let text = line.text;
-    let mut markers = Vec::new();
     if !has_double_lt(&text.as_bytes()[start..]) {
-        return markers;
+        return;
     }
     for span in split_words(text, start, text.len(), b'\\') {
         let (word_start, word_end) = (span.start, span.end);
@@ -51,7 +50,6 @@ pub(crate) fn find_markers(line: &Logical, start: usize) -> Vec<Marker> {
             quoted,
         });
     }
-    markers
 }
 
 /// True when `bytes` holds `<<`.
@@ -64,11 +62,11 @@ fn has_double_lt(bytes: &[u8]) -> bool {
 pub(crate) fn read_bodies(
     text: &str,
     mut pos: usize,
-    markers: Vec<Marker>,
+    markers: &mut Vec<Marker>,
     errors: &mut Vec<SyntaxError>,
 ) -> (Vec<Heredoc>, usize) {
     let mut heredocs = Vec::with_capacity(markers.len());
-    for marker in markers {
+    for marker in markers.drain(..) {
         let body_start = pos;
         let mut terminator = None;
         let mut body_end = text.len();

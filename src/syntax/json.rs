@@ -3,23 +3,27 @@
 //! Nested values are skipped with an explicit stack, so deep nesting costs no recursion.
 
 use crate::syntax::CompactString;
+use crate::syntax::lexer::{count_byte, may_end_json_run, skip_words};
 
 /// What the text after a keyword turned out to be.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Json {
-    /// A valid array of strings: each element's decoded value and the byte range of its quoted
-    /// literal, plus the end of the closing `]`.
-    Strings { elements: Vec<(CompactString, usize, usize)>, end: usize },
+pub(crate) enum Json<T> {
+    /// A valid array of strings: each element as built from its decoded value and the byte
+    /// range of its quoted literal, plus the end of the closing `]`.
+    Strings { elements: Vec<T>, end: usize },
     /// Valid JSON, but an element at this offset is not a string (BuildKit rejects the line).
     NotStrings { at: usize },
     /// Not valid JSON; `at` is where it goes wrong.
     Invalid { at: usize, reason: &'static str },
 }
 
-/// Parses `text`, which starts with `[`.
-pub(crate) fn parse_array(text: &str) -> Json {
+/// Parses `text`, which starts with `[`; `element` builds each element from its decoded value
+/// and the byte range of its quoted literal.
+pub(crate) fn parse_array<T>(text: &str, mut element: impl FnMut(CompactString, usize, usize) -> T) -> Json<T> {
     let bytes = text.as_bytes();
-    let mut elements = Vec::new();
+    // Elements are separated by commas, so counting them sizes the list in one allocation
+    // (capped: commas inside strings or a long broken line must not reserve much).
+    let mut elements = Vec::with_capacity((count_byte(bytes, b',') + 1).min(16));
     let mut not_string: Option<usize> = None;
     let mut pos = skip_ws(bytes, 1);
     if bytes.get(pos) == Some(&b']') {
@@ -30,7 +34,7 @@ pub(crate) fn parse_array(text: &str) -> Json {
         match bytes.get(pos) {
             Some(b'"') => match parse_string(text, pos) {
                 Ok((value, end)) => {
-                    elements.push((value, pos, end));
+                    elements.push(element(value, pos, end));
                     pos = end;
                 }
                 Err(err) => return err,
@@ -73,7 +77,7 @@ pub(crate) fn parse_array(text: &str) -> Json {
     }
 }
 
-fn finish(bytes: &[u8], end: usize, elements: Vec<(CompactString, usize, usize)>, not_string: Option<usize>) -> Json {
+fn finish<T>(bytes: &[u8], end: usize, elements: Vec<T>, not_string: Option<usize>) -> Json<T> {
     let rest = skip_ws(bytes, end);
     if rest < bytes.len() {
         return Json::Invalid { at: rest, reason: "unexpected text after `]`" };
@@ -92,11 +96,23 @@ fn skip_ws(bytes: &[u8], mut pos: usize) -> usize {
 }
 
 /// Decodes the JSON string starting at `start` (a `"`); returns it and the offset after it.
-fn parse_string(text: &str, start: usize) -> Result<(CompactString, usize), Json> {
+fn parse_string<T>(text: &str, start: usize) -> Result<(CompactString, usize), Json<T>> {
     let bytes = text.as_bytes();
+    let run_start = start + 1;
+    let mut pos = run_start;
+    // Most strings hold no escape: then the value is the text between the quotes, copied once.
+    pos = skip_words(bytes, pos, may_end_json_run);
+    while let Some(&b) = bytes.get(pos) {
+        if b == b'"' {
+            return Ok((CompactString::from(&text[run_start..pos]), pos + 1));
+        }
+        if b == b'\\' || b < 0x20 {
+            break;
+        }
+        pos += 1;
+    }
     let mut out = CompactString::const_new("");
-    let mut pos = start + 1;
-    let mut run_start = pos;
+    let mut run_start = run_start;
     loop {
         let Some(&b) = bytes.get(pos) else {
             return Err(Json::Invalid { at: start, reason: "a string is not closed" });
@@ -163,7 +179,7 @@ fn hex4(bytes: &[u8], pos: usize) -> Option<u32> {
 }
 
 /// Skips one JSON value of any kind; nested containers are tracked on a stack.
-fn skip_value(bytes: &[u8], start: usize) -> Result<usize, Json> {
+fn skip_value<T>(bytes: &[u8], start: usize) -> Result<usize, Json<T>> {
     let invalid = |at: usize| Json::Invalid { at, reason: "not a valid JSON value" };
     let mut stack: Vec<u8> = Vec::new();
     let mut pos = start;
@@ -224,7 +240,7 @@ fn skip_value(bytes: &[u8], start: usize) -> Result<usize, Json> {
     }
 }
 
-fn skip_key(bytes: &[u8], pos: usize) -> Result<usize, Json> {
+fn skip_key<T>(bytes: &[u8], pos: usize) -> Result<usize, Json<T>> {
     let pos = skip_ws(bytes, pos);
     if bytes.get(pos) != Some(&b'"') {
         return Err(Json::Invalid { at: pos, reason: "expected an object key" });
@@ -236,7 +252,7 @@ fn skip_key(bytes: &[u8], pos: usize) -> Result<usize, Json> {
     Ok(pos + 1)
 }
 
-fn skip_string(bytes: &[u8], start: usize) -> Result<usize, Json> {
+fn skip_string<T>(bytes: &[u8], start: usize) -> Result<usize, Json<T>> {
     let mut pos = start + 1;
     loop {
         match bytes.get(pos) {
@@ -291,9 +307,13 @@ fn skip_number(bytes: &[u8], mut pos: usize) -> Option<usize> {
 mod tests {
     use super::*;
 
+    fn parse(text: &str) -> Json<CompactString> {
+        parse_array(text, |value, _, _| value)
+    }
+
     fn strings(text: &str) -> Vec<CompactString> {
-        match parse_array(text) {
-            Json::Strings { elements, .. } => elements.into_iter().map(|it| it.0).collect(),
+        match parse(text) {
+            Json::Strings { elements, .. } => elements,
             other => panic!("{text}: {other:?}"),
         }
     }
@@ -307,15 +327,28 @@ mod tests {
     }
 
     #[test]
+    fn elements_carry_their_literal_ranges() {
+        let text = r#"[ "a", "b\"c" , "long enough to leave the inline buffer"]"#;
+        let Json::Strings { elements, end } = parse_array(text, |value, s, e| (value, s, e)) else {
+            panic!("not strings");
+        };
+        assert_eq!(end, text.len());
+        let ranges: Vec<&str> = elements.iter().map(|it| &text[it.1..it.2]).collect();
+        assert_eq!(ranges, vec![r#""a""#, r#""b\"c""#, r#""long enough to leave the inline buffer""#]);
+        assert_eq!(elements[1].0, "b\"c");
+        assert_eq!(elements[2].0, "long enough to leave the inline buffer");
+    }
+
+    #[test]
     fn invalid_arrays() {
-        assert!(matches!(parse_array("['a']"), Json::Invalid { reason: "JSON strings need double quotes", .. }));
-        assert!(matches!(parse_array(r#"["a",]"#), Json::Invalid { reason: "trailing comma before `]`", .. }));
-        assert!(matches!(parse_array("[python]"), Json::Invalid { .. }));
-        assert!(matches!(parse_array(r#"["a"] b"#), Json::Invalid { .. }));
-        assert!(matches!(parse_array(r#"["a""#), Json::Invalid { .. }));
-        assert!(matches!(parse_array("[\"a\tb\"]"), Json::Invalid { .. }));
-        assert_eq!(parse_array(r#"["a", 1, [2, {"k": [null]}]]"#), Json::NotStrings { at: 6 });
+        assert!(matches!(parse("['a']"), Json::Invalid { reason: "JSON strings need double quotes", .. }));
+        assert!(matches!(parse(r#"["a",]"#), Json::Invalid { reason: "trailing comma before `]`", .. }));
+        assert!(matches!(parse("[python]"), Json::Invalid { .. }));
+        assert!(matches!(parse(r#"["a"] b"#), Json::Invalid { .. }));
+        assert!(matches!(parse(r#"["a""#), Json::Invalid { .. }));
+        assert!(matches!(parse("[\"a\tb\"]"), Json::Invalid { .. }));
+        assert_eq!(parse(r#"["a", 1, [2, {"k": [null]}]]"#), Json::NotStrings { at: 6 });
         let deep = "[".repeat(100_000);
-        assert!(matches!(parse_array(&deep), Json::Invalid { .. }));
+        assert!(matches!(parse(&deep), Json::Invalid { .. }));
     }
 }

@@ -109,6 +109,81 @@ pub(crate) static CLASS: [u8; 256] = {
     table
 };
 
+// Word-at-a-time scanning: the loops below look at eight bytes at once and drop to one byte at
+// a time only near a byte that may matter. The tests are the classic bit tricks: a test says
+// whether *any* byte of the word matches, exactly, which is all the loops use.
+
+const LOW_BITS: u64 = 0x0101_0101_0101_0101;
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// Nonzero when some byte of `word` is below `limit` (at most 0x80) or has its high bit set.
+#[inline(always)]
+fn below_or_high(word: u64, limit: u8) -> u64 {
+    (word.wrapping_sub(LOW_BITS * limit as u64) | word) & HIGH_BITS
+}
+
+/// Nonzero when some byte of `word` equals `byte`.
+#[inline(always)]
+fn has_byte(word: u64, byte: u8) -> u64 {
+    let diff = word ^ (LOW_BITS * byte as u64);
+    diff.wrapping_sub(LOW_BITS) & !diff & HIGH_BITS
+}
+
+/// Skips whole 8-byte words of `bytes` from `pos` while `interesting` says none of their
+/// bytes matters; returns where the byte-by-byte scan has to go on.
+#[inline(always)]
+pub(crate) fn skip_words(bytes: &[u8], mut pos: usize, interesting: impl Fn(u64) -> bool) -> usize {
+    while let Some(chunk) = bytes.get(pos..pos + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        if interesting(u64::from_le_bytes(word)) {
+            break;
+        }
+        pos += 8;
+    }
+    pos
+}
+
+/// How many bytes of `bytes` equal `byte`, counted eight at a time.
+pub(crate) fn count_byte(bytes: &[u8], byte: u8) -> usize {
+    let pattern = LOW_BITS * byte as u64;
+    let low7 = !HIGH_BITS;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut count = 0;
+    for chunk in chunks.by_ref() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let diff = u64::from_le_bytes(word) ^ pattern;
+        // The high bit of each byte ends up set exactly when the byte of `diff` is nonzero
+        // (no carry crosses bytes), so the clear high bits count the equal bytes.
+        let nonzero = ((diff & low7) + low7) | diff;
+        count += (!nonzero & HIGH_BITS).count_ones() as usize;
+    }
+    count + chunks.remainder().iter().filter(|it| **it == byte).count()
+}
+
+/// Whether a word may hold a byte that ends or changes a plain run of word characters:
+/// whitespace (or any control character), a quote, `escape`, or a non-ASCII byte.
+#[inline(always)]
+pub(crate) fn may_end_word(word: u64, escape: u8) -> bool {
+    // Subtracting 0x21 from a byte borrows only below `!`; the `| word` marks non-ASCII bytes.
+    let below = word.wrapping_sub(LOW_BITS * 0x21) & !word;
+    (below | word | has_byte(word, b'"') | has_byte(word, b'\'') | has_byte(word, escape)) & HIGH_BITS != 0
+}
+
+/// Whether a word may hold one of the four bytes `a`, `b`, `c`, `d`.
+#[inline(always)]
+pub(crate) fn may_hold_any(word: u64, a: u8, b: u8, c: u8, d: u8) -> bool {
+    has_byte(word, a) | has_byte(word, b) | has_byte(word, c) | has_byte(word, d) != 0
+}
+
+/// Whether a word may end a JSON string run: `"`, `\`, a control character or non-ASCII byte
+/// (non-ASCII is fine in JSON; it only stops the fast path).
+#[inline(always)]
+pub(crate) fn may_end_json_run(word: u64) -> bool {
+    below_or_high(word, 0x20) | has_byte(word, b'"') | has_byte(word, b'\\') != 0
+}
+
 /// The whitespace BuildKit splits keywords and plain word lists on (`[\t\v\f\r ]`).
 pub(crate) fn is_split_ws(b: u8) -> bool {
     matches!(b, b'\t' | 0x0b | 0x0c | b'\r' | b' ')
@@ -205,6 +280,12 @@ pub(crate) struct Logical<'a> {
 }
 
 impl<'a> Logical<'a> {
+    /// A logical line that is one piece of the source starting at `source_start`; `map` is
+    /// that one piece.
+    pub(crate) fn contiguous(text: &'a str, map: &'a OffsetMap, source_start: usize) -> Logical<'a> {
+        Logical { text, map, contiguous: Some(source_start) }
+    }
+
     pub(crate) fn new(text: &'a str, map: &'a OffsetMap) -> Logical<'a> {
         let contiguous = match (map.segment_count(), map.segment(0)) {
             (1, Some((0, source_start))) => Some(source_start),
@@ -213,23 +294,20 @@ impl<'a> Logical<'a> {
         Logical { text, map, contiguous }
     }
 
-    #[inline]
-    pub(crate) fn source(&self, logical: usize) -> usize {
-        match self.contiguous {
-            Some(base) => base + logical,
-            None => self.map.to_source(logical),
-        }
-    }
-
     /// Source range of the logical range `start..end`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn range(&self, start: usize, end: usize) -> TextRange {
         if let Some(base) = self.contiguous {
             return TextRange { start: base + start, end: base + end.max(start) };
         }
+        self.mapped_range(start, end)
+    }
+
+    /// [`Logical::range`] through the map, for lines made of several pieces.
+    #[inline(never)]
+    fn mapped_range(&self, start: usize, end: usize) -> TextRange {
         if start >= end {
-            let at = self.source(start);
-            return TextRange::empty(at);
+            return TextRange::empty(self.map.to_source(start));
         }
         self.map.range_to_source(TextRange::new(start, end))
     }
@@ -253,7 +331,19 @@ impl<'a> Logical<'a> {
     }
 
     /// `start..end` shrunk by the Unicode whitespace at both ends.
+    #[inline(always)]
     pub(crate) fn trim(&self, start: usize, end: usize) -> (usize, usize) {
+        let bytes = self.text.as_bytes();
+        // Usually both ends are plain ASCII, which no whitespace can be.
+        let plain = |b: u8| CLASS[b as usize] & (SPACE | NON_ASCII) == 0;
+        if start < end && plain(bytes[start]) && plain(bytes[end - 1]) {
+            return (start, end);
+        }
+        self.trim_slow(start, end)
+    }
+
+    #[inline(never)]
+    fn trim_slow(&self, start: usize, end: usize) -> (usize, usize) {
         let s = &self.text[start..end];
         let lead = leading_ws(s);
         if lead == s.len() {
@@ -281,6 +371,17 @@ mod tests {
         assert_eq!(check("RUN a \\ b"), ("RUN a \\ b", false));
         let (end, cont) = continuation("RUN a `", 0, 7, b'`');
         assert_eq!((end, cont), (6, true));
+    }
+
+    #[test]
+    fn bytes_are_counted_exactly() {
+        let text = ",a,,b\u{2c}\u{ac}\u{12c},,,,,,,,,x,";
+        for start in 0..text.len() {
+            let bytes = &text.as_bytes()[start..];
+            assert_eq!(count_byte(bytes, b','), bytes.iter().filter(|it| **it == b',').count(), "{start}");
+        }
+        assert_eq!(count_byte(&[0xac; 17], 0x2c), 0);
+        assert_eq!(count_byte(&[0x2c; 17], 0x2c), 17);
     }
 
     #[test]

@@ -115,40 +115,24 @@ impl Keyword {
 
     /// Case-insensitive lookup, as Docker does.
     pub fn from_name(name: &str) -> Keyword {
-        let bytes = name.as_bytes();
-        let Some(first) = bytes.first() else {
-            return Keyword::Unknown;
+        // This runs once per instruction: the name is folded into two machine words, which are
+        // compared with the folded keywords of the same length.
+        let candidates: &[(Keyword, (u64, u64))] = match name.len() {
+            3 => &KEYWORDS_3,
+            4 => &KEYWORDS_4,
+            5 => &KEYWORDS_5,
+            6 => &KEYWORDS_6,
+            7 => &KEYWORDS_7,
+            10 => &KEYWORDS_10,
+            11 => &KEYWORDS_11,
+            _ => return Keyword::Unknown,
         };
-        // The length and the first letter leave at most two candidates, so the lookup is one
-        // or two short comparisons (this runs once per instruction).
-        let candidates: &[Keyword] = match (bytes.len(), first.to_ascii_uppercase()) {
-            (3, b'A') => &[Keyword::Add, Keyword::Arg],
-            (3, b'C') => &[Keyword::Cmd],
-            (3, b'E') => &[Keyword::Env],
-            (3, b'R') => &[Keyword::Run],
-            (4, b'C') => &[Keyword::Copy],
-            (4, b'F') => &[Keyword::From],
-            (4, b'U') => &[Keyword::User],
-            (5, b'L') => &[Keyword::Label],
-            (5, b'S') => &[Keyword::Shell],
-            (6, b'E') => &[Keyword::Expose],
-            (6, b'V') => &[Keyword::Volume],
-            (7, b'O') => &[Keyword::Onbuild],
-            (7, b'W') => &[Keyword::Workdir],
-            (10, b'E') => &[Keyword::Entrypoint],
-            (10, b'M') => &[Keyword::Maintainer],
-            (10, b'S') => &[Keyword::Stopsignal],
-            (11, b'H') => &[Keyword::Healthcheck],
-            _ => &[],
-        };
-        // Keywords are upper-case letters, so clearing bit 5 of a letter upper-cases it and no
-        // other byte can match.
-        let matches = |keyword: &Keyword| keyword.as_str().bytes().zip(bytes).all(|(upper, it)| it & 0xdf == upper);
-        candidates.iter().copied().find(matches).unwrap_or(Keyword::Unknown)
+        let folded = fold_name(name.as_bytes());
+        candidates.iter().find(|it| it.1 == folded).map_or(Keyword::Unknown, |it| it.0)
     }
 
     /// The canonical upper-case spelling (`""` for `Unknown`).
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Keyword::Add => "ADD",
             Keyword::Arg => "ARG",
@@ -172,6 +156,81 @@ impl Keyword {
         }
     }
 }
+
+/// Keywords are upper-case ASCII letters, so clearing bit 5 of every byte upper-cases a letter
+/// and maps no other byte onto one.
+const FOLD_MASK: u64 = 0xdfdf_dfdf_dfdf_dfdf;
+
+/// Folds a name of at most 16 bytes into two words: its first and last 8 bytes (4 below 8
+/// bytes, all of a name below 4 bytes), case-folded. Together they cover every byte, so for
+/// names of the same length equal folds mean names equal but for ASCII case (for ASCII letters;
+/// no other byte folds onto a letter).
+#[inline]
+pub(crate) fn fold_name(bytes: &[u8]) -> (u64, u64) {
+    let len = bytes.len();
+    let (head, tail) = if len >= 8 {
+        (read_u64(&bytes[..8]), read_u64(&bytes[len - 8..]))
+    } else if len >= 4 {
+        (u64::from(read_u32(&bytes[..4])), u64::from(read_u32(&bytes[len - 4..])))
+    } else {
+        let word = bytes.iter().rev().fold(0u64, |acc, it| acc << 8 | u64::from(*it));
+        (word, word)
+    };
+    (head & FOLD_MASK, tail & FOLD_MASK)
+}
+
+fn read_u64(bytes: &[u8]) -> u64 {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(bytes);
+    u64::from_le_bytes(word)
+}
+
+fn read_u32(bytes: &[u8]) -> u32 {
+    let mut word = [0u8; 4];
+    word.copy_from_slice(bytes);
+    u32::from_le_bytes(word)
+}
+
+/// [`fold_name`] at compile time, for lookup tables.
+pub(crate) const fn fold_const(name: &str) -> (u64, u64) {
+    let bytes = name.as_bytes();
+    let len = bytes.len();
+    let width = if len >= 8 {
+        8
+    } else if len >= 4 {
+        4
+    } else {
+        len
+    };
+    let mut head = 0u64;
+    let mut tail = 0u64;
+    let mut idx = 0;
+    while idx < width {
+        head |= (bytes[idx] as u64) << (8 * idx);
+        tail |= (bytes[len - width + idx] as u64) << (8 * idx);
+        idx += 1;
+    }
+    (head & FOLD_MASK, tail & FOLD_MASK)
+}
+
+const fn folded<const N: usize>(keywords: [Keyword; N]) -> [(Keyword, (u64, u64)); N] {
+    let mut out = [(Keyword::Unknown, (0, 0)); N];
+    let mut idx = 0;
+    while idx < N {
+        out[idx] = (keywords[idx], fold_const(keywords[idx].as_str()));
+        idx += 1;
+    }
+    out
+}
+
+const KEYWORDS_3: [(Keyword, (u64, u64)); 5] =
+    folded([Keyword::Add, Keyword::Arg, Keyword::Cmd, Keyword::Env, Keyword::Run]);
+const KEYWORDS_4: [(Keyword, (u64, u64)); 3] = folded([Keyword::Copy, Keyword::From, Keyword::User]);
+const KEYWORDS_5: [(Keyword, (u64, u64)); 2] = folded([Keyword::Label, Keyword::Shell]);
+const KEYWORDS_6: [(Keyword, (u64, u64)); 2] = folded([Keyword::Expose, Keyword::Volume]);
+const KEYWORDS_7: [(Keyword, (u64, u64)); 2] = folded([Keyword::Onbuild, Keyword::Workdir]);
+const KEYWORDS_10: [(Keyword, (u64, u64)); 3] = folded([Keyword::Entrypoint, Keyword::Maintainer, Keyword::Stopsignal]);
+const KEYWORDS_11: [(Keyword, (u64, u64)); 1] = folded([Keyword::Healthcheck]);
 
 #[derive(Clone, Debug)]
 pub struct Instruction {
@@ -343,40 +402,56 @@ impl OffsetMap {
         }
     }
 
+    /// How many pieces after the first start at or before `logical`: 0 means the first piece
+    /// holds it (or it comes before every piece), `n` means `rest[n - 1]` holds it.
+    #[inline]
+    fn pieces_before(&self, logical: usize) -> usize {
+        // Pieces start at increasing offsets; most maps have no `rest` and the others a few
+        // pieces, where a plain scan beats a binary search.
+        match self.rest.first() {
+            Some(second) if logical >= second.0 => {
+                if self.rest.len() <= 8 {
+                    self.rest.iter().take_while(|it| it.0 <= logical).count()
+                } else {
+                    self.rest.partition_point(|it| it.0 <= logical)
+                }
+            }
+            _ => 0,
+        }
+    }
+
+    /// The piece that `pieces_before` points at; `None` for an empty map.
+    #[inline]
+    fn piece_at(&self, pieces_before: usize) -> Option<(usize, usize)> {
+        match pieces_before {
+            0 => self.first,
+            n => self.rest.get(n - 1).copied(),
+        }
+    }
+
     #[inline]
     pub fn to_source(&self, logical: usize) -> usize {
-        // Most instructions sit on one line: a single piece.
-        if let Some((logical_start, source_start)) = self.first
-            && self.rest.is_empty()
-            && logical >= logical_start
-        {
-            return source_start + (logical - logical_start);
+        match self.piece_at(self.pieces_before(logical)) {
+            // An offset before the first piece maps to where that piece starts.
+            Some((logical_start, source_start)) => source_start + logical.saturating_sub(logical_start),
+            None => logical,
         }
-        let idx = match self.search(logical) {
-            Ok(idx) => idx,
-            Err(0) => return self.first.map_or(logical, |it| it.1),
-            Err(next) => next - 1,
-        };
-        let (logical_start, source_start) = self.segment(idx).unwrap_or((logical, logical));
-        source_start + (logical - logical_start)
     }
 
     /// The part of the map covering logical offsets `start..end`, shifted so `start` becomes 0.
     pub fn slice(&self, start: usize, end: usize) -> OffsetMap {
         let mut map = OffsetMap::single(0, self.to_source(start));
-        // Pieces are sorted, so the ones inside `start..end` are found by binary search.
-        let from = match self.search(start) {
-            Ok(idx) => idx + 1,
-            Err(idx) => idx,
-        };
-        let mut idx = from;
-        while let Some((logical_start, source_start)) = self.segment(idx) {
-            if logical_start >= end {
-                break;
-            }
-            map.rest.push((logical_start - start, source_start));
-            idx += 1;
+        // The pieces that begin after `start` and before `end` follow the one holding `start`.
+        let shift = |&(logical_start, source_start): &(usize, usize)| (logical_start - start, source_start);
+        if let Some(first) = self.first
+            && start < first.0
+            && first.0 < end
+        {
+            map.rest.push(shift(&first));
         }
+        let from = self.rest.partition_point(|it| it.0 <= start);
+        let to = from + self.rest[from..].partition_point(|it| it.0 < end);
+        map.rest.extend(self.rest[from..to].iter().map(shift));
         map
     }
 
@@ -384,8 +459,20 @@ impl OffsetMap {
     /// at a piece boundary does not run into the next piece.
     #[inline]
     pub fn range_to_source(&self, logical: TextRange) -> TextRange {
-        let start = self.to_source(logical.start);
-        let end = if logical.end > logical.start { self.to_source(logical.end - 1) + 1 } else { start };
+        let before = self.pieces_before(logical.start);
+        let Some((logical_start, source_start)) = self.piece_at(before) else {
+            return TextRange::new(logical.start, logical.end.max(logical.start));
+        };
+        let start = source_start + logical.start.saturating_sub(logical_start);
+        if logical.end <= logical.start {
+            return TextRange::empty(start);
+        }
+        // Most ranges end in the piece they start in, which saves a second search.
+        let last = logical.end - 1;
+        let end = match self.rest.get(before) {
+            Some(next) if last >= next.0 => self.to_source(last) + 1,
+            _ => source_start + last.saturating_sub(logical_start) + 1,
+        };
         TextRange::new(start, end.max(start))
     }
 }

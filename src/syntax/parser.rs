@@ -4,14 +4,16 @@
 //! stops: every problem becomes a [`SyntaxError`] and parsing goes on with the next line.
 
 use crate::syntax::flags;
-use crate::syntax::heredoc::{find_markers, read_bodies};
+use crate::syntax::heredoc::{Marker, find_markers, read_bodies};
 use crate::syntax::json::{Json, parse_array};
-use crate::syntax::lexer::{Logical, MappedText, continuation, is_split_ws, leading_ws, line_at};
+use crate::syntax::lexer::{
+    CLASS, Logical, MappedText, NON_ASCII, SPACE, continuation, is_ascii_space, is_split_ws, leading_ws, line_at,
+};
 use crate::syntax::suggest::closest;
 use crate::syntax::words::{extract_flags, make_word, needs_unquote, split_words};
 use crate::syntax::{
     Args, Comment, CompactString, Directive, Dockerfile, ExecForm, Flag, Healthcheck, Instruction, KeyValue, Keyword,
-    Parse, ShellForm, SyntaxError, SyntaxErrorKind, Word,
+    OffsetMap, Parse, ShellForm, SyntaxError, SyntaxErrorKind, Word,
 };
 use crate::text::{Spanned, TextRange};
 
@@ -26,6 +28,7 @@ pub fn parse(text: &str) -> Parse {
         errors: Vec::new(),
         logical: MappedText::default(),
         scratch: MappedText::default(),
+        markers: Vec::new(),
     };
     parser.file.instructions.reserve(text.len() / 64);
     parser.run();
@@ -44,6 +47,8 @@ struct Parser<'t> {
     /// Reused buffer for the logical text of the current instruction.
     logical: MappedText,
     scratch: MappedText,
+    /// Reused buffer for the heredoc markers of the current instruction.
+    markers: Vec<Marker>,
 }
 
 impl Parser<'_> {
@@ -54,11 +59,11 @@ impl Parser<'_> {
             self.file.bom = true;
             pos = BOM.len();
         }
+        let bytes = text.as_bytes();
         while pos < text.len() {
             let line = line_at(text, pos);
-            let content = &text[line.start..line.content_end];
-            let first = line.start + leading_ws(content);
-            if text[first..line.content_end].starts_with('#') {
+            let first = line.start + first_non_space(text, line.start, line.content_end);
+            if first < line.content_end && bytes[first] == b'#' {
                 if !self.directives_done && self.directive(first, line.content_end) {
                     pos = line.next;
                     continue;
@@ -78,7 +83,7 @@ impl Parser<'_> {
     }
 
     fn comment(&mut self, start: usize, end: usize) {
-        let text = self.text[start + 1..end].trim().to_string();
+        let text = trim_unicode(&self.text[start + 1..end]).to_string();
         self.file.comments.push(Comment { range: TextRange::new(start, end), text });
     }
 
@@ -151,22 +156,28 @@ impl Parser<'_> {
     /// continues.
     fn instruction(&mut self, next: usize, first: usize, first_end: usize) -> usize {
         let text = self.text;
+        let (piece_end, mut continues) = continuation(text, first, first_end, self.escape);
+        if !continues {
+            // Most instructions are one line: the logical text is that line, borrowed.
+            let map = OffsetMap::single(0, first);
+            let line = Logical::contiguous(&text[first..piece_end], &map, first);
+            return self.finish_instruction(&line, first, first_end, next);
+        }
         let mut logical = std::mem::take(&mut self.logical);
         logical.clear();
-        let (piece_end, mut continues) = continuation(text, first, first_end, self.escape);
         logical.push(&text[first..piece_end], first);
         let mut last_end = first_end;
         let mut pos = next;
         while continues && pos < text.len() {
             let line = line_at(text, pos);
             pos = line.next;
-            let content = &text[line.start..line.content_end];
-            let ws = leading_ws(content);
-            if content[ws..].starts_with('#') {
-                self.comment(line.start + ws, line.content_end);
+            let ws = first_non_space(text, line.start, line.content_end);
+            let first = line.start + ws;
+            if first == line.content_end {
                 continue;
             }
-            if ws == content.len() {
+            if text.as_bytes()[first] == b'#' {
+                self.comment(first, line.content_end);
                 continue;
             }
             let (piece_end, more) = continuation(text, line.start, line.content_end, self.escape);
@@ -176,15 +187,23 @@ impl Parser<'_> {
         }
 
         let line = Logical::new(&logical.text, &logical.map);
+        let pos = self.finish_instruction(&line, first, last_end, pos);
+        self.logical = logical;
+        pos
+    }
+
+    /// Parses the logical line `line` of an instruction whose source lines run from `first` to
+    /// `last_end`; `pos` is where the next line starts. Returns where parsing continues.
+    fn finish_instruction(&mut self, line: &Logical, first: usize, last_end: usize, mut pos: usize) -> usize {
+        let text = self.text;
         let (start, end) = line.trim(0, line.text.len());
         if start == end {
             let message = "a line continuation with no instruction after it".to_string();
             self.error(TextRange::new(first, last_end), SyntaxErrorKind::Invalid, message);
-            self.logical = logical;
             return pos;
         }
         let mut ctx = Ctx { escape: self.escape, errors: &mut self.errors, scratch: &mut self.scratch };
-        let mut instruction = parse_instruction(&mut ctx, &line, start, end, false);
+        let mut instruction = parse_instruction(&mut ctx, line, start, end, false);
 
         // Heredoc bodies follow the instruction's last line.
         let mut range_end = last_end;
@@ -193,9 +212,9 @@ impl Parser<'_> {
             _ => &mut instruction,
         };
         if can_have_heredocs(target) {
-            let markers = find_markers(&line, start);
-            if !markers.is_empty() {
-                let (heredocs, after) = read_bodies(text, pos, markers, &mut self.errors);
+            find_markers(line, start, &mut self.markers);
+            if !self.markers.is_empty() {
+                let (heredocs, after) = read_bodies(text, pos, &mut self.markers, &mut self.errors);
                 pos = after;
                 if let Some(last) = heredocs.last() {
                     range_end = range_end.max(last.range.end);
@@ -208,9 +227,35 @@ impl Parser<'_> {
             inner.range = TextRange::new(inner.range.start, range_end.max(inner.range.start));
         }
         self.file.instructions.push(instruction);
-        self.logical = logical;
         pos
     }
+}
+
+/// [`leading_ws`] of the line `text[start..end]`, answered without slicing when the line starts
+/// with a plain ASCII character (as most do).
+#[inline(always)]
+fn first_non_space(text: &str, start: usize, end: usize) -> usize {
+    match text.as_bytes().get(start) {
+        Some(&b) if start < end && CLASS[b as usize] & (SPACE | NON_ASCII) == 0 => 0,
+        _ => leading_ws(&text[start..end]),
+    }
+}
+
+/// `str::trim`, with the usual ASCII ends handled without decoding characters.
+fn trim_unicode(text: &str) -> &str {
+    let bytes = text.as_bytes();
+    let Some(start) = bytes.iter().position(|it| !is_ascii_space(*it)) else {
+        return "";
+    };
+    if !bytes[start].is_ascii() {
+        return text.trim();
+    }
+    // `start` holds a non-space byte, so the search finds one at or after it.
+    let end = bytes.iter().rposition(|it| !is_ascii_space(*it)).map_or(start + 1, |it| it + 1);
+    if !bytes[end - 1].is_ascii() {
+        return text.trim();
+    }
+    &text[start..end]
 }
 
 fn can_have_heredocs(instruction: &Instruction) -> bool {
@@ -253,8 +298,8 @@ fn parse_instruction(ctx: &mut Ctx, line: &Logical, start: usize, end: usize, ne
     }
 
     let mut flags: Vec<Flag> = Vec::new();
-    let args_start = extract_flags(line, keyword_end, end, ctx.scratch, |word, map, start, end| {
-        flags.push(flags::make_flag(word, map, line.range(start, end)));
+    let args_start = extract_flags(line, keyword_end, end, ctx.scratch, |word, map, contiguous, start, end| {
+        flags.push(flags::make_flag(word, map, contiguous, line.range(start, end)));
     });
     let (args_start, args_end) = line.trim(args_start.min(end), end);
 
@@ -353,12 +398,9 @@ fn try_json(ctx: &mut Ctx, line: &Logical, args: Span, fallback: &str) -> JsonOu
     if !text.starts_with('[') {
         return JsonOutcome::NotJson;
     }
-    match parse_array(text) {
+    let element = |value, s, e| Spanned::new(value, line.range(args.start + s, args.start + e));
+    match parse_array(text, element) {
         Json::Strings { elements, end } => {
-            let elements = elements
-                .into_iter()
-                .map(|(value, s, e)| Spanned::new(value, line.range(args.start + s, args.start + e)))
-                .collect();
             JsonOutcome::Exec(ExecForm { range: line.range(args.start, args.start + end), elements })
         }
         Json::NotStrings { at } => {
@@ -391,7 +433,8 @@ fn command_args(ctx: &mut Ctx, line: &Logical, args: Span, keyword: Keyword) -> 
     if keyword == Keyword::Shell {
         let text = &line.text[args.start..args.end];
         if text.starts_with('[')
-            && let Json::Strings { elements, end } = parse_array(text)
+            && let Json::Strings { elements, end } =
+                parse_array(text, |value, s, e| Spanned::new(value, line.range(args.start + s, args.start + e)))
         {
             if elements.is_empty() {
                 ctx.error(
@@ -400,10 +443,6 @@ fn command_args(ctx: &mut Ctx, line: &Logical, args: Span, keyword: Keyword) -> 
                     "SHELL needs at least one element",
                 );
             }
-            let elements = elements
-                .into_iter()
-                .map(|(value, s, e)| Spanned::new(value, line.range(args.start + s, args.start + e)))
-                .collect();
             return Args::Exec(ExecForm { range: line.range(args.start, args.start + end), elements });
         }
         let message = "SHELL needs a JSON array such as [\"/bin/bash\", \"-c\"]";
@@ -552,11 +591,11 @@ fn env_args(ctx: &mut Ctx, line: &Logical, args: Span, keyword: Keyword) -> Args
         return Args::Empty;
     }
     let kw = keyword.as_str();
-    let spans = split_words(line.text, args.start, args.end, ctx.escape);
-    let Some(first) = spans.clone().next() else {
+    let mut spans = split_words(line.text, args.start, args.end, ctx.escape);
+    let Some(first) = spans.next() else {
         return Args::Empty;
     };
-    if !line.text[first.start..first.end].contains('=') {
+    if !line.text.as_bytes()[first.start..first.end].contains(&b'=') {
         // Legacy form: the key ends at the first blank, the value is the rest of the line.
         let bytes = line.text.as_bytes();
         let mut key_end = args.start;
@@ -583,7 +622,7 @@ fn env_args(ctx: &mut Ctx, line: &Logical, args: Span, keyword: Keyword) -> Args
         return Args::KeyValues(vec![KeyValue { range, key, value: Some(value), legacy: true }]);
     }
     let mut items = Vec::new();
-    for span in spans {
+    for span in std::iter::once(first).chain(spans) {
         let (s, e) = (span.start, span.end);
         let raw = &line.text[s..e];
         let Some(eq) = raw.bytes().position(|it| it == b'=') else {

@@ -1,6 +1,8 @@
 //! Word splitting as Docker does it: quotes group, the escape character escapes.
 
-use crate::syntax::lexer::{CLASS, ESCAPE, Logical, MappedText, NON_ASCII, QUOTE, SPACE, is_ascii_space};
+use crate::syntax::lexer::{
+    CLASS, ESCAPE, Logical, MappedText, NON_ASCII, QUOTE, SPACE, is_ascii_space, may_end_word, skip_words,
+};
 use crate::syntax::{CompactString, OffsetMap, Word};
 
 /// One word found by [`split_words`]: its logical byte range (quotes and escapes kept).
@@ -31,16 +33,17 @@ pub(crate) struct SplitWords<'a> {
 impl Iterator for SplitWords<'_> {
     type Item = WordSpan;
 
+    #[inline]
     fn next(&mut self) -> Option<WordSpan> {
         let text = self.text;
         let bytes = text.as_bytes();
-        let end = self.end;
+        let bytes = &bytes[..self.end.min(bytes.len())];
+        let end = bytes.len();
         let escape = self.escape;
         let mut pos = self.pos;
         // Only ASCII characters are syntax here; other characters matter only when they are
         // Unicode whitespace outside quotes.
-        while pos < end {
-            let b = bytes[pos];
+        while let Some(&b) = bytes.get(pos) {
             if b < 0x80 {
                 if !is_ascii_space(b) {
                     break;
@@ -61,13 +64,19 @@ impl Iterator for SplitWords<'_> {
         let start = pos;
         let mut plain = true;
         let mut quote = 0u8;
-        while pos < end {
-            let b = bytes[pos];
-            let class = CLASS[b as usize];
-            if class == 0 {
-                pos += 1;
-                continue;
+        loop {
+            if quote == 0 {
+                pos = skip_words(bytes, pos, |word| may_end_word(word, escape));
             }
+            while let Some(&b) = bytes.get(pos)
+                && CLASS[b as usize] == 0
+            {
+                pos += 1;
+            }
+            let Some(&b) = bytes.get(pos) else {
+                break;
+            };
+            let class = CLASS[b as usize];
             if class == NON_ASCII {
                 if quote == 0 {
                     let ch = char_at(text, pos);
@@ -137,7 +146,10 @@ pub(crate) fn unquote(raw: &str, escape: u8) -> (CompactString, bool) {
     }
     let bytes = raw.as_bytes();
     let len = bytes.len();
-    let mut out = CompactString::with_capacity(len);
+    // The value is shorter than `raw` by the quotes and escapes it drops (two at least, for a
+    // pair of quotes), so a short one is built inline rather than in a heap buffer sized for
+    // `raw`.
+    let mut out = if len <= 26 { CompactString::const_new("") } else { CompactString::with_capacity(len) };
     let mut quote = 0u8;
     // Text without quotes and escapes is copied in runs: `run..pos` is still to be copied.
     let mut run = 0;
@@ -203,6 +215,7 @@ pub(crate) fn unquote(raw: &str, escape: u8) -> (CompactString, bool) {
 
 /// Builds a [`Word`] from the logical range `start..end`; `plain` says it holds no quote and
 /// no escape character.
+#[inline]
 pub(crate) fn make_word(line: &Logical, start: usize, end: usize, plain: bool, escape: u8) -> (Word, bool) {
     let raw = &line.text[start..end];
     let range = line.range(start, end);
@@ -217,16 +230,18 @@ pub(crate) fn make_word(line: &Logical, start: usize, end: usize, plain: bool, e
 /// Reads the flags at the start of `line.text[start..end]` the way BuildKit's
 /// `extractBuilderFlags` does: quotes removed and `\` escapes processed (always backslash,
 /// whatever the escape directive says). Calls `on_flag` with each processed word, the map from
-/// its offsets to the source, and its logical range; returns where the arguments start.
+/// its offsets to the source, the source offset of its start when it is one unchanged piece of
+/// the source, and its logical range; returns where the arguments start.
 pub(crate) fn extract_flags(
     line: &Logical,
     start: usize,
     end: usize,
     word: &mut MappedText,
-    mut on_flag: impl FnMut(&str, &OffsetMap, usize, usize),
+    mut on_flag: impl FnMut(&str, &OffsetMap, Option<usize>, usize, usize),
 ) -> usize {
     let text = line.text;
     let bytes = text.as_bytes();
+    let bytes = &bytes[..end.min(bytes.len())];
     let mut pos = start;
     loop {
         while pos < end {
@@ -248,13 +263,21 @@ pub(crate) fn extract_flags(
         // of the logical text and needs no copy.
         let mut plain_end = pos;
         let mut plain = true;
-        while plain_end < end {
-            let b = bytes[plain_end];
+        let plain_byte = |b: u8| {
             let class = CLASS[b as usize];
-            if class == 0 || (class == ESCAPE && b != b'\\') {
+            class == 0 || (class == ESCAPE && b != b'\\')
+        };
+        loop {
+            plain_end = skip_words(bytes, plain_end, |word| may_end_word(word, b'\\'));
+            while let Some(&b) = bytes.get(plain_end)
+                && plain_byte(b)
+            {
                 plain_end += 1;
-                continue;
             }
+            let Some(&b) = bytes.get(plain_end) else {
+                break;
+            };
+            let class = CLASS[b as usize];
             if class == NON_ASCII {
                 let ch = char_at(text, plain_end);
                 if ch.is_whitespace() {
@@ -277,7 +300,7 @@ pub(crate) fn extract_flags(
             }
             word.clear();
             word.map.push(0, base);
-            on_flag(flag, &word.map, word_start, pos);
+            on_flag(flag, &word.map, Some(base), word_start, pos);
             continue;
         }
 
@@ -333,7 +356,7 @@ pub(crate) fn extract_flags(
             // A bare `--` ends the flags; BuildKit drops it.
             return pos;
         }
-        on_flag(&word.text, &word.map, word_start, pos);
+        on_flag(&word.text, &word.map, None, word_start, pos);
     }
 }
 
