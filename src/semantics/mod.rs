@@ -450,10 +450,10 @@ struct CommandScratch {
 }
 
 impl CommandScratch {
-    /// Splits `text`; the commands are left in `self.commands`.
-    fn split(&mut self, text: &str) {
+    /// Splits `text`, whose ranges are moved by `base`; the commands are left in `self.commands`.
+    fn split(&mut self, text: &str, base: usize) {
         self.commands.clear();
-        shell::split_commands_into(&mut self.commands, &mut self.buffers, text);
+        shell::split_commands_into(&mut self.commands, &mut self.buffers, text, base);
     }
 }
 
@@ -481,11 +481,22 @@ fn collect_commands(
     };
     match args {
         Args::Shell(shell) => {
-            scratch.split(&shell.text);
+            // A single piece (no line continuation) is a plain shift, which the splitter applies
+            // as it goes; otherwise each range is mapped through the pieces afterwards.
+            let shift = match (shell.map.segment_count(), shell.map.segments().next()) {
+                (1, Some((0, source_start))) => Some(source_start),
+                _ => None,
+            };
+            scratch.split(&shell.text, shift.unwrap_or(0));
+            if shift.is_none() {
+                for command in &mut scratch.commands {
+                    shell::remap(command, &|range| shell.map.range_to_source(range));
+                }
+            }
             // A heredoc is a script when it is the whole command (`RUN <<EOF`) or the input of
             // a shell (`RUN bash <<EOF`); otherwise it is data for the command (`python3 <<EOF`).
+            // Without heredocs there is nothing to mark.
             let mut script_markers = Vec::new();
-            // Without heredocs there is nothing to mark, and finding each program costs time.
             let commands = if instruction.heredocs.is_empty() { &[][..] } else { &scratch.commands[..] };
             for command in commands {
                 let is_script = match command.program_name() {
@@ -493,19 +504,10 @@ fn collect_commands(
                     Some(name) => is_shell_program(name),
                 };
                 if is_script {
-                    script_markers.extend(command.heredoc_markers().map(|it| shell.map.to_source(it.range.start)));
+                    script_markers.extend(command.heredoc_markers().map(|it| it.range.start));
                 }
             }
-            // A single piece (no line continuation) is a plain shift.
-            let shift = match (shell.map.segment_count(), shell.map.segments().next()) {
-                (1, Some((0, source_start))) => Some(source_start),
-                _ => None,
-            };
-            for mut command in scratch.commands.drain(..) {
-                shell::remap(&mut command, &|range| match shift {
-                    Some(base) => TextRange::new(range.start + base, range.end + base),
-                    None => shell.map.range_to_source(range),
-                });
+            for command in scratch.commands.drain(..) {
                 push(command, false);
             }
             // Sorted for lookups: a RUN may open thousands of heredocs.
@@ -514,10 +516,8 @@ fn collect_commands(
                 if script_markers.binary_search(&heredoc.marker.start).is_err() {
                     continue;
                 }
-                let base = heredoc.body.range.start;
-                scratch.split(&heredoc.body.value);
-                for mut command in scratch.commands.drain(..) {
-                    shell::remap(&mut command, &|range| TextRange::new(range.start + base, range.end + base));
+                scratch.split(&heredoc.body.value, heredoc.body.range.start);
+                for command in scratch.commands.drain(..) {
                     push(command, false);
                 }
             }
@@ -529,13 +529,12 @@ fn collect_commands(
             if let Some(script) = script {
                 // Offsets inside the JSON literal match the decoded string only without escapes.
                 let mapped_exactly = script.range.len() == script.value.len() + 2;
-                let base = script.range.start + 1;
-                scratch.split(&script.value);
+                scratch.split(&script.value, script.range.start + 1);
                 for mut command in scratch.commands.drain(..) {
-                    let whole = script.range;
-                    shell::remap(&mut command, &|range| {
-                        if mapped_exactly { TextRange::new(range.start + base, range.end + base) } else { whole }
-                    });
+                    if !mapped_exactly {
+                        let whole = script.range;
+                        shell::remap(&mut command, &|_| whole);
+                    }
                     push(command, true);
                 }
             }

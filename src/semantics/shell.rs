@@ -166,7 +166,7 @@ pub enum Separator {
 }
 
 /// One simple command.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct ShellCommand {
     /// From the first assignment, word or redirection to the last one.
     pub range: TextRange,
@@ -174,21 +174,70 @@ pub struct ShellCommand {
     pub words: Vec<ShellWord>,
     pub redirects: Vec<Redirect>,
     pub separator: Separator,
+    /// [`ShellCommand::program_index`], worked out once when the command is built: rules ask
+    /// for the program of every command many times.
+    program: ProgramIndex,
+}
+
+/// A cached program index with the number of words it was worked out for. The words are a
+/// public field, so a caller that changes their number gets the index worked out afresh.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct ProgramIndex {
+    words: usize,
+    index: Option<usize>,
+}
+
+impl ProgramIndex {
+    fn of(words: &[ShellWord]) -> ProgramIndex {
+        ProgramIndex { words: words.len(), index: find_program(words) }
+    }
+}
+
+impl fmt::Debug for ShellCommand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ShellCommand")
+            .field("range", &self.range)
+            .field("assignments", &self.assignments)
+            .field("words", &self.words)
+            .field("redirects", &self.redirects)
+            .field("separator", &self.separator)
+            .finish()
+    }
+}
+
+/// See [`ShellCommand::program_index`].
+fn find_program(words: &[ShellWord]) -> Option<usize> {
+    let mut idx = 0;
+    loop {
+        words.get(idx)?;
+        match wrapper_end(words, idx) {
+            Some(next) if next < words.len() => idx = next,
+            _ => return Some(idx),
+        }
+    }
 }
 
 impl ShellCommand {
+    /// A command of these parts.
+    fn new(
+        range: TextRange,
+        assignments: Vec<Assignment>,
+        words: Vec<ShellWord>,
+        redirects: Vec<Redirect>,
+        separator: Separator,
+    ) -> ShellCommand {
+        let program = ProgramIndex::of(&words);
+        ShellCommand { range, assignments, words, redirects, separator, program }
+    }
+
     /// Index in `words` of the program that actually runs, after wrappers such as `sudo`,
     /// `exec`, `env [VAR=val...]`, `time`, `nice`, `nohup` and `command` (with their options).
     /// `command -v x` is a lookup, so its program is `command` itself.
     pub fn program_index(&self) -> Option<usize> {
-        let mut idx = 0;
-        loop {
-            self.words.get(idx)?;
-            match wrapper_end(&self.words, idx) {
-                Some(next) if next < self.words.len() => idx = next,
-                _ => return Some(idx),
-            }
+        if self.program.words == self.words.len() {
+            return self.program.index;
         }
+        find_program(&self.words)
     }
 
     pub fn program(&self) -> Option<&ShellWord> {
@@ -267,7 +316,7 @@ impl ShellCommand {
 /// one `<<` redirect (see [`ShellCommand::heredoc_markers`]).
 pub fn split_commands(text: &str) -> Vec<ShellCommand> {
     let mut acc = Vec::new();
-    split_commands_into(&mut acc, &mut SplitBuffers::default(), text);
+    split_commands_into(&mut acc, &mut SplitBuffers::default(), text, 0);
     acc
 }
 
@@ -278,9 +327,10 @@ pub(crate) struct SplitBuffers {
     current: Partial,
 }
 
-/// [`split_commands`], appending to `acc`.
-pub(crate) fn split_commands_into(acc: &mut Vec<ShellCommand>, buffers: &mut SplitBuffers, text: &str) {
-    let mut lexer = Lexer { text, bytes: text.as_bytes(), pos: 0, pending_heredocs: Vec::new() };
+/// [`split_commands`], appending to `acc`, with every range moved by `base` (the offset of
+/// `text` in the Dockerfile when it was cut from it in one piece, which saves a [`remap`]).
+pub(crate) fn split_commands_into(acc: &mut Vec<ShellCommand>, buffers: &mut SplitBuffers, text: &str, base: usize) {
+    let mut lexer = Lexer { text, bytes: text.as_bytes(), pos: 0, base, pending_heredocs: Vec::new() };
     buffers.current.clear();
     let mut builder = Builder {
         commands: acc,
@@ -384,7 +434,7 @@ pub fn split_exec<E: ExecElement>(elements: &[E]) -> ShellCommand {
         (Some(first), Some(last)) => first.range.cover(last.range),
         _ => TextRange::default(),
     };
-    ShellCommand { range, assignments: Vec::new(), words, redirects: Vec::new(), separator: Separator::End }
+    ShellCommand::new(range, Vec::new(), words, Vec::new(), Separator::End)
 }
 
 /// For `["sh", "-c", "script", ...]`-style exec forms: the index of the script element.
@@ -500,12 +550,19 @@ struct Lexer<'a> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
+    /// Added to every range made, so that they are Dockerfile offsets (see [`split_commands_into`]).
+    base: usize,
     /// Heredoc delimiters seen on the current line (`<<EOF`); their bodies start after the
     /// next newline. The flag is `<<-` (leading tabs stripped).
-    pending_heredocs: Vec<(String, bool)>,
+    pending_heredocs: Vec<(CompactString, bool)>,
 }
 
 impl Lexer<'_> {
+    /// The range of `text[start..end]` in the coordinates the caller asked for.
+    fn range(&self, start: usize, end: usize) -> TextRange {
+        TextRange::new(self.base + start, self.base + end)
+    }
+
     fn at(&self, offset: usize) -> Option<u8> {
         self.bytes.get(self.pos + offset).copied()
     }
@@ -621,10 +678,10 @@ impl Lexer<'_> {
             Some(_) => Some(self.word()),
         };
         if let (Some(target), "<<" | "<<-") = (&target, operator) {
-            self.pending_heredocs.push((String::from(target.value.as_str()), operator == "<<-"));
+            self.pending_heredocs.push((target.value.clone(), operator == "<<-"));
         }
-        let end = target.as_ref().map_or(self.pos, |it| it.range.end);
-        Redirect { range: TextRange::new(start, end), operator, target }
+        let end = target.as_ref().map_or(self.base + self.pos, |it| it.range.end);
+        Redirect { range: TextRange::new(self.base + start, end), operator, target }
     }
 
     /// Skips the bodies of heredocs opened on the line that just ended.
@@ -658,7 +715,7 @@ impl Lexer<'_> {
                 .map_or(self.bytes.len(), |it| start + it);
             if end > start && self.bytes.get(end).is_none_or(|it| is_word_end(*it)) {
                 self.pos = end;
-                return ShellWord::plain(TextRange::new(start, end), &self.text[start..end], Some(0));
+                return ShellWord::plain(self.range(start, end), &self.text[start..end], Some(0));
             }
         }
         self.quoted_word()
@@ -714,7 +771,7 @@ impl Lexer<'_> {
                 }
             }
         }
-        ShellWord::new(TextRange::new(start, self.pos), &self.text[start..self.pos], value, has_expansion, Some(0))
+        ShellWord::new(self.range(start, self.pos), &self.text[start..self.pos], value, has_expansion, Some(0))
     }
 
     fn char_boundary_at_or_after(&self, mut offset: usize) -> usize {
@@ -1061,13 +1118,13 @@ impl Builder<'_> {
         }
         // Collecting from the reused buffers gives vectors of exactly the right size, with one
         // allocation each instead of one per growth step.
-        self.commands.push(ShellCommand {
-            range: partial.range.take().unwrap_or_default(),
-            assignments: take_exact(&mut partial.assignments),
-            words: take_exact(&mut partial.words),
-            redirects: take_exact(&mut partial.redirects),
+        self.commands.push(ShellCommand::new(
+            partial.range.take().unwrap_or_default(),
+            take_exact(&mut partial.assignments),
+            take_exact(&mut partial.words),
+            take_exact(&mut partial.redirects),
             separator,
-        });
+        ));
     }
 
     fn push(&mut self, token: Token) {
@@ -1834,6 +1891,18 @@ mod tests {
     }
 
     #[test]
+    fn program_index_follows_changed_words() {
+        let mut cmd = first("sudo -u app uv sync");
+        assert_eq!(cmd.program_index(), Some(3));
+        // The words are public: a caller that drops some must not get the old answer.
+        cmd.words.drain(..3);
+        assert_eq!(cmd.program_name(), Some("uv"));
+        assert_eq!(cmd.program_index(), Some(0));
+        cmd.words.clear();
+        assert_eq!(cmd.program_index(), None);
+    }
+
+    #[test]
     fn uv_subcommands_and_flags() {
         let cmd = first(
             "uv --no-cache --directory /app sync --locked --python=3.12 -qU --group dev --group test --no-install-project",
@@ -2001,7 +2070,8 @@ mod tests {
             let len = (next() % 12) as usize;
             let text: String = (0..len).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect();
             for pos in (0..text.len()).filter(|it| text.is_char_boundary(*it)) {
-                let lexer = |pos| Lexer { text: &text, bytes: text.as_bytes(), pos, pending_heredocs: Vec::new() };
+                let lexer =
+                    |pos| Lexer { text: &text, bytes: text.as_bytes(), pos, base: 0, pending_heredocs: Vec::new() };
                 let (mut fast, mut general) = (lexer(pos), lexer(pos));
                 let word = fast.word();
                 assert_eq!(word, general.quoted_word(), "word at {pos} of {text:?}");
