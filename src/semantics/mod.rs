@@ -237,6 +237,7 @@ pub fn analyze(parse: &Parse) -> Semantics {
     stage_names.first_by_hash.reserve(n_stages);
     let mut defs = Vec::new();
     let mut scratch = CommandScratch::default();
+    let mut images = FromImages::default();
     for (idx, instruction) in file.instructions.iter().enumerate() {
         match instruction.keyword {
             Keyword::From => {
@@ -245,7 +246,7 @@ pub fn analyze(parse: &Parse) -> Semantics {
                     last.instructions.end = idx;
                     last.commands.end = commands_so_far;
                 }
-                let stage = stage_from(&res, &stage_names, file, idx, instruction);
+                let stage = stage_from(&res, &stage_names, &mut images, file, idx, instruction);
                 if let Some(name) = &stage.name {
                     stage_names.insert(&name.value, stage.index);
                 }
@@ -338,12 +339,89 @@ fn fold_hash(text: &str) -> u64 {
     })
 }
 
-fn stage_from(
+/// What the image word of a FROM gives, worked out once per distinct word. The global ARGs a
+/// FROM sees are all declared before the first FROM, so one word always expands alike, and big
+/// files repeat the same few base images many times.
+#[derive(Default)]
+struct FromImages<'p> {
+    by_hash: HashMap<u64, usize, BuildHasherDefault<KeyIsHash>>,
+    entries: Vec<FromImage<'p>>,
+}
+
+struct FromImage<'p> {
+    written: &'p str,
+    /// The word with global ARGs substituted; `None` when some variable had no value.
+    expanded: Option<String>,
+    /// The expanded word as an image reference, with the Python it brings; filled when first
+    /// needed (a word naming an earlier stage never needs it).
+    image: Option<Option<(ImageRef, Option<ImagePython>)>>,
+}
+
+/// The Python an image reference brings, before it is tied to a stage.
+enum ImagePython {
+    Python(PythonImage),
+    Uv(UvImage),
+}
+
+impl ImagePython {
+    fn of(reference: &ImageRef) -> Option<ImagePython> {
+        match image::python_image_info(reference) {
+            Some(image) => Some(ImagePython::Python(image)),
+            None => image::uv_image_info(reference).filter(|uv| uv.python.is_some()).map(ImagePython::Uv),
+        }
+    }
+
+    fn for_stage(&self, stage: usize) -> PythonSource {
+        match self {
+            ImagePython::Python(image) => PythonSource::Python { stage, image: image.clone() },
+            ImagePython::Uv(image) => PythonSource::Uv { stage, image: image.clone() },
+        }
+    }
+}
+
+impl<'p> FromImages<'p> {
+    /// The entry for `written`, made on first sight. Words whose hashes collide with an earlier,
+    /// different word get an entry of their own that is not found again (still correct, only
+    /// not shared).
+    fn entry(&mut self, res: &Semantics, escape: char, written: &'p str) -> &mut FromImage<'p> {
+        let hash = fold_hash(written);
+        let known = self.by_hash.get(&hash).copied().filter(|idx| self.entries[*idx].written == written);
+        let idx = match known {
+            Some(idx) => idx,
+            None => {
+                let lookup = |var: &str| global_arg_value(res, var);
+                let expansion = expand::expand_value(written, escape, &lookup);
+                let expanded = expansion.complete.then_some(expansion.value);
+                self.entries.push(FromImage { written, expanded, image: None });
+                let idx = self.entries.len() - 1;
+                self.by_hash.entry(hash).or_insert(idx);
+                idx
+            }
+        };
+        &mut self.entries[idx]
+    }
+}
+
+impl FromImage<'_> {
+    fn image(&mut self) -> Option<&(ImageRef, Option<ImagePython>)> {
+        let expanded = self.expanded.as_deref();
+        self.image
+            .get_or_insert_with(|| {
+                let reference = image::parse_image_ref(expanded?)?;
+                let python = ImagePython::of(&reference);
+                Some((reference, python))
+            })
+            .as_ref()
+    }
+}
+
+fn stage_from<'p>(
     res: &Semantics,
     stage_names: &StageNames,
-    file: &Dockerfile,
+    images: &mut FromImages<'p>,
+    file: &'p Dockerfile,
     idx: usize,
-    instruction: &Instruction,
+    instruction: &'p Instruction,
 ) -> Stage {
     let words: &[Word] = match &instruction.args {
         Args::Words(words) => words,
@@ -356,33 +434,27 @@ fn stage_from(
         }
         _ => None,
     };
-    let image_expanded = image.as_ref().and_then(|image| {
-        let lookup = |var: &str| global_arg_value(res, var);
-        let expansion = expand::expand_value(&image.value, file.escape, &lookup);
-        expansion.complete.then_some(expansion.value)
-    });
-    let base = match &image_expanded {
-        None => Base::Unknown,
-        Some(text) if text.eq_ignore_ascii_case("scratch") => Base::Scratch,
-        Some(text) => match stage_names.find(res, text) {
-            Some(parent) if !text.chars().all(|c| c.is_ascii_digit()) => Base::Stage(parent.index),
-            _ => image::parse_image_ref(text).map_or(Base::Unknown, Base::Image),
+    let index = res.stages.len();
+    let mut from_image = words.first().map(|word| images.entry(res, file.escape, word.value.as_str()));
+    let image_expanded = from_image.as_ref().and_then(|it| it.expanded.clone());
+    // Parents always precede their children, so their Python is already known.
+    let (base, python) = match (&image_expanded, &mut from_image) {
+        (Some(text), Some(from_image)) if !text.eq_ignore_ascii_case("scratch") => match stage_names.find(res, text) {
+            Some(parent) if !text.chars().all(|c| c.is_ascii_digit()) => {
+                (Base::Stage(parent.index), parent.python.clone())
+            }
+            _ => match from_image.image() {
+                Some((reference, python)) => {
+                    (Base::Image(reference.clone()), python.as_ref().map(|it| it.for_stage(index)))
+                }
+                None => (Base::Unknown, None),
+            },
         },
+        (Some(_), _) => (Base::Scratch, None),
+        (None, _) => (Base::Unknown, None),
     };
     let platform = instruction.flag("platform").and_then(|flag| flag.value.as_ref());
     let platform = platform.map(|it| Spanned::new(String::from(it.value.as_str()), it.range));
-    let index = res.stages.len();
-    // Parents always precede their children, so their Python is already known.
-    let python = match &base {
-        Base::Stage(parent) => res.stages.get(*parent).and_then(|it| it.python.clone()),
-        Base::Image(reference) => match image::python_image_info(reference) {
-            Some(image) => Some(PythonSource::Python { stage: index, image }),
-            None => image::uv_image_info(reference)
-                .filter(|uv| uv.python.is_some())
-                .map(|image| PythonSource::Uv { stage: index, image }),
-        },
-        Base::Scratch | Base::Unknown => None,
-    };
     Stage {
         index,
         from_instruction: idx,
@@ -573,6 +645,31 @@ mod tests {
             });
         }
         (res, stage_names)
+    }
+
+    #[test]
+    fn repeated_from_words_resolve_per_stage() {
+        let text = "ARG V=3.12\nFROM base\nFROM python:${V}-slim AS base\nFROM python:${V}-slim\nFROM base\n";
+        let semantics = analyze(&crate::syntax::parse(text));
+        let bases: Vec<_> = semantics.stages.iter().map(|it| &it.base).collect();
+        // `base` is an image before a stage takes the name, and that stage after.
+        assert!(matches!(bases[0], Base::Image(reference) if reference.repository.value == "base"));
+        assert!(
+            matches!(bases[1], Base::Image(reference) if reference.tag.as_ref().is_some_and(|it| it.value == "3.12-slim"))
+        );
+        assert_eq!(bases[2], bases[1]);
+        assert_eq!(bases[3], &Base::Stage(1));
+        let pythons: Vec<_> = semantics.stages.iter().map(|it| it.python.clone()).collect();
+        assert_eq!(pythons[0], None);
+        // Each stage that names the image is the source of its own Python; a child keeps its parent's.
+        let stage_of = |python: &Option<PythonSource>| match python {
+            Some(PythonSource::Python { stage, image }) => Some((*stage, image.version)),
+            _ => None,
+        };
+        assert_eq!(stage_of(&pythons[1]), Some((1, Some((3, 12, None)))));
+        assert_eq!(stage_of(&pythons[2]), Some((2, Some((3, 12, None)))));
+        assert_eq!(stage_of(&pythons[3]), Some((1, Some((3, 12, None)))));
+        assert_eq!(semantics.stages[2].image_expanded.as_deref(), Some("python:3.12-slim"));
     }
 
     #[test]
