@@ -6,6 +6,7 @@ pub mod expand;
 pub mod image;
 pub mod shell;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
@@ -389,7 +390,7 @@ impl<'p> FromImages<'p> {
         let idx = match known {
             Some(idx) => idx,
             None => {
-                let lookup = |var: &str| global_arg_value(res, var);
+                let lookup = |var: &str| global_arg_value(res, var).map(Cow::Borrowed);
                 let expansion = expand::expand_value(written, escape, &lookup);
                 let expanded = expansion.complete.then_some(expansion.value);
                 self.entries.push(FromImage { written, expanded, image: None });
@@ -473,8 +474,8 @@ fn stage_from<'p>(
 }
 
 /// The value a global ARG gives to FROM lines (its default), or a predefined platform ARG.
-fn global_arg_value(res: &Semantics, name: &str) -> Option<String> {
-    res.global_args.iter().rev().find(|def| def.name == name).and_then(|def| def.value.clone())
+fn global_arg_value<'s>(res: &'s Semantics, name: &str) -> Option<&'s str> {
+    res.global_args.iter().rev().find(|def| def.name == name).and_then(|def| def.value.as_deref())
 }
 
 /// Appends the definitions of one ARG or ENV instruction to `defs`.
@@ -492,15 +493,18 @@ fn var_defs(
         let value = pair.value.as_ref().map(|word| {
             // Later pairs of one instruction do not see earlier ones (Docker expands the whole
             // instruction first), so look only at earlier instructions.
-            let lookup = |var: &str| match stage {
-                Some(stage) => res.build_var(stage, idx, var).and_then(|def| def.value.clone()),
-                None => global_arg_value(res, var),
+            let lookup = |var: &str| {
+                let value = match stage {
+                    Some(stage) => res.build_var(stage, idx, var).and_then(|def| def.value.as_deref()),
+                    None => global_arg_value(res, var),
+                };
+                value.map(Cow::Borrowed)
             };
             expand::expand_value(&word.raw, escape, &lookup).value
         });
         let value = match (kind, value) {
             // `ARG NAME` in a stage re-imports the global default.
-            (VarKind::Arg, None) if stage.is_some() => global_arg_value(res, &pair.key.value),
+            (VarKind::Arg, None) if stage.is_some() => global_arg_value(res, &pair.key.value).map(String::from),
             (_, value) => value,
         };
         defs.push(VarDef {

@@ -62,6 +62,7 @@ impl ShellWord {
     }
 
     /// A word whose text as written is its value (no quotes or escapes).
+    #[inline]
     fn plain(range: TextRange, text: &str, raw_offset: Option<usize>) -> ShellWord {
         ShellWord { range, value: CompactString::from(text), raw_if_different: None, has_expansion: false, raw_offset }
     }
@@ -1073,6 +1074,16 @@ impl Partial {
     }
 }
 
+/// A quick test that rules out most words before they are compared with the reserved words
+/// (`if`, `then`, `done`, `{`, ...): those are short and start with one of a few characters.
+fn may_be_reserved(word: &str) -> bool {
+    word.len() <= 8
+        && matches!(
+            word.as_bytes().first(),
+            Some(b'i' | b't' | b'e' | b'd' | b'w' | b'u' | b'!' | b'{' | b'}' | b'f' | b'c' | b's')
+        )
+}
+
 /// Moves the elements of a reused buffer into a new vector of exactly their number.
 fn take_exact<T>(buffer: &mut Vec<T>) -> Vec<T> {
     if buffer.is_empty() {
@@ -1170,7 +1181,7 @@ impl Builder<'_> {
         let after_compound = std::mem::take(&mut self.after_compound);
         match token {
             Token::Word(word) => {
-                if self.current.is_at_start() {
+                if self.current.is_at_start() && may_be_reserved(word.raw()) {
                     match word.raw() {
                         "if" | "then" | "else" | "elif" | "do" | "while" | "until" | "!" | "{" => return,
                         "}" | "fi" | "done" => {
@@ -1200,6 +1211,7 @@ impl Builder<'_> {
                 }
                 self.current.extend(word.range);
                 if self.current.words.is_empty()
+                    && word.raw().as_bytes().contains(&b'=')
                     && let Some(assignment) = Assignment::from_word(&word)
                 {
                     self.current.assignments.push(assignment);
@@ -1888,6 +1900,18 @@ mod tests {
         );
         let env: Vec<_> = first("A=1 env B=2 uv sync").env_assignments().into_iter().map(|it| it.name).collect();
         assert_eq!(env, vec!["A", "B"]);
+    }
+
+    #[test]
+    fn reserved_words_pass_the_quick_test() {
+        let reserved = [
+            "if", "then", "else", "elif", "do", "while", "until", "!", "{", "}", "fi", "done", "esac", "for", "select",
+            "case", "function",
+        ];
+        for word in reserved {
+            assert!(may_be_reserved(word), "{word}");
+        }
+        assert!(!may_be_reserved("apt-get") && !may_be_reserved("python") && !may_be_reserved("functions"));
     }
 
     #[test]
