@@ -341,7 +341,7 @@ pub(crate) fn split_commands_into(acc: &mut Vec<ShellCommand>, buffers: &mut Spl
         after_compound: false,
     };
     loop {
-        let token = lexer.next_token();
+        let token = lexer.next_token(&mut builder.current.words);
         let done = matches!(token, Token::Eof);
         builder.push(token);
         if done {
@@ -488,6 +488,21 @@ fn assignment_name_len(raw: &str) -> Option<usize> {
 
 /// If `words[idx]` is a wrapper command, the index of the first word after it and its options.
 fn wrapper_end(words: &[ShellWord], idx: usize) -> Option<usize> {
+    // Every wrapper's name ends in one of these pairs; most programs are ruled out without
+    // looking for their basename.
+    let ends_like_a_wrapper = matches!(
+        words[idx].value.as_bytes(),
+        [.., b'd', b'o'] // sudo
+            | [.., b'a', b's'] // doas
+            | [.., b'e', b'c'] // exec
+            | [.., b'n', b'v'] // env
+            | [.., b'm' | b'c', b'e'] // time, nice
+            | [.., b'u', b'p'] // nohup
+            | [.., b'n', b'd'] // command
+    );
+    if !ends_like_a_wrapper {
+        return None;
+    }
     let name = words[idx].basename();
     let options_with_value: &[&str] = match name {
         "sudo" => &["-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "-T", "-R"],
@@ -527,7 +542,10 @@ fn wrapper_end(words: &[ShellWord], idx: usize) -> Option<usize> {
 // Lexer
 
 enum Token {
-    Word(ShellWord),
+    /// A word, which the lexer has already pushed onto the words of the command being built
+    /// (moving words only once is cheaper); the builder takes it back off when it is not an
+    /// argument (a reserved word, an assignment, a loop header).
+    Word,
     Op(Op),
     Redirect(Redirect),
     Newline,
@@ -594,7 +612,7 @@ impl Lexer<'_> {
         }
     }
 
-    fn next_token(&mut self) -> Token {
+    fn next_token(&mut self, words: &mut Vec<ShellWord>) -> Token {
         self.skip_blanks();
         let Some(byte) = self.at(0) else {
             return Token::Eof;
@@ -643,7 +661,10 @@ impl Lexer<'_> {
             }
             b'(' => op(self, Op::OpenParen, 1),
             b')' => op(self, Op::CloseParen, 1),
-            b'<' | b'>' if self.at(1) == Some(b'(') => Token::Word(self.word()),
+            b'<' | b'>' if self.at(1) == Some(b'(') => {
+                words.push(self.word());
+                Token::Word
+            }
             b'<' | b'>' => Token::Redirect(self.redirect(start)),
             _ => {
                 let word = self.word();
@@ -651,7 +672,8 @@ impl Lexer<'_> {
                 if io_number && matches!(self.at(0), Some(b'<' | b'>')) && self.at(1) != Some(b'(') {
                     return Token::Redirect(self.redirect(start));
                 }
-                Token::Word(word)
+                words.push(word);
+                Token::Word
             }
         }
     }
@@ -710,10 +732,11 @@ impl Lexer<'_> {
         if !matches!(self.at(0), Some(b'<' | b'>')) {
             // Most words are plain (`uv`, `--locked`, `/app`): no quotes, escapes or expansions,
             // so the value is the text as written and one scan is enough.
-            let end = self.bytes[start..]
-                .iter()
-                .position(|it| WORD_SPECIAL[usize::from(*it)])
-                .map_or(self.bytes.len(), |it| start + it);
+            let bytes = self.bytes;
+            let mut end = start;
+            while end < bytes.len() && !WORD_SPECIAL[usize::from(bytes[end])] {
+                end += 1;
+            }
             if end > start && self.bytes.get(end).is_none_or(|it| is_word_end(*it)) {
                 self.pos = end;
                 return ShellWord::plain(self.range(start, end), &self.text[start..end], Some(0));
@@ -1138,22 +1161,28 @@ impl Builder<'_> {
         ));
     }
 
+    /// Takes the word of a [`Token::Word`] back off the command being built.
+    fn take_word(&mut self) -> Option<ShellWord> {
+        self.current.words.pop()
+    }
+
     fn push(&mut self, token: Token) {
         match self.mode {
             Mode::Normal => self.push_normal(token),
             Mode::LoopHeader => match token {
-                Token::Word(word) if word.raw() == "do" => self.mode = Mode::Normal,
+                Token::Word if self.take_word().is_some_and(|it| it.raw() == "do") => self.mode = Mode::Normal,
                 Token::Op(Op::Semicolon) | Token::Newline => self.mode = Mode::Normal,
                 Token::Eof => self.finish(Separator::End),
+                // The guard above has taken the word off already.
                 _ => {}
             },
             Mode::CaseHeader => match token {
-                Token::Word(word) if word.raw() == "in" => self.mode = Mode::CasePattern,
+                Token::Word if self.take_word().is_some_and(|it| it.raw() == "in") => self.mode = Mode::CasePattern,
                 Token::Eof => self.finish(Separator::End),
                 _ => {}
             },
             Mode::CasePattern => match token {
-                Token::Word(word) if word.raw() == "esac" => {
+                Token::Word if self.take_word().is_some_and(|it| it.raw() == "esac") => {
                     self.open_cases = self.open_cases.saturating_sub(1);
                     self.mode = Mode::Normal;
                     self.after_compound = true;
@@ -1165,10 +1194,16 @@ impl Builder<'_> {
             Mode::ArrayValue => match token {
                 Token::Op(Op::CloseParen) => self.mode = Mode::Normal,
                 Token::Eof => self.finish(Separator::End),
+                Token::Word => {
+                    self.take_word();
+                }
                 _ => {}
             },
             Mode::FunctionName => match token {
-                Token::Word(_) => self.mode = Mode::Normal,
+                Token::Word => {
+                    self.take_word();
+                    self.mode = Mode::Normal;
+                }
                 other => {
                     self.mode = Mode::Normal;
                     self.push_normal(other);
@@ -1180,44 +1215,51 @@ impl Builder<'_> {
     fn push_normal(&mut self, token: Token) {
         let after_compound = std::mem::take(&mut self.after_compound);
         match token {
-            Token::Word(word) => {
-                if self.current.is_at_start() && may_be_reserved(word.raw()) {
-                    match word.raw() {
-                        "if" | "then" | "else" | "elif" | "do" | "while" | "until" | "!" | "{" => return,
+            Token::Word => {
+                let partial = &mut *self.current;
+                let Some(word) = partial.words.last() else { return };
+                // The word is the first of the command when it is the only one so far.
+                let first = partial.words.len() == 1;
+                if first && partial.assignments.is_empty() && may_be_reserved(word.raw()) {
+                    let reserved = match word.raw() {
+                        "if" | "then" | "else" | "elif" | "do" | "while" | "until" | "!" | "{" => true,
                         "}" | "fi" | "done" => {
                             self.after_compound = true;
-                            return;
+                            true
                         }
                         "esac" => {
                             self.open_cases = self.open_cases.saturating_sub(1);
                             self.after_compound = true;
-                            return;
+                            true
                         }
                         "for" | "select" => {
                             self.mode = Mode::LoopHeader;
-                            return;
+                            true
                         }
                         "case" => {
                             self.mode = Mode::CaseHeader;
                             self.open_cases += 1;
-                            return;
+                            true
                         }
                         "function" => {
                             self.mode = Mode::FunctionName;
-                            return;
+                            true
                         }
-                        _ => {}
+                        _ => false,
+                    };
+                    if reserved {
+                        partial.words.pop();
+                        return;
                     }
                 }
-                self.current.extend(word.range);
-                if self.current.words.is_empty()
-                    && word.raw().as_bytes().contains(&b'=')
-                    && let Some(assignment) = Assignment::from_word(&word)
-                {
-                    self.current.assignments.push(assignment);
-                    return;
+                let range = word.range;
+                let assignment =
+                    if first && word.raw().as_bytes().contains(&b'=') { Assignment::from_word(word) } else { None };
+                partial.extend(range);
+                if let Some(assignment) = assignment {
+                    partial.words.pop();
+                    partial.assignments.push(assignment);
                 }
-                self.current.words.push(word);
             }
             Token::Redirect(_) if after_compound && self.current.is_at_start() => self.after_compound = true,
             Token::Redirect(redirect) => {
@@ -1891,6 +1933,7 @@ mod tests {
         assert_eq!(name("time nice -n 5 nohup /usr/bin/uv sync").as_deref(), Some("uv"));
         assert_eq!(name("command -v uv").as_deref(), Some("command"));
         assert_eq!(name("command uv sync").as_deref(), Some("uv"));
+        assert_eq!(name("/usr/bin/doas -u app /bin/env -i uv sync").as_deref(), Some("uv"));
         assert_eq!(name("env").as_deref(), Some("env"));
         assert_eq!(name("A=1 B=2").as_deref(), None);
         let cmd = first("sudo env UV_X=1 uv sync --locked");
