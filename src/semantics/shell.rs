@@ -1507,7 +1507,13 @@ impl<'a> UvInvocation<'a> {
             }
             return Cow::Borrowed(name);
         }
-        Cow::Owned(canonical_long(&format!("--{name}")).to_owned())
+        // Most names are no alias and keep the string made here.
+        let long = format!("--{name}");
+        let canonical = canonical_long(&long);
+        if canonical != long {
+            return Cow::Owned(canonical.to_owned());
+        }
+        Cow::Owned(long)
     }
 }
 
@@ -1991,6 +1997,30 @@ mod tests {
         assert_eq!(uv.subcommand_range().map(|it| &text[it.as_range()]), Some("sync"));
         assert_eq!(uv.subcommand_end(), text.find(" --locked").unwrap_or_default());
         assert!(!uv.has_flag("--frozen"));
+    }
+
+    #[test]
+    fn long_aliases_are_canonicalised() {
+        let aliases = [
+            ("--requirement", "--requirements"),
+            ("--constraint", "--constraints"),
+            ("--override", "--overrides"),
+            ("--exclude", "--excludes"),
+            ("--build-constraint", "--build-constraints"),
+            ("--no-exact", "--inexact"),
+            ("--compile", "--compile-bytecode"),
+            ("--working-directory", "--directory"),
+            ("--with-requirement", "--with-requirements"),
+        ];
+        for (alias, canonical) in aliases {
+            assert_eq!(canonical_long(alias), canonical);
+            assert_eq!(canonical_long(canonical), canonical);
+        }
+        assert_eq!(canonical_long("--locked"), "--locked");
+        let cmd = first("uv pip install --constraint c.txt --working-directory=/app");
+        let uv = cmd.as_uv().expect("uv");
+        assert_eq!(uv.flag_value("--constraints").map(|it| it.text.as_str()), Some("c.txt"));
+        assert_eq!(uv.flag_value("working-directory").map(|it| it.text.as_str()), Some("/app"));
     }
 
     #[test]
