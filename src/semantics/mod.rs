@@ -523,6 +523,8 @@ fn var_defs(
 struct CommandScratch {
     buffers: shell::SplitBuffers,
     commands: Vec<ShellCommand>,
+    /// Where the heredocs that hold scripts are opened (see `collect_commands`).
+    script_markers: Vec<usize>,
 }
 
 impl CommandScratch {
@@ -572,7 +574,9 @@ fn collect_commands(
             // A heredoc is a script when it is the whole command (`RUN <<EOF`) or the input of
             // a shell (`RUN bash <<EOF`); otherwise it is data for the command (`python3 <<EOF`).
             // Without heredocs there is nothing to mark.
-            let mut script_markers = Vec::new();
+            // Taken out of the scratch space while it splits the heredocs, then put back.
+            let mut script_markers = std::mem::take(&mut scratch.script_markers);
+            script_markers.clear();
             let commands = if instruction.heredocs.is_empty() { &[][..] } else { &scratch.commands[..] };
             for command in commands {
                 let is_script = match command.program_name() {
@@ -597,6 +601,7 @@ fn collect_commands(
                     push(command, false);
                 }
             }
+            scratch.script_markers = script_markers;
         }
         Args::Exec(exec) => {
             let command = shell::split_exec(&exec.elements);

@@ -326,13 +326,16 @@ pub fn split_commands(text: &str) -> Vec<ShellCommand> {
 #[derive(Default)]
 pub(crate) struct SplitBuffers {
     current: Partial,
+    pending_heredocs: Vec<(CompactString, bool)>,
 }
 
 /// [`split_commands`], appending to `acc`, with every range moved by `base` (the offset of
 /// `text` in the Dockerfile when it was cut from it in one piece, which saves a [`remap`]).
 pub(crate) fn split_commands_into(acc: &mut Vec<ShellCommand>, buffers: &mut SplitBuffers, text: &str, base: usize) {
-    let mut lexer = Lexer { text, bytes: text.as_bytes(), pos: 0, base, pending_heredocs: Vec::new() };
     buffers.current.clear();
+    buffers.pending_heredocs.clear();
+    let mut lexer =
+        Lexer { text, bytes: text.as_bytes(), pos: 0, base, pending_heredocs: &mut buffers.pending_heredocs };
     let mut builder = Builder {
         commands: acc,
         current: &mut buffers.current,
@@ -565,7 +568,7 @@ enum Op {
     CloseParen,
 }
 
-struct Lexer<'a> {
+struct Lexer<'a, 'b> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
@@ -573,10 +576,10 @@ struct Lexer<'a> {
     base: usize,
     /// Heredoc delimiters seen on the current line (`<<EOF`); their bodies start after the
     /// next newline. The flag is `<<-` (leading tabs stripped).
-    pending_heredocs: Vec<(CompactString, bool)>,
+    pending_heredocs: &'b mut Vec<(CompactString, bool)>,
 }
 
-impl Lexer<'_> {
+impl Lexer<'_, '_> {
     /// The range of `text[start..end]` in the coordinates the caller asked for.
     fn range(&self, start: usize, end: usize) -> TextRange {
         TextRange::new(self.base + start, self.base + end)
@@ -709,7 +712,9 @@ impl Lexer<'_> {
 
     /// Skips the bodies of heredocs opened on the line that just ended.
     fn skip_heredoc_bodies(&mut self) {
-        for (delimiter, strip_tabs) in std::mem::take(&mut self.pending_heredocs) {
+        // Taken out while the text is read, and put back (empty) so its memory is reused.
+        let mut pending = std::mem::take(self.pending_heredocs);
+        for (delimiter, strip_tabs) in pending.drain(..) {
             while self.pos < self.bytes.len() {
                 let line_end = memchr(b'\n', &self.bytes[self.pos..]).map_or(self.bytes.len(), |it| self.pos + it);
                 let mut line = &self.text[self.pos..line_end];
@@ -723,6 +728,7 @@ impl Lexer<'_> {
                 }
             }
         }
+        *self.pending_heredocs = pending;
     }
 
     /// Lexes one word starting at `pos` (which is not a blank or an operator, except for the
@@ -2167,9 +2173,15 @@ mod tests {
             let len = (next() % 12) as usize;
             let text: String = (0..len).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect();
             for pos in (0..text.len()).filter(|it| text.is_char_boundary(*it)) {
-                let lexer =
-                    |pos| Lexer { text: &text, bytes: text.as_bytes(), pos, base: 0, pending_heredocs: Vec::new() };
-                let (mut fast, mut general) = (lexer(pos), lexer(pos));
+                let lexer = |pos, pending| Lexer {
+                    text: &text,
+                    bytes: text.as_bytes(),
+                    pos,
+                    base: 0,
+                    pending_heredocs: pending,
+                };
+                let (mut fast_pending, mut general_pending) = (Vec::new(), Vec::new());
+                let (mut fast, mut general) = (lexer(pos, &mut fast_pending), lexer(pos, &mut general_pending));
                 let word = fast.word();
                 assert_eq!(word, general.quoted_word(), "word at {pos} of {text:?}");
                 assert_eq!(fast.pos, general.pos, "end of the word at {pos} of {text:?}");
