@@ -10,6 +10,8 @@
 //! Where BuildKit fails the build (`${}`, an unterminated `${`, an unterminated quote, `${A:?}`
 //! on an unset variable) we record an [`ExpansionError`] and carry on with a best-effort value.
 
+use std::borrow::Cow;
+
 use crate::text::TextRange;
 
 /// Deeper `${A:-${B:-${C...}}}` nesting than this is reported as an error instead of followed.
@@ -60,21 +62,19 @@ pub struct ExpansionError {
 /// Expands `text` the way BuildKit expands a Dockerfile word. `lookup` returns the value of a
 /// variable in scope (`None` when unset); `escape` is the Dockerfile escape character.
 pub fn expand(text: &str, escape: char, lookup: &dyn Fn(&str) -> Option<String>) -> Expansion {
-    expand_inner(text, escape, lookup, true)
+    expand_inner(text, escape, &|name| lookup(name).map(Cow::Owned), true)
 }
+
+/// A variable lookup that may lend the value instead of copying it.
+pub(crate) type Lookup<'v> = dyn Fn(&str) -> Option<Cow<'v, str>> + 'v;
 
 /// [`expand`] without [`Expansion::references`] (left empty), for callers that only want the
 /// value: it saves an allocation per reference.
-pub(crate) fn expand_value(text: &str, escape: char, lookup: &dyn Fn(&str) -> Option<String>) -> Expansion {
+pub(crate) fn expand_value<'v>(text: &str, escape: char, lookup: &Lookup<'v>) -> Expansion {
     expand_inner(text, escape, lookup, false)
 }
 
-fn expand_inner(
-    text: &str,
-    escape: char,
-    lookup: &dyn Fn(&str) -> Option<String>,
-    record_references: bool,
-) -> Expansion {
+fn expand_inner<'v>(text: &str, escape: char, lookup: &Lookup<'v>, record_references: bool) -> Expansion {
     // Without a `$`, a quote or the escape character every character stands for itself.
     if is_literal(text, escape) {
         return Expansion { value: text.to_owned(), references: Vec::new(), complete: true, errors: Vec::new() };
@@ -117,14 +117,14 @@ pub fn has_references(text: &str) -> bool {
     text.as_bytes().contains(&b'$')
 }
 
-struct Expander<'a> {
+struct Expander<'a, 'v> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
     escape: char,
     /// The escape character when it is ASCII (it always is in practice).
     escape_byte: Option<u8>,
-    lookup: &'a dyn Fn(&str) -> Option<String>,
+    lookup: &'a Lookup<'v>,
     /// Whether to fill `references`; the value and errors do not depend on them.
     record_references: bool,
     references: Vec<VarRef>,
@@ -139,7 +139,7 @@ struct WordEnd {
     terminated: bool,
 }
 
-impl Expander<'_> {
+impl<'v> Expander<'_, 'v> {
     fn peek_char(&self) -> Option<char> {
         self.text.get(self.pos..).and_then(|rest| rest.chars().next())
     }
@@ -299,7 +299,7 @@ impl Expander<'_> {
         start: usize,
         name_range: TextRange,
         operator: &'static str,
-    ) -> (Option<String>, Option<usize>) {
+    ) -> (Option<Cow<'v, str>>, Option<usize>) {
         let name = &self.text[name_range.as_range()];
         if !is_docker_name(name) {
             return (None, None);
@@ -696,13 +696,14 @@ mod tests {
 
     /// [`expand`] without the shortcut for literal text.
     fn expand_without_shortcut(text: &str, escape: char, lookup: &dyn Fn(&str) -> Option<String>) -> Expansion {
+        let lookup = |name: &str| lookup(name).map(Cow::Owned);
         let mut expander = Expander {
             text,
             bytes: text.as_bytes(),
             pos: 0,
             escape,
             escape_byte: u8::try_from(escape).ok().filter(u8::is_ascii),
-            lookup,
+            lookup: &lookup,
             record_references: true,
             references: Vec::new(),
             errors: Vec::new(),
@@ -738,7 +739,7 @@ mod tests {
             for escape in ['\\', '`', '§'] {
                 let full = expand(&text, escape, &env);
                 assert_eq!(full, expand_without_shortcut(&text, escape, &env), "{text:?} with escape {escape:?}");
-                let value_only = expand_value(&text, escape, &env);
+                let value_only = expand_value(&text, escape, &|name| env(name).map(Cow::Owned));
                 assert!(value_only.references.is_empty());
                 assert_eq!(
                     (value_only.value, value_only.complete, value_only.errors),

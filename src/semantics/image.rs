@@ -104,20 +104,22 @@ pub fn check_image_ref(text: &str) -> Result<ImageRef, ImageRefError> {
     if text.is_empty() {
         return error(whole, "the image reference is empty");
     }
-    if let Some(dollar) = text.bytes().position(|it| it == b'$') {
+    // One pass finds every separator the checks below need (rules parse references often).
+    let marks = Marks::of(text);
+    if let Some(dollar) = marks.first_dollar {
         return error(TextRange::new(dollar, text.len()), "the image reference still contains a variable");
     }
     // ASCII text (the usual case) needs no decoding to find whitespace.
-    let whitespace = match text.is_ascii() {
-        true => text.bytes().position(|it| matches!(it, b'\t'..=b'\r' | b' ')),
+    let whitespace = match marks.ascii {
+        true => marks.first_ascii_whitespace,
         false => text.find(|it: char| it.is_whitespace()),
     };
     if let Some(bad) = whitespace {
         return error(TextRange::new(bad, bad + 1), "an image reference cannot contain whitespace");
     }
 
-    // The separators are ASCII, so byte searches find the same offsets as character searches.
-    let (name_tag_end, digest) = match text.bytes().position(|it| it == b'@') {
+    // The separators are ASCII, so byte offsets are character boundaries.
+    let (name_tag_end, digest) = match marks.first_at {
         Some(at) => {
             let range = TextRange::new(at + 1, text.len());
             if let Err(message) = check_digest(&text[range.as_range()]) {
@@ -127,10 +129,8 @@ pub fn check_image_ref(text: &str) -> Result<ImageRef, ImageRefError> {
         }
         None => (text.len(), None),
     };
-    let name_tag = &text[..name_tag_end];
-    let last_slash = name_tag.bytes().rposition(|it| it == b'/');
-    let (name_end, tag) = match name_tag.bytes().rposition(|it| it == b':') {
-        Some(colon) if last_slash.is_none_or(|slash| colon > slash) => {
+    let (name_end, tag) = match marks.last_colon {
+        Some(colon) if marks.last_slash.is_none_or(|slash| colon > slash) => {
             let range = TextRange::new(colon + 1, name_tag_end);
             if !is_valid_tag(&text[range.as_range()]) {
                 return error(
@@ -150,7 +150,7 @@ pub fn check_image_ref(text: &str) -> Result<ImageRef, ImageRefError> {
         return error(TextRange::new(0, name_end), "the repository name is longer than 255 characters");
     }
 
-    let (registry, path_start) = match name.bytes().position(|it| it == b'/') {
+    let (registry, path_start) = match marks.first_slash.filter(|slash| *slash < name_end) {
         Some(slash) if is_registry_component(&name[..slash]) => {
             let range = TextRange::new(0, slash);
             if !is_valid_registry(&name[..slash]) {
@@ -168,27 +168,70 @@ pub fn check_image_ref(text: &str) -> Result<ImageRef, ImageRefError> {
     if path.bytes().any(|it| it.is_ascii_uppercase()) {
         return error(path_range, "repository names must be lowercase");
     }
-    if let Some((start, end)) = path
-        .split('/')
-        .scan(path_start, |offset, component| {
-            let start = *offset;
-            *offset += component.len() + 1;
-            Some((start, start + component.len(), component))
-        })
-        .find(|(_, _, component)| !is_valid_path_component(component))
-        .map(|(start, end, _)| (start, end))
-    {
-        return error(
-            TextRange::new(start, end),
-            "invalid repository name: use lowercase letters, digits and single separators (`.`, `_`, `__`, `-`)",
-        );
+    let mut start = path_start;
+    for component in path.split('/') {
+        let end = start + component.len();
+        if !is_valid_path_component(component) {
+            return error(
+                TextRange::new(start, end),
+                "invalid repository name: use lowercase letters, digits and single separators (`.`, `_`, `__`, `-`)",
+            );
+        }
+        start = end + 1;
     }
     Ok(ImageRef { registry, repository: Spanned::new(path.to_owned(), path_range), tag, digest })
 }
 
+/// Where the separators of a reference are, found in one pass.
+struct Marks {
+    first_dollar: Option<usize>,
+    first_ascii_whitespace: Option<usize>,
+    ascii: bool,
+    first_at: Option<usize>,
+    /// The first `/` and the last `/` and `:` before the first `@` (in the name and tag).
+    first_slash: Option<usize>,
+    last_slash: Option<usize>,
+    last_colon: Option<usize>,
+}
+
+impl Marks {
+    fn of(text: &str) -> Marks {
+        let mut marks = Marks {
+            first_dollar: None,
+            first_ascii_whitespace: None,
+            ascii: true,
+            first_at: None,
+            first_slash: None,
+            last_slash: None,
+            last_colon: None,
+        };
+        for (idx, byte) in text.bytes().enumerate() {
+            match byte {
+                b'$' => {
+                    marks.first_dollar.get_or_insert(idx);
+                }
+                b'\t'..=b'\r' | b' ' => {
+                    marks.first_ascii_whitespace.get_or_insert(idx);
+                }
+                b'@' => {
+                    marks.first_at.get_or_insert(idx);
+                }
+                b'/' if marks.first_at.is_none() => {
+                    marks.first_slash.get_or_insert(idx);
+                    marks.last_slash = Some(idx);
+                }
+                b':' if marks.first_at.is_none() => marks.last_colon = Some(idx),
+                0x80.. => marks.ascii = false,
+                _ => {}
+            }
+        }
+        marks
+    }
+}
+
 /// Docker treats the first path component as a registry in these cases (`splitDockerDomain`).
 fn is_registry_component(component: &str) -> bool {
-    component.contains(['.', ':']) || component == "localhost" || component.bytes().any(|it| it.is_ascii_uppercase())
+    component.bytes().any(|it| it == b'.' || it == b':' || it.is_ascii_uppercase()) || component == "localhost"
 }
 
 fn is_valid_registry(host_port: &str) -> bool {
@@ -973,6 +1016,143 @@ mod tests {
                 .tag_problem()
                 .is_some_and(|it| it.message.contains("trixie-slim"))
         );
+    }
+
+    /// The reference implementation [`check_image_ref`] must agree with: one scan per question.
+    fn check_image_ref_by_scans(text: &str) -> Result<ImageRef, ImageRefError> {
+        let whole = TextRange::new(0, text.len());
+        let error = |range: TextRange, message: &str| Err(ImageRefError { range, message: message.to_owned() });
+        if text.is_empty() {
+            return error(whole, "the image reference is empty");
+        }
+        if let Some(dollar) = text.bytes().position(|it| it == b'$') {
+            return error(TextRange::new(dollar, text.len()), "the image reference still contains a variable");
+        }
+        // ASCII text (the usual case) needs no decoding to find whitespace.
+        let whitespace = match text.is_ascii() {
+            true => text.bytes().position(|it| matches!(it, b'\t'..=b'\r' | b' ')),
+            false => text.find(|it: char| it.is_whitespace()),
+        };
+        if let Some(bad) = whitespace {
+            return error(TextRange::new(bad, bad + 1), "an image reference cannot contain whitespace");
+        }
+
+        // The separators are ASCII, so byte searches find the same offsets as character searches.
+        let (name_tag_end, digest) = match text.bytes().position(|it| it == b'@') {
+            Some(at) => {
+                let range = TextRange::new(at + 1, text.len());
+                if let Err(message) = check_digest(&text[range.as_range()]) {
+                    return error(range, &message);
+                }
+                (at, Some(Spanned::new(text[range.as_range()].to_owned(), range)))
+            }
+            None => (text.len(), None),
+        };
+        let name_tag = &text[..name_tag_end];
+        let last_slash = name_tag.bytes().rposition(|it| it == b'/');
+        let (name_end, tag) = match name_tag.bytes().rposition(|it| it == b':') {
+            Some(colon) if last_slash.is_none_or(|slash| colon > slash) => {
+                let range = TextRange::new(colon + 1, name_tag_end);
+                if !is_valid_tag(&text[range.as_range()]) {
+                    return error(
+                        range,
+                        "invalid tag: use letters, digits, `_`, `.` and `-` (at most 128, not starting with `.` or `-`)",
+                    );
+                }
+                (colon, Some(Spanned::new(text[range.as_range()].to_owned(), range)))
+            }
+            _ => (name_tag_end, None),
+        };
+        let name = &text[..name_end];
+        if name.is_empty() {
+            return error(TextRange::empty(0), "the image reference has no repository name");
+        }
+        if name.len() > 255 {
+            return error(TextRange::new(0, name_end), "the repository name is longer than 255 characters");
+        }
+
+        let (registry, path_start) = match name.bytes().position(|it| it == b'/') {
+            Some(slash) if is_registry_component(&name[..slash]) => {
+                let range = TextRange::new(0, slash);
+                if !is_valid_registry(&name[..slash]) {
+                    return error(range, "invalid registry host");
+                }
+                (Some(Spanned::new(name[..slash].to_owned(), range)), slash + 1)
+            }
+            _ => (None, 0),
+        };
+        let path_range = TextRange::new(path_start, name_end);
+        let path = &text[path_range.as_range()];
+        if path.is_empty() {
+            return error(path_range, "the image reference has no repository name");
+        }
+        if path.bytes().any(|it| it.is_ascii_uppercase()) {
+            return error(path_range, "repository names must be lowercase");
+        }
+        if let Some((start, end)) = path
+            .split('/')
+            .scan(path_start, |offset, component| {
+                let start = *offset;
+                *offset += component.len() + 1;
+                Some((start, start + component.len(), component))
+            })
+            .find(|(_, _, component)| !is_valid_path_component(component))
+            .map(|(start, end, _)| (start, end))
+        {
+            return error(
+                TextRange::new(start, end),
+                "invalid repository name: use lowercase letters, digits and single separators (`.`, `_`, `__`, `-`)",
+            );
+        }
+        Ok(ImageRef { registry, repository: Spanned::new(path.to_owned(), path_range), tag, digest })
+    }
+
+    #[test]
+    fn one_pass_parse_agrees_with_scans() {
+        let alphabet: &[&str] = &[
+            "a",
+            "z",
+            "0",
+            "9",
+            "A",
+            ".",
+            "_",
+            "__",
+            "-",
+            "/",
+            ":",
+            "@",
+            "$",
+            " ",
+            "\t",
+            "é",
+            "\u{a0}",
+            "localhost",
+            "sha256:",
+            "[",
+            "]",
+            "5000",
+            "python",
+            "3.12-slim",
+            "ghcr.io",
+            "0123456789abcdef",
+        ];
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut valid = 0;
+        for _ in 0..50_000 {
+            let len = (next() % 8) as usize;
+            let text: String = (0..len).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect();
+            let result = check_image_ref(&text);
+            assert_eq!(result, check_image_ref_by_scans(&text), "{text:?}");
+            valid += usize::from(result.is_ok());
+        }
+        assert!(valid > 1_000, "only {valid} valid references were generated");
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod expand;
 pub mod image;
 pub mod shell;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
@@ -237,6 +238,7 @@ pub fn analyze(parse: &Parse) -> Semantics {
     stage_names.first_by_hash.reserve(n_stages);
     let mut defs = Vec::new();
     let mut scratch = CommandScratch::default();
+    let mut images = FromImages::default();
     for (idx, instruction) in file.instructions.iter().enumerate() {
         match instruction.keyword {
             Keyword::From => {
@@ -245,7 +247,7 @@ pub fn analyze(parse: &Parse) -> Semantics {
                     last.instructions.end = idx;
                     last.commands.end = commands_so_far;
                 }
-                let stage = stage_from(&res, &stage_names, file, idx, instruction);
+                let stage = stage_from(&res, &stage_names, &mut images, file, idx, instruction);
                 if let Some(name) = &stage.name {
                     stage_names.insert(&name.value, stage.index);
                 }
@@ -338,12 +340,89 @@ fn fold_hash(text: &str) -> u64 {
     })
 }
 
-fn stage_from(
+/// What the image word of a FROM gives, worked out once per distinct word. The global ARGs a
+/// FROM sees are all declared before the first FROM, so one word always expands alike, and big
+/// files repeat the same few base images many times.
+#[derive(Default)]
+struct FromImages<'p> {
+    by_hash: HashMap<u64, usize, BuildHasherDefault<KeyIsHash>>,
+    entries: Vec<FromImage<'p>>,
+}
+
+struct FromImage<'p> {
+    written: &'p str,
+    /// The word with global ARGs substituted; `None` when some variable had no value.
+    expanded: Option<String>,
+    /// The expanded word as an image reference, with the Python it brings; filled when first
+    /// needed (a word naming an earlier stage never needs it).
+    image: Option<Option<(ImageRef, Option<ImagePython>)>>,
+}
+
+/// The Python an image reference brings, before it is tied to a stage.
+enum ImagePython {
+    Python(PythonImage),
+    Uv(UvImage),
+}
+
+impl ImagePython {
+    fn of(reference: &ImageRef) -> Option<ImagePython> {
+        match image::python_image_info(reference) {
+            Some(image) => Some(ImagePython::Python(image)),
+            None => image::uv_image_info(reference).filter(|uv| uv.python.is_some()).map(ImagePython::Uv),
+        }
+    }
+
+    fn for_stage(&self, stage: usize) -> PythonSource {
+        match self {
+            ImagePython::Python(image) => PythonSource::Python { stage, image: image.clone() },
+            ImagePython::Uv(image) => PythonSource::Uv { stage, image: image.clone() },
+        }
+    }
+}
+
+impl<'p> FromImages<'p> {
+    /// The entry for `written`, made on first sight. Words whose hashes collide with an earlier,
+    /// different word get an entry of their own that is not found again (still correct, only
+    /// not shared).
+    fn entry(&mut self, res: &Semantics, escape: char, written: &'p str) -> &mut FromImage<'p> {
+        let hash = fold_hash(written);
+        let known = self.by_hash.get(&hash).copied().filter(|idx| self.entries[*idx].written == written);
+        let idx = match known {
+            Some(idx) => idx,
+            None => {
+                let lookup = |var: &str| global_arg_value(res, var).map(Cow::Borrowed);
+                let expansion = expand::expand_value(written, escape, &lookup);
+                let expanded = expansion.complete.then_some(expansion.value);
+                self.entries.push(FromImage { written, expanded, image: None });
+                let idx = self.entries.len() - 1;
+                self.by_hash.entry(hash).or_insert(idx);
+                idx
+            }
+        };
+        &mut self.entries[idx]
+    }
+}
+
+impl FromImage<'_> {
+    fn image(&mut self) -> Option<&(ImageRef, Option<ImagePython>)> {
+        let expanded = self.expanded.as_deref();
+        self.image
+            .get_or_insert_with(|| {
+                let reference = image::parse_image_ref(expanded?)?;
+                let python = ImagePython::of(&reference);
+                Some((reference, python))
+            })
+            .as_ref()
+    }
+}
+
+fn stage_from<'p>(
     res: &Semantics,
     stage_names: &StageNames,
-    file: &Dockerfile,
+    images: &mut FromImages<'p>,
+    file: &'p Dockerfile,
     idx: usize,
-    instruction: &Instruction,
+    instruction: &'p Instruction,
 ) -> Stage {
     let words: &[Word] = match &instruction.args {
         Args::Words(words) => words,
@@ -356,33 +435,27 @@ fn stage_from(
         }
         _ => None,
     };
-    let image_expanded = image.as_ref().and_then(|image| {
-        let lookup = |var: &str| global_arg_value(res, var);
-        let expansion = expand::expand_value(&image.value, file.escape, &lookup);
-        expansion.complete.then_some(expansion.value)
-    });
-    let base = match &image_expanded {
-        None => Base::Unknown,
-        Some(text) if text.eq_ignore_ascii_case("scratch") => Base::Scratch,
-        Some(text) => match stage_names.find(res, text) {
-            Some(parent) if !text.chars().all(|c| c.is_ascii_digit()) => Base::Stage(parent.index),
-            _ => image::parse_image_ref(text).map_or(Base::Unknown, Base::Image),
+    let index = res.stages.len();
+    let mut from_image = words.first().map(|word| images.entry(res, file.escape, word.value.as_str()));
+    let image_expanded = from_image.as_ref().and_then(|it| it.expanded.clone());
+    // Parents always precede their children, so their Python is already known.
+    let (base, python) = match (&image_expanded, &mut from_image) {
+        (Some(text), Some(from_image)) if !text.eq_ignore_ascii_case("scratch") => match stage_names.find(res, text) {
+            Some(parent) if !text.chars().all(|c| c.is_ascii_digit()) => {
+                (Base::Stage(parent.index), parent.python.clone())
+            }
+            _ => match from_image.image() {
+                Some((reference, python)) => {
+                    (Base::Image(reference.clone()), python.as_ref().map(|it| it.for_stage(index)))
+                }
+                None => (Base::Unknown, None),
+            },
         },
+        (Some(_), _) => (Base::Scratch, None),
+        (None, _) => (Base::Unknown, None),
     };
     let platform = instruction.flag("platform").and_then(|flag| flag.value.as_ref());
     let platform = platform.map(|it| Spanned::new(String::from(it.value.as_str()), it.range));
-    let index = res.stages.len();
-    // Parents always precede their children, so their Python is already known.
-    let python = match &base {
-        Base::Stage(parent) => res.stages.get(*parent).and_then(|it| it.python.clone()),
-        Base::Image(reference) => match image::python_image_info(reference) {
-            Some(image) => Some(PythonSource::Python { stage: index, image }),
-            None => image::uv_image_info(reference)
-                .filter(|uv| uv.python.is_some())
-                .map(|image| PythonSource::Uv { stage: index, image }),
-        },
-        Base::Scratch | Base::Unknown => None,
-    };
     Stage {
         index,
         from_instruction: idx,
@@ -401,8 +474,8 @@ fn stage_from(
 }
 
 /// The value a global ARG gives to FROM lines (its default), or a predefined platform ARG.
-fn global_arg_value(res: &Semantics, name: &str) -> Option<String> {
-    res.global_args.iter().rev().find(|def| def.name == name).and_then(|def| def.value.clone())
+fn global_arg_value<'s>(res: &'s Semantics, name: &str) -> Option<&'s str> {
+    res.global_args.iter().rev().find(|def| def.name == name).and_then(|def| def.value.as_deref())
 }
 
 /// Appends the definitions of one ARG or ENV instruction to `defs`.
@@ -420,15 +493,18 @@ fn var_defs(
         let value = pair.value.as_ref().map(|word| {
             // Later pairs of one instruction do not see earlier ones (Docker expands the whole
             // instruction first), so look only at earlier instructions.
-            let lookup = |var: &str| match stage {
-                Some(stage) => res.build_var(stage, idx, var).and_then(|def| def.value.clone()),
-                None => global_arg_value(res, var),
+            let lookup = |var: &str| {
+                let value = match stage {
+                    Some(stage) => res.build_var(stage, idx, var).and_then(|def| def.value.as_deref()),
+                    None => global_arg_value(res, var),
+                };
+                value.map(Cow::Borrowed)
             };
             expand::expand_value(&word.raw, escape, &lookup).value
         });
         let value = match (kind, value) {
             // `ARG NAME` in a stage re-imports the global default.
-            (VarKind::Arg, None) if stage.is_some() => global_arg_value(res, &pair.key.value),
+            (VarKind::Arg, None) if stage.is_some() => global_arg_value(res, &pair.key.value).map(String::from),
             (_, value) => value,
         };
         defs.push(VarDef {
@@ -447,13 +523,15 @@ fn var_defs(
 struct CommandScratch {
     buffers: shell::SplitBuffers,
     commands: Vec<ShellCommand>,
+    /// Where the heredocs that hold scripts are opened (see `collect_commands`).
+    script_markers: Vec<usize>,
 }
 
 impl CommandScratch {
-    /// Splits `text`; the commands are left in `self.commands`.
-    fn split(&mut self, text: &str) {
+    /// Splits `text`, whose ranges are moved by `base`; the commands are left in `self.commands`.
+    fn split(&mut self, text: &str, base: usize) {
         self.commands.clear();
-        shell::split_commands_into(&mut self.commands, &mut self.buffers, text);
+        shell::split_commands_into(&mut self.commands, &mut self.buffers, text, base);
     }
 }
 
@@ -481,11 +559,24 @@ fn collect_commands(
     };
     match args {
         Args::Shell(shell) => {
-            scratch.split(&shell.text);
+            // A single piece (no line continuation) is a plain shift, which the splitter applies
+            // as it goes; otherwise each range is mapped through the pieces afterwards.
+            let shift = match (shell.map.segment_count(), shell.map.segments().next()) {
+                (1, Some((0, source_start))) => Some(source_start),
+                _ => None,
+            };
+            scratch.split(&shell.text, shift.unwrap_or(0));
+            if shift.is_none() {
+                for command in &mut scratch.commands {
+                    shell::remap(command, &|range| shell.map.range_to_source(range));
+                }
+            }
             // A heredoc is a script when it is the whole command (`RUN <<EOF`) or the input of
             // a shell (`RUN bash <<EOF`); otherwise it is data for the command (`python3 <<EOF`).
-            let mut script_markers = Vec::new();
-            // Without heredocs there is nothing to mark, and finding each program costs time.
+            // Without heredocs there is nothing to mark.
+            // Taken out of the scratch space while it splits the heredocs, then put back.
+            let mut script_markers = std::mem::take(&mut scratch.script_markers);
+            script_markers.clear();
             let commands = if instruction.heredocs.is_empty() { &[][..] } else { &scratch.commands[..] };
             for command in commands {
                 let is_script = match command.program_name() {
@@ -493,19 +584,10 @@ fn collect_commands(
                     Some(name) => is_shell_program(name),
                 };
                 if is_script {
-                    script_markers.extend(command.heredoc_markers().map(|it| shell.map.to_source(it.range.start)));
+                    script_markers.extend(command.heredoc_markers().map(|it| it.range.start));
                 }
             }
-            // A single piece (no line continuation) is a plain shift.
-            let shift = match (shell.map.segment_count(), shell.map.segments().next()) {
-                (1, Some((0, source_start))) => Some(source_start),
-                _ => None,
-            };
-            for mut command in scratch.commands.drain(..) {
-                shell::remap(&mut command, &|range| match shift {
-                    Some(base) => TextRange::new(range.start + base, range.end + base),
-                    None => shell.map.range_to_source(range),
-                });
+            for command in scratch.commands.drain(..) {
                 push(command, false);
             }
             // Sorted for lookups: a RUN may open thousands of heredocs.
@@ -514,13 +596,12 @@ fn collect_commands(
                 if script_markers.binary_search(&heredoc.marker.start).is_err() {
                     continue;
                 }
-                let base = heredoc.body.range.start;
-                scratch.split(&heredoc.body.value);
-                for mut command in scratch.commands.drain(..) {
-                    shell::remap(&mut command, &|range| TextRange::new(range.start + base, range.end + base));
+                scratch.split(&heredoc.body.value, heredoc.body.range.start);
+                for command in scratch.commands.drain(..) {
                     push(command, false);
                 }
             }
+            scratch.script_markers = script_markers;
         }
         Args::Exec(exec) => {
             let command = shell::split_exec(&exec.elements);
@@ -529,13 +610,12 @@ fn collect_commands(
             if let Some(script) = script {
                 // Offsets inside the JSON literal match the decoded string only without escapes.
                 let mapped_exactly = script.range.len() == script.value.len() + 2;
-                let base = script.range.start + 1;
-                scratch.split(&script.value);
+                scratch.split(&script.value, script.range.start + 1);
                 for mut command in scratch.commands.drain(..) {
-                    let whole = script.range;
-                    shell::remap(&mut command, &|range| {
-                        if mapped_exactly { TextRange::new(range.start + base, range.end + base) } else { whole }
-                    });
+                    if !mapped_exactly {
+                        let whole = script.range;
+                        shell::remap(&mut command, &|_| whole);
+                    }
                     push(command, true);
                 }
             }
@@ -574,6 +654,31 @@ mod tests {
             });
         }
         (res, stage_names)
+    }
+
+    #[test]
+    fn repeated_from_words_resolve_per_stage() {
+        let text = "ARG V=3.12\nFROM base\nFROM python:${V}-slim AS base\nFROM python:${V}-slim\nFROM base\n";
+        let semantics = analyze(&crate::syntax::parse(text));
+        let bases: Vec<_> = semantics.stages.iter().map(|it| &it.base).collect();
+        // `base` is an image before a stage takes the name, and that stage after.
+        assert!(matches!(bases[0], Base::Image(reference) if reference.repository.value == "base"));
+        assert!(
+            matches!(bases[1], Base::Image(reference) if reference.tag.as_ref().is_some_and(|it| it.value == "3.12-slim"))
+        );
+        assert_eq!(bases[2], bases[1]);
+        assert_eq!(bases[3], &Base::Stage(1));
+        let pythons: Vec<_> = semantics.stages.iter().map(|it| it.python.clone()).collect();
+        assert_eq!(pythons[0], None);
+        // Each stage that names the image is the source of its own Python; a child keeps its parent's.
+        let stage_of = |python: &Option<PythonSource>| match python {
+            Some(PythonSource::Python { stage, image }) => Some((*stage, image.version)),
+            _ => None,
+        };
+        assert_eq!(stage_of(&pythons[1]), Some((1, Some((3, 12, None)))));
+        assert_eq!(stage_of(&pythons[2]), Some((2, Some((3, 12, None)))));
+        assert_eq!(stage_of(&pythons[3]), Some((1, Some((3, 12, None)))));
+        assert_eq!(semantics.stages[2].image_expanded.as_deref(), Some("python:3.12-slim"));
     }
 
     #[test]

@@ -62,6 +62,7 @@ impl ShellWord {
     }
 
     /// A word whose text as written is its value (no quotes or escapes).
+    #[inline]
     fn plain(range: TextRange, text: &str, raw_offset: Option<usize>) -> ShellWord {
         ShellWord { range, value: CompactString::from(text), raw_if_different: None, has_expansion: false, raw_offset }
     }
@@ -166,7 +167,7 @@ pub enum Separator {
 }
 
 /// One simple command.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct ShellCommand {
     /// From the first assignment, word or redirection to the last one.
     pub range: TextRange,
@@ -174,21 +175,70 @@ pub struct ShellCommand {
     pub words: Vec<ShellWord>,
     pub redirects: Vec<Redirect>,
     pub separator: Separator,
+    /// [`ShellCommand::program_index`], worked out once when the command is built: rules ask
+    /// for the program of every command many times.
+    program: ProgramIndex,
+}
+
+/// A cached program index with the number of words it was worked out for. The words are a
+/// public field, so a caller that changes their number gets the index worked out afresh.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct ProgramIndex {
+    words: usize,
+    index: Option<usize>,
+}
+
+impl ProgramIndex {
+    fn of(words: &[ShellWord]) -> ProgramIndex {
+        ProgramIndex { words: words.len(), index: find_program(words) }
+    }
+}
+
+impl fmt::Debug for ShellCommand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ShellCommand")
+            .field("range", &self.range)
+            .field("assignments", &self.assignments)
+            .field("words", &self.words)
+            .field("redirects", &self.redirects)
+            .field("separator", &self.separator)
+            .finish()
+    }
+}
+
+/// See [`ShellCommand::program_index`].
+fn find_program(words: &[ShellWord]) -> Option<usize> {
+    let mut idx = 0;
+    loop {
+        words.get(idx)?;
+        match wrapper_end(words, idx) {
+            Some(next) if next < words.len() => idx = next,
+            _ => return Some(idx),
+        }
+    }
 }
 
 impl ShellCommand {
+    /// A command of these parts.
+    fn new(
+        range: TextRange,
+        assignments: Vec<Assignment>,
+        words: Vec<ShellWord>,
+        redirects: Vec<Redirect>,
+        separator: Separator,
+    ) -> ShellCommand {
+        let program = ProgramIndex::of(&words);
+        ShellCommand { range, assignments, words, redirects, separator, program }
+    }
+
     /// Index in `words` of the program that actually runs, after wrappers such as `sudo`,
     /// `exec`, `env [VAR=val...]`, `time`, `nice`, `nohup` and `command` (with their options).
     /// `command -v x` is a lookup, so its program is `command` itself.
     pub fn program_index(&self) -> Option<usize> {
-        let mut idx = 0;
-        loop {
-            self.words.get(idx)?;
-            match wrapper_end(&self.words, idx) {
-                Some(next) if next < self.words.len() => idx = next,
-                _ => return Some(idx),
-            }
+        if self.program.words == self.words.len() {
+            return self.program.index;
         }
+        find_program(&self.words)
     }
 
     pub fn program(&self) -> Option<&ShellWord> {
@@ -267,7 +317,7 @@ impl ShellCommand {
 /// one `<<` redirect (see [`ShellCommand::heredoc_markers`]).
 pub fn split_commands(text: &str) -> Vec<ShellCommand> {
     let mut acc = Vec::new();
-    split_commands_into(&mut acc, &mut SplitBuffers::default(), text);
+    split_commands_into(&mut acc, &mut SplitBuffers::default(), text, 0);
     acc
 }
 
@@ -276,12 +326,16 @@ pub fn split_commands(text: &str) -> Vec<ShellCommand> {
 #[derive(Default)]
 pub(crate) struct SplitBuffers {
     current: Partial,
+    pending_heredocs: Vec<(CompactString, bool)>,
 }
 
-/// [`split_commands`], appending to `acc`.
-pub(crate) fn split_commands_into(acc: &mut Vec<ShellCommand>, buffers: &mut SplitBuffers, text: &str) {
-    let mut lexer = Lexer { text, bytes: text.as_bytes(), pos: 0, pending_heredocs: Vec::new() };
+/// [`split_commands`], appending to `acc`, with every range moved by `base` (the offset of
+/// `text` in the Dockerfile when it was cut from it in one piece, which saves a [`remap`]).
+pub(crate) fn split_commands_into(acc: &mut Vec<ShellCommand>, buffers: &mut SplitBuffers, text: &str, base: usize) {
     buffers.current.clear();
+    buffers.pending_heredocs.clear();
+    let mut lexer =
+        Lexer { text, bytes: text.as_bytes(), pos: 0, base, pending_heredocs: &mut buffers.pending_heredocs };
     let mut builder = Builder {
         commands: acc,
         current: &mut buffers.current,
@@ -290,7 +344,7 @@ pub(crate) fn split_commands_into(acc: &mut Vec<ShellCommand>, buffers: &mut Spl
         after_compound: false,
     };
     loop {
-        let token = lexer.next_token();
+        let token = lexer.next_token(&mut builder.current.words);
         let done = matches!(token, Token::Eof);
         builder.push(token);
         if done {
@@ -384,7 +438,7 @@ pub fn split_exec<E: ExecElement>(elements: &[E]) -> ShellCommand {
         (Some(first), Some(last)) => first.range.cover(last.range),
         _ => TextRange::default(),
     };
-    ShellCommand { range, assignments: Vec::new(), words, redirects: Vec::new(), separator: Separator::End }
+    ShellCommand::new(range, Vec::new(), words, Vec::new(), Separator::End)
 }
 
 /// For `["sh", "-c", "script", ...]`-style exec forms: the index of the script element.
@@ -437,6 +491,21 @@ fn assignment_name_len(raw: &str) -> Option<usize> {
 
 /// If `words[idx]` is a wrapper command, the index of the first word after it and its options.
 fn wrapper_end(words: &[ShellWord], idx: usize) -> Option<usize> {
+    // Every wrapper's name ends in one of these pairs; most programs are ruled out without
+    // looking for their basename.
+    let ends_like_a_wrapper = matches!(
+        words[idx].value.as_bytes(),
+        [.., b'd', b'o'] // sudo
+            | [.., b'a', b's'] // doas
+            | [.., b'e', b'c'] // exec
+            | [.., b'n', b'v'] // env
+            | [.., b'm' | b'c', b'e'] // time, nice
+            | [.., b'u', b'p'] // nohup
+            | [.., b'n', b'd'] // command
+    );
+    if !ends_like_a_wrapper {
+        return None;
+    }
     let name = words[idx].basename();
     let options_with_value: &[&str] = match name {
         "sudo" => &["-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "-T", "-R"],
@@ -476,7 +545,10 @@ fn wrapper_end(words: &[ShellWord], idx: usize) -> Option<usize> {
 // Lexer
 
 enum Token {
-    Word(ShellWord),
+    /// A word, which the lexer has already pushed onto the words of the command being built
+    /// (moving words only once is cheaper); the builder takes it back off when it is not an
+    /// argument (a reserved word, an assignment, a loop header).
+    Word,
     Op(Op),
     Redirect(Redirect),
     Newline,
@@ -496,16 +568,23 @@ enum Op {
     CloseParen,
 }
 
-struct Lexer<'a> {
+struct Lexer<'a, 'b> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
+    /// Added to every range made, so that they are Dockerfile offsets (see [`split_commands_into`]).
+    base: usize,
     /// Heredoc delimiters seen on the current line (`<<EOF`); their bodies start after the
     /// next newline. The flag is `<<-` (leading tabs stripped).
-    pending_heredocs: Vec<(String, bool)>,
+    pending_heredocs: &'b mut Vec<(CompactString, bool)>,
 }
 
-impl Lexer<'_> {
+impl Lexer<'_, '_> {
+    /// The range of `text[start..end]` in the coordinates the caller asked for.
+    fn range(&self, start: usize, end: usize) -> TextRange {
+        TextRange::new(self.base + start, self.base + end)
+    }
+
     fn at(&self, offset: usize) -> Option<u8> {
         self.bytes.get(self.pos + offset).copied()
     }
@@ -536,7 +615,7 @@ impl Lexer<'_> {
         }
     }
 
-    fn next_token(&mut self) -> Token {
+    fn next_token(&mut self, words: &mut Vec<ShellWord>) -> Token {
         self.skip_blanks();
         let Some(byte) = self.at(0) else {
             return Token::Eof;
@@ -585,7 +664,10 @@ impl Lexer<'_> {
             }
             b'(' => op(self, Op::OpenParen, 1),
             b')' => op(self, Op::CloseParen, 1),
-            b'<' | b'>' if self.at(1) == Some(b'(') => Token::Word(self.word()),
+            b'<' | b'>' if self.at(1) == Some(b'(') => {
+                words.push(self.word());
+                Token::Word
+            }
             b'<' | b'>' => Token::Redirect(self.redirect(start)),
             _ => {
                 let word = self.word();
@@ -593,7 +675,8 @@ impl Lexer<'_> {
                 if io_number && matches!(self.at(0), Some(b'<' | b'>')) && self.at(1) != Some(b'(') {
                     return Token::Redirect(self.redirect(start));
                 }
-                Token::Word(word)
+                words.push(word);
+                Token::Word
             }
         }
     }
@@ -621,15 +704,17 @@ impl Lexer<'_> {
             Some(_) => Some(self.word()),
         };
         if let (Some(target), "<<" | "<<-") = (&target, operator) {
-            self.pending_heredocs.push((String::from(target.value.as_str()), operator == "<<-"));
+            self.pending_heredocs.push((target.value.clone(), operator == "<<-"));
         }
-        let end = target.as_ref().map_or(self.pos, |it| it.range.end);
-        Redirect { range: TextRange::new(start, end), operator, target }
+        let end = target.as_ref().map_or(self.base + self.pos, |it| it.range.end);
+        Redirect { range: TextRange::new(self.base + start, end), operator, target }
     }
 
     /// Skips the bodies of heredocs opened on the line that just ended.
     fn skip_heredoc_bodies(&mut self) {
-        for (delimiter, strip_tabs) in std::mem::take(&mut self.pending_heredocs) {
+        // Taken out while the text is read, and put back (empty) so its memory is reused.
+        let mut pending = std::mem::take(self.pending_heredocs);
+        for (delimiter, strip_tabs) in pending.drain(..) {
             while self.pos < self.bytes.len() {
                 let line_end = memchr(b'\n', &self.bytes[self.pos..]).map_or(self.bytes.len(), |it| self.pos + it);
                 let mut line = &self.text[self.pos..line_end];
@@ -643,6 +728,7 @@ impl Lexer<'_> {
                 }
             }
         }
+        *self.pending_heredocs = pending;
     }
 
     /// Lexes one word starting at `pos` (which is not a blank or an operator, except for the
@@ -652,13 +738,14 @@ impl Lexer<'_> {
         if !matches!(self.at(0), Some(b'<' | b'>')) {
             // Most words are plain (`uv`, `--locked`, `/app`): no quotes, escapes or expansions,
             // so the value is the text as written and one scan is enough.
-            let end = self.bytes[start..]
-                .iter()
-                .position(|it| WORD_SPECIAL[usize::from(*it)])
-                .map_or(self.bytes.len(), |it| start + it);
+            let bytes = self.bytes;
+            let mut end = start;
+            while end < bytes.len() && !WORD_SPECIAL[usize::from(bytes[end])] {
+                end += 1;
+            }
             if end > start && self.bytes.get(end).is_none_or(|it| is_word_end(*it)) {
                 self.pos = end;
-                return ShellWord::plain(TextRange::new(start, end), &self.text[start..end], Some(0));
+                return ShellWord::plain(self.range(start, end), &self.text[start..end], Some(0));
             }
         }
         self.quoted_word()
@@ -714,7 +801,7 @@ impl Lexer<'_> {
                 }
             }
         }
-        ShellWord::new(TextRange::new(start, self.pos), &self.text[start..self.pos], value, has_expansion, Some(0))
+        ShellWord::new(self.range(start, self.pos), &self.text[start..self.pos], value, has_expansion, Some(0))
     }
 
     fn char_boundary_at_or_after(&self, mut offset: usize) -> usize {
@@ -1016,6 +1103,16 @@ impl Partial {
     }
 }
 
+/// A quick test that rules out most words before they are compared with the reserved words
+/// (`if`, `then`, `done`, `{`, ...): those are short and start with one of a few characters.
+fn may_be_reserved(word: &str) -> bool {
+    word.len() <= 8
+        && matches!(
+            word.as_bytes().first(),
+            Some(b'i' | b't' | b'e' | b'd' | b'w' | b'u' | b'!' | b'{' | b'}' | b'f' | b'c' | b's')
+        )
+}
+
 /// Moves the elements of a reused buffer into a new vector of exactly their number.
 fn take_exact<T>(buffer: &mut Vec<T>) -> Vec<T> {
     if buffer.is_empty() {
@@ -1061,31 +1158,37 @@ impl Builder<'_> {
         }
         // Collecting from the reused buffers gives vectors of exactly the right size, with one
         // allocation each instead of one per growth step.
-        self.commands.push(ShellCommand {
-            range: partial.range.take().unwrap_or_default(),
-            assignments: take_exact(&mut partial.assignments),
-            words: take_exact(&mut partial.words),
-            redirects: take_exact(&mut partial.redirects),
+        self.commands.push(ShellCommand::new(
+            partial.range.take().unwrap_or_default(),
+            take_exact(&mut partial.assignments),
+            take_exact(&mut partial.words),
+            take_exact(&mut partial.redirects),
             separator,
-        });
+        ));
+    }
+
+    /// Takes the word of a [`Token::Word`] back off the command being built.
+    fn take_word(&mut self) -> Option<ShellWord> {
+        self.current.words.pop()
     }
 
     fn push(&mut self, token: Token) {
         match self.mode {
             Mode::Normal => self.push_normal(token),
             Mode::LoopHeader => match token {
-                Token::Word(word) if word.raw() == "do" => self.mode = Mode::Normal,
+                Token::Word if self.take_word().is_some_and(|it| it.raw() == "do") => self.mode = Mode::Normal,
                 Token::Op(Op::Semicolon) | Token::Newline => self.mode = Mode::Normal,
                 Token::Eof => self.finish(Separator::End),
+                // The guard above has taken the word off already.
                 _ => {}
             },
             Mode::CaseHeader => match token {
-                Token::Word(word) if word.raw() == "in" => self.mode = Mode::CasePattern,
+                Token::Word if self.take_word().is_some_and(|it| it.raw() == "in") => self.mode = Mode::CasePattern,
                 Token::Eof => self.finish(Separator::End),
                 _ => {}
             },
             Mode::CasePattern => match token {
-                Token::Word(word) if word.raw() == "esac" => {
+                Token::Word if self.take_word().is_some_and(|it| it.raw() == "esac") => {
                     self.open_cases = self.open_cases.saturating_sub(1);
                     self.mode = Mode::Normal;
                     self.after_compound = true;
@@ -1097,10 +1200,16 @@ impl Builder<'_> {
             Mode::ArrayValue => match token {
                 Token::Op(Op::CloseParen) => self.mode = Mode::Normal,
                 Token::Eof => self.finish(Separator::End),
+                Token::Word => {
+                    self.take_word();
+                }
                 _ => {}
             },
             Mode::FunctionName => match token {
-                Token::Word(_) => self.mode = Mode::Normal,
+                Token::Word => {
+                    self.take_word();
+                    self.mode = Mode::Normal;
+                }
                 other => {
                     self.mode = Mode::Normal;
                     self.push_normal(other);
@@ -1112,43 +1221,51 @@ impl Builder<'_> {
     fn push_normal(&mut self, token: Token) {
         let after_compound = std::mem::take(&mut self.after_compound);
         match token {
-            Token::Word(word) => {
-                if self.current.is_at_start() {
-                    match word.raw() {
-                        "if" | "then" | "else" | "elif" | "do" | "while" | "until" | "!" | "{" => return,
+            Token::Word => {
+                let partial = &mut *self.current;
+                let Some(word) = partial.words.last() else { return };
+                // The word is the first of the command when it is the only one so far.
+                let first = partial.words.len() == 1;
+                if first && partial.assignments.is_empty() && may_be_reserved(word.raw()) {
+                    let reserved = match word.raw() {
+                        "if" | "then" | "else" | "elif" | "do" | "while" | "until" | "!" | "{" => true,
                         "}" | "fi" | "done" => {
                             self.after_compound = true;
-                            return;
+                            true
                         }
                         "esac" => {
                             self.open_cases = self.open_cases.saturating_sub(1);
                             self.after_compound = true;
-                            return;
+                            true
                         }
                         "for" | "select" => {
                             self.mode = Mode::LoopHeader;
-                            return;
+                            true
                         }
                         "case" => {
                             self.mode = Mode::CaseHeader;
                             self.open_cases += 1;
-                            return;
+                            true
                         }
                         "function" => {
                             self.mode = Mode::FunctionName;
-                            return;
+                            true
                         }
-                        _ => {}
+                        _ => false,
+                    };
+                    if reserved {
+                        partial.words.pop();
+                        return;
                     }
                 }
-                self.current.extend(word.range);
-                if self.current.words.is_empty()
-                    && let Some(assignment) = Assignment::from_word(&word)
-                {
-                    self.current.assignments.push(assignment);
-                    return;
+                let range = word.range;
+                let assignment =
+                    if first && word.raw().as_bytes().contains(&b'=') { Assignment::from_word(word) } else { None };
+                partial.extend(range);
+                if let Some(assignment) = assignment {
+                    partial.words.pop();
+                    partial.assignments.push(assignment);
                 }
-                self.current.words.push(word);
             }
             Token::Redirect(_) if after_compound && self.current.is_at_start() => self.after_compound = true,
             Token::Redirect(redirect) => {
@@ -1396,7 +1513,13 @@ impl<'a> UvInvocation<'a> {
             }
             return Cow::Borrowed(name);
         }
-        Cow::Owned(canonical_long(&format!("--{name}")).to_owned())
+        // Most names are no alias and keep the string made here.
+        let long = format!("--{name}");
+        let canonical = canonical_long(&long);
+        if canonical != long {
+            return Cow::Owned(canonical.to_owned());
+        }
+        Cow::Owned(long)
     }
 }
 
@@ -1822,6 +1945,7 @@ mod tests {
         assert_eq!(name("time nice -n 5 nohup /usr/bin/uv sync").as_deref(), Some("uv"));
         assert_eq!(name("command -v uv").as_deref(), Some("command"));
         assert_eq!(name("command uv sync").as_deref(), Some("uv"));
+        assert_eq!(name("/usr/bin/doas -u app /bin/env -i uv sync").as_deref(), Some("uv"));
         assert_eq!(name("env").as_deref(), Some("env"));
         assert_eq!(name("A=1 B=2").as_deref(), None);
         let cmd = first("sudo env UV_X=1 uv sync --locked");
@@ -1831,6 +1955,30 @@ mod tests {
         );
         let env: Vec<_> = first("A=1 env B=2 uv sync").env_assignments().into_iter().map(|it| it.name).collect();
         assert_eq!(env, vec!["A", "B"]);
+    }
+
+    #[test]
+    fn reserved_words_pass_the_quick_test() {
+        let reserved = [
+            "if", "then", "else", "elif", "do", "while", "until", "!", "{", "}", "fi", "done", "esac", "for", "select",
+            "case", "function",
+        ];
+        for word in reserved {
+            assert!(may_be_reserved(word), "{word}");
+        }
+        assert!(!may_be_reserved("apt-get") && !may_be_reserved("python") && !may_be_reserved("functions"));
+    }
+
+    #[test]
+    fn program_index_follows_changed_words() {
+        let mut cmd = first("sudo -u app uv sync");
+        assert_eq!(cmd.program_index(), Some(3));
+        // The words are public: a caller that drops some must not get the old answer.
+        cmd.words.drain(..3);
+        assert_eq!(cmd.program_name(), Some("uv"));
+        assert_eq!(cmd.program_index(), Some(0));
+        cmd.words.clear();
+        assert_eq!(cmd.program_index(), None);
     }
 
     #[test]
@@ -1855,6 +2003,30 @@ mod tests {
         assert_eq!(uv.subcommand_range().map(|it| &text[it.as_range()]), Some("sync"));
         assert_eq!(uv.subcommand_end(), text.find(" --locked").unwrap_or_default());
         assert!(!uv.has_flag("--frozen"));
+    }
+
+    #[test]
+    fn long_aliases_are_canonicalised() {
+        let aliases = [
+            ("--requirement", "--requirements"),
+            ("--constraint", "--constraints"),
+            ("--override", "--overrides"),
+            ("--exclude", "--excludes"),
+            ("--build-constraint", "--build-constraints"),
+            ("--no-exact", "--inexact"),
+            ("--compile", "--compile-bytecode"),
+            ("--working-directory", "--directory"),
+            ("--with-requirement", "--with-requirements"),
+        ];
+        for (alias, canonical) in aliases {
+            assert_eq!(canonical_long(alias), canonical);
+            assert_eq!(canonical_long(canonical), canonical);
+        }
+        assert_eq!(canonical_long("--locked"), "--locked");
+        let cmd = first("uv pip install --constraint c.txt --working-directory=/app");
+        let uv = cmd.as_uv().expect("uv");
+        assert_eq!(uv.flag_value("--constraints").map(|it| it.text.as_str()), Some("c.txt"));
+        assert_eq!(uv.flag_value("working-directory").map(|it| it.text.as_str()), Some("/app"));
     }
 
     #[test]
@@ -2001,8 +2173,15 @@ mod tests {
             let len = (next() % 12) as usize;
             let text: String = (0..len).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect();
             for pos in (0..text.len()).filter(|it| text.is_char_boundary(*it)) {
-                let lexer = |pos| Lexer { text: &text, bytes: text.as_bytes(), pos, pending_heredocs: Vec::new() };
-                let (mut fast, mut general) = (lexer(pos), lexer(pos));
+                let lexer = |pos, pending| Lexer {
+                    text: &text,
+                    bytes: text.as_bytes(),
+                    pos,
+                    base: 0,
+                    pending_heredocs: pending,
+                };
+                let (mut fast_pending, mut general_pending) = (Vec::new(), Vec::new());
+                let (mut fast, mut general) = (lexer(pos, &mut fast_pending), lexer(pos, &mut general_pending));
                 let word = fast.word();
                 assert_eq!(word, general.quoted_word(), "word at {pos} of {text:?}");
                 assert_eq!(fast.pos, general.pos, "end of the word at {pos} of {text:?}");
