@@ -323,6 +323,13 @@ impl<'a> RuleContext<'a> {
     }
 }
 
+// The registry may be split across threads sharing one context: its lazily built facts are
+// behind `OnceLock`s and locks, so this must keep compiling.
+const _: () = {
+    const fn assert_sync<T: Sync>() {}
+    assert_sync::<RuleContext<'static>>();
+};
+
 pub type CheckFn = fn(&RuleContext<'_>, &mut Vec<Diagnostic>);
 
 /// Every rule, sorted by code (a test keeps it sorted and unique).
@@ -501,7 +508,8 @@ pub fn doc_url(code: &str) -> String {
 
 /// uv's reading of a boolean environment variable: `1/true/yes/y/t/on`, case-insensitive.
 pub(crate) fn is_truthy(value: &str) -> bool {
-    matches!(value.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "y" | "t" | "on")
+    let value = value.trim();
+    ["1", "true", "yes", "y", "t", "on"].iter().any(|it| value.eq_ignore_ascii_case(it))
 }
 
 /// Where a boolean `UV_*` variable is switched on for a command.

@@ -79,19 +79,25 @@ pub(crate) fn build_uv_settings(ctx: &RuleContext<'_>) -> Vec<Setting> {
         });
     }
     for site in &semantics.commands {
-        for assignment in site.command.env_assignments() {
+        // What `env_assignments()` lists, in its order, without copying every assignment: a
+        // wrapper's word names a `UV_*` variable only when it starts with `UV_`.
+        let leading = site.command.assignments.iter().filter(|it| it.name.starts_with("UV_")).cloned();
+        let wrapped = site.command.words.iter().any(|word| word.raw().starts_with("UV_"));
+        let wrapped = wrapped.then(|| ctx.wrapper_assignments(&site.command)).into_iter().flatten();
+        for assignment in leading.chain(wrapped) {
             if !assignment.name.starts_with("UV_") {
                 continue;
             }
+            let known = lookup(&assignment.name);
             res.push(Setting {
-                name: assignment.name.clone(),
+                name: assignment.name,
                 name_range: assignment.name_range,
-                value: Some(assignment.value.clone()),
+                value: Some(assignment.value),
                 value_range: Some(assignment.value_range),
                 dynamic: assignment.value_has_expansion,
                 kind: SettingKind::Prefix,
                 stage: site.stage,
-                known: lookup(&assignment.name),
+                known,
             });
         }
     }

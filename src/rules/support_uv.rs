@@ -53,8 +53,15 @@ impl Mount {
 }
 
 /// The mounts of a RUN instruction, in order.
+#[cfg(test)]
 pub(crate) fn mounts(text: &str, instruction: &Instruction) -> Vec<Mount> {
     let mut res = Vec::new();
+    push_mounts(&mut res, text, instruction);
+    res
+}
+
+/// Appends the mounts of a RUN instruction to `res`, in order.
+pub(crate) fn push_mounts(res: &mut Vec<Mount>, text: &str, instruction: &Instruction) {
     for flag in instruction.flags.iter().filter(|it| it.name.value == "mount") {
         let mut mount = Mount::new(flag.range);
         match &flag.value {
@@ -87,7 +94,6 @@ pub(crate) fn mounts(text: &str, instruction: &Instruction) -> Vec<Mount> {
         }
         res.push(mount);
     }
-    res
 }
 
 /// A cache mount whose target looks like uv's cache (`/root/.cache/uv`, `/tmp/uv-cache`, ...).
@@ -127,26 +133,26 @@ pub(crate) enum Carries {
 
 /// One COPY or ADD.
 #[derive(Clone, Debug)]
-pub(crate) struct CopyEvent {
+pub(crate) struct CopyEvent<'a> {
     pub(crate) instruction: usize,
     /// Source words as written (quotes removed).
-    pub(crate) sources: Vec<Spanned<String>>,
+    pub(crate) sources: Vec<Spanned<&'a str>>,
     /// The destination resolved against WORKDIR; `None` when it uses a variable.
     pub(crate) dest: Option<String>,
     /// The destination is a folder (ends in `/`, is `.`, or several sources are copied).
     pub(crate) dest_is_dir: bool,
     /// `--from=` (a stage or an image).
-    pub(crate) from: Option<String>,
+    pub(crate) from: Option<Cow<'a, str>>,
     pub(crate) chown: bool,
 }
 
-impl CopyEvent {
+impl CopyEvent<'_> {
     /// Whether this copy may put the context's root-level file `name` into folder `dir`.
     pub(crate) fn carries(&self, ctx: &RuleContext<'_>, name: &str, dir: &str) -> Carries {
         let Some(dest) = &self.dest else { return Carries::Maybe };
         let mut res = Carries::No;
         for source in &self.sources {
-            let verdict = self.source_carries(ctx, &source.value, name, dest, dir);
+            let verdict = self.source_carries(ctx, source.value, name, dest, dir);
             match verdict {
                 Carries::Yes => return Carries::Yes,
                 Carries::Maybe => res = Carries::Maybe,
@@ -244,9 +250,9 @@ fn parent(path: &str) -> String {
 }
 
 /// Per-stage facts, computed once.
-pub(crate) struct Layout {
+pub(crate) struct Layout<'a> {
     /// COPY and ADD of each stage, in order.
-    pub(crate) copies: Vec<Vec<CopyEvent>>,
+    pub(crate) copies: Vec<Vec<CopyEvent<'a>>>,
     /// The uv version pinned for each stage (from `COPY --from=ghcr.io/astral-sh/uv:X` or a uv
     /// base image, inherited through `FROM <stage>`).
     pub(crate) uv_version: Vec<Option<String>>,
@@ -255,10 +261,13 @@ pub(crate) struct Layout {
     pub(crate) in_image: Vec<bool>,
 }
 
-impl Layout {
-    pub(crate) fn build(ctx: &RuleContext<'_>) -> Layout {
+impl<'a> Layout<'a> {
+    pub(crate) fn build(ctx: &RuleContext<'a>) -> Layout<'a> {
         let semantics = ctx.semantics;
-        let instructions = &ctx.parse.file.instructions;
+        let instructions: &'a [Instruction] = &ctx.parse.file.instructions;
+        // The uv version each `COPY --from=<image>` text pins: files copy uv from the same
+        // image over and over, and parsing a reference allocates.
+        let mut image_pins: crate::rules::facts::FastMap<&str, Option<Option<String>>> = Default::default();
         let escape = ctx.parse.file.escape;
         let stages = semantics.stages.len();
         let mut res =
@@ -288,8 +297,21 @@ impl Layout {
                         Some(source) if source.index < stage.index => copied_from[stage.index].push(source.index),
                         Some(_) => {}
                         None => {
-                            if let Some(uv) = image::parse_image_ref(from).and_then(|it| image::uv_image_info(&it)) {
-                                uv_version = uv.uv_version.or(uv_version);
+                            let pin = match image_pins.get(from.as_ref()) {
+                                Some(pin) => pin.clone(),
+                                None => {
+                                    let uv = image::parse_image_ref(from).and_then(|it| image::uv_image_info(&it));
+                                    let pin = uv.map(|it| it.uv_version);
+                                    // Only texts written in the file are kept as keys; an
+                                    // expanded one is parsed each time it is met.
+                                    if let Cow::Borrowed(key) = from {
+                                        image_pins.insert(*key, pin.clone());
+                                    }
+                                    pin
+                                }
+                            };
+                            if let Some(pin) = pin {
+                                uv_version = pin.or(uv_version);
                             }
                         }
                     }
@@ -338,7 +360,7 @@ impl Layout {
         semantics: &Semantics,
         stage: usize,
         before: usize,
-    ) -> impl Iterator<Item = &'s CopyEvent> + 's {
+    ) -> impl Iterator<Item = &'s CopyEvent<'a>> + 's {
         let chain = Layout::chain(semantics, stage);
         chain
             .into_iter()
@@ -367,21 +389,21 @@ pub(crate) fn expand_value<'t>(
     (Cow::Owned(expansion.value), expansion.complete)
 }
 
-fn copy_event(
+fn copy_event<'a>(
     idx: usize,
-    instruction: &Instruction,
+    instruction: &'a Instruction,
     workdir: Option<&str>,
     escape: char,
     lookup: &dyn Fn(&str) -> Option<String>,
-) -> CopyEvent {
-    let mut sources: Vec<Spanned<String>> = match &instruction.args {
-        Args::Words(words) => words.iter().map(|it| Spanned::new(it.value.to_string(), it.range)).collect(),
-        Args::Exec(exec) => exec.elements.iter().map(|it| Spanned::new(it.value.to_string(), it.range)).collect(),
+) -> CopyEvent<'a> {
+    let mut sources: Vec<Spanned<&'a str>> = match &instruction.args {
+        Args::Words(words) => words.iter().map(|it| Spanned::new(it.value.as_str(), it.range)).collect(),
+        Args::Exec(exec) => exec.elements.iter().map(|it| Spanned::new(it.value.as_str(), it.range)).collect(),
         _ => Vec::new(),
     };
     let dest_word = sources.pop();
     let dest_word = dest_word.as_ref();
-    let dest_text = dest_word.map(|it| expand_value(&it.value, escape, lookup));
+    let dest_text = dest_word.map(|it| expand_value(it.value, escape, lookup));
     let dest = match (dest_text, workdir) {
         (Some((text, true)), Some(dir)) => resolve(dir, &text),
         (Some((text, true)), None) if text.starts_with('/') => resolve("/", &text),
@@ -391,7 +413,7 @@ fn copy_event(
         || dest_word.is_some_and(|it| it.value.ends_with('/') || it.value == "." || it.value.ends_with("/."));
     let from = instruction.flag("from").and_then(|it| it.value.as_ref()).map(|it| {
         let (value, _) = expand_value(&it.value, escape, lookup);
-        value.into_owned()
+        value
     });
     CopyEvent { instruction: idx, sources, dest, dest_is_dir, from, chown: instruction.flag("chown").is_some() }
 }

@@ -94,7 +94,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
                     break;
                 }
                 if copy.instruction == idx {
-                    let from_uv_image = copy.from_image.as_ref().is_some_and(is_uv_image);
+                    let uv_image_copied_from = copy.uv_image_copied_from().is_some();
                     let names_uv = copy.sources.iter().any(|(source, _)| {
                         let name = source.rsplit('/').next().unwrap_or(source);
                         name.starts_with("uv") || source.contains("astral.sh")
@@ -107,7 +107,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
                                 let path = resolve_path("/", source);
                                 path.contains("bin") || UV_HOMES.iter().any(|home| is_within(home, &path))
                             }));
-                    if from_uv_image || from_stage_with_uv || names_uv {
+                    if uv_image_copied_from || from_stage_with_uv || names_uv {
                         state = Has::Yes;
                     }
                 }
