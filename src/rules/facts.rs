@@ -42,15 +42,15 @@ impl Hasher for FastHasher {
     fn write(&mut self, bytes: &[u8]) {
         let mut chunks = bytes.chunks_exact(8);
         for chunk in &mut chunks {
-            let mut word = [0; 8];
-            word.copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
+            if let Ok(word) = <[u8; 8]>::try_from(chunk) {
+                self.add(u64::from_le_bytes(word));
+            }
         }
+        // The tail byte by byte: copying a slice of unknown length would call memcpy.
         let rest = chunks.remainder();
         if !rest.is_empty() {
-            let mut word = [0; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(word));
+            let word = rest.iter().rev().fold(0u64, |word, byte| (word << 8) | u64::from(*byte));
+            self.add(word);
         }
     }
 
@@ -73,9 +73,9 @@ type PythonVersionTriple = (u64, u64, Option<u64>);
 #[derive(Default)]
 pub(crate) struct Facts<'a> {
     /// Stage names, ASCII-lowercased, to the first stage with that name.
-    stage_names: OnceLock<FastMap<Cow<'a, str>, usize>>,
+    stage_names: OnceLock<StageNames<'a>>,
     /// Names some stage defines with ENV or ARG; [`Semantics::build_var`] finds nothing else.
-    stage_var_names: OnceLock<HashSet<&'a str, BuildHasherDefault<FastHasher>>>,
+    stage_var_names: OnceLock<NameSet<'a>>,
     /// The stage of each instruction (`None` before the first FROM).
     instruction_stage: OnceLock<Vec<Option<usize>>>,
     image_uses: OnceLock<Vec<ImageUse>>,
@@ -84,7 +84,7 @@ pub(crate) struct Facts<'a> {
     copied_venvs: OnceLock<Vec<CopiedVenv>>,
     uv_layout: OnceLock<support_uv::Layout<'a>>,
     workdir_user: OnceLock<WorkdirUser>,
-    uv_settings: OnceLock<Vec<Setting>>,
+    uv_settings: OnceLock<Vec<Setting<'a>>>,
     start_commands: OnceLock<Vec<&'a CommandSite>>,
     /// The uv commands of RUN instructions, grouped by instruction.
     run_groups: OnceLock<Vec<RunGroupFacts>>,
@@ -103,7 +103,7 @@ pub(crate) struct Facts<'a> {
     excluded: Mutex<Vec<(String, bool)>>,
     /// Per command of `semantics.commands`: the index of its program word, past wrappers such
     /// as `sudo` or `env` (finding it walks the words, and many rules ask).
-    programs: OnceLock<Vec<Option<usize>>>,
+    programs: OnceLock<Vec<Option<Program<'a>>>>,
 }
 
 /// WORKDIR and USER in effect at each instruction, for every rule that resolves paths or asks
@@ -216,6 +216,67 @@ impl WorkdirUser {
     }
 }
 
+/// The program word of a command, past wrappers such as `sudo` or `env`.
+#[derive(Clone, Copy)]
+struct Program<'a> {
+    /// Its index in the command's words.
+    index: usize,
+    word: &'a ShellWord,
+    /// Its basename (`apt-get` for `/usr/bin/apt-get`).
+    name: &'a str,
+}
+
+/// Stage names, ASCII-lowercased, to the first stage with that name.
+struct StageNames<'a> {
+    by_name: FastMap<Cow<'a, str>, usize>,
+    /// A bit per name length (the last bit for every length from 63 up), so most names that
+    /// are not stage names are turned away without hashing them.
+    lengths: u64,
+}
+
+impl StageNames<'_> {
+    fn length_bit(len: usize) -> u64 {
+        1 << len.min(63)
+    }
+}
+
+/// A set of names: files define few distinct variables, and comparing a handful of names
+/// (lengths first) is cheaper than hashing the one asked about; many names get a hash set.
+enum NameSet<'a> {
+    Few(Vec<&'a str>),
+    Many(HashSet<&'a str, BuildHasherDefault<FastHasher>>),
+}
+
+impl<'a> NameSet<'a> {
+    /// Up to this many distinct names are kept in a list.
+    const FEW: usize = 16;
+
+    fn new(names: impl Iterator<Item = &'a str>) -> NameSet<'a> {
+        let mut few: Vec<&'a str> = Vec::new();
+        let mut names = names;
+        for name in names.by_ref() {
+            if few.contains(&name) {
+                continue;
+            }
+            if few.len() == NameSet::FEW {
+                let mut many: HashSet<&'a str, BuildHasherDefault<FastHasher>> = few.into_iter().collect();
+                many.insert(name);
+                many.extend(names);
+                return NameSet::Many(many);
+            }
+            few.push(name);
+        }
+        NameSet::Few(few)
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        match self {
+            NameSet::Few(few) => few.iter().any(|it| it.len() == name.len() && *it == name),
+            NameSet::Many(many) => many.contains(name),
+        }
+    }
+}
+
 /// The `--mount` flags of every RUN, in one list.
 struct MountTable {
     mounts: Vec<Mount>,
@@ -249,8 +310,8 @@ impl<'a> RuleContext<'a> {
     /// The first stage named `name`, compared case-insensitively.
     pub(crate) fn stage_named(&self, name: &str) -> Option<usize> {
         let names = self.facts.stage_names.get_or_init(|| {
-            let mut res = FastMap::default();
-            res.reserve(self.semantics.stages.len());
+            let mut res = StageNames { by_name: FastMap::default(), lengths: 0 };
+            res.by_name.reserve(self.semantics.stages.len());
             let stages: &'a [Stage] = &self.semantics.stages;
             for stage in stages {
                 if let Some(name) = &stage.name {
@@ -260,18 +321,20 @@ impl<'a> RuleContext<'a> {
                     } else {
                         name.value.as_str().into()
                     };
-                    res.entry(key).or_insert(stage.index);
+                    res.lengths |= StageNames::length_bit(key.len());
+                    res.by_name.entry(key).or_insert(stage.index);
                 }
             }
             res
         });
-        if names.is_empty() {
+        // Most references asked about are images, whose length no stage name has.
+        if names.lengths & StageNames::length_bit(name.len()) == 0 {
             return None;
         }
         if name.bytes().any(|it| it.is_ascii_uppercase()) {
-            names.get(name.to_ascii_lowercase().as_str()).copied()
+            names.by_name.get(name.to_ascii_lowercase().as_str()).copied()
         } else {
-            names.get(name).copied()
+            names.by_name.get(name).copied()
         }
     }
 
@@ -281,7 +344,7 @@ impl<'a> RuleContext<'a> {
         let semantics: &'a Semantics = self.semantics;
         let names = self.facts.stage_var_names.get_or_init(|| {
             let stages = semantics.stages.iter();
-            stages.flat_map(|stage| stage.env.iter().chain(&stage.args)).map(|def| def.name.as_str()).collect()
+            NameSet::new(stages.flat_map(|stage| stage.env.iter().chain(&stage.args)).map(|def| def.name.as_str()))
         });
         if !names.contains(name) {
             return None;
@@ -348,7 +411,7 @@ impl<'a> RuleContext<'a> {
     }
 
     /// Every `UV_*` assignment.
-    pub(crate) fn uv_settings(&self) -> &[Setting] {
+    pub(crate) fn uv_settings(&self) -> &[Setting<'a>] {
         self.facts.uv_settings.get_or_init(|| support_env::build_uv_settings(self))
     }
 
@@ -505,24 +568,30 @@ impl<'a> RuleContext<'a> {
         excluded
     }
 
-    /// The index of each command's program word (see [`ShellCommand::program_index`]).
-    fn programs(&self) -> &[Option<usize>] {
-        self.facts
-            .programs
-            .get_or_init(|| self.semantics.commands.iter().map(|site| site.command.program_index()).collect())
+    /// The program of each command of `semantics.commands` (see [`ShellCommand::program_index`]).
+    fn programs(&self) -> &[Option<Program<'a>>] {
+        self.facts.programs.get_or_init(|| {
+            let commands: &'a [CommandSite] = &self.semantics.commands;
+            commands
+                .iter()
+                .map(|site| {
+                    let index = site.command.program_index()?;
+                    let word = site.command.words.get(index)?;
+                    Some(Program { index, word, name: word.basename() })
+                })
+                .collect()
+        })
     }
 
-    /// The program word of command `at` of `semantics.commands`.
-    fn program_at(&self, at: usize) -> Option<&'a ShellWord> {
-        let commands: &'a [CommandSite] = &self.semantics.commands;
-        let word = self.programs().get(at).copied().flatten()?;
-        commands.get(at)?.command.words.get(word)
+    /// The program of command `at` of `semantics.commands`.
+    fn program_at(&self, at: usize) -> Option<Program<'a>> {
+        self.programs().get(at).copied().flatten()
     }
 
     /// The program's name (`apt-get` for `sudo /usr/bin/apt-get`) of command `at` of
     /// `semantics.commands`.
     fn program_name_at(&self, at: usize) -> Option<&'a str> {
-        self.program_at(at).map(ShellWord::basename)
+        self.program_at(at).map(|it| it.name)
     }
 
     /// The index in `semantics.commands` of the site holding `command`, when it is one of them.
@@ -551,7 +620,7 @@ impl<'a> RuleContext<'a> {
     /// [`ShellCommand::program_index`], remembered for the commands of the file.
     pub(crate) fn program_index(&self, command: &ShellCommand) -> Option<usize> {
         match self.shell_command_index(command) {
-            Some(at) => self.programs().get(at).copied().flatten(),
+            Some(at) => self.program_at(at).map(|it| it.index),
             None => command.program_index(),
         }
     }
@@ -562,7 +631,7 @@ impl<'a> RuleContext<'a> {
         'a: 'c,
     {
         match self.shell_command_index(command) {
-            Some(at) => self.program_at(at),
+            Some(at) => self.program_at(at).map(|it| it.word),
             None => command.program(),
         }
     }
@@ -572,7 +641,10 @@ impl<'a> RuleContext<'a> {
     where
         'a: 'c,
     {
-        self.program(command).map(ShellWord::basename)
+        match self.shell_command_index(command) {
+            Some(at) => self.program_name_at(at),
+            None => command.program_name(),
+        }
     }
 
     /// [`ShellCommand::args_after_program`], remembered for the commands of the file.
@@ -581,8 +653,8 @@ impl<'a> RuleContext<'a> {
         'a: 'c,
     {
         match self.shell_command_index(command) {
-            Some(at) => match self.programs().get(at).copied().flatten() {
-                Some(word) => command.words.get(word + 1..).unwrap_or_default(),
+            Some(at) => match self.program_at(at) {
+                Some(program) => command.words.get(program.index + 1..).unwrap_or_default(),
                 None => &[],
             },
             None => command.args_after_program(),

@@ -301,10 +301,16 @@ impl<'a> RuleContext<'a> {
         semantics: &'a Semantics,
         project: &'a ProjectFacts,
     ) -> RuleContext<'a> {
+        // `as_uv` needs a word naming uv (`uv`, `uvx`, `/usr/bin/uv`, `python -m uv`): most
+        // commands have none, and finding their program is not free.
+        let may_be_uv = |site: &CommandSite| {
+            site.command.words.iter().any(|word| word.value.ends_with("uv") || word.value.ends_with("uvx"))
+        };
         let uv = semantics
             .commands
             .iter()
             .enumerate()
+            .filter(|(_, site)| may_be_uv(site))
             .filter_map(|(idx, site)| Some((idx, site.command.as_uv()?)))
             .collect();
         RuleContext { text, parse, semantics, project, settings: &DEFAULT_SETTINGS, uv, facts: facts::Facts::default() }

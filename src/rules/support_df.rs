@@ -23,7 +23,9 @@ pub(crate) fn stage_chain(semantics: &Semantics, stage: usize) -> Vec<&Stage> {
 
 /// What the first stage of the chain is built on (an image, scratch or unknown).
 pub(crate) fn root_base(semantics: &Semantics, stage: usize) -> &Base {
-    match stage_chain(semantics, stage).last() {
+    // The last stage of `stage_chain`, without collecting the chain.
+    let root = crate::rules::support_python::root_stage(semantics, stage);
+    match semantics.stages.get(root) {
         Some(root) => &root.base,
         None => &Base::Unknown,
     }

@@ -3,7 +3,6 @@
 //!
 //! Everything here is computed in one pass over the file so rules stay linear in its size.
 
-use std::str::FromStr;
 use std::sync::Arc;
 
 use crate::project::{ProjectFacts, PythonVersion};
@@ -358,14 +357,13 @@ pub(crate) fn specifiers_allow(
     minor: u64,
     patch: Option<u64>,
 ) -> bool {
-    let candidates: Vec<String> = match patch {
-        Some(patch) => vec![format!("{major}.{minor}.{patch}")],
-        None => vec![format!("{major}.{minor}.0"), format!("{major}.{minor}.1"), format!("{major}.{minor}.99")],
+    // Built from the numbers: the same versions as parsing `major.minor.patch`, without
+    // formatting and parsing text.
+    let patches = match patch {
+        Some(patch) => &[patch][..],
+        None => &[0, 1, 99][..],
     };
-    candidates
-        .iter()
-        .filter_map(|it| pep440_rs::Version::from_str(it).ok())
-        .any(|version| specifiers.contains(&version))
+    patches.iter().any(|patch| specifiers.contains(&pep440_rs::Version::new([major, minor, *patch])))
 }
 
 /// The Python `major.minor[.patch]` a stage's image provides, when its tag says.
@@ -718,8 +716,9 @@ impl Layout {
         if explicit.as_deref().is_some_and(|it| it.contains('/') || it.starts_with("python")) {
             return None;
         }
-        let install_dir = python_install_dir(ctx, site, user);
-        let version = explicit.clone().or_else(|| project_python_text(ctx.project));
+        // Both are only needed when the answer is yes, which it seldom is.
+        let install_dir = || python_install_dir(ctx, site, user);
+        let version = || explicit.clone().or_else(|| project_python_text(ctx.project));
         // An earlier `uv python install` in this stage or one it builds on.
         let mut current = Some(stage);
         while let Some(idx) = current {
@@ -731,7 +730,7 @@ impl Layout {
                 return Some(ManagedPython {
                     reason: "`uv python install` runs earlier, and uv prefers the Pythons it installed".to_owned(),
                     install_dir: dir.clone(),
-                    version,
+                    version: version(),
                 });
             }
             current = match semantics.stages.get(idx).map(|it| &it.base) {
@@ -742,8 +741,8 @@ impl Layout {
         if preference == Preference::OnlyManaged {
             return Some(ManagedPython {
                 reason: "uv is told to use only the Pythons it manages".to_owned(),
-                install_dir,
-                version,
+                install_dir: install_dir(),
+                version: version(),
             });
         }
         if downloads_disabled(ctx, site, uv).is_some() {
@@ -758,19 +757,14 @@ impl Layout {
             let image_text = root.image_expanded.clone().unwrap_or_default();
             return Some(ManagedPython {
                 reason: format!("{image_text} has no Python, so uv downloads one"),
-                install_dir,
-                version,
+                install_dir: install_dir(),
+                version: version(),
             });
         };
         let image = semantics.stages.get(match source {
             PythonSource::Python { stage, .. } | PythonSource::Uv { stage, .. } => *stage,
         })?;
-        let image_text = image.image_expanded.clone().unwrap_or_default();
         let (major, minor, patch) = image_python(source)?;
-        let provided = match patch {
-            Some(patch) => format!("{major}.{minor}.{patch}"),
-            None => format!("{major}.{minor}"),
-        };
         let meets = match explicit.as_deref() {
             Some(request) => request_met(request, major, minor, patch)?,
             None => ctx.image_meets_project(source)?,
@@ -778,12 +772,18 @@ impl Layout {
         if meets {
             return None;
         }
-        let wanted = version.clone().unwrap_or_else(|| "another version".to_owned());
+        let image_text = image.image_expanded.as_deref().unwrap_or_default();
+        let provided = match patch {
+            Some(patch) => format!("{major}.{minor}.{patch}"),
+            None => format!("{major}.{minor}"),
+        };
+        let version = version();
+        let wanted = version.as_deref().unwrap_or("another version");
         Some(ManagedPython {
             reason: format!(
                 "{image_text} has Python {provided} while uv is asked for {wanted}, so uv downloads its own"
             ),
-            install_dir,
+            install_dir: install_dir(),
             version,
         })
     }

@@ -5,6 +5,7 @@
 //! file's size; paths are compared as plain strings after resolving them against WORKDIR.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use compact_str::CompactString;
 
@@ -39,7 +40,12 @@ impl Mount {
     fn set(&mut self, key: &str, value: Option<Spanned<&str>>) {
         let is = |name: &str| key.eq_ignore_ascii_case(name);
         if is("type") {
-            self.kind = value.map(|it| CompactString::from(it.value).to_ascii_lowercase()).unwrap_or_default();
+            self.kind = value
+                .map(|it| match it.value.bytes().any(|byte| byte.is_ascii_uppercase()) {
+                    true => CompactString::from(it.value).to_ascii_lowercase(),
+                    false => CompactString::from(it.value),
+                })
+                .unwrap_or_default();
         } else if is("source") || is("src") {
             self.source = value.map(|it| CompactString::from(it.value));
         } else if is("target") || is("dst") || is("destination") {
@@ -72,8 +78,14 @@ pub(crate) fn push_mounts(res: &mut Vec<Mount>, text: &str, instruction: &Instru
             {
                 let base = value.range.start;
                 let mut offset = 0;
-                for item in value.value.split(',') {
-                    let (key, value) = match item.find('=') {
+                // Options are short: a plain byte scan beats the general string splitter.
+                let items = value.value.as_bytes().split(|it| *it == b',').scan(0, |start, item| {
+                    let begin = *start;
+                    *start += item.len() + 1;
+                    value.value.get(begin..begin + item.len())
+                });
+                for item in items {
+                    let (key, value) = match item.bytes().position(|it| it == b'=') {
                         Some(eq) => {
                             let start = base + offset + eq + 1;
                             let range = TextRange::new(start, start + item.len() - eq - 1);
@@ -255,7 +267,8 @@ pub(crate) struct Layout<'a> {
     pub(crate) copies: Vec<Vec<CopyEvent<'a>>>,
     /// The uv version pinned for each stage (from `COPY --from=ghcr.io/astral-sh/uv:X` or a uv
     /// base image, inherited through `FROM <stage>`).
-    pub(crate) uv_version: Vec<Option<String>>,
+    /// (Shared between a stage and the stages built on it, which inherit it.)
+    pub(crate) uv_version: Vec<Option<Arc<str>>>,
     /// Whether a stage ends up in the final image: the final stage, its ancestors, and stages
     /// something in them copies from.
     pub(crate) in_image: Vec<bool>,
@@ -267,7 +280,7 @@ impl<'a> Layout<'a> {
         let instructions: &'a [Instruction] = &ctx.parse.file.instructions;
         // The uv version each `COPY --from=<image>` text pins: files copy uv from the same
         // image over and over, and parsing a reference allocates.
-        let mut image_pins: crate::rules::facts::FastMap<&str, Option<Option<String>>> = Default::default();
+        let mut image_pins: crate::rules::facts::FastMap<&str, Option<Option<Arc<str>>>> = Default::default();
         let escape = ctx.parse.file.escape;
         let stages = semantics.stages.len();
         let mut res =
@@ -283,7 +296,7 @@ impl<'a> Layout<'a> {
             if let Base::Image(reference) = &stage.base
                 && let Some(uv) = image::uv_image_info(reference)
             {
-                uv_version = uv.uv_version;
+                uv_version = uv.uv_version.map(Arc::from);
             }
             for idx in stage.instructions.clone() {
                 let Some(instruction) = instructions.get(idx) else { continue };
@@ -301,7 +314,7 @@ impl<'a> Layout<'a> {
                                 Some(pin) => pin.clone(),
                                 None => {
                                     let uv = image::parse_image_ref(from).and_then(|it| image::uv_image_info(&it));
-                                    let pin = uv.map(|it| it.uv_version);
+                                    let pin = uv.map(|it| it.uv_version.map(Arc::from));
                                     // Only texts written in the file are kept as keys; an
                                     // expanded one is parsed each time it is met.
                                     if let Cow::Borrowed(key) = from {
