@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use crate::project::{ProjectFacts, PythonVersion};
+use crate::rules::support_uv::CopySources;
 use crate::rules::{RuleContext, is_truthy};
 use crate::semantics::expand;
 use crate::semantics::image::{
@@ -233,7 +234,11 @@ fn push_reference(
 /// one skip splitting their options.
 pub(crate) fn mentions_from(flag: &crate::syntax::Flag) -> bool {
     match &flag.value {
-        Some(value) => value.value.as_bytes().windows(4).any(|it| it.eq_ignore_ascii_case(b"from")),
+        // Only `f` and `F` have `0x66` once bit `0x20` is set: a cheap test before comparing the
+        // whole window, which this runs on every byte of every mount.
+        Some(value) => {
+            value.value.as_bytes().windows(4).any(|it| it[0] | 0x20 == b'f' && it.eq_ignore_ascii_case(b"from"))
+        }
         None => true,
     }
 }
@@ -906,7 +911,7 @@ pub(crate) struct Copy<'a> {
     from_image: Option<Arc<ImageInfo>>,
     pub(crate) from_range: Option<TextRange>,
     /// Sources as written (values) with their ranges.
-    pub(crate) sources: Vec<(&'a str, TextRange)>,
+    pub(crate) sources: crate::rules::support_uv::CopySources<'a>,
     pub(crate) dest: Option<(&'a str, TextRange)>,
 }
 
@@ -933,12 +938,22 @@ pub(crate) fn build_copies<'a>(ctx: &RuleContext<'a>) -> Vec<Copy<'a>> {
             if !matches!(instruction.keyword, Keyword::Copy | Keyword::Add) {
                 continue;
             }
-            let mut items: Vec<(&'a str, TextRange)> = match &instruction.args {
-                Args::Words(words) => words.iter().map(|it| (it.value.as_str(), it.range)).collect(),
-                Args::Exec(exec) => exec.elements.iter().map(|it| (it.value.as_str(), it.range)).collect(),
-                _ => Vec::new(),
+            // With two words or more, the last is the destination.
+            let (items, dest) = match &instruction.args {
+                Args::Words(words) => match words.split_last() {
+                    Some((last, rest)) if !rest.is_empty() => {
+                        (CopySources::Words(rest), Some((last.value.as_str(), last.range)))
+                    }
+                    _ => (CopySources::Words(words), None),
+                },
+                Args::Exec(exec) => match exec.elements.split_last() {
+                    Some((last, rest)) if !rest.is_empty() => {
+                        (CopySources::Exec(rest), Some((last.value.as_str(), last.range)))
+                    }
+                    _ => (CopySources::Exec(&exec.elements), None),
+                },
+                _ => (CopySources::Words(&[]), None),
             };
-            let dest = if items.len() >= 2 { items.pop() } else { None };
             let mut copy = Copy {
                 instruction: idx,
                 stage: stage.index,
@@ -1039,7 +1054,7 @@ pub(crate) fn build_copied_venvs(ctx: &RuleContext<'_>, layout: &Layout) -> Vec<
         if copy.from_stage.is_none() {
             continue;
         }
-        for (source, _) in &copy.sources {
+        for source in copy.sources.iter().map(|it| it.value) {
             if let Some(slot) = stage_sources.get_mut(copy.stage) {
                 slot.push(resolve_path("/", source));
             }
@@ -1057,7 +1072,7 @@ pub(crate) fn build_copied_venvs(ctx: &RuleContext<'_>, layout: &Layout) -> Vec<
             continue;
         }
         let dest_dir = resolve_path(layout.workdir(semantics, copy.stage, copy.instruction), dest);
-        for (source, range) in &copy.sources {
+        for crate::text::Spanned { value: source, range } in copy.sources.iter() {
             if source.contains(['$', '*', '?', '[']) {
                 continue;
             }
@@ -1077,7 +1092,7 @@ pub(crate) fn build_copied_venvs(ctx: &RuleContext<'_>, layout: &Layout) -> Vec<
                     stage: copy.stage,
                     from,
                     venv: venv.clone(),
-                    source_range: *range,
+                    source_range: range,
                     dest_path,
                     copies_install_dir,
                 });

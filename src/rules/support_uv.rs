@@ -148,7 +148,7 @@ pub(crate) enum Carries {
 pub(crate) struct CopyEvent<'a> {
     pub(crate) instruction: usize,
     /// Source words as written (quotes removed).
-    pub(crate) sources: Vec<Spanned<&'a str>>,
+    pub(crate) sources: CopySources<'a>,
     /// The destination resolved against WORKDIR; `None` when it uses a variable.
     pub(crate) dest: Option<String>,
     /// The destination is a folder (ends in `/`, is `.`, or several sources are copied).
@@ -158,12 +158,38 @@ pub(crate) struct CopyEvent<'a> {
     pub(crate) chown: bool,
 }
 
+/// The source words of a COPY or ADD (every word but the last), borrowed from the syntax tree.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum CopySources<'a> {
+    Words(&'a [crate::syntax::Word]),
+    Exec(&'a [Spanned<CompactString>]),
+}
+
+impl<'a> CopySources<'a> {
+    /// Each source with its range, in order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = Spanned<&'a str>> + use<'a> {
+        let (words, exec): (&'a [crate::syntax::Word], &'a [Spanned<CompactString>]) = match *self {
+            CopySources::Words(words) => (words, &[]),
+            CopySources::Exec(exec) => (&[], exec),
+        };
+        let words = words.iter().map(|it| Spanned::new(it.value.as_str(), it.range));
+        words.chain(exec.iter().map(|it| Spanned::new(it.value.as_str(), it.range)))
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            CopySources::Words(words) => words.len(),
+            CopySources::Exec(exec) => exec.len(),
+        }
+    }
+}
+
 impl CopyEvent<'_> {
     /// Whether this copy may put the context's root-level file `name` into folder `dir`.
     pub(crate) fn carries(&self, ctx: &RuleContext<'_>, name: &str, dir: &str) -> Carries {
         let Some(dest) = &self.dest else { return Carries::Maybe };
         let mut res = Carries::No;
-        for source in &self.sources {
+        for source in self.sources.iter() {
             let verdict = self.source_carries(ctx, source.value, name, dest, dir);
             match verdict {
                 Carries::Yes => return Carries::Yes,
@@ -178,7 +204,10 @@ impl CopyEvent<'_> {
         if source.starts_with("<<") {
             return Carries::No;
         }
-        if source.contains('$') || source.contains("://") || source.starts_with("git@") {
+        // (`windows` over the bytes: setting up a substring search costs more than these short
+        // words take to scan.)
+        let url = source.as_bytes().windows(3).any(|it| it == b"://");
+        if source.contains('$') || url || source.starts_with("git@") {
             return Carries::Maybe;
         }
         let clean = source.trim_start_matches("./").trim_end_matches('/');
@@ -409,12 +438,18 @@ fn copy_event<'a>(
     escape: char,
     lookup: &dyn Fn(&str) -> Option<String>,
 ) -> CopyEvent<'a> {
-    let mut sources: Vec<Spanned<&'a str>> = match &instruction.args {
-        Args::Words(words) => words.iter().map(|it| Spanned::new(it.value.as_str(), it.range)).collect(),
-        Args::Exec(exec) => exec.elements.iter().map(|it| Spanned::new(it.value.as_str(), it.range)).collect(),
-        _ => Vec::new(),
+    // The last word is the destination, the others are sources.
+    let (sources, dest_word) = match &instruction.args {
+        Args::Words(words) => match words.split_last() {
+            Some((last, rest)) => (CopySources::Words(rest), Some(Spanned::new(last.value.as_str(), last.range))),
+            None => (CopySources::Words(&[]), None),
+        },
+        Args::Exec(exec) => match exec.elements.split_last() {
+            Some((last, rest)) => (CopySources::Exec(rest), Some(Spanned::new(last.value.as_str(), last.range))),
+            None => (CopySources::Exec(&[]), None),
+        },
+        _ => (CopySources::Words(&[]), None),
     };
-    let dest_word = sources.pop();
     let dest_word = dest_word.as_ref();
     let dest_text = dest_word.map(|it| expand_value(it.value, escape, lookup));
     let dest = match (dest_text, workdir) {

@@ -37,8 +37,8 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         if image.distroless {
             continue;
         }
-        for (source, range) in &copy.sources {
-            let name = match *source {
+        for crate::text::Spanned { value: source, range } in copy.sources.iter() {
+            let name = match source {
                 "/uv" | "uv" => "uv",
                 "/uvx" | "uvx" => "uvx",
                 _ => continue,
@@ -48,13 +48,13 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
                 image.tag,
                 image.uv_version.as_deref().unwrap_or(crate::rules::support_python::KNOWN_UV_VERSION)
             );
-            let mut diagnostic = UV_PATH_IN_DERIVED_IMAGE.report(*range, message);
-            let exact = ctx.text.get(range.as_range()) == Some(*source);
+            let mut diagnostic = UV_PATH_IN_DERIVED_IMAGE.report(range, message);
+            let exact = ctx.text.get(range.as_range()) == Some(source);
             if exact {
                 diagnostic = diagnostic.with_fix(Fix {
                     title: format!("Copy /usr/local/bin/{name}"),
                     applicability: Applicability::Unsafe,
-                    edits: vec![Edit { path: None, range: *range, new_text: format!("/usr/local/bin/{name}") }],
+                    edits: vec![Edit { path: None, range, new_text: format!("/usr/local/bin/{name}") }],
                 });
             }
             acc.push(diagnostic);
