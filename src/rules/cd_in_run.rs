@@ -31,10 +31,13 @@ declare_rule! {
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     for site in &ctx.semantics.commands {
-        if site.origin != CommandOrigin::Run || site.command.program_name() != Some("cd") {
+        if site.origin != CommandOrigin::Run {
             continue;
         }
-        let Some(word) = site.command.program() else { continue };
+        let Some(word) = ctx.program(&site.command) else { continue };
+        if word.basename() != "cd" {
+            continue;
+        }
         acc.push(CD_IN_RUN.report(word.range, "`cd` only lasts for this `RUN`; use `WORKDIR` to change directory"));
     }
 }

@@ -1,8 +1,7 @@
 //! `UV003 conflicting-uv-flags`: two uv flags that uv refuses to take together.
 
-use std::collections::HashMap;
-
 use crate::diagnostic::{Diagnostic, RelatedLocation};
+use crate::rules::facts::FastMap;
 use crate::rules::support_uv::written;
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule};
 use crate::semantics::shell::UvFlag;
@@ -36,11 +35,21 @@ declare_rule! {
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     for (at, (_, uv)) in ctx.uv_commands().enumerate() {
         let known_flags = ctx.known_uv_flags(at);
+        // Most commands have no flag with a conflict at all: skip the map below for them.
+        if !known_flags.iter().flatten().any(|known| !known.conflicts.is_empty()) {
+            continue;
+        }
         let subcommand = uv.subcommand();
         let mut seen: Vec<(String, String)> = Vec::new();
         // The last occurrence of each flag by name: looking each conflict up by scanning the
-        // flags would make a command with thousands of flags quadratic.
-        let last: HashMap<&str, &UvFlag<'_>> = uv.flags.iter().map(|flag| (&*flag.name, flag)).collect();
+        // flags would make a command with thousands of flags quadratic, while for the usual
+        // handful a scan is cheaper than building a map.
+        let last: Option<FastMap<&str, &UvFlag<'_>>> =
+            (uv.flags.len() > 16).then(|| uv.flags.iter().map(|flag| (&*flag.name, flag)).collect());
+        let find_last = |name: &str| match &last {
+            Some(last) => last.get(name).copied(),
+            None => uv.flags.iter().rev().find(|flag| flag.name == name),
+        };
         for (flag, known) in uv.flags.iter().zip(known_flags) {
             let Some(known) = known else { continue };
             for other_name in &known.conflicts {
@@ -49,7 +58,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
                 if pair.contains(&"--locked") && pair.contains(&"--frozen") {
                     continue;
                 }
-                let Some(&other) = last.get(uv.canonical_name(other_name).as_ref()) else { continue };
+                let Some(other) = find_last(uv.canonical_name(other_name).as_ref()) else { continue };
                 let key = if flag.name < other.name {
                     (flag.name.to_string(), other.name.to_string())
                 } else {

@@ -94,7 +94,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let path = semantics.runtime_env(stage, "PATH").and_then(|def| def.value.clone());
     let path = path.as_deref().unwrap_or(DEFAULT_PATH);
     let entries: Vec<String> =
-        path.split(':').filter(|it| !it.is_empty()).map(|it| resolve_path(&workdir, it)).collect();
+        path.split(':').filter(|it| !it.is_empty()).map(|it| resolve_path(workdir, it)).collect();
     if venvs.iter().any(|venv| entries.iter().any(|entry| *entry == format!("{}/bin", venv.trim_end_matches('/')))) {
         return;
     }

@@ -46,11 +46,8 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             (Some(pinned), Some(since)) => version_at_least(pinned, since),
             _ => false,
         };
-        let applicability = if supported && EQUIVALENT.contains(&setting.name.as_str()) {
-            Applicability::Safe
-        } else {
-            Applicability::Unsafe
-        };
+        let applicability =
+            if supported && EQUIVALENT.contains(&&*setting.name) { Applicability::Safe } else { Applicability::Unsafe };
         let too_old = matches!((&pinned, &since), (Some(pinned), Some(since)) if !version_at_least(pinned, since));
         let mut diagnostic = DEPRECATED_UV_VARIABLE
             .report(setting.name_range, format!("`{}` is deprecated; uv now reads `{replacement}`", setting.name))

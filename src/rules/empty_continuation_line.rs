@@ -60,6 +60,13 @@ fn check_instruction(ctx: &RuleContext<'_>, instruction: &Instruction, acc: &mut
             Some(byte) if byte.is_ascii_graphic() => continue,
             Some(_) => {}
         }
+        // Continuation lines are indented: past the spaces and tabs, a visible character rules
+        // the line out as well.
+        let indent =
+            bytes.get(line_offset..).unwrap_or_default().iter().take_while(|it| matches!(it, b' ' | b'\t')).count();
+        if bytes.get(line_offset + indent).is_some_and(u8::is_ascii_graphic) {
+            continue;
+        }
         let line_end = memchr::memchr(b'\n', &bytes[line_offset..]).map_or(bytes.len(), |it| line_offset + it + 1);
         let line = &body[line_offset..line_end];
         let start = instruction.range.start + line_offset;

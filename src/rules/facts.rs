@@ -3,45 +3,68 @@
 //! Rules used to rebuild per-stage layouts, image references and COPY lists on every call; with
 //! a hundred rules that multiplied the work. Each fact here is built in one pass on first use.
 
-use std::cell::{OnceCell, RefCell};
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
-use std::rc::Rc;
+use std::mem::offset_of;
+use std::sync::{Mutex, OnceLock};
 
 use crate::rules::RuleContext;
 use crate::rules::support_env::{self, Setting};
 use crate::rules::support_python::{self, CopiedVenv, Copy, ImageUse};
 use crate::rules::support_uv::{self, Mount};
+use crate::semantics::shell::{ShellCommand, ShellWord};
 use crate::semantics::{Base, CommandOrigin, CommandSite, Semantics, Stage, VarDef};
 use crate::syntax::{Args, Keyword};
 
-/// FNV-1a: the keys here are short names and references, for which std's DoS-resistant hash
-/// costs more than the lookups it serves.
-pub(crate) struct FnvHasher(u64);
+/// A multiply-rotate hash taking eight bytes at a time: the keys here are short names and
+/// references, for which std's DoS-resistant hash (or a byte-at-a-time one) costs more than the
+/// lookups it serves. The keys come from the file being linted, whose author gains nothing from
+/// colliding them.
+#[derive(Default)]
+pub(crate) struct FastHasher(u64);
 
-impl Default for FnvHasher {
-    fn default() -> FnvHasher {
-        FnvHasher(0xcbf2_9ce4_8422_2325)
+impl FastHasher {
+    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(FastHasher::SEED);
     }
 }
 
-impl Hasher for FnvHasher {
+impl Hasher for FastHasher {
     fn finish(&self) -> u64 {
-        self.0
+        // The table picks buckets from the low bits and tags from the top ones: fold the well
+        // mixed top half into the bottom.
+        self.0 ^ (self.0 >> 32)
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        let mut hash = self.0;
-        for byte in bytes {
-            hash ^= u64::from(*byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            if let Ok(word) = <[u8; 8]>::try_from(chunk) {
+                self.add(u64::from_le_bytes(word));
+            }
         }
-        self.0 = hash;
+        // The tail byte by byte: copying a slice of unknown length would call memcpy.
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let word = rest.iter().rev().fold(0u64, |word, byte| (word << 8) | u64::from(*byte));
+            self.add(word);
+        }
+    }
+
+    fn write_u8(&mut self, value: u8) {
+        self.add(u64::from(value));
+    }
+
+    fn write_usize(&mut self, value: usize) {
+        self.add(value as u64);
     }
 }
 
-/// A hash map keyed by short strings, hashed with [`FnvHasher`].
-pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FnvHasher>>;
+/// A hash map keyed by short strings, hashed with [`FastHasher`].
+pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 
 /// `major.minor[.patch]` of an image's Python.
 type PythonVersionTriple = (u64, u64, Option<u64>);
@@ -50,53 +73,63 @@ type PythonVersionTriple = (u64, u64, Option<u64>);
 #[derive(Default)]
 pub(crate) struct Facts<'a> {
     /// Stage names, ASCII-lowercased, to the first stage with that name.
-    stage_names: OnceCell<FastMap<String, usize>>,
+    stage_names: OnceLock<StageNames<'a>>,
     /// Names some stage defines with ENV or ARG; [`Semantics::build_var`] finds nothing else.
-    stage_var_names: OnceCell<HashSet<&'a str, BuildHasherDefault<FnvHasher>>>,
+    stage_var_names: OnceLock<NameSet<'a>>,
     /// The stage of each instruction (`None` before the first FROM).
-    instruction_stage: OnceCell<Vec<Option<usize>>>,
-    image_uses: OnceCell<Vec<ImageUse>>,
-    py_copies: OnceCell<Vec<Copy>>,
-    py_layout: OnceCell<support_python::Layout>,
-    copied_venvs: OnceCell<Vec<CopiedVenv>>,
-    uv_layout: OnceCell<support_uv::Layout>,
-    workdir_user: OnceCell<WorkdirUser>,
-    uv_settings: OnceCell<Vec<Setting>>,
-    start_commands: OnceCell<Vec<&'a CommandSite>>,
+    instruction_stage: OnceLock<Vec<Option<usize>>>,
+    image_uses: OnceLock<Vec<ImageUse>>,
+    py_copies: OnceLock<Vec<Copy<'a>>>,
+    py_layout: OnceLock<support_python::Layout>,
+    copied_venvs: OnceLock<Vec<CopiedVenv>>,
+    uv_layout: OnceLock<support_uv::Layout<'a>>,
+    workdir_user: OnceLock<WorkdirUser>,
+    uv_settings: OnceLock<Vec<Setting<'a>>>,
+    start_commands: OnceLock<Vec<&'a CommandSite>>,
     /// The uv commands of RUN instructions, grouped by instruction.
-    run_groups: OnceCell<Vec<RunGroupFacts>>,
-    /// The `--mount` flags of each instruction, parsed when first asked for (only RUNs of uv
-    /// commands are, so the mounts of other RUNs are never parsed).
-    mounts: OnceCell<Vec<OnceCell<Vec<Mount>>>>,
+    run_groups: OnceLock<Vec<RunGroupFacts>>,
+    /// The `--mount` flags of every RUN.
+    mounts: OnceLock<MountTable>,
     /// Per command: an earlier command of the same instruction changes directory.
-    after_cd: OnceCell<Vec<bool>>,
+    after_cd: OnceLock<Vec<bool>>,
     /// Per stage: it is the final stage or one the final stage is built `FROM`.
-    final_chain: OnceCell<Vec<bool>>,
+    final_chain: OnceLock<Vec<bool>>,
     /// Image Pythons already compared with what the project asks for (version parsing is slow).
-    meets_project: RefCell<Vec<(PythonVersionTriple, Option<bool>)>>,
+    meets_project: Mutex<Vec<(PythonVersionTriple, Option<bool>)>>,
     /// Per uv invocation (in the order of the context's uv list): uv's reference entry for each
     /// of its flags.
-    known_uv_flags: OnceCell<Vec<Vec<Option<&'static crate::knowledge::UvFlag>>>>,
+    known_uv_flags: OnceLock<KnownUvFlags>,
     /// Paths already matched against .dockerignore (rules ask about the same few names).
-    excluded: RefCell<Vec<(String, bool)>>,
+    excluded: Mutex<Vec<(String, bool)>>,
+    /// Per command of `semantics.commands`: the index of its program word, past wrappers such
+    /// as `sudo` or `env` (finding it walks the words, and many rules ask).
+    programs: OnceLock<Vec<Option<Program<'a>>>>,
 }
 
 /// WORKDIR and USER in effect at each instruction, for every rule that resolves paths or asks
 /// who runs a command.
 pub(crate) struct WorkdirUser {
-    /// WORKDIR at each instruction, taking a root image to start in `/`; `None` when a variable
-    /// makes it unknown.
-    workdir: Vec<Option<Rc<str>>>,
+    /// Every distinct WORKDIR and USER value, which the per-instruction lists point into (one
+    /// string per WORKDIR or USER instruction instead of one per instruction).
+    names: Vec<String>,
+    /// WORKDIR at each instruction, taking a root image to start in `/`, as an index into
+    /// `names`; `None` when a variable makes it unknown.
+    workdir: Vec<Option<u32>>,
     /// Per instruction: the WORKDIR above still rests on the root image starting in `/` (no
     /// absolute WORKDIR since), which holds only for images known not to set their own.
     assumes_image_start: Vec<bool>,
-    /// USER at each instruction (`None` for the image default, root).
-    user: Vec<Option<Rc<str>>>,
+    /// USER at each instruction as an index into `names` (`None` for the image default, root).
+    user: Vec<Option<u32>>,
 }
 
 impl WorkdirUser {
+    fn name(&self, slot: Option<&Option<u32>>) -> Option<&str> {
+        let at = (*slot?)?;
+        self.names.get(at as usize).map(String::as_str)
+    }
+
     pub(crate) fn workdir_at(&self, idx: usize) -> Option<&str> {
-        self.workdir.get(idx).and_then(|it| it.as_deref())
+        self.name(self.workdir.get(idx))
     }
 
     /// Whether [`WorkdirUser::workdir_at`] still rests on the root image starting in `/`.
@@ -105,7 +138,14 @@ impl WorkdirUser {
     }
 
     pub(crate) fn user_at(&self, idx: usize) -> Option<&str> {
-        self.user.get(idx).and_then(|it| it.as_deref())
+        self.name(self.user.get(idx))
+    }
+
+    /// Stores `name` and returns its index.
+    fn intern(&mut self, name: String) -> Option<u32> {
+        let at = u32::try_from(self.names.len()).ok()?;
+        self.names.push(name);
+        Some(at)
     }
 
     fn build(ctx: &RuleContext<'_>) -> WorkdirUser {
@@ -113,10 +153,12 @@ impl WorkdirUser {
         let instructions = &ctx.parse.file.instructions;
         let escape = ctx.parse.file.escape;
         let mut res = WorkdirUser {
+            names: vec!["/".to_owned()],
             workdir: vec![None; instructions.len()],
             assumes_image_start: vec![false; instructions.len()],
             user: vec![None; instructions.len()],
         };
+        const ROOT: Option<u32> = Some(0);
         for stage in &semantics.stages {
             let parent_end = match stage.base {
                 Base::Stage(parent) if parent < stage.index => {
@@ -126,48 +168,127 @@ impl WorkdirUser {
             };
             let (mut workdir, mut assumed, mut user) = match parent_end {
                 Some(end) => (
-                    res.workdir.get(end).cloned().flatten(),
+                    res.workdir.get(end).copied().flatten(),
                     res.assumes_image_start.get(end).copied().unwrap_or(false),
-                    res.user.get(end).cloned().flatten(),
+                    res.user.get(end).copied().flatten(),
                 ),
-                None => (Some(Rc::from("/")), true, None),
+                None => (ROOT, true, None),
             };
             for idx in stage.instructions.clone() {
                 let Some(instruction) = instructions.get(idx) else { continue };
-                let lookup = |name: &str| ctx.build_var(stage.index, idx, name).and_then(|it| it.value.clone());
                 match (instruction.keyword, &instruction.args) {
                     (Keyword::Workdir, Args::Words(words)) => {
                         if let Some(word) = words.first() {
+                            let lookup =
+                                |name: &str| ctx.build_var(stage.index, idx, name).and_then(|it| it.value.clone());
                             let (value, complete) = support_uv::expand_value(&word.value, escape, &lookup);
                             let absolute = value.starts_with('/');
-                            let resolved = match (&workdir, complete) {
+                            let current = workdir.and_then(|at| res.names.get(at as usize));
+                            let resolved = match (current, complete) {
                                 (Some(dir), true) => support_uv::resolve(dir, &value),
                                 (None, true) if absolute => support_uv::resolve("/", &value),
                                 _ => None,
                             };
                             assumed &= !absolute;
-                            workdir = resolved.map(Rc::from);
+                            workdir = resolved.and_then(|it| res.intern(it));
                         }
                     }
                     (Keyword::User, Args::Words(words)) => {
                         if let Some(word) = words.first() {
+                            let lookup =
+                                |name: &str| ctx.build_var(stage.index, idx, name).and_then(|it| it.value.clone());
                             let (value, _) = support_uv::expand_value(&word.value, escape, &lookup);
                             let name = value.split(':').next().unwrap_or("");
                             user = match name {
                                 "root" | "0" => None,
-                                _ => Some(Rc::from(name)),
+                                _ => res.intern(name.to_owned()),
                             };
                         }
                     }
                     _ => {}
                 }
-                res.workdir[idx] = workdir.clone();
+                res.workdir[idx] = workdir;
                 res.assumes_image_start[idx] = assumed;
-                res.user[idx] = user.clone();
+                res.user[idx] = user;
             }
         }
         res
     }
+}
+
+/// The program word of a command, past wrappers such as `sudo` or `env`.
+#[derive(Clone, Copy)]
+struct Program<'a> {
+    /// Its index in the command's words.
+    index: usize,
+    word: &'a ShellWord,
+    /// Its basename (`apt-get` for `/usr/bin/apt-get`).
+    name: &'a str,
+}
+
+/// Stage names, ASCII-lowercased, to the first stage with that name.
+struct StageNames<'a> {
+    by_name: FastMap<Cow<'a, str>, usize>,
+    /// A bit per name length (the last bit for every length from 63 up), so most names that
+    /// are not stage names are turned away without hashing them.
+    lengths: u64,
+}
+
+impl StageNames<'_> {
+    fn length_bit(len: usize) -> u64 {
+        1 << len.min(63)
+    }
+}
+
+/// A set of names: files define few distinct variables, and comparing a handful of names
+/// (lengths first) is cheaper than hashing the one asked about; many names get a hash set.
+enum NameSet<'a> {
+    Few(Vec<&'a str>),
+    Many(HashSet<&'a str, BuildHasherDefault<FastHasher>>),
+}
+
+impl<'a> NameSet<'a> {
+    /// Up to this many distinct names are kept in a list.
+    const FEW: usize = 16;
+
+    fn new(names: impl Iterator<Item = &'a str>) -> NameSet<'a> {
+        let mut few: Vec<&'a str> = Vec::new();
+        let mut names = names;
+        for name in names.by_ref() {
+            if few.contains(&name) {
+                continue;
+            }
+            if few.len() == NameSet::FEW {
+                let mut many: HashSet<&'a str, BuildHasherDefault<FastHasher>> = few.into_iter().collect();
+                many.insert(name);
+                many.extend(names);
+                return NameSet::Many(many);
+            }
+            few.push(name);
+        }
+        NameSet::Few(few)
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        match self {
+            NameSet::Few(few) => few.iter().any(|it| it.len() == name.len() && *it == name),
+            NameSet::Many(many) => many.contains(name),
+        }
+    }
+}
+
+/// The `--mount` flags of every RUN, in one list.
+struct MountTable {
+    mounts: Vec<Mount>,
+    /// Per instruction (and one past the last): where its mounts start in `mounts`.
+    starts: Vec<usize>,
+}
+
+/// uv's reference entry for each flag of each uv invocation, in one list.
+struct KnownUvFlags {
+    flags: Vec<Option<&'static crate::knowledge::UvFlag>>,
+    /// Per invocation (and one past the last): where its flags start in `flags`.
+    starts: Vec<usize>,
 }
 
 /// The uv commands of one RUN instruction, as indices into the context's uv list.
@@ -189,22 +310,31 @@ impl<'a> RuleContext<'a> {
     /// The first stage named `name`, compared case-insensitively.
     pub(crate) fn stage_named(&self, name: &str) -> Option<usize> {
         let names = self.facts.stage_names.get_or_init(|| {
-            let mut res = FastMap::default();
-            res.reserve(self.semantics.stages.len());
-            for stage in &self.semantics.stages {
+            let mut res = StageNames { by_name: FastMap::default(), lengths: 0 };
+            res.by_name.reserve(self.semantics.stages.len());
+            let stages: &'a [Stage] = &self.semantics.stages;
+            for stage in stages {
                 if let Some(name) = &stage.name {
-                    res.entry(name.value.to_ascii_lowercase()).or_insert(stage.index);
+                    // Most names are written in lower case already: borrow those.
+                    let key: Cow<'a, str> = if name.value.bytes().any(|it| it.is_ascii_uppercase()) {
+                        name.value.to_ascii_lowercase().into()
+                    } else {
+                        name.value.as_str().into()
+                    };
+                    res.lengths |= StageNames::length_bit(key.len());
+                    res.by_name.entry(key).or_insert(stage.index);
                 }
             }
             res
         });
-        if names.is_empty() {
+        // Most references asked about are images, whose length no stage name has.
+        if names.lengths & StageNames::length_bit(name.len()) == 0 {
             return None;
         }
         if name.bytes().any(|it| it.is_ascii_uppercase()) {
-            names.get(&name.to_ascii_lowercase()).copied()
+            names.by_name.get(name.to_ascii_lowercase().as_str()).copied()
         } else {
-            names.get(name).copied()
+            names.by_name.get(name).copied()
         }
     }
 
@@ -214,7 +344,7 @@ impl<'a> RuleContext<'a> {
         let semantics: &'a Semantics = self.semantics;
         let names = self.facts.stage_var_names.get_or_init(|| {
             let stages = semantics.stages.iter();
-            stages.flat_map(|stage| stage.env.iter().chain(&stage.args)).map(|def| def.name.as_str()).collect()
+            NameSet::new(stages.flat_map(|stage| stage.env.iter().chain(&stage.args)).map(|def| def.name.as_str()))
         });
         if !names.contains(name) {
             return None;
@@ -261,7 +391,7 @@ impl<'a> RuleContext<'a> {
     }
 
     /// Every COPY and ADD inside a stage, in order (the Python rules' view).
-    pub(crate) fn py_copies(&self) -> &[Copy] {
+    pub(crate) fn py_copies(&self) -> &[Copy<'a>] {
         self.facts.py_copies.get_or_init(|| support_python::build_copies(self))
     }
 
@@ -276,12 +406,12 @@ impl<'a> RuleContext<'a> {
     }
 
     /// WORKDIR, USER, COPYs, uv pins and reach per instruction and stage (the uv rules' view).
-    pub(crate) fn uv_layout(&self) -> &support_uv::Layout {
+    pub(crate) fn uv_layout(&self) -> &support_uv::Layout<'a> {
         self.facts.uv_layout.get_or_init(|| support_uv::Layout::build(self))
     }
 
     /// Every `UV_*` assignment.
-    pub(crate) fn uv_settings(&self) -> &[Setting] {
+    pub(crate) fn uv_settings(&self) -> &[Setting<'a>] {
         self.facts.uv_settings.get_or_init(|| support_env::build_uv_settings(self))
     }
 
@@ -311,15 +441,24 @@ impl<'a> RuleContext<'a> {
 
     /// The `--mount` flags of instruction `idx`, in order (empty unless it is a RUN with mounts).
     pub(crate) fn mounts_of(&self, idx: usize) -> &[Mount] {
-        let mounts = self
-            .facts
-            .mounts
-            .get_or_init(|| std::iter::repeat_with(OnceCell::new).take(self.parse.file.instructions.len()).collect());
-        let Some(slot) = mounts.get(idx) else { return &[] };
-        slot.get_or_init(|| match self.parse.file.instructions.get(idx) {
-            Some(it) if it.keyword == Keyword::Run && !it.flags.is_empty() => support_uv::mounts(self.text, it),
-            _ => Vec::new(),
-        })
+        let table = self.facts.mounts.get_or_init(|| {
+            // Every RUN's mounts in one list, with where each instruction's start: two
+            // allocations in all instead of one per RUN (and as few to free).
+            let instructions = &self.parse.file.instructions;
+            let mut table = MountTable { mounts: Vec::new(), starts: Vec::with_capacity(instructions.len() + 1) };
+            for instruction in instructions {
+                table.starts.push(table.mounts.len());
+                if instruction.keyword == Keyword::Run && !instruction.flags.is_empty() {
+                    support_uv::push_mounts(&mut table.mounts, self.text, instruction);
+                }
+            }
+            table.starts.push(table.mounts.len());
+            table
+        });
+        match (table.starts.get(idx), table.starts.get(idx + 1)) {
+            (Some(start), Some(end)) => table.mounts.get(*start..*end).unwrap_or_default(),
+            _ => &[],
+        }
     }
 
     /// The uv invocation at position `at` of the context's uv list.
@@ -341,9 +480,9 @@ impl<'a> RuleContext<'a> {
                     .iter()
                     .position(|it| it.instruction != instruction)
                     .map_or(commands.len(), |it| start + it);
-                let first_cd = commands[start..end]
-                    .iter()
-                    .filter(|it| matches!(it.command.program_name(), Some("cd" | "pushd")))
+                let first_cd = (start..end)
+                    .filter(|at| matches!(self.program_name_at(*at), Some("cd" | "pushd")))
+                    .filter_map(|at| commands.get(at))
                     .map(|it| it.command.range.start)
                     .min();
                 if let Some(first_cd) = first_cd {
@@ -379,11 +518,15 @@ impl<'a> RuleContext<'a> {
         let Some(version) = support_python::image_python(source) else {
             return support_python::image_meets_project(self.project, source);
         };
-        if let Some((_, meets)) = self.facts.meets_project.borrow().iter().find(|(known, _)| *known == version) {
-            return *meets;
+        // A poisoned lock only means another thread panicked mid-push; the list is still sound.
+        let known = |list: &Vec<(PythonVersionTriple, Option<bool>)>| {
+            list.iter().find(|(known, _)| *known == version).map(|(_, meets)| *meets)
+        };
+        if let Some(meets) = known(&self.facts.meets_project.lock().unwrap_or_else(|it| it.into_inner())) {
+            return meets;
         }
         let meets = support_python::image_meets_project(self.project, source);
-        self.facts.meets_project.borrow_mut().push((version, meets));
+        self.facts.meets_project.lock().unwrap_or_else(|it| it.into_inner()).push((version, meets));
         meets
     }
 
@@ -393,23 +536,22 @@ impl<'a> RuleContext<'a> {
             // The same few subcommand and flag pairs repeat on every command, and each lookup
             // scans the subcommand's whole flag list: look each pair up once.
             type Known = Option<&'static crate::knowledge::UvFlag>;
-            let mut memo: HashMap<&str, HashMap<&str, Known>> = HashMap::new();
-            self.uv
-                .iter()
-                .map(|(_, uv)| {
-                    let by_flag = memo.entry(uv.subcommand()).or_default();
-                    uv.flags
-                        .iter()
-                        .map(|flag| {
-                            *by_flag
-                                .entry(&flag.name)
-                                .or_insert_with(|| crate::knowledge::uv_flag(uv.subcommand(), &flag.name))
-                        })
-                        .collect()
-                })
-                .collect()
+            let mut memo: FastMap<&str, FastMap<&str, Known>> = FastMap::default();
+            let mut res = KnownUvFlags { flags: Vec::new(), starts: Vec::with_capacity(self.uv.len() + 1) };
+            for (_, uv) in &self.uv {
+                res.starts.push(res.flags.len());
+                let by_flag = memo.entry(uv.subcommand()).or_default();
+                res.flags.extend(uv.flags.iter().map(|flag| {
+                    *by_flag.entry(&flag.name).or_insert_with(|| crate::knowledge::uv_flag(uv.subcommand(), &flag.name))
+                }));
+            }
+            res.starts.push(res.flags.len());
+            res
         });
-        known.get(at).map_or(&[], Vec::as_slice)
+        match (known.starts.get(at), known.starts.get(at + 1)) {
+            (Some(start), Some(end)) => known.flags.get(*start..*end).unwrap_or_default(),
+            _ => &[],
+        }
     }
 
     /// Whether .dockerignore keeps `path` out of the build context, remembered per path.
@@ -417,12 +559,106 @@ impl<'a> RuleContext<'a> {
         if self.project.dockerignore.is_none() {
             return false;
         }
-        if let Some((_, excluded)) = self.facts.excluded.borrow().iter().find(|(known, _)| known == path) {
-            return *excluded;
+        let known = |list: &Vec<(String, bool)>| list.iter().find(|(known, _)| known == path).map(|(_, it)| *it);
+        if let Some(excluded) = known(&self.facts.excluded.lock().unwrap_or_else(|it| it.into_inner())) {
+            return excluded;
         }
         let excluded = self.project.is_excluded(path);
-        self.facts.excluded.borrow_mut().push((path.to_owned(), excluded));
+        self.facts.excluded.lock().unwrap_or_else(|it| it.into_inner()).push((path.to_owned(), excluded));
         excluded
+    }
+
+    /// The program of each command of `semantics.commands` (see [`ShellCommand::program_index`]).
+    fn programs(&self) -> &[Option<Program<'a>>] {
+        self.facts.programs.get_or_init(|| {
+            let commands: &'a [CommandSite] = &self.semantics.commands;
+            commands
+                .iter()
+                .map(|site| {
+                    let index = site.command.program_index()?;
+                    let word = site.command.words.get(index)?;
+                    Some(Program { index, word, name: word.basename() })
+                })
+                .collect()
+        })
+    }
+
+    /// The program of command `at` of `semantics.commands`.
+    fn program_at(&self, at: usize) -> Option<Program<'a>> {
+        self.programs().get(at).copied().flatten()
+    }
+
+    /// The program's name (`apt-get` for `sudo /usr/bin/apt-get`) of command `at` of
+    /// `semantics.commands`.
+    fn program_name_at(&self, at: usize) -> Option<&'a str> {
+        self.program_at(at).map(|it| it.name)
+    }
+
+    /// The index in `semantics.commands` of the site holding `command`, when it is one of them.
+    fn shell_command_index(&self, command: &ShellCommand) -> Option<usize> {
+        let commands = &self.semantics.commands;
+        let size = std::mem::size_of::<CommandSite>();
+        let start = commands.as_ptr() as usize + offset_of!(CommandSite, command);
+        let at = command as *const ShellCommand as usize;
+        if size == 0 || at < start {
+            return None;
+        }
+        let idx = (at - start) / size;
+        commands.get(idx).filter(|it| std::ptr::eq(&it.command, command)).map(|_| idx)
+    }
+
+    /// The `NAME=value` words given to wrappers before the program (`env NAME=value cmd`): what
+    /// [`ShellCommand::env_assignments`] adds to the leading assignments.
+    pub(crate) fn wrapper_assignments<'c>(
+        &self,
+        command: &'c ShellCommand,
+    ) -> impl Iterator<Item = crate::semantics::shell::Assignment> + use<'c> {
+        let end = self.program_index(command).unwrap_or(0);
+        command.words.get(..end).unwrap_or_default().iter().filter_map(crate::semantics::shell::Assignment::from_word)
+    }
+
+    /// [`ShellCommand::program_index`], remembered for the commands of the file.
+    pub(crate) fn program_index(&self, command: &ShellCommand) -> Option<usize> {
+        match self.shell_command_index(command) {
+            Some(at) => self.program_at(at).map(|it| it.index),
+            None => command.program_index(),
+        }
+    }
+
+    /// [`ShellCommand::program`], remembered for the commands of the file.
+    pub(crate) fn program<'c>(&self, command: &'c ShellCommand) -> Option<&'c ShellWord>
+    where
+        'a: 'c,
+    {
+        match self.shell_command_index(command) {
+            Some(at) => self.program_at(at).map(|it| it.word),
+            None => command.program(),
+        }
+    }
+
+    /// [`ShellCommand::program_name`], remembered for the commands of the file.
+    pub(crate) fn program_name<'c>(&self, command: &'c ShellCommand) -> Option<&'c str>
+    where
+        'a: 'c,
+    {
+        match self.shell_command_index(command) {
+            Some(at) => self.program_name_at(at),
+            None => command.program_name(),
+        }
+    }
+
+    /// [`ShellCommand::args_after_program`], remembered for the commands of the file.
+    pub(crate) fn args_after_program<'c>(&self, command: &'c ShellCommand) -> &'c [ShellWord]
+    where
+        'a: 'c,
+    {
+        match self.shell_command_index(command) {
+            Some(at) => match self.program_at(at) {
+                Some(program) => command.words.get(program.index + 1..).unwrap_or_default(),
+                None => &[],
+            },
+            None => command.args_after_program(),
+        }
     }
 
     /// The index of `site` in `semantics.commands`, when it is one of them.

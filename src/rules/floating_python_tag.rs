@@ -38,11 +38,11 @@ declare_rule! {
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let wanted = project_minor(ctx.project);
     for use_ in image_uses(ctx) {
-        let Some(image) = &use_.python else { continue };
+        let Some(image) = use_.python() else { continue };
         if image.pinned_by_digest || image.version.is_some() || image.prerelease.is_some() {
             continue;
         }
-        let tag_text = match &use_.reference.tag {
+        let tag_text = match &use_.reference().tag {
             Some(tag) => format!("tag `{}`", tag.value),
             None => "no tag (so `latest`)".to_owned(),
         };
@@ -54,18 +54,18 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         };
         let message = format!(
             "{} has {tag_text}, which moves to each new Python release, so rebuilds can change the Python minor version; {advice}",
-            use_.text
+            use_.text()
         );
-        let range = match &use_.reference.tag {
+        let range = match &use_.reference().tag {
             Some(_) => use_.tag_range(),
-            None => use_.source_range(use_.reference.range()),
+            None => use_.source_range(use_.reference().range()),
         };
         let mut diagnostic = FLOATING_PYTHON_TAG.report(range, message);
         if let Some((major, minor)) = wanted
             && use_.is_exact()
         {
             let tag = new_tag(&image.tag, major, minor);
-            let edit = match &use_.reference.tag {
+            let edit = match &use_.reference().tag {
                 Some(_) => Edit { path: None, range: use_.tag_range(), new_text: tag.clone() },
                 None => {
                     Edit { path: None, range: TextRange::empty(use_.tag_range().start), new_text: format!(":{tag}") }

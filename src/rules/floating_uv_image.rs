@@ -37,12 +37,12 @@ declare_rule! {
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     for use_ in image_uses(ctx) {
         // Only uv images; the official `python` image has its own pinning rule.
-        let Some(image) = &use_.uv else { continue };
+        let Some(image) = use_.uv() else { continue };
         // A tag that no longer exists or is frozen is UV103/UV104's business.
         if !image.floating || image.tag_problem().is_some() {
             continue;
         }
-        let tag_text = match &use_.reference.tag {
+        let tag_text = match &use_.reference().tag {
             Some(tag) => format!("tag `{}`", tag.value),
             None => "no tag (so `latest`)".to_owned(),
         };
@@ -52,15 +52,15 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         };
         let message = format!(
             "{} has {tag_text}, which moves with every uv release, so {place} changes between builds; pin a version such as `{KNOWN_UV_VERSION}`",
-            use_.text
+            use_.text()
         );
-        let range = match &use_.reference.tag {
+        let range = match &use_.reference().tag {
             Some(_) => use_.tag_range(),
-            None => use_.source_range(use_.reference.range()),
+            None => use_.source_range(use_.reference().range()),
         };
         let mut diagnostic = FLOATING_UV_IMAGE.report(range, message);
-        if use_.is_exact() && use_.reference.digest.is_none() {
-            let (edit_range, new_text) = match &use_.reference.tag {
+        if use_.is_exact() && use_.reference().digest.is_none() {
+            let (edit_range, new_text) = match &use_.reference().tag {
                 None => (TextRange::empty(use_.tag_range().start), format!(":{KNOWN_UV_VERSION}")),
                 Some(tag) if tag.value == "latest" => (use_.tag_range(), KNOWN_UV_VERSION.to_owned()),
                 Some(_) => (TextRange::empty(use_.tag_range().start), format!("{KNOWN_UV_VERSION}-")),

@@ -66,7 +66,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         let copies_ok = layout.copies_before(ctx.semantics, stage, site.instruction).all(|event| {
             // Copies elsewhere (uv's binaries into /bin) cannot bring members into the project.
             let unrelated = event.dest.as_deref().is_some_and(|dest| !is_within(&dir, dest) && !is_within(dest, &dir));
-            unrelated || (event.from.is_none() && event.sources.iter().all(|it| only_root_files(&it.value)))
+            unrelated || (event.from.is_none() && event.sources.iter().all(|it| only_root_files(it.value)))
         });
         let instruction = ctx.parse.file.instructions.get(site.instruction);
         let mounts_ok = instruction.is_some_and(|it| it.keyword == Keyword::Run)

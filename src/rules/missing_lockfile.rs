@@ -45,7 +45,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let lock_pattern = std::cell::OnceCell::new();
     // Per stage, folder and kind of copy: the first COPY that may bring uv.lock there, so each
     // command compares positions instead of walking every earlier COPY again.
-    let mut carriers: FastMap<(usize, String, bool), Option<usize>> = FastMap::default();
+    let mut carriers: FastMap<(usize, &str, bool), Option<usize>> = FastMap::default();
     for (site, uv) in ctx.uv_commands() {
         if !matches!(uv.subcommand(), "sync" | "run" | "export")
             || uv.has_flag("--script")
@@ -75,19 +75,19 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             continue;
         }
         let layout = ctx.uv_layout();
-        let Some(dir) = ctx.workdir_at(site.instruction).map(str::to_owned) else { continue };
+        let Some(dir) = ctx.workdir_at(site.instruction) else { continue };
         let subcommand = uv.subcommand();
         let range = uv.subcommand_range().unwrap_or(site.command.range);
         if ctx.project.uv_lock.is_none() {
-            let carried = first_carrier(&mut carriers, (stage, dir.clone(), true), || {
+            let carried = first_carrier(&mut carriers, (stage, dir, true), || {
                 layout
                     .copies_before(ctx.semantics, stage, usize::MAX)
-                    .filter(|event| event.from.is_some() && event.carries(ctx, "uv.lock", &dir) != Carries::No)
+                    .filter(|event| event.from.is_some() && event.carries(ctx, "uv.lock", dir) != Carries::No)
                     .map(|event| event.instruction)
                     .min()
             })
             .is_some_and(|it| it < site.instruction);
-            if carried || mount_brings_lock(ctx, site.instruction, &dir, true) {
+            if carried || mount_brings_lock(ctx, site.instruction, dir, true) {
                 continue;
             }
             acc.push(MISSING_LOCKFILE.report(
@@ -100,15 +100,15 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             ));
             continue;
         }
-        let carried = first_carrier(&mut carriers, (stage, dir.clone(), false), || {
+        let carried = first_carrier(&mut carriers, (stage, dir, false), || {
             layout
                 .copies_before(ctx.semantics, stage, usize::MAX)
-                .filter(|event| event.carries(ctx, "uv.lock", &dir) != Carries::No)
+                .filter(|event| event.carries(ctx, "uv.lock", dir) != Carries::No)
                 .map(|event| event.instruction)
                 .min()
         })
         .is_some_and(|it| it < site.instruction);
-        if carried || mount_brings_lock(ctx, site.instruction, &dir, false) {
+        if carried || mount_brings_lock(ctx, site.instruction, dir, false) {
             continue;
         }
         if let Some(ignore) = &ctx.project.dockerignore
@@ -145,9 +145,9 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     }
 }
 
-fn first_carrier(
-    known: &mut FastMap<(usize, String, bool), Option<usize>>,
-    key: (usize, String, bool),
+fn first_carrier<'k>(
+    known: &mut FastMap<(usize, &'k str, bool), Option<usize>>,
+    key: (usize, &'k str, bool),
     compute: impl FnOnce() -> Option<usize>,
 ) -> Option<usize> {
     *known.entry(key).or_insert_with(compute)

@@ -301,10 +301,16 @@ impl<'a> RuleContext<'a> {
         semantics: &'a Semantics,
         project: &'a ProjectFacts,
     ) -> RuleContext<'a> {
+        // `as_uv` needs a word naming uv (`uv`, `uvx`, `/usr/bin/uv`, `python -m uv`): most
+        // commands have none, and finding their program is not free.
+        let may_be_uv = |site: &CommandSite| {
+            site.command.words.iter().any(|word| word.value.ends_with("uv") || word.value.ends_with("uvx"))
+        };
         let uv = semantics
             .commands
             .iter()
             .enumerate()
+            .filter(|(_, site)| may_be_uv(site))
             .filter_map(|(idx, site)| Some((idx, site.command.as_uv()?)))
             .collect();
         RuleContext { text, parse, semantics, project, settings: &DEFAULT_SETTINGS, uv, facts: facts::Facts::default() }
@@ -322,6 +328,13 @@ impl<'a> RuleContext<'a> {
         self.uv.iter().map(move |(idx, uv)| (&commands[*idx], uv))
     }
 }
+
+// The registry may be split across threads sharing one context: its lazily built facts are
+// behind `OnceLock`s and locks, so this must keep compiling.
+const _: () = {
+    const fn assert_sync<T: Sync>() {}
+    assert_sync::<RuleContext<'static>>();
+};
 
 pub type CheckFn = fn(&RuleContext<'_>, &mut Vec<Diagnostic>);
 
@@ -501,7 +514,8 @@ pub fn doc_url(code: &str) -> String {
 
 /// uv's reading of a boolean environment variable: `1/true/yes/y/t/on`, case-insensitive.
 pub(crate) fn is_truthy(value: &str) -> bool {
-    matches!(value.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "y" | "t" | "on")
+    let value = value.trim();
+    ["1", "true", "yes", "y", "t", "on"].iter().any(|it| value.eq_ignore_ascii_case(it))
 }
 
 /// Where a boolean `UV_*` variable is switched on for a command.

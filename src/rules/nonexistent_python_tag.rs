@@ -30,7 +30,7 @@ declare_rule! {
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     for use_ in image_uses(ctx) {
-        let Some(image) = &use_.python else { continue };
+        let Some(image) = use_.python() else { continue };
         let Some(problem) = image.tag_problem() else { continue };
         let message = format!("python:{} is not a published python image tag: {problem}", image.tag);
         let mut diagnostic = NONEXISTENT_PYTHON_TAG.report(use_.tag_range(), message);

@@ -36,7 +36,7 @@ declare_rule! {
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     for use_ in image_uses(ctx) {
-        let Some(image) = &use_.python else { continue };
+        let Some(image) = use_.python() else { continue };
         let Some((_, minor, _)) = image.version else { continue };
         if image.pinned_by_digest
             || image.distro.is_some()

@@ -64,11 +64,35 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
 }
 
 pub(crate) fn looks_secret(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    if upper.starts_with("UV_") || ["_FILE", "_PATH", "_DIR"].iter().any(|it| upper.ends_with(it)) {
+    // Compared ignoring ASCII case in place: every ENV and ARG name passes through here.
+    let bytes = name.as_bytes();
+    let starts = |prefix: &str| bytes.get(..prefix.len()).is_some_and(|it| it.eq_ignore_ascii_case(prefix.as_bytes()));
+    let ends = |suffix: &str| {
+        let start = bytes.len().checked_sub(suffix.len());
+        start.and_then(|start| bytes.get(start..)).is_some_and(|it| it.eq_ignore_ascii_case(suffix.as_bytes()))
+    };
+    if starts("UV_") || ["_FILE", "_PATH", "_DIR"].iter().any(|it| ends(it)) {
         return false;
     }
-    let lower = name.to_ascii_lowercase();
-    let parts: Vec<&str> = lower.split('_').collect();
-    parts.iter().any(|part| SECRET_WORDS.contains(part)) && !parts.contains(&"public")
+    // The words are in lower case, so comparing ignoring case is comparing the lowered part.
+    let is_part = |word: &str| name.split('_').any(|part| part.eq_ignore_ascii_case(word));
+    SECRET_WORDS.iter().any(|word| is_part(word)) && !is_part("public")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::looks_secret;
+
+    #[test]
+    fn secret_names_are_told_apart_ignoring_case() {
+        assert!(looks_secret("DB_PASSWORD"));
+        assert!(looks_secret("Api_Token"));
+        assert!(looks_secret("github_apikey"));
+        assert!(!looks_secret("PASSWORD_FILE"));
+        assert!(!looks_secret("token_dir"));
+        assert!(!looks_secret("uv_token"));
+        assert!(!looks_secret("PUBLIC_KEY"));
+        assert!(!looks_secret("KEYBOARD_LAYOUT"));
+        assert!(!looks_secret("PYTHON_VERSION"));
+    }
 }

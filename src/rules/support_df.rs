@@ -23,7 +23,9 @@ pub(crate) fn stage_chain(semantics: &Semantics, stage: usize) -> Vec<&Stage> {
 
 /// What the first stage of the chain is built on (an image, scratch or unknown).
 pub(crate) fn root_base(semantics: &Semantics, stage: usize) -> &Base {
-    match stage_chain(semantics, stage).last() {
+    // The last stage of `stage_chain`, without collecting the chain.
+    let root = crate::rules::support_python::root_stage(semantics, stage);
+    match semantics.stages.get(root) {
         Some(root) => &root.base,
         None => &Base::Unknown,
     }
@@ -111,18 +113,18 @@ pub(crate) struct Subcommand<'a> {
 }
 
 /// `apt-get install ...` (also `apt install`), behind wrappers such as `sudo`.
-pub(crate) fn apt_get_install(command: &ShellCommand) -> Option<Subcommand<'_>> {
-    if !matches!(command.program_name()?, "apt-get" | "apt") {
+pub(crate) fn apt_get_install<'c>(ctx: &RuleContext<'c>, command: &'c ShellCommand) -> Option<Subcommand<'c>> {
+    if !matches!(ctx.program_name(command)?, "apt-get" | "apt") {
         return None;
     }
-    subcommand(command.args_after_program(), "install")
+    subcommand(ctx.args_after_program(command), "install")
 }
 
 /// `pip install`, `pip3 install`, `pip3.12 install` or `python -m pip install`; never
 /// `uv pip install`, whose behaviour differs.
-pub(crate) fn pip_install(command: &ShellCommand) -> Option<Subcommand<'_>> {
-    let name = command.program_name()?;
-    let args = command.args_after_program();
+pub(crate) fn pip_install<'c>(ctx: &RuleContext<'c>, command: &'c ShellCommand) -> Option<Subcommand<'c>> {
+    let name = ctx.program_name(command)?;
+    let args = ctx.args_after_program(command);
     if is_pip_name(name) {
         return subcommand(args, "install");
     }
@@ -146,9 +148,9 @@ pub(crate) fn pip_install(command: &ShellCommand) -> Option<Subcommand<'_>> {
 }
 
 /// Any pip invocation (`pip ...`, `python -m pip ...`): the words after the program.
-pub(crate) fn pip_args(command: &ShellCommand) -> Option<&[ShellWord]> {
-    let name = command.program_name()?;
-    let args = command.args_after_program();
+pub(crate) fn pip_args<'c>(ctx: &RuleContext<'c>, command: &'c ShellCommand) -> Option<&'c [ShellWord]> {
+    let name = ctx.program_name(command)?;
+    let args = ctx.args_after_program(command);
     if is_pip_name(name) {
         return Some(args);
     }

@@ -1,6 +1,8 @@
 //! Every place a Dockerfile sets a `UV_*` variable (ENV, ARG, `NAME=value` before a command),
 //! collected once for the variable rules.
 
+use std::borrow::Cow;
+
 use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::knowledge::UvEnvVar;
 use crate::rules::RuleContext;
@@ -15,13 +17,13 @@ pub(crate) enum SettingKind {
     Prefix,
 }
 
-/// One assignment of a `UV_*` variable.
+/// One assignment of a `UV_*` variable (borrowed from the analysis where it can be).
 #[derive(Clone, Debug)]
-pub(crate) struct Setting {
-    pub(crate) name: String,
+pub(crate) struct Setting<'a> {
+    pub(crate) name: Cow<'a, str>,
     pub(crate) name_range: TextRange,
     /// The value as Docker or the shell would see it; `None` for `ARG NAME` without a default.
-    pub(crate) value: Option<String>,
+    pub(crate) value: Option<Cow<'a, str>>,
     pub(crate) value_range: Option<TextRange>,
     /// The value as written uses a variable, so the value above is a guess.
     pub(crate) dynamic: bool,
@@ -31,7 +33,7 @@ pub(crate) struct Setting {
     pub(crate) known: Option<&'static UvEnvVar>,
 }
 
-impl Setting {
+impl Setting<'_> {
     /// A value written literally, as uv will read it.
     pub(crate) fn literal(&self) -> Option<&str> {
         if self.dynamic { None } else { self.value.as_deref() }
@@ -39,12 +41,12 @@ impl Setting {
 }
 
 /// Every `UV_*` assignment, in source order per kind.
-pub(crate) fn uv_settings<'c>(ctx: &'c RuleContext<'_>) -> &'c [Setting] {
+pub(crate) fn uv_settings<'c, 'a>(ctx: &'c RuleContext<'a>) -> &'c [Setting<'a>] {
     ctx.uv_settings()
 }
 
-pub(crate) fn build_uv_settings(ctx: &RuleContext<'_>) -> Vec<Setting> {
-    let semantics = ctx.semantics;
+pub(crate) fn build_uv_settings<'a>(ctx: &RuleContext<'a>) -> Vec<Setting<'a>> {
+    let semantics: &'a crate::semantics::Semantics = ctx.semantics;
     let mut res = Vec::new();
     // Files set the same few variables over and over; each lookup scans uv's whole list.
     let mut known: Vec<(String, Option<&'static UvEnvVar>)> = Vec::new();
@@ -68,9 +70,9 @@ pub(crate) fn build_uv_settings(ctx: &RuleContext<'_>) -> Vec<Setting> {
         }
         let raw = def.value_range.and_then(|range| ctx.text.get(range.as_range())).unwrap_or("");
         res.push(Setting {
-            name: def.name.clone(),
+            name: Cow::Borrowed(&def.name),
             name_range: def.name_range,
-            value: def.value.clone(),
+            value: def.value.as_deref().map(Cow::Borrowed),
             value_range: def.value_range,
             dynamic: raw.contains('$'),
             kind: if def.kind == VarKind::Env { SettingKind::Env } else { SettingKind::Arg },
@@ -79,19 +81,35 @@ pub(crate) fn build_uv_settings(ctx: &RuleContext<'_>) -> Vec<Setting> {
         });
     }
     for site in &semantics.commands {
-        for assignment in site.command.env_assignments() {
-            if !assignment.name.starts_with("UV_") {
+        // What `env_assignments()` lists, in its order, without copying every assignment: a
+        // wrapper's word names a `UV_*` variable only when it starts with `UV_`.
+        let leading = site.command.assignments.iter().map(|it| {
+            (
+                Cow::Borrowed(it.name.as_str()),
+                Cow::Borrowed(it.value.as_str()),
+                it.name_range,
+                it.value_range,
+                it.value_has_expansion,
+            )
+        });
+        let wrapped = site.command.words.iter().any(|word| word.raw().starts_with("UV_"));
+        let wrapped = wrapped.then(|| ctx.wrapper_assignments(&site.command)).into_iter().flatten().map(|it| {
+            (Cow::Owned(it.name), Cow::Owned(it.value), it.name_range, it.value_range, it.value_has_expansion)
+        });
+        for (name, value, name_range, value_range, value_has_expansion) in leading.chain(wrapped) {
+            if !name.starts_with("UV_") {
                 continue;
             }
+            let known = lookup(&name);
             res.push(Setting {
-                name: assignment.name.clone(),
-                name_range: assignment.name_range,
-                value: Some(assignment.value.clone()),
-                value_range: Some(assignment.value_range),
-                dynamic: assignment.value_has_expansion,
+                name,
+                name_range,
+                value: Some(value),
+                value_range: Some(value_range),
+                dynamic: value_has_expansion,
                 kind: SettingKind::Prefix,
                 stage: site.stage,
-                known: lookup(&assignment.name),
+                known,
             });
         }
     }

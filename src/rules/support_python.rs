@@ -3,9 +3,10 @@
 //!
 //! Everything here is computed in one pass over the file so rules stay linear in its size.
 
-use std::str::FromStr;
+use std::sync::Arc;
 
 use crate::project::{ProjectFacts, PythonVersion};
+use crate::rules::support_uv::CopySources;
 use crate::rules::{RuleContext, is_truthy};
 use crate::semantics::expand;
 use crate::semantics::image::{
@@ -37,21 +38,45 @@ pub(crate) enum ImageUseKind {
 /// An image named somewhere in the file.
 pub(crate) struct ImageUse {
     pub(crate) kind: ImageUseKind,
-    /// The reference after ARG substitution.
-    pub(crate) text: String,
     /// Where the reference is written in the Dockerfile.
     pub(crate) range: TextRange,
-    pub(crate) reference: ImageRef,
-    /// What the reference says about the official `python` image, when it is one.
-    pub(crate) python: Option<PythonImage>,
-    /// What the reference says about a uv image, when it is one.
-    pub(crate) uv: Option<UvImage>,
+    /// The reference and what it says, shared by every use of the same text (files name the
+    /// same few images over and over).
+    info: Arc<ImageInfo>,
     /// Source offset of `text[0]` when the text sits verbatim in the Dockerfile, so parts of the
     /// reference can be pointed at and edited.
     exact_start: Option<usize>,
 }
 
+/// A reference text (after ARG substitution), parsed, with what it says about the `python` and
+/// uv images.
+pub(crate) struct ImageInfo {
+    text: String,
+    reference: ImageRef,
+    python: Option<PythonImage>,
+    uv: Option<UvImage>,
+}
+
 impl ImageUse {
+    /// The reference after ARG substitution.
+    pub(crate) fn text(&self) -> &str {
+        &self.info.text
+    }
+
+    pub(crate) fn reference(&self) -> &ImageRef {
+        &self.info.reference
+    }
+
+    /// What the reference says about the official `python` image, when it is one.
+    pub(crate) fn python(&self) -> Option<&PythonImage> {
+        self.info.python.as_ref()
+    }
+
+    /// What the reference says about a uv image, when it is one.
+    pub(crate) fn uv(&self) -> Option<&UvImage> {
+        self.info.uv.as_ref()
+    }
+
     /// The Dockerfile range of a range inside `text`, or the whole reference when it was
     /// written with variables or quotes.
     pub(crate) fn source_range(&self, inner: TextRange) -> TextRange {
@@ -68,9 +93,10 @@ impl ImageUse {
 
     /// Where the tag is written, or the end of the repository when there is none.
     pub(crate) fn tag_range(&self) -> TextRange {
-        match &self.reference.tag {
+        let reference = self.reference();
+        match &reference.tag {
             Some(tag) => self.source_range(tag.range),
-            None => self.source_range(TextRange::empty(self.reference.repository.range.end)),
+            None => self.source_range(TextRange::empty(reference.repository.range.end)),
         }
     }
 }
@@ -84,23 +110,21 @@ pub(crate) fn image_uses<'c>(ctx: &'c RuleContext<'_>) -> &'c [ImageUse] {
 /// few images over and over, so each distinct text is looked at once.
 #[derive(Default)]
 struct ImageInfoMemo {
-    known: crate::rules::facts::FastMap<String, Option<ImageInfo>>,
+    known: crate::rules::facts::FastMap<String, Option<Arc<ImageInfo>>>,
 }
 
-/// A parsed reference with what it says about the `python` and uv images.
-type ImageInfo = (ImageRef, Option<PythonImage>, Option<UvImage>);
-
 impl ImageInfoMemo {
-    fn get(&mut self, text: &str) -> Option<&ImageInfo> {
-        if !self.known.contains_key(text) {
-            let info = parse_image_ref(text).map(|reference| {
-                let python = python_image_info(&reference);
-                let uv = uv_image_info(&reference);
-                (reference, python, uv)
-            });
-            self.known.insert(text.to_owned(), info);
+    fn get(&mut self, text: &str) -> Option<Arc<ImageInfo>> {
+        if let Some(known) = self.known.get(text) {
+            return known.clone();
         }
-        self.known.get(text).and_then(Option::as_ref)
+        let info = parse_image_ref(text).map(|reference| {
+            let python = python_image_info(&reference);
+            let uv = uv_image_info(&reference);
+            Arc::new(ImageInfo { text: text.to_owned(), reference, python, uv })
+        });
+        self.known.insert(text.to_owned(), info.clone());
+        info
     }
 }
 
@@ -115,17 +139,14 @@ pub(crate) fn build_image_uses(ctx: &RuleContext<'_>) -> Vec<ImageUse> {
         };
         let exact = image.value == *text && image.range.len() == text.len();
         // The stage's reference was parsed from the same text, so the memo's agrees with it.
-        let (python, uv) = match memo.get(text) {
-            Some((_, python, uv)) => (python.clone(), uv.clone()),
-            None => (python_image_info(reference), uv_image_info(reference)),
-        };
+        let info = memo.get(text).unwrap_or_else(|| {
+            let (python, uv) = (python_image_info(reference), uv_image_info(reference));
+            Arc::new(ImageInfo { text: text.clone(), reference: reference.clone(), python, uv })
+        });
         res.push(ImageUse {
             kind: ImageUseKind::From,
-            text: text.clone(),
             range: image.range,
-            python,
-            uv,
-            reference: reference.clone(),
+            info,
             exact_start: exact.then_some(image.range.start),
         });
     }
@@ -194,22 +215,30 @@ fn push_reference(
     range: TextRange,
     exact_start: Option<usize>,
 ) {
-    let Some(text) = expand_in(ctx, stage, instruction, written) else { return };
+    let text: std::borrow::Cow<'_, str> = if expand::has_references(written) {
+        let Some(text) = expand_in(ctx, stage, instruction, written) else { return };
+        text.into()
+    } else {
+        written.into()
+    };
     // A stage name (or index) is not an image.
     if ctx.stage_named(&text).is_some() || text.bytes().all(|it| it.is_ascii_digit()) {
         return;
     }
-    let Some((reference, python, uv)) = memo.get(&text) else { return };
-    let (reference, python, uv) = (reference.clone(), python.clone(), uv.clone());
+    let Some(info) = memo.get(&text) else { return };
     let exact_start = exact_start.filter(|_| text == written);
-    acc.push(ImageUse { kind, text, range, reference, python, uv, exact_start });
+    acc.push(ImageUse { kind, range, info, exact_start });
 }
 
 /// Whether a flag's value may hold a `from` key (compared case-insensitively), so flags without
 /// one skip splitting their options.
 pub(crate) fn mentions_from(flag: &crate::syntax::Flag) -> bool {
     match &flag.value {
-        Some(value) => value.value.as_bytes().windows(4).any(|it| it.eq_ignore_ascii_case(b"from")),
+        // Only `f` and `F` have `0x66` once bit `0x20` is set: a cheap test before comparing the
+        // whole window, which this runs on every byte of every mount.
+        Some(value) => {
+            value.value.as_bytes().windows(4).any(|it| it[0] | 0x20 == b'f' && it.eq_ignore_ascii_case(b"from"))
+        }
         None => true,
     }
 }
@@ -249,7 +278,13 @@ pub(crate) fn resolve_path(base: &str, path: &str) -> String {
 /// Appends `/part` for each part of `path` to `res`, dropping `.` and empty parts and letting
 /// `..` remove the last part appended.
 fn push_path_parts(res: &mut String, path: &str) {
-    for part in path.split('/') {
+    // Parts are short: a plain byte scan beats the general string splitter.
+    let parts = path.as_bytes().split(|it| *it == b'/').scan(0, |start, part| {
+        let begin = *start;
+        *start += part.len() + 1;
+        path.get(begin..begin + part.len())
+    });
+    for part in parts {
         match part {
             "" | "." => {}
             ".." => {
@@ -327,14 +362,13 @@ pub(crate) fn specifiers_allow(
     minor: u64,
     patch: Option<u64>,
 ) -> bool {
-    let candidates: Vec<String> = match patch {
-        Some(patch) => vec![format!("{major}.{minor}.{patch}")],
-        None => vec![format!("{major}.{minor}.0"), format!("{major}.{minor}.1"), format!("{major}.{minor}.99")],
+    // Built from the numbers: the same versions as parsing `major.minor.patch`, without
+    // formatting and parsing text.
+    let patches = match patch {
+        Some(patch) => &[patch][..],
+        None => &[0, 1, 99][..],
     };
-    candidates
-        .iter()
-        .filter_map(|it| pep440_rs::Version::from_str(it).ok())
-        .any(|version| specifiers.contains(&version))
+    patches.iter().any(|patch| specifiers.contains(&pep440_rs::Version::new([major, minor, *patch])))
 }
 
 /// The Python `major.minor[.patch]` a stage's image provides, when its tag says.
@@ -387,10 +421,10 @@ pub(crate) fn uv_setting(ctx: &RuleContext<'_>, site: &CommandSite, name: &str) 
     // The same search as over `env_assignments()` from the end, without building that list:
     // wrapper assignments (`env NAME=…`) come last, so they win over leading ones.
     let command = &site.command;
-    // Finding the program walks the wrappers; most commands have no word that could matter.
-    if command.words.iter().any(|word| word.raw().starts_with(name)) {
-        let end = command.program_index().unwrap_or(0);
-        for word in command.words[..end].iter().rev() {
+    // The program's position is remembered per command; most commands have no word before it.
+    let end = ctx.program_index(command).unwrap_or(0);
+    if let Some(wrapped) = command.words.get(..end) {
+        for word in wrapped.iter().rev() {
             if !word.raw().starts_with(name) {
                 continue;
             }
@@ -410,7 +444,8 @@ pub(crate) fn uv_setting(ctx: &RuleContext<'_>, site: &CommandSite, name: &str) 
 
 /// `UV_PYTHON_DOWNLOADS` spellings that forbid downloads.
 pub(crate) fn is_never(value: &str) -> bool {
-    matches!(value.trim().to_ascii_lowercase().as_str(), "never" | "false" | "0")
+    let value = value.trim();
+    ["never", "false", "0"].iter().any(|it| value.eq_ignore_ascii_case(it))
 }
 
 /// Where Python downloads are switched off for a uv command, when they are.
@@ -465,11 +500,16 @@ pub(crate) fn python_preference(ctx: &RuleContext<'_>, site: &CommandSite, uv: &
 }
 
 fn preference_from(value: &str) -> Option<Preference> {
-    match value.trim().to_ascii_lowercase().as_str() {
-        "only-system" => Some(Preference::OnlySystem),
-        "only-managed" => Some(Preference::OnlyManaged),
-        "managed" | "system" => Some(Preference::Either),
-        _ => None,
+    let value = value.trim();
+    let is = |name: &str| value.eq_ignore_ascii_case(name);
+    if is("only-system") {
+        Some(Preference::OnlySystem)
+    } else if is("only-managed") {
+        Some(Preference::OnlyManaged)
+    } else if is("managed") || is("system") {
+        Some(Preference::Either)
+    } else {
+        None
     }
 }
 
@@ -565,8 +605,8 @@ impl Layout {
                     Keyword::Workdir => {
                         let Some(word) = first_word(instruction) else { continue };
                         let Some(value) = expand_in(ctx, Some(stage.index), idx, &word.value) else { continue };
-                        let base = layout.workdir(semantics, stage.index, idx);
-                        layout.workdirs[stage.index].push((idx, resolve_path(&base, &value)));
+                        let path = resolve_path(layout.workdir(semantics, stage.index, idx), &value);
+                        layout.workdirs[stage.index].push((idx, path));
                     }
                     Keyword::User => {
                         let Some(word) = first_word(instruction) else { continue };
@@ -595,8 +635,7 @@ impl Layout {
             if let Some(uv) = uv {
                 layout.note_uv(ctx, site, uv, stage);
             } else if let Some(venv) = plain_venv(&site.command.words) {
-                let base = layout.workdir(semantics, stage, site.instruction);
-                let path = resolve_path(&base, &venv.value);
+                let path = resolve_path(layout.workdir(semantics, stage, site.instruction), &venv.value);
                 layout.venvs[stage].push(Venv {
                     path,
                     stage,
@@ -615,16 +654,17 @@ impl Layout {
         if uv.is("python install") {
             let dir = match uv.flag_value("--install-dir") {
                 Some(value) => resolve_path("/", &value.text),
-                None => python_install_dir(ctx, site, user.as_deref()),
+                None => python_install_dir(ctx, site, user),
             };
             self.python_installs[stage].push((site.instruction, dir));
             return;
         }
         let workdir = self.workdir(semantics, stage, site.instruction);
-        let project_dir = match uv.flag_value("--directory").or_else(|| uv.flag_value("--project")) {
-            Some(value) => resolve_path(&workdir, &value.text),
-            None => workdir.clone(),
-        };
+        let project_dir: std::borrow::Cow<'_, str> =
+            match uv.flag_value("--directory").or_else(|| uv.flag_value("--project")) {
+                Some(value) => resolve_path(workdir, &value.text).into(),
+                None => workdir.into(),
+            };
         let relocatable = uv.has_flag("--relocatable")
             || uv_setting(ctx, site, "UV_VENV_RELOCATABLE").is_some_and(|it| is_truthy(&it.value));
         let path = match uv.subcommand() {
@@ -642,8 +682,8 @@ impl Layout {
                 }
             }
             "venv" => match uv.positionals.first() {
-                Some(word) => resolve_path(&workdir, &word.value),
-                None => resolve_path(&workdir, ".venv"),
+                Some(word) => resolve_path(workdir, &word.value),
+                None => resolve_path(workdir, ".venv"),
             },
             _ => return,
         };
@@ -652,7 +692,7 @@ impl Layout {
         }
         // Judging the interpreter takes many setting lookups; skip it where nothing reads it.
         let managed = match self.copied_from.get(stage) {
-            Some(true) => self.managed_python(ctx, site, uv, stage, user.as_deref()),
+            Some(true) => self.managed_python(ctx, site, uv, stage, user),
             _ => None,
         };
         let range = uv.subcommand_range().map_or(uv.program.range, |it| uv.program.range.cover(it));
@@ -681,8 +721,9 @@ impl Layout {
         if explicit.as_deref().is_some_and(|it| it.contains('/') || it.starts_with("python")) {
             return None;
         }
-        let install_dir = python_install_dir(ctx, site, user);
-        let version = explicit.clone().or_else(|| project_python_text(ctx.project));
+        // Both are only needed when the answer is yes, which it seldom is.
+        let install_dir = || python_install_dir(ctx, site, user);
+        let version = || explicit.clone().or_else(|| project_python_text(ctx.project));
         // An earlier `uv python install` in this stage or one it builds on.
         let mut current = Some(stage);
         while let Some(idx) = current {
@@ -694,7 +735,7 @@ impl Layout {
                 return Some(ManagedPython {
                     reason: "`uv python install` runs earlier, and uv prefers the Pythons it installed".to_owned(),
                     install_dir: dir.clone(),
-                    version,
+                    version: version(),
                 });
             }
             current = match semantics.stages.get(idx).map(|it| &it.base) {
@@ -705,8 +746,8 @@ impl Layout {
         if preference == Preference::OnlyManaged {
             return Some(ManagedPython {
                 reason: "uv is told to use only the Pythons it manages".to_owned(),
-                install_dir,
-                version,
+                install_dir: install_dir(),
+                version: version(),
             });
         }
         if downloads_disabled(ctx, site, uv).is_some() {
@@ -715,25 +756,20 @@ impl Layout {
         let Some(source) = semantics.python_source(stage) else {
             let root = semantics.stages.get(root_stage(semantics, stage))?;
             let Base::Image(reference) = &root.base else { return None };
-            if !image_without_python(reference) || installs_python(semantics, stage) {
+            if !image_without_python(reference) || installs_python(ctx, stage) {
                 return None;
             }
             let image_text = root.image_expanded.clone().unwrap_or_default();
             return Some(ManagedPython {
                 reason: format!("{image_text} has no Python, so uv downloads one"),
-                install_dir,
-                version,
+                install_dir: install_dir(),
+                version: version(),
             });
         };
         let image = semantics.stages.get(match source {
             PythonSource::Python { stage, .. } | PythonSource::Uv { stage, .. } => *stage,
         })?;
-        let image_text = image.image_expanded.clone().unwrap_or_default();
         let (major, minor, patch) = image_python(source)?;
-        let provided = match patch {
-            Some(patch) => format!("{major}.{minor}.{patch}"),
-            None => format!("{major}.{minor}"),
-        };
         let meets = match explicit.as_deref() {
             Some(request) => request_met(request, major, minor, patch)?,
             None => ctx.image_meets_project(source)?,
@@ -741,23 +777,29 @@ impl Layout {
         if meets {
             return None;
         }
-        let wanted = version.clone().unwrap_or_else(|| "another version".to_owned());
+        let image_text = image.image_expanded.as_deref().unwrap_or_default();
+        let provided = match patch {
+            Some(patch) => format!("{major}.{minor}.{patch}"),
+            None => format!("{major}.{minor}"),
+        };
+        let version = version();
+        let wanted = version.as_deref().unwrap_or("another version");
         Some(ManagedPython {
             reason: format!(
                 "{image_text} has Python {provided} while uv is asked for {wanted}, so uv downloads its own"
             ),
-            install_dir,
+            install_dir: install_dir(),
             version,
         })
     }
 
     /// The working directory instruction `before` of `stage` runs in.
-    pub(crate) fn workdir(&self, semantics: &Semantics, stage: usize, before: usize) -> String {
+    pub(crate) fn workdir(&self, semantics: &Semantics, stage: usize, before: usize) -> &str {
         let mut current = Some(stage);
         let mut limit = before;
         while let Some(idx) = current {
             if let Some((_, path)) = self.workdirs.get(idx).and_then(|it| it.iter().rev().find(|(at, _)| *at < limit)) {
-                return path.clone();
+                return path;
             }
             current = match semantics.stages.get(idx).map(|it| &it.base) {
                 Some(Base::Stage(parent)) if *parent < idx => Some(*parent),
@@ -765,16 +807,16 @@ impl Layout {
             };
             limit = usize::MAX;
         }
-        "/".to_owned()
+        "/"
     }
 
     /// The USER in effect at instruction `before` of `stage`, when one is set in the file.
-    pub(crate) fn user(&self, semantics: &Semantics, stage: usize, before: usize) -> Option<String> {
+    pub(crate) fn user(&self, semantics: &Semantics, stage: usize, before: usize) -> Option<&str> {
         let mut current = Some(stage);
         let mut limit = before;
         while let Some(idx) = current {
             if let Some((_, user)) = self.users.get(idx).and_then(|it| it.iter().rev().find(|(at, _)| *at < limit)) {
-                return Some(user.clone());
+                return Some(user);
             }
             current = match semantics.stages.get(idx).map(|it| &it.base) {
                 Some(Base::Stage(parent)) if *parent < idx => Some(*parent),
@@ -860,39 +902,58 @@ pub(crate) fn plain_venv(words: &[ShellWord]) -> Option<&ShellWord> {
 // COPY instructions
 
 /// A `COPY`/`ADD` with its sources and destination.
-pub(crate) struct Copy {
+pub(crate) struct Copy<'a> {
     pub(crate) instruction: usize,
     pub(crate) stage: usize,
     /// `--from=<stage>` resolved to a stage index.
     pub(crate) from_stage: Option<usize>,
-    /// `--from=<image>`, expanded.
-    pub(crate) from_image: Option<ImageRef>,
+    /// `--from=<image>`, expanded, with what it says about the uv images.
+    from_image: Option<Arc<ImageInfo>>,
     pub(crate) from_range: Option<TextRange>,
     /// Sources as written (values) with their ranges.
-    pub(crate) sources: Vec<(String, TextRange)>,
-    pub(crate) dest: Option<(String, TextRange)>,
+    pub(crate) sources: crate::rules::support_uv::CopySources<'a>,
+    pub(crate) dest: Option<(&'a str, TextRange)>,
+}
+
+impl Copy<'_> {
+    /// What `--from=<image>` says about the uv images, when it names one.
+    pub(crate) fn uv_image_copied_from(&self) -> Option<&UvImage> {
+        self.from_image.as_deref().and_then(|it| it.uv.as_ref())
+    }
 }
 
 /// Every COPY and ADD inside a stage, in order.
-pub(crate) fn copies<'c>(ctx: &'c RuleContext<'_>) -> &'c [Copy] {
+pub(crate) fn copies<'c, 'a>(ctx: &'c RuleContext<'a>) -> &'c [Copy<'a>] {
     ctx.py_copies()
 }
 
-pub(crate) fn build_copies(ctx: &RuleContext<'_>) -> Vec<Copy> {
+pub(crate) fn build_copies<'a>(ctx: &RuleContext<'a>) -> Vec<Copy<'a>> {
     let semantics = ctx.semantics;
+    let instructions: &'a [Instruction] = &ctx.parse.file.instructions;
     let mut res = Vec::new();
+    let mut memo = ImageInfoMemo::default();
     for stage in &semantics.stages {
         for idx in stage.instructions.clone() {
-            let Some(instruction) = ctx.parse.file.instructions.get(idx) else { continue };
+            let Some(instruction) = instructions.get(idx) else { continue };
             if !matches!(instruction.keyword, Keyword::Copy | Keyword::Add) {
                 continue;
             }
-            let mut items: Vec<(String, TextRange)> = match &instruction.args {
-                Args::Words(words) => words.iter().map(|it| (it.value.to_string(), it.range)).collect(),
-                Args::Exec(exec) => exec.elements.iter().map(|it| (it.value.to_string(), it.range)).collect(),
-                _ => Vec::new(),
+            // With two words or more, the last is the destination.
+            let (items, dest) = match &instruction.args {
+                Args::Words(words) => match words.split_last() {
+                    Some((last, rest)) if !rest.is_empty() => {
+                        (CopySources::Words(rest), Some((last.value.as_str(), last.range)))
+                    }
+                    _ => (CopySources::Words(words), None),
+                },
+                Args::Exec(exec) => match exec.elements.split_last() {
+                    Some((last, rest)) if !rest.is_empty() => {
+                        (CopySources::Exec(rest), Some((last.value.as_str(), last.range)))
+                    }
+                    _ => (CopySources::Exec(&exec.elements), None),
+                },
+                _ => (CopySources::Words(&[]), None),
             };
-            let dest = if items.len() >= 2 { items.pop() } else { None };
             let mut copy = Copy {
                 instruction: idx,
                 stage: stage.index,
@@ -910,7 +971,7 @@ pub(crate) fn build_copies(ctx: &RuleContext<'_>) -> Vec<Copy> {
                     match ctx.stage_by_reference(&text) {
                         Some(from) if from.index < stage.index => copy.from_stage = Some(from.index),
                         Some(_) => {}
-                        None => copy.from_image = parse_image_ref(&text),
+                        None => copy.from_image = memo.get(&text),
                     }
                 }
             }
@@ -941,12 +1002,13 @@ pub(crate) fn image_without_python(reference: &ImageRef) -> bool {
 
 /// Whether some RUN of `stage` or a stage it builds on installs a Python package from the
 /// distribution (`apt-get install python3`, `apk add python3`).
-pub(crate) fn installs_python(semantics: &Semantics, stage: usize) -> bool {
+pub(crate) fn installs_python(ctx: &RuleContext<'_>, stage: usize) -> bool {
+    let semantics = ctx.semantics;
     let mut current = Some(stage);
     while let Some(idx) = current {
         let found = semantics.commands_in(idx).iter().any(|site| {
             let is_installer =
-                matches!(site.command.program_name(), Some("apt-get" | "apt" | "apk" | "dnf" | "yum" | "microdnf"));
+                matches!(ctx.program_name(&site.command), Some("apt-get" | "apt" | "apk" | "dnf" | "yum" | "microdnf"));
             is_installer && site.command.words.iter().any(|word| word.value.starts_with("python"))
         });
         if found {
@@ -992,7 +1054,7 @@ pub(crate) fn build_copied_venvs(ctx: &RuleContext<'_>, layout: &Layout) -> Vec<
         if copy.from_stage.is_none() {
             continue;
         }
-        for (source, _) in &copy.sources {
+        for source in copy.sources.iter().map(|it| it.value) {
             if let Some(slot) = stage_sources.get_mut(copy.stage) {
                 slot.push(resolve_path("/", source));
             }
@@ -1009,9 +1071,8 @@ pub(crate) fn build_copied_venvs(ctx: &RuleContext<'_>, layout: &Layout) -> Vec<
         if venvs.is_empty() {
             continue;
         }
-        let workdir = layout.workdir(semantics, copy.stage, copy.instruction);
-        let dest_dir = resolve_path(&workdir, dest);
-        for (source, range) in &copy.sources {
+        let dest_dir = resolve_path(layout.workdir(semantics, copy.stage, copy.instruction), dest);
+        for crate::text::Spanned { value: source, range } in copy.sources.iter() {
             if source.contains(['$', '*', '?', '[']) {
                 continue;
             }
@@ -1031,7 +1092,7 @@ pub(crate) fn build_copied_venvs(ctx: &RuleContext<'_>, layout: &Layout) -> Vec<
                     stage: copy.stage,
                     from,
                     venv: venv.clone(),
-                    source_range: *range,
+                    source_range: range,
                     dest_path,
                     copies_install_dir,
                 });
@@ -1087,9 +1148,9 @@ pub(crate) fn report_uv_tag_problems(
     rule: &'static crate::rules::Rule,
 ) {
     for use_ in image_uses(ctx) {
-        let Some(image) = &use_.uv else { continue };
+        let Some(image) = use_.uv() else { continue };
         let Some(problem) = image.tag_problem() else { continue };
-        if problem.kind != kind || use_.reference.tag.is_none() {
+        if problem.kind != kind || use_.reference().tag.is_none() {
             continue;
         }
         let verdict = match kind {

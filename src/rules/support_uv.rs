@@ -5,6 +5,7 @@
 //! file's size; paths are compared as plain strings after resolving them against WORKDIR.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use compact_str::CompactString;
 
@@ -39,7 +40,12 @@ impl Mount {
     fn set(&mut self, key: &str, value: Option<Spanned<&str>>) {
         let is = |name: &str| key.eq_ignore_ascii_case(name);
         if is("type") {
-            self.kind = value.map(|it| CompactString::from(it.value).to_ascii_lowercase()).unwrap_or_default();
+            self.kind = value
+                .map(|it| match it.value.bytes().any(|byte| byte.is_ascii_uppercase()) {
+                    true => CompactString::from(it.value).to_ascii_lowercase(),
+                    false => CompactString::from(it.value),
+                })
+                .unwrap_or_default();
         } else if is("source") || is("src") {
             self.source = value.map(|it| CompactString::from(it.value));
         } else if is("target") || is("dst") || is("destination") {
@@ -53,8 +59,15 @@ impl Mount {
 }
 
 /// The mounts of a RUN instruction, in order.
+#[cfg(test)]
 pub(crate) fn mounts(text: &str, instruction: &Instruction) -> Vec<Mount> {
     let mut res = Vec::new();
+    push_mounts(&mut res, text, instruction);
+    res
+}
+
+/// Appends the mounts of a RUN instruction to `res`, in order.
+pub(crate) fn push_mounts(res: &mut Vec<Mount>, text: &str, instruction: &Instruction) {
     for flag in instruction.flags.iter().filter(|it| it.name.value == "mount") {
         let mut mount = Mount::new(flag.range);
         match &flag.value {
@@ -65,8 +78,14 @@ pub(crate) fn mounts(text: &str, instruction: &Instruction) -> Vec<Mount> {
             {
                 let base = value.range.start;
                 let mut offset = 0;
-                for item in value.value.split(',') {
-                    let (key, value) = match item.find('=') {
+                // Options are short: a plain byte scan beats the general string splitter.
+                let items = value.value.as_bytes().split(|it| *it == b',').scan(0, |start, item| {
+                    let begin = *start;
+                    *start += item.len() + 1;
+                    value.value.get(begin..begin + item.len())
+                });
+                for item in items {
+                    let (key, value) = match item.bytes().position(|it| it == b'=') {
                         Some(eq) => {
                             let start = base + offset + eq + 1;
                             let range = TextRange::new(start, start + item.len() - eq - 1);
@@ -87,7 +106,6 @@ pub(crate) fn mounts(text: &str, instruction: &Instruction) -> Vec<Mount> {
         }
         res.push(mount);
     }
-    res
 }
 
 /// A cache mount whose target looks like uv's cache (`/root/.cache/uv`, `/tmp/uv-cache`, ...).
@@ -127,26 +145,52 @@ pub(crate) enum Carries {
 
 /// One COPY or ADD.
 #[derive(Clone, Debug)]
-pub(crate) struct CopyEvent {
+pub(crate) struct CopyEvent<'a> {
     pub(crate) instruction: usize,
     /// Source words as written (quotes removed).
-    pub(crate) sources: Vec<Spanned<String>>,
+    pub(crate) sources: CopySources<'a>,
     /// The destination resolved against WORKDIR; `None` when it uses a variable.
     pub(crate) dest: Option<String>,
     /// The destination is a folder (ends in `/`, is `.`, or several sources are copied).
     pub(crate) dest_is_dir: bool,
     /// `--from=` (a stage or an image).
-    pub(crate) from: Option<String>,
+    pub(crate) from: Option<Cow<'a, str>>,
     pub(crate) chown: bool,
 }
 
-impl CopyEvent {
+/// The source words of a COPY or ADD (every word but the last), borrowed from the syntax tree.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum CopySources<'a> {
+    Words(&'a [crate::syntax::Word]),
+    Exec(&'a [Spanned<CompactString>]),
+}
+
+impl<'a> CopySources<'a> {
+    /// Each source with its range, in order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = Spanned<&'a str>> + use<'a> {
+        let (words, exec): (&'a [crate::syntax::Word], &'a [Spanned<CompactString>]) = match *self {
+            CopySources::Words(words) => (words, &[]),
+            CopySources::Exec(exec) => (&[], exec),
+        };
+        let words = words.iter().map(|it| Spanned::new(it.value.as_str(), it.range));
+        words.chain(exec.iter().map(|it| Spanned::new(it.value.as_str(), it.range)))
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            CopySources::Words(words) => words.len(),
+            CopySources::Exec(exec) => exec.len(),
+        }
+    }
+}
+
+impl CopyEvent<'_> {
     /// Whether this copy may put the context's root-level file `name` into folder `dir`.
     pub(crate) fn carries(&self, ctx: &RuleContext<'_>, name: &str, dir: &str) -> Carries {
         let Some(dest) = &self.dest else { return Carries::Maybe };
         let mut res = Carries::No;
-        for source in &self.sources {
-            let verdict = self.source_carries(ctx, &source.value, name, dest, dir);
+        for source in self.sources.iter() {
+            let verdict = self.source_carries(ctx, source.value, name, dest, dir);
             match verdict {
                 Carries::Yes => return Carries::Yes,
                 Carries::Maybe => res = Carries::Maybe,
@@ -160,7 +204,10 @@ impl CopyEvent {
         if source.starts_with("<<") {
             return Carries::No;
         }
-        if source.contains('$') || source.contains("://") || source.starts_with("git@") {
+        // (`windows` over the bytes: setting up a substring search costs more than these short
+        // words take to scan.)
+        let url = source.as_bytes().windows(3).any(|it| it == b"://");
+        if source.contains('$') || url || source.starts_with("git@") {
             return Carries::Maybe;
         }
         let clean = source.trim_start_matches("./").trim_end_matches('/');
@@ -244,21 +291,25 @@ fn parent(path: &str) -> String {
 }
 
 /// Per-stage facts, computed once.
-pub(crate) struct Layout {
+pub(crate) struct Layout<'a> {
     /// COPY and ADD of each stage, in order.
-    pub(crate) copies: Vec<Vec<CopyEvent>>,
+    pub(crate) copies: Vec<Vec<CopyEvent<'a>>>,
     /// The uv version pinned for each stage (from `COPY --from=ghcr.io/astral-sh/uv:X` or a uv
     /// base image, inherited through `FROM <stage>`).
-    pub(crate) uv_version: Vec<Option<String>>,
+    /// (Shared between a stage and the stages built on it, which inherit it.)
+    pub(crate) uv_version: Vec<Option<Arc<str>>>,
     /// Whether a stage ends up in the final image: the final stage, its ancestors, and stages
     /// something in them copies from.
     pub(crate) in_image: Vec<bool>,
 }
 
-impl Layout {
-    pub(crate) fn build(ctx: &RuleContext<'_>) -> Layout {
+impl<'a> Layout<'a> {
+    pub(crate) fn build(ctx: &RuleContext<'a>) -> Layout<'a> {
         let semantics = ctx.semantics;
-        let instructions = &ctx.parse.file.instructions;
+        let instructions: &'a [Instruction] = &ctx.parse.file.instructions;
+        // The uv version each `COPY --from=<image>` text pins: files copy uv from the same
+        // image over and over, and parsing a reference allocates.
+        let mut image_pins: crate::rules::facts::FastMap<&str, Option<Option<Arc<str>>>> = Default::default();
         let escape = ctx.parse.file.escape;
         let stages = semantics.stages.len();
         let mut res =
@@ -274,7 +325,7 @@ impl Layout {
             if let Base::Image(reference) = &stage.base
                 && let Some(uv) = image::uv_image_info(reference)
             {
-                uv_version = uv.uv_version;
+                uv_version = uv.uv_version.map(Arc::from);
             }
             for idx in stage.instructions.clone() {
                 let Some(instruction) = instructions.get(idx) else { continue };
@@ -288,8 +339,21 @@ impl Layout {
                         Some(source) if source.index < stage.index => copied_from[stage.index].push(source.index),
                         Some(_) => {}
                         None => {
-                            if let Some(uv) = image::parse_image_ref(from).and_then(|it| image::uv_image_info(&it)) {
-                                uv_version = uv.uv_version.or(uv_version);
+                            let pin = match image_pins.get(from.as_ref()) {
+                                Some(pin) => pin.clone(),
+                                None => {
+                                    let uv = image::parse_image_ref(from).and_then(|it| image::uv_image_info(&it));
+                                    let pin = uv.map(|it| it.uv_version.map(Arc::from));
+                                    // Only texts written in the file are kept as keys; an
+                                    // expanded one is parsed each time it is met.
+                                    if let Cow::Borrowed(key) = from {
+                                        image_pins.insert(*key, pin.clone());
+                                    }
+                                    pin
+                                }
+                            };
+                            if let Some(pin) = pin {
+                                uv_version = pin.or(uv_version);
                             }
                         }
                     }
@@ -338,7 +402,7 @@ impl Layout {
         semantics: &Semantics,
         stage: usize,
         before: usize,
-    ) -> impl Iterator<Item = &'s CopyEvent> + 's {
+    ) -> impl Iterator<Item = &'s CopyEvent<'a>> + 's {
         let chain = Layout::chain(semantics, stage);
         chain
             .into_iter()
@@ -367,21 +431,27 @@ pub(crate) fn expand_value<'t>(
     (Cow::Owned(expansion.value), expansion.complete)
 }
 
-fn copy_event(
+fn copy_event<'a>(
     idx: usize,
-    instruction: &Instruction,
+    instruction: &'a Instruction,
     workdir: Option<&str>,
     escape: char,
     lookup: &dyn Fn(&str) -> Option<String>,
-) -> CopyEvent {
-    let mut sources: Vec<Spanned<String>> = match &instruction.args {
-        Args::Words(words) => words.iter().map(|it| Spanned::new(it.value.to_string(), it.range)).collect(),
-        Args::Exec(exec) => exec.elements.iter().map(|it| Spanned::new(it.value.to_string(), it.range)).collect(),
-        _ => Vec::new(),
+) -> CopyEvent<'a> {
+    // The last word is the destination, the others are sources.
+    let (sources, dest_word) = match &instruction.args {
+        Args::Words(words) => match words.split_last() {
+            Some((last, rest)) => (CopySources::Words(rest), Some(Spanned::new(last.value.as_str(), last.range))),
+            None => (CopySources::Words(&[]), None),
+        },
+        Args::Exec(exec) => match exec.elements.split_last() {
+            Some((last, rest)) => (CopySources::Exec(rest), Some(Spanned::new(last.value.as_str(), last.range))),
+            None => (CopySources::Exec(&[]), None),
+        },
+        _ => (CopySources::Words(&[]), None),
     };
-    let dest_word = sources.pop();
     let dest_word = dest_word.as_ref();
-    let dest_text = dest_word.map(|it| expand_value(&it.value, escape, lookup));
+    let dest_text = dest_word.map(|it| expand_value(it.value, escape, lookup));
     let dest = match (dest_text, workdir) {
         (Some((text, true)), Some(dir)) => resolve(dir, &text),
         (Some((text, true)), None) if text.starts_with('/') => resolve("/", &text),
@@ -391,7 +461,7 @@ fn copy_event(
         || dest_word.is_some_and(|it| it.value.ends_with('/') || it.value == "." || it.value.ends_with("/."));
     let from = instruction.flag("from").and_then(|it| it.value.as_ref()).map(|it| {
         let (value, _) = expand_value(&it.value, escape, lookup);
-        value.into_owned()
+        value
     });
     CopyEvent { instruction: idx, sources, dest, dest_is_dir, from, chown: instruction.flag("chown").is_some() }
 }

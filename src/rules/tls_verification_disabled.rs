@@ -41,12 +41,18 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             continue;
         }
         let command = &site.command;
-        for assignment in command.env_assignments() {
+        // What `env_assignments()` lists, without copying the leading assignments.
+        for assignment in &command.assignments {
             if let Some(message) = insecure_variable(&assignment.name, &assignment.value) {
                 acc.push(TLS_VERIFICATION_DISABLED.report(assignment.range, message));
             }
         }
-        if let Some(args) = pip_args(command) {
+        for assignment in ctx.wrapper_assignments(command) {
+            if let Some(message) = insecure_variable(&assignment.name, &assignment.value) {
+                acc.push(TLS_VERIFICATION_DISABLED.report(assignment.range, message));
+            }
+        }
+        if let Some(args) = pip_args(ctx, command) {
             for word in args {
                 if word.value == "--trusted-host" || word.value.starts_with("--trusted-host=") {
                     acc.push(
@@ -59,8 +65,8 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             }
             continue;
         }
-        let args = command.args_after_program();
-        match command.program_name() {
+        let args = ctx.args_after_program(command);
+        match ctx.program_name(command) {
             Some("curl") => {
                 for word in args {
                     let value = word.value.as_str();
@@ -100,7 +106,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
                         || lower == "strict-ssl=false"
                         || lower == "--strict-ssl=false"
                     {
-                        acc.push(report(word.range, command.program_name().unwrap_or("npm"), "strict-ssl false"));
+                        acc.push(report(word.range, ctx.program_name(command).unwrap_or("npm"), "strict-ssl false"));
                     }
                 }
             }

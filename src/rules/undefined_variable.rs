@@ -1,10 +1,11 @@
 //! `DF110 undefined-variable`: an instruction expands a variable that is not defined in its stage.
 
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::rules::facts::FastMap;
 use crate::rules::support_df::{closest, root_base, stage_chain, word_subrange};
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule};
 use crate::semantics::expand::{VarRef, references};
-use crate::semantics::image::python_image_info;
+use crate::semantics::image::{ImageRef, python_image_info};
 use crate::semantics::{Base, PREDEFINED_ARGS, Stage};
 use crate::syntax::{Args, Keyword};
 use crate::text::TextRange;
@@ -66,6 +67,16 @@ fn is_platform_arg(name: &str) -> bool {
 }
 
 /// What is known about the environment a stage's base image brings.
+/// What [`python_image_info`] reads of a reference: its written parts, not where they are.
+type ImageKey<'i> = (Option<&'i str>, &'i str, Option<&'i str>, Option<&'i str>);
+
+fn image_key(image: &ImageRef) -> ImageKey<'_> {
+    fn value(part: &Option<crate::text::Spanned<String>>) -> Option<&str> {
+        part.as_ref().map(|it| it.value.as_str())
+    }
+    (value(&image.registry), image.repository.value.as_str(), value(&image.tag), value(&image.digest))
+}
+
 enum ImageEnv {
     /// Known exactly (scratch, the official python image).
     Known(&'static [&'static str]),
@@ -76,10 +87,17 @@ enum ImageEnv {
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let escape = ctx.parse.file.escape;
     let instructions = &ctx.parse.file.instructions;
+    // Whether each distinct reference is a `python` image: stages name the same few images, and
+    // reading a tag allocates.
+    let mut is_python: FastMap<ImageKey<'_>, bool> = FastMap::default();
     for stage in &ctx.semantics.stages {
         let image_env = match root_base(ctx.semantics, stage.index) {
             Base::Scratch => ImageEnv::Known(&[]),
-            Base::Image(image) if python_image_info(image).is_some() => ImageEnv::Known(PYTHON_IMAGE_ENV),
+            Base::Image(image)
+                if *is_python.entry(image_key(image)).or_insert_with(|| python_image_info(image).is_some()) =>
+            {
+                ImageEnv::Known(PYTHON_IMAGE_ENV)
+            }
             _ => ImageEnv::Unknown,
         };
         for idx in stage.instructions.clone() {

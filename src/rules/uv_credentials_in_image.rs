@@ -58,7 +58,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             ));
             continue;
         }
-        if !URL_VARIABLES.contains(&setting.name.as_str()) || !stored {
+        if !URL_VARIABLES.contains(&&*setting.name) || !stored {
             continue;
         }
         let (Some(value), Some(range)) = (&setting.value, setting.value_range) else { continue };

@@ -94,20 +94,20 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
                     break;
                 }
                 if copy.instruction == idx {
-                    let from_uv_image = copy.from_image.as_ref().is_some_and(is_uv_image);
-                    let names_uv = copy.sources.iter().any(|(source, _)| {
+                    let uv_image_copied_from = copy.uv_image_copied_from().is_some();
+                    let names_uv = copy.sources.iter().any(|crate::text::Spanned { value: source, .. }| {
                         let name = source.rsplit('/').next().unwrap_or(source);
-                        name.starts_with("uv") || source.contains("astral.sh")
+                        name.starts_with("uv") || mentions_astral(source)
                     });
                     // From a stage with uv, only a copy that may hold a `bin` folder brings it
                     // (or any copy, when the project itself depends on uv and so has it in its venv).
                     let from_stage_with_uv = copy.from_stage.is_some_and(|from| end_state.get(from) != Some(&Has::No))
                         && (depends_on_uv
-                            || copy.sources.iter().any(|(source, _)| {
+                            || copy.sources.iter().any(|crate::text::Spanned { value: source, .. }| {
                                 let path = resolve_path("/", source);
                                 path.contains("bin") || UV_HOMES.iter().any(|home| is_within(home, &path))
                             }));
-                    if from_uv_image || from_stage_with_uv || names_uv {
+                    if uv_image_copied_from || from_stage_with_uv || names_uv {
                         state = Has::Yes;
                     }
                 }
@@ -230,11 +230,19 @@ fn mount_brings_uv(ctx: &RuleContext<'_>, stage: usize, idx: usize, end_state: &
     })
 }
 
+/// Whether `text` holds `astral.sh`. Asked of every word of every RUN: a searcher built once
+/// beats setting one up per word.
+fn mentions_astral(text: &str) -> bool {
+    static ASTRAL: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new("astral.sh"));
+    ASTRAL.find(text.as_bytes()).is_some()
+}
+
 /// `pip install uv`, `pipx install uv`, `apk add uv`, `curl … astral.sh/uv/install.sh | sh`.
 fn installs_uv(words: &[crate::semantics::shell::ShellWord]) -> bool {
     words.iter().any(|word| {
         let value = word.value.as_str();
-        value.contains("astral.sh")
+        mentions_astral(value)
             || value == "uv"
             || value.strip_prefix("uv").is_some_and(|rest| rest.starts_with(['=', '<', '>', '~', '!', '[', '@']))
     })

@@ -3,7 +3,6 @@
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::rules::support_python::copies;
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule};
-use crate::semantics::image::uv_image_info;
 
 declare_rule! {
     /// ## What it flags
@@ -34,13 +33,12 @@ declare_rule! {
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     for copy in copies(ctx) {
-        let Some(reference) = &copy.from_image else { continue };
-        let Some(image) = uv_image_info(reference) else { continue };
+        let Some(image) = copy.uv_image_copied_from() else { continue };
         if image.distroless {
             continue;
         }
-        for (source, range) in &copy.sources {
-            let name = match source.as_str() {
+        for crate::text::Spanned { value: source, range } in copy.sources.iter() {
+            let name = match source {
                 "/uv" | "uv" => "uv",
                 "/uvx" | "uvx" => "uvx",
                 _ => continue,
@@ -50,13 +48,13 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
                 image.tag,
                 image.uv_version.as_deref().unwrap_or(crate::rules::support_python::KNOWN_UV_VERSION)
             );
-            let mut diagnostic = UV_PATH_IN_DERIVED_IMAGE.report(*range, message);
-            let exact = ctx.text.get(range.as_range()) == Some(source.as_str());
+            let mut diagnostic = UV_PATH_IN_DERIVED_IMAGE.report(range, message);
+            let exact = ctx.text.get(range.as_range()) == Some(source);
             if exact {
                 diagnostic = diagnostic.with_fix(Fix {
                     title: format!("Copy /usr/local/bin/{name}"),
                     applicability: Applicability::Unsafe,
-                    edits: vec![Edit { path: None, range: *range, new_text: format!("/usr/local/bin/{name}") }],
+                    edits: vec![Edit { path: None, range, new_text: format!("/usr/local/bin/{name}") }],
                 });
             }
             acc.push(diagnostic);

@@ -85,7 +85,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
                     Base::Image(reference) => image_without_python(reference),
                     _ => false,
                 };
-                if !without_python || installs_python(semantics, copied.stage) {
+                if !without_python || installs_python(ctx, copied.stage) {
                     continue;
                 }
                 let here_text = root_stage.image_expanded.clone().unwrap_or_else(|| "scratch".to_owned());
