@@ -78,8 +78,10 @@ async fn serve() -> i32 {
             .finish()
     };
     let shared = service.inner().shared.clone();
-    let service = transport::Guard::new(service, exit_received.clone())
-        .with_fast_path(Box::new(move |request| navigation::document_symbol_response(&shared, request)));
+    let service = transport::Guard::new(service, exit_received.clone()).with_fast_path(Box::new(move |request| {
+        navigation::document_symbol_response(&shared, request)
+            .or_else(|| navigation::semantic_tokens_full_response(&shared, request))
+    }));
     Server::new(stdin, transport::StdoutWriter::new(), socket).serve(service).await;
     let exited = exit_received.load(Ordering::SeqCst);
     let shut_down = shutdown_received.load(Ordering::SeqCst);

@@ -298,10 +298,7 @@ pub(crate) fn document_symbol_response(
             }
             None => None,
         };
-        let mut prefix = Vec::with_capacity(id.len() + 40);
-        prefix.extend_from_slice(b"{\"jsonrpc\":\"2.0\",\"id\":");
-        prefix.extend_from_slice(&id);
-        prefix.extend_from_slice(b",\"result\":");
+        let prefix = response_prefix(&id);
         FastAnswer { prefix, result: result.unwrap_or_else(|| Arc::from(&b"null"[..])), suffix: b"}" }
     }))
 }
@@ -503,6 +500,62 @@ pub(crate) async fn semantic_tokens_range(
     })
 }
 
+/// Answers `textDocument/semanticTokens/full` with the whole response as JSON text, like
+/// [`document_symbol_response`]: through the library, the tens of thousands of numbers of a large
+/// file would each become a `serde_json::Value` first (megabytes, for a moment) before turning
+/// into text.
+pub(crate) fn semantic_tokens_full_response(
+    shared: &Arc<Shared>,
+    request: &tower_lsp_server::jsonrpc::Request,
+) -> Option<Pin<Box<dyn Future<Output = FastAnswer> + Send>>> {
+    if request.method() != "textDocument/semanticTokens/full" || !shared.serving() {
+        return None;
+    }
+    let id = serde_json::to_vec(request.id()?).ok()?;
+    let params: lsp::SemanticTokensParams = serde_json::from_value(request.params()?.clone()).ok()?;
+    let shared = shared.clone();
+    Some(Box::pin(async move {
+        let uri = params.text_document.uri;
+        let result: Arc<[u8]> = match analyzed(&shared, &uri).await {
+            Some(analyzed) => {
+                let data = full_tokens(&analyzed, shared.negotiated().encoding);
+                let result_id = analyzed.stamp.result_id();
+                let json = semantic_tokens_json(&result_id, &data);
+                shared.session().remember_sent_tokens(&uri, result_id, data);
+                json.into()
+            }
+            None => Arc::from(&b"null"[..]),
+        };
+        FastAnswer { prefix: response_prefix(&id), result, suffix: b"}" }
+    }))
+}
+
+/// The start of a JSON-RPC response with `id` (JSON text), up to its result.
+fn response_prefix(id: &[u8]) -> Vec<u8> {
+    let mut prefix = Vec::with_capacity(id.len() + 40);
+    prefix.extend_from_slice(b"{\"jsonrpc\":\"2.0\",\"id\":");
+    prefix.extend_from_slice(id);
+    prefix.extend_from_slice(b",\"result\":");
+    prefix
+}
+
+/// `SemanticTokens` as JSON text, as serde writes it.
+fn semantic_tokens_json(result_id: &str, data: &[u32]) -> Vec<u8> {
+    // At most 10 digits and a comma per number; most are one or two digits.
+    let mut out = Vec::with_capacity(result_id.len() + 32 + data.len() * 3);
+    out.extend_from_slice(b"{\"resultId\":");
+    write_json_string(&mut out, result_id);
+    out.extend_from_slice(b",\"data\":[");
+    for (idx, number) in data.iter().enumerate() {
+        if idx > 0 {
+            out.push(b',');
+        }
+        write_number(&mut out, *number);
+    }
+    out.extend_from_slice(b"]}");
+    out
+}
+
 /// The encoded tokens of the whole file, computed once per analysed version.
 fn full_tokens(analyzed: &Analyzed, encoding: PositionEncoding) -> Arc<[u32]> {
     analyzed
@@ -615,6 +668,18 @@ mod tests {
             project,
             semantic_tokens: OnceLock::new(),
             outline_json: OnceLock::new(),
+        }
+    }
+
+    #[test]
+    fn the_tokens_text_is_what_serde_writes_for_the_tokens() {
+        let text = crate::syntax::sample::sample_large_dockerfile(300);
+        let analyzed = analyzed(&text);
+        for data in [full_tokens(&analyzed, PositionEncoding::Utf16), Arc::from(&[][..]), Arc::from(&[u32::MAX; 5][..])]
+        {
+            let expected = lsp::SemanticTokens { result_id: Some("7-1".to_owned()), data: token_groups(&data) };
+            let expected = String::from_utf8(serde_json::to_vec(&expected).unwrap()).unwrap();
+            assert_eq!(String::from_utf8(semantic_tokens_json("7-1", &data)).unwrap(), expected);
         }
     }
 
