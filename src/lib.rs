@@ -23,4 +23,6 @@ pub mod semantics;
 pub mod server;
 pub mod suppression;
 pub mod syntax;
+#[cfg(test)]
+mod test_support;
 pub mod text;

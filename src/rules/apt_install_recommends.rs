@@ -36,7 +36,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         if site.origin != CommandOrigin::Run {
             continue;
         }
-        let Some(install) = apt_get_install(ctx, &site.command) else { continue };
+        let Some(install) = apt_get_install(&site.command) else { continue };
         let words = &site.command.words;
         let disabled = words.iter().any(|it| {
             it.value == "--no-install-recommends" || it.value.to_ascii_lowercase().contains("install-recommends=false")

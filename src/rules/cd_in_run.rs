@@ -34,7 +34,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         if site.origin != CommandOrigin::Run {
             continue;
         }
-        let Some(word) = ctx.program(&site.command) else { continue };
+        let Some(word) = site.command.program() else { continue };
         if word.basename() != "cd" {
             continue;
         }

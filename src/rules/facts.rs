@@ -6,14 +6,13 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
-use std::mem::offset_of;
 use std::sync::{Mutex, OnceLock};
 
 use crate::rules::RuleContext;
 use crate::rules::support_env::{self, Setting};
 use crate::rules::support_python::{self, CopiedVenv, Copy, ImageUse};
 use crate::rules::support_uv::{self, Mount};
-use crate::semantics::shell::{ShellCommand, ShellWord};
+use crate::semantics::shell::ShellCommand;
 use crate::semantics::{Base, CommandOrigin, CommandSite, Semantics, Stage, VarDef};
 use crate::syntax::{Args, Keyword};
 
@@ -101,9 +100,6 @@ pub(crate) struct Facts<'a> {
     known_uv_flags: OnceLock<KnownUvFlags>,
     /// Paths already matched against .dockerignore (rules ask about the same few names).
     excluded: Mutex<Vec<(String, bool)>>,
-    /// Per command of `semantics.commands`: the index of its program word, past wrappers such
-    /// as `sudo` or `env` (finding it walks the words, and many rules ask).
-    programs: OnceLock<Vec<Option<Program<'a>>>>,
 }
 
 /// WORKDIR and USER in effect at each instruction, for every rule that resolves paths or asks
@@ -214,16 +210,6 @@ impl WorkdirUser {
         }
         res
     }
-}
-
-/// The program word of a command, past wrappers such as `sudo` or `env`.
-#[derive(Clone, Copy)]
-struct Program<'a> {
-    /// Its index in the command's words.
-    index: usize,
-    word: &'a ShellWord,
-    /// Its basename (`apt-get` for `/usr/bin/apt-get`).
-    name: &'a str,
 }
 
 /// Stage names, ASCII-lowercased, to the first stage with that name.
@@ -481,7 +467,7 @@ impl<'a> RuleContext<'a> {
                     .position(|it| it.instruction != instruction)
                     .map_or(commands.len(), |it| start + it);
                 let first_cd = (start..end)
-                    .filter(|at| matches!(self.program_name_at(*at), Some("cd" | "pushd")))
+                    .filter(|at| matches!(commands[*at].command.program_name(), Some("cd" | "pushd")))
                     .filter_map(|at| commands.get(at))
                     .map(|it| it.command.range.start)
                     .min();
@@ -568,97 +554,14 @@ impl<'a> RuleContext<'a> {
         excluded
     }
 
-    /// The program of each command of `semantics.commands` (see [`ShellCommand::program_index`]).
-    fn programs(&self) -> &[Option<Program<'a>>] {
-        self.facts.programs.get_or_init(|| {
-            let commands: &'a [CommandSite] = &self.semantics.commands;
-            commands
-                .iter()
-                .map(|site| {
-                    let index = site.command.program_index()?;
-                    let word = site.command.words.get(index)?;
-                    Some(Program { index, word, name: word.basename() })
-                })
-                .collect()
-        })
-    }
-
-    /// The program of command `at` of `semantics.commands`.
-    fn program_at(&self, at: usize) -> Option<Program<'a>> {
-        self.programs().get(at).copied().flatten()
-    }
-
-    /// The program's name (`apt-get` for `sudo /usr/bin/apt-get`) of command `at` of
-    /// `semantics.commands`.
-    fn program_name_at(&self, at: usize) -> Option<&'a str> {
-        self.program_at(at).map(|it| it.name)
-    }
-
-    /// The index in `semantics.commands` of the site holding `command`, when it is one of them.
-    fn shell_command_index(&self, command: &ShellCommand) -> Option<usize> {
-        let commands = &self.semantics.commands;
-        let size = std::mem::size_of::<CommandSite>();
-        let start = commands.as_ptr() as usize + offset_of!(CommandSite, command);
-        let at = command as *const ShellCommand as usize;
-        if size == 0 || at < start {
-            return None;
-        }
-        let idx = (at - start) / size;
-        commands.get(idx).filter(|it| std::ptr::eq(&it.command, command)).map(|_| idx)
-    }
-
     /// The `NAME=value` words given to wrappers before the program (`env NAME=value cmd`): what
     /// [`ShellCommand::env_assignments`] adds to the leading assignments.
     pub(crate) fn wrapper_assignments<'c>(
         &self,
         command: &'c ShellCommand,
     ) -> impl Iterator<Item = crate::semantics::shell::Assignment> + use<'c> {
-        let end = self.program_index(command).unwrap_or(0);
+        let end = command.program_index().unwrap_or(0);
         command.words.get(..end).unwrap_or_default().iter().filter_map(crate::semantics::shell::Assignment::from_word)
-    }
-
-    /// [`ShellCommand::program_index`], remembered for the commands of the file.
-    pub(crate) fn program_index(&self, command: &ShellCommand) -> Option<usize> {
-        match self.shell_command_index(command) {
-            Some(at) => self.program_at(at).map(|it| it.index),
-            None => command.program_index(),
-        }
-    }
-
-    /// [`ShellCommand::program`], remembered for the commands of the file.
-    pub(crate) fn program<'c>(&self, command: &'c ShellCommand) -> Option<&'c ShellWord>
-    where
-        'a: 'c,
-    {
-        match self.shell_command_index(command) {
-            Some(at) => self.program_at(at).map(|it| it.word),
-            None => command.program(),
-        }
-    }
-
-    /// [`ShellCommand::program_name`], remembered for the commands of the file.
-    pub(crate) fn program_name<'c>(&self, command: &'c ShellCommand) -> Option<&'c str>
-    where
-        'a: 'c,
-    {
-        match self.shell_command_index(command) {
-            Some(at) => self.program_name_at(at),
-            None => command.program_name(),
-        }
-    }
-
-    /// [`ShellCommand::args_after_program`], remembered for the commands of the file.
-    pub(crate) fn args_after_program<'c>(&self, command: &'c ShellCommand) -> &'c [ShellWord]
-    where
-        'a: 'c,
-    {
-        match self.shell_command_index(command) {
-            Some(at) => match self.program_at(at) {
-                Some(program) => command.words.get(program.index + 1..).unwrap_or_default(),
-                None => &[],
-            },
-            None => command.args_after_program(),
-        }
     }
 
     /// The index of `site` in `semantics.commands`, when it is one of them.

@@ -41,7 +41,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         if site.origin != CommandOrigin::Run || !in_final.get(stage).copied().unwrap_or(false) {
             continue;
         }
-        let Some(install) = pip_install(ctx, &site.command) else { continue };
+        let Some(install) = pip_install(&site.command) else { continue };
         if site.command.words.iter().any(|it| it.value == "--no-cache-dir" || it.value.starts_with("--no-cache-dir=")) {
             continue;
         }

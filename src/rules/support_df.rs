@@ -113,18 +113,18 @@ pub(crate) struct Subcommand<'a> {
 }
 
 /// `apt-get install ...` (also `apt install`), behind wrappers such as `sudo`.
-pub(crate) fn apt_get_install<'c>(ctx: &RuleContext<'c>, command: &'c ShellCommand) -> Option<Subcommand<'c>> {
-    if !matches!(ctx.program_name(command)?, "apt-get" | "apt") {
+pub(crate) fn apt_get_install(command: &ShellCommand) -> Option<Subcommand<'_>> {
+    if !matches!(command.program_name()?, "apt-get" | "apt") {
         return None;
     }
-    subcommand(ctx.args_after_program(command), "install")
+    subcommand(command.args_after_program(), "install")
 }
 
 /// `pip install`, `pip3 install`, `pip3.12 install` or `python -m pip install`; never
 /// `uv pip install`, whose behaviour differs.
-pub(crate) fn pip_install<'c>(ctx: &RuleContext<'c>, command: &'c ShellCommand) -> Option<Subcommand<'c>> {
-    let name = ctx.program_name(command)?;
-    let args = ctx.args_after_program(command);
+pub(crate) fn pip_install(command: &ShellCommand) -> Option<Subcommand<'_>> {
+    let name = command.program_name()?;
+    let args = command.args_after_program();
     if is_pip_name(name) {
         return subcommand(args, "install");
     }
@@ -148,9 +148,9 @@ pub(crate) fn pip_install<'c>(ctx: &RuleContext<'c>, command: &'c ShellCommand) 
 }
 
 /// Any pip invocation (`pip ...`, `python -m pip ...`): the words after the program.
-pub(crate) fn pip_args<'c>(ctx: &RuleContext<'c>, command: &'c ShellCommand) -> Option<&'c [ShellWord]> {
-    let name = ctx.program_name(command)?;
-    let args = ctx.args_after_program(command);
+pub(crate) fn pip_args(command: &ShellCommand) -> Option<&[ShellWord]> {
+    let name = command.program_name()?;
+    let args = command.args_after_program();
     if is_pip_name(name) {
         return Some(args);
     }

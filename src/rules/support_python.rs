@@ -422,7 +422,7 @@ pub(crate) fn uv_setting(ctx: &RuleContext<'_>, site: &CommandSite, name: &str) 
     // wrapper assignments (`env NAME=…`) come last, so they win over leading ones.
     let command = &site.command;
     // The program's position is remembered per command; most commands have no word before it.
-    let end = ctx.program_index(command).unwrap_or(0);
+    let end = command.program_index().unwrap_or(0);
     if let Some(wrapped) = command.words.get(..end) {
         for word in wrapped.iter().rev() {
             if !word.raw().starts_with(name) {
@@ -1008,7 +1008,7 @@ pub(crate) fn installs_python(ctx: &RuleContext<'_>, stage: usize) -> bool {
     while let Some(idx) = current {
         let found = semantics.commands_in(idx).iter().any(|site| {
             let is_installer =
-                matches!(ctx.program_name(&site.command), Some("apt-get" | "apt" | "apk" | "dnf" | "yum" | "microdnf"));
+                matches!(site.command.program_name(), Some("apt-get" | "apt" | "apk" | "dnf" | "yum" | "microdnf"));
             is_installer && site.command.words.iter().any(|word| word.value.starts_with("python"))
         });
         if found {

@@ -151,7 +151,7 @@ fn managed_sources(ctx: &RuleContext<'_>, facts: &EnvFacts) -> Vec<Vec<Source>> 
         if !managed_distro {
             continue;
         }
-        let packages = match apt_get_install(ctx, &site.command) {
+        let packages = match apt_get_install(&site.command) {
             Some(install) => Some((install.args, "apt")),
             None => apk_add(&site.command).map(|args| (args, "apk")),
         };

@@ -52,7 +52,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
                 acc.push(TLS_VERIFICATION_DISABLED.report(assignment.range, message));
             }
         }
-        if let Some(args) = pip_args(ctx, command) {
+        if let Some(args) = pip_args(command) {
             for word in args {
                 if word.value == "--trusted-host" || word.value.starts_with("--trusted-host=") {
                     acc.push(
@@ -65,8 +65,8 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             }
             continue;
         }
-        let args = ctx.args_after_program(command);
-        match ctx.program_name(command) {
+        let args = command.args_after_program();
+        match command.program_name() {
             Some("curl") => {
                 for word in args {
                     let value = word.value.as_str();
@@ -106,7 +106,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
                         || lower == "strict-ssl=false"
                         || lower == "--strict-ssl=false"
                     {
-                        acc.push(report(word.range, ctx.program_name(command).unwrap_or("npm"), "strict-ssl false"));
+                        acc.push(report(word.range, command.program_name().unwrap_or("npm"), "strict-ssl false"));
                     }
                 }
             }

@@ -34,7 +34,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         if site.origin != CommandOrigin::Run {
             continue;
         }
-        let Some(install) = apt_get_install(ctx, &site.command) else { continue };
+        let Some(install) = apt_get_install(&site.command) else { continue };
         let unpinned: Vec<_> = install
             .args
             .iter()

@@ -79,7 +79,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         if site.origin != CommandOrigin::Run {
             continue;
         }
-        let Some(install) = pip_install(ctx, &site.command) else { continue };
+        let Some(install) = pip_install(&site.command) else { continue };
         let mut skip_next = false;
         for word in install.args {
             let value = word.value.as_str();

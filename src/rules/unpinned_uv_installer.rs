@@ -57,7 +57,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             continue;
         }
         let command = &site.command;
-        match ctx.program_name(command) {
+        match command.program_name() {
             Some("curl" | "wget") => {
                 for word in &command.words {
                     if let Some(start) = word.raw().find(INSTALLER) {
@@ -67,14 +67,14 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
                 }
             }
             Some("pipx") => {
-                let args = ctx.args_after_program(command);
+                let args = command.args_after_program();
                 let Some(idx) = args.iter().position(|it| !it.value.starts_with('-')) else { continue };
                 if args[idx].value == "install" {
                     report_packages(acc, &args[idx + 1..], "pipx install");
                 }
             }
             Some(name) if name.starts_with("pip") || name.starts_with("python") => {
-                if let Some(install) = pip_install(ctx, command) {
+                if let Some(install) = pip_install(command) {
                     report_packages(acc, install.args, "pip install");
                 }
             }

@@ -715,19 +715,7 @@ mod tests {
     }
 
     fn random_texts(alphabet: &[&str], count: usize) -> Vec<String> {
-        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
-        (0..count)
-            .map(|_| {
-                let len = (next() % 14) as usize;
-                (0..len).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect()
-            })
-            .collect()
+        crate::test_support::random_texts(alphabet, count, 14, 0x2545_f491_4f6c_dd1d)
     }
 
     #[test]
@@ -970,19 +958,7 @@ mod tests {
             "$", "{", "}", ":", "-", "+", "?", "#", "%", "/", "'", "\"", "\\", "`", "A", "PY", "é", " ", "*", "1", "@",
             "x",
         ];
-        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
-        for _ in 0..20_000 {
-            let mut text = String::new();
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            let len = (state % 24) as usize;
-            for _ in 0..len {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                text.push_str(alphabet[(state % alphabet.len() as u64) as usize]);
-            }
+        for text in crate::test_support::random_texts(alphabet, 20_000, 24, 0x9e37_79b9_7f4a_7c15) {
             for escape in ['\\', '`'] {
                 let res = expand(&text, escape, &env);
                 for it in &res.references {

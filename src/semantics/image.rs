@@ -1137,17 +1137,8 @@ mod tests {
             "ghcr.io",
             "0123456789abcdef",
         ];
-        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
         let mut valid = 0;
-        for _ in 0..50_000 {
-            let len = (next() % 8) as usize;
-            let text: String = (0..len).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect();
+        for text in crate::test_support::random_texts(alphabet, 50_000, 8, 0x9e37_79b9_7f4a_7c15) {
             let result = check_image_ref(&text);
             assert_eq!(result, check_image_ref_by_scans(&text), "{text:?}");
             valid += usize::from(result.is_ok());
@@ -1161,19 +1152,7 @@ mod tests {
             "a", "Z", "0", "9", ".", "_", "__", "-", "/", ":", "@", "[", "]", "sha256:", "é", "$", " ", "python",
             "3.12", "slim",
         ];
-        let mut state: u64 = 0x1234_5678_9abc_def1;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
-        for _ in 0..20_000 {
-            let len = (next() % 12) as usize;
-            let mut text = String::new();
-            for _ in 0..len {
-                text.push_str(alphabet[(next() % alphabet.len() as u64) as usize]);
-            }
+        for text in crate::test_support::random_texts(alphabet, 20_000, 12, 0x1234_5678_9abc_def1) {
             for candidate in [text.clone(), format!("python:{text}"), format!("ghcr.io/astral-sh/uv:{text}")] {
                 match check_image_ref(&candidate) {
                     Ok(it) => {

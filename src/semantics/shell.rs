@@ -2161,17 +2161,8 @@ mod tests {
             " ", "\n", "\\", "\\\n", "'", "\"", "$", "$(", "${", ")", "}", "`", ";", "&", "|", "<", ">", "<(", "-",
             "=", "a", "uv", "--locked", "/bin/", "é", "\r", "\t", "0", "2",
         ];
-        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
         let mut plain_words = 0;
-        for _ in 0..5_000 {
-            let len = (next() % 12) as usize;
-            let text: String = (0..len).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect();
+        for text in crate::test_support::random_texts(alphabet, 5_000, 12, 0x9e37_79b9_7f4a_7c15) {
             for pos in (0..text.len()).filter(|it| text.is_char_boundary(*it)) {
                 let lexer = |pos, pending| Lexer {
                     text: &text,
@@ -2198,19 +2189,7 @@ mod tests {
             "=", "A", "uv", "sync", "run", "--python", "-p", "if", "then", "fi", "case", "in", "esac", "for", "do",
             "done", "é", "\r", "\t", "x", "0",
         ];
-        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
-        for _ in 0..20_000 {
-            let len = (next() % 30) as usize;
-            let mut text = String::new();
-            for _ in 0..len {
-                text.push_str(alphabet[(next() % alphabet.len() as u64) as usize]);
-            }
+        for text in crate::test_support::random_texts(alphabet, 20_000, 30, 0x2545_f491_4f6c_dd1d) {
             for cmd in split_commands(&text) {
                 assert!(cmd.range.end <= text.len(), "{text:?}");
                 for word in &cmd.words {

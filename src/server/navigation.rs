@@ -278,11 +278,7 @@ pub(crate) fn document_symbol_response(
     shared: &Arc<Shared>,
     request: &tower_lsp_server::jsonrpc::Request,
 ) -> Option<Pin<Box<dyn Future<Output = FastAnswer> + Send>>> {
-    if request.method() != "textDocument/documentSymbol" || !shared.serving() {
-        return None;
-    }
-    let id = serde_json::to_vec(request.id()?).ok()?;
-    let params: lsp::DocumentSymbolParams = serde_json::from_value(request.params()?.clone()).ok()?;
+    let (id, params) = fast_request::<lsp::DocumentSymbolParams>(shared, request, "textDocument/documentSymbol")?;
     let shared = shared.clone();
     Some(Box::pin(async move {
         let result = match analyzed(&shared, &params.text_document.uri).await {
@@ -508,11 +504,7 @@ pub(crate) fn semantic_tokens_full_response(
     shared: &Arc<Shared>,
     request: &tower_lsp_server::jsonrpc::Request,
 ) -> Option<Pin<Box<dyn Future<Output = FastAnswer> + Send>>> {
-    if request.method() != "textDocument/semanticTokens/full" || !shared.serving() {
-        return None;
-    }
-    let id = serde_json::to_vec(request.id()?).ok()?;
-    let params: lsp::SemanticTokensParams = serde_json::from_value(request.params()?.clone()).ok()?;
+    let (id, params) = fast_request::<lsp::SemanticTokensParams>(shared, request, "textDocument/semanticTokens/full")?;
     let shared = shared.clone();
     Some(Box::pin(async move {
         let uri = params.text_document.uri;
@@ -528,6 +520,22 @@ pub(crate) fn semantic_tokens_full_response(
         };
         FastAnswer { prefix: response_prefix(&id), result, suffix: b"}" }
     }))
+}
+
+/// The id (as JSON text) and parameters of `request` when it is a `method` request the fast path
+/// may answer: while serving (before `shutdown`), with parameters of the right shape. Anything
+/// else is left to the library, which answers errors by the protocol.
+fn fast_request<P: serde::de::DeserializeOwned>(
+    shared: &Shared,
+    request: &tower_lsp_server::jsonrpc::Request,
+    method: &str,
+) -> Option<(Vec<u8>, P)> {
+    if request.method() != method || !shared.serving() {
+        return None;
+    }
+    let id = serde_json::to_vec(request.id()?).ok()?;
+    let params = serde_json::from_value(request.params()?.clone()).ok()?;
+    Some((id, params))
 }
 
 /// The start of a JSON-RPC response with `id` (JSON text), up to its result.
