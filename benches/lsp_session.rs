@@ -189,7 +189,7 @@ fn measure_session(n_edits: usize, n_requests: usize) -> Session {
 
     let mut server = TestServer::spawn_with_env(&[TIMING_LOG]);
     server.initialize_in(&ws.root(), json!({ "general": { "positionEncodings": ["utf-16"] } }));
-    // Let the warm-up after `initialized` finish, as it would while an editor loads the file.
+    // Let the warm-up started with the server finish, as it would while an editor loads the file.
     std::thread::sleep(Duration::from_millis(50));
     let publish = "textDocument/publishDiagnostics";
     let start = Instant::now();

@@ -62,6 +62,7 @@ pub fn run_stdio() -> i32 {
 }
 
 async fn serve() -> i32 {
+    backend::warm_up();
     let stdin = match transport::spawn_reader(std::io::stdin()) {
         Ok(stdin) => stdin,
         Err(err) => {
