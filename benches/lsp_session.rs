@@ -8,7 +8,8 @@
 //! - single-character edits, one at a time, each timed from sending `didChange` to receiving the
 //!   `publishDiagnostics` for that version (p50 / p95 / max);
 //! - requests on the analysed file (p50 / p95): hover, completion, definition, documentSymbol,
-//!   semanticTokens (full, full/delta and range) and codeAction;
+//!   semanticTokens (full, full/delta and range) and codeAction; documentSymbol and
+//!   semanticTokens/full sent right after an edit (they wait for that version's analysis);
 //! - the server's resident memory (`VmRSS`, and the peak `VmHWM`) from `/proc/<pid>/status`, after
 //!   the edits and again after the requests.
 //!
@@ -290,6 +291,31 @@ fn measure_requests(server: &mut TestServer, uri: &str, lines: &[&str], n: usize
             assert!(response.get("error").is_none(), "{method} failed: {response}");
             let result = &response["result"];
             assert!(!result.is_null() || method == "textDocument/codeAction", "{method} answered null");
+        }
+        for (sample, id) in samples.iter_mut().zip(ids) {
+            sample.1 = server_time(server, method, &id.to_string());
+        }
+        out.push((name, samples));
+    }
+    // What an editor does while the user types: ask for the outline and the tokens of the version
+    // just edited, which waits for that version's analysis.
+    let last_line = lines.len().saturating_sub(1) as u32;
+    for (name, method) in [
+        ("documentSymbol right after an edit", "textDocument/documentSymbol"),
+        ("semanticTokens/full right after an edit", "textDocument/semanticTokens/full"),
+    ] {
+        let rounds = (n / 5).max(3);
+        let mut samples = Vec::with_capacity(rounds);
+        let mut ids = Vec::with_capacity(rounds);
+        for _ in 0..rounds {
+            let version = server.edit(uri, (last_line, u32::MAX), (last_line, u32::MAX), "x");
+            let start = Instant::now();
+            let id = server.send_request(method, json!({ "textDocument": doc }));
+            let response = server.await_response(&json!(id));
+            samples.push((start.elapsed(), None));
+            ids.push(id);
+            assert!(!response["result"].is_null(), "{method} answered null: {response}");
+            server.await_diagnostics(uri, version);
         }
         for (sample, id) in samples.iter_mut().zip(ids) {
             sample.1 = server_time(server, method, &id.to_string());

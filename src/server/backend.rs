@@ -9,14 +9,14 @@
 //!   change queued the URI again), so an older version's diagnostics can never follow a newer
 //!   one's, and a close (which also goes through the channel) is never overtaken.
 
-use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Instant;
 
 use serde::Serialize;
 use serde_json::json;
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types as lsp;
 use tower_lsp_server::{Client, LanguageServer};
@@ -61,6 +61,13 @@ pub(crate) struct Shared {
     shutdown_received: Arc<AtomicBool>,
     /// URIs to publish, with when they were queued (for the timing log).
     queue: mpsc::UnboundedSender<(lsp::Uri, Instant)>,
+    /// Documents queued for publishing and not yet published, each with the number of the
+    /// latest queueing: their analysis is on its way, and requests wait for it (see
+    /// [`Shared::awaiting_publish`]) instead of running a second one.
+    publish_pending: Mutex<HashMap<lsp::Uri, u64>>,
+    publish_counter: AtomicU64,
+    /// Woken whenever the publishing task stores an analysis or finishes with a document.
+    publish_progress: Notify,
 }
 
 impl Shared {
@@ -91,6 +98,27 @@ impl Shared {
         })
     }
 
+    fn pending(&self) -> MutexGuard<'_, HashMap<lsp::Uri, u64>> {
+        self.publish_pending.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Notes that `uri` is queued for publishing.
+    fn queue_publish(&self, uri: &lsp::Uri) {
+        let turn = self.publish_counter.fetch_add(1, Ordering::Relaxed);
+        self.pending().insert(uri.clone(), turn);
+    }
+
+    /// Whether the publishing task will analyse `uri` (a request may wait for that analysis).
+    pub(crate) fn awaiting_publish(&self, uri: &lsp::Uri) -> bool {
+        self.pending().contains_key(uri)
+    }
+
+    /// A future that completes at the publishing task's next progress; create it before checking
+    /// the state it is to wait on, so that no progress falls in between.
+    pub(crate) fn publish_progress(&self) -> tokio::sync::futures::Notified<'_> {
+        self.publish_progress.notified()
+    }
+
     /// Caches discovered project facts and the analysis when they are still current.
     pub(crate) fn remember_project(&self, output: &AnalysisOutput) {
         let mut session = self.session();
@@ -111,6 +139,9 @@ impl Backend {
             negotiated: OnceLock::new(),
             shutdown_received,
             queue,
+            publish_pending: Mutex::new(HashMap::new()),
+            publish_counter: AtomicU64::new(0),
+            publish_progress: Notify::new(),
         });
         tokio::spawn(publish_diagnostics(shared.clone(), jobs));
         Backend { client, shared }
@@ -124,6 +155,7 @@ impl Backend {
         let negotiated = self.shared.negotiated();
         if !negotiated.pull_diagnostics {
             for uri in effect.dockerfiles {
+                self.shared.queue_publish(&uri);
                 // The receiver lives as long as the runtime; a send can only fail during teardown.
                 let _ = self.shared.queue.send((uri, Instant::now()));
             }
@@ -553,15 +585,15 @@ async fn publish_diagnostics(shared: Arc<Shared>, mut jobs: mpsc::UnboundedRecei
     }
 }
 
-/// Analyses a generated file on the blocking thread so that the knowledge tables and other
-/// lazily built data are ready, and the code of every rule has been run once, before the first
-/// document arrives, instead of being paid for by the first `didOpen` (a thousand lines: on a
-/// 5,000-line file, the first analysis then takes about a third less). Started with the server,
-/// it runs while the client and the server exchange `initialize`.
+/// Runs a tiny analysis on the blocking thread so that the knowledge tables and other lazily
+/// built data are ready before the first document arrives, instead of being paid for by the
+/// first `didOpen`. Started with the server, it runs while the client and the server exchange
+/// `initialize`. (A larger file would also warm the allocator and caches for a first large
+/// document, but an editor that opens a small file at once would wait for it.)
 pub(crate) fn warm_up() {
     tokio::task::spawn_blocking(|| {
         let started = Instant::now();
-        let text = crate::syntax::sample::sample_large_dockerfile(1000);
+        let text = crate::syntax::sample::sample_large_dockerfile(40);
         let analysis = crate::analysis::analyze(&text, &crate::project::ProjectFacts::default());
         let codes: HashSet<&str> = analysis.diagnostics.iter().map(|it| it.code).collect();
         let urls = codes.iter().map(|code| crate::rules::doc_url(code).len()).sum::<usize>();
@@ -569,8 +601,30 @@ pub(crate) fn warm_up() {
     });
 }
 
+/// Marks the end of one document's turn in the publishing task, however it ends: the document
+/// is no longer pending unless it was queued again meanwhile, and waiting requests look again.
+struct PublishTurn<'a> {
+    shared: &'a Shared,
+    uri: lsp::Uri,
+    turn: Option<u64>,
+}
+
+impl Drop for PublishTurn<'_> {
+    fn drop(&mut self) {
+        {
+            let mut pending = self.shared.pending();
+            if pending.get(&self.uri).copied() == self.turn {
+                pending.remove(&self.uri);
+            }
+        }
+        self.shared.publish_progress.notify_waiters();
+    }
+}
+
 async fn publish_one(shared: &Shared, uri: lsp::Uri, queued: Instant) {
     let started = Instant::now();
+    let turn = shared.pending().get(&uri).copied();
+    let _turn = PublishTurn { shared, uri: uri.clone(), turn };
     let encoding = shared.negotiated().encoding;
     let job = shared.session().analysis_job(&uri, encoding, Wanted::Json);
     let Some(job) = job else {
@@ -583,6 +637,7 @@ async fn publish_one(shared: &Shared, uri: lsp::Uri, queued: Instant) {
     };
     let analysed = Instant::now();
     shared.remember_project(&output);
+    shared.publish_progress.notify_waiters();
     if !shared.session().is_current(&output.uri, output.stamp) {
         // The document changed (or closed) meanwhile and is queued again.
         return;

@@ -40,12 +40,24 @@ pub(crate) fn code_action_capability() -> lsp::CodeActionProviderCapability {
 /// Dockerfiles.
 pub(crate) async fn analyzed(shared: &Shared, uri: &lsp::Uri) -> Option<Arc<Analyzed>> {
     let encoding = shared.negotiated().encoding;
-    let job = {
-        let mut session = shared.session();
-        if let Some(current) = session.current_analysis(uri) {
-            return Some(current);
+    let job = loop {
+        let progress = shared.publish_progress();
+        let job = {
+            let mut session = shared.session();
+            if let Some(current) = session.current_analysis(uri) {
+                return Some(current);
+            }
+            // The publishing task is about to analyse this document (a request right after an
+            // edit): wait for its analysis rather than run the same one a second time.
+            match shared.awaiting_publish(uri) {
+                true => None,
+                false => Some(session.analysis_job(uri, encoding, Wanted::Nothing)),
+            }
+        };
+        match job {
+            Some(job) => break job?,
+            None => progress.await,
         }
-        session.analysis_job(uri, encoding, Wanted::Nothing)?
     };
     let output = run_job(job).await?;
     shared.remember_project(&output);
