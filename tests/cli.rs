@@ -182,7 +182,11 @@ fn unreadable_folders_are_io_errors_and_the_rest_is_still_checked() {
     // Root reads through chmod 000: when the tests run as root, berth runs as an unprivileged user.
     let privileged = std::fs::read_dir(&locked).is_ok();
     std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_berth"));
+    // The build folder may be out of the unprivileged user's reach; a copy beside the files is not.
+    let program = root.join("berth");
+    std::fs::copy(env!("CARGO_BIN_EXE_berth"), &program).unwrap();
+    std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut command = Command::new(&program);
     command.args(["check", "--format", "json", "."]).current_dir(root);
     if privileged {
         command.uid(65_534).gid(65_534);

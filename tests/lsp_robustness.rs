@@ -7,6 +7,7 @@
 mod robust;
 mod support;
 
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -397,10 +398,14 @@ fn hostile_project_files_in_the_workspace() {
     // runs as an unprivileged user instead, for whom the folder really is unreadable; the rest of
     // the workspace is made readable to it.
     let privileged = std::fs::read_dir(&locked).is_ok();
+    let mut program = PathBuf::from(env!("CARGO_BIN_EXE_berth"));
     if privileged {
         std::fs::set_permissions(ws.root(), std::fs::Permissions::from_mode(0o755)).expect("chmod the workspace");
+        // The build folder may be out of the unprivileged user's reach; a copy in the workspace
+        // is not.
+        program = robust::reachable_copy(&program, &ws.root());
     }
-    let mut server = TestServer::spawn_configured(&[("BERTH_LOG", "info")], |command| {
+    let mut server = TestServer::spawn_configured(&program, &[("BERTH_LOG", "info")], |command| {
         if privileged {
             use std::os::unix::process::CommandExt;
             command.uid(NOBODY).gid(NOBODY);

@@ -59,13 +59,13 @@ impl TestServer {
 
     /// Starts `berth server` with extra environment variables.
     pub fn spawn_with_env(env: &[(&str, &str)]) -> TestServer {
-        TestServer::spawn_configured(env, |_| {})
+        TestServer::spawn_configured(Path::new(env!("CARGO_BIN_EXE_berth")), env, |_| {})
     }
 
-    /// Starts `berth server` with extra environment variables, after `configure` has had its say
-    /// on the command (for example to run it as another user).
-    pub fn spawn_configured(env: &[(&str, &str)], configure: impl FnOnce(&mut Command)) -> TestServer {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_berth"));
+    /// Starts `program server` (a berth binary) with extra environment variables, after
+    /// `configure` has had its say on the command (for example to run it as another user).
+    pub fn spawn_configured(program: &Path, env: &[(&str, &str)], configure: impl FnOnce(&mut Command)) -> TestServer {
+        let mut command = Command::new(program);
         command.arg("server").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
         command.env_remove("RUST_LOG");
         for (key, value) in env {

@@ -4,6 +4,7 @@
 // Each test crate uses a different subset of this module.
 #![allow(dead_code)]
 
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -113,4 +114,14 @@ pub fn assert_positions_valid(text: &str, value: &Value, what: &str) {
 
 fn truncated(value: &Value) -> String {
     value.to_string().chars().take(300).collect()
+}
+
+/// A copy of the berth binary `program` in `folder`, executable by every user: tests that run
+/// the server unprivileged cannot count on reaching the build folder.
+pub fn reachable_copy(program: &Path, folder: &Path) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let copy = folder.join("berth");
+    std::fs::copy(program, &copy).expect("copy the berth binary");
+    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).expect("make the copy executable");
+    copy
 }
