@@ -172,17 +172,23 @@ pub(crate) fn diagnostics_json(
     out
 }
 
-fn write_range(out: &mut Vec<u8>, range: lsp::Range) {
+/// Writes `range` as the JSON text of an LSP `Range`.
+pub(crate) fn write_range(out: &mut Vec<u8>, range: lsp::Range) {
     for (key, position) in [(&b"{\"start\":{\"line\":"[..], range.start), (&b"},\"end\":{\"line\":"[..], range.end)] {
         out.extend_from_slice(key);
-        out.extend_from_slice(itoa::Buffer::new().format(position.line).as_bytes());
+        write_number(out, position.line);
         out.extend_from_slice(b",\"character\":");
-        out.extend_from_slice(itoa::Buffer::new().format(position.character).as_bytes());
+        write_number(out, position.character);
     }
     out.extend_from_slice(b"}}");
 }
 
-fn write_json<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
+pub(crate) fn write_number(out: &mut Vec<u8>, number: u32) {
+    out.extend_from_slice(itoa::Buffer::new().format(number).as_bytes());
+}
+
+/// Writes `value` as serde does; for the strings, numbers and plain enums of LSP messages.
+pub(crate) fn write_json<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
     // Strings, numbers and plain enums written into a `Vec` cannot fail.
     let _ = serde_json::to_writer(&mut *out, value);
 }

@@ -19,7 +19,7 @@ use crate::ide::navigation::{self, Role};
 use crate::ide::symbols::{self, FoldKind, SymbolKind};
 use crate::ide::tokens::{self, MODIFIER_NAMES, TokenKind};
 use crate::server::backend::Shared;
-use crate::server::convert;
+use crate::server::convert::{self, write_json, write_number, write_range};
 use crate::server::features::{analyzed, guarded};
 use crate::server::session::{Analyzed, micros};
 use crate::server::transport::FastAnswer;
@@ -324,10 +324,10 @@ fn write_symbols(out: &mut Vec<u8>, positions: &mut Positions<'_>, symbols: &[sy
 /// One `DocumentSymbol`, fields in the order serde writes them.
 fn write_symbol(out: &mut Vec<u8>, positions: &mut Positions<'_>, symbol: &symbols::Symbol) {
     out.extend_from_slice(b"{\"name\":");
-    write_json_string(out, &symbol.name);
+    write_json(out, &symbol.name);
     if let Some(detail) = &symbol.detail {
         out.extend_from_slice(b",\"detail\":");
-        write_json_string(out, detail);
+        write_json(out, detail);
     }
     out.extend_from_slice(b",\"kind\":");
     write_json(out, &symbol_kind(symbol.kind));
@@ -353,35 +353,6 @@ fn write_symbol(out: &mut Vec<u8>, positions: &mut Positions<'_>, symbol: &symbo
         out.extend_from_slice(&children);
     }
     out.push(b'}');
-}
-
-fn write_range(out: &mut Vec<u8>, range: lsp::Range) {
-    out.extend_from_slice(b"{\"start\":");
-    write_position(out, range.start);
-    out.extend_from_slice(b",\"end\":");
-    write_position(out, range.end);
-    out.push(b'}');
-}
-
-fn write_position(out: &mut Vec<u8>, position: lsp::Position) {
-    out.extend_from_slice(b"{\"line\":");
-    write_number(out, position.line);
-    out.extend_from_slice(b",\"character\":");
-    write_number(out, position.character);
-    out.push(b'}');
-}
-
-fn write_number(out: &mut Vec<u8>, number: u32) {
-    out.extend_from_slice(itoa::Buffer::new().format(number).as_bytes());
-}
-
-fn write_json_string(out: &mut Vec<u8>, text: &str) {
-    write_json(out, text);
-}
-
-fn write_json<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
-    // Strings, numbers and plain enums written into a `Vec` cannot fail.
-    let _ = serde_json::to_writer(&mut *out, value);
 }
 
 fn symbol_kind(kind: SymbolKind) -> lsp::SymbolKind {
@@ -552,7 +523,7 @@ fn semantic_tokens_json(result_id: &str, data: &[u32]) -> Vec<u8> {
     // At most 10 digits and a comma per number; most are one or two digits.
     let mut out = Vec::with_capacity(result_id.len() + 32 + data.len() * 3);
     out.extend_from_slice(b"{\"resultId\":");
-    write_json_string(&mut out, result_id);
+    write_json(&mut out, result_id);
     out.extend_from_slice(b",\"data\":[");
     for (idx, number) in data.iter().enumerate() {
         if idx > 0 {
