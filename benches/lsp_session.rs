@@ -9,7 +9,8 @@
 //!   `publishDiagnostics` for that version (p50 / p95 / max);
 //! - requests on the analysed file (p50 / p95): hover, completion, definition, documentSymbol,
 //!   semanticTokens (full, full/delta and range) and codeAction; documentSymbol and
-//!   semanticTokens/full sent right after an edit (they wait for that version's analysis);
+//!   semanticTokens/full sent right after an edit (they wait for that version's syntax tree and
+//!   semantic model, not for its rules);
 //! - the server's resident memory (`VmRSS`, and the peak `VmHWM`) from `/proc/<pid>/status`, after
 //!   the edits and again after the requests.
 //!
@@ -298,7 +299,7 @@ fn measure_requests(server: &mut TestServer, uri: &str, lines: &[&str], n: usize
         out.push((name, samples));
     }
     // What an editor does while the user types: ask for the outline and the tokens of the version
-    // just edited, which waits for that version's analysis.
+    // just edited, which wait for that version's syntax tree and semantic model.
     let last_line = lines.len().saturating_sub(1) as u32;
     for (name, method) in [
         ("documentSymbol right after an edit", "textDocument/documentSymbol"),

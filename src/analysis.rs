@@ -4,6 +4,8 @@
 //! berth's own comments get their hints), then the settings decide which rules report and at
 //! which severity. Rules never look at selection or severities.
 
+use std::sync::Arc;
+
 use crate::config::{DEFAULT_SETTINGS, Settings};
 use crate::diagnostic::Diagnostic;
 use crate::project::ProjectFacts;
@@ -12,9 +14,12 @@ use crate::semantics::Semantics;
 use crate::syntax::Parse;
 
 /// Everything computed for one version of one Dockerfile.
+///
+/// The syntax tree and the semantic model are shared: the server hands them to the outline and
+/// semantic tokens while the rules are still running (see [`analyze_staged`]).
 pub struct Analysis {
-    pub parse: Parse,
-    pub semantics: Semantics,
+    pub parse: Arc<Parse>,
+    pub semantics: Arc<Semantics>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -36,14 +41,31 @@ pub fn analyze(text: &str, project: &ProjectFacts) -> Analysis {
 
 /// Like [`analyze`], with the rule selection, severities and options of `settings`.
 pub fn analyze_with(text: &str, project: &ProjectFacts, settings: &Settings) -> Analysis {
-    let parse = crate::syntax::parse(text);
-    let semantics = crate::semantics::analyze(&parse);
-    let ctx = RuleContext::new(text, &parse, &semantics, project).with_settings(settings);
+    analyze_staged(text, project, settings, |_| ()).0
+}
+
+/// Like [`analyze_with`], calling `structure_ready` with the syntax tree and semantic model (an
+/// analysis without findings) as soon as they exist, before any rule runs, so that features that
+/// need only the structure of the file can answer while the rules are checked. Returns the
+/// analysis and what `structure_ready` returned.
+pub fn analyze_staged<T>(
+    text: &str,
+    project: &ProjectFacts,
+    settings: &Settings,
+    structure_ready: impl FnOnce(&Analysis) -> T,
+) -> (Analysis, T) {
+    let parse = Arc::new(crate::syntax::parse(text));
+    let semantics = Arc::new(crate::semantics::analyze(&parse));
+    let mut analysis = Analysis { parse, semantics, diagnostics: Vec::new() };
+    let ready = structure_ready(&analysis);
+    let (parse, semantics) = (&*analysis.parse, &*analysis.semantics);
+    let ctx = RuleContext::new(text, parse, semantics, project).with_settings(settings);
     let found = crate::rules::run_all(&ctx);
-    let mut diagnostics = crate::suppression::apply(text, &parse, found);
+    let mut diagnostics = crate::suppression::apply(text, parse, found);
     apply_settings(&mut diagnostics, settings);
     diagnostics.sort_by(|a, b| (a.range.start, a.range.end, a.code).cmp(&(b.range.start, b.range.end, b.code)));
-    Analysis { parse, semantics, diagnostics }
+    analysis.diagnostics = diagnostics;
+    (analysis, ready)
 }
 
 /// Drops findings of rules that are off and gives the others their configured severity.

@@ -22,7 +22,7 @@ use tower_lsp_server::ls_types as lsp;
 use tower_lsp_server::{Client, LanguageServer};
 
 use crate::server::document::Change;
-use crate::server::session::{AnalysisJob, AnalysisOutput, Effect, Findings, Session, Wanted, micros};
+use crate::server::session::{AnalysisJob, AnalysisOutput, Effect, Findings, Session, Structure, Wanted, micros};
 use crate::server::settings;
 use crate::server::workspace::{self, PROJECT_FILE_GLOBS};
 use crate::server::{completion, convert, features, navigation, registry_actions, transport};
@@ -117,6 +117,16 @@ impl Shared {
     /// the state it is to wait on, so that no progress falls in between.
     pub(crate) fn publish_progress(&self) -> tokio::sync::futures::Notified<'_> {
         self.publish_progress.notified()
+    }
+
+    /// What a publishing job does with the structure of its version, ready before the rules
+    /// have run: keep it for the outline and semantic tokens, and wake the requests waiting.
+    fn keep_structure(self: &Arc<Self>, uri: &lsp::Uri) -> impl FnOnce(Arc<Structure>) + Send + 'static {
+        let (shared, uri) = (self.clone(), uri.clone());
+        move |structure| {
+            shared.session().store_structure(&uri, structure);
+            shared.publish_progress.notify_waiters();
+        }
     }
 
     /// Caches discovered project facts and the analysis when they are still current.
@@ -519,7 +529,7 @@ impl LanguageServer for Backend {
                 },
             )));
         }
-        let output = run_job(job).await.ok_or_else(Error::internal_error)?;
+        let output = run_job(job, |_| ()).await.ok_or_else(Error::internal_error)?;
         self.shared.remember_project(&output);
         let Findings::Values(items) = output.findings else { return Err(Error::internal_error()) };
         Ok(full_report(Some(result_id), items))
@@ -541,17 +551,20 @@ fn full_report(result_id: Option<String>, items: Vec<lsp::Diagnostic>) -> lsp::D
 /// on the blocking thread just before the new one is built: two analyses of a large file alive at
 /// once would double the server's resident memory, while freeing costs a fraction of the analysis,
 /// and the new analysis reuses the memory just freed in the same allocator arena.
-pub(crate) async fn run_job(mut job: AnalysisJob) -> Option<AnalysisOutput> {
+pub(crate) async fn run_job(
+    mut job: AnalysisJob,
+    structure_ready: impl FnOnce(Arc<Structure>) + Send + 'static,
+) -> Option<AnalysisOutput> {
     let uri = job.uri.clone();
     let (sender, receiver) = tokio::sync::oneshot::channel();
-    let stale = job.stale.take();
+    let stale = std::mem::take(&mut job.stale);
     let queued = Instant::now();
     let spawned = tokio::task::spawn_blocking(move || {
         let started = Instant::now();
         drop(stale);
         tracing::debug!(queued_us = micros(started - queued), free_us = micros(started.elapsed()), "analysis started");
         // The receiver only goes away when the request that wanted this was cancelled.
-        let _ = sender.send(job.run());
+        let _ = sender.send(job.run(structure_ready));
     });
     match receiver.await {
         Ok(output) => Some(output),
@@ -621,7 +634,7 @@ impl Drop for PublishTurn<'_> {
     }
 }
 
-async fn publish_one(shared: &Shared, uri: lsp::Uri, queued: Instant) {
+async fn publish_one(shared: &Arc<Shared>, uri: lsp::Uri, queued: Instant) {
     let started = Instant::now();
     let turn = shared.pending().get(&uri).copied();
     let _turn = PublishTurn { shared, uri: uri.clone(), turn };
@@ -632,7 +645,7 @@ async fn publish_one(shared: &Shared, uri: lsp::Uri, queued: Instant) {
         publish(&lsp::PublishDiagnosticsParams { uri, diagnostics: Vec::new(), version: None });
         return;
     };
-    let Some(output) = run_job(job).await else {
+    let Some(output) = run_job(job, shared.keep_structure(&uri)).await else {
         return;
     };
     let analysed = Instant::now();

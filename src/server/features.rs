@@ -15,7 +15,7 @@ use crate::diagnostic::{Applicability, Edit};
 use crate::ide::code_actions::{self, ActionKind};
 use crate::server::backend::{Shared, run_job};
 use crate::server::convert;
-use crate::server::session::{Analyzed, Wanted};
+use crate::server::session::{Analyzed, Structure, Wanted};
 use crate::server::workspace::OverlayFs;
 use crate::text::{LineIndex, PositionEncoding, TextRange};
 
@@ -59,9 +59,26 @@ pub(crate) async fn analyzed(shared: &Shared, uri: &lsp::Uri) -> Option<Arc<Anal
             None => progress.await,
         }
     };
-    let output = run_job(job).await?;
+    let output = run_job(job, |_| ()).await?;
     shared.remember_project(&output);
     Some(output.analyzed)
+}
+
+/// The current structure of `uri` (syntax tree and semantic model): like [`analyzed`], except
+/// that right after an edit it is ready as soon as the publishing task has parsed the new text,
+/// without waiting for the rules. `None` for documents that are not open Dockerfiles.
+pub(crate) async fn structure(shared: &Shared, uri: &lsp::Uri) -> Option<Arc<Structure>> {
+    loop {
+        let progress = shared.publish_progress();
+        if let Some(current) = shared.session().current_structure(uri) {
+            return Some(current);
+        }
+        if !shared.awaiting_publish(uri) {
+            break;
+        }
+        progress.await;
+    }
+    Some(analyzed(shared, uri).await?.structure.clone())
 }
 
 /// Runs `work`, turning a panic into an internal error so the server keeps serving.

@@ -20,8 +20,8 @@ use crate::ide::symbols::{self, FoldKind, SymbolKind};
 use crate::ide::tokens::{self, MODIFIER_NAMES, TokenKind};
 use crate::server::backend::Shared;
 use crate::server::convert::{self, write_json, write_number, write_range};
-use crate::server::features::{analyzed, guarded};
-use crate::server::session::{Analyzed, micros};
+use crate::server::features::{analyzed, guarded, structure};
+use crate::server::session::{Analyzed, Structure, micros};
 use crate::server::transport::FastAnswer;
 use crate::text::{PositionEncoding, TextRange};
 
@@ -74,8 +74,8 @@ struct Positions<'a> {
 }
 
 impl<'a> Positions<'a> {
-    fn new(analyzed: &'a Analyzed, encoding: PositionEncoding) -> Positions<'a> {
-        Positions { text: &analyzed.text, index: &analyzed.index, encoding, line: None }
+    fn new(text: &'a str, index: &'a crate::text::LineIndex, encoding: PositionEncoding) -> Positions<'a> {
+        Positions { text, index, encoding, line: None }
     }
 
     fn position(&mut self, offset: usize) -> lsp::Position {
@@ -149,7 +149,7 @@ pub(crate) async fn definition(
         let at = offset(&analyzed, position.position, encoding);
         let found = navigation::definition(&analyzed.analysis, &analyzed.text, at);
         if !found.is_empty() {
-            let mut positions = Positions::new(&analyzed, encoding);
+            let mut positions = Positions::new(&analyzed.text, &analyzed.index, encoding);
             let locations: Vec<lsp::Location> =
                 found.into_iter().map(|it| lsp::Location { uri: uri.clone(), range: positions.range(it) }).collect();
             return Some(lsp::GotoDefinitionResponse::Array(locations));
@@ -173,7 +173,7 @@ pub(crate) async fn references(shared: &Shared, params: lsp::ReferenceParams) ->
         if found.is_empty() {
             return None;
         }
-        let mut positions = Positions::new(&analyzed, encoding);
+        let mut positions = Positions::new(&analyzed.text, &analyzed.index, encoding);
         let locations = found
             .into_iter()
             .filter(|(_, role)| include_declaration || *role == Role::Reference)
@@ -196,7 +196,7 @@ pub(crate) async fn document_highlight(
         if found.is_empty() {
             return None;
         }
-        let mut positions = Positions::new(&analyzed, encoding);
+        let mut positions = Positions::new(&analyzed.text, &analyzed.index, encoding);
         let highlights = found
             .into_iter()
             .map(|(it, role)| lsp::DocumentHighlight {
@@ -221,7 +221,7 @@ pub(crate) async fn prepare_rename(
         let at = offset(&analyzed, params.position, encoding);
         navigation::prepare_rename(&analyzed.analysis, &analyzed.text, at).map(|found| {
             found.map(|(it, placeholder)| lsp::PrepareRenameResponse::RangeWithPlaceholder {
-                range: Positions::new(&analyzed, encoding).range(it),
+                range: Positions::new(&analyzed.text, &analyzed.index, encoding).range(it),
                 placeholder,
             })
         })
@@ -237,7 +237,7 @@ pub(crate) async fn rename(shared: &Shared, params: lsp::RenameParams) -> Result
     let answer = guarded("rename", || {
         let at = offset(&analyzed, position.position, encoding);
         navigation::rename(&analyzed.analysis, &analyzed.text, at, &params.new_name).map(|edits| {
-            let mut positions = Positions::new(&analyzed, encoding);
+            let mut positions = Positions::new(&analyzed.text, &analyzed.index, encoding);
             let edits: Vec<lsp::TextEdit> = edits
                 .into_iter()
                 .map(|it| lsp::TextEdit { range: positions.range(it.range), new_text: it.new_text })
@@ -256,14 +256,14 @@ pub(crate) async fn document_symbol(
     shared: &Shared,
     params: lsp::DocumentSymbolParams,
 ) -> Result<Option<lsp::DocumentSymbolResponse>> {
-    let Some(analyzed) = analyzed(shared, &params.text_document.uri).await else { return Ok(None) };
+    let Some(structure) = structure(shared, &params.text_document.uri).await else { return Ok(None) };
     let encoding = shared.negotiated().encoding;
-    guarded("documentSymbol", || Some(lsp::DocumentSymbolResponse::Nested(outline(&analyzed, encoding))))
+    guarded("documentSymbol", || Some(lsp::DocumentSymbolResponse::Nested(outline(&structure, encoding))))
 }
 
-fn outline(analyzed: &Analyzed, encoding: PositionEncoding) -> Vec<lsp::DocumentSymbol> {
-    let found = symbols::document_symbols(&analyzed.analysis, &analyzed.text);
-    let mut positions = Positions::new(analyzed, encoding);
+fn outline(structure: &Structure, encoding: PositionEncoding) -> Vec<lsp::DocumentSymbol> {
+    let found = symbols::document_symbols(&structure.model, &structure.text);
+    let mut positions = Positions::new(&structure.text, &structure.index, encoding);
     found.into_iter().map(|it| document_symbol_to_lsp(&mut positions, it)).collect()
 }
 
@@ -281,12 +281,12 @@ pub(crate) fn document_symbol_response(
     let (id, params) = fast_request::<lsp::DocumentSymbolParams>(shared, request, "textDocument/documentSymbol")?;
     let shared = shared.clone();
     Some(Box::pin(async move {
-        let result = match analyzed(&shared, &params.text_document.uri).await {
-            Some(analyzed) => {
+        let result = match structure(&shared, &params.text_document.uri).await {
+            Some(structure) => {
                 let encoding = shared.negotiated().encoding;
-                let json = analyzed.outline_json.get_or_init(|| {
+                let json = structure.outline_json.get_or_init(|| {
                     let started = std::time::Instant::now();
-                    let json = outline_json(&analyzed, encoding);
+                    let json = outline_json(&structure, encoding);
                     tracing::debug!(micros = micros(started.elapsed()), bytes = json.len(), "outline built");
                     json.into()
                 });
@@ -301,9 +301,9 @@ pub(crate) fn document_symbol_response(
 
 /// The outline as the JSON text of a `DocumentSymbol[]`, written directly: the same text serde
 /// would give for `outline`, without building thousands of `DocumentSymbol` values first.
-fn outline_json(analyzed: &Analyzed, encoding: PositionEncoding) -> Vec<u8> {
-    let found = symbols::document_symbols(&analyzed.analysis, &analyzed.text);
-    let mut positions = Positions::new(analyzed, encoding);
+fn outline_json(structure: &Structure, encoding: PositionEncoding) -> Vec<u8> {
+    let found = symbols::document_symbols(&structure.model, &structure.text);
+    let mut positions = Positions::new(&structure.text, &structure.index, encoding);
     // About 230 bytes per entry on typical files.
     let mut out = Vec::with_capacity(256 * (found.len() + found.iter().map(|it| it.children.len()).sum::<usize>()));
     write_symbols(&mut out, &mut positions, &found);
@@ -393,9 +393,9 @@ pub(crate) async fn folding_range(
     shared: &Shared,
     params: lsp::FoldingRangeParams,
 ) -> Result<Option<Vec<lsp::FoldingRange>>> {
-    let Some(analyzed) = analyzed(shared, &params.text_document.uri).await else { return Ok(None) };
+    let Some(structure) = structure(shared, &params.text_document.uri).await else { return Ok(None) };
     guarded("foldingRange", || {
-        let folds = symbols::folding_ranges(&analyzed.analysis, &analyzed.text, &analyzed.index);
+        let folds = symbols::folding_ranges(&structure.model, &structure.text, &structure.index);
         let converted = folds
             .into_iter()
             .map(|it| lsp::FoldingRange {
@@ -417,10 +417,10 @@ pub(crate) async fn semantic_tokens_full(
     params: lsp::SemanticTokensParams,
 ) -> Result<Option<lsp::SemanticTokensResult>> {
     let uri = params.text_document.uri;
-    let Some(analyzed) = analyzed(shared, &uri).await else { return Ok(None) };
+    let Some(structure) = structure(shared, &uri).await else { return Ok(None) };
     let encoding = shared.negotiated().encoding;
-    let data = guarded("semanticTokens/full", || full_tokens(&analyzed, encoding))?;
-    let result_id = analyzed.stamp.result_id();
+    let data = guarded("semanticTokens/full", || full_tokens(&structure, encoding))?;
+    let result_id = structure.stamp.result_id();
     let tokens = lsp::SemanticTokens { result_id: Some(result_id.clone()), data: token_groups(&data) };
     shared.session().remember_sent_tokens(&uri, result_id, data);
     Ok(Some(lsp::SemanticTokensResult::Tokens(tokens)))
@@ -434,10 +434,10 @@ pub(crate) async fn semantic_tokens_full_delta(
     params: lsp::SemanticTokensDeltaParams,
 ) -> Result<Option<lsp::SemanticTokensFullDeltaResult>> {
     let uri = params.text_document.uri;
-    let Some(analyzed) = analyzed(shared, &uri).await else { return Ok(None) };
+    let Some(structure) = structure(shared, &uri).await else { return Ok(None) };
     let encoding = shared.negotiated().encoding;
-    let data = guarded("semanticTokens/full/delta", || full_tokens(&analyzed, encoding))?;
-    let result_id = analyzed.stamp.result_id();
+    let data = guarded("semanticTokens/full/delta", || full_tokens(&structure, encoding))?;
+    let result_id = structure.stamp.result_id();
     let previous = shared.session().sent_tokens(&uri, &params.previous_result_id);
     let result = match previous {
         Some(previous) => lsp::SemanticTokensFullDeltaResult::TokensDelta(lsp::SemanticTokensDelta {
@@ -457,12 +457,15 @@ pub(crate) async fn semantic_tokens_range(
     shared: &Shared,
     params: lsp::SemanticTokensRangeParams,
 ) -> Result<Option<lsp::SemanticTokensRangeResult>> {
-    let Some(analyzed) = analyzed(shared, &params.text_document.uri).await else { return Ok(None) };
+    let Some(structure) = structure(shared, &params.text_document.uri).await else { return Ok(None) };
     let encoding = shared.negotiated().encoding;
     guarded("semanticTokens/range", || {
-        let within = byte_range(&analyzed, params.range, encoding);
-        let found = tokens::semantic_tokens_within(&analyzed.analysis, &analyzed.text, Some(within));
-        let data = tokens::encode(&found, &analyzed.text, &analyzed.index, encoding, Some(within));
+        let (text, index) = (&structure.text, &structure.index);
+        let start = index.offset(text, convert::line_col(params.range.start), encoding);
+        let end = index.offset(text, convert::line_col(params.range.end), encoding);
+        let within = TextRange::new(start, end.max(start));
+        let found = tokens::semantic_tokens_within(&structure.model, text, Some(within));
+        let data = tokens::encode(&found, text, index, encoding, Some(within));
         Some(lsp::SemanticTokensRangeResult::Tokens(lsp::SemanticTokens { result_id: None, data: token_groups(&data) }))
     })
 }
@@ -479,10 +482,10 @@ pub(crate) fn semantic_tokens_full_response(
     let shared = shared.clone();
     Some(Box::pin(async move {
         let uri = params.text_document.uri;
-        let result: Arc<[u8]> = match analyzed(&shared, &uri).await {
-            Some(analyzed) => {
-                let data = full_tokens(&analyzed, shared.negotiated().encoding);
-                let result_id = analyzed.stamp.result_id();
+        let result: Arc<[u8]> = match structure(&shared, &uri).await {
+            Some(structure) => {
+                let data = full_tokens(&structure, shared.negotiated().encoding);
+                let result_id = structure.stamp.result_id();
                 let json = semantic_tokens_json(&result_id, &data);
                 shared.session().remember_sent_tokens(&uri, result_id, data);
                 json.into()
@@ -536,12 +539,12 @@ fn semantic_tokens_json(result_id: &str, data: &[u32]) -> Vec<u8> {
 }
 
 /// The encoded tokens of the whole file, computed once per analysed version.
-fn full_tokens(analyzed: &Analyzed, encoding: PositionEncoding) -> Arc<[u32]> {
-    analyzed
+fn full_tokens(structure: &Structure, encoding: PositionEncoding) -> Arc<[u32]> {
+    structure
         .semantic_tokens
         .get_or_init(|| {
-            let found = tokens::semantic_tokens(&analyzed.analysis, &analyzed.text);
-            tokens::encode(&found, &analyzed.text, &analyzed.index, encoding, None).into()
+            let found = tokens::semantic_tokens(&structure.model, &structure.text);
+            tokens::encode(&found, &structure.text, &structure.index, encoding, None).into()
         })
         .clone()
 }
@@ -586,7 +589,7 @@ pub(crate) async fn document_link(
     guarded("documentLink", || {
         let context = analyzed.project.context.as_deref();
         let links = hints::document_links(&analyzed.analysis, context, &is_file);
-        let mut positions = Positions::new(&analyzed, encoding);
+        let mut positions = Positions::new(&analyzed.text, &analyzed.index, encoding);
         let converted = links
             .into_iter()
             .filter_map(|link| {
@@ -612,7 +615,7 @@ pub(crate) async fn inlay_hint(shared: &Shared, params: lsp::InlayHintParams) ->
     guarded("inlayHint", || {
         let within = byte_range(&analyzed, params.range, encoding);
         let found = hints::inlay_hints(&analyzed.analysis, within);
-        let mut positions = Positions::new(&analyzed, encoding);
+        let mut positions = Positions::new(&analyzed.text, &analyzed.index, encoding);
         let converted = found
             .into_iter()
             .map(|hint| lsp::InlayHint {
@@ -632,29 +635,21 @@ pub(crate) async fn inlay_hint(shared: &Shared, params: lsp::InlayHintParams) ->
 
 #[cfg(test)]
 mod tests {
-    use std::sync::OnceLock;
-
     use super::*;
     use crate::text::LineIndex;
 
-    fn analyzed(text: &str) -> Analyzed {
-        let project = Arc::new(crate::project::ProjectFacts::default());
-        Analyzed {
-            stamp: crate::server::session::Stamp { revision: 1, project_epoch: 0 },
-            text: text.to_owned(),
-            index: LineIndex::new(text),
-            analysis: crate::analysis::analyze(text, &project),
-            project,
-            semantic_tokens: OnceLock::new(),
-            outline_json: OnceLock::new(),
-        }
+    fn structure(text: &str) -> Structure {
+        let stamp = crate::server::session::Stamp { revision: 1, project_epoch: 0 };
+        let model = crate::analysis::analyze(text, &crate::project::ProjectFacts::default());
+        Structure::new(stamp, text.into(), Arc::new(LineIndex::new(text)), &model)
     }
 
     #[test]
     fn the_tokens_text_is_what_serde_writes_for_the_tokens() {
         let text = crate::syntax::sample::sample_large_dockerfile(300);
-        let analyzed = analyzed(&text);
-        for data in [full_tokens(&analyzed, PositionEncoding::Utf16), Arc::from(&[][..]), Arc::from(&[u32::MAX; 5][..])]
+        let structure = structure(&text);
+        for data in
+            [full_tokens(&structure, PositionEncoding::Utf16), Arc::from(&[][..]), Arc::from(&[u32::MAX; 5][..])]
         {
             let expected = lsp::SemanticTokens { result_id: Some("7-1".to_owned()), data: token_groups(&data) };
             let expected = String::from_utf8(serde_json::to_vec(&expected).unwrap()).unwrap();
@@ -672,10 +667,10 @@ mod tests {
             crate::syntax::sample::sample_large_dockerfile(300),
         ];
         for text in &texts {
-            let analyzed = analyzed(text);
+            let structure = structure(text);
             for encoding in [PositionEncoding::Utf8, PositionEncoding::Utf16, PositionEncoding::Utf32] {
-                let expected = serde_json::to_vec(&outline(&analyzed, encoding)).unwrap();
-                let written = outline_json(&analyzed, encoding);
+                let expected = serde_json::to_vec(&outline(&structure, encoding)).unwrap();
+                let written = outline_json(&structure, encoding);
                 assert_eq!(String::from_utf8(written).unwrap(), String::from_utf8(expected).unwrap(), "{text:?}");
             }
         }

@@ -13,12 +13,13 @@ use std::time::{Duration, Instant};
 
 use tower_lsp_server::ls_types as lsp;
 
+use crate::analysis::Analysis;
 use crate::config::{ConfigFile, Options, Settings};
 use crate::project::ProjectFacts;
 use crate::server::convert;
 use crate::server::document::{Change, Document};
 use crate::server::workspace::{self, FileKind, OverlayFs};
-use crate::text::PositionEncoding;
+use crate::text::{LineIndex, PositionEncoding};
 
 #[derive(Default)]
 pub(crate) struct Session {
@@ -44,6 +45,9 @@ pub(crate) struct OpenDocument {
     pub(crate) config: Option<Arc<ConfigFile>>,
     /// The latest analysis, for hovers and code actions; current when its stamp matches.
     pub(crate) analyzed: Option<Arc<Analyzed>>,
+    /// The structure of a version whose rules are still running (the outline and semantic
+    /// tokens need no more); current when its stamp matches.
+    structure: Option<Arc<Structure>>,
     /// The semantic tokens last sent in full or as a delta, with their `resultId`: the base a
     /// client's next `semanticTokens/full/delta` request refers to.
     sent_tokens: Option<(String, Arc<[u32]>)>,
@@ -52,14 +56,36 @@ pub(crate) struct OpenDocument {
 /// One analysed version of a Dockerfile with everything the editor features need.
 pub(crate) struct Analyzed {
     pub(crate) stamp: Stamp,
-    pub(crate) text: String,
-    pub(crate) index: crate::text::LineIndex,
+    /// The analysed text and its line index (shared with `structure`).
+    pub(crate) text: Arc<str>,
+    pub(crate) index: Arc<LineIndex>,
     pub(crate) analysis: crate::analysis::Analysis,
     pub(crate) project: Arc<ProjectFacts>,
+    /// The same version's structure, with the outline and tokens computed from it.
+    pub(crate) structure: Arc<Structure>,
+}
+
+/// The syntax tree and semantic model of one version of a Dockerfile, with the text they
+/// describe. It exists before the rules have run, so the outline and the semantic tokens of a
+/// version just typed can be answered while its diagnostics are still being computed.
+pub(crate) struct Structure {
+    pub(crate) stamp: Stamp,
+    pub(crate) text: Arc<str>,
+    pub(crate) index: Arc<LineIndex>,
+    /// The parse and the semantic model; its `diagnostics` are always empty.
+    pub(crate) model: Analysis,
     /// The encoded semantic tokens of the whole file, computed on the first request.
     pub(crate) semantic_tokens: OnceLock<Arc<[u32]>>,
     /// The outline (`documentSymbol` result) as JSON text, computed on the first request.
     pub(crate) outline_json: OnceLock<Arc<[u8]>>,
+}
+
+impl Structure {
+    pub(crate) fn new(stamp: Stamp, text: Arc<str>, index: Arc<LineIndex>, model: &Analysis) -> Structure {
+        let model =
+            Analysis { parse: model.parse.clone(), semantics: model.semantics.clone(), diagnostics: Vec::new() };
+        Structure { stamp, text, index, model, semantic_tokens: OnceLock::new(), outline_json: OnceLock::new() }
+    }
 }
 
 /// What a notification changed, so the caller knows what to re-analyse.
@@ -105,6 +131,7 @@ impl Session {
             project: None,
             config: None,
             analyzed: None,
+            structure: None,
             sent_tokens: None,
         };
         let previous = self.documents.insert(uri.clone(), open);
@@ -221,6 +248,7 @@ impl Session {
         // result is out (see `backend::run_job`).
         let current = Stamp { revision: open.revision, project_epoch: open.project_epoch };
         let stale = open.analyzed.take_if(|analyzed| analyzed.stamp != current);
+        let stale_structure = open.structure.take_if(|structure| structure.stamp != current);
         let open = self.documents.get(uri)?;
         // Buffers only matter to discovery; skip copying them when the facts are cached.
         let fs = match open.project {
@@ -242,7 +270,7 @@ impl Session {
             fs,
             encoding,
             wanted,
-            stale,
+            stale: (stale, stale_structure),
         })
     }
 
@@ -251,6 +279,28 @@ impl Session {
         self.documents
             .get(uri)
             .is_some_and(|open| open.revision == stamp.revision && open.project_epoch == stamp.project_epoch)
+    }
+
+    /// The structure of `uri` when it still describes the document: from its current analysis,
+    /// or from an analysis whose rules are still running.
+    pub(crate) fn current_structure(&self, uri: &lsp::Uri) -> Option<Arc<Structure>> {
+        let open = self.documents.get(uri)?;
+        let current = Stamp { revision: open.revision, project_epoch: open.project_epoch };
+        match (&open.analyzed, &open.structure) {
+            (Some(analyzed), _) if analyzed.stamp == current => Some(analyzed.structure.clone()),
+            (_, Some(structure)) if structure.stamp == current => Some(structure.clone()),
+            _ => None,
+        }
+    }
+
+    /// Keeps the structure of a version whose rules are running, unless the document moved on.
+    pub(crate) fn store_structure(&mut self, uri: &lsp::Uri, structure: Arc<Structure>) {
+        if let Some(open) = self.documents.get_mut(uri)
+            && open.revision == structure.stamp.revision
+            && open.project_epoch == structure.stamp.project_epoch
+        {
+            open.structure = Some(structure);
+        }
     }
 
     /// The cached analysis of `uri` when it still describes the document.
@@ -267,6 +317,8 @@ impl Session {
             && open.revision == analyzed.stamp.revision
             && open.project_epoch == analyzed.stamp.project_epoch
         {
+            // The analysis holds the same structure.
+            open.structure = None;
             open.analyzed = Some(analyzed);
         }
     }
@@ -347,8 +399,9 @@ pub(crate) struct AnalysisJob {
     fs: OverlayFs,
     encoding: PositionEncoding,
     wanted: Wanted,
-    /// The document's previous analysis, to be freed off the latency path.
-    pub(crate) stale: Option<Arc<Analyzed>>,
+    /// The document's previous analysis and structure, to be freed by the job (see
+    /// `backend::run_job`).
+    pub(crate) stale: (Option<Arc<Analyzed>>, Option<Arc<Structure>>),
 }
 
 /// The form a job's caller wants the diagnostics in.
@@ -383,8 +436,9 @@ pub(crate) struct AnalysisOutput {
 }
 
 impl AnalysisJob {
-    /// Discovers the project if needed, analyses, and converts to LSP diagnostics.
-    pub(crate) fn run(self) -> AnalysisOutput {
+    /// Discovers the project if needed, analyses, and converts to LSP diagnostics. The structure
+    /// goes to `structure_ready` as soon as it exists, before the rules run.
+    pub(crate) fn run(self, structure_ready: impl FnOnce(Arc<Structure>)) -> AnalysisOutput {
         // Phase timings at debug level (`BERTH_LOG=berth=debug`), to see where an edit's
         // latency goes without a profiler.
         let started = Instant::now();
@@ -399,10 +453,15 @@ impl AnalysisJob {
         };
         let discovery_done = Instant::now();
         let settings = Settings::resolve(config.clone(), &[&self.settings], self.path.as_deref());
-        let analysis = crate::analysis::analyze_with(&self.text, &project, &settings);
+        let text: Arc<str> = self.text.into();
+        let index = Arc::new(LineIndex::new(&text));
+        let (analysis, structure) = crate::analysis::analyze_staged(&text, &project, &settings, |model| {
+            let structure = Arc::new(Structure::new(self.stamp, text.clone(), index.clone(), model));
+            structure_ready(structure.clone());
+            structure
+        });
         let analysis_done = Instant::now();
-        let index = crate::text::LineIndex::new(&self.text);
-        let dockerfile = convert::IndexedText::new(&self.text, &index);
+        let dockerfile = convert::IndexedText::new(&text, &index);
         let (found, encoding, fs) = (&analysis.diagnostics, self.encoding, &self.fs);
         let findings = match self.wanted {
             Wanted::Values => Findings::Values(convert::diagnostics(&self.uri, &dockerfile, found, encoding, fs)),
@@ -417,15 +476,8 @@ impl AnalysisJob {
             "analysed {}",
             self.uri.as_str()
         );
-        let analyzed = Arc::new(Analyzed {
-            stamp: self.stamp,
-            text: self.text,
-            index,
-            analysis,
-            project: project.clone(),
-            semantic_tokens: OnceLock::new(),
-            outline_json: OnceLock::new(),
-        });
+        let analyzed =
+            Arc::new(Analyzed { stamp: self.stamp, text, index, analysis, project: project.clone(), structure });
         AnalysisOutput {
             uri: self.uri,
             version: self.version,
