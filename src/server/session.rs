@@ -244,8 +244,8 @@ impl Session {
         if open.kind != FileKind::Dockerfile {
             return None;
         }
-        // An analysis of an older state serves nobody any more; the job frees it after its own
-        // result is out (see `backend::run_job`).
+        // An analysis of an older state serves nobody any more; the job frees it on the analysis
+        // thread before building the new one (see `backend::run_job`).
         let current = Stamp { revision: open.revision, project_epoch: open.project_epoch };
         let stale = open.analyzed.take_if(|analyzed| analyzed.stamp != current);
         let stale_structure = open.structure.take_if(|structure| structure.stamp != current);
