@@ -555,6 +555,39 @@ mod tests {
     }
 
     #[test]
+    fn the_structure_is_current_before_the_rules_finish_and_never_after_an_edit() {
+        let mut session = Session::default();
+        let dockerfile = uri("file:///w/Dockerfile");
+        session.open(dockerfile.clone(), "FROM python:3.12 AS build\nRUN uv sync\n", 1, "dockerfile");
+        let job = session.analysis_job(&dockerfile, PositionEncoding::Utf8, Wanted::Nothing).unwrap();
+        let mut handed_over = None;
+        let output = job.run(|structure| handed_over = Some(structure));
+        let structure = handed_over.expect("the structure is handed over");
+        assert!(structure.model.diagnostics.is_empty());
+        assert_eq!(structure.model.semantics.stages.len(), 1);
+        assert!(!output.analyzed.analysis.diagnostics.is_empty(), "the analysis has the findings");
+        assert!(Arc::ptr_eq(&structure, &output.analyzed.structure), "one structure per version");
+
+        // Handed over while the rules run: current for the outline, no analysis yet.
+        session.store_structure(&dockerfile, structure.clone());
+        assert!(session.current_structure(&dockerfile).is_some_and(|it| Arc::ptr_eq(&it, &structure)));
+        assert!(session.current_analysis(&dockerfile).is_none());
+        // The analysis arrives and carries the same structure.
+        session.store_analysis(&dockerfile, output.analyzed.clone());
+        assert!(session.current_structure(&dockerfile).is_some_and(|it| Arc::ptr_eq(&it, &structure)));
+
+        // After an edit neither describes the text, and a late structure of the old version is
+        // not kept.
+        let change = Change { range: None, text: "FROM scratch\n" };
+        session.change(&dockerfile, 2, &[change], PositionEncoding::Utf8);
+        assert!(session.current_structure(&dockerfile).is_none());
+        session.store_structure(&dockerfile, structure);
+        assert!(session.current_structure(&dockerfile).is_none());
+        let next = session.analysis_job(&dockerfile, PositionEncoding::Utf8, Wanted::Nothing).unwrap();
+        assert!(next.stale.0.is_some(), "the job frees the previous analysis");
+    }
+
+    #[test]
     fn changes_to_unknown_documents_are_ignored() {
         let mut session = Session::default();
         let effect = session.change(
