@@ -61,6 +61,7 @@ struct Buffers {
     flags: Vec<Flag>,
     words: Vec<Word>,
     pairs: Vec<KeyValue>,
+    valid_mounts: flags::ValidMounts,
 }
 
 /// Moves the elements of a reused buffer into a new vector of exactly their number (no
@@ -333,7 +334,7 @@ fn parse_instruction(ctx: &mut Ctx, line: &Logical, start: usize, end: usize, ne
 
     match keyword {
         Keyword::Unknown | Keyword::Healthcheck => {}
-        _ => flags::validate(ctx.errors, keyword, &flags),
+        _ => flags::validate(ctx.errors, &mut ctx.buffers.valid_mounts, keyword, &flags),
     }
 
     let args = Span { start: args_start, end: args_end };
@@ -593,9 +594,11 @@ fn from_args(ctx: &mut Ctx, line: &Logical, args: Span) -> Args {
             ctx.error(words[1].range, SyntaxErrorKind::Invalid, message);
         }
         3 => {
-            let name = words[2].raw.to_ascii_lowercase();
-            let valid = name.as_bytes().first().is_some_and(u8::is_ascii_lowercase)
-                && name.bytes().all(|it| it.is_ascii_lowercase() || it.is_ascii_digit() || b"-_.".contains(&it));
+            // Stage names are compared lower-cased: a letter first, then letters, digits, `-`,
+            // `_` or `.` (checked on the bytes, so no lower-cased copy is made).
+            let name = words[2].raw.as_bytes();
+            let valid = name.first().is_some_and(u8::is_ascii_alphabetic)
+                && name.iter().all(|it| it.is_ascii_alphanumeric() || b"-_.".contains(it));
             if !valid {
                 let message = format!(
                     "`{}` is not a valid stage name: start with a letter, then use letters, digits, `-`, `_` or `.`",
@@ -728,7 +731,7 @@ fn healthcheck_args(ctx: &mut Ctx, line: &Logical, args: Span, flags: &[Flag]) -
         }
         return Args::Healthcheck(Healthcheck::None { range: type_range });
     }
-    flags::validate(ctx.errors, Keyword::Healthcheck, flags);
+    flags::validate(ctx.errors, &mut ctx.buffers.valid_mounts, Keyword::Healthcheck, flags);
     if !kind.eq_ignore_ascii_case("cmd") {
         let message = format!("expected `CMD` or `NONE` after HEALTHCHECK, found `{}`", shorten(kind));
         ctx.error(type_range, SyntaxErrorKind::Invalid, message);
