@@ -676,7 +676,7 @@ fn stage_items(acc: &mut Vec<CompletionItem>, ctx: &Ctx<'_>, range: TextRange) {
             continue;
         }
         let label = match &stage.name {
-            Some(name) => name.value.clone(),
+            Some(name) => name.value.to_string(),
             None => stage.index.to_string(),
         };
         let mut res = item(CompletionKind::Stage, label, range);

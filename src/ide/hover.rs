@@ -202,7 +202,7 @@ fn variable_value(semantics: &Semantics, text: &str, idx: usize, name: &str) -> 
         },
         (VarKind::Env, Some(defining)) => {
             if stage.is_some_and(|stage| stage.index != defining.index) {
-                let from = defining.name.as_ref().map_or_else(|| defining.index.to_string(), |it| it.value.clone());
+                let from = defining.name.as_ref().map_or_else(|| defining.index.to_string(), |it| it.value.to_string());
                 let _ = write!(hint, " in stage `{from}`, inherited through `FROM`");
             }
             hint.push_str("; it is also set when the container runs");
@@ -299,7 +299,7 @@ fn args_hover(
 }
 
 fn stage_markdown(stage: &Stage, text: &str) -> String {
-    let name = stage.name.as_ref().map_or_else(|| format!("#{}", stage.index), |it| it.value.clone());
+    let name = stage.name.as_ref().map_or_else(|| format!("#{}", stage.index), |it| it.value.to_string());
     let image = stage.image_expanded.as_deref().or(stage.image.as_ref().map(|it| it.value.as_str())).unwrap_or("?");
     let line = text.get(..stage.range.start).map_or(0, |it| it.bytes().filter(|b| *b == b'\n').count()) + 1;
     format!(

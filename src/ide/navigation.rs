@@ -480,7 +480,7 @@ impl StageNames {
         for stage in &semantics.stages {
             if let Some(name) = &stage.name {
                 // The first stage of a name wins, as in `stage_by_reference`.
-                by_name.entry(name.value.to_ascii_lowercase()).or_insert(stage.index);
+                by_name.entry(name.value.as_str().to_ascii_lowercase()).or_insert(stage.index);
             }
         }
         StageNames { by_name, count: semantics.stages.len() }
@@ -585,7 +585,7 @@ impl<'a> Builder<'a> {
     fn push_def(&mut self, def: &crate::semantics::VarDef, stage: Option<usize>) {
         let idx = self.defs.len();
         self.defs.push(Def {
-            name: def.name.clone(),
+            name: def.name.to_string(),
             kind: def.kind,
             name_range: def.name_range,
             stage,

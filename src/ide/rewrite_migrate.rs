@@ -82,7 +82,8 @@ fn migrate(rw: &Rewriter<'_>) -> Option<Fix> {
     if image.pinned_by_digest || written.contains('$') || stage.platform.is_some() {
         return None;
     }
-    let version = project_python(rw).or_else(|| (!image.floating).then(|| image.version_text.clone()).flatten())?;
+    let version = project_python(rw)
+        .or_else(|| (!image.floating).then(|| image.version_text.as_deref().map(String::from)).flatten())?;
     let colon = written.rfind(':').filter(|it| *it > written.rfind('/').unwrap_or(0));
     let (name, tag) = match colon {
         Some(colon) => (&written[..colon], &written[colon + 1..]),

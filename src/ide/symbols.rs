@@ -47,12 +47,12 @@ pub fn document_symbols(analysis: &Analysis, text: &str) -> Vec<Symbol> {
     res.reserve(semantics.stages.len());
     for stage in &semantics.stages {
         let name = match &stage.name {
-            Some(name) => name.value.clone(),
+            Some(name) => name.value.to_string(),
             None => format!("stage {}", stage.index),
         };
         let detail = stage.image.as_ref().map(|image| match &stage.image_expanded {
             Some(expanded) if *expanded != image.value => format!("{} ({expanded})", image.value),
-            _ => image.value.clone(),
+            _ => image.value.to_string(),
         });
         let selection = match (&stage.name, file.instructions.get(stage.from_instruction)) {
             (Some(name), _) => name.range,

@@ -35,7 +35,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         if !name.value.chars().any(|c| c.is_uppercase()) {
             continue;
         }
-        let lower = name.value.to_lowercase();
+        let lower = name.value.as_str().to_lowercase();
         acc.push(
             STAGE_NAME_CASING
                 .report(name.range, format!("stage name `{}` should be lower-case: `{lower}`", name.value))

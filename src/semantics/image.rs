@@ -8,6 +8,7 @@
 
 use std::fmt;
 
+use crate::syntax::CompactString;
 use crate::text::{Spanned, TextRange};
 
 /// A parsed image reference. Ranges are byte ranges into the text given to [`parse_image_ref`].
@@ -353,11 +354,12 @@ pub enum Libc {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PythonImage {
     /// The tag examined: the written one, `latest` when none is written, empty for digest-only.
-    pub tag: String,
+    /// Stored inline (tags are short), so every stage's copy is made without an allocation.
+    pub tag: CompactString,
     /// `(major, minor, patch)`; `None` for `latest`, `slim`, a bare major (`3`) and digest-only.
     pub version: Option<Version>,
     /// The version part as written: `3`, `3.12`, `3.12.7`, `3.15.0a2`.
-    pub version_text: Option<String>,
+    pub version_text: Option<CompactString>,
     /// A pre-release: `rc` for `3.15-rc`, `a2` for `3.15.0a2`.
     pub prerelease: Option<String>,
     pub variant: PythonVariant,
@@ -392,7 +394,7 @@ pub fn python_image_info(reference: &ImageRef) -> Option<PythonImage> {
     let pinned_by_digest = reference.digest.is_some();
     let Some(tag) = reference.effective_tag() else {
         return Some(PythonImage {
-            tag: String::new(),
+            tag: CompactString::const_new(""),
             version: None,
             version_text: None,
             prerelease: None,
@@ -405,7 +407,7 @@ pub fn python_image_info(reference: &ImageRef) -> Option<PythonImage> {
         });
     };
     let mut res = PythonImage {
-        tag: tag.to_owned(),
+        tag: CompactString::from(tag),
         version: None,
         version_text: None,
         prerelease: None,
@@ -421,7 +423,7 @@ pub fn python_image_info(reference: &ImageRef) -> Option<PythonImage> {
         parts.next();
     } else if parts.peek().is_some_and(|it| it.starts_with(|c: char| c.is_ascii_digit())) {
         let text = parts.next().unwrap_or_default();
-        res.version_text = Some(text.to_owned());
+        res.version_text = Some(CompactString::from(text));
         let (version, prerelease) = parse_python_version(text);
         res.version = version;
         res.prerelease = prerelease;

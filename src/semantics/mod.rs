@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 
-use crate::syntax::{Args, Dockerfile, Healthcheck, Instruction, Keyword, Parse, Word};
+use crate::syntax::{Args, CompactString, Dockerfile, Healthcheck, Instruction, Keyword, Parse, Word};
 use crate::text::{Spanned, TextRange};
 
 use self::image::{ImageRef, PythonImage, UvImage};
@@ -56,7 +56,8 @@ pub enum VarKind {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VarDef {
     pub kind: VarKind,
-    pub name: String,
+    /// Stored inline when short (as variable names are), without a heap allocation.
+    pub name: CompactString,
     pub name_range: TextRange,
     /// The value with earlier variables expanded; `None` for an ARG without a default.
     pub value: Option<String>,
@@ -88,14 +89,14 @@ pub struct Stage {
     /// From the FROM to the end of the stage's last instruction.
     pub range: TextRange,
     /// `AS name` as written (compare case-insensitively).
-    pub name: Option<Spanned<String>>,
+    pub name: Option<Spanned<CompactString>>,
     /// The image word of FROM as written.
-    pub image: Option<Spanned<String>>,
+    pub image: Option<Spanned<CompactString>>,
     /// The image after global ARG substitution; `None` when some variable had no value.
     pub image_expanded: Option<String>,
     pub base: Base,
     /// `--platform` as written.
-    pub platform: Option<Spanned<String>>,
+    pub platform: Option<Spanned<CompactString>>,
     /// ARG declarations inside the stage, in order.
     pub args: Vec<VarDef>,
     /// ENV definitions inside the stage, in order.
@@ -428,10 +429,10 @@ fn stage_from<'p>(
         Args::Words(words) => words,
         _ => &[],
     };
-    let image = words.first().map(|word| Spanned::new(String::from(word.value.as_str()), word.range));
+    let image = words.first().map(|word| Spanned::new(word.value.clone(), word.range));
     let name = match words {
         [_, as_kw, name, ..] if as_kw.value.eq_ignore_ascii_case("as") => {
-            Some(Spanned::new(String::from(name.value.as_str()), name.range))
+            Some(Spanned::new(name.value.clone(), name.range))
         }
         _ => None,
     };
@@ -455,7 +456,7 @@ fn stage_from<'p>(
         (None, _) => (Base::Unknown, None),
     };
     let platform = instruction.flag("platform").and_then(|flag| flag.value.as_ref());
-    let platform = platform.map(|it| Spanned::new(String::from(it.value.as_str()), it.range));
+    let platform = platform.map(|it| Spanned::new(it.value.clone(), it.range));
     Stage {
         index,
         from_instruction: idx,
@@ -509,7 +510,7 @@ fn var_defs(
         };
         defs.push(VarDef {
             kind,
-            name: String::from(pair.key.value.as_str()),
+            name: pair.key.value.clone(),
             name_range: pair.key.range,
             value,
             value_range: pair.value.as_ref().map(|word| word.range),
@@ -642,7 +643,7 @@ mod tests {
                 from_instruction: index,
                 instructions: index..index + 1,
                 range: TextRange::default(),
-                name: Some(Spanned::new((*name).to_owned(), TextRange::default())),
+                name: Some(Spanned::new(CompactString::from(*name), TextRange::default())),
                 image: None,
                 image_expanded: None,
                 base: Base::Unknown,

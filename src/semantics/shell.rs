@@ -385,6 +385,12 @@ pub fn remap(command: &mut ShellCommand, map: &dyn Fn(TextRange) -> TextRange) {
 pub trait ExecElement {
     fn text(&self) -> &str;
     fn range(&self) -> TextRange;
+
+    /// The text as a word's value; elements that hold a [`CompactString`] already lend theirs,
+    /// whose copy is free when it is stored inline.
+    fn value(&self) -> CompactString {
+        CompactString::from(self.text())
+    }
 }
 
 impl ExecElement for Spanned<String> {
@@ -404,6 +410,10 @@ impl ExecElement for Spanned<crate::syntax::CompactString> {
 
     fn range(&self) -> TextRange {
         self.range
+    }
+
+    fn value(&self) -> CompactString {
+        self.value.clone()
     }
 }
 
@@ -431,7 +441,7 @@ pub fn split_exec<E: ExecElement>(elements: &[E]) -> ShellCommand {
         .map(|it| {
             // A JSON literal without escapes is the text between its quotes.
             let raw_offset = (it.range().len() == it.text().len() + 2).then_some(1);
-            ShellWord::plain(it.range(), it.text(), raw_offset)
+            ShellWord { range: it.range(), value: it.value(), raw_if_different: None, has_expansion: false, raw_offset }
         })
         .collect();
     let range = match (words.first(), words.last()) {

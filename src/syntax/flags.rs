@@ -99,8 +99,31 @@ fn error(acc: &mut Vec<SyntaxError>, range: TextRange, kind: SyntaxErrorKind, me
     acc.push(SyntaxError { range, kind, message });
 }
 
+/// `--mount` values already checked and found valid in this file. Whether a value is valid
+/// depends on its text alone, and big files repeat the same few mounts on many RUN lines, so a
+/// repeat skips the checks. Only the first few distinct values are kept: a file with many
+/// different mounts checks the rest as usual.
+#[derive(Default)]
+pub(crate) struct ValidMounts {
+    values: Vec<CompactString>,
+}
+
+impl ValidMounts {
+    const LIMIT: usize = 8;
+
+    fn contains(&self, value: &str) -> bool {
+        self.values.iter().any(|it| it.as_str() == value)
+    }
+
+    fn insert(&mut self, value: &str) {
+        if self.values.len() < Self::LIMIT {
+            self.values.push(CompactString::from(value));
+        }
+    }
+}
+
 /// Checks the flags of one instruction.
-pub(crate) fn validate(acc: &mut Vec<SyntaxError>, keyword: Keyword, flags: &[Flag]) {
+pub(crate) fn validate(acc: &mut Vec<SyntaxError>, mounts: &mut ValidMounts, keyword: Keyword, flags: &[Flag]) {
     let specs = specs(keyword);
     // Bit `i` is set once a flag named `specs[i].0` has been seen.
     let mut seen = 0u32;
@@ -152,8 +175,12 @@ pub(crate) fn validate(acc: &mut Vec<SyntaxError>, keyword: Keyword, flags: &[Fl
             error(acc, value.range, SyntaxErrorKind::MalformedFlag, message);
             continue;
         }
-        if name == "mount" {
+        if name == "mount" && !mounts.contains(&value.value) {
+            let errors_before = acc.len();
             check_mount(acc, flag);
+            if acc.len() == errors_before {
+                mounts.insert(&value.value);
+            }
         }
     }
 }
@@ -633,6 +660,25 @@ mod tests {
         for key in ["", "r", "ro\0", "Type ", "t\u{fd}pe", "targets", "destinations", "src\u{0}", "R\u{f}", "\u{12}O"] {
             assert_eq!(mount_key(key), None, "{key:?}");
         }
+    }
+
+    #[test]
+    fn repeated_mounts_are_judged_alike() {
+        let valid = "--mount=type=cache,target=/root/.cache/uv";
+        let invalid = "--mount=type=cache,sharing=sometimes,target=/x";
+        let text = format!("FROM a\nRUN {valid} a\nRUN {invalid} b\nRUN {valid} c\nRUN {invalid} d\n");
+        let parse = crate::syntax::parse(&text);
+        let lines: Vec<usize> = parse.errors.iter().map(|it| text[..it.range.start].matches('\n').count()).collect();
+        assert_eq!(lines, vec![2, 4], "{:?}", parse.errors);
+        // More distinct valid values than are remembered still pass, and a bad one still fails.
+        let mut text = String::from("FROM a\n");
+        for idx in 0..2 * ValidMounts::LIMIT {
+            text.push_str(&format!("RUN --mount=type=cache,target=/c{idx} a\n"));
+        }
+        text.push_str("RUN --mount=type=cache,target=/c0,uid=x a\n");
+        let parse = crate::syntax::parse(&text);
+        assert_eq!(parse.errors.len(), 1, "{:?}", parse.errors);
+        assert!(parse.errors[0].message.contains("uid"), "{:?}", parse.errors);
     }
 
     #[test]

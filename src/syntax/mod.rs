@@ -63,8 +63,9 @@ pub struct Directive {
 pub struct Comment {
     /// From `#` to the end of the line.
     pub range: TextRange,
-    /// The text after `#`, with surrounding whitespace trimmed.
-    pub text: String,
+    /// The text after `#`, with surrounding whitespace trimmed (short comments are stored inline,
+    /// without a heap allocation).
+    pub text: CompactString,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -330,7 +331,8 @@ pub struct ExecForm {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ShellForm {
     pub range: TextRange,
-    pub text: String,
+    /// Short commands (`<<EOF`, `apt-get update`) are stored inline, without a heap allocation.
+    pub text: CompactString,
     pub map: OffsetMap,
 }
 

@@ -28,6 +28,7 @@ pub fn parse(text: &str) -> Parse {
         errors: Vec::new(),
         logical: MappedText::default(),
         scratch: MappedText::default(),
+        buffers: Buffers::default(),
         markers: Vec::new(),
     };
     parser.file.instructions.reserve(text.len() / 64);
@@ -47,8 +48,28 @@ struct Parser<'t> {
     /// Reused buffer for the logical text of the current instruction.
     logical: MappedText,
     scratch: MappedText,
+    buffers: Buffers,
     /// Reused buffer for the heredoc markers of the current instruction.
     markers: Vec<Marker>,
+}
+
+/// Reused buffers that collect the flags, words and pairs of one instruction, which then move
+/// into vectors of exactly their number: one allocation of the right size each, where pushing
+/// onto a new vector would allocate room for four and grow it step by step.
+#[derive(Default)]
+struct Buffers {
+    flags: Vec<Flag>,
+    words: Vec<Word>,
+    pairs: Vec<KeyValue>,
+    valid_mounts: flags::ValidMounts,
+}
+
+/// Moves the elements of a reused buffer into a new vector of exactly their number (no
+/// allocation when there are none).
+fn take_exact<T>(buffer: &mut Vec<T>) -> Vec<T> {
+    let mut res = Vec::with_capacity(buffer.len());
+    res.append(buffer);
+    res
 }
 
 impl Parser<'_> {
@@ -83,7 +104,7 @@ impl Parser<'_> {
     }
 
     fn comment(&mut self, start: usize, end: usize) {
-        let text = trim_unicode(&self.text[start + 1..end]).to_string();
+        let text = CompactString::from(trim_unicode(&self.text[start + 1..end]));
         self.file.comments.push(Comment { range: TextRange::new(start, end), text });
     }
 
@@ -202,7 +223,12 @@ impl Parser<'_> {
             self.error(TextRange::new(first, last_end), SyntaxErrorKind::Invalid, message);
             return pos;
         }
-        let mut ctx = Ctx { escape: self.escape, errors: &mut self.errors, scratch: &mut self.scratch };
+        let mut ctx = Ctx {
+            escape: self.escape,
+            errors: &mut self.errors,
+            scratch: &mut self.scratch,
+            buffers: &mut self.buffers,
+        };
         let mut instruction = parse_instruction(&mut ctx, line, start, end, false);
 
         // Heredoc bodies follow the instruction's last line.
@@ -268,6 +294,7 @@ struct Ctx<'e> {
     errors: &'e mut Vec<SyntaxError>,
     /// Reused buffer for flag words.
     scratch: &'e mut MappedText,
+    buffers: &'e mut Buffers,
 }
 
 impl Ctx<'_> {
@@ -297,15 +324,17 @@ fn parse_instruction(ctx: &mut Ctx, line: &Logical, start: usize, end: usize, ne
         ctx.error(keyword_range, SyntaxErrorKind::UnknownInstruction { suggestion }, message);
     }
 
-    let mut flags: Vec<Flag> = Vec::new();
+    let flag_buffer = &mut ctx.buffers.flags;
+    flag_buffer.clear();
     let args_start = extract_flags(line, keyword_end, end, ctx.scratch, |word, map, contiguous, start, end| {
-        flags.push(flags::make_flag(word, map, contiguous, line.range(start, end)));
+        flag_buffer.push(flags::make_flag(word, map, contiguous, line.range(start, end)));
     });
+    let flags = take_exact(&mut ctx.buffers.flags);
     let (args_start, args_end) = line.trim(args_start.min(end), end);
 
     match keyword {
         Keyword::Unknown | Keyword::Healthcheck => {}
-        _ => flags::validate(ctx.errors, keyword, &flags),
+        _ => flags::validate(ctx.errors, &mut ctx.buffers.valid_mounts, keyword, &flags),
     }
 
     let args = Span { start: args_start, end: args_end };
@@ -420,7 +449,7 @@ fn try_json(ctx: &mut Ctx, line: &Logical, args: Span, fallback: &str) -> JsonOu
 fn shell_form(line: &Logical, args: Span) -> ShellForm {
     ShellForm {
         range: line.range(args.start, args.end),
-        text: line.text[args.start..args.end].to_string(),
+        text: CompactString::from(&line.text[args.start..args.end]),
         map: line.map.slice(args.start, args.end),
     }
 }
@@ -456,17 +485,16 @@ fn command_args(ctx: &mut Ctx, line: &Logical, args: Span, keyword: Keyword) -> 
 }
 
 fn words(ctx: &mut Ctx, line: &Logical, args: Span) -> Vec<Word> {
-    // Most instructions have a few words; this is the capacity a first push would choose.
-    let mut out = Vec::with_capacity(4);
+    ctx.buffers.words.clear();
     for span in split_words(line.text, args.start, args.end, ctx.escape) {
         let (word, open_quote) = make_word(line, span.start, span.end, span.plain, ctx.escape);
         if open_quote {
             let message = format!("`{}` has a quote that is never closed", shorten(&word.raw));
             ctx.error(word.range, SyntaxErrorKind::Invalid, message);
         }
-        out.push(word);
+        ctx.buffers.words.push(word);
     }
-    out
+    take_exact(&mut ctx.buffers.words)
 }
 
 /// COPY, ADD, VOLUME: exec form or a list of words.
@@ -566,9 +594,11 @@ fn from_args(ctx: &mut Ctx, line: &Logical, args: Span) -> Args {
             ctx.error(words[1].range, SyntaxErrorKind::Invalid, message);
         }
         3 => {
-            let name = words[2].raw.to_ascii_lowercase();
-            let valid = name.as_bytes().first().is_some_and(u8::is_ascii_lowercase)
-                && name.bytes().all(|it| it.is_ascii_lowercase() || it.is_ascii_digit() || b"-_.".contains(&it));
+            // Stage names are compared lower-cased: a letter first, then letters, digits, `-`,
+            // `_` or `.` (checked on the bytes, so no lower-cased copy is made).
+            let name = words[2].raw.as_bytes();
+            let valid = name.first().is_some_and(u8::is_ascii_alphabetic)
+                && name.iter().all(|it| it.is_ascii_alphanumeric() || b"-_.".contains(it));
             if !valid {
                 let message = format!(
                     "`{}` is not a valid stage name: start with a letter, then use letters, digits, `-`, `_` or `.`",
@@ -621,7 +651,7 @@ fn env_args(ctx: &mut Ctx, line: &Logical, args: Span, keyword: Keyword) -> Args
         let range = key.range.cover(value.range);
         return Args::KeyValues(vec![KeyValue { range, key, value: Some(value), legacy: true }]);
     }
-    let mut items = Vec::new();
+    ctx.buffers.pairs.clear();
     for span in std::iter::once(first).chain(spans) {
         let (s, e) = (span.start, span.end);
         let raw = &line.text[s..e];
@@ -629,12 +659,13 @@ fn env_args(ctx: &mut Ctx, line: &Logical, args: Span, keyword: Keyword) -> Args
             let message = format!("`{}` is not a `key=value` pair", shorten(raw));
             ctx.error(line.range(s, e), SyntaxErrorKind::Invalid, message);
             let key = Spanned::new(CompactString::from(raw), line.range(s, e));
-            items.push(KeyValue { range: key.range, key, value: None, legacy: false });
+            ctx.buffers.pairs.push(KeyValue { range: key.range, key, value: None, legacy: false });
             continue;
         };
-        items.push(key_value(ctx, line, s, s + eq, e, span.plain, kw));
+        let pair = key_value(ctx, line, s, s + eq, e, span.plain, kw);
+        ctx.buffers.pairs.push(pair);
     }
-    Args::KeyValues(items)
+    Args::KeyValues(take_exact(&mut ctx.buffers.pairs))
 }
 
 /// One `key=value` word at `start..end` with its first `=` at `eq`; `plain` says the word holds
@@ -655,18 +686,19 @@ fn arg_args(ctx: &mut Ctx, line: &Logical, args: Span) -> Args {
     if args.is_empty() {
         return Args::Empty;
     }
-    let mut items = Vec::new();
+    ctx.buffers.pairs.clear();
     for span in split_words(line.text, args.start, args.end, ctx.escape) {
         let (s, e) = (span.start, span.end);
-        match line.text[s..e].bytes().position(|it| it == b'=') {
-            Some(eq) => items.push(key_value(ctx, line, s, s + eq, e, span.plain, "ARG")),
+        let pair = match line.text[s..e].bytes().position(|it| it == b'=') {
+            Some(eq) => key_value(ctx, line, s, s + eq, e, span.plain, "ARG"),
             None => {
                 let key = Spanned::new(CompactString::from(&line.text[s..e]), line.range(s, e));
-                items.push(KeyValue { range: key.range, key, value: None, legacy: false });
+                KeyValue { range: key.range, key, value: None, legacy: false }
             }
-        }
+        };
+        ctx.buffers.pairs.push(pair);
     }
-    Args::KeyValues(items)
+    Args::KeyValues(take_exact(&mut ctx.buffers.pairs))
 }
 
 fn healthcheck_args(ctx: &mut Ctx, line: &Logical, args: Span, flags: &[Flag]) -> Args {
@@ -699,7 +731,7 @@ fn healthcheck_args(ctx: &mut Ctx, line: &Logical, args: Span, flags: &[Flag]) -
         }
         return Args::Healthcheck(Healthcheck::None { range: type_range });
     }
-    flags::validate(ctx.errors, Keyword::Healthcheck, flags);
+    flags::validate(ctx.errors, &mut ctx.buffers.valid_mounts, Keyword::Healthcheck, flags);
     if !kind.eq_ignore_ascii_case("cmd") {
         let message = format!("expected `CMD` or `NONE` after HEALTHCHECK, found `{}`", shorten(kind));
         ctx.error(type_range, SyntaxErrorKind::Invalid, message);
