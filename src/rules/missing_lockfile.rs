@@ -2,7 +2,7 @@
 
 use crate::diagnostic::{Diagnostic, RelatedLocation};
 use crate::rules::facts::FastMap;
-use crate::rules::support_uv::{Carries, changes_directory, elsewhere, resolve};
+use crate::rules::support_uv::{Carries, changes_directory, elsewhere, resolve_ref};
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule, uv_env_flag};
 use crate::syntax::Keyword;
 
@@ -174,8 +174,8 @@ fn mount_brings_lock(ctx: &RuleContext<'_>, idx: usize, dir: &str, only_other_so
             return false;
         }
         let source = mount.source.as_deref().unwrap_or(".");
-        let clean = source.trim_start_matches("./").trim_end_matches('/');
-        let Some(target) = mount.target.as_ref().and_then(|it| resolve(dir, &it.value)) else { return true };
+        let clean = crate::rules::support_uv::without_dot_slashes(source).trim_end_matches('/');
+        let Some(target) = mount.target.as_ref().and_then(|it| resolve_ref(dir, &it.value)) else { return true };
         if clean.is_empty() || clean == "." {
             return !ctx.is_excluded("uv.lock") && crate::rules::support_uv::is_within(dir, &target);
         }

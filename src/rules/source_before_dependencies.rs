@@ -70,7 +70,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         let whole =
             copies.iter().filter(|event| event.instruction < instruction && event.from.is_none()).find_map(|event| {
                 event.sources.iter().find(|source| {
-                    let clean = source.value.trim_start_matches("./").trim_end_matches('/');
+                    let clean = crate::rules::support_uv::without_dot_slashes(source.value).trim_end_matches('/');
                     clean.is_empty() || clean == "."
                 })
             });

@@ -130,6 +130,29 @@ pub(crate) fn resolve(dir: &str, path: &str) -> Option<String> {
     Some(crate::rules::support_python::resolve_path(dir, path))
 }
 
+/// [`resolve`], borrowing `path` when it is absolute and normalised already.
+pub(crate) fn resolve_ref<'p>(dir: &str, path: &'p str) -> Option<Cow<'p, str>> {
+    resolve_cow(dir, Cow::Borrowed(path))
+}
+
+/// [`resolve`] of a borrowed or owned path, borrowing when it needs no work.
+pub(crate) fn resolve_cow<'t>(dir: &str, path: Cow<'t, str>) -> Option<Cow<'t, str>> {
+    if path.contains('$') {
+        return None;
+    }
+    Some(crate::rules::support_python::resolve_cow(dir, path))
+}
+
+/// `text` without its leading `./` parts: what `trim_start_matches("./")` returns, without
+/// setting up a substring search for each word.
+pub(crate) fn without_dot_slashes(text: &str) -> &str {
+    let mut res = text;
+    while let Some(rest) = res.strip_prefix("./") {
+        res = rest;
+    }
+    res
+}
+
 /// Whether `path` is `dir` or lies below it.
 pub(crate) fn is_within(path: &str, dir: &str) -> bool {
     dir == "/" || path == dir || path.strip_prefix(dir).is_some_and(|rest| rest.starts_with('/'))
@@ -150,7 +173,7 @@ pub(crate) struct CopyEvent<'a> {
     /// Source words as written (quotes removed).
     pub(crate) sources: CopySources<'a>,
     /// The destination resolved against WORKDIR; `None` when it uses a variable.
-    pub(crate) dest: Option<String>,
+    pub(crate) dest: Option<Cow<'a, str>>,
     /// The destination is a folder (ends in `/`, is `.`, or several sources are copied).
     pub(crate) dest_is_dir: bool,
     /// `--from=` (a stage or an image).
@@ -187,7 +210,7 @@ impl<'a> CopySources<'a> {
 impl CopyEvent<'_> {
     /// Whether this copy may put the context's root-level file `name` into folder `dir`.
     pub(crate) fn carries(&self, ctx: &RuleContext<'_>, name: &str, dir: &str) -> Carries {
-        let Some(dest) = &self.dest else { return Carries::Maybe };
+        let Some(dest) = self.dest.as_deref() else { return Carries::Maybe };
         let mut res = Carries::No;
         for source in self.sources.iter() {
             let verdict = self.source_carries(ctx, source.value, name, dest, dir);
@@ -210,7 +233,7 @@ impl CopyEvent<'_> {
         if source.contains('$') || url || source.starts_with("git@") {
             return Carries::Maybe;
         }
-        let clean = source.trim_start_matches("./").trim_end_matches('/');
+        let clean = without_dot_slashes(source).trim_end_matches('/');
         let whole_context = clean.is_empty() || clean == ".";
         if self.from.is_some() {
             // Another stage's folder may well hold a lockfile generated or copied there.
@@ -395,6 +418,34 @@ impl<'a> Layout<'a> {
         res
     }
 
+    /// The stage and its `FROM <stage>` ancestors, oldest first, without allocating for the
+    /// short chains nearly every file has.
+    pub(crate) fn chain_oldest_first(semantics: &Semantics, stage: usize) -> impl Iterator<Item = usize> + use<> {
+        const SHORT: usize = 8;
+        let mut short = [0usize; SHORT];
+        let mut len = 0;
+        let mut long = Vec::new();
+        let parent = |idx: &usize| match semantics.stages.get(*idx).map(|it| &it.base) {
+            Some(Base::Stage(parent)) if parent < idx => Some(*parent),
+            _ => None,
+        };
+        for idx in std::iter::successors(Some(stage), parent) {
+            if len < SHORT {
+                short[len] = idx;
+                len += 1;
+            } else {
+                if long.is_empty() {
+                    long.extend_from_slice(&short);
+                }
+                long.push(idx);
+            }
+        }
+        if !long.is_empty() {
+            len = 0;
+        }
+        short.into_iter().take(len).rev().chain(long.into_iter().rev())
+    }
+
     /// COPY/ADD events visible to instruction `before` of `stage`: the ancestors' ones and the
     /// stage's own earlier ones.
     pub(crate) fn copies_before<'s>(
@@ -403,10 +454,7 @@ impl<'a> Layout<'a> {
         stage: usize,
         before: usize,
     ) -> impl Iterator<Item = &'s CopyEvent<'a>> + 's {
-        let chain = Layout::chain(semantics, stage);
-        chain
-            .into_iter()
-            .rev()
+        Layout::chain_oldest_first(semantics, stage)
             .flat_map(move |idx| self.copies.get(idx).map(Vec::as_slice).unwrap_or(&[]).iter())
             .filter(move |event| event.instruction < before)
     }
@@ -453,8 +501,8 @@ fn copy_event<'a>(
     let dest_word = dest_word.as_ref();
     let dest_text = dest_word.map(|it| expand_value(it.value, escape, lookup));
     let dest = match (dest_text, workdir) {
-        (Some((text, true)), Some(dir)) => resolve(dir, &text),
-        (Some((text, true)), None) if text.starts_with('/') => resolve("/", &text),
+        (Some((text, true)), Some(dir)) => resolve_cow(dir, text),
+        (Some((text, true)), None) if text.starts_with('/') => resolve_cow("/", text),
         _ => None,
     };
     let dest_is_dir = sources.len() > 1
@@ -487,15 +535,15 @@ pub(crate) fn elsewhere(uv: &UvInvocation<'_>) -> bool {
 }
 
 /// The value of a variable for a command: a `NAME=value` prefix, else the ENV/ARG in effect.
-pub(crate) fn env_value(ctx: &RuleContext<'_>, site: &CommandSite, name: &str) -> Option<String> {
+pub(crate) fn env_value<'c>(ctx: &'c RuleContext<'_>, site: &'c CommandSite, name: &str) -> Option<&'c str> {
     if let Some(assignment) = site.command.assignments.iter().rev().find(|it| it.name == name) {
-        return Some(assignment.value.clone());
+        return Some(&assignment.value);
     }
     let stage = site.stage?;
     if site.origin != CommandOrigin::Run {
-        return ctx.semantics.runtime_env(stage, name).and_then(|it| it.value.clone());
+        return ctx.semantics.runtime_env(stage, name).and_then(|it| it.value.as_deref());
     }
-    ctx.build_var(stage, site.instruction, name).and_then(|it| it.value.clone())
+    ctx.build_var(stage, site.instruction, name).and_then(|it| it.value.as_deref())
 }
 
 /// `uv sync` that installs packages (not a dry run, check, or script).
@@ -622,42 +670,50 @@ pub(crate) fn run_groups<'c, 'a>(ctx: &'c RuleContext<'a>) -> impl Iterator<Item
 
 /// uv's cache folder for a command: `--cache-dir`, `UV_CACHE_DIR`, `XDG_CACHE_HOME/uv`, else
 /// `$HOME/.cache/uv` (`/root/.cache/uv` for root). `None` when it cannot be told.
-pub(crate) fn cache_dir(ctx: &RuleContext<'_>, site: &CommandSite, uv: &UvInvocation<'_>) -> Option<String> {
+pub(crate) fn cache_dir<'c>(
+    ctx: &'c RuleContext<'_>,
+    site: &'c CommandSite,
+    uv: &'c UvInvocation<'_>,
+) -> Option<Cow<'c, str>> {
     let dir = ctx.workdir_at(site.instruction).unwrap_or("/");
     if let Some(value) = uv.flag_value("--cache-dir") {
-        return resolve(dir, &value.text);
+        return resolve_ref(dir, &value.text);
     }
     if let Some(value) = env_value(ctx, site, "UV_CACHE_DIR") {
-        return resolve(dir, &value);
+        return resolve_ref(dir, value);
     }
     if let Some(value) = env_value(ctx, site, "XDG_CACHE_HOME") {
-        return resolve("/", &format!("{value}/uv"));
+        return resolve("/", &format!("{value}/uv")).map(Cow::Owned);
     }
     if let Some(value) = env_value(ctx, site, "HOME") {
-        return resolve("/", &format!("{value}/.cache/uv"));
+        return resolve("/", &format!("{value}/.cache/uv")).map(Cow::Owned);
     }
     match ctx.user_at(site.instruction) {
-        None => Some("/root/.cache/uv".to_owned()),
+        None => Some(Cow::Borrowed("/root/.cache/uv")),
         Some(_) => None,
     }
 }
 
 /// Where a uv link mode is chosen for a command: the `--link-mode` value or the variable.
-pub(crate) struct LinkMode {
-    pub(crate) value: String,
+pub(crate) struct LinkMode<'c> {
+    pub(crate) value: &'c str,
     pub(crate) range: Option<TextRange>,
 }
 
-pub(crate) fn link_mode(ctx: &RuleContext<'_>, site: &CommandSite, uv: &UvInvocation<'_>) -> Option<LinkMode> {
+pub(crate) fn link_mode<'c>(
+    ctx: &'c RuleContext<'_>,
+    site: &'c CommandSite,
+    uv: &'c UvInvocation<'_>,
+) -> Option<LinkMode<'c>> {
     if let Some(value) = uv.flag_value("--link-mode") {
-        return Some(LinkMode { value: value.text.clone(), range: Some(value.range) });
+        return Some(LinkMode { value: &value.text, range: Some(value.range) });
     }
     if let Some(assignment) = site.command.assignments.iter().rev().find(|it| it.name == "UV_LINK_MODE") {
-        return Some(LinkMode { value: assignment.value.clone(), range: Some(assignment.value_range) });
+        return Some(LinkMode { value: &assignment.value, range: Some(assignment.value_range) });
     }
     let stage = site.stage?;
     let def = ctx.build_var(stage, site.instruction, "UV_LINK_MODE")?;
-    Some(LinkMode { value: def.value.clone()?, range: def.value_range })
+    Some(LinkMode { value: def.value.as_deref()?, range: def.value_range })
 }
 
 /// Whether `--no-cache` or `UV_NO_CACHE` applies to a command; the range that says so.
