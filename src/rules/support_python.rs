@@ -280,7 +280,12 @@ pub(crate) fn resolve_path(base: &str, path: &str) -> String {
 /// [`resolve_path`], borrowing `path` when it is absolute and normalised already, as most
 /// WORKDIRs, COPY destinations and sources are written.
 pub(crate) fn resolve_path_cow<'p>(base: &str, path: &'p str) -> Cow<'p, str> {
-    if is_normal_absolute(path) { Cow::Borrowed(path) } else { Cow::Owned(resolve_path(base, path)) }
+    // A folder written with its trailing slash (`/bin/`) resolves to the same text without it.
+    let trimmed = match path.strip_suffix('/') {
+        Some(rest) if !rest.is_empty() => rest,
+        _ => path,
+    };
+    if is_normal_absolute(trimmed) { Cow::Borrowed(trimmed) } else { Cow::Owned(resolve_path(base, path)) }
 }
 
 /// [`resolve_path`] of a path that may be borrowed or owned, keeping either when it needs no work.
@@ -591,16 +596,52 @@ pub(crate) struct Venv {
     pub(crate) managed: Option<ManagedPython>,
 }
 
+/// Lists per stage in one vector (one allocation for the file instead of one per stage): items
+/// come stage by stage, so each stage's are contiguous.
+pub(crate) struct PerStage<T> {
+    items: Vec<T>,
+    /// The stage of each item, in step with `items`, never decreasing.
+    stages: Vec<usize>,
+}
+
+impl<T> Default for PerStage<T> {
+    fn default() -> PerStage<T> {
+        PerStage { items: Vec::new(), stages: Vec::new() }
+    }
+}
+
+impl<T> PerStage<T> {
+    /// Adds an item at the end of `stage`'s list.
+    pub(crate) fn push(&mut self, stage: usize, item: T) {
+        // Items arrive in stage order; should one not, it still lands after its stage's others.
+        let at = self.stages.partition_point(|it| *it <= stage);
+        self.stages.insert(at, stage);
+        self.items.insert(at, item);
+    }
+
+    /// Every item, stage by stage.
+    pub(crate) fn all(&self) -> std::slice::Iter<'_, T> {
+        self.items.iter()
+    }
+
+    /// The items of `stage`, in the order they were added.
+    pub(crate) fn of(&self, stage: usize) -> &[T] {
+        let start = self.stages.partition_point(|it| *it < stage);
+        let end = self.stages.partition_point(|it| *it <= stage);
+        self.items.get(start..end).unwrap_or_default()
+    }
+}
+
 /// Per-stage facts, computed in one pass.
 pub(crate) struct Layout<'a> {
     /// Per stage: `(instruction, absolute path)` of each WORKDIR (borrowed when written so).
-    workdirs: Vec<Vec<(usize, Cow<'a, str>)>>,
+    workdirs: PerStage<(usize, Cow<'a, str>)>,
     /// Per stage: `(instruction, user)` of each USER.
-    users: Vec<Vec<(usize, &'a str)>>,
+    users: PerStage<(usize, &'a str)>,
     /// Venvs created in each stage (not inherited ones).
-    pub(crate) venvs: Vec<Vec<Venv>>,
+    venvs: PerStage<Venv>,
     /// Per stage: instructions that run `uv python install`, with the install dir.
-    pub(crate) python_installs: Vec<Vec<(usize, String)>>,
+    python_installs: PerStage<(usize, String)>,
     /// Per stage: a `COPY --from` copies out of it or a stage built on it. Only venvs made in
     /// those stages reach [`CopiedVenv`], the one place their managed Python matters.
     copied_from: Vec<bool>,
@@ -612,10 +653,10 @@ impl<'a> Layout<'a> {
         let instructions: &'a [Instruction] = &ctx.parse.file.instructions;
         let count = semantics.stages.len();
         let mut layout = Layout {
-            workdirs: vec![Vec::new(); count],
-            users: vec![Vec::new(); count],
-            venvs: vec![Vec::new(); count],
-            python_installs: vec![Vec::new(); count],
+            workdirs: PerStage::default(),
+            users: PerStage::default(),
+            venvs: PerStage::default(),
+            python_installs: PerStage::default(),
             copied_from: vec![false; count],
         };
         for from in ctx.py_copies().iter().filter_map(|it| it.from_stage) {
@@ -640,12 +681,12 @@ impl<'a> Layout<'a> {
                         let Some(word) = first_word(instruction) else { continue };
                         let Some(value) = expand_in(ctx, Some(stage.index), idx, &word.value) else { continue };
                         let path = resolve_cow(layout.workdir(semantics, stage.index, idx), value);
-                        layout.workdirs[stage.index].push((idx, path));
+                        layout.workdirs.push(stage.index, (idx, path));
                     }
                     Keyword::User => {
                         let Some(word) = first_word(instruction) else { continue };
                         let user = word.value.split(':').next().unwrap_or_default();
-                        layout.users[stage.index].push((idx, user));
+                        layout.users.push(stage.index, (idx, user));
                     }
                     _ => {}
                 }
@@ -670,13 +711,9 @@ impl<'a> Layout<'a> {
                 layout.note_uv(ctx, site, uv, stage);
             } else if let Some(venv) = plain_venv(&site.command.words) {
                 let path = resolve_path(layout.workdir(semantics, stage, site.instruction), &venv.value);
-                layout.venvs[stage].push(Venv {
-                    path,
-                    stage,
-                    range: site.command.range,
-                    relocatable: false,
-                    managed: None,
-                });
+                layout
+                    .venvs
+                    .push(stage, Venv { path, stage, range: site.command.range, relocatable: false, managed: None });
             }
         }
         layout
@@ -690,7 +727,7 @@ impl<'a> Layout<'a> {
                 Some(value) => resolve_path("/", &value.text),
                 None => python_install_dir(ctx, site, user),
             };
-            self.python_installs[stage].push((site.instruction, dir));
+            self.python_installs.push(stage, (site.instruction, dir));
             return;
         }
         let workdir = self.workdir(semantics, stage, site.instruction);
@@ -730,7 +767,7 @@ impl<'a> Layout<'a> {
             _ => None,
         };
         let range = uv.subcommand_range().map_or(uv.program.range, |it| uv.program.range.cover(it));
-        self.venvs[stage].push(Venv { path, stage, range, relocatable, managed });
+        self.venvs.push(stage, Venv { path, stage, range, relocatable, managed });
     }
 
     /// Why the venv a uv command makes may link to a uv-managed CPython, if it may.
@@ -761,10 +798,8 @@ impl<'a> Layout<'a> {
         // An earlier `uv python install` in this stage or one it builds on.
         let mut current = Some(stage);
         while let Some(idx) = current {
-            if let Some((_, dir)) = self
-                .python_installs
-                .get(idx)
-                .and_then(|it| it.iter().rev().find(|(at, _)| idx != stage || *at < site.instruction))
+            if let Some((_, dir)) =
+                self.python_installs.of(idx).iter().rev().find(|(at, _)| idx != stage || *at < site.instruction)
             {
                 return Some(ManagedPython {
                     reason: "`uv python install` runs earlier, and uv prefers the Pythons it installed".to_owned(),
@@ -832,7 +867,7 @@ impl<'a> Layout<'a> {
         let mut current = Some(stage);
         let mut limit = before;
         while let Some(idx) = current {
-            if let Some((_, path)) = self.workdirs.get(idx).and_then(|it| it.iter().rev().find(|(at, _)| *at < limit)) {
+            if let Some((_, path)) = self.workdirs.of(idx).iter().rev().find(|(at, _)| *at < limit) {
                 return path;
             }
             current = match semantics.stages.get(idx).map(|it| &it.base) {
@@ -849,7 +884,7 @@ impl<'a> Layout<'a> {
         let mut current = Some(stage);
         let mut limit = before;
         while let Some(idx) = current {
-            if let Some((_, user)) = self.users.get(idx).and_then(|it| it.iter().rev().find(|(at, _)| *at < limit)) {
+            if let Some((_, user)) = self.users.of(idx).iter().rev().find(|(at, _)| *at < limit) {
                 return Some(*user);
             }
             current = match semantics.stages.get(idx).map(|it| &it.base) {
@@ -875,7 +910,7 @@ impl<'a> Layout<'a> {
         }
         let mut res: Vec<Venv> = Vec::new();
         for idx in chain.into_iter().rev() {
-            for venv in self.venvs.get(idx).into_iter().flatten() {
+            for venv in self.venvs.of(idx) {
                 match res.iter_mut().find(|it| it.path == venv.path) {
                     Some(existing) => {
                         if existing.managed.is_none() {
@@ -892,10 +927,16 @@ impl<'a> Layout<'a> {
 
 impl Layout<'_> {
     /// [`Layout::venvs_in`] without copying: each venv with the managed cause it ends up with.
-    fn venv_refs_in(&self, semantics: &Semantics, stage: usize) -> Vec<(&Venv, Option<&ManagedPython>)> {
-        let mut res: Vec<(&Venv, Option<&ManagedPython>)> = Vec::new();
+    /// (Into `res`, cleared first, so one list serves every COPY.)
+    fn venv_refs_in<'l>(
+        &'l self,
+        semantics: &Semantics,
+        stage: usize,
+        res: &mut Vec<(&'l Venv, Option<&'l ManagedPython>)>,
+    ) {
+        res.clear();
         for idx in crate::rules::support_uv::Layout::chain_oldest_first(semantics, stage) {
-            for venv in self.venvs.get(idx).into_iter().flatten() {
+            for venv in self.venvs.of(idx) {
                 match res.iter_mut().find(|(it, _)| it.path == venv.path) {
                     Some((_, managed)) => {
                         if managed.is_none() {
@@ -906,7 +947,6 @@ impl Layout<'_> {
                 }
             }
         }
-        res
     }
 }
 
@@ -1128,13 +1168,14 @@ pub(crate) fn build_copied_venvs<'a>(ctx: &RuleContext<'a>, layout: &Layout<'a>)
         res
     };
     let mut res = Vec::new();
+    let mut venvs = Vec::new();
     for copy in copies {
         let Some(from) = copy.from_stage else { continue };
         let Some((dest, _)) = &copy.dest else { continue };
         if dest.contains('$') {
             continue;
         }
-        let venvs = layout.venv_refs_in(semantics, from);
+        layout.venv_refs_in(semantics, from, &mut venvs);
         if venvs.is_empty() {
             continue;
         }
@@ -1263,4 +1304,42 @@ pub(crate) fn project_minor(project: &ProjectFacts) -> Option<(u64, u64)> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn borrowed_resolution_matches_the_owned_one() {
+        let paths = [
+            "/", "//", "/app", "/app/", "/app//", "/app/.", "/app/..", "/a/./b", "/a/../b", ".", "", "x", "./x/",
+            "../..",
+        ];
+        for base in ["/", "/srv/app"] {
+            for path in paths {
+                let borrowed = resolve_path_cow(base, path);
+                assert_eq!(borrowed, resolve_path(base, path), "{base} + {path}");
+                assert_eq!(resolve_cow(base, Cow::Owned(path.to_owned())), resolve_path(base, path));
+            }
+        }
+        // Paths written normalised (or with a trailing slash only) are borrowed.
+        assert!(matches!(resolve_path_cow("/x", "/app/src"), Cow::Borrowed("/app/src")));
+        assert!(matches!(resolve_path_cow("/x", "/bin/"), Cow::Borrowed("/bin")));
+        assert!(matches!(resolve_path_cow("/x", "src"), Cow::Owned(_)));
+    }
+
+    #[test]
+    fn per_stage_lists_keep_each_stage_in_order() {
+        let mut lists = PerStage::default();
+        lists.push(0, "a");
+        lists.push(2, "b");
+        lists.push(2, "c");
+        // Out of order: still found with its stage, after the stage's earlier items.
+        lists.push(0, "d");
+        assert_eq!(lists.of(0), ["a", "d"]);
+        assert_eq!(lists.of(1), [] as [&str; 0]);
+        assert_eq!(lists.of(2), ["b", "c"]);
+        assert_eq!(lists.of(7), [] as [&str; 0]);
+    }
 }

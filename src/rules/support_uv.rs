@@ -10,6 +10,7 @@ use std::sync::Arc;
 use compact_str::CompactString;
 
 use crate::diagnostic::{Applicability, Edit, Fix};
+use crate::rules::support_python::PerStage;
 use crate::rules::{RuleContext, is_truthy};
 use crate::semantics::shell::{UvFlag, UvInvocation};
 use crate::semantics::{Base, CommandOrigin, CommandSite, Semantics, expand, image};
@@ -316,7 +317,7 @@ fn parent(path: &str) -> String {
 /// Per-stage facts, computed once.
 pub(crate) struct Layout<'a> {
     /// COPY and ADD of each stage, in order.
-    pub(crate) copies: Vec<Vec<CopyEvent<'a>>>,
+    pub(crate) copies: PerStage<CopyEvent<'a>>,
     /// The uv version pinned for each stage (from `COPY --from=ghcr.io/astral-sh/uv:X` or a uv
     /// base image, inherited through `FROM <stage>`).
     /// (Shared between a stage and the stages built on it, which inherit it.)
@@ -336,9 +337,9 @@ impl<'a> Layout<'a> {
         let escape = ctx.parse.file.escape;
         let stages = semantics.stages.len();
         let mut res =
-            Layout { copies: vec![Vec::new(); stages], uv_version: vec![None; stages], in_image: vec![false; stages] };
+            Layout { copies: PerStage::default(), uv_version: vec![None; stages], in_image: vec![false; stages] };
         // Stages each stage copies from, for the reach computation below.
-        let mut copied_from: Vec<Vec<usize>> = vec![Vec::new(); stages];
+        let mut copied_from: PerStage<usize> = PerStage::default();
         for stage in &semantics.stages {
             let parent = match stage.base {
                 Base::Stage(parent) if parent < stage.index => Some(parent),
@@ -359,7 +360,7 @@ impl<'a> Layout<'a> {
                 let event = copy_event(idx, instruction, ctx.workdir_at(idx), escape, &lookup);
                 if let Some(from) = &event.from {
                     match ctx.stage_by_reference(from) {
-                        Some(source) if source.index < stage.index => copied_from[stage.index].push(source.index),
+                        Some(source) if source.index < stage.index => copied_from.push(stage.index, source.index),
                         Some(_) => {}
                         None => {
                             let pin = match image_pins.get(from.as_ref()) {
@@ -381,9 +382,7 @@ impl<'a> Layout<'a> {
                         }
                     }
                 }
-                if let Some(stage_copies) = res.copies.get_mut(stage.index) {
-                    stage_copies.push(event);
-                }
+                res.copies.push(stage.index, event);
             }
             res.uv_version[stage.index] = uv_version;
         }
@@ -399,7 +398,7 @@ impl<'a> Layout<'a> {
             {
                 todo.push(*parent);
             }
-            todo.extend(copied_from[idx].iter().copied());
+            todo.extend(copied_from.of(idx).iter().copied());
         }
         res
     }
@@ -455,7 +454,7 @@ impl<'a> Layout<'a> {
         before: usize,
     ) -> impl Iterator<Item = &'s CopyEvent<'a>> + 's {
         Layout::chain_oldest_first(semantics, stage)
-            .flat_map(move |idx| self.copies.get(idx).map(Vec::as_slice).unwrap_or(&[]).iter())
+            .flat_map(move |idx| self.copies.of(idx).iter())
             .filter(move |event| event.instruction < before)
     }
 
@@ -529,9 +528,16 @@ pub(crate) fn changes_directory(ctx: &RuleContext<'_>, site: &CommandSite) -> bo
     }
 }
 
+/// [`UvInvocation::has_flag`] for a long flag that is no alias of another (`--frozen`, not
+/// `--compile`): invocations keep canonical names, so the name is compared as is instead of
+/// being looked up among the aliases on every question (a test keeps the names used canonical).
+pub(crate) fn has_long_flag(uv: &UvInvocation<'_>, name: &str) -> bool {
+    uv.flags.iter().any(|it| it.name == name)
+}
+
 /// Whether uv is pointed at another project folder (`--directory`, `--project`).
 pub(crate) fn elsewhere(uv: &UvInvocation<'_>) -> bool {
-    uv.has_flag("--directory") || uv.has_flag("--project")
+    has_long_flag(uv, "--directory") || has_long_flag(uv, "--project")
 }
 
 /// The value of a variable for a command: a `NAME=value` prefix, else the ENV/ARG in effect.
@@ -548,23 +554,23 @@ pub(crate) fn env_value<'c>(ctx: &'c RuleContext<'_>, site: &'c CommandSite, nam
 
 /// `uv sync` that installs packages (not a dry run, check, or script).
 pub(crate) fn is_installing_sync(uv: &UvInvocation<'_>) -> bool {
-    uv.is("sync") && !uv.has_flag("--dry-run") && !uv.has_flag("--check") && !uv.has_flag("--script")
+    uv.is("sync") && !has_long_flag(uv, "--dry-run") && !has_long_flag(uv, "--check") && !has_long_flag(uv, "--script")
 }
 
 /// A uv command that downloads and installs packages into an environment.
 pub(crate) fn installs_packages(uv: &UvInvocation<'_>) -> bool {
     is_installing_sync(uv)
         || matches!(uv.subcommand(), "pip install" | "pip sync" | "tool install" | "add")
-        || (uv.is("run") && !uv.has_flag("--no-sync"))
+        || (uv.is("run") && !has_long_flag(uv, "--no-sync"))
 }
 
 /// `uv sync` that installs only the dependencies (the first layer of the two-step pattern).
 pub(crate) fn is_deps_only_sync(uv: &UvInvocation<'_>) -> bool {
     uv.is("sync")
-        && (uv.has_flag("--no-install-project")
-            || uv.has_flag("--no-install-workspace")
-            || uv.has_flag("--only-dev")
-            || uv.has_flag("--no-install-local"))
+        && (has_long_flag(uv, "--no-install-project")
+            || has_long_flag(uv, "--no-install-workspace")
+            || has_long_flag(uv, "--only-dev")
+            || has_long_flag(uv, "--no-install-local"))
 }
 
 /// Inserts ` flag` right after the subcommand.
@@ -718,7 +724,7 @@ pub(crate) fn link_mode<'c>(
 
 /// Whether `--no-cache` or `UV_NO_CACHE` applies to a command; the range that says so.
 pub(crate) fn no_cache(ctx: &RuleContext<'_>, site: &CommandSite, uv: &UvInvocation<'_>) -> Option<TextRange> {
-    if let Some(flag) = uv.flag("--no-cache") {
+    if let Some(flag) = uv.flags.iter().rev().find(|it| it.name == "--no-cache") {
         return Some(flag.word.range);
     }
     crate::rules::uv_env_flag(ctx, site, "UV_NO_CACHE").map(|it| it.range.unwrap_or(site.command.range))
@@ -727,6 +733,58 @@ pub(crate) fn no_cache(ctx: &RuleContext<'_>, site: &CommandSite, uv: &UvInvocat
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chains_run_from_the_root_stage() {
+        let mut text = String::from("FROM python:3.12 AS s0\n");
+        for idx in 1..12 {
+            text.push_str(&format!("FROM s{} AS s{idx}\n", idx - 1));
+        }
+        let parse = crate::syntax::parse(&text);
+        let semantics = crate::semantics::analyze(&parse);
+        // Short chains stay on the stack, long ones spill; both read oldest first.
+        assert_eq!(Layout::chain_oldest_first(&semantics, 2).collect::<Vec<_>>(), [0, 1, 2]);
+        assert_eq!(Layout::chain_oldest_first(&semantics, 11).collect::<Vec<_>>(), (0..12).collect::<Vec<_>>());
+        let mut nearest_first = Layout::chain(&semantics, 11);
+        nearest_first.reverse();
+        assert_eq!(Layout::chain_oldest_first(&semantics, 11).collect::<Vec<_>>(), nearest_first);
+    }
+
+    #[test]
+    fn long_flags_asked_by_name_are_canonical() {
+        // `has_long_flag` compares names as written: each must be what the invocation keeps.
+        let names = [
+            "--directory",
+            "--project",
+            "--dry-run",
+            "--check",
+            "--script",
+            "--no-sync",
+            "--no-install-project",
+            "--no-install-workspace",
+            "--only-dev",
+            "--no-install-local",
+            "--no-cache",
+            "--frozen",
+            "--locked",
+            "--no-project",
+        ];
+        for name in names {
+            let text = format!("FROM x\nRUN uv sync {name}\n");
+            let parse = crate::syntax::parse(&text);
+            let semantics = crate::semantics::analyze(&parse);
+            let uv = semantics.commands.iter().find_map(|it| it.command.as_uv()).expect("a uv command");
+            assert!(has_long_flag(&uv, name), "{name} is stored under another name");
+            assert_eq!(uv.has_flag(name), has_long_flag(&uv, name));
+        }
+    }
+
+    #[test]
+    fn drops_leading_dot_slashes_only() {
+        assert_eq!(without_dot_slashes("././uv.lock"), "uv.lock");
+        assert_eq!(without_dot_slashes("../uv.lock"), "../uv.lock");
+        assert_eq!(without_dot_slashes("./"), "");
+    }
 
     #[test]
     fn resolves_paths_against_workdir() {
