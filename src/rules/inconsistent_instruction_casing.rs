@@ -35,41 +35,33 @@ declare_rule! {
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let instructions = &ctx.parse.file.instructions;
-    // Per instruction: its keyword has no upper-case letter, no lower-case letter (each read
-    // once, in place: no cased copies per instruction).
-    let casing: Vec<(bool, bool)> = instructions
-        .iter()
-        .map(|instruction| {
-            let text = keyword_text(ctx, instruction);
-            let (mut has_upper, mut has_lower) = (false, false);
-            for byte in text.bytes() {
-                has_upper |= byte.is_ascii_uppercase();
-                has_lower |= byte.is_ascii_lowercase();
-            }
-            (!has_upper, !has_lower)
-        })
-        .collect();
     let (mut lower, mut upper) = (0usize, 0usize);
-    for (instruction, (no_upper, no_lower)) in instructions.iter().zip(&casing) {
+    for instruction in instructions {
         if instruction.keyword == Keyword::Unknown {
             continue;
         }
-        if *no_upper {
+        let text = keyword_text(ctx, instruction);
+        // Comparing bytes in place: no lower- and upper-cased copies per instruction.
+        if !text.bytes().any(|it| it.is_ascii_uppercase()) {
             lower += 1;
-        } else if *no_lower {
+        } else if !text.bytes().any(|it| it.is_ascii_lowercase()) {
             upper += 1;
         }
     }
     let majority_lower = lower > upper;
-    for (instruction, (no_upper, no_lower)) in instructions.iter().zip(&casing) {
+    for instruction in instructions {
         if instruction.keyword == Keyword::Unknown {
             continue;
         }
-        let consistent = if majority_lower { *no_upper } else { *no_lower };
+        let text = keyword_text(ctx, instruction);
+        let consistent = if majority_lower {
+            !text.bytes().any(|it| it.is_ascii_uppercase())
+        } else {
+            !text.bytes().any(|it| it.is_ascii_lowercase())
+        };
         if consistent {
             continue;
         }
-        let text = keyword_text(ctx, instruction);
         let wanted = if majority_lower { text.to_ascii_lowercase() } else { text.to_ascii_uppercase() };
         let casing = if majority_lower { "lower-case" } else { "upper-case" };
         acc.push(
