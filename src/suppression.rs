@@ -118,14 +118,14 @@ pub fn collect(text: &str, parse: &Parse) -> (Vec<Suppression>, Vec<Diagnostic>)
             None => continue,
         };
         let (source, file_wide, codes) = parsed;
+        // Instructions are in source order: the first after the comment is found by bisection
+        // (a file with a suppression on every instruction stays linear).
+        let instructions = &parse.file.instructions;
+        let next = instructions.partition_point(|it| it.range.start < comment.range.end);
         let scope = match file_wide {
             true => Scope::File,
-            false => parse
-                .file
-                .instructions
-                .iter()
-                .position(|it| it.range.start >= comment.range.end)
-                .map_or(Scope::Nothing, Scope::Instruction),
+            false if next < instructions.len() => Scope::Instruction(next),
+            false => Scope::Nothing,
         };
         let codes = codes
             .into_iter()

@@ -24,11 +24,9 @@ declare_rule! {
 
 /// The offset of the first NUL byte, when the text is binary.
 pub(crate) fn first_nul(text: &str) -> Option<usize> {
-    // `contains` on bytes is a vectorised search; the position is only needed when it hits.
-    if !text.as_bytes().contains(&0) {
-        return None;
-    }
-    text.as_bytes().iter().position(|it| *it == 0)
+    // The memchr crate's search takes wide steps where std's takes a word at a time; this runs
+    // over the whole file on every analysis.
+    memchr::memchr(0, text.as_bytes())
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {

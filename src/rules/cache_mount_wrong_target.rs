@@ -36,20 +36,20 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         if no_cache(ctx, site, uv).is_some() {
             continue;
         }
-        let candidates: Vec<_> = group.mounts.iter().filter(|mount| is_uv_cache_mount(mount, None)).collect();
-        if candidates.is_empty() {
+        let candidates = || group.mounts.iter().filter(|mount| is_uv_cache_mount(mount, None));
+        if candidates().next().is_none() {
             continue;
         }
-        let user = ctx.user_at(site.instruction).map(str::to_owned);
+        let user = ctx.user_at(site.instruction);
         let cache = cache_dir(ctx, site, uv);
-        let mismatch = candidates.iter().all(|mount| {
+        let mismatch = candidates().all(|mount| {
             let Some(target) = &mount.target else { return false };
             if target.value.contains('$') {
                 return false;
             }
             let target = target.value.trim_end_matches('/');
             match (&cache, &user) {
-                (Some(cache), _) => cache != target,
+                (Some(cache), _) => *cache != target,
                 // A non-root user's home is not /root, whatever else it is.
                 (None, Some(_)) => target.starts_with("/root/"),
                 (None, None) => false,
@@ -58,11 +58,11 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         if !mismatch {
             continue;
         }
-        let Some(mount) = candidates.first() else { continue };
+        let Some(mount) = candidates().next() else { continue };
         let Some(target) = &mount.target else { continue };
         let where_uv = match (&cache, &user) {
             (Some(cache), Some(user)) => format!("{cache} (as user {user})"),
-            (Some(cache), None) => cache.clone(),
+            (Some(cache), None) => cache.clone().into_owned(),
             (None, Some(user)) => format!("the home folder of user {user}"),
             (None, None) => "another folder".to_owned(),
         };

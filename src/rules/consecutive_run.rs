@@ -37,7 +37,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         let (prev, next) = (&pair[0], &pair[1]);
         if prev.keyword != Keyword::Run
             || next.keyword != Keyword::Run
-            || flags_text(ctx, prev) != flags_text(ctx, next)
+            || !flags_text(ctx, prev).eq(flags_text(ctx, next))
         {
             continue;
         }
@@ -57,6 +57,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     }
 }
 
-fn flags_text<'a>(ctx: &RuleContext<'a>, instruction: &Instruction) -> Vec<&'a str> {
-    instruction.flags.iter().map(|flag| ctx.text.get(flag.range.as_range()).unwrap_or("")).collect()
+fn flags_text<'a>(ctx: &RuleContext<'a>, instruction: &'a Instruction) -> impl Iterator<Item = &'a str> {
+    let text = ctx.text;
+    instruction.flags.iter().map(move |flag| text.get(flag.range.as_range()).unwrap_or(""))
 }

@@ -1,9 +1,11 @@
 //! `DF116 copy-ignored-file`: COPY or ADD of a path that .dockerignore leaves out of the context.
 
 use crate::diagnostic::{Diagnostic, RelatedLocation};
+use crate::project::IgnorePattern;
+use crate::rules::facts::FastMap;
+use crate::rules::support_uv::CopySources;
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule};
 use crate::syntax::{Args, Keyword};
-use crate::text::TextRange;
 
 declare_rule! {
     /// ## What it flags
@@ -29,20 +31,20 @@ declare_rule! {
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let Some(ignore) = &ctx.project.dockerignore else { return };
+    // Files copy the same few sources over and over, and matching compiles every pattern.
+    let mut known: FastMap<&str, Option<&IgnorePattern>> = FastMap::default();
     for instruction in &ctx.parse.file.instructions {
         if !matches!(instruction.keyword, Keyword::Copy | Keyword::Add) || instruction.flag("from").is_some() {
             continue;
         }
-        let sources: Vec<(&str, TextRange)> = match &instruction.args {
-            Args::Words(words) if words.len() >= 2 => {
-                words[..words.len() - 1].iter().map(|it| (it.value.as_str(), it.range)).collect()
-            }
+        let sources = match &instruction.args {
+            Args::Words(words) if words.len() >= 2 => CopySources::Words(&words[..words.len() - 1]),
             Args::Exec(exec) if exec.elements.len() >= 2 => {
-                exec.elements[..exec.elements.len() - 1].iter().map(|it| (it.value.as_str(), it.range)).collect()
+                CopySources::Exec(&exec.elements[..exec.elements.len() - 1])
             }
             _ => continue,
         };
-        for (source, range) in sources {
+        for crate::text::Spanned { value: source, range } in sources.iter() {
             if source.starts_with("<<")
                 || source.contains(['*', '?', '[', '$'])
                 || source.contains("://")
@@ -50,12 +52,14 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             {
                 continue;
             }
-            let Some(pattern) = ignore.matching_pattern(source) else { continue };
+            let Some(pattern) = *known.entry(source).or_insert_with(|| ignore.matching_pattern(source)) else {
+                continue;
+            };
             if pattern.negated {
                 continue;
             }
             // A folder whose files are partly re-included still reaches the builder.
-            let folder = format!("{}/", source.trim_start_matches("./").trim_end_matches('/'));
+            let folder = format!("{}/", crate::rules::support_uv::without_dot_slashes(source).trim_end_matches('/'));
             if ignore.patterns.iter().any(|it| it.negated && it.pattern.starts_with(&folder)) {
                 continue;
             }

@@ -52,7 +52,8 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
 /// The byte range of `user:password` in the first URL of `text` that has both.
 fn userinfo_with_password(text: &str) -> Option<(usize, usize)> {
     let mut search = 0;
-    while let Some(found) = text.get(search..).and_then(|it| it.find("://")) {
+    // (memmem: `str::find` sets up a general substring search on every call.)
+    while let Some(found) = text.get(search..).and_then(|it| memchr::memmem::find(it.as_bytes(), b"://")) {
         let start = search + found + 3;
         let authority_end = text[start..].find(['/', '?', '#', ' ', '"', '\'']).map_or(text.len(), |it| start + it);
         let authority = &text[start..authority_end];

@@ -79,10 +79,10 @@ pub(crate) struct Facts<'a> {
     instruction_stage: OnceLock<Vec<Option<usize>>>,
     image_uses: OnceLock<Vec<ImageUse>>,
     py_copies: OnceLock<Vec<Copy<'a>>>,
-    py_layout: OnceLock<support_python::Layout>,
+    py_layout: OnceLock<support_python::Layout<'a>>,
     copied_venvs: OnceLock<Vec<CopiedVenv>>,
     uv_layout: OnceLock<support_uv::Layout<'a>>,
-    workdir_user: OnceLock<WorkdirUser>,
+    workdir_user: OnceLock<WorkdirUser<'a>>,
     uv_settings: OnceLock<Vec<Setting<'a>>>,
     start_commands: OnceLock<Vec<&'a CommandSite>>,
     /// The uv commands of RUN instructions, grouped by instruction.
@@ -95,6 +95,8 @@ pub(crate) struct Facts<'a> {
     final_chain: OnceLock<Vec<bool>>,
     /// Image Pythons already compared with what the project asks for (version parsing is slow).
     meets_project: Mutex<Vec<(PythonVersionTriple, Option<bool>)>>,
+    /// Image Pythons already checked against the project's `requires-python`.
+    specifiers_allow: Mutex<Vec<(PythonVersionTriple, bool)>>,
     /// Per uv invocation (in the order of the context's uv list): uv's reference entry for each
     /// of its flags.
     known_uv_flags: OnceLock<KnownUvFlags>,
@@ -104,10 +106,11 @@ pub(crate) struct Facts<'a> {
 
 /// WORKDIR and USER in effect at each instruction, for every rule that resolves paths or asks
 /// who runs a command.
-pub(crate) struct WorkdirUser {
-    /// Every distinct WORKDIR and USER value, which the per-instruction lists point into (one
-    /// string per WORKDIR or USER instruction instead of one per instruction).
-    names: Vec<String>,
+pub(crate) struct WorkdirUser<'a> {
+    /// Every WORKDIR and USER value, which the per-instruction lists point into (one string
+    /// per WORKDIR or USER instruction instead of one per instruction), borrowed from the
+    /// syntax tree when written without variables or `.`/`..` parts.
+    names: Vec<Cow<'a, str>>,
     /// WORKDIR at each instruction, taking a root image to start in `/`, as an index into
     /// `names`; `None` when a variable makes it unknown.
     workdir: Vec<Option<u32>>,
@@ -118,10 +121,10 @@ pub(crate) struct WorkdirUser {
     user: Vec<Option<u32>>,
 }
 
-impl WorkdirUser {
+impl<'a> WorkdirUser<'a> {
     fn name(&self, slot: Option<&Option<u32>>) -> Option<&str> {
         let at = (*slot?)?;
-        self.names.get(at as usize).map(String::as_str)
+        self.names.get(at as usize).map(|it| &**it)
     }
 
     pub(crate) fn workdir_at(&self, idx: usize) -> Option<&str> {
@@ -138,18 +141,18 @@ impl WorkdirUser {
     }
 
     /// Stores `name` and returns its index.
-    fn intern(&mut self, name: String) -> Option<u32> {
+    fn intern(&mut self, name: Cow<'a, str>) -> Option<u32> {
         let at = u32::try_from(self.names.len()).ok()?;
         self.names.push(name);
         Some(at)
     }
 
-    fn build(ctx: &RuleContext<'_>) -> WorkdirUser {
+    fn build(ctx: &RuleContext<'a>) -> WorkdirUser<'a> {
         let semantics = ctx.semantics;
-        let instructions = &ctx.parse.file.instructions;
+        let instructions: &'a [crate::syntax::Instruction] = &ctx.parse.file.instructions;
         let escape = ctx.parse.file.escape;
         let mut res = WorkdirUser {
-            names: vec!["/".to_owned()],
+            names: vec![Cow::Borrowed("/")],
             workdir: vec![None; instructions.len()],
             assumes_image_start: vec![false; instructions.len()],
             user: vec![None; instructions.len()],
@@ -181,8 +184,8 @@ impl WorkdirUser {
                             let absolute = value.starts_with('/');
                             let current = workdir.and_then(|at| res.names.get(at as usize));
                             let resolved = match (current, complete) {
-                                (Some(dir), true) => support_uv::resolve(dir, &value),
-                                (None, true) if absolute => support_uv::resolve("/", &value),
+                                (Some(dir), true) => support_uv::resolve_cow(dir, value),
+                                (None, true) if absolute => support_uv::resolve_cow("/", value),
                                 _ => None,
                             };
                             assumed &= !absolute;
@@ -194,10 +197,13 @@ impl WorkdirUser {
                             let lookup =
                                 |name: &str| ctx.build_var(stage.index, idx, name).and_then(|it| it.value.clone());
                             let (value, _) = support_uv::expand_value(&word.value, escape, &lookup);
-                            let name = value.split(':').next().unwrap_or("");
-                            user = match name {
+                            let name = match value {
+                                Cow::Borrowed(value) => Cow::Borrowed(value.split(':').next().unwrap_or("")),
+                                Cow::Owned(value) => Cow::Owned(value.split(':').next().unwrap_or("").to_owned()),
+                            };
+                            user = match &*name {
                                 "root" | "0" => None,
-                                _ => res.intern(name.to_owned()),
+                                _ => res.intern(name),
                             };
                         }
                     }
@@ -349,7 +355,7 @@ impl<'a> RuleContext<'a> {
         self.workdir_user().user_at(idx)
     }
 
-    pub(crate) fn workdir_user(&self) -> &WorkdirUser {
+    pub(crate) fn workdir_user(&self) -> &WorkdirUser<'a> {
         self.facts.workdir_user.get_or_init(|| WorkdirUser::build(self))
     }
 
@@ -382,7 +388,7 @@ impl<'a> RuleContext<'a> {
     }
 
     /// WORKDIR, USER, venvs and Python installs per stage (the Python rules' view).
-    pub(crate) fn py_layout(&self) -> &support_python::Layout {
+    pub(crate) fn py_layout(&self) -> &support_python::Layout<'a> {
         self.facts.py_layout.get_or_init(|| support_python::Layout::build(self))
     }
 
@@ -514,6 +520,23 @@ impl<'a> RuleContext<'a> {
         let meets = support_python::image_meets_project(self.project, source);
         self.facts.meets_project.lock().unwrap_or_else(|it| it.into_inner()).push((version, meets));
         meets
+    }
+
+    /// [`support_python::specifiers_allow`] for the project's own `requires-python`, remembered
+    /// per image Python version (building a version to compare allocates).
+    /// (`true` when the project has none).
+    pub(crate) fn project_specifiers_allow(&self, major: u64, minor: u64, patch: Option<u64>) -> bool {
+        let Some(specifiers) = self.project.requires_python() else { return true };
+        let version = (major, minor, patch);
+        let known = |list: &Vec<(PythonVersionTriple, bool)>| {
+            list.iter().find(|(known, _)| *known == version).map(|(_, allows)| *allows)
+        };
+        if let Some(allows) = known(&self.facts.specifiers_allow.lock().unwrap_or_else(|it| it.into_inner())) {
+            return allows;
+        }
+        let allows = support_python::specifiers_allow(specifiers, major, minor, patch);
+        self.facts.specifiers_allow.lock().unwrap_or_else(|it| it.into_inner()).push((version, allows));
+        allows
     }
 
     /// uv's reference entry for each flag of the `at`-th uv invocation, in flag order.

@@ -41,9 +41,10 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             continue;
         }
         let from = keyword_text(ctx, instruction);
-        let wanted = if from == from.to_ascii_uppercase() {
+        // The same tests as comparing with the upper- and lower-cased text, without making them.
+        let wanted = if !from.bytes().any(|it| it.is_ascii_lowercase()) {
             "AS"
-        } else if from == from.to_ascii_lowercase() {
+        } else if !from.bytes().any(|it| it.is_ascii_uppercase()) {
             "as"
         } else {
             continue;

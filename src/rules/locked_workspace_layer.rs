@@ -59,7 +59,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         // Only root-level files may have arrived: any folder, path or whole-context copy could
         // bring the members along.
         let only_root_files = |source: &str| {
-            let clean = source.trim_start_matches("./");
+            let clean = crate::rules::support_uv::without_dot_slashes(source);
             !clean.is_empty() && clean != "." && !clean.contains(['/', '$', '*', '?']) && clean.contains('.')
         };
         let Some(dir) = ctx.workdir_at(site.instruction).map(str::to_owned) else { continue };

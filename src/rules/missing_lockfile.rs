@@ -2,7 +2,7 @@
 
 use crate::diagnostic::{Diagnostic, RelatedLocation};
 use crate::rules::facts::FastMap;
-use crate::rules::support_uv::{Carries, changes_directory, elsewhere, resolve};
+use crate::rules::support_uv::{Carries, changes_directory, elsewhere, has_long_flag, resolve_ref};
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule, uv_env_flag};
 use crate::syntax::Keyword;
 
@@ -48,14 +48,14 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let mut carriers: FastMap<(usize, &str, bool), Option<usize>> = FastMap::default();
     for (site, uv) in ctx.uv_commands() {
         if !matches!(uv.subcommand(), "sync" | "run" | "export")
-            || uv.has_flag("--script")
-            || uv.has_flag("--no-project")
+            || has_long_flag(uv, "--script")
+            || has_long_flag(uv, "--no-project")
         {
             continue;
         }
-        let mode = if uv.has_flag("--frozen") {
+        let mode = if has_long_flag(uv, "--frozen") {
             "--frozen"
-        } else if uv.has_flag("--locked") {
+        } else if has_long_flag(uv, "--locked") {
             "--locked"
         } else if uv_env_flag(ctx, site, "UV_FROZEN").is_some() {
             "UV_FROZEN"
@@ -64,7 +64,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         } else {
             continue;
         };
-        if uv.is("run") && uv.has_flag("--no-sync") {
+        if uv.is("run") && has_long_flag(uv, "--no-sync") {
             continue;
         }
         if first_lock.is_some_and(|it| it <= site.instruction) {
@@ -174,8 +174,8 @@ fn mount_brings_lock(ctx: &RuleContext<'_>, idx: usize, dir: &str, only_other_so
             return false;
         }
         let source = mount.source.as_deref().unwrap_or(".");
-        let clean = source.trim_start_matches("./").trim_end_matches('/');
-        let Some(target) = mount.target.as_ref().and_then(|it| resolve(dir, &it.value)) else { return true };
+        let clean = crate::rules::support_uv::without_dot_slashes(source).trim_end_matches('/');
+        let Some(target) = mount.target.as_ref().and_then(|it| resolve_ref(dir, &it.value)) else { return true };
         if clean.is_empty() || clean == "." {
             return !ctx.is_excluded("uv.lock") && crate::rules::support_uv::is_within(dir, &target);
         }

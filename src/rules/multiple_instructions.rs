@@ -38,10 +38,9 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let instructions = &ctx.parse.file.instructions;
     for stage in &ctx.semantics.stages {
         for keyword in [Keyword::Cmd, Keyword::Entrypoint, Keyword::Healthcheck] {
-            let found: Vec<usize> =
-                stage.instructions.clone().filter(|idx| instructions[*idx].keyword == keyword).collect();
-            let Some(&last) = found.last() else { continue };
-            for &idx in &found[..found.len() - 1] {
+            let found = || stage.instructions.clone().filter(|idx| instructions[*idx].keyword == keyword);
+            let Some(last) = found().next_back() else { continue };
+            for idx in found().take_while(|it| *it != last) {
                 let instruction = &instructions[idx];
                 let name = keyword.as_str();
                 acc.push(

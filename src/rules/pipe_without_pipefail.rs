@@ -57,7 +57,6 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             });
             // SHELL instructions before this RUN, in this stage or the stages it is built on.
             let shell = stage_chain(ctx.semantics, stage.index)
-                .iter()
                 .flat_map(|it| it.instructions.clone())
                 .filter(|i| *i < instruction)
                 .filter_map(|i| instructions.get(i))

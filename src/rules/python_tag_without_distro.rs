@@ -50,16 +50,15 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             PythonVariant::Alpine => ("Alpine release", "3.22"),
             PythonVariant::Windows | PythonVariant::Other => continue,
         };
-        let suggested = format!("{}{suffix}", image.tag);
         let message = format!(
-            "python:{} follows whichever {release} the image maintainers make the default; name it, as in python:{suggested}",
-            image.tag
+            "python:{} follows whichever {release} the image maintainers make the default; name it, as in python:{}{suffix}",
+            image.tag, image.tag
         );
         let mut diagnostic = PYTHON_TAG_WITHOUT_DISTRO.report(use_.tag_range(), message);
         // Versions before 3.10 are no longer built, so trixie tags do not exist for them.
         if use_.is_exact() && minor >= 10 {
             diagnostic = diagnostic.with_fix(Fix {
-                title: format!("Use `python:{suggested}`"),
+                title: format!("Use `python:{}{suffix}`", image.tag),
                 applicability: Applicability::Unsafe,
                 edits: vec![Edit {
                     path: None,

@@ -1,7 +1,7 @@
 //! `PY001 python-version-mismatch`: the base image's Python is not the one the project asks for.
 
 use crate::diagnostic::{Diagnostic, RelatedLocation, Severity};
-use crate::rules::support_python::{DEFAULT_PYTHON_INSTALL_DIR, is_never, pin_met, specifiers_allow};
+use crate::rules::support_python::{DEFAULT_PYTHON_INSTALL_DIR, is_never, pin_met};
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule};
 use crate::semantics::{PythonSource, Semantics, expand};
 
@@ -57,7 +57,8 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         let Some((major, minor, patch)) = provided else { continue };
         let Some(image) = &stage.image else { continue };
         let image_text = stage.image_expanded.as_deref().unwrap_or(&image.value);
-        let provided_text = match patch {
+        // Only findings need the text.
+        let provided_text = || match patch {
             Some(patch) => format!("{major}.{minor}.{patch}"),
             None => format!("{major}.{minor}"),
         };
@@ -89,9 +90,8 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             });
         }
         if let Some(pyproject) = &ctx.project.pyproject
-            && let (Some(specifiers), Some(written)) =
-                (&pyproject.requires_python_specifiers, &pyproject.requires_python)
-            && !specifiers_allow(specifiers, major, minor, patch)
+            && let (Some(_), Some(written)) = (&pyproject.requires_python_specifiers, &pyproject.requires_python)
+            && !ctx.project_specifiers_allow(major, minor, patch)
         {
             certain = true;
             problems.push(format!("requires-python is `{}`", written.value));
@@ -99,7 +99,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
                 path: Some(pyproject.file.path.clone()),
                 text: Some(pyproject.file.text.clone()),
                 range: written.range,
-                message: format!("requires-python `{}` excludes Python {provided_text}", written.value),
+                message: format!("requires-python `{}` excludes Python {}", written.value, provided_text()),
             });
         }
         if problems.is_empty() {
@@ -115,7 +115,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             format!("uv will download a separate CPython into {dir} instead of using the image's")
         };
         let message =
-            format!("{image_text} provides Python {provided_text}, but {}; {consequence}", problems.join(" and "));
+            format!("{image_text} provides Python {}, but {}; {consequence}", provided_text(), problems.join(" and "));
         let mut diagnostic = PYTHON_VERSION_MISMATCH.report(image.range, message);
         if downloads_off && certain && facts.runs_uv(stage.index) {
             diagnostic = diagnostic.with_severity(Severity::Error);

@@ -1,7 +1,7 @@
 //! `UV011 python-version-not-in-dependency-layer`: the dependency layer misses `.python-version`.
 
 use crate::diagnostic::{Diagnostic, RelatedLocation};
-use crate::rules::support_uv::{Carries, changes_directory, elsewhere, env_value, is_deps_only_sync, resolve};
+use crate::rules::support_uv::{Carries, changes_directory, elsewhere, env_value, is_deps_only_sync};
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule, is_truthy};
 use crate::semantics::PythonSource;
 use crate::syntax::Keyword;
@@ -43,9 +43,8 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         }
         // With a single usable interpreter both syncs pick the same one.
         let only_system = env_value(ctx, site, "UV_PYTHON_PREFERENCE").is_some_and(|it| it == "only-system")
-            || env_value(ctx, site, "UV_PYTHON_DOWNLOADS")
-                .is_some_and(|it| matches!(it.as_str(), "never" | "0" | "false"))
-            || env_value(ctx, site, "UV_NO_MANAGED_PYTHON").is_some_and(|it| is_truthy(&it))
+            || env_value(ctx, site, "UV_PYTHON_DOWNLOADS").is_some_and(|it| matches!(it, "never" | "0" | "false"))
+            || env_value(ctx, site, "UV_NO_MANAGED_PYTHON").is_some_and(is_truthy)
             || env_value(ctx, site, "UV_PYTHON").is_some()
             || uv.has_flag("--no-managed-python");
         if only_system {
@@ -64,33 +63,31 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             continue;
         }
         let layout = ctx.uv_layout();
-        let Some(dir) = ctx.workdir_at(site.instruction).map(str::to_owned) else { continue };
-        let mounted: Vec<String> = ctx
-            .parse
-            .file
-            .instructions
-            .get(site.instruction)
-            .filter(|it| it.keyword == Keyword::Run)
-            .map(|_| ctx.mounts_of(site.instruction))
-            .unwrap_or_default()
-            .iter()
-            .filter(|it| it.kind == "bind" && it.from.is_none())
-            .filter_map(|it| {
-                let target = it.target.as_ref().and_then(|target| resolve(&dir, &target.value))?;
-                Some(format!("{}={target}", it.source.as_deref().unwrap_or_default()))
-            })
-            .collect();
-        let mounted_file = |name: &str| {
-            mounted.iter().any(|it| it.split('=').next().is_some_and(|source| source.trim_start_matches("./") == name))
+        let Some(dir) = ctx.workdir_at(site.instruction) else { continue };
+        // The sources of the bind mounts from the context whose target is known (a variable in
+        // the target leaves it unknown).
+        let mounted = || {
+            ctx.parse
+                .file
+                .instructions
+                .get(site.instruction)
+                .filter(|it| it.keyword == Keyword::Run)
+                .map(|_| ctx.mounts_of(site.instruction))
+                .unwrap_or_default()
+                .iter()
+                .filter(|it| it.kind == "bind" && it.from.is_none())
+                .filter(|it| it.target.as_ref().is_some_and(|target| !target.value.contains('$')))
+                .map(|it| it.source.as_deref().unwrap_or_default().split('=').next().unwrap_or(""))
         };
-        let mounted_anything_else = mounted.iter().any(|it| {
-            let source = it.split('=').next().unwrap_or("").trim_start_matches("./");
+        let mounted_file =
+            |name: &str| mounted().any(|source| crate::rules::support_uv::without_dot_slashes(source) == name);
+        let mounted_anything_else = mounted().any(|source| {
+            let source = crate::rules::support_uv::without_dot_slashes(source);
             !source.contains('.') || source == "." || source.is_empty()
         });
         let carries = |name: &str| {
-            let copied = layout
-                .copies_before(ctx.semantics, stage, site.instruction)
-                .map(|event| event.carries(ctx, name, &dir));
+            let copied =
+                layout.copies_before(ctx.semantics, stage, site.instruction).map(|event| event.carries(ctx, name, dir));
             copied.fold(Carries::No, |acc, it| match (acc, it) {
                 (Carries::Yes, _) | (_, Carries::Yes) => Carries::Yes,
                 (Carries::Maybe, _) | (_, Carries::Maybe) => Carries::Maybe,

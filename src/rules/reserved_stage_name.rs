@@ -30,11 +30,13 @@ declare_rule! {
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     for stage in &ctx.semantics.stages {
         let Some(name) = &stage.name else { continue };
-        let lower = name.value.to_ascii_lowercase();
-        let meaning = match lower.as_str() {
-            "scratch" => "the empty base image",
-            "context" => "the build context",
-            _ => continue,
+        let is = |reserved: &str| name.value.eq_ignore_ascii_case(reserved);
+        let meaning = if is("scratch") {
+            "the empty base image"
+        } else if is("context") {
+            "the build context"
+        } else {
+            continue;
         };
         acc.push(
             RESERVED_STAGE_NAME

@@ -48,7 +48,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let Some(user) = ctx.user_at(end).map(str::to_owned) else { return };
     let chain = Layout::chain(semantics, last.index);
     let handed_over = chain.iter().any(|stage| {
-        layout.copies.get(*stage).is_some_and(|copies| copies.iter().any(|it| it.chown))
+        layout.copies.of(*stage).iter().any(|it| it.chown)
             || semantics.commands_in(*stage).iter().any(|site| {
                 site.origin == CommandOrigin::Run
                     && (matches!(site.command.program_name(), Some("chown" | "chmod"))

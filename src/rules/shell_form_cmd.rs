@@ -41,7 +41,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let instructions = &ctx.parse.file.instructions;
     for stage in &ctx.semantics.stages {
         // A SHELL instruction, here or in a stage this one is built on, says the shell is wanted.
-        let has_shell = stage_chain(ctx.semantics, stage.index).iter().any(|it| {
+        let has_shell = stage_chain(ctx.semantics, stage.index).any(|it| {
             instructions
                 .get(it.instructions.clone())
                 .is_some_and(|list| list.iter().any(|inst| inst.keyword == Keyword::Shell))

@@ -66,11 +66,11 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         if parent_installed {
             continue;
         }
-        let copies = layout.copies.get(stage.index).map(Vec::as_slice).unwrap_or(&[]);
+        let copies = layout.copies.of(stage.index);
         let whole =
             copies.iter().filter(|event| event.instruction < instruction && event.from.is_none()).find_map(|event| {
                 event.sources.iter().find(|source| {
-                    let clean = source.value.trim_start_matches("./").trim_end_matches('/');
+                    let clean = crate::rules::support_uv::without_dot_slashes(source.value).trim_end_matches('/');
                     clean.is_empty() || clean == "."
                 })
             });

@@ -7,18 +7,17 @@ use crate::syntax::{Args, Instruction, Word};
 use crate::text::TextRange;
 
 /// The stages `stage` is built on, itself first, following `FROM <stage>` chains.
-pub(crate) fn stage_chain(semantics: &Semantics, stage: usize) -> Vec<&Stage> {
-    let mut res = Vec::new();
+pub(crate) fn stage_chain(semantics: &Semantics, stage: usize) -> impl Iterator<Item = &Stage> {
     let mut current = Some(stage);
-    while let Some(idx) = current {
-        let Some(it) = semantics.stages.get(idx) else { break };
-        res.push(it);
+    std::iter::from_fn(move || {
+        let idx = current?;
+        let it = semantics.stages.get(idx)?;
         current = match it.base {
             Base::Stage(parent) if parent < idx => Some(parent),
             _ => None,
         };
-    }
-    res
+        Some(it)
+    })
 }
 
 /// What the first stage of the chain is built on (an image, scratch or unknown).

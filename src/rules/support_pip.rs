@@ -85,7 +85,7 @@ pub(crate) struct EnvEvent {
 /// Per-instruction and per-stage facts, computed in one pass.
 pub(crate) struct EnvFacts<'c> {
     /// WORKDIR and USER per instruction, shared with every rule.
-    layout: &'c WorkdirUser,
+    layout: &'c WorkdirUser<'c>,
     /// The stage of each instruction.
     stage_of: &'c [Option<usize>],
     /// Per stage: its root image is known to start in `/` (an image we know nothing about may

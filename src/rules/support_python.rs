@@ -3,6 +3,7 @@
 //!
 //! Everything here is computed in one pass over the file so rules stay linear in its size.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use crate::project::{ProjectFacts, PythonVersion};
@@ -215,12 +216,7 @@ fn push_reference(
     range: TextRange,
     exact_start: Option<usize>,
 ) {
-    let text: std::borrow::Cow<'_, str> = if expand::has_references(written) {
-        let Some(text) = expand_in(ctx, stage, instruction, written) else { return };
-        text.into()
-    } else {
-        written.into()
-    };
+    let Some(text) = expand_in(ctx, stage, instruction, written) else { return };
     // A stage name (or index) is not an image.
     if ctx.stage_named(&text).is_some() || text.bytes().all(|it| it.is_ascii_digit()) {
         return;
@@ -245,9 +241,15 @@ pub(crate) fn mentions_from(flag: &crate::syntax::Flag) -> bool {
 
 /// Expands variables in `text` as instruction `instruction` of `stage` sees them; `None` when
 /// some variable has no known value.
-pub(crate) fn expand_in(ctx: &RuleContext<'_>, stage: Option<usize>, instruction: usize, text: &str) -> Option<String> {
+pub(crate) fn expand_in<'t>(
+    ctx: &RuleContext<'_>,
+    stage: Option<usize>,
+    instruction: usize,
+    text: &'t str,
+) -> Option<Cow<'t, str>> {
+    // Most words have nothing to expand: borrow them.
     if !expand::has_references(text) {
-        return Some(text.to_owned());
+        return Some(Cow::Borrowed(text));
     }
     let semantics = ctx.semantics;
     let lookup = |name: &str| match stage {
@@ -255,7 +257,7 @@ pub(crate) fn expand_in(ctx: &RuleContext<'_>, stage: Option<usize>, instruction
         None => semantics.global_args.iter().rev().find(|def| def.name == name).and_then(|def| def.value.clone()),
     };
     let expansion = expand::expand(text, ctx.parse.file.escape, &lookup);
-    expansion.complete.then_some(expansion.value)
+    expansion.complete.then_some(Cow::Owned(expansion.value))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -273,6 +275,33 @@ pub(crate) fn resolve_path(base: &str, path: &str) -> String {
         res.push('/');
     }
     res
+}
+
+/// [`resolve_path`], borrowing `path` when it is absolute and normalised already, as most
+/// WORKDIRs, COPY destinations and sources are written.
+pub(crate) fn resolve_path_cow<'p>(base: &str, path: &'p str) -> Cow<'p, str> {
+    // A folder written with its trailing slash (`/bin/`) resolves to the same text without it.
+    let trimmed = match path.strip_suffix('/') {
+        Some(rest) if !rest.is_empty() => rest,
+        _ => path,
+    };
+    if is_normal_absolute(trimmed) { Cow::Borrowed(trimmed) } else { Cow::Owned(resolve_path(base, path)) }
+}
+
+/// [`resolve_path`] of a path that may be borrowed or owned, keeping either when it needs no work.
+pub(crate) fn resolve_cow<'p>(base: &str, path: Cow<'p, str>) -> Cow<'p, str> {
+    match path {
+        Cow::Borrowed(path) => resolve_path_cow(base, path),
+        Cow::Owned(path) if is_normal_absolute(&path) => Cow::Owned(path),
+        Cow::Owned(path) => Cow::Owned(resolve_path(base, &path)),
+    }
+}
+
+/// Whether [`resolve_path`] would return `path` unchanged: absolute, without empty, `.` or `..`
+/// parts and without a trailing slash (except `/` itself).
+fn is_normal_absolute(path: &str) -> bool {
+    let Some(rest) = path.strip_prefix('/') else { return false };
+    rest.is_empty() || rest.split('/').all(|part| !matches!(part, "" | "." | ".."))
 }
 
 /// Appends `/part` for each part of `path` to `res`, dropping `.` and empty parts and letting
@@ -410,14 +439,15 @@ pub(crate) fn image_meets_project(project: &ProjectFacts, source: &PythonSource)
 // uv's Python settings for one command
 
 /// A uv setting and where it was made.
-pub(crate) struct Setting {
-    pub(crate) value: String,
+pub(crate) struct Setting<'c> {
+    /// Borrowed from the analysis or the project, except for a wrapper's `env NAME=…` word.
+    pub(crate) value: Cow<'c, str>,
     pub(crate) range: Option<TextRange>,
 }
 
 /// The value of `UV_*` variable `name` for a command: its own `NAME=…` prefix, else the ENV/ARG
 /// in effect at its instruction.
-pub(crate) fn uv_setting(ctx: &RuleContext<'_>, site: &CommandSite, name: &str) -> Option<Setting> {
+pub(crate) fn uv_setting<'c>(ctx: &'c RuleContext<'_>, site: &'c CommandSite, name: &str) -> Option<Setting<'c>> {
     // The same search as over `env_assignments()` from the end, without building that list:
     // wrapper assignments (`env NAME=…`) come last, so they win over leading ones.
     let command = &site.command;
@@ -431,15 +461,18 @@ pub(crate) fn uv_setting(ctx: &RuleContext<'_>, site: &CommandSite, name: &str) 
             if let Some(assignment) = crate::semantics::shell::Assignment::from_word(word)
                 && assignment.name == name
             {
-                return Some(Setting { value: assignment.value, range: Some(assignment.value_range) });
+                return Some(Setting { value: Cow::Owned(assignment.value), range: Some(assignment.value_range) });
             }
         }
     }
     if let Some(assignment) = command.assignments.iter().rev().find(|it| it.name == name) {
-        return Some(Setting { value: assignment.value.clone(), range: Some(assignment.value_range) });
+        return Some(Setting { value: Cow::Borrowed(&assignment.value), range: Some(assignment.value_range) });
     }
     let def = ctx.build_var(site.stage?, site.instruction, name)?;
-    Some(Setting { value: def.value.clone()?, range: Some(def.value_range.unwrap_or(def.name_range)) })
+    Some(Setting {
+        value: Cow::Borrowed(def.value.as_deref()?),
+        range: Some(def.value_range.unwrap_or(def.name_range)),
+    })
 }
 
 /// `UV_PYTHON_DOWNLOADS` spellings that forbid downloads.
@@ -449,21 +482,26 @@ pub(crate) fn is_never(value: &str) -> bool {
 }
 
 /// Where Python downloads are switched off for a uv command, when they are.
-pub(crate) fn downloads_disabled(ctx: &RuleContext<'_>, site: &CommandSite, uv: &UvInvocation<'_>) -> Option<Setting> {
+pub(crate) fn downloads_disabled<'c>(
+    ctx: &'c RuleContext<'_>,
+    site: &'c CommandSite,
+    uv: &'c UvInvocation<'_>,
+) -> Option<Setting<'c>> {
     if let Some(flag) = uv.flag("--no-python-downloads") {
-        return Some(Setting { value: "--no-python-downloads".to_owned(), range: Some(flag.range) });
+        return Some(Setting { value: Cow::Borrowed("--no-python-downloads"), range: Some(flag.range) });
     }
     if let Some(flag) = uv.flag("--python-downloads")
         && let Some(value) = &flag.value
         && is_never(&value.text)
     {
-        return Some(Setting { value: value.text.clone(), range: Some(value.range) });
+        return Some(Setting { value: Cow::Borrowed(&value.text), range: Some(value.range) });
     }
     if let Some(setting) = uv_setting(ctx, site, "UV_PYTHON_DOWNLOADS") {
         return is_never(&setting.value).then_some(setting);
     }
     let written = ctx.project.pyproject.as_ref()?.tool_uv.as_ref()?.python_downloads.as_ref()?;
-    is_never(written.value.trim_matches(['"', '\''])).then(|| Setting { value: written.value.clone(), range: None })
+    is_never(written.value.trim_matches(['"', '\'']))
+        .then(|| Setting { value: Cow::Borrowed(&written.value), range: None })
 }
 
 /// Which interpreters a uv command may use.
@@ -558,30 +596,67 @@ pub(crate) struct Venv {
     pub(crate) managed: Option<ManagedPython>,
 }
 
+/// Lists per stage in one vector (one allocation for the file instead of one per stage): items
+/// come stage by stage, so each stage's are contiguous.
+pub(crate) struct PerStage<T> {
+    items: Vec<T>,
+    /// The stage of each item, in step with `items`, never decreasing.
+    stages: Vec<usize>,
+}
+
+impl<T> Default for PerStage<T> {
+    fn default() -> PerStage<T> {
+        PerStage { items: Vec::new(), stages: Vec::new() }
+    }
+}
+
+impl<T> PerStage<T> {
+    /// Adds an item at the end of `stage`'s list.
+    pub(crate) fn push(&mut self, stage: usize, item: T) {
+        // Items arrive in stage order; should one not, it still lands after its stage's others.
+        let at = self.stages.partition_point(|it| *it <= stage);
+        self.stages.insert(at, stage);
+        self.items.insert(at, item);
+    }
+
+    /// Every item, stage by stage.
+    pub(crate) fn all(&self) -> std::slice::Iter<'_, T> {
+        self.items.iter()
+    }
+
+    /// The items of `stage`, in the order they were added.
+    pub(crate) fn of(&self, stage: usize) -> &[T] {
+        let start = self.stages.partition_point(|it| *it < stage);
+        let end = self.stages.partition_point(|it| *it <= stage);
+        self.items.get(start..end).unwrap_or_default()
+    }
+}
+
 /// Per-stage facts, computed in one pass.
-pub(crate) struct Layout {
-    /// Per stage: `(instruction, absolute path)` of each WORKDIR.
-    workdirs: Vec<Vec<(usize, String)>>,
+pub(crate) struct Layout<'a> {
+    /// Per stage: `(instruction, absolute path)` of each WORKDIR (borrowed when written so).
+    workdirs: PerStage<(usize, Cow<'a, str>)>,
     /// Per stage: `(instruction, user)` of each USER.
-    users: Vec<Vec<(usize, String)>>,
+    users: PerStage<(usize, &'a str)>,
     /// Venvs created in each stage (not inherited ones).
-    pub(crate) venvs: Vec<Vec<Venv>>,
+    venvs: PerStage<Venv>,
     /// Per stage: instructions that run `uv python install`, with the install dir.
-    pub(crate) python_installs: Vec<Vec<(usize, String)>>,
+    python_installs: PerStage<(usize, String)>,
     /// Per stage: a `COPY --from` copies out of it or a stage built on it. Only venvs made in
     /// those stages reach [`CopiedVenv`], the one place their managed Python matters.
     copied_from: Vec<bool>,
 }
 
-impl Layout {
-    pub(crate) fn build(ctx: &RuleContext<'_>) -> Layout {
+impl<'a> Layout<'a> {
+    pub(crate) fn build(ctx: &RuleContext<'a>) -> Layout<'a> {
         let semantics = ctx.semantics;
+        let instructions: &'a [Instruction] = &ctx.parse.file.instructions;
         let count = semantics.stages.len();
         let mut layout = Layout {
-            workdirs: vec![Vec::new(); count],
-            users: vec![Vec::new(); count],
-            venvs: vec![Vec::new(); count],
-            python_installs: vec![Vec::new(); count],
+            workdirs: PerStage::default(),
+            users: PerStage::default(),
+            venvs: PerStage::default(),
+            python_installs: PerStage::default(),
             copied_from: vec![false; count],
         };
         for from in ctx.py_copies().iter().filter_map(|it| it.from_stage) {
@@ -600,18 +675,18 @@ impl Layout {
         }
         for stage in &semantics.stages {
             for idx in stage.instructions.clone() {
-                let Some(instruction) = ctx.parse.file.instructions.get(idx) else { continue };
+                let Some(instruction) = instructions.get(idx) else { continue };
                 match instruction.keyword {
                     Keyword::Workdir => {
                         let Some(word) = first_word(instruction) else { continue };
                         let Some(value) = expand_in(ctx, Some(stage.index), idx, &word.value) else { continue };
-                        let path = resolve_path(layout.workdir(semantics, stage.index, idx), &value);
-                        layout.workdirs[stage.index].push((idx, path));
+                        let path = resolve_cow(layout.workdir(semantics, stage.index, idx), value);
+                        layout.workdirs.push(stage.index, (idx, path));
                     }
                     Keyword::User => {
                         let Some(word) = first_word(instruction) else { continue };
-                        let user = word.value.split(':').next().unwrap_or_default().to_owned();
-                        layout.users[stage.index].push((idx, user));
+                        let user = word.value.split(':').next().unwrap_or_default();
+                        layout.users.push(stage.index, (idx, user));
                     }
                     _ => {}
                 }
@@ -636,13 +711,9 @@ impl Layout {
                 layout.note_uv(ctx, site, uv, stage);
             } else if let Some(venv) = plain_venv(&site.command.words) {
                 let path = resolve_path(layout.workdir(semantics, stage, site.instruction), &venv.value);
-                layout.venvs[stage].push(Venv {
-                    path,
-                    stage,
-                    range: site.command.range,
-                    relocatable: false,
-                    managed: None,
-                });
+                layout
+                    .venvs
+                    .push(stage, Venv { path, stage, range: site.command.range, relocatable: false, managed: None });
             }
         }
         layout
@@ -656,7 +727,7 @@ impl Layout {
                 Some(value) => resolve_path("/", &value.text),
                 None => python_install_dir(ctx, site, user),
             };
-            self.python_installs[stage].push((site.instruction, dir));
+            self.python_installs.push(stage, (site.instruction, dir));
             return;
         }
         let workdir = self.workdir(semantics, stage, site.instruction);
@@ -696,7 +767,7 @@ impl Layout {
             _ => None,
         };
         let range = uv.subcommand_range().map_or(uv.program.range, |it| uv.program.range.cover(it));
-        self.venvs[stage].push(Venv { path, stage, range, relocatable, managed });
+        self.venvs.push(stage, Venv { path, stage, range, relocatable, managed });
     }
 
     /// Why the venv a uv command makes may link to a uv-managed CPython, if it may.
@@ -716,7 +787,7 @@ impl Layout {
         let explicit = uv
             .flag_value("--python")
             .map(|it| it.text.clone())
-            .or_else(|| uv_setting(ctx, site, "UV_PYTHON").map(|it| it.value));
+            .or_else(|| uv_setting(ctx, site, "UV_PYTHON").map(|it| it.value.into_owned()));
         // An interpreter path or name picks a system Python we cannot judge.
         if explicit.as_deref().is_some_and(|it| it.contains('/') || it.starts_with("python")) {
             return None;
@@ -727,10 +798,8 @@ impl Layout {
         // An earlier `uv python install` in this stage or one it builds on.
         let mut current = Some(stage);
         while let Some(idx) = current {
-            if let Some((_, dir)) = self
-                .python_installs
-                .get(idx)
-                .and_then(|it| it.iter().rev().find(|(at, _)| idx != stage || *at < site.instruction))
+            if let Some((_, dir)) =
+                self.python_installs.of(idx).iter().rev().find(|(at, _)| idx != stage || *at < site.instruction)
             {
                 return Some(ManagedPython {
                     reason: "`uv python install` runs earlier, and uv prefers the Pythons it installed".to_owned(),
@@ -798,7 +867,7 @@ impl Layout {
         let mut current = Some(stage);
         let mut limit = before;
         while let Some(idx) = current {
-            if let Some((_, path)) = self.workdirs.get(idx).and_then(|it| it.iter().rev().find(|(at, _)| *at < limit)) {
+            if let Some((_, path)) = self.workdirs.of(idx).iter().rev().find(|(at, _)| *at < limit) {
                 return path;
             }
             current = match semantics.stages.get(idx).map(|it| &it.base) {
@@ -815,8 +884,8 @@ impl Layout {
         let mut current = Some(stage);
         let mut limit = before;
         while let Some(idx) = current {
-            if let Some((_, user)) = self.users.get(idx).and_then(|it| it.iter().rev().find(|(at, _)| *at < limit)) {
-                return Some(user);
+            if let Some((_, user)) = self.users.of(idx).iter().rev().find(|(at, _)| *at < limit) {
+                return Some(*user);
             }
             current = match semantics.stages.get(idx).map(|it| &it.base) {
                 Some(Base::Stage(parent)) if *parent < idx => Some(*parent),
@@ -841,7 +910,7 @@ impl Layout {
         }
         let mut res: Vec<Venv> = Vec::new();
         for idx in chain.into_iter().rev() {
-            for venv in self.venvs.get(idx).into_iter().flatten() {
+            for venv in self.venvs.of(idx) {
                 match res.iter_mut().find(|it| it.path == venv.path) {
                     Some(existing) => {
                         if existing.managed.is_none() {
@@ -853,6 +922,39 @@ impl Layout {
             }
         }
         res
+    }
+}
+
+impl Layout<'_> {
+    /// [`Layout::venvs_in`] without copying: each venv with the managed cause it ends up with.
+    /// (Into `res`, cleared first, so one list serves every COPY.)
+    fn venv_refs_in<'l>(
+        &'l self,
+        semantics: &Semantics,
+        stage: usize,
+        res: &mut Vec<(&'l Venv, Option<&'l ManagedPython>)>,
+    ) {
+        res.clear();
+        for idx in crate::rules::support_uv::Layout::chain_oldest_first(semantics, stage) {
+            for venv in self.venvs.of(idx) {
+                match res.iter_mut().find(|(it, _)| it.path == venv.path) {
+                    Some((_, managed)) => {
+                        if managed.is_none() {
+                            *managed = venv.managed.as_ref();
+                        }
+                    }
+                    None => res.push((venv, venv.managed.as_ref())),
+                }
+            }
+        }
+    }
+}
+
+/// The stage `stage` is built `FROM`, when it is one of the file's.
+fn parent_stage(semantics: &Semantics, stage: usize) -> Option<usize> {
+    match semantics.stages.get(stage).map(|it| &it.base) {
+        Some(Base::Stage(parent)) if *parent < stage => Some(*parent),
+        _ => None,
     }
 }
 
@@ -1045,53 +1147,65 @@ pub(crate) fn copied_venvs<'c>(ctx: &'c RuleContext<'_>) -> &'c [CopiedVenv] {
     ctx.copied_venvs()
 }
 
-pub(crate) fn build_copied_venvs(ctx: &RuleContext<'_>, layout: &Layout) -> Vec<CopiedVenv> {
+pub(crate) fn build_copied_venvs<'a>(ctx: &RuleContext<'a>, layout: &Layout<'a>) -> Vec<CopiedVenv> {
     let semantics = ctx.semantics;
-    let copies = copies(ctx);
-    // Per stage: absolute sources copied in from other stages, for the install-dir check.
-    let mut stage_sources: Vec<Vec<String>> = vec![Vec::new(); semantics.stages.len()];
-    for copy in copies {
-        if copy.from_stage.is_none() {
-            continue;
-        }
-        for source in copy.sources.iter().map(|it| it.value) {
-            if let Some(slot) = stage_sources.get_mut(copy.stage) {
-                slot.push(resolve_path("/", source));
+    let copies: &[Copy<'a>] = copies(ctx);
+    // Per stage: absolute sources copied in from other stages, for the install-dir check. Only
+    // a managed Python asks about them: most files have none, so they are gathered on demand.
+    let stage_sources = std::cell::OnceCell::new();
+    let gather_sources = || {
+        let mut res: Vec<Vec<Cow<'a, str>>> = vec![Vec::new(); semantics.stages.len()];
+        for copy in copies {
+            if copy.from_stage.is_none() {
+                continue;
+            }
+            for source in copy.sources.iter().map(|it| it.value) {
+                if let Some(slot) = res.get_mut(copy.stage) {
+                    slot.push(resolve_path_cow("/", source));
+                }
             }
         }
-    }
+        res
+    };
     let mut res = Vec::new();
+    let mut venvs = Vec::new();
     for copy in copies {
         let Some(from) = copy.from_stage else { continue };
         let Some((dest, _)) = &copy.dest else { continue };
         if dest.contains('$') {
             continue;
         }
-        let venvs = layout.venvs_in(semantics, from);
+        layout.venv_refs_in(semantics, from, &mut venvs);
         if venvs.is_empty() {
             continue;
         }
-        let dest_dir = resolve_path(layout.workdir(semantics, copy.stage, copy.instruction), dest);
+        let dest_dir = resolve_path_cow(layout.workdir(semantics, copy.stage, copy.instruction), dest);
         for crate::text::Spanned { value: source, range } in copy.sources.iter() {
             if source.contains(['$', '*', '?', '[']) {
                 continue;
             }
-            let source_path = resolve_path("/", source);
-            for venv in &venvs {
+            let source_path = resolve_path_cow("/", source);
+            for (venv, managed) in &venvs {
                 if !is_within(&venv.path, &source_path) {
                     continue;
                 }
                 let rest = if source_path == "/" { venv.path.as_str() } else { &venv.path[source_path.len()..] };
                 let dest_path = resolve_path(&dest_dir, rest.trim_start_matches('/'));
-                let copies_install_dir = venv.managed.as_ref().is_some_and(|managed| {
-                    chain_sources(semantics, &stage_sources, copy.stage)
+                let copies_install_dir = managed.is_some_and(|managed| {
+                    chain_sources(semantics, stage_sources.get_or_init(gather_sources), copy.stage)
                         .any(|source| covers_install_dir(source, &managed.install_dir))
                 });
                 res.push(CopiedVenv {
                     instruction: copy.instruction,
                     stage: copy.stage,
                     from,
-                    venv: venv.clone(),
+                    venv: Venv {
+                        path: venv.path.clone(),
+                        stage: venv.stage,
+                        range: venv.range,
+                        relocatable: venv.relocatable,
+                        managed: managed.cloned(),
+                    },
                     source_range: range,
                     dest_path,
                     copies_install_dir,
@@ -1102,21 +1216,13 @@ pub(crate) fn build_copied_venvs(ctx: &RuleContext<'_>, layout: &Layout) -> Vec<
     res
 }
 
-fn chain_sources<'a>(
-    semantics: &Semantics,
-    sources: &'a [Vec<String>],
+fn chain_sources<'s>(
+    semantics: &'s Semantics,
+    sources: &'s [Vec<Cow<'_, str>>],
     stage: usize,
-) -> impl Iterator<Item = &'a String> {
-    let mut chain = Vec::new();
-    let mut current = Some(stage);
-    while let Some(idx) = current {
-        chain.push(idx);
-        current = match semantics.stages.get(idx).map(|it| &it.base) {
-            Some(Base::Stage(parent)) if *parent < idx => Some(*parent),
-            _ => None,
-        };
-    }
-    chain.into_iter().filter_map(|idx| sources.get(idx)).flatten()
+) -> impl Iterator<Item = &'s str> {
+    let chain = std::iter::successors(Some(stage), move |idx| parent_stage(semantics, *idx));
+    chain.filter_map(|idx| sources.get(idx)).flatten().map(|it| &**it)
 }
 
 fn covers_install_dir(source: &str, install_dir: &str) -> bool {
@@ -1198,4 +1304,42 @@ pub(crate) fn project_minor(project: &ProjectFacts) -> Option<(u64, u64)> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn borrowed_resolution_matches_the_owned_one() {
+        let paths = [
+            "/", "//", "/app", "/app/", "/app//", "/app/.", "/app/..", "/a/./b", "/a/../b", ".", "", "x", "./x/",
+            "../..",
+        ];
+        for base in ["/", "/srv/app"] {
+            for path in paths {
+                let borrowed = resolve_path_cow(base, path);
+                assert_eq!(borrowed, resolve_path(base, path), "{base} + {path}");
+                assert_eq!(resolve_cow(base, Cow::Owned(path.to_owned())), resolve_path(base, path));
+            }
+        }
+        // Paths written normalised (or with a trailing slash only) are borrowed.
+        assert!(matches!(resolve_path_cow("/x", "/app/src"), Cow::Borrowed("/app/src")));
+        assert!(matches!(resolve_path_cow("/x", "/bin/"), Cow::Borrowed("/bin")));
+        assert!(matches!(resolve_path_cow("/x", "src"), Cow::Owned(_)));
+    }
+
+    #[test]
+    fn per_stage_lists_keep_each_stage_in_order() {
+        let mut lists = PerStage::default();
+        lists.push(0, "a");
+        lists.push(2, "b");
+        lists.push(2, "c");
+        // Out of order: still found with its stage, after the stage's earlier items.
+        lists.push(0, "d");
+        assert_eq!(lists.of(0), ["a", "d"]);
+        assert_eq!(lists.of(1), [] as [&str; 0]);
+        assert_eq!(lists.of(2), ["b", "c"]);
+        assert_eq!(lists.of(7), [] as [&str; 0]);
+    }
 }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use compact_str::CompactString;
 
 use crate::diagnostic::{Applicability, Edit, Fix};
+use crate::rules::support_python::PerStage;
 use crate::rules::{RuleContext, is_truthy};
 use crate::semantics::shell::{UvFlag, UvInvocation};
 use crate::semantics::{Base, CommandOrigin, CommandSite, Semantics, expand, image};
@@ -130,6 +131,29 @@ pub(crate) fn resolve(dir: &str, path: &str) -> Option<String> {
     Some(crate::rules::support_python::resolve_path(dir, path))
 }
 
+/// [`resolve`], borrowing `path` when it is absolute and normalised already.
+pub(crate) fn resolve_ref<'p>(dir: &str, path: &'p str) -> Option<Cow<'p, str>> {
+    resolve_cow(dir, Cow::Borrowed(path))
+}
+
+/// [`resolve`] of a borrowed or owned path, borrowing when it needs no work.
+pub(crate) fn resolve_cow<'t>(dir: &str, path: Cow<'t, str>) -> Option<Cow<'t, str>> {
+    if path.contains('$') {
+        return None;
+    }
+    Some(crate::rules::support_python::resolve_cow(dir, path))
+}
+
+/// `text` without its leading `./` parts: what `trim_start_matches("./")` returns, without
+/// setting up a substring search for each word.
+pub(crate) fn without_dot_slashes(text: &str) -> &str {
+    let mut res = text;
+    while let Some(rest) = res.strip_prefix("./") {
+        res = rest;
+    }
+    res
+}
+
 /// Whether `path` is `dir` or lies below it.
 pub(crate) fn is_within(path: &str, dir: &str) -> bool {
     dir == "/" || path == dir || path.strip_prefix(dir).is_some_and(|rest| rest.starts_with('/'))
@@ -150,7 +174,7 @@ pub(crate) struct CopyEvent<'a> {
     /// Source words as written (quotes removed).
     pub(crate) sources: CopySources<'a>,
     /// The destination resolved against WORKDIR; `None` when it uses a variable.
-    pub(crate) dest: Option<String>,
+    pub(crate) dest: Option<Cow<'a, str>>,
     /// The destination is a folder (ends in `/`, is `.`, or several sources are copied).
     pub(crate) dest_is_dir: bool,
     /// `--from=` (a stage or an image).
@@ -187,7 +211,7 @@ impl<'a> CopySources<'a> {
 impl CopyEvent<'_> {
     /// Whether this copy may put the context's root-level file `name` into folder `dir`.
     pub(crate) fn carries(&self, ctx: &RuleContext<'_>, name: &str, dir: &str) -> Carries {
-        let Some(dest) = &self.dest else { return Carries::Maybe };
+        let Some(dest) = self.dest.as_deref() else { return Carries::Maybe };
         let mut res = Carries::No;
         for source in self.sources.iter() {
             let verdict = self.source_carries(ctx, source.value, name, dest, dir);
@@ -210,7 +234,7 @@ impl CopyEvent<'_> {
         if source.contains('$') || url || source.starts_with("git@") {
             return Carries::Maybe;
         }
-        let clean = source.trim_start_matches("./").trim_end_matches('/');
+        let clean = without_dot_slashes(source).trim_end_matches('/');
         let whole_context = clean.is_empty() || clean == ".";
         if self.from.is_some() {
             // Another stage's folder may well hold a lockfile generated or copied there.
@@ -293,7 +317,7 @@ fn parent(path: &str) -> String {
 /// Per-stage facts, computed once.
 pub(crate) struct Layout<'a> {
     /// COPY and ADD of each stage, in order.
-    pub(crate) copies: Vec<Vec<CopyEvent<'a>>>,
+    pub(crate) copies: PerStage<CopyEvent<'a>>,
     /// The uv version pinned for each stage (from `COPY --from=ghcr.io/astral-sh/uv:X` or a uv
     /// base image, inherited through `FROM <stage>`).
     /// (Shared between a stage and the stages built on it, which inherit it.)
@@ -313,9 +337,9 @@ impl<'a> Layout<'a> {
         let escape = ctx.parse.file.escape;
         let stages = semantics.stages.len();
         let mut res =
-            Layout { copies: vec![Vec::new(); stages], uv_version: vec![None; stages], in_image: vec![false; stages] };
+            Layout { copies: PerStage::default(), uv_version: vec![None; stages], in_image: vec![false; stages] };
         // Stages each stage copies from, for the reach computation below.
-        let mut copied_from: Vec<Vec<usize>> = vec![Vec::new(); stages];
+        let mut copied_from: PerStage<usize> = PerStage::default();
         for stage in &semantics.stages {
             let parent = match stage.base {
                 Base::Stage(parent) if parent < stage.index => Some(parent),
@@ -336,7 +360,7 @@ impl<'a> Layout<'a> {
                 let event = copy_event(idx, instruction, ctx.workdir_at(idx), escape, &lookup);
                 if let Some(from) = &event.from {
                     match ctx.stage_by_reference(from) {
-                        Some(source) if source.index < stage.index => copied_from[stage.index].push(source.index),
+                        Some(source) if source.index < stage.index => copied_from.push(stage.index, source.index),
                         Some(_) => {}
                         None => {
                             let pin = match image_pins.get(from.as_ref()) {
@@ -358,9 +382,7 @@ impl<'a> Layout<'a> {
                         }
                     }
                 }
-                if let Some(stage_copies) = res.copies.get_mut(stage.index) {
-                    stage_copies.push(event);
-                }
+                res.copies.push(stage.index, event);
             }
             res.uv_version[stage.index] = uv_version;
         }
@@ -376,7 +398,7 @@ impl<'a> Layout<'a> {
             {
                 todo.push(*parent);
             }
-            todo.extend(copied_from[idx].iter().copied());
+            todo.extend(copied_from.of(idx).iter().copied());
         }
         res
     }
@@ -395,6 +417,34 @@ impl<'a> Layout<'a> {
         res
     }
 
+    /// The stage and its `FROM <stage>` ancestors, oldest first, without allocating for the
+    /// short chains nearly every file has.
+    pub(crate) fn chain_oldest_first(semantics: &Semantics, stage: usize) -> impl Iterator<Item = usize> + use<> {
+        const SHORT: usize = 8;
+        let mut short = [0usize; SHORT];
+        let mut len = 0;
+        let mut long = Vec::new();
+        let parent = |idx: &usize| match semantics.stages.get(*idx).map(|it| &it.base) {
+            Some(Base::Stage(parent)) if parent < idx => Some(*parent),
+            _ => None,
+        };
+        for idx in std::iter::successors(Some(stage), parent) {
+            if len < SHORT {
+                short[len] = idx;
+                len += 1;
+            } else {
+                if long.is_empty() {
+                    long.extend_from_slice(&short);
+                }
+                long.push(idx);
+            }
+        }
+        if !long.is_empty() {
+            len = 0;
+        }
+        short.into_iter().take(len).rev().chain(long.into_iter().rev())
+    }
+
     /// COPY/ADD events visible to instruction `before` of `stage`: the ancestors' ones and the
     /// stage's own earlier ones.
     pub(crate) fn copies_before<'s>(
@@ -403,11 +453,8 @@ impl<'a> Layout<'a> {
         stage: usize,
         before: usize,
     ) -> impl Iterator<Item = &'s CopyEvent<'a>> + 's {
-        let chain = Layout::chain(semantics, stage);
-        chain
-            .into_iter()
-            .rev()
-            .flat_map(move |idx| self.copies.get(idx).map(Vec::as_slice).unwrap_or(&[]).iter())
+        Layout::chain_oldest_first(semantics, stage)
+            .flat_map(move |idx| self.copies.of(idx).iter())
             .filter(move |event| event.instruction < before)
     }
 
@@ -453,8 +500,8 @@ fn copy_event<'a>(
     let dest_word = dest_word.as_ref();
     let dest_text = dest_word.map(|it| expand_value(it.value, escape, lookup));
     let dest = match (dest_text, workdir) {
-        (Some((text, true)), Some(dir)) => resolve(dir, &text),
-        (Some((text, true)), None) if text.starts_with('/') => resolve("/", &text),
+        (Some((text, true)), Some(dir)) => resolve_cow(dir, text),
+        (Some((text, true)), None) if text.starts_with('/') => resolve_cow("/", text),
         _ => None,
     };
     let dest_is_dir = sources.len() > 1
@@ -481,42 +528,49 @@ pub(crate) fn changes_directory(ctx: &RuleContext<'_>, site: &CommandSite) -> bo
     }
 }
 
+/// [`UvInvocation::has_flag`] for a long flag that is no alias of another (`--frozen`, not
+/// `--compile`): invocations keep canonical names, so the name is compared as is instead of
+/// being looked up among the aliases on every question (a test keeps the names used canonical).
+pub(crate) fn has_long_flag(uv: &UvInvocation<'_>, name: &str) -> bool {
+    uv.flags.iter().any(|it| it.name == name)
+}
+
 /// Whether uv is pointed at another project folder (`--directory`, `--project`).
 pub(crate) fn elsewhere(uv: &UvInvocation<'_>) -> bool {
-    uv.has_flag("--directory") || uv.has_flag("--project")
+    has_long_flag(uv, "--directory") || has_long_flag(uv, "--project")
 }
 
 /// The value of a variable for a command: a `NAME=value` prefix, else the ENV/ARG in effect.
-pub(crate) fn env_value(ctx: &RuleContext<'_>, site: &CommandSite, name: &str) -> Option<String> {
+pub(crate) fn env_value<'c>(ctx: &'c RuleContext<'_>, site: &'c CommandSite, name: &str) -> Option<&'c str> {
     if let Some(assignment) = site.command.assignments.iter().rev().find(|it| it.name == name) {
-        return Some(assignment.value.clone());
+        return Some(&assignment.value);
     }
     let stage = site.stage?;
     if site.origin != CommandOrigin::Run {
-        return ctx.semantics.runtime_env(stage, name).and_then(|it| it.value.clone());
+        return ctx.semantics.runtime_env(stage, name).and_then(|it| it.value.as_deref());
     }
-    ctx.build_var(stage, site.instruction, name).and_then(|it| it.value.clone())
+    ctx.build_var(stage, site.instruction, name).and_then(|it| it.value.as_deref())
 }
 
 /// `uv sync` that installs packages (not a dry run, check, or script).
 pub(crate) fn is_installing_sync(uv: &UvInvocation<'_>) -> bool {
-    uv.is("sync") && !uv.has_flag("--dry-run") && !uv.has_flag("--check") && !uv.has_flag("--script")
+    uv.is("sync") && !has_long_flag(uv, "--dry-run") && !has_long_flag(uv, "--check") && !has_long_flag(uv, "--script")
 }
 
 /// A uv command that downloads and installs packages into an environment.
 pub(crate) fn installs_packages(uv: &UvInvocation<'_>) -> bool {
     is_installing_sync(uv)
         || matches!(uv.subcommand(), "pip install" | "pip sync" | "tool install" | "add")
-        || (uv.is("run") && !uv.has_flag("--no-sync"))
+        || (uv.is("run") && !has_long_flag(uv, "--no-sync"))
 }
 
 /// `uv sync` that installs only the dependencies (the first layer of the two-step pattern).
 pub(crate) fn is_deps_only_sync(uv: &UvInvocation<'_>) -> bool {
     uv.is("sync")
-        && (uv.has_flag("--no-install-project")
-            || uv.has_flag("--no-install-workspace")
-            || uv.has_flag("--only-dev")
-            || uv.has_flag("--no-install-local"))
+        && (has_long_flag(uv, "--no-install-project")
+            || has_long_flag(uv, "--no-install-workspace")
+            || has_long_flag(uv, "--only-dev")
+            || has_long_flag(uv, "--no-install-local"))
 }
 
 /// Inserts ` flag` right after the subcommand.
@@ -622,47 +676,55 @@ pub(crate) fn run_groups<'c, 'a>(ctx: &'c RuleContext<'a>) -> impl Iterator<Item
 
 /// uv's cache folder for a command: `--cache-dir`, `UV_CACHE_DIR`, `XDG_CACHE_HOME/uv`, else
 /// `$HOME/.cache/uv` (`/root/.cache/uv` for root). `None` when it cannot be told.
-pub(crate) fn cache_dir(ctx: &RuleContext<'_>, site: &CommandSite, uv: &UvInvocation<'_>) -> Option<String> {
+pub(crate) fn cache_dir<'c>(
+    ctx: &'c RuleContext<'_>,
+    site: &'c CommandSite,
+    uv: &'c UvInvocation<'_>,
+) -> Option<Cow<'c, str>> {
     let dir = ctx.workdir_at(site.instruction).unwrap_or("/");
     if let Some(value) = uv.flag_value("--cache-dir") {
-        return resolve(dir, &value.text);
+        return resolve_ref(dir, &value.text);
     }
     if let Some(value) = env_value(ctx, site, "UV_CACHE_DIR") {
-        return resolve(dir, &value);
+        return resolve_ref(dir, value);
     }
     if let Some(value) = env_value(ctx, site, "XDG_CACHE_HOME") {
-        return resolve("/", &format!("{value}/uv"));
+        return resolve("/", &format!("{value}/uv")).map(Cow::Owned);
     }
     if let Some(value) = env_value(ctx, site, "HOME") {
-        return resolve("/", &format!("{value}/.cache/uv"));
+        return resolve("/", &format!("{value}/.cache/uv")).map(Cow::Owned);
     }
     match ctx.user_at(site.instruction) {
-        None => Some("/root/.cache/uv".to_owned()),
+        None => Some(Cow::Borrowed("/root/.cache/uv")),
         Some(_) => None,
     }
 }
 
 /// Where a uv link mode is chosen for a command: the `--link-mode` value or the variable.
-pub(crate) struct LinkMode {
-    pub(crate) value: String,
+pub(crate) struct LinkMode<'c> {
+    pub(crate) value: &'c str,
     pub(crate) range: Option<TextRange>,
 }
 
-pub(crate) fn link_mode(ctx: &RuleContext<'_>, site: &CommandSite, uv: &UvInvocation<'_>) -> Option<LinkMode> {
+pub(crate) fn link_mode<'c>(
+    ctx: &'c RuleContext<'_>,
+    site: &'c CommandSite,
+    uv: &'c UvInvocation<'_>,
+) -> Option<LinkMode<'c>> {
     if let Some(value) = uv.flag_value("--link-mode") {
-        return Some(LinkMode { value: value.text.clone(), range: Some(value.range) });
+        return Some(LinkMode { value: &value.text, range: Some(value.range) });
     }
     if let Some(assignment) = site.command.assignments.iter().rev().find(|it| it.name == "UV_LINK_MODE") {
-        return Some(LinkMode { value: assignment.value.clone(), range: Some(assignment.value_range) });
+        return Some(LinkMode { value: &assignment.value, range: Some(assignment.value_range) });
     }
     let stage = site.stage?;
     let def = ctx.build_var(stage, site.instruction, "UV_LINK_MODE")?;
-    Some(LinkMode { value: def.value.clone()?, range: def.value_range })
+    Some(LinkMode { value: def.value.as_deref()?, range: def.value_range })
 }
 
 /// Whether `--no-cache` or `UV_NO_CACHE` applies to a command; the range that says so.
 pub(crate) fn no_cache(ctx: &RuleContext<'_>, site: &CommandSite, uv: &UvInvocation<'_>) -> Option<TextRange> {
-    if let Some(flag) = uv.flag("--no-cache") {
+    if let Some(flag) = uv.flags.iter().rev().find(|it| it.name == "--no-cache") {
         return Some(flag.word.range);
     }
     crate::rules::uv_env_flag(ctx, site, "UV_NO_CACHE").map(|it| it.range.unwrap_or(site.command.range))
@@ -671,6 +733,58 @@ pub(crate) fn no_cache(ctx: &RuleContext<'_>, site: &CommandSite, uv: &UvInvocat
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chains_run_from_the_root_stage() {
+        let mut text = String::from("FROM python:3.12 AS s0\n");
+        for idx in 1..12 {
+            text.push_str(&format!("FROM s{} AS s{idx}\n", idx - 1));
+        }
+        let parse = crate::syntax::parse(&text);
+        let semantics = crate::semantics::analyze(&parse);
+        // Short chains stay on the stack, long ones spill; both read oldest first.
+        assert_eq!(Layout::chain_oldest_first(&semantics, 2).collect::<Vec<_>>(), [0, 1, 2]);
+        assert_eq!(Layout::chain_oldest_first(&semantics, 11).collect::<Vec<_>>(), (0..12).collect::<Vec<_>>());
+        let mut nearest_first = Layout::chain(&semantics, 11);
+        nearest_first.reverse();
+        assert_eq!(Layout::chain_oldest_first(&semantics, 11).collect::<Vec<_>>(), nearest_first);
+    }
+
+    #[test]
+    fn long_flags_asked_by_name_are_canonical() {
+        // `has_long_flag` compares names as written: each must be what the invocation keeps.
+        let names = [
+            "--directory",
+            "--project",
+            "--dry-run",
+            "--check",
+            "--script",
+            "--no-sync",
+            "--no-install-project",
+            "--no-install-workspace",
+            "--only-dev",
+            "--no-install-local",
+            "--no-cache",
+            "--frozen",
+            "--locked",
+            "--no-project",
+        ];
+        for name in names {
+            let text = format!("FROM x\nRUN uv sync {name}\n");
+            let parse = crate::syntax::parse(&text);
+            let semantics = crate::semantics::analyze(&parse);
+            let uv = semantics.commands.iter().find_map(|it| it.command.as_uv()).expect("a uv command");
+            assert!(has_long_flag(&uv, name), "{name} is stored under another name");
+            assert_eq!(uv.has_flag(name), has_long_flag(&uv, name));
+        }
+    }
+
+    #[test]
+    fn drops_leading_dot_slashes_only() {
+        assert_eq!(without_dot_slashes("././uv.lock"), "uv.lock");
+        assert_eq!(without_dot_slashes("../uv.lock"), "../uv.lock");
+        assert_eq!(without_dot_slashes("./"), "");
+    }
 
     #[test]
     fn resolves_paths_against_workdir() {

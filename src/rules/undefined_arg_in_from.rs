@@ -4,7 +4,7 @@ use crate::diagnostic::Diagnostic;
 use crate::rules::support_df::{closest, word_subrange, words};
 use crate::rules::{RuleContext, declare_rule};
 use crate::semantics::PREDEFINED_ARGS;
-use crate::semantics::expand::references;
+use crate::semantics::expand::{has_references, references};
 use crate::syntax::Keyword;
 
 declare_rule! {
@@ -41,26 +41,24 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         if instruction.keyword != Keyword::From {
             continue;
         }
-        let mut found = Vec::new();
-        if let Some(image) = words(instruction).first() {
-            for var in references(&image.raw, escape) {
-                found.push((
-                    var.name.clone(),
-                    var.has_fallback(),
-                    word_subrange(image, var.range.start, var.range.end),
-                ));
-            }
-        }
-        if let Some(platform) = instruction.flag("platform").and_then(|it| it.value.as_ref()) {
-            for var in references(&platform.value, escape) {
-                found.push((var.name.clone(), var.has_fallback(), platform.range));
-            }
-        }
-        for (name, has_fallback, range) in found {
-            if has_fallback || candidates().any(|it| it == name) {
+        // The variables of the image, then those of `--platform`.
+        let image_refs =
+            words(instruction).first().filter(|image| has_references(&image.raw)).into_iter().flat_map(|image| {
+                references(&image.raw, escape).into_iter().map(move |var| {
+                    let range = word_subrange(image, var.range.start, var.range.end);
+                    (var, range)
+                })
+            });
+        let platform_refs =
+            instruction.flag("platform").and_then(|it| it.value.as_ref()).into_iter().flat_map(|platform| {
+                references(&platform.value, escape).into_iter().map(move |var| (var, platform.range))
+            });
+        for (var, range) in image_refs.chain(platform_refs) {
+            let name = var.name.as_str();
+            if var.has_fallback() || candidates().any(|it| it == name) {
                 continue;
             }
-            let hint = match closest(&name, candidates()) {
+            let hint = match closest(name, candidates()) {
                 Some(suggestion) => format!("; did you mean `{suggestion}`?"),
                 None => format!("; declare it with `ARG {name}=...` before the first `FROM`"),
             };

@@ -102,14 +102,19 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         };
         for idx in stage.instructions.clone() {
             let Some(instruction) = instructions.get(idx) else { continue };
-            let mut found: Vec<(VarRef, TextRange)> = Vec::new();
+            // Each reference is judged where it is found, in source order.
+            let mut found = |var: VarRef, range: TextRange| {
+                if let Some(diagnostic) = judge(ctx, stage, idx, &var, range, &image_env) {
+                    acc.push(diagnostic);
+                }
+            };
             match (&instruction.keyword, &instruction.args) {
                 (Keyword::Env | Keyword::Arg | Keyword::Label, Args::KeyValues(pairs)) => {
                     // Most words name no variable at all; skip them before scanning for one.
                     for word in pairs.iter().filter_map(|it| it.value.as_ref()).filter(|it| it.raw.contains('$')) {
                         for var in references(&word.raw, escape) {
                             let range = word_subrange(word, var.range.start, var.range.end);
-                            found.push((var, range));
+                            found(var, range);
                         }
                     }
                 }
@@ -129,7 +134,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
                         }
                         for var in references(&word.raw, escape) {
                             let range = word_subrange(word, var.range.start, var.range.end);
-                            found.push((var, range));
+                            found(var, range);
                         }
                     }
                 }
@@ -142,13 +147,8 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
                     }
                     let Some(value) = flag.value.as_ref().filter(|it| it.value.contains('$')) else { continue };
                     for var in references(&value.value, escape) {
-                        found.push((var, value.range));
+                        found(var, value.range);
                     }
-                }
-            }
-            for (var, range) in found {
-                if let Some(diagnostic) = judge(ctx, stage, idx, &var, range, &image_env) {
-                    acc.push(diagnostic);
                 }
             }
         }
@@ -190,7 +190,6 @@ fn judge(
         ));
     }
     let in_scope: Vec<&str> = stage_chain(ctx.semantics, stage.index)
-        .iter()
         .flat_map(|it| it.env.iter().chain(&it.args))
         .filter(|def| def.instruction < idx)
         .map(|def| def.name.as_str())

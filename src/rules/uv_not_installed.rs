@@ -2,7 +2,7 @@
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::rules::facts::FastMap;
-use crate::rules::support_python::{KNOWN_UV_VERSION, copies, expand_in, is_uv_image, is_within, resolve_path};
+use crate::rules::support_python::{KNOWN_UV_VERSION, copies, expand_in, is_uv_image, is_within, resolve_path_cow};
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule};
 use crate::semantics::image::{ImageRef, parse_image_ref, python_image_info, uv_image_info};
 use crate::semantics::shell::UvLauncher;
@@ -104,7 +104,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
                     let from_stage_with_uv = copy.from_stage.is_some_and(|from| end_state.get(from) != Some(&Has::No))
                         && (depends_on_uv
                             || copy.sources.iter().any(|crate::text::Spanned { value: source, .. }| {
-                                let path = resolve_path("/", source);
+                                let path = resolve_path_cow("/", source);
                                 path.contains("bin") || UV_HOMES.iter().any(|home| is_within(home, &path))
                             }));
                     if uv_image_copied_from || from_stage_with_uv || names_uv {

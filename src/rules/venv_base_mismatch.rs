@@ -132,8 +132,8 @@ fn source_stage(source: &PythonSource) -> usize {
     }
 }
 
-fn source_text(ctx: &RuleContext<'_>, source: &PythonSource) -> String {
-    ctx.semantics.stages.get(source_stage(source)).and_then(|it| it.image_expanded.clone()).unwrap_or_default()
+fn source_text<'c>(ctx: &'c RuleContext<'_>, source: &PythonSource) -> &'c str {
+    ctx.semantics.stages.get(source_stage(source)).and_then(|it| it.image_expanded.as_deref()).unwrap_or_default()
 }
 
 fn python_image_range(ctx: &RuleContext<'_>, source: &PythonSource) -> Option<crate::text::TextRange> {

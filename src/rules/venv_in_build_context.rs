@@ -35,9 +35,9 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         return;
     }
     let layout = ctx.uv_layout();
-    let whole = layout.copies.iter().flatten().filter(|event| event.from.is_none()).find_map(|event| {
+    let whole = layout.copies.all().filter(|event| event.from.is_none()).find_map(|event| {
         event.sources.iter().find(|source| {
-            let clean = source.value.trim_start_matches("./").trim_end_matches('/');
+            let clean = crate::rules::support_uv::without_dot_slashes(source.value).trim_end_matches('/');
             clean.is_empty() || clean == "."
         })
     });
