@@ -8,9 +8,9 @@
 //! - single-character edits, one at a time, each timed from sending `didChange` to receiving the
 //!   `publishDiagnostics` for that version (p50 / p95 / max);
 //! - requests on the analysed file (p50 / p95): hover, completion, definition, documentSymbol,
-//!   semanticTokens (full, full/delta and range) and codeAction; documentSymbol and
-//!   semanticTokens/full sent right after an edit (they wait for that version's syntax tree and
-//!   semantic model, not for its rules);
+//!   semanticTokens (full, full/delta and range) and codeAction; completion, documentSymbol,
+//!   semanticTokens/full and codeAction sent right after an edit (all but codeAction wait only for
+//!   that version's syntax tree and semantic model, not for its rules);
 //! - the server's resident memory (`VmRSS`, and the peak `VmHWM`) from `/proc/<pid>/status`, after
 //!   the edits and again after the requests.
 //!
@@ -279,6 +279,8 @@ fn measure_requests(server: &mut TestServer, uri: &str, lines: &[&str], n: usize
             }),
         ),
     ];
+    let code_action_params = requests.iter().find(|it| it.1 == "textDocument/codeAction").map(|it| it.2.clone());
+    let code_action_params = code_action_params.expect("a codeAction request");
     let mut out = Vec::new();
     for (name, method, params) in requests {
         let mut samples = Vec::with_capacity(n);
@@ -298,20 +300,24 @@ fn measure_requests(server: &mut TestServer, uri: &str, lines: &[&str], n: usize
         }
         out.push((name, samples));
     }
-    // What an editor does while the user types: ask for the outline and the tokens of the version
-    // just edited, which wait for that version's syntax tree and semantic model.
+    // What an editor does while the user types: ask for completions, the outline and the tokens of
+    // the version just edited, which wait for that version's syntax tree and semantic model; code
+    // actions need its findings too, so they wait for the rules as well.
     let last_line = lines.len().saturating_sub(1) as u32;
-    for (name, method) in [
-        ("documentSymbol right after an edit", "textDocument/documentSymbol"),
-        ("semanticTokens/full right after an edit", "textDocument/semanticTokens/full"),
-    ] {
+    let just_edited = [
+        ("completion right after an edit", "textDocument/completion", at(blank, 0)),
+        ("documentSymbol right after an edit", "textDocument/documentSymbol", json!({ "textDocument": doc })),
+        ("semanticTokens/full right after an edit", "textDocument/semanticTokens/full", json!({ "textDocument": doc })),
+        ("codeAction right after an edit", "textDocument/codeAction", code_action_params),
+    ];
+    for (name, method, params) in just_edited {
         let rounds = (n / 5).max(3);
         let mut samples = Vec::with_capacity(rounds);
         let mut ids = Vec::with_capacity(rounds);
         for _ in 0..rounds {
             let version = server.edit(uri, (last_line, u32::MAX), (last_line, u32::MAX), "x");
             let start = Instant::now();
-            let id = server.send_request(method, json!({ "textDocument": doc }));
+            let id = server.send_request(method, params.clone());
             let response = server.await_response(&json!(id));
             samples.push((start.elapsed(), None));
             ids.push(id);

@@ -237,3 +237,30 @@ fn completion_is_fast_on_a_large_file() {
     let limit = if cfg!(debug_assertions) { Duration::from_millis(20) } else { Duration::from_millis(1) };
     assert!(p95 < limit, "p95 {p95:?}");
 }
+
+/// Typing a new line one character at a time, asking for completions after every keystroke
+/// without waiting for diagnostics (as editors do): each answer describes the text just typed.
+#[test]
+fn completion_and_hover_right_after_each_keystroke_see_the_new_text() {
+    for encoding in ["utf-16", "utf-8"] {
+        let (_ws, mut server, uri) = start(encoding);
+        let last_line = DOCKERFILE.lines().count() as u32;
+        let typed = "RUN uv sync --fro";
+        for (idx, ch) in typed.char_indices() {
+            server.edit(&uri, (last_line, idx as u32), (last_line, idx as u32), &ch.to_string());
+            let cursor = json!({ "line": last_line, "character": idx + 1 });
+            let items = complete(&mut server, &uri, &cursor);
+            if idx + 1 == typed.len() {
+                // The edit replaces the `--fro` just typed: the answer saw the whole line.
+                let word = json!({ "line": last_line, "character": typed.len() - "--fro".len() });
+                assert_item(&items, "--frozen", &word, &cursor);
+            }
+        }
+        server.edit(&uri, (last_line, typed.len() as u32), (last_line, typed.len() as u32), "zen");
+        let on_flag = json!({ "line": last_line, "character": typed.len() });
+        let hover =
+            server.request("textDocument/hover", json!({ "textDocument": { "uri": uri }, "position": on_flag }));
+        assert!(hover["contents"]["value"].as_str().is_some_and(|it| it.contains("--frozen")), "{hover}");
+        assert!(server.shutdown_and_exit().success());
+    }
+}

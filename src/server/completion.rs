@@ -13,8 +13,8 @@ use crate::ide::completion::{self, CompletionItem, CompletionKind, ContextEntry}
 use crate::ide::signature;
 use crate::server::backend::Shared;
 use crate::server::convert;
-use crate::server::features::{analyzed, guarded};
-use crate::server::session::Analyzed;
+use crate::server::features::{guarded, structure};
+use crate::server::session::Structure;
 use crate::server::workspace;
 use crate::text::{PositionEncoding, TextRange};
 
@@ -49,7 +49,7 @@ pub(crate) async fn completion(
 ) -> Result<Option<lsp::CompletionResponse>> {
     let position = params.text_document_position;
     let uri = position.text_document.uri;
-    let Some(analyzed) = analyzed(shared, &uri).await else { return Ok(None) };
+    let Some(structure) = structure(shared, &uri).await else { return Ok(None) };
     let negotiated = shared.negotiated();
     let encoding = negotiated.encoding;
     let root = {
@@ -58,18 +58,18 @@ pub(crate) async fn completion(
         dockerfile.and_then(|path| workspace::workspace_root(session.folders(), &path).map(Path::to_path_buf))
     };
     guarded("completion", || {
-        let text = &analyzed.text;
-        let offset = analyzed.index.offset(text, convert::line_col(position.position), encoding);
-        let analysis = &analyzed.analysis;
-        let entries = match (completion::context_folder(analysis, text, offset), &analyzed.project.context) {
+        let text = &structure.text;
+        let offset = structure.index.offset(text, convert::line_col(position.position), encoding);
+        let analysis = &structure.model;
+        let entries = match (completion::context_folder(analysis, text, offset), &structure.project.context) {
             (Some(folder), Some(context)) => read_dir(context, &folder, root.as_deref()),
             _ => Vec::new(),
         };
-        let found = completion::completions(analysis, text, &analyzed.project, offset, &entries);
+        let found = completion::completions(analysis, text, &structure.project, offset, &entries);
         let items = found
             .into_iter()
             .enumerate()
-            .map(|(idx, item)| to_lsp_item(&analyzed, idx, item, offset, encoding, negotiated.snippet_support))
+            .map(|(idx, item)| to_lsp_item(&structure, idx, item, offset, encoding, negotiated.snippet_support))
             .collect();
         Some(lsp::CompletionResponse::List(lsp::CompletionList { is_incomplete: false, items }))
     })
@@ -80,12 +80,12 @@ pub(crate) async fn signature_help(
     params: lsp::SignatureHelpParams,
 ) -> Result<Option<lsp::SignatureHelp>> {
     let position = params.text_document_position_params;
-    let Some(analyzed) = analyzed(shared, &position.text_document.uri).await else { return Ok(None) };
+    let Some(structure) = structure(shared, &position.text_document.uri).await else { return Ok(None) };
     let encoding = shared.negotiated().encoding;
     guarded("signatureHelp", || {
-        let text = &analyzed.text;
-        let offset = analyzed.index.offset(text, convert::line_col(position.position), encoding);
-        let help = signature::signature_help(&analyzed.analysis, text, offset)?;
+        let text = &structure.text;
+        let offset = structure.index.offset(text, convert::line_col(position.position), encoding);
+        let help = signature::signature_help(&structure.model, text, offset)?;
         let parameters = help
             .parameters
             .iter()
@@ -120,20 +120,20 @@ fn markdown(value: String) -> lsp::Documentation {
 }
 
 fn to_lsp_item(
-    analyzed: &Analyzed,
+    structure: &Structure,
     idx: usize,
     item: CompletionItem,
     offset: usize,
     encoding: PositionEncoding,
     snippet_support: bool,
 ) -> lsp::CompletionItem {
-    let text = &analyzed.text;
+    let text = &structure.text;
     // A text edit must stay on the cursor's line and contain the cursor.
-    let line_start = analyzed.index.line_start(analyzed.index.line_of(offset));
+    let line_start = structure.index.line_start(structure.index.line_of(offset));
     let range = TextRange::new(item.range.start.clamp(line_start, offset), offset);
     let lsp_range = lsp::Range {
-        start: convert::position(analyzed.index.line_col(text, range.start, encoding)),
-        end: convert::position(analyzed.index.line_col(text, range.end, encoding)),
+        start: convert::position(structure.index.line_col(text, range.start, encoding)),
+        end: convert::position(structure.index.line_col(text, range.end, encoding)),
     };
     let (new_text, format) = match (item.snippet, snippet_support) {
         (true, true) => (item.insert_text, lsp::InsertTextFormat::SNIPPET),

@@ -1,8 +1,9 @@
-//! Hover and code actions: requests answered from the latest analysis of a document.
+//! Hover and code actions, and how every request finds the current analysis of its document.
 //!
-//! The analysis behind published diagnostics is cached per document; a request for a version not
-//! yet analysed runs the analysis itself (it takes well under a millisecond), so answers always
-//! describe the text the client has.
+//! The analysis behind published diagnostics is cached per document. A request about a version
+//! just edited waits for the analysis already queued for publishing (code actions, which need the
+//! findings) or only for its structure, handed over before the rules run (everything else); when
+//! none is coming it runs the analysis itself. Either way answers describe the text the client has.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -96,17 +97,17 @@ pub(crate) fn guarded<T>(what: &str, work: impl FnOnce() -> T) -> Result<T> {
 
 pub(crate) async fn hover(shared: &Shared, params: lsp::HoverParams) -> Result<Option<lsp::Hover>> {
     let position = params.text_document_position_params;
-    let Some(analyzed) = analyzed(shared, &position.text_document.uri).await else { return Ok(None) };
+    let Some(structure) = structure(shared, &position.text_document.uri).await else { return Ok(None) };
     let encoding = shared.negotiated().encoding;
     guarded("hover", || {
-        let offset = analyzed.index.offset(&analyzed.text, convert::line_col(position.position), encoding);
-        let found = crate::ide::hover::hover(&analyzed.analysis, &analyzed.text, &analyzed.project, offset)?;
+        let offset = structure.index.offset(&structure.text, convert::line_col(position.position), encoding);
+        let found = crate::ide::hover::hover(&structure.model, &structure.text, &structure.project, offset)?;
         Some(lsp::Hover {
             contents: lsp::HoverContents::Markup(lsp::MarkupContent {
                 kind: lsp::MarkupKind::Markdown,
                 value: found.markdown,
             }),
-            range: Some(range(&analyzed, found.range, encoding)),
+            range: Some(range(&structure, found.range, encoding)),
         })
     })
 }
@@ -121,15 +122,16 @@ pub(crate) async fn code_action(
     let create_files = shared.negotiated().create_files;
     let only = params.context.only;
     guarded("codeAction", || {
-        let text = &analyzed.text;
-        let start = analyzed.index.offset(text, convert::line_col(params.range.start), encoding);
-        let end = analyzed.index.offset(text, convert::line_col(params.range.end), encoding);
+        let structure = &analyzed.structure;
+        let text = &structure.text;
+        let start = structure.index.offset(text, convert::line_col(params.range.start), encoding);
+        let end = structure.index.offset(text, convert::line_col(params.range.end), encoding);
         let diagnostics = &analyzed.analysis.diagnostics;
-        let indexed = convert::IndexedText::new(text, &analyzed.index);
+        let indexed = convert::IndexedText::new(text, &structure.index);
         let fix_all_kind = lsp::CodeActionKind::new(FIX_ALL_KIND);
         let fix_all = kind_requested(only.as_deref(), &fix_all_kind, ActionKind::FixAll);
         let range = TextRange::new(start, end.max(start));
-        let actions = code_actions::actions_in(&analyzed.analysis, text, &analyzed.project, range, fix_all);
+        let actions = code_actions::actions_in(&analyzed.analysis, text, &structure.project, range, fix_all);
         let mut response = Vec::new();
         for action in actions {
             let kind = match action.kind {
@@ -147,7 +149,7 @@ pub(crate) async fn code_action(
             // An edit of a file that does not exist yet needs a `CreateFile` the client may not support.
             // Fix-all leaves out what the client cannot apply; a single action is then not offered.
             let partial = action.kind == ActionKind::FixAll;
-            let Some(edit) = workspace_edit(&uri, &analyzed, &action.edits, encoding, create_files, partial) else {
+            let Some(edit) = workspace_edit(&uri, structure, &action.edits, encoding, create_files, partial) else {
                 continue;
             };
             let unsafe_fix = action.applicability == Applicability::Unsafe;
@@ -179,10 +181,10 @@ fn kind_requested(only: Option<&[lsp::CodeActionKind]>, kind: &lsp::CodeActionKi
     }
 }
 
-fn range(analyzed: &Analyzed, range: TextRange, encoding: PositionEncoding) -> lsp::Range {
+fn range(structure: &Structure, range: TextRange, encoding: PositionEncoding) -> lsp::Range {
     lsp::Range {
-        start: convert::position(analyzed.index.line_col(&analyzed.text, range.start, encoding)),
-        end: convert::position(analyzed.index.line_col(&analyzed.text, range.end, encoding)),
+        start: convert::position(structure.index.line_col(&structure.text, range.start, encoding)),
+        end: convert::position(structure.index.line_col(&structure.text, range.end, encoding)),
     }
 }
 
@@ -192,7 +194,7 @@ fn range(analyzed: &Analyzed, range: TextRange, encoding: PositionEncoding) -> l
 /// cannot create files.
 fn workspace_edit(
     uri: &lsp::Uri,
-    analyzed: &Analyzed,
+    structure: &Structure,
     edits: &[Edit],
     encoding: PositionEncoding,
     create_files: bool,
@@ -202,10 +204,10 @@ fn workspace_edit(
     let mut created: Vec<lsp::Uri> = Vec::new();
     for edit in edits {
         let (target, lsp_range) = match &edit.path {
-            None => (uri.clone(), range(analyzed, edit.range, encoding)),
+            None => (uri.clone(), range(structure, edit.range, encoding)),
             Some(path) => {
                 let Some(target) = convert::path_to_uri(path) else { continue };
-                let known = project_file_text(&analyzed.project, path);
+                let known = project_file_text(&structure.project, path);
                 if known.is_none() && !path.exists() && !created.contains(&target) {
                     match (create_files, partial) {
                         (true, _) => created.push(target.clone()),

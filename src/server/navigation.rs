@@ -20,8 +20,8 @@ use crate::ide::symbols::{self, FoldKind, SymbolKind};
 use crate::ide::tokens::{self, MODIFIER_NAMES, TokenKind};
 use crate::server::backend::Shared;
 use crate::server::convert::{self, write_json, write_number, write_range};
-use crate::server::features::{analyzed, guarded, structure};
-use crate::server::session::{Analyzed, Structure, micros};
+use crate::server::features::{guarded, structure};
+use crate::server::session::{Structure, micros};
 use crate::server::transport::FastAnswer;
 use crate::text::{PositionEncoding, TextRange};
 
@@ -123,13 +123,13 @@ impl<'a> Positions<'a> {
     }
 }
 
-fn offset(analyzed: &Analyzed, position: lsp::Position, encoding: PositionEncoding) -> usize {
-    analyzed.index.offset(&analyzed.text, convert::line_col(position), encoding)
+fn offset(structure: &Structure, position: lsp::Position, encoding: PositionEncoding) -> usize {
+    structure.index.offset(&structure.text, convert::line_col(position), encoding)
 }
 
-fn byte_range(analyzed: &Analyzed, range: lsp::Range, encoding: PositionEncoding) -> TextRange {
-    let start = offset(analyzed, range.start, encoding);
-    let end = offset(analyzed, range.end, encoding);
+fn byte_range(structure: &Structure, range: lsp::Range, encoding: PositionEncoding) -> TextRange {
+    let start = offset(structure, range.start, encoding);
+    let end = offset(structure, range.end, encoding);
     TextRange::new(start, end.max(start))
 }
 
@@ -143,19 +143,19 @@ pub(crate) async fn definition(
 ) -> Result<Option<lsp::GotoDefinitionResponse>> {
     let position = params.text_document_position_params;
     let uri = position.text_document.uri;
-    let Some(analyzed) = analyzed(shared, &uri).await else { return Ok(None) };
+    let Some(structure) = structure(shared, &uri).await else { return Ok(None) };
     let encoding = shared.negotiated().encoding;
     guarded("definition", || {
-        let at = offset(&analyzed, position.position, encoding);
-        let found = navigation::definition(&analyzed.analysis, &analyzed.text, at);
+        let at = offset(&structure, position.position, encoding);
+        let found = navigation::definition(&structure.model, &structure.text, at);
         if !found.is_empty() {
-            let mut positions = Positions::new(&analyzed.text, &analyzed.index, encoding);
+            let mut positions = Positions::new(&structure.text, &structure.index, encoding);
             let locations: Vec<lsp::Location> =
                 found.into_iter().map(|it| lsp::Location { uri: uri.clone(), range: positions.range(it) }).collect();
             return Some(lsp::GotoDefinitionResponse::Array(locations));
         }
-        let context = analyzed.project.context.as_deref()?;
-        let (_, path) = navigation::file_target(&analyzed.analysis, &analyzed.text, context, at, &is_file)?;
+        let context = structure.project.context.as_deref()?;
+        let (_, path) = navigation::file_target(&structure.model, &structure.text, context, at, &is_file)?;
         let target = convert::path_to_uri(&path)?;
         Some(lsp::GotoDefinitionResponse::Scalar(lsp::Location { uri: target, range: lsp::Range::default() }))
     })
@@ -164,16 +164,16 @@ pub(crate) async fn definition(
 pub(crate) async fn references(shared: &Shared, params: lsp::ReferenceParams) -> Result<Option<Vec<lsp::Location>>> {
     let position = params.text_document_position;
     let uri = position.text_document.uri;
-    let Some(analyzed) = analyzed(shared, &uri).await else { return Ok(None) };
+    let Some(structure) = structure(shared, &uri).await else { return Ok(None) };
     let encoding = shared.negotiated().encoding;
     let include_declaration = params.context.include_declaration;
     guarded("references", || {
-        let at = offset(&analyzed, position.position, encoding);
-        let found = navigation::references(&analyzed.analysis, &analyzed.text, at);
+        let at = offset(&structure, position.position, encoding);
+        let found = navigation::references(&structure.model, &structure.text, at);
         if found.is_empty() {
             return None;
         }
-        let mut positions = Positions::new(&analyzed.text, &analyzed.index, encoding);
+        let mut positions = Positions::new(&structure.text, &structure.index, encoding);
         let locations = found
             .into_iter()
             .filter(|(_, role)| include_declaration || *role == Role::Reference)
@@ -188,15 +188,15 @@ pub(crate) async fn document_highlight(
     params: lsp::DocumentHighlightParams,
 ) -> Result<Option<Vec<lsp::DocumentHighlight>>> {
     let position = params.text_document_position_params;
-    let Some(analyzed) = analyzed(shared, &position.text_document.uri).await else { return Ok(None) };
+    let Some(structure) = structure(shared, &position.text_document.uri).await else { return Ok(None) };
     let encoding = shared.negotiated().encoding;
     guarded("documentHighlight", || {
-        let at = offset(&analyzed, position.position, encoding);
-        let found = navigation::references(&analyzed.analysis, &analyzed.text, at);
+        let at = offset(&structure, position.position, encoding);
+        let found = navigation::references(&structure.model, &structure.text, at);
         if found.is_empty() {
             return None;
         }
-        let mut positions = Positions::new(&analyzed.text, &analyzed.index, encoding);
+        let mut positions = Positions::new(&structure.text, &structure.index, encoding);
         let highlights = found
             .into_iter()
             .map(|(it, role)| lsp::DocumentHighlight {
@@ -215,13 +215,13 @@ pub(crate) async fn prepare_rename(
     shared: &Shared,
     params: lsp::TextDocumentPositionParams,
 ) -> Result<Option<lsp::PrepareRenameResponse>> {
-    let Some(analyzed) = analyzed(shared, &params.text_document.uri).await else { return Ok(None) };
+    let Some(structure) = structure(shared, &params.text_document.uri).await else { return Ok(None) };
     let encoding = shared.negotiated().encoding;
     let answer = guarded("prepareRename", || {
-        let at = offset(&analyzed, params.position, encoding);
-        navigation::prepare_rename(&analyzed.analysis, &analyzed.text, at).map(|found| {
+        let at = offset(&structure, params.position, encoding);
+        navigation::prepare_rename(&structure.model, &structure.text, at).map(|found| {
             found.map(|(it, placeholder)| lsp::PrepareRenameResponse::RangeWithPlaceholder {
-                range: Positions::new(&analyzed.text, &analyzed.index, encoding).range(it),
+                range: Positions::new(&structure.text, &structure.index, encoding).range(it),
                 placeholder,
             })
         })
@@ -232,12 +232,12 @@ pub(crate) async fn prepare_rename(
 pub(crate) async fn rename(shared: &Shared, params: lsp::RenameParams) -> Result<Option<lsp::WorkspaceEdit>> {
     let position = params.text_document_position;
     let uri = position.text_document.uri;
-    let Some(analyzed) = analyzed(shared, &uri).await else { return Ok(None) };
+    let Some(structure) = structure(shared, &uri).await else { return Ok(None) };
     let encoding = shared.negotiated().encoding;
     let answer = guarded("rename", || {
-        let at = offset(&analyzed, position.position, encoding);
-        navigation::rename(&analyzed.analysis, &analyzed.text, at, &params.new_name).map(|edits| {
-            let mut positions = Positions::new(&analyzed.text, &analyzed.index, encoding);
+        let at = offset(&structure, position.position, encoding);
+        navigation::rename(&structure.model, &structure.text, at, &params.new_name).map(|edits| {
+            let mut positions = Positions::new(&structure.text, &structure.index, encoding);
             let edits: Vec<lsp::TextEdit> = edits
                 .into_iter()
                 .map(|it| lsp::TextEdit { range: positions.range(it.range), new_text: it.new_text })
@@ -584,12 +584,12 @@ pub(crate) async fn document_link(
     shared: &Shared,
     params: lsp::DocumentLinkParams,
 ) -> Result<Option<Vec<lsp::DocumentLink>>> {
-    let Some(analyzed) = analyzed(shared, &params.text_document.uri).await else { return Ok(None) };
+    let Some(structure) = structure(shared, &params.text_document.uri).await else { return Ok(None) };
     let encoding = shared.negotiated().encoding;
     guarded("documentLink", || {
-        let context = analyzed.project.context.as_deref();
-        let links = hints::document_links(&analyzed.analysis, context, &is_file);
-        let mut positions = Positions::new(&analyzed.text, &analyzed.index, encoding);
+        let context = structure.project.context.as_deref();
+        let links = hints::document_links(&structure.model, context, &is_file);
+        let mut positions = Positions::new(&structure.text, &structure.index, encoding);
         let converted = links
             .into_iter()
             .filter_map(|link| {
@@ -610,12 +610,12 @@ pub(crate) async fn document_link(
 }
 
 pub(crate) async fn inlay_hint(shared: &Shared, params: lsp::InlayHintParams) -> Result<Option<Vec<lsp::InlayHint>>> {
-    let Some(analyzed) = analyzed(shared, &params.text_document.uri).await else { return Ok(None) };
+    let Some(structure) = structure(shared, &params.text_document.uri).await else { return Ok(None) };
     let encoding = shared.negotiated().encoding;
     guarded("inlayHint", || {
-        let within = byte_range(&analyzed, params.range, encoding);
-        let found = hints::inlay_hints(&analyzed.analysis, within);
-        let mut positions = Positions::new(&analyzed.text, &analyzed.index, encoding);
+        let within = byte_range(&structure, params.range, encoding);
+        let found = hints::inlay_hints(&structure.model, within);
+        let mut positions = Positions::new(&structure.text, &structure.index, encoding);
         let converted = found
             .into_iter()
             .map(|hint| lsp::InlayHint {
@@ -640,8 +640,9 @@ mod tests {
 
     fn structure(text: &str) -> Structure {
         let stamp = crate::server::session::Stamp { revision: 1, project_epoch: 0 };
-        let model = crate::analysis::analyze(text, &crate::project::ProjectFacts::default());
-        Structure::new(stamp, text.into(), Arc::new(LineIndex::new(text)), &model)
+        let project = Arc::new(crate::project::ProjectFacts::default());
+        let model = crate::analysis::analyze(text, &project);
+        Structure::new(stamp, text.into(), Arc::new(LineIndex::new(text)), &model, project)
     }
 
     #[test]

@@ -48,10 +48,10 @@ pub(crate) async fn pin_actions(shared: &Shared, params: &lsp::CodeActionParams)
     let uri = &params.text_document.uri;
     let Some(analyzed) = analyzed(shared, uri).await else { return Vec::new() };
     let encoding = negotiated.encoding;
-    let text = &analyzed.text;
-    let start = analyzed.index.offset(text, convert::line_col(params.range.start), encoding);
-    let end = analyzed.index.offset(text, convert::line_col(params.range.end), encoding).max(start);
-    let indexed = convert::IndexedText::new(text, &analyzed.index);
+    let (text, index) = (&analyzed.structure.text, &analyzed.structure.index);
+    let start = index.offset(text, convert::line_col(params.range.start), encoding);
+    let end = index.offset(text, convert::line_col(params.range.end), encoding).max(start);
+    let indexed = convert::IndexedText::new(text, index);
     pin_targets(&analyzed.analysis, text, TextRange::new(start, end))
         .into_iter()
         .map(|target| {
@@ -80,9 +80,9 @@ pub(crate) async fn resolve(shared: &Shared, mut action: lsp::CodeAction) -> Res
     // The reference must still be where the action found it.
     let analyzed = analyzed(shared, &uri).await.ok_or_else(|| failed("berth: the document is not open"))?;
     let encoding = shared.negotiated().encoding;
-    let text = &analyzed.text;
-    let start = analyzed.index.offset(text, convert::line_col(range.start), encoding);
-    let end = analyzed.index.offset(text, convert::line_col(range.end), encoding);
+    let (text, index) = (&analyzed.structure.text, &analyzed.structure.index);
+    let start = index.offset(text, convert::line_col(range.start), encoding);
+    let end = index.offset(text, convert::line_col(range.end), encoding);
     if text.get(start..end) != Some(reference.as_str()) {
         return Err(failed("berth: the document changed; ask for code actions again"));
     }

@@ -53,27 +53,26 @@ pub(crate) struct OpenDocument {
     sent_tokens: Option<(String, Arc<[u32]>)>,
 }
 
-/// One analysed version of a Dockerfile with everything the editor features need.
+/// One analysed version of a Dockerfile: its structure and its findings, for code actions.
 pub(crate) struct Analyzed {
     pub(crate) stamp: Stamp,
-    /// The analysed text and its line index (shared with `structure`).
-    pub(crate) text: Arc<str>,
-    pub(crate) index: Arc<LineIndex>,
-    pub(crate) analysis: crate::analysis::Analysis,
-    pub(crate) project: Arc<ProjectFacts>,
-    /// The same version's structure, with the outline and tokens computed from it.
     pub(crate) structure: Arc<Structure>,
+    /// The parse and semantic model (the same as the structure's) with the findings.
+    pub(crate) analysis: Analysis,
 }
 
 /// The syntax tree and semantic model of one version of a Dockerfile, with the text they
-/// describe. It exists before the rules have run, so the outline and the semantic tokens of a
-/// version just typed can be answered while its diagnostics are still being computed.
+/// describe and the project facts it was analysed with: everything the editor features other
+/// than diagnostics and code actions need. It exists before the rules have run, so requests
+/// about a version just typed (completion, hover, the outline, semantic tokens, ...) are answered
+/// while its diagnostics are still being computed.
 pub(crate) struct Structure {
     pub(crate) stamp: Stamp,
     pub(crate) text: Arc<str>,
     pub(crate) index: Arc<LineIndex>,
     /// The parse and the semantic model; its `diagnostics` are always empty.
     pub(crate) model: Analysis,
+    pub(crate) project: Arc<ProjectFacts>,
     /// The encoded semantic tokens of the whole file, computed on the first request.
     pub(crate) semantic_tokens: OnceLock<Arc<[u32]>>,
     /// The outline (`documentSymbol` result) as JSON text, computed on the first request.
@@ -81,10 +80,24 @@ pub(crate) struct Structure {
 }
 
 impl Structure {
-    pub(crate) fn new(stamp: Stamp, text: Arc<str>, index: Arc<LineIndex>, model: &Analysis) -> Structure {
+    pub(crate) fn new(
+        stamp: Stamp,
+        text: Arc<str>,
+        index: Arc<LineIndex>,
+        model: &Analysis,
+        project: Arc<ProjectFacts>,
+    ) -> Structure {
         let model =
             Analysis { parse: model.parse.clone(), semantics: model.semantics.clone(), diagnostics: Vec::new() };
-        Structure { stamp, text, index, model, semantic_tokens: OnceLock::new(), outline_json: OnceLock::new() }
+        Structure {
+            stamp,
+            text,
+            index,
+            model,
+            project,
+            semantic_tokens: OnceLock::new(),
+            outline_json: OnceLock::new(),
+        }
     }
 }
 
@@ -456,7 +469,7 @@ impl AnalysisJob {
         let text: Arc<str> = self.text.into();
         let index = Arc::new(LineIndex::new(&text));
         let (analysis, structure) = crate::analysis::analyze_staged(&text, &project, &settings, |model| {
-            let structure = Arc::new(Structure::new(self.stamp, text.clone(), index.clone(), model));
+            let structure = Arc::new(Structure::new(self.stamp, text.clone(), index.clone(), model, project.clone()));
             structure_ready(structure.clone());
             structure
         });
@@ -476,8 +489,7 @@ impl AnalysisJob {
             "analysed {}",
             self.uri.as_str()
         );
-        let analyzed =
-            Arc::new(Analyzed { stamp: self.stamp, text, index, analysis, project: project.clone(), structure });
+        let analyzed = Arc::new(Analyzed { stamp: self.stamp, structure, analysis });
         AnalysisOutput {
             uri: self.uri,
             version: self.version,
