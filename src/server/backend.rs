@@ -120,7 +120,7 @@ impl Shared {
     }
 
     /// What a publishing job does with the structure of its version, ready before the rules
-    /// have run: keep it for the outline and semantic tokens, and wake the requests waiting.
+    /// have run: keep it for the requests that need no findings, and wake those waiting.
     fn keep_structure(self: &Arc<Self>, uri: &lsp::Uri) -> impl FnOnce(Arc<Structure>) + Send + 'static {
         let (shared, uri) = (self.clone(), uri.clone());
         move |structure| {
