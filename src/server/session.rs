@@ -45,8 +45,8 @@ pub(crate) struct OpenDocument {
     pub(crate) config: Option<Arc<ConfigFile>>,
     /// The latest analysis, for hovers and code actions; current when its stamp matches.
     pub(crate) analyzed: Option<Arc<Analyzed>>,
-    /// The structure of a version whose rules are still running (the outline and semantic
-    /// tokens need no more); current when its stamp matches.
+    /// The structure of a version whose rules are still running (requests that need no findings
+    /// are answered from it); current when its stamp matches.
     structure: Option<Arc<Structure>>,
     /// The semantic tokens last sent in full or as a delta, with their `resultId`: the base a
     /// client's next `semanticTokens/full/delta` request refers to.
