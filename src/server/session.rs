@@ -43,7 +43,8 @@ pub(crate) struct OpenDocument {
     pub(crate) project: Option<Arc<ProjectFacts>>,
     /// The configuration file found with `project` (cached and cleared together with it).
     pub(crate) config: Option<Arc<ConfigFile>>,
-    /// The latest analysis, for hovers and code actions; current when its stamp matches.
+    /// The latest analysis (its structure for every request, its findings for code actions);
+    /// current when its stamp matches.
     pub(crate) analyzed: Option<Arc<Analyzed>>,
     /// The structure of a version whose rules are still running (requests that need no findings
     /// are answered from it); current when its stamp matches.
