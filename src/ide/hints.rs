@@ -29,7 +29,7 @@ pub fn inlay_hints(analysis: &Analysis, within: TextRange) -> Vec<InlayHint> {
         if image.value.contains('$')
             && let Some(expanded) = &stage.image_expanded
         {
-            res.push(InlayHint { offset, label: expanded.clone() });
+            res.push(InlayHint { offset, label: String::from(expanded.as_str()) });
         }
         let python = match &stage.python {
             Some(PythonSource::Python { image, .. }) => match (image.version, &image.version_text) {

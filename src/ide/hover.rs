@@ -182,7 +182,7 @@ fn variable_value(semantics: &Semantics, text: &str, idx: usize, name: &str) -> 
         VarKind::Arg => "build argument (ARG)",
         VarKind::Env => "environment variable (ENV)",
     };
-    let value = def.value.clone().unwrap_or_default();
+    let value = def.value.as_deref().map(String::from).unwrap_or_default();
     let line = |offset: usize| text.get(..offset).map_or(0, |it| it.bytes().filter(|b| *b == b'\n').count()) + 1;
     let defining_stage = semantics.stages.iter().find(|it| it.args.contains(def) || it.env.contains(def));
     let mut hint = format!(", defined on line {}", line(def.name_range.start));

@@ -178,8 +178,10 @@ impl<'a> WorkdirUser<'a> {
                 match (instruction.keyword, &instruction.args) {
                     (Keyword::Workdir, Args::Words(words)) => {
                         if let Some(word) = words.first() {
-                            let lookup =
-                                |name: &str| ctx.build_var(stage.index, idx, name).and_then(|it| it.value.clone());
+                            let lookup = |name: &str| {
+                                ctx.build_var(stage.index, idx, name)
+                                    .and_then(|it| it.value.as_deref().map(String::from))
+                            };
                             let (value, complete) = support_uv::expand_value(&word.value, escape, &lookup);
                             let absolute = value.starts_with('/');
                             let current = workdir.and_then(|at| res.names.get(at as usize));
@@ -194,8 +196,10 @@ impl<'a> WorkdirUser<'a> {
                     }
                     (Keyword::User, Args::Words(words)) => {
                         if let Some(word) = words.first() {
-                            let lookup =
-                                |name: &str| ctx.build_var(stage.index, idx, name).and_then(|it| it.value.clone());
+                            let lookup = |name: &str| {
+                                ctx.build_var(stage.index, idx, name)
+                                    .and_then(|it| it.value.as_deref().map(String::from))
+                            };
                             let (value, _) = support_uv::expand_value(&word.value, escape, &lookup);
                             let name = match value {
                                 Cow::Borrowed(value) => Cow::Borrowed(value.split(':').next().unwrap_or("")),

@@ -39,7 +39,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let semantics = ctx.semantics;
     let lookup = |name: &str| -> Option<String> {
         if let Some(def) = semantics.global_args.iter().rev().find(|it| it.name == name) {
-            return def.value.clone();
+            return def.value.as_deref().map(String::from);
         }
         // BuildKit fills the platform arguments from the build's platform.
         let value = match name {

@@ -45,7 +45,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
                 Some(assignment) => (assignment.value.clone(), Some(assignment.value_range)),
                 None => match var_def_at(ctx.semantics, site, "UV_PROJECT_ENVIRONMENT") {
                     Some(def) => match &def.value {
-                        Some(value) => (value.clone(), def.value_range.or(Some(def.name_range))),
+                        Some(value) => (String::from(value.as_str()), def.value_range.or(Some(def.name_range))),
                         None => continue,
                     },
                     None => continue,

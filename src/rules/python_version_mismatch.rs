@@ -197,7 +197,10 @@ fn python_downloads_disabled(ctx: &RuleContext<'_>, stage: usize) -> bool {
 /// Where a download in `stage` lands, as its ENV says.
 fn install_dir(semantics: &Semantics, stage: usize) -> String {
     let value = |name: &str| {
-        semantics.build_var(stage, usize::MAX, name).and_then(|def| def.value.clone()).filter(|it| !it.is_empty())
+        semantics
+            .build_var(stage, usize::MAX, name)
+            .and_then(|def| def.value.as_deref().map(String::from))
+            .filter(|it| !it.is_empty())
     };
     if let Some(dir) = value("UV_PYTHON_INSTALL_DIR") {
         return dir;

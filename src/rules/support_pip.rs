@@ -147,7 +147,9 @@ impl<'c> EnvFacts<'c> {
                 if !matches!(instruction.keyword, Keyword::Copy | Keyword::Add) {
                     continue;
                 }
-                let lookup = |name: &str| ctx.build_var(stage.index, idx, name).and_then(|it| it.value.clone());
+                let lookup = |name: &str| {
+                    ctx.build_var(stage.index, idx, name).and_then(|it| it.value.as_deref().map(String::from))
+                };
                 let from = instruction.flag("from").and_then(|it| it.value.as_ref()).map(|it| {
                     let expansion = expand::expand(&it.value, escape, &lookup);
                     expansion.value
@@ -491,7 +493,7 @@ pub(crate) fn var_at(ctx: &RuleContext<'_>, site: &CommandSite, name: &str) -> O
     if let Some(assignment) = site.command.assignments.iter().rev().find(|it| it.name == name) {
         return Some(assignment.value.clone());
     }
-    var_def_at(ctx.semantics, site, name).and_then(|it| it.value.clone())
+    var_def_at(ctx.semantics, site, name).and_then(|it| it.value.as_deref().map(String::from))
 }
 
 /// The ENV/ARG definition a command sees for `name` (prefix assignments not included).

@@ -142,7 +142,7 @@ pub(crate) fn build_image_uses(ctx: &RuleContext<'_>) -> Vec<ImageUse> {
         // The stage's reference was parsed from the same text, so the memo's agrees with it.
         let info = memo.get(text).unwrap_or_else(|| {
             let (python, uv) = (python_image_info(reference), uv_image_info(reference));
-            Arc::new(ImageInfo { text: text.clone(), reference: reference.clone(), python, uv })
+            Arc::new(ImageInfo { text: String::from(text.as_str()), reference: reference.clone(), python, uv })
         });
         res.push(ImageUse {
             kind: ImageUseKind::From,
@@ -253,8 +253,13 @@ pub(crate) fn expand_in<'t>(
     }
     let semantics = ctx.semantics;
     let lookup = |name: &str| match stage {
-        Some(stage) => ctx.build_var(stage, instruction, name).and_then(|def| def.value.clone()),
-        None => semantics.global_args.iter().rev().find(|def| def.name == name).and_then(|def| def.value.clone()),
+        Some(stage) => ctx.build_var(stage, instruction, name).and_then(|def| def.value.as_deref().map(String::from)),
+        None => semantics
+            .global_args
+            .iter()
+            .rev()
+            .find(|def| def.name == name)
+            .and_then(|def| def.value.as_deref().map(String::from)),
     };
     let expansion = expand::expand(text, ctx.parse.file.escape, &lookup);
     expansion.complete.then_some(Cow::Owned(expansion.value))

@@ -356,7 +356,9 @@ impl<'a> Layout<'a> {
                 if !matches!(instruction.keyword, Keyword::Copy | Keyword::Add) {
                     continue;
                 }
-                let lookup = |name: &str| ctx.build_var(stage.index, idx, name).and_then(|it| it.value.clone());
+                let lookup = |name: &str| {
+                    ctx.build_var(stage.index, idx, name).and_then(|it| it.value.as_deref().map(String::from))
+                };
                 let event = copy_event(idx, instruction, ctx.workdir_at(idx), escape, &lookup);
                 if let Some(from) = &event.from {
                     match ctx.stage_by_reference(from) {

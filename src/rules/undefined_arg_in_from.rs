@@ -4,7 +4,7 @@ use crate::diagnostic::Diagnostic;
 use crate::rules::support_df::{closest, word_subrange, words};
 use crate::rules::{RuleContext, declare_rule};
 use crate::semantics::PREDEFINED_ARGS;
-use crate::semantics::expand::{has_references, references};
+use crate::semantics::expand::{has_references, references_into};
 use crate::syntax::Keyword;
 
 declare_rule! {
@@ -37,23 +37,29 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let escape = ctx.parse.file.escape;
     let globals: Vec<&str> = ctx.semantics.global_args.iter().map(|it| it.name.as_str()).collect();
     let candidates = || globals.iter().copied().chain(PREDEFINED_ARGS.iter().copied());
+    let mut vars = Vec::new();
     for instruction in &ctx.parse.file.instructions {
         if instruction.keyword != Keyword::From {
             continue;
         }
-        // The variables of the image, then those of `--platform`.
-        let image_refs =
-            words(instruction).first().filter(|image| has_references(&image.raw)).into_iter().flat_map(|image| {
-                references(&image.raw, escape).into_iter().map(move |var| {
-                    let range = word_subrange(image, var.range.start, var.range.end);
-                    (var, range)
-                })
-            });
-        let platform_refs =
-            instruction.flag("platform").and_then(|it| it.value.as_ref()).into_iter().flat_map(|platform| {
-                references(&platform.value, escape).into_iter().map(move |var| (var, platform.range))
-            });
-        for (var, range) in image_refs.chain(platform_refs) {
+        // The variables of the image, then those of `--platform`, in one list reused for every FROM.
+        vars.clear();
+        let image = words(instruction).first().filter(|image| has_references(&image.raw));
+        if let Some(image) = image {
+            references_into(&mut vars, &image.raw, escape);
+        }
+        let n_image_vars = vars.len();
+        let platform = instruction.flag("platform").and_then(|it| it.value.as_ref());
+        if let Some(platform) = platform {
+            references_into(&mut vars, &platform.value, escape);
+        }
+        for (n, var) in vars.iter().enumerate() {
+            let range = match (image, platform) {
+                (Some(image), _) if n < n_image_vars => word_subrange(image, var.range.start, var.range.end),
+                (_, Some(platform)) => platform.range,
+                // Every reference came from one of the two words.
+                _ => continue,
+            };
             let name = var.name.as_str();
             if var.has_fallback() || candidates().any(|it| it == name) {
                 continue;

@@ -4,7 +4,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::facts::FastMap;
 use crate::rules::support_df::{closest, root_base, stage_chain, word_subrange};
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule};
-use crate::semantics::expand::{VarRef, references};
+use crate::semantics::expand::{VarRef, references_into};
 use crate::semantics::image::{ImageRef, python_image_info};
 use crate::semantics::{Base, PREDEFINED_ARGS, Stage};
 use crate::syntax::{Args, Keyword};
@@ -71,7 +71,7 @@ fn is_platform_arg(name: &str) -> bool {
 type ImageKey<'i> = (Option<&'i str>, &'i str, Option<&'i str>, Option<&'i str>);
 
 fn image_key(image: &ImageRef) -> ImageKey<'_> {
-    fn value(part: &Option<crate::text::Spanned<String>>) -> Option<&str> {
+    fn value(part: &Option<crate::text::Spanned<crate::syntax::CompactString>>) -> Option<&str> {
         part.as_ref().map(|it| it.value.as_str())
     }
     (value(&image.registry), image.repository.value.as_str(), value(&image.tag), value(&image.digest))
@@ -90,6 +90,8 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     // Whether each distinct reference is a `python` image: stages name the same few images, and
     // reading a tag allocates.
     let mut is_python: FastMap<ImageKey<'_>, bool> = FastMap::default();
+    // One list of references reused for every word.
+    let mut vars = Vec::new();
     for stage in &ctx.semantics.stages {
         let image_env = match root_base(ctx.semantics, stage.index) {
             Base::Scratch => ImageEnv::Known(&[]),
@@ -112,7 +114,8 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
                 (Keyword::Env | Keyword::Arg | Keyword::Label, Args::KeyValues(pairs)) => {
                     // Most words name no variable at all; skip them before scanning for one.
                     for word in pairs.iter().filter_map(|it| it.value.as_ref()).filter(|it| it.raw.contains('$')) {
-                        for var in references(&word.raw, escape) {
+                        references_into(&mut vars, &word.raw, escape);
+                        for var in vars.drain(..) {
                             let range = word_subrange(word, var.range.start, var.range.end);
                             found(var, range);
                         }
@@ -132,7 +135,8 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
                         if word.raw.starts_with("<<") || !word.raw.contains('$') {
                             continue;
                         }
-                        for var in references(&word.raw, escape) {
+                        references_into(&mut vars, &word.raw, escape);
+                        for var in vars.drain(..) {
                             let range = word_subrange(word, var.range.start, var.range.end);
                             found(var, range);
                         }
@@ -146,7 +150,8 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
                         continue;
                     }
                     let Some(value) = flag.value.as_ref().filter(|it| it.value.contains('$')) else { continue };
-                    for var in references(&value.value, escape) {
+                    references_into(&mut vars, &value.value, escape);
+                    for var in vars.drain(..) {
                         found(var, value.range);
                     }
                 }

@@ -88,7 +88,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
                 if !without_python || installs_python(ctx, copied.stage) {
                     continue;
                 }
-                let here_text = root_stage.image_expanded.clone().unwrap_or_else(|| "scratch".to_owned());
+                let here_text = root_stage.image_expanded.as_deref().unwrap_or("scratch");
                 format!(
                     "its python links to /usr/local/bin/python{built_major}.{built_minor} from {built_text}, but \
                      this stage's image {here_text} has no Python there"

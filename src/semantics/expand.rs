@@ -12,6 +12,7 @@
 
 use std::borrow::Cow;
 
+use crate::syntax::CompactString;
 use crate::text::TextRange;
 
 /// Deeper `${A:-${B:-${C...}}}` nesting than this is reported as an error instead of followed.
@@ -33,7 +34,8 @@ pub struct Expansion {
 /// One `$NAME` or `${NAME...}` in the text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VarRef {
-    pub name: String,
+    /// Stored inline when short (as variable names are), without a heap allocation.
+    pub name: CompactString,
     /// From `$` to the end of the name, or to the closing `}` (the end of the text when the
     /// brace is never closed).
     pub range: TextRange,
@@ -62,22 +64,39 @@ pub struct ExpansionError {
 /// Expands `text` the way BuildKit expands a Dockerfile word. `lookup` returns the value of a
 /// variable in scope (`None` when unset); `escape` is the Dockerfile escape character.
 pub fn expand(text: &str, escape: char, lookup: &dyn Fn(&str) -> Option<String>) -> Expansion {
-    expand_inner(text, escape, &|name| lookup(name).map(Cow::Owned), true)
+    let mut value = String::new();
+    let mut references = Vec::new();
+    let lookup = |name: &str| lookup(name).map(Cow::Owned);
+    let (complete, errors) = expand_into(&mut value, &mut references, text, escape, &lookup, true);
+    Expansion { value, references, complete, errors }
 }
 
 /// A variable lookup that may lend the value instead of copying it.
 pub(crate) type Lookup<'v> = dyn Fn(&str) -> Option<Cow<'v, str>> + 'v;
 
-/// [`expand`] without [`Expansion::references`] (left empty), for callers that only want the
-/// value: it saves an allocation per reference.
-pub(crate) fn expand_value<'v>(text: &str, escape: char, lookup: &Lookup<'v>) -> Expansion {
-    expand_inner(text, escape, lookup, false)
+/// [`expand`] for callers that want only the value: no references are recorded (that saves an
+/// allocation per reference), and the value is stored inline when short. Returns the value and
+/// whether it is complete (see [`Expansion::complete`]).
+pub(crate) fn expand_compact<'v>(text: &str, escape: char, lookup: &Lookup<'v>) -> (CompactString, bool) {
+    let mut value = CompactString::const_new("");
+    let (complete, _) = expand_into(&mut value, &mut Vec::new(), text, escape, lookup, false);
+    (value, complete)
 }
 
-fn expand_inner<'v>(text: &str, escape: char, lookup: &Lookup<'v>, record_references: bool) -> Expansion {
+/// Expands `text` into `out`, appending the references to `references` when asked; returns
+/// whether the value is complete and the errors found.
+fn expand_into<'v, O: Sink>(
+    out: &mut O,
+    references: &mut Vec<VarRef>,
+    text: &str,
+    escape: char,
+    lookup: &Lookup<'v>,
+    record_references: bool,
+) -> (bool, Vec<ExpansionError>) {
     // Without a `$`, a quote or the escape character every character stands for itself.
     if is_literal(text, escape) {
-        return Expansion { value: text.to_owned(), references: Vec::new(), complete: true, errors: Vec::new() };
+        out.reserve_and_push(text);
+        return (true, Vec::new());
     }
     let mut expander = Expander {
         text,
@@ -87,13 +106,67 @@ fn expand_inner<'v>(text: &str, escape: char, lookup: &Lookup<'v>, record_refere
         escape_byte: u8::try_from(escape).ok().filter(u8::is_ascii),
         lookup,
         record_references,
-        references: Vec::new(),
+        references: std::mem::take(references),
         errors: Vec::new(),
         depth: 0,
     };
-    let mut value = String::with_capacity(text.len());
-    let word = expander.word(&mut value, None, false);
-    Expansion { value, references: expander.references, complete: word.complete, errors: expander.errors }
+    out.reserve_for(text.len());
+    let word = expander.word(out, None, false);
+    *references = expander.references;
+    (word.complete, expander.errors)
+}
+
+/// Where an expansion writes its value.
+trait Sink {
+    fn push(&mut self, ch: char);
+    fn push_str(&mut self, text: &str);
+    /// Room for about `len` bytes before the value is written.
+    fn reserve_for(&mut self, len: usize);
+
+    /// The whole value at once (literal text).
+    fn reserve_and_push(&mut self, text: &str) {
+        self.reserve_for(text.len());
+        self.push_str(text);
+    }
+}
+
+impl Sink for String {
+    fn push(&mut self, ch: char) {
+        String::push(self, ch);
+    }
+
+    fn push_str(&mut self, text: &str) {
+        String::push_str(self, text);
+    }
+
+    fn reserve_for(&mut self, len: usize) {
+        self.reserve(len);
+    }
+}
+
+impl Sink for CompactString {
+    fn push(&mut self, ch: char) {
+        CompactString::push(self, ch);
+    }
+
+    fn push_str(&mut self, text: &str) {
+        CompactString::push_str(self, text);
+    }
+
+    fn reserve_for(&mut self, len: usize) {
+        self.reserve(len);
+    }
+}
+
+/// Drops the value: for callers that want only the references.
+struct Discard;
+
+impl Sink for Discard {
+    fn push(&mut self, _: char) {}
+
+    fn push_str(&mut self, _: &str) {}
+
+    fn reserve_for(&mut self, _: usize) {}
 }
 
 /// True when [`expand`] would return `text` unchanged with nothing to report.
@@ -108,7 +181,14 @@ fn is_literal(text: &str, escape: char) -> bool {
 /// The variable references in `text`, without values (for hover, go-to-definition and the
 /// undefined-variable check).
 pub fn references(text: &str, escape: char) -> Vec<VarRef> {
-    expand(text, escape, &|_| None).references
+    let mut res = Vec::new();
+    references_into(&mut res, text, escape);
+    res
+}
+
+/// [`references`] appended to `acc`, so a caller scanning many words reuses one vector.
+pub fn references_into(acc: &mut Vec<VarRef>, text: &str, escape: char) {
+    expand_into(&mut Discard, acc, text, escape, &|_| None, true);
 }
 
 /// True when `text` contains something [`expand`] would substitute; a quick filter for callers
@@ -164,7 +244,7 @@ impl<'v> Expander<'_, 'v> {
 
     /// Processes text up to `stop` (consumed) or the end, appending the result to `out`.
     /// `raw_escapes` keeps escape characters, as BuildKit does for trim/replace patterns.
-    fn word(&mut self, out: &mut String, stop: Option<u8>, raw_escapes: bool) -> WordEnd {
+    fn word<O: Sink>(&mut self, out: &mut O, stop: Option<u8>, raw_escapes: bool) -> WordEnd {
         let mut complete = true;
         while self.pos < self.bytes.len() {
             let byte = self.bytes[self.pos];
@@ -202,7 +282,7 @@ impl<'v> Expander<'_, 'v> {
         WordEnd { complete, terminated: stop.is_none() }
     }
 
-    fn single_quote(&mut self, out: &mut String) {
+    fn single_quote<O: Sink>(&mut self, out: &mut O) {
         let start = self.pos;
         self.pos += 1;
         match self.bytes[self.pos..].iter().position(|&b| b == b'\'') {
@@ -218,7 +298,7 @@ impl<'v> Expander<'_, 'v> {
         }
     }
 
-    fn double_quote(&mut self, out: &mut String, raw_escapes: bool) -> bool {
+    fn double_quote<O: Sink>(&mut self, out: &mut O, raw_escapes: bool) -> bool {
         let start = self.pos;
         self.pos += 1;
         let mut complete = true;
@@ -309,7 +389,7 @@ impl<'v> Expander<'_, 'v> {
             return (value, None);
         }
         self.references.push(VarRef {
-            name: name.to_owned(),
+            name: CompactString::from(name),
             range: TextRange::new(start, self.pos),
             name_range,
             defined: value.is_some(),
@@ -319,7 +399,7 @@ impl<'v> Expander<'_, 'v> {
     }
 
     /// Handles a `$` at `pos`; returns whether the appended value is fully known.
-    fn dollar(&mut self, out: &mut String) -> bool {
+    fn dollar<O: Sink>(&mut self, out: &mut O) -> bool {
         let start = self.pos;
         self.pos += 1;
         if self.bytes.get(self.pos) != Some(&b'{') {
@@ -364,7 +444,7 @@ impl<'v> Expander<'_, 'v> {
     }
 
     /// After `${`: the name, an optional modifier and its word, up to the closing `}`.
-    fn braced(&mut self, out: &mut String, start: usize) -> bool {
+    fn braced<O: Sink>(&mut self, out: &mut O, start: usize) -> bool {
         let name_range = self.name();
         let Some(ch) = self.peek_char() else {
             self.error(start, "missing '}'");
@@ -727,13 +807,23 @@ mod tests {
             for escape in ['\\', '`', '§'] {
                 let full = expand(&text, escape, &env);
                 assert_eq!(full, expand_without_shortcut(&text, escape, &env), "{text:?} with escape {escape:?}");
-                let value_only = expand_value(&text, escape, &|name| env(name).map(Cow::Owned));
-                assert!(value_only.references.is_empty());
+                let (value, complete) = expand_compact(&text, escape, &|name| env(name).map(Cow::Owned));
                 assert_eq!(
-                    (value_only.value, value_only.complete, value_only.errors),
-                    (full.value, full.complete, full.errors),
+                    (value.as_str(), complete),
+                    (full.value.as_str(), full.complete),
                     "{text:?} with escape {escape:?}"
                 );
+                // References alone are the same list, appended after what the vector held.
+                let mut appended = vec![VarRef {
+                    name: CompactString::from("X"),
+                    range: TextRange::empty(0),
+                    name_range: TextRange::empty(0),
+                    defined: false,
+                    operator: "",
+                }];
+                references_into(&mut appended, &text, escape);
+                let undefined = expand(&text, escape, &|_| None).references;
+                assert_eq!(&appended[1..], &undefined[..], "{text:?} with escape {escape:?}");
                 literal += usize::from(is_literal(&text, escape));
             }
         }

@@ -14,13 +14,14 @@ use crate::text::{Spanned, TextRange};
 /// A parsed image reference. Ranges are byte ranges into the text given to [`parse_image_ref`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ImageRef {
-    /// `host[:port]` as written, when the reference names one.
-    pub registry: Option<Spanned<String>>,
+    /// `host[:port]` as written, when the reference names one. The parts are stored inline when
+    /// short (as hosts, paths and tags usually are), so copies need no heap allocation.
+    pub registry: Option<Spanned<CompactString>>,
     /// The path as written (`python`, `astral-sh/uv`, `library/python`).
-    pub repository: Spanned<String>,
-    pub tag: Option<Spanned<String>>,
+    pub repository: Spanned<CompactString>,
+    pub tag: Option<Spanned<CompactString>>,
     /// `algorithm:hex`, e.g. `sha256:…`.
-    pub digest: Option<Spanned<String>>,
+    pub digest: Option<Spanned<CompactString>>,
 }
 
 impl ImageRef {
@@ -41,7 +42,7 @@ impl ImageRef {
         if self.is_docker_hub() && !self.repository.value.contains('/') {
             return format!("library/{}", self.repository.value);
         }
-        self.repository.value.clone()
+        self.repository.value.to_string()
     }
 
     /// `docker.io/library/python`, `ghcr.io/astral-sh/uv`.
@@ -126,7 +127,7 @@ pub fn check_image_ref(text: &str) -> Result<ImageRef, ImageRefError> {
             if let Err(message) = check_digest(&text[range.as_range()]) {
                 return error(range, &message);
             }
-            (at, Some(Spanned::new(text[range.as_range()].to_owned(), range)))
+            (at, Some(Spanned::new(CompactString::from(&text[range.as_range()]), range)))
         }
         None => (text.len(), None),
     };
@@ -139,7 +140,7 @@ pub fn check_image_ref(text: &str) -> Result<ImageRef, ImageRefError> {
                     "invalid tag: use letters, digits, `_`, `.` and `-` (at most 128, not starting with `.` or `-`)",
                 );
             }
-            (colon, Some(Spanned::new(text[range.as_range()].to_owned(), range)))
+            (colon, Some(Spanned::new(CompactString::from(&text[range.as_range()]), range)))
         }
         _ => (name_tag_end, None),
     };
@@ -157,7 +158,7 @@ pub fn check_image_ref(text: &str) -> Result<ImageRef, ImageRefError> {
             if !is_valid_registry(&name[..slash]) {
                 return error(range, "invalid registry host");
             }
-            (Some(Spanned::new(name[..slash].to_owned(), range)), slash + 1)
+            (Some(Spanned::new(CompactString::from(&name[..slash]), range)), slash + 1)
         }
         _ => (None, 0),
     };
@@ -180,7 +181,7 @@ pub fn check_image_ref(text: &str) -> Result<ImageRef, ImageRefError> {
         }
         start = end + 1;
     }
-    Ok(ImageRef { registry, repository: Spanned::new(path.to_owned(), path_range), tag, digest })
+    Ok(ImageRef { registry, repository: Spanned::new(CompactString::from(path), path_range), tag, digest })
 }
 
 /// Where the separators of a reference are, found in one pass.
@@ -831,7 +832,7 @@ mod tests {
         assert_eq!(parse("a__b/c--d.e_f").full_repository(), "a__b/c--d.e_f");
         assert_eq!(parse(&format!("python@{DIGEST}")).effective_tag(), None);
         // A port-like suffix on the last component is a tag.
-        assert_eq!(parse("host:5000/app:7").tag.map(|it| it.value), Some("7".to_owned()));
+        assert_eq!(parse("host:5000/app:7").tag.map(|it| it.value), Some(CompactString::from("7")));
     }
 
     #[test]
@@ -1046,7 +1047,7 @@ mod tests {
                 if let Err(message) = check_digest(&text[range.as_range()]) {
                     return error(range, &message);
                 }
-                (at, Some(Spanned::new(text[range.as_range()].to_owned(), range)))
+                (at, Some(Spanned::new(CompactString::from(&text[range.as_range()]), range)))
             }
             None => (text.len(), None),
         };
@@ -1061,7 +1062,7 @@ mod tests {
                         "invalid tag: use letters, digits, `_`, `.` and `-` (at most 128, not starting with `.` or `-`)",
                     );
                 }
-                (colon, Some(Spanned::new(text[range.as_range()].to_owned(), range)))
+                (colon, Some(Spanned::new(CompactString::from(&text[range.as_range()]), range)))
             }
             _ => (name_tag_end, None),
         };
@@ -1079,7 +1080,7 @@ mod tests {
                 if !is_valid_registry(&name[..slash]) {
                     return error(range, "invalid registry host");
                 }
-                (Some(Spanned::new(name[..slash].to_owned(), range)), slash + 1)
+                (Some(Spanned::new(CompactString::from(&name[..slash]), range)), slash + 1)
             }
             _ => (None, 0),
         };
@@ -1106,7 +1107,7 @@ mod tests {
                 "invalid repository name: use lowercase letters, digits and single separators (`.`, `_`, `__`, `-`)",
             );
         }
-        Ok(ImageRef { registry, repository: Spanned::new(path.to_owned(), path_range), tag, digest })
+        Ok(ImageRef { registry, repository: Spanned::new(CompactString::from(path), path_range), tag, digest })
     }
 
     #[test]

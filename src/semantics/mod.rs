@@ -59,8 +59,9 @@ pub struct VarDef {
     /// Stored inline when short (as variable names are), without a heap allocation.
     pub name: CompactString,
     pub name_range: TextRange,
-    /// The value with earlier variables expanded; `None` for an ARG without a default.
-    pub value: Option<String>,
+    /// The value with earlier variables expanded; `None` for an ARG without a default. Stored
+    /// inline when short, as most values are.
+    pub value: Option<CompactString>,
     /// The range of the value as written.
     pub value_range: Option<TextRange>,
     /// Index of the defining instruction in `Dockerfile::instructions`.
@@ -92,8 +93,9 @@ pub struct Stage {
     pub name: Option<Spanned<CompactString>>,
     /// The image word of FROM as written.
     pub image: Option<Spanned<CompactString>>,
-    /// The image after global ARG substitution; `None` when some variable had no value.
-    pub image_expanded: Option<String>,
+    /// The image after global ARG substitution; `None` when some variable had no value. Stored
+    /// inline when short, as most image names are.
+    pub image_expanded: Option<CompactString>,
     pub base: Base,
     /// `--platform` as written.
     pub platform: Option<Spanned<CompactString>>,
@@ -248,7 +250,10 @@ pub fn analyze(parse: &Parse) -> Semantics {
                     last.instructions.end = idx;
                     last.commands.end = commands_so_far;
                 }
-                let stage = stage_from(&res, &stage_names, &mut images, file, idx, instruction);
+                let mut stage = stage_from(&res, &stage_names, &mut images, file, idx, instruction);
+                let (n_args, n_env) = count_definitions(&file.instructions[idx + 1..]);
+                stage.args.reserve_exact(n_args);
+                stage.env.reserve_exact(n_env);
                 if let Some(name) = &stage.name {
                     stage_names.insert(&name.value, stage.index);
                 }
@@ -284,6 +289,25 @@ pub fn analyze(parse: &Parse) -> Semantics {
         last.commands.end = commands_total;
     }
     res
+}
+
+/// How many ARG and ENV definitions the instructions hold up to the next FROM, so each stage's
+/// lists are allocated once at their final size.
+fn count_definitions(instructions: &[Instruction]) -> (usize, usize) {
+    let (mut n_args, mut n_env) = (0, 0);
+    for instruction in instructions {
+        let count = match &instruction.args {
+            Args::KeyValues(pairs) => pairs.len(),
+            _ => 0,
+        };
+        match instruction.keyword {
+            Keyword::From => break,
+            Keyword::Arg => n_args += count,
+            Keyword::Env => n_env += count,
+            _ => {}
+        }
+    }
+    (n_args, n_env)
 }
 
 /// Finds stages by name in constant time, for files with hundreds of stages. Keys are
@@ -353,7 +377,7 @@ struct FromImages<'p> {
 struct FromImage<'p> {
     written: &'p str,
     /// The word with global ARGs substituted; `None` when some variable had no value.
-    expanded: Option<String>,
+    expanded: Option<CompactString>,
     /// The expanded word as an image reference, with the Python it brings; filled when first
     /// needed (a word naming an earlier stage never needs it).
     image: Option<Option<(ImageRef, Option<ImagePython>)>>,
@@ -392,8 +416,8 @@ impl<'p> FromImages<'p> {
             Some(idx) => idx,
             None => {
                 let lookup = |var: &str| global_arg_value(res, var).map(Cow::Borrowed);
-                let expansion = expand::expand_value(written, escape, &lookup);
-                let expanded = expansion.complete.then_some(expansion.value);
+                let (value, complete) = expand::expand_compact(written, escape, &lookup);
+                let expanded = complete.then_some(value);
                 self.entries.push(FromImage { written, expanded, image: None });
                 let idx = self.entries.len() - 1;
                 self.by_hash.entry(hash).or_insert(idx);
@@ -501,11 +525,11 @@ fn var_defs(
                 };
                 value.map(Cow::Borrowed)
             };
-            expand::expand_value(&word.raw, escape, &lookup).value
+            expand::expand_compact(&word.raw, escape, &lookup).0
         });
         let value = match (kind, value) {
             // `ARG NAME` in a stage re-imports the global default.
-            (VarKind::Arg, None) if stage.is_some() => global_arg_value(res, &pair.key.value).map(String::from),
+            (VarKind::Arg, None) if stage.is_some() => global_arg_value(res, &pair.key.value).map(CompactString::from),
             (_, value) => value,
         };
         defs.push(VarDef {
