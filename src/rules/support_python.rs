@@ -230,10 +230,12 @@ fn push_reference(
 /// one skip splitting their options.
 pub(crate) fn mentions_from(flag: &crate::syntax::Flag) -> bool {
     match &flag.value {
-        // Only `f` and `F` have `0x66` once bit `0x20` is set: a cheap test before comparing the
-        // whole window, which this runs on every byte of every mount.
+        // This runs on every byte of every mount, most of which hold no `f` at all: jump from
+        // one `f` or `F` to the next and compare only there.
         Some(value) => {
-            value.value.as_bytes().windows(4).any(|it| it[0] | 0x20 == b'f' && it.eq_ignore_ascii_case(b"from"))
+            let bytes = value.value.as_bytes();
+            memchr::memchr2_iter(b'f', b'F', bytes)
+                .any(|at| bytes.get(at..at + 4).is_some_and(|it| it.eq_ignore_ascii_case(b"from")))
         }
         None => true,
     }
@@ -618,7 +620,13 @@ impl<T> Default for PerStage<T> {
 impl<T> PerStage<T> {
     /// Adds an item at the end of `stage`'s list.
     pub(crate) fn push(&mut self, stage: usize, item: T) {
-        // Items arrive in stage order; should one not, it still lands after its stage's others.
+        // Items arrive in stage order, so they almost always go at the end.
+        if self.stages.last().is_none_or(|last| *last <= stage) {
+            self.stages.push(stage);
+            self.items.push(item);
+            return;
+        }
+        // Should one not, it still lands after its stage's others.
         let at = self.stages.partition_point(|it| *it <= stage);
         self.stages.insert(at, stage);
         self.items.insert(at, item);
@@ -1332,6 +1340,17 @@ mod tests {
         assert!(matches!(resolve_path_cow("/x", "/app/src"), Cow::Borrowed("/app/src")));
         assert!(matches!(resolve_path_cow("/x", "/bin/"), Cow::Borrowed("/bin")));
         assert!(matches!(resolve_path_cow("/x", "src"), Cow::Owned(_)));
+    }
+
+    #[test]
+    fn only_mounts_that_may_name_a_from_key_are_split() {
+        let text = "FROM x\nRUN --mount=type=cache,target=/root/.cache/uv \\\n    --mount=type=bind,FROM=img,source=/a,target=/b \\\n    --mount=type=bind,source=conf,target=/etc/fro \\\n    --mount=type=bind,source=/from,target=/f true\n";
+        let parse = crate::syntax::parse(text);
+        let run = parse.file.instructions.iter().find(|it| it.keyword == Keyword::Run).expect("a RUN");
+        let seen: Vec<bool> = run.flags.iter().map(mentions_from).collect();
+        // A key in any case, or the word anywhere in the value (splitting then finds no key);
+        // a cut-off `fro` at the end is no match.
+        assert_eq!(seen, [false, true, false, true]);
     }
 
     #[test]
