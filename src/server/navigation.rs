@@ -461,9 +461,7 @@ pub(crate) async fn semantic_tokens_range(
     let encoding = shared.negotiated().encoding;
     guarded("semanticTokens/range", || {
         let (text, index) = (&structure.text, &structure.index);
-        let start = index.offset(text, convert::line_col(params.range.start), encoding);
-        let end = index.offset(text, convert::line_col(params.range.end), encoding);
-        let within = TextRange::new(start, end.max(start));
+        let within = byte_range(&structure, params.range, encoding);
         let found = tokens::semantic_tokens_within(&structure.model, text, Some(within));
         let data = tokens::encode(&found, text, index, encoding, Some(within));
         Some(lsp::SemanticTokensRangeResult::Tokens(lsp::SemanticTokens { result_id: None, data: token_groups(&data) }))

@@ -54,9 +54,16 @@ pub(crate) struct OpenDocument {
     sent_tokens: Option<(String, Arc<[u32]>)>,
 }
 
+impl OpenDocument {
+    /// The state the document is in now; results stamped otherwise describe an older one.
+    fn stamp(&self) -> Stamp {
+        Stamp { revision: self.revision, project_epoch: self.project_epoch }
+    }
+}
+
 /// One analysed version of a Dockerfile: its structure and its findings, for code actions.
 pub(crate) struct Analyzed {
-    pub(crate) stamp: Stamp,
+    /// Its text and model, with the stamp of the version.
     pub(crate) structure: Arc<Structure>,
     /// The parse and semantic model (the same as the structure's) with the findings.
     pub(crate) analysis: Analysis,
@@ -260,8 +267,8 @@ impl Session {
         }
         // An analysis of an older state serves nobody any more; the job frees it on the analysis
         // thread before building the new one (see `backend::run_job`).
-        let current = Stamp { revision: open.revision, project_epoch: open.project_epoch };
-        let stale = open.analyzed.take_if(|analyzed| analyzed.stamp != current);
+        let current = open.stamp();
+        let stale = open.analyzed.take_if(|analyzed| analyzed.structure.stamp != current);
         let stale_structure = open.structure.take_if(|structure| structure.stamp != current);
         let open = self.documents.get(uri)?;
         // Buffers only matter to discovery; skip copying them when the facts are cached.
@@ -275,7 +282,7 @@ impl Session {
             uri: uri.clone(),
             text: open.doc.text(),
             version: open.doc.version(),
-            stamp: Stamp { revision: open.revision, project_epoch: open.project_epoch },
+            stamp: open.stamp(),
             path: open.path.clone(),
             workspace_root,
             project: open.project.clone(),
@@ -290,18 +297,16 @@ impl Session {
 
     /// Whether results computed from a snapshot with `stamp` still describe the document.
     pub(crate) fn is_current(&self, uri: &lsp::Uri, stamp: Stamp) -> bool {
-        self.documents
-            .get(uri)
-            .is_some_and(|open| open.revision == stamp.revision && open.project_epoch == stamp.project_epoch)
+        self.documents.get(uri).is_some_and(|open| open.stamp() == stamp)
     }
 
     /// The structure of `uri` when it still describes the document: from its current analysis,
     /// or from an analysis whose rules are still running.
     pub(crate) fn current_structure(&self, uri: &lsp::Uri) -> Option<Arc<Structure>> {
         let open = self.documents.get(uri)?;
-        let current = Stamp { revision: open.revision, project_epoch: open.project_epoch };
+        let current = open.stamp();
         match (&open.analyzed, &open.structure) {
-            (Some(analyzed), _) if analyzed.stamp == current => Some(analyzed.structure.clone()),
+            (Some(analyzed), _) if analyzed.structure.stamp == current => Some(analyzed.structure.clone()),
             (_, Some(structure)) if structure.stamp == current => Some(structure.clone()),
             _ => None,
         }
@@ -310,8 +315,7 @@ impl Session {
     /// Keeps the structure of a version whose rules are running, unless the document moved on.
     pub(crate) fn store_structure(&mut self, uri: &lsp::Uri, structure: Arc<Structure>) {
         if let Some(open) = self.documents.get_mut(uri)
-            && open.revision == structure.stamp.revision
-            && open.project_epoch == structure.stamp.project_epoch
+            && open.stamp() == structure.stamp
         {
             open.structure = Some(structure);
         }
@@ -321,15 +325,13 @@ impl Session {
     pub(crate) fn current_analysis(&self, uri: &lsp::Uri) -> Option<Arc<Analyzed>> {
         let open = self.documents.get(uri)?;
         let analyzed = open.analyzed.as_ref()?;
-        (analyzed.stamp.revision == open.revision && analyzed.stamp.project_epoch == open.project_epoch)
-            .then(|| analyzed.clone())
+        (analyzed.structure.stamp == open.stamp()).then(|| analyzed.clone())
     }
 
     /// Keeps an analysis for the editor features unless the document moved on meanwhile.
     pub(crate) fn store_analysis(&mut self, uri: &lsp::Uri, analyzed: Arc<Analyzed>) {
         if let Some(open) = self.documents.get_mut(uri)
-            && open.revision == analyzed.stamp.revision
-            && open.project_epoch == analyzed.stamp.project_epoch
+            && open.stamp() == analyzed.structure.stamp
         {
             // The analysis holds the same structure.
             open.structure = None;
@@ -490,7 +492,7 @@ impl AnalysisJob {
             "analysed {}",
             self.uri.as_str()
         );
-        let analyzed = Arc::new(Analyzed { stamp: self.stamp, structure, analysis });
+        let analyzed = Arc::new(Analyzed { structure, analysis });
         AnalysisOutput {
             uri: self.uri,
             version: self.version,
