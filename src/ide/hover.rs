@@ -426,3 +426,52 @@ fn project_match_lines(out: &mut String, project: &ProjectFacts, version: Option
         let _ = writeln!(out, "\n`requires-python = {}` {mark} Python {major}.{minor}.", written.value);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str = "ARG UV_VERSION=0.12.5
+FROM ghcr.io/astral-sh/uv:0.12.5 AS uvbin
+FROM python:3.12-slim AS build
+ARG UV_COMPILE_BYTECODE=1
+ENV APP_DIR=/app UV_LINK_MODE=copy
+RUN echo $UV_LINK_MODE ${UV_COMPILE_BYTECODE} $APP_DIR && UV_NO_CACHE=1 uv sync --locked
+COPY --from=uvbin /uv /bin/
+";
+
+    /// The hover at the `skip`-th byte of the first `needle`.
+    fn hover_at(needle: &str, skip: usize) -> HoverResult {
+        let analysis = crate::analysis::analyze(TEXT, &ProjectFacts::default());
+        let offset = TEXT.find(needle).expect("needle in the text") + skip;
+        hover(&analysis, TEXT, &ProjectFacts::default(), offset).unwrap_or_else(|| panic!("no hover on {needle:?}"))
+    }
+
+    #[test]
+    fn uv_variables_are_explained_wherever_they_appear() {
+        // An ARG key, an ENV key, `$X`, `${X}` and a `X=1 uv …` prefix inside RUN.
+        for (needle, skip, name) in [
+            ("UV_COMPILE_BYTECODE=1\n", 3, "UV_COMPILE_BYTECODE"),
+            ("UV_LINK_MODE=copy", 3, "UV_LINK_MODE"),
+            ("$UV_LINK_MODE", 4, "UV_LINK_MODE"),
+            ("${UV_COMPILE_BYTECODE}", 5, "UV_COMPILE_BYTECODE"),
+            ("UV_NO_CACHE=1 uv", 3, "UV_NO_CACHE"),
+        ] {
+            let found = hover_at(needle, skip);
+            assert!(found.markdown.contains(name), "{needle}: {}", found.markdown);
+            assert!(TEXT[found.range.as_range()].contains(name), "{needle}: {:?}", found.range);
+        }
+    }
+
+    #[test]
+    fn variables_images_and_stages_say_what_they_resolve_to() {
+        let variable = hover_at("$APP_DIR", 2).markdown;
+        assert!(variable.contains("/app"), "{variable}");
+        let uv_image = hover_at("astral-sh/uv:0.12.5", 15).markdown;
+        assert!(uv_image.contains("0.12.5"), "{uv_image}");
+        let python_image = hover_at("python:3.12-slim", 8).markdown;
+        assert!(python_image.contains("3.12"), "{python_image}");
+        let stage = hover_at("--from=uvbin", 9).markdown;
+        assert!(stage.contains("uvbin"), "{stage}");
+    }
+}
