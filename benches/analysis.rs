@@ -48,6 +48,36 @@ fn main() {
             &format!("parse+semantics+rules ({diagnostics} findings)"),
             &measure(iterations, || drop(black_box(berth::analysis::analyze(black_box(&text), &project)))),
         );
+        // Typing: one character inserted in the middle of the file and taken out again, each
+        // version re-parsed from the one before.
+        let middle = text[..text.len() / 2].rfind('\n').map_or(0, |it| it + 1);
+        let mut typed = text.clone();
+        typed.insert(middle, 'x');
+        let versions = [text.as_str(), typed.as_str()];
+        let mut current = Some(berth::syntax::parse(&text));
+        let mut turn = 0;
+        report(
+            "re-parse after a keystroke",
+            &measure(iterations, || {
+                let (old, new) = (versions[turn % 2], versions[(turn + 1) % 2]);
+                turn += 1;
+                let previous = current.take().expect("a parse");
+                current = Some(black_box(berth::syntax::reparse(previous, old, new)));
+            }),
+        );
+        let settings = &*berth::config::DEFAULT_SETTINGS;
+        report(
+            "whole analysis after a keystroke",
+            &measure(iterations, || {
+                let (old, new) = (versions[turn % 2], versions[(turn + 1) % 2]);
+                turn += 1;
+                let previous = current.take().expect("a parse");
+                let parse = berth::syntax::reparse(previous, old, new);
+                let analysis = berth::analysis::analyze_parsed(new, parse, &project, settings);
+                let parse = std::sync::Arc::try_unwrap(analysis.parse).expect("the only reference");
+                current = Some(black_box(parse));
+            }),
+        );
         if lines == 5_000 {
             let semantics = berth::semantics::analyze(&parse);
             // Every rule once with a fresh context, so facts the rules share are built inside

@@ -54,7 +54,24 @@ pub fn analyze_staged<T>(
     settings: &Settings,
     structure_ready: impl FnOnce(&Analysis) -> T,
 ) -> (Analysis, T) {
-    let parse = Arc::new(crate::syntax::parse(text));
+    analyze_parsed_staged(text, crate::syntax::parse(text), project, settings, structure_ready)
+}
+
+/// Like [`analyze_with`], for a text already parsed: `parse` must be the parse of `text`, such
+/// as [`crate::syntax::reparse`] gives after an edit.
+pub fn analyze_parsed(text: &str, parse: Parse, project: &ProjectFacts, settings: &Settings) -> Analysis {
+    analyze_parsed_staged(text, parse, project, settings, |_| ()).0
+}
+
+/// [`analyze_staged`] for a text already parsed (see [`analyze_parsed`]).
+pub fn analyze_parsed_staged<T>(
+    text: &str,
+    parse: Parse,
+    project: &ProjectFacts,
+    settings: &Settings,
+    structure_ready: impl FnOnce(&Analysis) -> T,
+) -> (Analysis, T) {
+    let parse = Arc::new(parse);
     let semantics = Arc::new(crate::semantics::analyze(&parse));
     let mut analysis = Analysis { parse, semantics, diagnostics: Vec::new() };
     let ready = structure_ready(&analysis);

@@ -223,6 +223,48 @@ fn two_hundred_changes_in_a_burst_apply_in_order() {
     assert!(server.shutdown_and_exit().success());
 }
 
+/// Each version is re-parsed from the previous one; what it publishes must be what a fresh
+/// document of the same text publishes. The edits split and join lines, open and close
+/// continuations and heredocs, and turn comments into instructions and back.
+#[test]
+fn diagnostics_after_edits_equal_those_of_the_same_text_opened_fresh() {
+    let mut server = TestServer::spawn();
+    server.initialize(capabilities_offering(&["utf-16"]));
+    let uri = "file:///berth-test/Dockerfile";
+    let mut text = berth::syntax::sample::sample_large_dockerfile(300);
+    server.open(uri, &text);
+    server.await_diagnostics(uri, 1);
+    let edits: [(&str, &str); 10] = [
+        ("uv sync", "uv snyc"),
+        ("\n", " \\\n"),
+        ("RUN ", "RUN <<EOF "),
+        ("\nFROM", "\n# FROM"),
+        ("# FROM", "FROM"),
+        ("--locked", "--locked --frozen"),
+        ("COPY", "COPY --from=nowhere"),
+        (" \\\n", "\n"),
+        ("\n\n", "\nEOF\n\n"),
+        ("é", "e"),
+    ];
+    for (round, (from, to)) in edits.iter().cycle().take(30).enumerate() {
+        // A different occurrence each round, so edits land all over the file.
+        let found: Vec<usize> = text.match_indices(from).map(|(at, _)| at).collect();
+        let Some(&start) = found.get(round * 37 % found.len().max(1)) else { continue };
+        let end = start + from.len();
+        let version = server.edit(uri, position(&text, start, "utf-16"), position(&text, end, "utf-16"), to);
+        text.replace_range(start..end, to);
+        let edited = server.await_diagnostics(uri, version);
+        let fresh_uri = format!("file:///berth-test/fresh-{round}/Dockerfile");
+        server.open(&fresh_uri, &text);
+        let fresh = server.await_diagnostics(&fresh_uri, 1);
+        // Related information names the document it points into.
+        let fresh = fresh["diagnostics"].to_string().replace(&fresh_uri, uri);
+        assert_eq!(edited["diagnostics"].to_string(), fresh, "after edit {round}: {from:?} -> {to:?}");
+        server.close(&fresh_uri);
+    }
+    assert!(server.shutdown_and_exit().success());
+}
+
 #[test]
 fn closing_a_dockerfile_clears_its_diagnostics() {
     let mut server = TestServer::spawn();

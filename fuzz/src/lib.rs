@@ -355,6 +355,7 @@ pub fn check_edit_session(session: &EditSession) {
     let encoding = if session.utf8 { PositionEncoding::Utf8 } else { PositionEncoding::Utf16 };
     let mut doc = Document::new(&session.initial.0, 0, "dockerfile");
     let mut model = session.initial.0.clone();
+    let mut parsed = berth::syntax::parse(&model);
     for (version, edit) in session.edits.iter().take(32).enumerate() {
         let range = (!edit.full).then(|| {
             let start = LineCol { line: edit.start.0.into(), col: edit.start.1.into() };
@@ -363,10 +364,21 @@ pub fn check_edit_session(session: &EditSession) {
         });
         let change = Change { range, text: &edit.text.0 };
         doc.apply_changes(version as i32 + 1, &[change], encoding);
+        let before = model.clone();
         apply_to_string(&mut model, range, &edit.text.0, encoding);
         assert_eq!(doc.text(), model, "after edit {version}: {edit:?}");
+        parsed = check_reparse(parsed, &before, &model);
     }
     let _ = analyze(&model, &ProjectFacts::default());
+}
+
+/// Re-parses `new` from `previous`, the parse of `old`, and checks that the result is the parse
+/// of `new` from scratch; returns it.
+pub fn check_reparse(previous: berth::syntax::Parse, old: &str, new: &str) -> berth::syntax::Parse {
+    let reparsed = berth::syntax::reparse(previous, old, new);
+    let scratch = berth::syntax::parse(new);
+    assert!(reparsed == scratch, "re-parse differs from a parse from scratch\nold: {old:?}\nnew: {new:?}");
+    reparsed
 }
 
 /// Applies an LSP edit to a plain string, with the clamping rules documented on [`Document`]:

@@ -552,17 +552,14 @@ fn full_report(result_id: Option<String>, items: Vec<lsp::Diagnostic>) -> lsp::D
 /// once would double the server's resident memory, while freeing costs a fraction of the analysis,
 /// and the new analysis reuses the memory just freed in the same allocator arena.
 pub(crate) async fn run_job(
-    mut job: AnalysisJob,
+    job: AnalysisJob,
     structure_ready: impl FnOnce(Arc<Structure>) + Send + 'static,
 ) -> Option<AnalysisOutput> {
     let uri = job.uri.clone();
     let (sender, receiver) = tokio::sync::oneshot::channel();
-    let stale = std::mem::take(&mut job.stale);
     let queued = Instant::now();
     let spawned = tokio::task::spawn_blocking(move || {
-        let started = Instant::now();
-        drop(stale);
-        tracing::debug!(queued_us = micros(started - queued), free_us = micros(started.elapsed()), "analysis started");
+        tracing::debug!(queued_us = micros(queued.elapsed()), "analysis started");
         // The receiver only goes away when the request that wanted this was cancelled.
         let _ = sender.send(job.run(structure_ready));
     });

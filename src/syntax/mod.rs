@@ -10,25 +10,27 @@ mod heredoc;
 mod json;
 mod lexer;
 mod parser;
+mod reparse;
 pub mod sample;
 pub(crate) mod suggest;
 mod words;
 
 pub use dump::debug_dump;
 pub use parser::parse;
+pub use reparse::reparse;
 
 pub use compact_str::CompactString;
 
 use crate::text::{Spanned, TextRange};
 
 /// The result of parsing one Dockerfile.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Parse {
     pub file: Dockerfile,
     pub errors: Vec<SyntaxError>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Dockerfile {
     /// The text started with a UTF-8 byte order mark (ranges still count its 3 bytes).
     pub bom: bool,
@@ -233,7 +235,7 @@ const KEYWORDS_7: [(Keyword, (u64, u64)); 2] = folded([Keyword::Onbuild, Keyword
 const KEYWORDS_10: [(Keyword, (u64, u64)); 3] = folded([Keyword::Entrypoint, Keyword::Maintainer, Keyword::Stopsignal]);
 const KEYWORDS_11: [(Keyword, (u64, u64)); 1] = folded([Keyword::Healthcheck]);
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Instruction {
     /// From the keyword to the end of the instruction's last line (heredoc bodies and their
     /// terminators included), without the final line break.
@@ -287,7 +289,7 @@ pub struct FlagOption {
 
 /// What follows the keyword and flags. Which variant an instruction gets depends on its keyword
 /// and on the text: JSON only when the text is a valid JSON array of strings, as BuildKit decides.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Args {
     /// Nothing after the keyword and flags.
     Empty,
@@ -489,7 +491,7 @@ pub struct KeyValue {
     pub legacy: bool,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Healthcheck {
     None { range: TextRange },
     Cmd { cmd_range: TextRange, args: Box<Args> },

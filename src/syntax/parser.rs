@@ -20,23 +20,38 @@ use crate::text::{Spanned, TextRange};
 const BOM: &str = "\u{feff}";
 
 pub fn parse(text: &str) -> Parse {
-    let mut parser = Parser {
-        text,
-        escape: b'\\',
-        directives_done: false,
-        file: Dockerfile::default(),
-        errors: Vec::new(),
-        logical: MappedText::default(),
-        scratch: MappedText::default(),
-        buffers: Buffers::default(),
-        markers: Vec::new(),
-    };
+    let mut parser = Parser::new(text, b'\\');
     parser.file.instructions.reserve(text.len() / 64);
     parser.run();
     let Parser { mut file, mut errors, escape, .. } = parser;
     file.escape = escape as char;
     errors.sort_by_key(|it| (it.range.start, it.range.end));
     Parse { file, errors }
+}
+
+/// What [`parse_from`] found: instructions, comments and errors (sorted), in source order.
+pub(crate) struct Piece {
+    pub(crate) instructions: Vec<Instruction>,
+    pub(crate) comments: Vec<Comment>,
+    pub(crate) errors: Vec<SyntaxError>,
+    /// Where parsing stopped: a line start where `stop` said yes, or the end of the text.
+    pub(crate) end: usize,
+}
+
+/// Parses `text` from `start`, a position where a line starts outside any instruction (past
+/// the directives), one line or instruction at a time, until `stop` accepts the line start
+/// parsing has reached or the text ends. For re-parsing the part of a file an edit touched.
+pub(crate) fn parse_from(text: &str, start: usize, escape: char, mut stop: impl FnMut(usize) -> bool) -> Piece {
+    let escape = if escape == '`' { b'`' } else { b'\\' };
+    let mut parser = Parser::new(text, escape);
+    parser.directives_done = true;
+    let mut pos = start;
+    while pos < text.len() && !stop(pos) {
+        pos = parser.step(pos);
+    }
+    let Parser { file, mut errors, .. } = parser;
+    errors.sort_by_key(|it| (it.range.start, it.range.end));
+    Piece { instructions: file.instructions, comments: file.comments, errors, end: pos }
 }
 
 struct Parser<'t> {
@@ -73,34 +88,50 @@ fn take_exact<T>(buffer: &mut Vec<T>) -> Vec<T> {
 }
 
 impl Parser<'_> {
+    fn new(text: &str, escape: u8) -> Parser<'_> {
+        Parser {
+            text,
+            escape,
+            directives_done: false,
+            file: Dockerfile::default(),
+            errors: Vec::new(),
+            logical: MappedText::default(),
+            scratch: MappedText::default(),
+            buffers: Buffers::default(),
+            markers: Vec::new(),
+        }
+    }
+
     fn run(&mut self) {
-        let text = self.text;
         let mut pos = 0;
-        if text.starts_with(BOM) {
+        if self.text.starts_with(BOM) {
             self.file.bom = true;
             pos = BOM.len();
         }
-        let bytes = text.as_bytes();
-        while pos < text.len() {
-            let line = line_at(text, pos);
-            let first = line.start + first_non_space(text, line.start, line.content_end);
-            if first < line.content_end && bytes[first] == b'#' {
-                if !self.directives_done && self.directive(first, line.content_end) {
-                    pos = line.next;
-                    continue;
-                }
-                self.directives_done = true;
-                self.comment(first, line.content_end);
-                pos = line.next;
-                continue;
+        while pos < self.text.len() {
+            pos = self.step(pos);
+        }
+    }
+
+    /// Reads the line at `pos` (a directive, comment or blank line) or the instruction that
+    /// starts on it; returns where the next line starts.
+    fn step(&mut self, pos: usize) -> usize {
+        let text = self.text;
+        let line = line_at(text, pos);
+        let first = line.start + first_non_space(text, line.start, line.content_end);
+        if first < line.content_end && text.as_bytes()[first] == b'#' {
+            if !self.directives_done && self.directive(first, line.content_end) {
+                return line.next;
             }
             self.directives_done = true;
-            if first == line.content_end {
-                pos = line.next;
-                continue;
-            }
-            pos = self.instruction(line.next, first, line.content_end);
+            self.comment(first, line.content_end);
+            return line.next;
         }
+        self.directives_done = true;
+        if first == line.content_end {
+            return line.next;
+        }
+        self.instruction(line.next, first, line.content_end)
     }
 
     fn comment(&mut self, start: usize, end: usize) {

@@ -1,0 +1,411 @@
+//! Re-parsing after an edit: only the instructions the edit can have changed are parsed again;
+//! the others are kept from the previous parse and moved by the edit's length difference.
+//!
+//! Between two instructions the parser carries nothing but the escape character, so a line that
+//! starts outside every instruction is a clean place to start or stop. The re-parse starts at
+//! the instruction before the edit and stops at the first clean line start past it where the old
+//! parse was clean too; from there on, the text and so the parse are the old ones, shifted.
+
+use crate::syntax::parser::{Piece, parse, parse_from};
+use crate::syntax::{
+    Args, Comment, Dockerfile, ExecForm, Flag, Healthcheck, Heredoc, Instruction, KeyValue, OffsetMap, Parse,
+    ShellForm, SyntaxError, Word,
+};
+use crate::text::{Spanned, TextRange};
+
+/// The parse of `new`, given `previous`, the parse of `old`. Equal to `parse(new)`; cheaper when
+/// the two texts differ in a few lines after the first instruction.
+pub fn reparse(previous: Parse, old: &str, new: &str) -> Parse {
+    let Some(region) = Region::between(old, new) else {
+        return previous;
+    };
+    let instructions = &previous.file.instructions;
+    // Directives and the byte order mark decide how the whole file reads: an edit before the
+    // first instruction starts from scratch.
+    if instructions.first().is_none_or(|first| region.start <= first.range.start) {
+        return parse(new);
+    }
+    // The first instruction the edit may touch: one ending at or just before the edit (deleting
+    // its line break joins the next line to it). The one before that is parsed again too, so
+    // the re-parse starts at a keyword the edit did not move.
+    let touched = instructions.partition_point(|it| it.range.end + 1 < region.start);
+    let first_reparsed = touched.saturating_sub(1);
+    let start = instructions[first_reparsed].range.start;
+    let delta = region.delta();
+    let piece = parse_from(new, start, previous.file.escape, |pos| {
+        pos >= region.new_end && clean_in_old(&previous, old, pos - region.new_end + region.old_end)
+    });
+    splice(previous, piece, start, delta)
+}
+
+/// The bytes that differ between two texts: `start..old_end` in the old one became
+/// `start..new_end` in the new one.
+struct Region {
+    start: usize,
+    old_end: usize,
+    new_end: usize,
+}
+
+impl Region {
+    fn between(old: &str, new: &str) -> Option<Region> {
+        let (old_bytes, new_bytes) = (old.as_bytes(), new.as_bytes());
+        let mut start = common_prefix(old_bytes, new_bytes);
+        if start == old.len() && start == new.len() {
+            return None;
+        }
+        while !new.is_char_boundary(start) {
+            start -= 1;
+        }
+        let suffix = common_suffix(&old_bytes[start..], &new_bytes[start..]);
+        let (mut old_end, mut new_end) = (old.len() - suffix, new.len() - suffix);
+        while !new.is_char_boundary(new_end) || !old.is_char_boundary(old_end) {
+            old_end += 1;
+            new_end += 1;
+        }
+        Some(Region { start, old_end, new_end })
+    }
+
+    /// How far text after the edit moved.
+    fn delta(&self) -> isize {
+        self.new_end as isize - self.old_end as isize
+    }
+}
+
+/// Compared a block at a time: equal slices compare as fast as memory reads, where a byte
+/// loop would take a good part of a keystroke on a large file.
+const BLOCK: usize = 256;
+
+/// The length of the longest common prefix of `a` and `b`.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let len = a.len().min(b.len());
+    let mut at = 0;
+    while at + BLOCK <= len && a[at..at + BLOCK] == b[at..at + BLOCK] {
+        at += BLOCK;
+    }
+    at + a[at..len].iter().zip(&b[at..len]).take_while(|(x, y)| x == y).count()
+}
+
+/// The length of the longest common suffix of `a` and `b`.
+fn common_suffix(a: &[u8], b: &[u8]) -> usize {
+    let len = a.len().min(b.len());
+    let (a, b) = (&a[a.len() - len..], &b[b.len() - len..]);
+    let mut at = len;
+    while at >= BLOCK && a[at - BLOCK..at] == b[at - BLOCK..at] {
+        at -= BLOCK;
+    }
+    len - at + a[..at].iter().rev().zip(b[..at].iter().rev()).take_while(|(x, y)| x == y).count()
+}
+
+/// Whether the old parse was between instructions at `pos`: a line start outside every
+/// instruction and every error (a continuation with nothing after it has an error, not an
+/// instruction).
+fn clean_in_old(previous: &Parse, old: &str, pos: usize) -> bool {
+    if pos > old.len() || (pos > 0 && old.as_bytes()[pos - 1] != b'\n') {
+        return false;
+    }
+    let instructions = &previous.file.instructions;
+    let after = instructions.partition_point(|it| it.range.start < pos);
+    if after > 0 && instructions[after - 1].range.end >= pos {
+        return false;
+    }
+    // Errors are sorted by start; one that starts before `pos` may still run past it.
+    let errors = &previous.errors;
+    let after = errors.partition_point(|it| it.range.start < pos);
+    !errors[..after]
+        .iter()
+        .rev()
+        .take_while(|it| it.range.start >= lowest_start(instructions, pos))
+        .any(|it| it.range.end > pos)
+}
+
+/// Where the instruction before `pos` starts (0 when there is none): errors starting before it
+/// belong to earlier instructions, which end before `pos`.
+fn lowest_start(instructions: &[Instruction], pos: usize) -> usize {
+    let after = instructions.partition_point(|it| it.range.start < pos);
+    after.checked_sub(1).map_or(0, |idx| instructions[idx].range.start)
+}
+
+/// The new parse: what `previous` had before `start`, then `piece`, then what `previous` had
+/// from where `piece` stopped on, moved by `delta`.
+fn splice(previous: Parse, piece: Piece, start: usize, delta: isize) -> Parse {
+    let Parse { file, mut errors } = previous;
+    let Dockerfile { bom, escape, directives, mut instructions, mut comments } = file;
+    // Where the old parse resumes: the re-parse stopped where both parses are clean.
+    let resume = piece.end.wrapping_add_signed(-delta);
+    replace_and_shift(&mut instructions, start, resume, piece.instructions, delta, |it| it.range.start);
+    replace_and_shift(&mut comments, start, resume, piece.comments, delta, |it| it.range.start);
+    replace_and_shift(&mut errors, start, resume, piece.errors, delta, |it| it.range.start);
+    Parse { file: Dockerfile { bom, escape, directives, instructions, comments }, errors }
+}
+
+/// Replaces the items of `items` (sorted by `key`) that start in `start..resume` with `fresh`,
+/// and moves the ones from `resume` on by `delta`.
+fn replace_and_shift<T: Shift>(
+    items: &mut Vec<T>,
+    start: usize,
+    resume: usize,
+    fresh: Vec<T>,
+    delta: isize,
+    key: impl Fn(&T) -> usize,
+) {
+    let first = items.partition_point(|it| key(it) < start);
+    let last = items.partition_point(|it| key(it) < resume);
+    let inserted = fresh.len();
+    items.splice(first..last, fresh);
+    for item in &mut items[first + inserted..] {
+        item.shift(delta);
+    }
+}
+
+/// Moving a node by a number of bytes: every range and source offset in it.
+trait Shift {
+    fn shift(&mut self, delta: isize);
+}
+
+fn moved(offset: usize, delta: isize) -> usize {
+    offset.wrapping_add_signed(delta)
+}
+
+impl Shift for TextRange {
+    fn shift(&mut self, delta: isize) {
+        self.start = moved(self.start, delta);
+        self.end = moved(self.end, delta);
+    }
+}
+
+impl<T> Shift for Spanned<T> {
+    fn shift(&mut self, delta: isize) {
+        self.range.shift(delta);
+    }
+}
+
+impl<T: Shift> Shift for Option<T> {
+    fn shift(&mut self, delta: isize) {
+        if let Some(it) = self {
+            it.shift(delta);
+        }
+    }
+}
+
+impl<T: Shift> Shift for Vec<T> {
+    fn shift(&mut self, delta: isize) {
+        for it in self {
+            it.shift(delta);
+        }
+    }
+}
+
+impl Shift for OffsetMap {
+    fn shift(&mut self, delta: isize) {
+        let OffsetMap { first, rest } = self;
+        if let Some((_, source)) = first {
+            *source = moved(*source, delta);
+        }
+        for (_, source) in rest {
+            *source = moved(*source, delta);
+        }
+    }
+}
+
+impl Shift for Comment {
+    fn shift(&mut self, delta: isize) {
+        let Comment { range, text: _ } = self;
+        range.shift(delta);
+    }
+}
+
+impl Shift for SyntaxError {
+    fn shift(&mut self, delta: isize) {
+        let SyntaxError { range, kind: _, message: _ } = self;
+        range.shift(delta);
+    }
+}
+
+impl Shift for Instruction {
+    fn shift(&mut self, delta: isize) {
+        let Instruction { range, keyword: _, keyword_range, flags, args, heredocs } = self;
+        range.shift(delta);
+        keyword_range.shift(delta);
+        flags.shift(delta);
+        args.shift(delta);
+        heredocs.shift(delta);
+    }
+}
+
+impl Shift for Flag {
+    fn shift(&mut self, delta: isize) {
+        let Flag { range, name, value, value_map } = self;
+        range.shift(delta);
+        name.shift(delta);
+        value.shift(delta);
+        value_map.shift(delta);
+    }
+}
+
+impl Shift for Args {
+    fn shift(&mut self, delta: isize) {
+        match self {
+            Args::Empty => {}
+            Args::Words(words) => words.shift(delta),
+            Args::Exec(exec) => exec.shift(delta),
+            Args::Shell(shell) => shell.shift(delta),
+            Args::KeyValues(pairs) => pairs.shift(delta),
+            Args::Healthcheck(healthcheck) => healthcheck.shift(delta),
+            Args::Onbuild(inner) => inner.shift(delta),
+        }
+    }
+}
+
+impl Shift for Word {
+    fn shift(&mut self, delta: isize) {
+        let Word { range, raw: _, value: _ } = self;
+        range.shift(delta);
+    }
+}
+
+impl Shift for ExecForm {
+    fn shift(&mut self, delta: isize) {
+        let ExecForm { range, elements } = self;
+        range.shift(delta);
+        elements.shift(delta);
+    }
+}
+
+impl Shift for ShellForm {
+    fn shift(&mut self, delta: isize) {
+        let ShellForm { range, text: _, map } = self;
+        range.shift(delta);
+        map.shift(delta);
+    }
+}
+
+impl Shift for KeyValue {
+    fn shift(&mut self, delta: isize) {
+        let KeyValue { range, key, value, legacy: _ } = self;
+        range.shift(delta);
+        key.shift(delta);
+        value.shift(delta);
+    }
+}
+
+impl Shift for Healthcheck {
+    fn shift(&mut self, delta: isize) {
+        match self {
+            Healthcheck::None { range } => range.shift(delta),
+            Healthcheck::Cmd { cmd_range, args } => {
+                cmd_range.shift(delta);
+                args.shift(delta);
+            }
+        }
+    }
+}
+
+impl Shift for Heredoc {
+    fn shift(&mut self, delta: isize) {
+        let Heredoc { range, marker, name, strip_tabs: _, quoted: _, body, terminator } = self;
+        range.shift(delta);
+        marker.shift(delta);
+        name.shift(delta);
+        body.shift(delta);
+        terminator.shift(delta);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Re-parses `old` edited into `new` and checks the result against a parse from scratch.
+    fn check(old: &str, new: &str) {
+        let reparsed = reparse(parse(old), old, new);
+        assert_eq!(reparsed, parse(new), "{old:?} -> {new:?}");
+    }
+
+    /// Checks every way of replacing `old_part` in `base` by `new_part`, at each of its places.
+    fn check_edit(base: &str, old_part: &str, new_part: &str) {
+        let mut found = false;
+        for (at, _) in base.match_indices(old_part) {
+            found = true;
+            let mut new = base.to_string();
+            new.replace_range(at..at + old_part.len(), new_part);
+            check(base, &new);
+            check(&new, base);
+        }
+        assert!(found, "{old_part:?} is not in the text");
+    }
+
+    const FILE: &str = "# syntax=docker/dockerfile:1\nARG PY=3.12\nFROM python:${PY}-slim AS build\n\
+        # a comment\nRUN --mount=type=cache,target=/root/.cache/uv \\\n    uv sync --locked \\\n    # inside\n    --no-dev\n\
+        COPY <<EOF /app/x\nhello\nEOF\n\nENV A=1 B=\"two words\"\nHEALTHCHECK CMD curl -f http://x/ || exit 1\n\
+        ONBUILD RUN echo hi\nCMD [\"uv\", \"run\", \"app\"]\nFROM build\nRUN echo ünïcödé && true\n";
+
+    #[test]
+    fn typing_inside_an_instruction() {
+        check_edit(FILE, "uv sync", "uv synx");
+        check_edit(FILE, "--no-dev", "--no-de");
+        check_edit(FILE, "B=\"two", "B=\"tw\"o");
+        check_edit(FILE, "ünïcödé", "ünïcöd");
+        check_edit(FILE, "ü", "u");
+        check_edit(FILE, "hello", "hello again");
+        check_edit(FILE, "\"app\"]", "\"app\"");
+    }
+
+    #[test]
+    fn lines_joined_split_added_and_removed() {
+        check_edit(FILE, "\nCMD", "CMD");
+        check_edit(FILE, "\nFROM build", "\nFROM build\nRUN new");
+        check_edit(FILE, " && true", "\n&& true");
+        check_edit(FILE, "ENV A=1 B=\"two words\"\n", "");
+        check_edit(FILE, "# a comment", "a comment");
+        check_edit(FILE, "\n\n", "\n# note\n\n");
+    }
+
+    #[test]
+    fn continuations_and_heredocs_that_swallow_what_follows() {
+        check_edit(FILE, "ONBUILD RUN echo hi", "ONBUILD RUN echo hi \\");
+        check_edit(FILE, "--no-dev", "--no-dev \\");
+        check_edit(FILE, "\nEOF\n", "\nEOx\n");
+        check_edit(FILE, "RUN echo ünïcödé", "RUN <<END echo ünïcödé");
+        check_edit(FILE, "hello", "hello\nEOF\nRUN more");
+    }
+
+    #[test]
+    fn edits_at_the_edges() {
+        check_edit(FILE, "# syntax=docker/dockerfile:1\n", "# escape=`\n");
+        check_edit(FILE, "ARG", "AR");
+        check_edit(FILE, "&& true\n", "&& true\nRUN x");
+        check_edit(FILE, "&& true\n", "&& true");
+        check(FILE, "");
+        check("", FILE);
+        check("\u{feff}FROM a\nRUN b\n", "\u{feff}FROM a\nRUN bc\n");
+        check("FROM a\r\nRUN b\r\nRUN c\r\n", "FROM a\r\nRUN b\\\r\nRUN c\r\n");
+        check("FROM a\nRUN b\n", "FROM a\nRUN b\n");
+    }
+
+    #[test]
+    fn the_escape_character_of_the_file_is_kept() {
+        let old = "# escape=`\nFROM a\nRUN b `\n  c\nRUN d\n";
+        check_edit(old, "RUN d", "RUN d `");
+        check_edit(old, "c\n", "c `\n");
+        check_edit(old, "b `", "b \\");
+    }
+
+    #[test]
+    fn common_ends_are_found_across_blocks() {
+        let long = "a".repeat(3 * BLOCK + 7);
+        for at in [0, 1, BLOCK - 1, BLOCK, BLOCK + 1, 2 * BLOCK, long.len() - 1, long.len()] {
+            let mut edited = long.clone();
+            edited.insert(at, 'b');
+            assert_eq!(common_prefix(long.as_bytes(), edited.as_bytes()), at);
+            assert_eq!(common_suffix(long.as_bytes(), edited.as_bytes()), long.len() - at);
+            assert_eq!(common_suffix(&long.as_bytes()[..at], &edited.as_bytes()[..=at]), 0);
+        }
+    }
+
+    #[test]
+    fn a_continuation_with_nothing_after_it() {
+        check_edit("FROM a\nRUN b\n\\\n\n", "\\\n", "\\\n\\\n");
+        check_edit("FROM a\nRUN b\n\\\n\n", "RUN b", "RUN c");
+        check_edit("FROM a\nRUN b\n  \\\n", "b\n", "b\nRUN c\n");
+    }
+}
