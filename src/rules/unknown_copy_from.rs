@@ -1,6 +1,7 @@
 //! `DF211 unknown-copy-from`: `COPY --from` naming no earlier stage.
 
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::rules::facts::FastMap;
 use crate::rules::support_df::closest;
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule};
 use crate::syntax::Keyword;
@@ -34,6 +35,7 @@ declare_rule! {
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let semantics = ctx.semantics;
+    let mut suggestions: FastMap<&str, Option<&str>> = FastMap::default();
     for stage in &semantics.stages {
         for idx in stage.instructions.clone() {
             let Some(instruction) = ctx.parse.file.instructions.get(idx) else { continue };
@@ -73,8 +75,11 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             if from.contains(['/', ':', '@', '.']) {
                 continue;
             }
-            let names = semantics.stages.iter().filter_map(|it| it.name.as_ref()).map(|it| it.value.as_str());
-            match closest(from, names) {
+            // A broken stage name is often referenced many times: look each one up once.
+            let suggestion = *suggestions.entry(from).or_insert_with(|| {
+                closest(from, semantics.stages.iter().filter_map(|it| it.name.as_ref()).map(|it| it.value.as_str()))
+            });
+            match suggestion {
                 Some(suggestion) => acc.push(UNKNOWN_COPY_FROM.report(
                     value.range,
                     format!("no stage is named `{from}`; did you mean `{suggestion}`? Otherwise Docker pulls the image `{from}:latest`"),

@@ -35,7 +35,7 @@ pub fn reparse(previous: Parse, old: &str, new: &str) -> Parse {
     let piece = parse_from(new, start, previous.file.escape, |pos| {
         pos >= region.new_end && clean_in_old(&previous, old, pos - region.new_end + region.old_end)
     });
-    splice(previous, piece, start, delta)
+    splice(previous, piece, start, delta, new.len())
 }
 
 /// The bytes that differ between two texts: `start..old_end` in the old one became
@@ -127,11 +127,13 @@ fn lowest_start(instructions: &[Instruction], pos: usize) -> usize {
 
 /// The new parse: what `previous` had before `start`, then `piece`, then what `previous` had
 /// from where `piece` stopped on, moved by `delta`.
-fn splice(previous: Parse, piece: Piece, start: usize, delta: isize) -> Parse {
+fn splice(previous: Parse, piece: Piece, start: usize, delta: isize, new_len: usize) -> Parse {
     let Parse { file, mut errors } = previous;
     let Dockerfile { bom, escape, directives, mut instructions, mut comments } = file;
-    // Where the old parse resumes: the re-parse stopped where both parses are clean.
-    let resume = piece.end.wrapping_add_signed(-delta);
+    // Where the old parse resumes: the re-parse stopped where both parses are clean, or at the
+    // end of the text, where nothing of the old parse remains (not even an error at its very
+    // end, which belongs to an instruction re-parsed).
+    let resume = if piece.end >= new_len { usize::MAX } else { piece.end.wrapping_add_signed(-delta) };
     replace_and_shift(&mut instructions, start, resume, piece.instructions, delta, |it| it.range.start);
     replace_and_shift(&mut comments, start, resume, piece.comments, delta, |it| it.range.start);
     replace_and_shift(&mut errors, start, resume, piece.errors, delta, |it| it.range.start);
@@ -400,6 +402,13 @@ mod tests {
             assert_eq!(common_suffix(long.as_bytes(), edited.as_bytes()), long.len() - at);
             assert_eq!(common_suffix(&long.as_bytes()[..at], &edited.as_bytes()[..=at]), 0);
         }
+    }
+
+    #[test]
+    fn an_error_at_the_very_end_goes_with_the_instruction_it_belongs_to() {
+        // `--mount=type=cache,` has an empty last option, reported at the end of the text.
+        check("FROM a\nRUN --mount=type=cache,", "FROM a\nRUN --mount=type=cache,x\nUSER app\n");
+        check("FROM a\nRUN --mount=type=cache,", "FROM a\nRUN --mount=type=cache, \\\n\n");
     }
 
     #[test]

@@ -9,9 +9,17 @@ pub(crate) fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a s
     }
     let limit = if word.len() <= 3 { 1 } else { 2 };
     let mut best: Option<(usize, &str)> = None;
+    // Reused for every candidate: a file can ask this of hundreds of stage or variable names.
+    let (mut upper, mut rows) = (Vec::new(), Vec::new());
     for candidate in candidates {
-        let upper: Vec<char> = candidate.chars().map(|it| it.to_ascii_uppercase()).collect();
-        let distance = distance(&word, &upper);
+        // Every edit changes the length by at most one, so lengths further apart than the limit
+        // cannot be close; most candidates end here, before any distance is computed.
+        if candidate.chars().count().abs_diff(word.len()) > limit {
+            continue;
+        }
+        upper.clear();
+        upper.extend(candidate.chars().map(|it| it.to_ascii_uppercase()));
+        let distance = distance(&word, &upper, &mut rows);
         if distance > limit {
             continue;
         }
@@ -22,10 +30,11 @@ pub(crate) fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a s
     best.map(|it| it.1)
 }
 
-/// Optimal string alignment distance (Levenshtein plus transpositions).
-fn distance(a: &[char], b: &[char]) -> usize {
+/// Optimal string alignment distance (Levenshtein plus transpositions); `rows` is scratch space.
+fn distance(a: &[char], b: &[char], rows: &mut Vec<usize>) -> usize {
     let width = b.len() + 1;
-    let mut rows = vec![0usize; width * 3];
+    rows.clear();
+    rows.resize(width * 3, 0);
     let (mut prev2, mut prev, mut cur) = (0, width, 2 * width);
     for j in 0..width {
         rows[prev + j] = j;
@@ -57,6 +66,9 @@ mod tests {
         assert_eq!(closest("COPPY", keywords), Some("COPY"));
         assert_eq!(closest("xyz", keywords), None);
         assert_eq!(closest("run", keywords), Some("RUN"));
-        assert_eq!(distance(&['a', 'b'], &['b', 'a']), 1);
+        assert_eq!(distance(&['a', 'b'], &['b', 'a'], &mut Vec::new()), 1);
+        // Scratch space left over from a longer candidate does not leak into the next one.
+        assert_eq!(closest("builder", ["runtime-stage", "buildr"]), Some("buildr"));
+        assert_eq!(closest("abcd", ["abcdefg", "abxd"]), Some("abxd"));
     }
 }
