@@ -66,16 +66,18 @@ fn main() {
             }),
         );
         let settings = &*berth::config::DEFAULT_SETTINGS;
+        let mut semantics = Some(berth::semantics::analyze(current.as_ref().expect("a parse")));
         report(
             "whole analysis after a keystroke",
             &measure(iterations, || {
                 let (old, new) = (versions[turn % 2], versions[(turn + 1) % 2]);
                 turn += 1;
-                let previous = current.take().expect("a parse");
-                let parse = berth::syntax::reparse(previous, old, new);
-                let analysis = berth::analysis::analyze_parsed(new, parse, &project, settings);
-                let parse = std::sync::Arc::try_unwrap(analysis.parse).expect("the only reference");
-                current = Some(black_box(parse));
+                let parse = current.take().expect("a parse");
+                let previous = berth::analysis::PreviousVersion { text: old, parse, semantics: semantics.take() };
+                let analysis = berth::analysis::analyze_edited(new, previous, &project, settings);
+                let analysis = black_box(analysis);
+                current = Some(std::sync::Arc::try_unwrap(analysis.parse).expect("the only reference"));
+                semantics = std::sync::Arc::try_unwrap(analysis.semantics).ok();
             }),
         );
         if lines == 5_000 {

@@ -54,25 +54,68 @@ pub fn analyze_staged<T>(
     settings: &Settings,
     structure_ready: impl FnOnce(&Analysis) -> T,
 ) -> (Analysis, T) {
-    analyze_parsed_staged(text, crate::syntax::parse(text), project, settings, structure_ready)
+    analyze_edited_staged(text, None, project, settings, structure_ready)
 }
 
-/// Like [`analyze_with`], for a text already parsed: `parse` must be the parse of `text`, such
-/// as [`crate::syntax::reparse`] gives after an edit.
-pub fn analyze_parsed(text: &str, parse: Parse, project: &ProjectFacts, settings: &Settings) -> Analysis {
-    analyze_parsed_staged(text, parse, project, settings, |_| ()).0
+/// The syntax tree and semantic model of an earlier version of a text, to build the next
+/// version's from (see [`analyze_edited`]).
+pub struct PreviousVersion<'a> {
+    pub text: &'a str,
+    pub parse: Parse,
+    /// The semantic model of `parse`, when there is one to spare.
+    pub semantics: Option<Semantics>,
 }
 
-/// [`analyze_staged`] for a text already parsed (see [`analyze_parsed`]).
-pub fn analyze_parsed_staged<T>(
+/// Like [`analyze_with`], for `text` edited from `previous`: only the instructions the edit
+/// touched are parsed again, and their shell commands split again; the rest is taken from
+/// `previous`. The result is the same as [`analyze_with`] gives.
+pub fn analyze_edited(
+    text: &str,
+    previous: PreviousVersion<'_>,
+    project: &ProjectFacts,
+    settings: &Settings,
+) -> Analysis {
+    analyze_edited_staged(text, Some(previous), project, settings, |_| ()).0
+}
+
+/// [`analyze_staged`] for `text` edited from `previous` (see [`analyze_edited`]); from scratch
+/// when there is no previous version.
+pub fn analyze_edited_staged<T>(
+    text: &str,
+    previous: Option<PreviousVersion<'_>>,
+    project: &ProjectFacts,
+    settings: &Settings,
+    structure_ready: impl FnOnce(&Analysis) -> T,
+) -> (Analysis, T) {
+    let (parse, semantics) = match previous {
+        None => {
+            let parse = crate::syntax::parse(text);
+            let semantics = crate::semantics::analyze(&parse);
+            (parse, semantics)
+        }
+        Some(previous) => {
+            let (parse, splice) = crate::syntax::reparse_spliced(previous.parse, previous.text, text);
+            let semantics = match (splice, previous.semantics) {
+                (Some(splice), Some(semantics)) => crate::semantics::analyze_after_edit(&parse, semantics, &splice),
+                _ => crate::semantics::analyze(&parse),
+            };
+            (parse, semantics)
+        }
+    };
+    finish(text, parse, semantics, project, settings, structure_ready)
+}
+
+/// Runs the rules over a parse and its semantic model.
+fn finish<T>(
     text: &str,
     parse: Parse,
+    semantics: Semantics,
     project: &ProjectFacts,
     settings: &Settings,
     structure_ready: impl FnOnce(&Analysis) -> T,
 ) -> (Analysis, T) {
     let parse = Arc::new(parse);
-    let semantics = Arc::new(crate::semantics::analyze(&parse));
+    let semantics = Arc::new(semantics);
     let mut analysis = Analysis { parse, semantics, diagnostics: Vec::new() };
     let ready = structure_ready(&analysis);
     let (parse, semantics) = (&*analysis.parse, &*analysis.semantics);

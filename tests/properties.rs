@@ -12,7 +12,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use berth::analysis::analyze;
+use berth::analysis::{PreviousVersion, analyze};
 use berth::project::{ProjectFacts, discover};
 use berth::server::document::{Change, Document};
 use berth::text::{LineCol, PositionEncoding, TextRange};
@@ -108,9 +108,9 @@ fn config(cases: u32) -> Config {
 }
 
 /// After random edits (sent in batches, as didChange does), the document holds the same text as
-/// the edits applied to a plain string, each version re-parsed from the previous one equals its
-/// parse from scratch, and the analysis built on the re-parse equals that of a fresh document of
-/// the final text.
+/// the edits applied to a plain string, each version's parse and semantic model built from the
+/// previous one's equal those built from scratch, and the analysis of the final text built from
+/// the first equals that of a fresh document.
 #[test]
 fn incremental_edits_match_a_document_built_from_scratch() {
     let strategy = (fixture(), encoding(), proptest::collection::vec((edit_step(), any::<bool>()), 1..16));
@@ -118,8 +118,8 @@ fn incremental_edits_match_a_document_built_from_scratch() {
     let result = runner.run(&strategy, |(initial, encoding, steps)| {
         let mut doc = Document::new(&initial, 1, "dockerfile");
         let mut model = initial.clone();
-        let mut parsed = berth::syntax::parse(&model);
-        let mut parsed_text = model.clone();
+        let mut built = harness::Model::of(&model);
+        let mut built_text = model.clone();
         let mut batch: Vec<&EditStep> = Vec::new();
         for (idx, (step, ends_batch)) in steps.iter().enumerate() {
             batch.push(step);
@@ -130,14 +130,17 @@ fn incremental_edits_match_a_document_built_from_scratch() {
                 doc.apply_changes(idx as i32 + 2, &changes, encoding);
                 batch.clear();
                 prop_assert_eq!(doc.text(), model.as_str(), "after step {}", idx);
-                // The server re-parses each version from the previous one.
-                parsed = harness::check_reparse(parsed, &parsed_text, &model);
-                parsed_text.clone_from(&model);
+                // The server builds each version's parse and model from the previous one's.
+                built = harness::check_edited_model(built, &built_text, &model);
+                built_text.clone_from(&model);
             }
         }
         let fresh = Document::new(&model, 0, "dockerfile");
+        // All the edits at once, as one version to the next.
         let settings = &berth::config::DEFAULT_SETTINGS;
-        let incremental = berth::analysis::analyze_parsed(&doc.text(), parsed, project(), settings);
+        let first = harness::Model::of(&initial);
+        let previous = PreviousVersion { text: &initial, parse: first.parse, semantics: Some(first.semantics) };
+        let incremental = berth::analysis::analyze_edited(&doc.text(), previous, project(), settings);
         let scratch = analyze(&fresh.text(), project());
         prop_assert_eq!(incremental.diagnostics, scratch.diagnostics);
         Ok(())

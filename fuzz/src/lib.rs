@@ -355,7 +355,7 @@ pub fn check_edit_session(session: &EditSession) {
     let encoding = if session.utf8 { PositionEncoding::Utf8 } else { PositionEncoding::Utf16 };
     let mut doc = Document::new(&session.initial.0, 0, "dockerfile");
     let mut model = session.initial.0.clone();
-    let mut parsed = berth::syntax::parse(&model);
+    let mut built = Model::of(&model);
     for (version, edit) in session.edits.iter().take(32).enumerate() {
         let range = (!edit.full).then(|| {
             let start = LineCol { line: edit.start.0.into(), col: edit.start.1.into() };
@@ -367,18 +367,41 @@ pub fn check_edit_session(session: &EditSession) {
         let before = model.clone();
         apply_to_string(&mut model, range, &edit.text.0, encoding);
         assert_eq!(doc.text(), model, "after edit {version}: {edit:?}");
-        parsed = check_reparse(parsed, &before, &model);
+        built = check_edited_model(built, &before, &model);
     }
     let _ = analyze(&model, &ProjectFacts::default());
 }
 
-/// Re-parses `new` from `previous`, the parse of `old`, and checks that the result is the parse
-/// of `new` from scratch; returns it.
-pub fn check_reparse(previous: berth::syntax::Parse, old: &str, new: &str) -> berth::syntax::Parse {
-    let reparsed = berth::syntax::reparse(previous, old, new);
-    let scratch = berth::syntax::parse(new);
-    assert!(reparsed == scratch, "re-parse differs from a parse from scratch\nold: {old:?}\nnew: {new:?}");
-    reparsed
+/// A version's syntax tree and semantic model, as the server keeps them between edits.
+pub struct Model {
+    pub parse: berth::syntax::Parse,
+    pub semantics: berth::semantics::Semantics,
+}
+
+impl Model {
+    pub fn of(text: &str) -> Model {
+        let parse = berth::syntax::parse(text);
+        let semantics = berth::semantics::analyze(&parse);
+        Model { parse, semantics }
+    }
+}
+
+/// Builds the model of `new` from `previous`, the model of `old`, as the server does after an
+/// edit, and checks that it is the model of `new` built from scratch; returns it.
+pub fn check_edited_model(previous: Model, old: &str, new: &str) -> Model {
+    let (parse, splice) = berth::syntax::reparse_spliced(previous.parse, old, new);
+    let scratch = Model::of(new);
+    assert!(parse == scratch.parse, "re-parse differs from a parse from scratch\nold: {old:?}\nnew: {new:?}");
+    let semantics = match splice {
+        Some(splice) => berth::semantics::analyze_after_edit(&parse, previous.semantics, &splice),
+        None => berth::semantics::analyze(&parse),
+    };
+    let (kept, fresh) = (format!("{semantics:?}"), format!("{:?}", scratch.semantics));
+    assert!(
+        kept == fresh,
+        "semantic model after an edit differs from one built from scratch\nold: {old:?}\nnew: {new:?}"
+    );
+    Model { parse, semantics }
 }
 
 /// Applies an LSP edit to a plain string, with the clamping rules documented on [`Document`]:

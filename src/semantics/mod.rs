@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 
-use crate::syntax::{Args, CompactString, Dockerfile, Healthcheck, Instruction, Keyword, Parse, Word};
+use crate::syntax::{Args, CompactString, Dockerfile, Healthcheck, Instruction, Keyword, Parse, Splice, Word};
 use crate::text::{Spanned, TextRange};
 
 use self::image::{ImageRef, PythonImage, UvImage};
@@ -221,6 +221,50 @@ impl Semantics {
 
 /// Builds the semantic model of a parsed file.
 pub fn analyze(parse: &Parse) -> Semantics {
+    build(parse, None)
+}
+
+/// Builds the semantic model of `parse`, which [`crate::syntax::reparse_spliced`] made from the
+/// parse `previous` describes: the shell commands of the instructions the edit kept are taken
+/// from `previous` (moved) instead of being split again. Equal to [`analyze`].
+pub fn analyze_after_edit(parse: &Parse, previous: Semantics, splice: &Splice) -> Semantics {
+    let kept = KeptCommands { commands: previous.commands.into_iter().peekable(), splice: *splice };
+    build(parse, Some(kept))
+}
+
+/// The shell commands of a previous version, handed out again for the instructions an edit kept.
+struct KeptCommands {
+    commands: std::iter::Peekable<std::vec::IntoIter<CommandSite>>,
+    splice: Splice,
+}
+
+impl KeptCommands {
+    /// Moves the commands of the instruction `idx` to `acc` when the edit kept that instruction;
+    /// returns false when it was parsed again.
+    fn take(&mut self, acc: &mut Vec<CommandSite>, stage: Option<usize>, idx: usize) -> bool {
+        let Some((old_idx, delta)) = self.splice.old_index(idx) else {
+            return false;
+        };
+        // Instructions are visited in order, so what comes before `old_idx` belonged to
+        // instructions parsed again.
+        while self.commands.next_if(|it| it.instruction < old_idx).is_some() {}
+        while let Some(mut site) = self.commands.next_if(|it| it.instruction == old_idx) {
+            site.instruction = idx;
+            // A FROM added or removed before this instruction renumbers the stages.
+            site.stage = stage;
+            if delta != 0 {
+                let moved = |range: TextRange| {
+                    TextRange::new(range.start.wrapping_add_signed(delta), range.end.wrapping_add_signed(delta))
+                };
+                shell::remap(&mut site.command, &moved);
+            }
+            acc.push(site);
+        }
+        true
+    }
+}
+
+fn build(parse: &Parse, mut kept: Option<KeptCommands>) -> Semantics {
     let file = &parse.file;
     let mut res = Semantics::default();
     let escape = file.escape;
@@ -281,7 +325,9 @@ pub fn analyze(parse: &Parse) -> Semantics {
             stage.range = stage.range.cover(instruction.range);
         }
         let stage_idx = res.stages.len().checked_sub(1);
-        collect_commands(&mut res.commands, &mut scratch, stage_idx, idx, instruction);
+        if !kept.as_mut().is_some_and(|kept| kept.take(&mut res.commands, stage_idx, idx)) {
+            collect_commands(&mut res.commands, &mut scratch, stage_idx, idx, instruction);
+        }
     }
     let commands_total = res.commands.len();
     if let Some(last) = res.stages.last_mut() {
@@ -629,7 +675,7 @@ fn collect_commands(
             scratch.script_markers = script_markers;
         }
         Args::Exec(exec) => {
-            let command = shell::split_exec(&exec.elements);
+            let command = shell::split_exec(&exec.elements, exec.range);
             let script = shell::exec_shell_script_index(&command).and_then(|idx| exec.elements.get(idx));
             push(command, true);
             if let Some(script) = script {

@@ -429,13 +429,14 @@ impl ExecElement for (String, TextRange) {
 
 /// Turns a JSON exec-form array (`CMD ["uv", "run", "app"]`) into one command whose words have
 /// the element ranges, so it can be analysed like shell form. Takes `&exec.elements`
-/// (`Spanned<String>`) or `(String, TextRange)` pairs.
+/// (`Spanned<String>`) or `(String, TextRange)` pairs, and the range of the whole array, which
+/// is the range of the command when the array is empty.
 ///
 /// Exec form has no shell, so there are no assignments, redirections or expansions. A
 /// `["sh", "-c", "script"]` (or `/bin/bash -lc ...`) array is returned as the `sh` command;
 /// callers that want the script's commands should run [`split_commands`] on the element that
 /// [`exec_shell_script_index`] points at.
-pub fn split_exec<E: ExecElement>(elements: &[E]) -> ShellCommand {
+pub fn split_exec<E: ExecElement>(elements: &[E], form: TextRange) -> ShellCommand {
     let words: Vec<ShellWord> = elements
         .iter()
         .map(|it| {
@@ -446,7 +447,8 @@ pub fn split_exec<E: ExecElement>(elements: &[E]) -> ShellCommand {
         .collect();
     let range = match (words.first(), words.last()) {
         (Some(first), Some(last)) => first.range.cover(last.range),
-        _ => TextRange::default(),
+        // An empty array (`ENTRYPOINT []`) is a command without words, written where it is.
+        _ => form,
     };
     ShellCommand::new(range, Vec::new(), words, Vec::new(), Separator::End)
 }
@@ -2136,19 +2138,23 @@ mod tests {
             Spanned::new("--python=3.12".to_owned(), TextRange::new(18, 33)),
             Spanned::new("app".to_owned(), TextRange::new(35, 40)),
         ];
-        let cmd = split_exec(&elements);
+        let cmd = split_exec(&elements, TextRange::new(4, 41));
         assert_eq!(cmd.range, TextRange::new(5, 40));
         let uv = cmd.as_uv().expect("uv");
         assert_eq!(uv.subcommand(), "run");
         assert_eq!(uv.flag_value("--python").map(|it| it.range), Some(TextRange::new(28, 32)));
         assert_eq!(uv.run_command().map(|it| it[0].range), Some(TextRange::new(35, 40)));
-        assert_eq!(split_exec::<(String, TextRange)>(&[]).words.len(), 0);
+        let empty = split_exec::<(String, TextRange)>(&[], TextRange::new(11, 13));
+        assert_eq!((empty.words.len(), empty.range), (0, TextRange::new(11, 13)));
 
-        let sh = split_exec(&[
-            ("/bin/bash".to_owned(), TextRange::new(0, 1)),
-            ("-lc".to_owned(), TextRange::new(1, 2)),
-            ("uv sync".to_owned(), TextRange::new(2, 3)),
-        ]);
+        let sh = split_exec(
+            &[
+                ("/bin/bash".to_owned(), TextRange::new(0, 1)),
+                ("-lc".to_owned(), TextRange::new(1, 2)),
+                ("uv sync".to_owned(), TextRange::new(2, 3)),
+            ],
+            TextRange::new(0, 4),
+        );
         assert_eq!(sh.words[0].raw_offset, None);
         assert_eq!(exec_shell_script_index(&sh), Some(2));
         assert_eq!(exec_shell_script_index(&cmd), None);

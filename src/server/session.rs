@@ -13,9 +13,10 @@ use std::time::{Duration, Instant};
 
 use tower_lsp_server::ls_types as lsp;
 
-use crate::analysis::Analysis;
+use crate::analysis::{Analysis, PreviousVersion};
 use crate::config::{ConfigFile, Options, Settings};
 use crate::project::ProjectFacts;
+use crate::semantics::Semantics;
 use crate::server::convert;
 use crate::server::document::{Change, Document};
 use crate::server::workspace::{self, FileKind, OverlayFs};
@@ -421,11 +422,18 @@ pub(crate) struct AnalysisJob {
     pub(crate) stale: (Option<Arc<Analyzed>>, Option<Arc<Structure>>),
 }
 
-/// The text and syntax tree of the newest of a document's stale versions, when nothing else
-/// holds them any more, to re-parse the next version from; everything else of them is freed.
-/// (Freeing after the diagnostics are sent was measured slower: the free then competes with
-/// writing them.)
-fn reusable_parse(stale: (Option<Arc<Analyzed>>, Option<Arc<Structure>>)) -> Option<(Arc<str>, Parse)> {
+/// The text, syntax tree and semantic model of a document's previous version, to build the
+/// next one from.
+struct Reusable {
+    text: Arc<str>,
+    parse: Parse,
+    semantics: Option<Semantics>,
+}
+
+/// What can be reused of the newest of a document's stale versions, when nothing else holds
+/// it any more; everything else of them is freed. (Freeing after the diagnostics are sent was
+/// measured slower: the free then competes with writing them.)
+fn reusable(stale: (Option<Arc<Analyzed>>, Option<Arc<Structure>>)) -> Option<Reusable> {
     let (analyzed, structure) = stale;
     let structure = match structure {
         // A structure without its analysis is newer than any analysis kept; the analysis may
@@ -436,9 +444,11 @@ fn reusable_parse(stale: (Option<Arc<Analyzed>>, Option<Arc<Structure>>)) -> Opt
         }
         None => Arc::try_unwrap(analyzed?).ok()?.structure,
     };
-    // A request still answering from the old version holds it: parse from scratch instead.
+    // A request still answering from the old version holds it: start from scratch instead.
     let Structure { text, model, .. } = Arc::try_unwrap(structure).ok()?;
-    Some((text, Arc::try_unwrap(model.parse).ok()?))
+    let Analysis { parse, semantics, .. } = model;
+    let semantics = Arc::try_unwrap(semantics).ok();
+    Some(Reusable { text, parse: Arc::try_unwrap(parse).ok()?, semantics })
 }
 
 /// The form a job's caller wants the diagnostics in.
@@ -481,7 +491,7 @@ impl AnalysisJob {
         let started = Instant::now();
         // The new version is re-parsed from the previous one's syntax tree; the rest of the
         // previous version is freed here, on the analysis thread.
-        let previous = reusable_parse(std::mem::take(&mut self.stale));
+        let previous = reusable(std::mem::take(&mut self.stale));
         let unpacked = Instant::now();
         let (project, config, discovered) = match (&self.project, &self.path) {
             (Some(project), _) => (project.clone(), self.config.clone(), false),
@@ -497,13 +507,17 @@ impl AnalysisJob {
         let text: Arc<str> = self.text.into();
         let index = Arc::new(LineIndex::new(&text));
         let reused = previous.is_some();
-        let parse = match previous {
-            Some((old_text, old_parse)) => crate::syntax::reparse(old_parse, &old_text, &text),
-            None => crate::syntax::parse(&text),
+        let (old_text, previous) = match previous {
+            Some(Reusable { text, parse, semantics }) => (Some(text), Some((parse, semantics))),
+            None => (None, None),
         };
-        let parse_done = Instant::now();
+        let previous = old_text.as_deref().zip(previous).map(|(text, (parse, semantics))| PreviousVersion {
+            text,
+            parse,
+            semantics,
+        });
         let (analysis, structure) =
-            crate::analysis::analyze_parsed_staged(&text, parse, &project, &settings, |model| {
+            crate::analysis::analyze_edited_staged(&text, previous, &project, &settings, |model| {
                 let structure =
                     Arc::new(Structure::new(self.stamp, text.clone(), index.clone(), model, project.clone()));
                 structure_ready(structure.clone());
@@ -521,8 +535,7 @@ impl AnalysisJob {
             free_us = micros(unpacked - started),
             discovery_us = micros(discovery_done - unpacked),
             reused,
-            parse_us = micros(parse_done - discovery_done),
-            analysis_us = micros(analysis_done - parse_done),
+            analysis_us = micros(analysis_done - discovery_done),
             convert_us = micros(analysis_done.elapsed()),
             findings = found.len(),
             "analysed {}",

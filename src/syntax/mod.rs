@@ -17,7 +17,7 @@ mod words;
 
 pub use dump::debug_dump;
 pub use parser::parse;
-pub use reparse::reparse;
+pub use reparse::{Splice, reparse, reparse_spliced};
 
 pub use compact_str::CompactString;
 

@@ -16,14 +16,47 @@ use crate::text::{Spanned, TextRange};
 /// The parse of `new`, given `previous`, the parse of `old`. Equal to `parse(new)`; cheaper when
 /// the two texts differ in a few lines after the first instruction.
 pub fn reparse(previous: Parse, old: &str, new: &str) -> Parse {
+    reparse_spliced(previous, old, new).0
+}
+
+/// Which instructions a re-parse replaced, so that what was derived from the others can be kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Splice {
+    /// The index of the first instruction parsed again, the same in the old and the new parse.
+    pub first: usize,
+    /// How many instructions of the old parse were replaced from `first` on.
+    pub removed: usize,
+    /// How many new instructions replaced them.
+    pub inserted: usize,
+    /// How far the instructions after the replaced ones moved, in bytes.
+    pub delta: isize,
+}
+
+impl Splice {
+    /// The old index of the new instruction `idx`, with the distance it moved; `None` when it
+    /// was parsed again.
+    pub fn old_index(&self, idx: usize) -> Option<(usize, isize)> {
+        if idx < self.first {
+            Some((idx, 0))
+        } else if idx < self.first + self.inserted {
+            None
+        } else {
+            Some((idx - self.inserted + self.removed, self.delta))
+        }
+    }
+}
+
+/// [`reparse`], saying which instructions it replaced; `None` when it parsed from scratch.
+pub fn reparse_spliced(previous: Parse, old: &str, new: &str) -> (Parse, Option<Splice>) {
     let Some(region) = Region::between(old, new) else {
-        return previous;
+        let unchanged = Splice { first: previous.file.instructions.len(), removed: 0, inserted: 0, delta: 0 };
+        return (previous, Some(unchanged));
     };
     let instructions = &previous.file.instructions;
     // Directives and the byte order mark decide how the whole file reads: an edit before the
     // first instruction starts from scratch.
     if instructions.first().is_none_or(|first| region.start <= first.range.start) {
-        return parse(new);
+        return (parse(new), None);
     }
     // The first instruction the edit may touch: one ending at or just before the edit (deleting
     // its line break joins the next line to it). The one before that is parsed again too, so
@@ -35,7 +68,8 @@ pub fn reparse(previous: Parse, old: &str, new: &str) -> Parse {
     let piece = parse_from(new, start, previous.file.escape, |pos| {
         pos >= region.new_end && clean_in_old(&previous, old, pos - region.new_end + region.old_end)
     });
-    splice(previous, piece, start, delta, new.len())
+    let (parse, splice) = splice(previous, piece, start, delta, new.len());
+    (parse, Some(splice))
 }
 
 /// The bytes that differ between two texts: `start..old_end` in the old one became
@@ -127,21 +161,24 @@ fn lowest_start(instructions: &[Instruction], pos: usize) -> usize {
 
 /// The new parse: what `previous` had before `start`, then `piece`, then what `previous` had
 /// from where `piece` stopped on, moved by `delta`.
-fn splice(previous: Parse, piece: Piece, start: usize, delta: isize, new_len: usize) -> Parse {
+fn splice(previous: Parse, piece: Piece, start: usize, delta: isize, new_len: usize) -> (Parse, Splice) {
     let Parse { file, mut errors } = previous;
     let Dockerfile { bom, escape, directives, mut instructions, mut comments } = file;
     // Where the old parse resumes: the re-parse stopped where both parses are clean, or at the
     // end of the text, where nothing of the old parse remains (not even an error at its very
     // end, which belongs to an instruction re-parsed).
     let resume = if piece.end >= new_len { usize::MAX } else { piece.end.wrapping_add_signed(-delta) };
-    replace_and_shift(&mut instructions, start, resume, piece.instructions, delta, |it| it.range.start);
+    let (first, removed, inserted) =
+        replace_and_shift(&mut instructions, start, resume, piece.instructions, delta, |it| it.range.start);
     replace_and_shift(&mut comments, start, resume, piece.comments, delta, |it| it.range.start);
     replace_and_shift(&mut errors, start, resume, piece.errors, delta, |it| it.range.start);
-    Parse { file: Dockerfile { bom, escape, directives, instructions, comments }, errors }
+    let parse = Parse { file: Dockerfile { bom, escape, directives, instructions, comments }, errors };
+    (parse, Splice { first, removed, inserted, delta })
 }
 
 /// Replaces the items of `items` (sorted by `key`) that start in `start..resume` with `fresh`,
-/// and moves the ones from `resume` on by `delta`.
+/// and moves the ones from `resume` on by `delta`. Returns where the replaced items started,
+/// how many there were and how many replaced them.
 fn replace_and_shift<T: Shift>(
     items: &mut Vec<T>,
     start: usize,
@@ -149,7 +186,7 @@ fn replace_and_shift<T: Shift>(
     fresh: Vec<T>,
     delta: isize,
     key: impl Fn(&T) -> usize,
-) {
+) -> (usize, usize, usize) {
     let first = items.partition_point(|it| key(it) < start);
     let last = items.partition_point(|it| key(it) < resume);
     let inserted = fresh.len();
@@ -157,6 +194,7 @@ fn replace_and_shift<T: Shift>(
     for item in &mut items[first + inserted..] {
         item.shift(delta);
     }
+    (first, last - first, inserted)
 }
 
 /// Moving a node by a number of bytes: every range and source offset in it.
@@ -318,9 +356,21 @@ mod tests {
     use super::*;
 
     /// Re-parses `old` edited into `new` and checks the result against a parse from scratch.
+    /// Also checks the splice: every instruction it says was kept is the old one, moved.
     fn check(old: &str, new: &str) {
-        let reparsed = reparse(parse(old), old, new);
+        let previous = parse(old);
+        let (reparsed, splice) = reparse_spliced(previous.clone(), old, new);
         assert_eq!(reparsed, parse(new), "{old:?} -> {new:?}");
+        let Some(splice) = splice else { return };
+        let (before, after) = (&previous.file.instructions, &reparsed.file.instructions);
+        assert_eq!(before.len() - splice.removed + splice.inserted, after.len(), "{splice:?}");
+        for (idx, instruction) in after.iter().enumerate() {
+            if let Some((old_idx, delta)) = splice.old_index(idx) {
+                let mut moved = before[old_idx].clone();
+                moved.shift(delta);
+                assert_eq!(&moved, instruction, "{old:?} -> {new:?}: instruction {idx} of {splice:?}");
+            }
+        }
     }
 
     /// Checks every way of replacing `old_part` in `base` by `new_part`, at each of its places.
