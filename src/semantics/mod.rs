@@ -228,7 +228,11 @@ pub fn analyze(parse: &Parse) -> Semantics {
 /// parse `previous` describes: the shell commands of the instructions the edit kept are taken
 /// from `previous` (moved) instead of being split again. Equal to [`analyze`].
 pub fn analyze_after_edit(parse: &Parse, previous: Semantics, splice: &Splice) -> Semantics {
-    let kept = KeptCommands { commands: previous.commands.into_iter().peekable(), splice: *splice };
+    // The rest of the previous model is freed first: two models of a large file need not be
+    // alive together.
+    let Semantics { global_args, stages, commands } = previous;
+    drop((global_args, stages));
+    let kept = KeptCommands { commands: commands.into_iter().peekable(), splice: *splice };
     build(parse, Some(kept))
 }
 
