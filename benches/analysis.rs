@@ -31,6 +31,44 @@ fn report(name: &str, samples: &[Duration]) {
     );
 }
 
+/// A file being typed into: one character inserted in the middle and taken out again, each
+/// version built from the one before, as the server builds it.
+struct Typing<'t> {
+    versions: [&'t str; 2],
+    turn: usize,
+    parse: Option<berth::syntax::Parse>,
+    semantics: Option<berth::semantics::Semantics>,
+}
+
+impl<'t> Typing<'t> {
+    fn new(versions: [&'t str; 2]) -> Typing<'t> {
+        Typing { versions, turn: 0, parse: Some(berth::syntax::parse(versions[0])), semantics: None }
+    }
+
+    /// The text before and after the next keystroke.
+    fn keystroke(&mut self) -> (&'t str, &'t str) {
+        self.turn += 1;
+        (self.versions[(self.turn + 1) % 2], self.versions[self.turn % 2])
+    }
+
+    fn reparse(&mut self) {
+        let (old, new) = self.keystroke();
+        let previous = self.parse.take().expect("a parse");
+        self.parse = Some(black_box(berth::syntax::reparse(previous, old, new)));
+        // The model no longer describes the parse.
+        self.semantics = None;
+    }
+
+    fn analyze(&mut self, project: &berth::project::ProjectFacts, settings: &berth::config::Settings) {
+        let (old, new) = self.keystroke();
+        let parse = self.parse.take().expect("a parse");
+        let previous = berth::analysis::PreviousVersion { text: old, parse, semantics: self.semantics.take() };
+        let analysis = black_box(berth::analysis::analyze_edited(new, previous, project, settings));
+        self.parse = Some(std::sync::Arc::try_unwrap(analysis.parse).expect("the only reference"));
+        self.semantics = std::sync::Arc::try_unwrap(analysis.semantics).ok();
+    }
+}
+
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/fastapi-app");
     let dockerfile = root.join("Dockerfile");
@@ -48,38 +86,13 @@ fn main() {
             &format!("parse+semantics+rules ({diagnostics} findings)"),
             &measure(iterations, || drop(black_box(berth::analysis::analyze(black_box(&text), &project)))),
         );
-        // Typing: one character inserted in the middle of the file and taken out again, each
-        // version re-parsed from the one before.
         let middle = text[..text.len() / 2].rfind('\n').map_or(0, |it| it + 1);
         let mut typed = text.clone();
         typed.insert(middle, 'x');
-        let versions = [text.as_str(), typed.as_str()];
-        let mut current = Some(berth::syntax::parse(&text));
-        let mut turn = 0;
-        report(
-            "re-parse after a keystroke",
-            &measure(iterations, || {
-                let (old, new) = (versions[turn % 2], versions[(turn + 1) % 2]);
-                turn += 1;
-                let previous = current.take().expect("a parse");
-                current = Some(black_box(berth::syntax::reparse(previous, old, new)));
-            }),
-        );
+        let mut typing = Typing::new([&text, &typed]);
+        report("re-parse after a keystroke", &measure(iterations, || typing.reparse()));
         let settings = &*berth::config::DEFAULT_SETTINGS;
-        let mut semantics = Some(berth::semantics::analyze(current.as_ref().expect("a parse")));
-        report(
-            "whole analysis after a keystroke",
-            &measure(iterations, || {
-                let (old, new) = (versions[turn % 2], versions[(turn + 1) % 2]);
-                turn += 1;
-                let parse = current.take().expect("a parse");
-                let previous = berth::analysis::PreviousVersion { text: old, parse, semantics: semantics.take() };
-                let analysis = berth::analysis::analyze_edited(new, previous, &project, settings);
-                let analysis = black_box(analysis);
-                current = Some(std::sync::Arc::try_unwrap(analysis.parse).expect("the only reference"));
-                semantics = std::sync::Arc::try_unwrap(analysis.semantics).ok();
-            }),
-        );
+        report("whole analysis after a keystroke", &measure(iterations, || typing.analyze(&project, settings)));
         if lines == 5_000 {
             // The same after evicting the caches, as a server meets each keystroke after the
             // editor and the rest of the machine ran for a while.
@@ -88,15 +101,9 @@ fn main() {
             for round in 0..iterations / 3 {
                 evict.iter_mut().step_by(64).for_each(|it| *it = it.wrapping_add(round as u8));
                 black_box(&evict);
-                let (old, new) = (versions[turn % 2], versions[(turn + 1) % 2]);
-                turn += 1;
-                let parse = current.take().expect("a parse");
-                let previous = berth::analysis::PreviousVersion { text: old, parse, semantics: semantics.take() };
                 let started = Instant::now();
-                let analysis = black_box(berth::analysis::analyze_edited(new, previous, &project, settings));
+                typing.analyze(&project, settings);
                 cold.push(started.elapsed());
-                current = Some(std::sync::Arc::try_unwrap(analysis.parse).expect("the only reference"));
-                semantics = std::sync::Arc::try_unwrap(analysis.semantics).ok();
             }
             cold.sort_unstable();
             report("  the same, caches evicted", &cold);
