@@ -441,7 +441,12 @@ impl<'a> RuleContext<'a> {
             // Every RUN's mounts in one list, with where each instruction's start: two
             // allocations in all instead of one per RUN (and as few to free).
             let instructions = &self.parse.file.instructions;
-            let mut table = MountTable { mounts: Vec::new(), starts: Vec::with_capacity(instructions.len() + 1) };
+            // Sized first (every flag of a RUN may be a mount): growing a list of mounts step by
+            // step copied it over and over.
+            let flags: usize =
+                instructions.iter().filter(|it| it.keyword == Keyword::Run).map(|it| it.flags.len()).sum();
+            let mut table =
+                MountTable { mounts: Vec::with_capacity(flags), starts: Vec::with_capacity(instructions.len() + 1) };
             for instruction in instructions {
                 table.starts.push(table.mounts.len());
                 if instruction.keyword == Keyword::Run && !instruction.flags.is_empty() {

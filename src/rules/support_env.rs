@@ -47,7 +47,6 @@ pub(crate) fn uv_settings<'c, 'a>(ctx: &'c RuleContext<'a>) -> &'c [Setting<'a>]
 
 pub(crate) fn build_uv_settings<'a>(ctx: &RuleContext<'a>) -> Vec<Setting<'a>> {
     let semantics: &'a crate::semantics::Semantics = ctx.semantics;
-    let mut res = Vec::new();
     // Files set the same few variables over and over; each lookup scans uv's whole list.
     let mut known: Vec<(String, Option<&'static UvEnvVar>)> = Vec::new();
     let mut lookup = |name: &str| -> Option<&'static UvEnvVar> {
@@ -64,6 +63,7 @@ pub(crate) fn build_uv_settings<'a>(ctx: &RuleContext<'a>) -> Vec<Setting<'a>> {
             .iter()
             .flat_map(|stage| stage.args.iter().chain(&stage.env).map(|def| (Some(stage.index), def))),
     );
+    let mut res = Vec::new();
     for (stage, def) in defs {
         if !def.name.starts_with("UV_") {
             continue;
@@ -92,7 +92,10 @@ pub(crate) fn build_uv_settings<'a>(ctx: &RuleContext<'a>) -> Vec<Setting<'a>> {
                 it.value_has_expansion,
             )
         });
-        let wrapped = site.command.words.iter().any(|word| word.raw().starts_with("UV_"));
+        // Only the words before the program can be a wrapper's (what `wrapper_assignments`
+        // reads), and most commands have none: the program's position is remembered.
+        let before_program = site.command.words.get(..site.command.program_index().unwrap_or(0)).unwrap_or_default();
+        let wrapped = before_program.iter().any(|word| word.raw().starts_with("UV_"));
         let wrapped = wrapped.then(|| ctx.wrapper_assignments(&site.command)).into_iter().flatten().map(|it| {
             (Cow::Owned(it.name), Cow::Owned(it.value), it.name_range, it.value_range, it.value_has_expansion)
         });

@@ -273,9 +273,27 @@ pub(crate) fn expand_in<'t>(
 /// Joins `path` onto `base` unless it is absolute, and removes `.`, `..` and doubled slashes.
 pub(crate) fn resolve_path(base: &str, path: &str) -> String {
     // One pass into one buffer: this runs for every WORKDIR, COPY and venv of a large file.
+    // A single plain name joined onto a resolved folder (`.venv` onto a WORKDIR), the usual
+    // case, needs no splitting at all.
+    let plain_name = !matches!(path, "" | "." | "..") && !path.as_bytes().contains(&b'/');
+    if plain_name && is_normal_absolute(base) {
+        let base = if base == "/" { "" } else { base };
+        let mut res = String::with_capacity(base.len() + path.len() + 1);
+        res.push_str(base);
+        res.push('/');
+        res.push_str(path);
+        return res;
+    }
     let mut res = String::with_capacity(base.len() + path.len() + 1);
     if !path.starts_with('/') {
-        push_path_parts(&mut res, base);
+        // The base is nearly always a WORKDIR resolved already: copy it whole.
+        if is_normal_absolute(base) {
+            if base != "/" {
+                res.push_str(base);
+            }
+        } else {
+            push_path_parts(&mut res, base);
+        }
     }
     push_path_parts(&mut res, path);
     if res.is_empty() {
@@ -307,8 +325,9 @@ pub(crate) fn resolve_cow<'p>(base: &str, path: Cow<'p, str>) -> Cow<'p, str> {
 /// Whether [`resolve_path`] would return `path` unchanged: absolute, without empty, `.` or `..`
 /// parts and without a trailing slash (except `/` itself).
 fn is_normal_absolute(path: &str) -> bool {
-    let Some(rest) = path.strip_prefix('/') else { return false };
-    rest.is_empty() || rest.split('/').all(|part| !matches!(part, "" | "." | ".."))
+    let Some(rest) = path.as_bytes().strip_prefix(b"/") else { return false };
+    // Over the bytes: the general string splitter costs more than these short paths take to scan.
+    rest.is_empty() || rest.split(|it| *it == b'/').all(|part| !matches!(part, b"" | b"." | b".."))
 }
 
 /// Appends `/part` for each part of `path` to `res`, dropping `.` and empty parts and letting
@@ -607,29 +626,43 @@ pub(crate) struct Venv {
 /// come stage by stage, so each stage's are contiguous.
 pub(crate) struct PerStage<T> {
     items: Vec<T>,
-    /// The stage of each item, in step with `items`, never decreasing.
-    stages: Vec<usize>,
+    /// Where each stage's items end in `items` (they start where the previous stage's end),
+    /// up to the last stage that has any: finding a stage's list is two reads, where a
+    /// search over the items' stages took two binary searches on every question.
+    ends: Vec<usize>,
 }
 
 impl<T> Default for PerStage<T> {
     fn default() -> PerStage<T> {
-        PerStage { items: Vec::new(), stages: Vec::new() }
+        PerStage { items: Vec::new(), ends: Vec::new() }
     }
 }
 
 impl<T> PerStage<T> {
+    /// Room for `items` items in `stages` stages, so lists whose size is known roughly grow in
+    /// one step.
+    pub(crate) fn with_capacity(items: usize, stages: usize) -> PerStage<T> {
+        PerStage { items: Vec::with_capacity(items), ends: Vec::with_capacity(stages) }
+    }
+
     /// Adds an item at the end of `stage`'s list.
     pub(crate) fn push(&mut self, stage: usize, item: T) {
+        // Stages with nothing before this one end where the list ends now.
+        while self.ends.len() <= stage {
+            self.ends.push(self.items.len());
+        }
         // Items arrive in stage order, so they almost always go at the end.
-        if self.stages.last().is_none_or(|last| *last <= stage) {
-            self.stages.push(stage);
+        if self.ends.len() == stage + 1 {
             self.items.push(item);
+            self.ends[stage] += 1;
             return;
         }
         // Should one not, it still lands after its stage's others.
-        let at = self.stages.partition_point(|it| *it <= stage);
-        self.stages.insert(at, stage);
+        let at = self.ends[stage];
         self.items.insert(at, item);
+        for end in &mut self.ends[stage..] {
+            *end += 1;
+        }
     }
 
     /// Every item, stage by stage.
@@ -639,9 +672,12 @@ impl<T> PerStage<T> {
 
     /// The items of `stage`, in the order they were added.
     pub(crate) fn of(&self, stage: usize) -> &[T] {
-        let start = self.stages.partition_point(|it| *it < stage);
-        let end = self.stages.partition_point(|it| *it <= stage);
-        self.items.get(start..end).unwrap_or_default()
+        let Some(end) = self.ends.get(stage) else { return &[] };
+        let start = match stage.checked_sub(1) {
+            Some(previous) => self.ends.get(previous).copied().unwrap_or(0),
+            None => 0,
+        };
+        self.items.get(start..*end).unwrap_or_default()
     }
 }
 
@@ -666,9 +702,10 @@ impl<'a> Layout<'a> {
         let instructions: &'a [Instruction] = &ctx.parse.file.instructions;
         let count = semantics.stages.len();
         let mut layout = Layout {
-            workdirs: PerStage::default(),
+            workdirs: PerStage::with_capacity(count, count),
             users: PerStage::default(),
-            venvs: PerStage::default(),
+            // Nearly every venv is made by a uv command.
+            venvs: PerStage::with_capacity(ctx.uv.len(), count),
             python_installs: PerStage::default(),
             copied_from: vec![false; count],
         };
@@ -1340,6 +1377,30 @@ mod tests {
         assert!(matches!(resolve_path_cow("/x", "/app/src"), Cow::Borrowed("/app/src")));
         assert!(matches!(resolve_path_cow("/x", "/bin/"), Cow::Borrowed("/bin")));
         assert!(matches!(resolve_path_cow("/x", "src"), Cow::Owned(_)));
+    }
+
+    #[test]
+    fn plain_names_join_resolved_folders_like_any_other_path() {
+        let cases = [
+            ("/app", ".venv", "/app/.venv"),
+            ("/", ".venv", "/.venv"),
+            ("/app/", "x", "/app/x"),
+            ("/a/../b", "x", "/b/x"),
+            ("/a//b", "x", "/a/b/x"),
+            ("relative", "x", "/relative/x"),
+            ("/app", "...", "/app/..."),
+            ("/app", "..", "/"),
+            ("/app", ".", "/app"),
+            ("/app", "", "/app"),
+            ("/app", "/opt", "/opt"),
+        ];
+        for (base, path, resolved) in cases {
+            assert_eq!(resolve_path(base, path), resolved, "{base} + {path}");
+        }
+        assert!(is_normal_absolute("/") && is_normal_absolute("/a/b"));
+        for path in ["", "a", "//", "/a/", "/a//b", "/./a", "/a/..", "/a/.", "/.."] {
+            assert!(!is_normal_absolute(path), "{path}");
+        }
     }
 
     #[test]

@@ -336,8 +336,12 @@ impl<'a> Layout<'a> {
         let mut image_pins: crate::rules::facts::FastMap<&str, Option<Option<Arc<str>>>> = Default::default();
         let escape = ctx.parse.file.escape;
         let stages = semantics.stages.len();
-        let mut res =
-            Layout { copies: PerStage::default(), uv_version: vec![None; stages], in_image: vec![false; stages] };
+        // The COPYs and ADDs here are the Python rules' ones: their count sizes the list.
+        let mut res = Layout {
+            copies: PerStage::with_capacity(ctx.py_copies().len(), stages),
+            uv_version: vec![None; stages],
+            in_image: vec![false; stages],
+        };
         // Stages each stage copies from, for the reach computation below.
         let mut copied_from: PerStage<usize> = PerStage::default();
         for stage in &semantics.stages {
@@ -346,10 +350,23 @@ impl<'a> Layout<'a> {
                 _ => None,
             };
             let mut uv_version = parent.and_then(|it| res.uv_version.get(it).cloned()).flatten();
-            if let Base::Image(reference) = &stage.base
-                && let Some(uv) = image::uv_image_info(reference)
-            {
-                uv_version = uv.uv_version.map(Arc::from);
+            if let Base::Image(reference) = &stage.base {
+                // Stages start from the same few images: look at each text once (the stage's
+                // reference was parsed from its expanded text, so the two agree).
+                let pin = match stage.image_expanded.as_deref() {
+                    Some(text) => match image_pins.get(text) {
+                        Some(pin) => pin.clone(),
+                        None => {
+                            let pin = image::uv_image_info(reference).map(|it| it.uv_version.map(Arc::from));
+                            image_pins.insert(text, pin.clone());
+                            pin
+                        }
+                    },
+                    None => image::uv_image_info(reference).map(|it| it.uv_version.map(Arc::from)),
+                };
+                if let Some(pin) = pin {
+                    uv_version = pin;
+                }
             }
             for idx in stage.instructions.clone() {
                 let Some(instruction) = instructions.get(idx) else { continue };
@@ -813,6 +830,25 @@ mod tests {
         let target = mounts[1].target.as_ref().expect("a target");
         assert_eq!(&text[target.range.as_range()], "uv.lock");
         assert!(mounts[1].writable);
+    }
+
+    #[test]
+    fn mounts_split_in_place_read_what_the_parser_reads() {
+        let text = "FROM x\nRUN --mount=type=cache,target=/a=b,,rw --mount=TYPE=Bind,src=x,dst=/y, \\\n    --mount=from=img,source=/s,readwrite=false --mount=\"type=secret,id=a\" true\n";
+        let parse = crate::syntax::parse(text);
+        let run = &parse.file.instructions[1];
+        let found = mounts(text, run);
+        assert_eq!(found.len(), 4);
+        for (mount, flag) in found.iter().zip(&run.flags) {
+            let mut expected = Mount::new(flag.range);
+            for option in flag.options() {
+                let value = option.value.as_ref().map(|it| Spanned::new(it.value.as_str(), it.range));
+                expected.set(option.key.value.as_str(), value);
+            }
+            assert_eq!(format!("{mount:?}"), format!("{expected:?}"));
+        }
+        assert_eq!(found[0].target.as_ref().map(|it| &text[it.range.as_range()]), Some("/a=b"));
+        assert_eq!(found[1].kind, "bind");
     }
 
     #[test]
