@@ -38,10 +38,7 @@ const ARCHIVE_ENDINGS: &[&str] = &[
 ];
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    for instruction in &ctx.parse.file.instructions {
-        if instruction.keyword != Keyword::Add {
-            continue;
-        }
+    for (_, instruction) in ctx.instructions_with(&[Keyword::Add]) {
         let sources: Vec<&str> = match &instruction.args {
             Args::Words(words) if words.len() >= 2 => {
                 words[..words.len() - 1].iter().map(|it| it.value.as_str()).collect()

@@ -32,13 +32,11 @@ declare_rule! {
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    let instructions = &ctx.parse.file.instructions;
-    for pair in instructions.windows(2) {
-        let (prev, next) = (&pair[0], &pair[1]);
-        if prev.keyword != Keyword::Run
-            || next.keyword != Keyword::Run
-            || !flags_text(ctx, prev).eq(flags_text(ctx, next))
-        {
+    let mut previous: Option<(usize, &Instruction)> = None;
+    for (idx, next) in ctx.instructions_with(&[Keyword::Run]) {
+        let Some((prev_idx, prev)) = previous.replace((idx, next)) else { continue };
+        // Only a RUN right after another, with nothing in between.
+        if prev_idx + 1 != idx || !flags_text(ctx, prev).eq(flags_text(ctx, next)) {
             continue;
         }
         acc.push(

@@ -31,11 +31,7 @@ declare_rule! {
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     for stage in &ctx.semantics.stages {
-        for idx in stage.instructions.clone() {
-            let Some(instruction) = ctx.parse.file.instructions.get(idx) else { continue };
-            if instruction.keyword != Keyword::Copy {
-                continue;
-            }
+        for (_, instruction) in ctx.instructions_with_in(&[Keyword::Copy], stage.instructions.clone()) {
             let Some(value) = instruction.flag("from").and_then(|it| it.value.as_ref()) else { continue };
             let own = match value.value.parse::<usize>() {
                 Ok(index) => index == stage.index,

@@ -33,8 +33,8 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let Some(ignore) = &ctx.project.dockerignore else { return };
     // Files copy the same few sources over and over, and matching compiles every pattern.
     let mut known: FastMap<&str, Option<&IgnorePattern>> = FastMap::default();
-    for instruction in &ctx.parse.file.instructions {
-        if !matches!(instruction.keyword, Keyword::Copy | Keyword::Add) || instruction.flag("from").is_some() {
+    for (_, instruction) in ctx.instructions_with(&[Keyword::Copy, Keyword::Add]) {
+        if instruction.flag("from").is_some() {
             continue;
         }
         let sources = match &instruction.args {

@@ -30,10 +30,7 @@ declare_rule! {
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    for instruction in &ctx.parse.file.instructions {
-        if !matches!(instruction.keyword, Keyword::Arg | Keyword::Env) {
-            continue;
-        }
+    for (_, instruction) in ctx.instructions_with(&[Keyword::Arg, Keyword::Env]) {
         let Args::KeyValues(pairs) = &instruction.args else { continue };
         for pair in pairs {
             let Some(word) = &pair.value else { continue };

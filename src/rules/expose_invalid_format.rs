@@ -30,10 +30,7 @@ declare_rule! {
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    for instruction in &ctx.parse.file.instructions {
-        if instruction.keyword != Keyword::Expose {
-            continue;
-        }
+    for (_, instruction) in ctx.instructions_with(&[Keyword::Expose]) {
         for word in words(instruction) {
             if !word.value.contains(':') || word.value.contains('$') {
                 continue;

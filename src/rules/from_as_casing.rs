@@ -32,10 +32,7 @@ declare_rule! {
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    for instruction in &ctx.parse.file.instructions {
-        if instruction.keyword != Keyword::From {
-            continue;
-        }
+    for (_, instruction) in ctx.instructions_with(&[Keyword::From]) {
         let Some(as_word) = words(instruction).get(1) else { continue };
         if !as_word.value.eq_ignore_ascii_case("as") {
             continue;

@@ -35,33 +35,37 @@ declare_rule! {
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let instructions = &ctx.parse.file.instructions;
+    // Which cases each keyword is written in, kept from the count for the judgement: the
+    // instructions are walked once, and only the inconsistent ones are read again.
+    const HAS_UPPER: u8 = 1;
+    const HAS_LOWER: u8 = 2;
+    const NOT_A_KEYWORD: u8 = 4;
     let (mut lower, mut upper) = (0usize, 0usize);
-    for instruction in instructions {
-        if instruction.keyword == Keyword::Unknown {
-            continue;
-        }
-        let text = keyword_text(ctx, instruction);
-        // Comparing bytes in place: no lower- and upper-cased copies per instruction.
-        if !text.bytes().any(|it| it.is_ascii_uppercase()) {
-            lower += 1;
-        } else if !text.bytes().any(|it| it.is_ascii_lowercase()) {
-            upper += 1;
-        }
-    }
+    let cases: Vec<u8> = instructions
+        .iter()
+        .map(|instruction| {
+            if instruction.keyword == Keyword::Unknown {
+                return NOT_A_KEYWORD;
+            }
+            let text = keyword_text(ctx, instruction);
+            // Comparing bytes in place: no lower- and upper-cased copies per instruction.
+            let has_upper = text.bytes().any(|it| it.is_ascii_uppercase());
+            let has_lower = text.bytes().any(|it| it.is_ascii_lowercase());
+            if !has_upper {
+                lower += 1;
+            } else if !has_lower {
+                upper += 1;
+            }
+            (u8::from(has_upper) * HAS_UPPER) | (u8::from(has_lower) * HAS_LOWER)
+        })
+        .collect();
     let majority_lower = lower > upper;
-    for instruction in instructions {
-        if instruction.keyword == Keyword::Unknown {
+    let odd_one_out = if majority_lower { HAS_UPPER } else { HAS_LOWER };
+    for (instruction, case) in instructions.iter().zip(&cases) {
+        if case & (NOT_A_KEYWORD | odd_one_out) != odd_one_out {
             continue;
         }
         let text = keyword_text(ctx, instruction);
-        let consistent = if majority_lower {
-            !text.bytes().any(|it| it.is_ascii_uppercase())
-        } else {
-            !text.bytes().any(|it| it.is_ascii_lowercase())
-        };
-        if consistent {
-            continue;
-        }
         let wanted = if majority_lower { text.to_ascii_lowercase() } else { text.to_ascii_uppercase() };
         let casing = if majority_lower { "lower-case" } else { "upper-case" };
         acc.push(

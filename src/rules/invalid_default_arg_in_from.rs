@@ -53,10 +53,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     // The expansion sees only the global ARGs, so equal references (one per block of a
     // multi-stage file) come out the same: judge each text once.
     let mut judged: FastMap<&str, Option<String>> = FastMap::default();
-    for instruction in &ctx.parse.file.instructions {
-        if instruction.keyword != Keyword::From {
-            continue;
-        }
+    for (_, instruction) in ctx.instructions_with(&[Keyword::From]) {
         let Some(image) = words(instruction).first() else { continue };
         if !has_references(&image.raw) {
             continue;

@@ -33,10 +33,7 @@ declare_rule! {
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    for instruction in &ctx.parse.file.instructions {
-        if !matches!(instruction.keyword, Keyword::Env | Keyword::Label) {
-            continue;
-        }
+    for (_, instruction) in ctx.instructions_with(&[Keyword::Env, Keyword::Label]) {
         let Args::KeyValues(pairs) = &instruction.args else { continue };
         for pair in pairs.iter().filter(|it| it.legacy) {
             let name = instruction.keyword.as_str();

@@ -33,10 +33,7 @@ declare_rule! {
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    for instruction in &ctx.parse.file.instructions {
-        if instruction.keyword != Keyword::Maintainer {
-            continue;
-        }
+    for (_, instruction) in ctx.instructions_with(&[Keyword::Maintainer]) {
         let mut diagnostic = MAINTAINER_DEPRECATED
             .report(
                 instruction.keyword_range,

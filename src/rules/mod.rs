@@ -9,8 +9,9 @@ use crate::diagnostic::{Diagnostic, Fix, RelatedLocation, Severity, Tag};
 use crate::project::ProjectFacts;
 use crate::semantics::shell::UvInvocation;
 use crate::semantics::{CommandSite, Semantics};
-use crate::syntax::Parse;
+use crate::syntax::{Instruction, Keyword, Parse};
 use crate::text::TextRange;
+use std::ops::Range;
 
 mod add_for_local_files;
 mod apt_install_recommends;
@@ -290,6 +291,10 @@ pub struct RuleContext<'a> {
     /// Every uv invocation with the index of its site in `semantics.commands`, parsed once for
     /// all rules.
     uv: Vec<(usize, UvInvocation<'a>)>,
+    /// Where each keyword's instructions are, so rules about a few keywords do not walk the
+    /// whole syntax tree (every instruction node is a couple of cache lines; the index is a
+    /// few bytes per instruction).
+    keywords: KeywordIndex,
     /// Facts several rules share, built on first use.
     facts: facts::Facts<'a>,
 }
@@ -313,7 +318,17 @@ impl<'a> RuleContext<'a> {
             .filter(|(_, site)| may_be_uv(site))
             .filter_map(|(idx, site)| Some((idx, site.command.as_uv()?)))
             .collect();
-        RuleContext { text, parse, semantics, project, settings: &DEFAULT_SETTINGS, uv, facts: facts::Facts::default() }
+        let keywords = KeywordIndex::new(&parse.file.instructions);
+        RuleContext {
+            text,
+            parse,
+            semantics,
+            project,
+            settings: &DEFAULT_SETTINGS,
+            uv,
+            keywords,
+            facts: facts::Facts::default(),
+        }
     }
 
     /// The same context with these settings instead of the defaults.
@@ -326,6 +341,138 @@ impl<'a> RuleContext<'a> {
     pub fn uv_commands(&self) -> impl Iterator<Item = (&'a CommandSite, &UvInvocation<'a>)> + '_ {
         let commands = &self.semantics.commands;
         self.uv.iter().map(move |(idx, uv)| (&commands[*idx], uv))
+    }
+
+    /// The keyword of the instruction at `idx` (`Unknown` past the end), read from the index
+    /// instead of the instruction itself.
+    pub(crate) fn keyword_at(&self, idx: usize) -> Keyword {
+        self.keywords.keywords.get(idx).copied().unwrap_or(Keyword::Unknown)
+    }
+
+    /// The instructions whose keyword is one of `keywords`, with their indices, in source order.
+    pub(crate) fn instructions_with<'s>(
+        &'s self,
+        keywords: &[Keyword],
+    ) -> impl DoubleEndedIterator<Item = (usize, &'a Instruction)> + use<'a, 's> {
+        let instructions: &'a [Instruction] = &self.parse.file.instructions;
+        let mut lists: [&[u32]; MAX_KEYWORDS_AT_ONCE] = [&[]; MAX_KEYWORDS_AT_ONCE];
+        debug_assert!(keywords.len() <= MAX_KEYWORDS_AT_ONCE, "too many keywords for one walk");
+        for (slot, keyword) in lists.iter_mut().zip(keywords) {
+            *slot = self.keywords.of(*keyword);
+        }
+        let used = keywords.len().min(MAX_KEYWORDS_AT_ONCE);
+        Merged { lists, used }.filter_map(move |idx| Some((idx, instructions.get(idx)?)))
+    }
+
+    /// The instructions among `range` (instruction indices, as in `Stage::instructions`; the
+    /// part past the last instruction is ignored) whose keyword is one of `keywords`, with
+    /// their indices, in source order.
+    pub(crate) fn instructions_with_in<'s>(
+        &'s self,
+        keywords: &[Keyword],
+        range: Range<usize>,
+    ) -> impl DoubleEndedIterator<Item = (usize, &'a Instruction)> + use<'a, 's> {
+        let instructions: &'a [Instruction] = &self.parse.file.instructions;
+        let mask = keywords.iter().fold(0u32, |mask, keyword| mask | keyword_bit(*keyword));
+        // A stage holds a handful of instructions: reading their one-byte keywords in a row is
+        // cheaper than searching each keyword's list for the stage's bounds.
+        let all = &self.keywords.keywords;
+        let start = range.start;
+        let own = all.get(start..range.end.min(all.len())).unwrap_or_default();
+        own.iter().enumerate().filter(move |(_, keyword)| mask & keyword_bit(**keyword) != 0).filter_map(
+            move |(offset, _)| {
+                let idx = start + offset;
+                Some((idx, instructions.get(idx)?))
+            },
+        )
+    }
+}
+
+/// A keyword as one bit of a set of keywords.
+fn keyword_bit(keyword: Keyword) -> u32 {
+    1 << (keyword as u32)
+}
+
+/// How many keywords one call of [`RuleContext::instructions_with`] merges.
+const MAX_KEYWORDS_AT_ONCE: usize = 3;
+
+/// Each keyword's instruction indices, grouped by keyword and in source order within a group.
+struct KeywordIndex {
+    /// The keyword of every instruction, one byte each.
+    keywords: Vec<Keyword>,
+    /// Instruction indices sorted by keyword, then position.
+    order: Vec<u32>,
+    /// Where each keyword's indices start in `order` (by `Keyword as usize`), and the end.
+    starts: [u32; KEYWORD_COUNT + 1],
+}
+
+/// The number of `Keyword` variants (`Unknown` included).
+const KEYWORD_COUNT: usize = Keyword::ALL.len() + 1;
+
+impl KeywordIndex {
+    fn new(instructions: &[Instruction]) -> KeywordIndex {
+        let keywords: Vec<Keyword> = instructions.iter().map(|it| it.keyword).collect();
+        // A counting sort: the indices of each keyword land in their own run, in source order.
+        let mut starts = [0u32; KEYWORD_COUNT + 1];
+        for keyword in &keywords {
+            starts[*keyword as usize + 1] += 1;
+        }
+        for slot in 1..starts.len() {
+            starts[slot] += starts[slot - 1];
+        }
+        let mut next = starts;
+        let mut order = vec![0u32; keywords.len()];
+        for (idx, keyword) in keywords.iter().enumerate() {
+            let slot = &mut next[*keyword as usize];
+            // Files with more than four billion instructions are not parsed to begin with.
+            order[*slot as usize] = u32::try_from(idx).unwrap_or(u32::MAX);
+            *slot += 1;
+        }
+        KeywordIndex { keywords, order, starts }
+    }
+
+    /// The indices of `keyword`'s instructions.
+    fn of(&self, keyword: Keyword) -> &[u32] {
+        let at = keyword as usize;
+        let (start, end) = (self.starts[at] as usize, self.starts[at + 1] as usize);
+        self.order.get(start..end).unwrap_or_default()
+    }
+}
+
+/// Merges a few sorted lists of instruction indices into one sorted walk, from either end.
+struct Merged<'s> {
+    lists: [&'s [u32]; MAX_KEYWORDS_AT_ONCE],
+    /// How many of `lists` are in use.
+    used: usize,
+}
+
+impl Iterator for Merged<'_> {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        let slot = if self.used == 1 {
+            0
+        } else {
+            let heads = self.lists.iter().enumerate().filter_map(|(slot, list)| Some((slot, *list.first()?)));
+            heads.min_by_key(|(_, idx)| *idx)?.0
+        };
+        let (first, rest) = self.lists[slot].split_first()?;
+        self.lists[slot] = rest;
+        Some(*first as usize)
+    }
+}
+
+impl DoubleEndedIterator for Merged<'_> {
+    fn next_back(&mut self) -> Option<usize> {
+        let slot = if self.used == 1 {
+            0
+        } else {
+            let tails = self.lists.iter().enumerate().filter_map(|(slot, list)| Some((slot, *list.last()?)));
+            tails.max_by_key(|(_, idx)| *idx)?.0
+        };
+        let (last, rest) = self.lists[slot].split_last()?;
+        self.lists[slot] = rest;
+        Some(*last as usize)
     }
 }
 
@@ -557,6 +704,52 @@ fn report_syntax_errors(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keyword_index_finds_what_a_full_walk_finds() {
+        let text = "ARG A=1\nFROM python AS base\nRUN a\nCMD x\nrun b\nENTRYPOINT y\nONBUILD RUN c\n\
+                    FROM base\nCOPY a b\nADD c d\nCMD z\nBOGUS q\nRUN d\nRUN e\n";
+        let parse = crate::syntax::parse(text);
+        let semantics = crate::semantics::analyze(&parse);
+        let project = ProjectFacts::default();
+        let ctx = RuleContext::new(text, &parse, &semantics, &project);
+        let instructions = &parse.file.instructions;
+        let naive = |keywords: &[Keyword], range: Range<usize>| -> Vec<usize> {
+            let range = range.start.min(instructions.len())..range.end.min(instructions.len());
+            range.filter(|idx| keywords.contains(&instructions[*idx].keyword)).collect()
+        };
+        let sets: [&[Keyword]; 6] = [
+            &[Keyword::Run],
+            &[Keyword::Cmd, Keyword::Entrypoint],
+            &[Keyword::Copy, Keyword::Add, Keyword::Unknown],
+            &[Keyword::Onbuild],
+            &[Keyword::Healthcheck],
+            &[],
+        ];
+        for keywords in sets {
+            let forward: Vec<usize> = ctx.instructions_with(keywords).map(|(idx, _)| idx).collect();
+            assert_eq!(forward, naive(keywords, 0..usize::MAX), "{keywords:?}");
+            let mut backward: Vec<usize> = ctx.instructions_with(keywords).rev().map(|(idx, _)| idx).collect();
+            backward.reverse();
+            assert_eq!(backward, forward, "{keywords:?} from the end");
+            // A backwards range holds nothing.
+            for range in [0..3, 2..9, 7..instructions.len(), 5..100, Range { start: 9, end: 4 }] {
+                let within: Vec<usize> =
+                    ctx.instructions_with_in(keywords, range.clone()).map(|(idx, _)| idx).collect();
+                assert_eq!(within, naive(keywords, range.clone()), "{keywords:?} in {range:?}");
+                let last = ctx.instructions_with_in(keywords, range.clone()).next_back().map(|(idx, _)| idx);
+                assert_eq!(last, naive(keywords, range.clone()).last().copied(), "{keywords:?} in {range:?}");
+            }
+        }
+        for (idx, instruction) in instructions.iter().enumerate() {
+            assert_eq!(ctx.keyword_at(idx), instruction.keyword);
+            let (found, found_instruction) =
+                ctx.instructions_with(&[instruction.keyword]).find(|(it, _)| *it == idx).unwrap();
+            assert_eq!(found, idx);
+            assert!(std::ptr::eq(found_instruction, instruction));
+        }
+        assert_eq!(ctx.keyword_at(instructions.len()), Keyword::Unknown);
+    }
 
     #[test]
     fn registry_is_sorted_unique_and_documented() {

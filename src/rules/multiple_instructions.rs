@@ -38,10 +38,9 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let instructions = &ctx.parse.file.instructions;
     for stage in &ctx.semantics.stages {
         for keyword in [Keyword::Cmd, Keyword::Entrypoint, Keyword::Healthcheck] {
-            let found = || stage.instructions.clone().filter(|idx| instructions[*idx].keyword == keyword);
-            let Some(last) = found().next_back() else { continue };
-            for idx in found().take_while(|it| *it != last) {
-                let instruction = &instructions[idx];
+            let found = || ctx.instructions_with_in(&[keyword], stage.instructions.clone());
+            let Some((last, _)) = found().next_back() else { continue };
+            for (_, instruction) in found().take_while(|(idx, _)| *idx != last) {
                 let name = keyword.as_str();
                 acc.push(
                     MULTIPLE_INSTRUCTIONS

@@ -35,7 +35,6 @@ declare_rule! {
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    let instructions = &ctx.parse.file.instructions;
     for stage in &ctx.semantics.stages {
         let commands = ctx.semantics.commands_in(stage.index);
         let mut idx = 0;
@@ -57,10 +56,11 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             });
             // SHELL instructions before this RUN, in this stage or the stages it is built on.
             let shell = stage_chain(ctx.semantics, stage.index)
-                .flat_map(|it| it.instructions.clone())
-                .filter(|i| *i < instruction)
-                .filter_map(|i| instructions.get(i))
-                .filter(|it| it.keyword == Keyword::Shell)
+                .flat_map(|it| {
+                    let before = it.instructions.start..it.instructions.end.min(instruction);
+                    ctx.instructions_with_in(&[Keyword::Shell], before)
+                })
+                .map(|(_, it)| it)
                 .max_by_key(|it| it.range.start);
             let shell_ok = shell.is_some_and(|it| match &it.args {
                 Args::Exec(exec) => {

@@ -32,10 +32,7 @@ declare_rule! {
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    for instruction in &ctx.parse.file.instructions {
-        if instruction.keyword != Keyword::From {
-            continue;
-        }
+    for (_, instruction) in ctx.instructions_with(&[Keyword::From]) {
         let Some(flag) = instruction.flag("platform") else { continue };
         let Some(value) = &flag.value else { continue };
         if !matches!(value.value.as_str(), "$TARGETPLATFORM" | "${TARGETPLATFORM}") {

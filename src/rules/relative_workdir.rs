@@ -35,7 +35,6 @@ declare_rule! {
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    let instructions = &ctx.parse.file.instructions;
     let stages = &ctx.semantics.stages;
     // Whether a WORKDIR was set by the end of each stage (parents come before children).
     let mut workdir_set = vec![false; stages.len()];
@@ -44,10 +43,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             Base::Stage(parent) if parent < stage.index => workdir_set[parent],
             _ => false,
         };
-        for instruction in instructions.get(stage.instructions.clone()).unwrap_or(&[]) {
-            if instruction.keyword != Keyword::Workdir {
-                continue;
-            }
+        for (_, instruction) in ctx.instructions_with_in(&[Keyword::Workdir], stage.instructions.clone()) {
             let Some(path) = words(instruction).first() else { continue };
             if !set && !is_absolute(&path.value) {
                 acc.push(RELATIVE_WORKDIR.report(

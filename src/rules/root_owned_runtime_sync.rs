@@ -61,11 +61,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     }
     let user_instruction = chain.iter().find_map(|stage| {
         let stage = semantics.stages.get(*stage)?;
-        stage
-            .instructions
-            .clone()
-            .rev()
-            .find(|idx| ctx.parse.file.instructions.get(*idx).is_some_and(|it| it.keyword == Keyword::User))
+        stage.instructions.clone().rev().find(|idx| ctx.keyword_at(*idx) == Keyword::User)
     });
     for (site, uv) in runs {
         if runtime_truthy(ctx, site, "UV_NO_CACHE") || semantics.runtime_env(last.index, "UV_CACHE_DIR").is_some() {

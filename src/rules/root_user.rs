@@ -33,10 +33,10 @@ declare_rule! {
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let Some(last) = ctx.semantics.final_stage() else { return };
-    let instructions = &ctx.parse.file.instructions;
     for stage in stage_chain(ctx.semantics, last.index) {
-        let own = instructions.get(stage.instructions.clone()).unwrap_or(&[]);
-        let Some(user) = own.iter().rev().find(|it| it.keyword == Keyword::User) else { continue };
+        let Some((_, user)) = ctx.instructions_with_in(&[Keyword::User], stage.instructions.clone()).next_back() else {
+            continue;
+        };
         let Some(word) = words(user).first() else { return };
         let name = word.value.split(':').next().unwrap_or("");
         if name == "root" || name == "0" {

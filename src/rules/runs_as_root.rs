@@ -47,16 +47,11 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         return;
     }
     let instructions = &ctx.parse.file.instructions;
-    let has_user = stage_chain(ctx.semantics, last.index).any(|stage| {
-        instructions
-            .get(stage.instructions.clone())
-            .is_some_and(|list| list.iter().any(|it| it.keyword == Keyword::User))
-    });
+    let has_user = stage_chain(ctx.semantics, last.index)
+        .any(|stage| ctx.instructions_with_in(&[Keyword::User], stage.instructions.clone()).next().is_some());
     // Without a command the image is a base for others or a build artefact, not a service.
     let runs_program = stage_chain(ctx.semantics, last.index).any(|stage| {
-        instructions
-            .get(stage.instructions.clone())
-            .is_some_and(|list| list.iter().any(|it| matches!(it.keyword, Keyword::Cmd | Keyword::Entrypoint)))
+        ctx.instructions_with_in(&[Keyword::Cmd, Keyword::Entrypoint], stage.instructions.clone()).next().is_some()
     });
     if has_user || !runs_program {
         return;

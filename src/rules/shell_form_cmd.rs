@@ -38,21 +38,16 @@ declare_rule! {
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    let instructions = &ctx.parse.file.instructions;
     for stage in &ctx.semantics.stages {
         // A SHELL instruction, here or in a stage this one is built on, says the shell is wanted.
-        let has_shell = stage_chain(ctx.semantics, stage.index).any(|it| {
-            instructions
-                .get(it.instructions.clone())
-                .is_some_and(|list| list.iter().any(|inst| inst.keyword == Keyword::Shell))
-        });
+        let has_shell = stage_chain(ctx.semantics, stage.index)
+            .any(|it| ctx.instructions_with_in(&[Keyword::Shell], it.instructions.clone()).next().is_some());
         if has_shell {
             continue;
         }
-        for instruction in instructions.get(stage.instructions.clone()).unwrap_or(&[]) {
-            if !matches!(instruction.keyword, Keyword::Cmd | Keyword::Entrypoint) {
-                continue;
-            }
+        for (_, instruction) in
+            ctx.instructions_with_in(&[Keyword::Cmd, Keyword::Entrypoint], stage.instructions.clone())
+        {
             let Args::Shell(shell) = &instruction.args else { continue };
             if !instruction.heredocs.is_empty() || shell.text.trim().is_empty() {
                 continue;

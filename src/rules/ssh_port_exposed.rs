@@ -28,10 +28,7 @@ declare_rule! {
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    for instruction in &ctx.parse.file.instructions {
-        if instruction.keyword != Keyword::Expose {
-            continue;
-        }
+    for (_, instruction) in ctx.instructions_with(&[Keyword::Expose]) {
         for word in words(instruction) {
             let port = word.value.split('/').next().unwrap_or("");
             let port = port.rsplit(':').next().unwrap_or(port);

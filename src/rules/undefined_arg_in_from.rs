@@ -38,10 +38,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let globals: Vec<&str> = ctx.semantics.global_args.iter().map(|it| it.name.as_str()).collect();
     let candidates = || globals.iter().copied().chain(PREDEFINED_ARGS.iter().copied());
     let mut vars = Vec::new();
-    for instruction in &ctx.parse.file.instructions {
-        if instruction.keyword != Keyword::From {
-            continue;
-        }
+    for (_, instruction) in ctx.instructions_with(&[Keyword::From]) {
         // The variables of the image, then those of `--platform`, in one list reused for every FROM.
         vars.clear();
         let image = words(instruction).first().filter(|image| has_references(&image.raw));

@@ -103,6 +103,23 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             _ => ImageEnv::Unknown,
         };
         for idx in stage.instructions.clone() {
+            // Only these keywords have words that may name variables; the others are passed
+            // over without reading their instructions.
+            if !matches!(
+                ctx.keyword_at(idx),
+                Keyword::Env
+                    | Keyword::Arg
+                    | Keyword::Label
+                    | Keyword::Workdir
+                    | Keyword::User
+                    | Keyword::Expose
+                    | Keyword::Volume
+                    | Keyword::Stopsignal
+                    | Keyword::Copy
+                    | Keyword::Add
+            ) {
+                continue;
+            }
             let Some(instruction) = instructions.get(idx) else { continue };
             // Each reference is judged where it is found, in source order.
             let mut found = |var: VarRef, range: TextRange| {

@@ -37,11 +37,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let semantics = ctx.semantics;
     let mut suggestions: FastMap<&str, Option<&str>> = FastMap::default();
     for stage in &semantics.stages {
-        for idx in stage.instructions.clone() {
-            let Some(instruction) = ctx.parse.file.instructions.get(idx) else { continue };
-            if instruction.keyword != Keyword::Copy {
-                continue;
-            }
+        for (_, instruction) in ctx.instructions_with_in(&[Keyword::Copy], stage.instructions.clone()) {
             let Some(value) = instruction.flag("from").and_then(|it| it.value.as_ref()) else { continue };
             let from = value.value.as_str();
             if from.is_empty() || from.contains('$') {

@@ -40,10 +40,7 @@ declare_rule! {
 const INSTALLER: &str = "astral.sh/uv/install.";
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    for instruction in &ctx.parse.file.instructions {
-        if instruction.keyword != Keyword::Add {
-            continue;
-        }
+    for (_, instruction) in ctx.instructions_with(&[Keyword::Add]) {
         let Args::Words(words) = &instruction.args else { continue };
         for word in words {
             if let Some(start) = word.raw.find(INSTALLER) {

@@ -114,7 +114,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
                 copy_iter.next();
             }
             let mount_has_uv =
-                instruction.keyword == Keyword::Run && mount_brings_uv(ctx, stage.index, idx, &end_state);
+                ctx.keyword_at(idx) == Keyword::Run && mount_brings_uv(ctx, stage.index, idx, &end_state);
             // The stage's commands are in instruction order; take this instruction's ones.
             let mut installs_here = false;
             while let Some((at, site)) = command_iter.peek() {

@@ -136,12 +136,10 @@ fn project_present(
         return true;
     }
     let Some(stage) = site.stage else { return false };
-    let instructions = &ctx.parse.file.instructions;
     facts.chain(stage).any(|idx| {
         let Some(stage) = ctx.semantics.stages.get(idx) else { return false };
-        stage.instructions.clone().any(|instruction_idx| {
-            let Some(instruction) = instructions.get(instruction_idx) else { return false };
-            if instruction.keyword != Keyword::Copy || instruction.flag("from").is_some() {
+        ctx.instructions_with_in(&[Keyword::Copy], stage.instructions.clone()).any(|(instruction_idx, instruction)| {
+            if instruction.flag("from").is_some() {
                 return false;
             }
             if site.origin == CommandOrigin::Run && instruction_idx >= site.instruction {

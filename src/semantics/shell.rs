@@ -74,6 +74,7 @@ impl ShellWord {
     }
 
     /// The last path component of the value: `uv` for `/usr/local/bin/uv`.
+    #[inline]
     pub fn basename(&self) -> &str {
         basename(&self.value)
     }
@@ -234,6 +235,7 @@ impl ShellCommand {
     /// Index in `words` of the program that actually runs, after wrappers such as `sudo`,
     /// `exec`, `env [VAR=val...]`, `time`, `nice`, `nohup` and `command` (with their options).
     /// `command -v x` is a lookup, so its program is `command` itself.
+    #[inline]
     pub fn program_index(&self) -> Option<usize> {
         if self.program.words == self.words.len() {
             return self.program.index;
@@ -241,11 +243,15 @@ impl ShellCommand {
         find_program(&self.words)
     }
 
+    #[inline]
     pub fn program(&self) -> Option<&ShellWord> {
         self.words.get(self.program_index()?)
     }
 
     /// The program's basename: `uv` for `/root/.local/bin/uv`.
+    // Rules ask this of every command, most only to compare it with a few names: inlined, the
+    // comparison can skip the rest.
+    #[inline]
     pub fn program_name(&self) -> Option<&str> {
         self.program().map(ShellWord::basename)
     }
@@ -473,6 +479,7 @@ pub fn exec_shell_script_index(command: &ShellCommand) -> Option<usize> {
     None
 }
 
+#[inline]
 fn basename(path: &str) -> &str {
     match path.bytes().rposition(|it| it == b'/') {
         Some(slash) => &path[slash + 1..],
@@ -1441,6 +1448,7 @@ impl<'a> UvInvocation<'a> {
         &self.subcommand
     }
 
+    #[inline]
     pub fn is(&self, subcommand: &str) -> bool {
         self.subcommand == subcommand
     }
@@ -1465,11 +1473,15 @@ impl<'a> UvInvocation<'a> {
     /// The last occurrence of a flag. `name` may be a long name (`--python`, also an alias
     /// such as `--requirement`), a short one (`-p`, resolved for this subcommand), or a bare
     /// name (`python`).
+    // Rules ask for flags by literal names: inlined, the name's canonical form is worked out
+    // while compiling instead of on every call.
+    #[inline]
     pub fn flag(&self, name: &str) -> Option<&UvFlag<'a>> {
         let name = self.canonical_query(name);
         self.flags.iter().rev().find(|it| it.name == name)
     }
 
+    #[inline]
     pub fn has_flag(&self, name: &str) -> bool {
         self.flag(name).is_some()
     }
@@ -1481,6 +1493,7 @@ impl<'a> UvInvocation<'a> {
     }
 
     /// The value of the last occurrence of a flag that has one.
+    #[inline]
     pub fn flag_value(&self, name: &str) -> Option<&FlagValue> {
         let name = self.canonical_query(name);
         self.flags.iter().rev().filter(|it| it.name == name).find_map(|it| it.value.as_ref())
@@ -1510,10 +1523,12 @@ impl<'a> UvInvocation<'a> {
     /// The name flags are stored under for a query. Allocates only for a bare name.
     /// The name [`UvFlag::name`] has for a flag asked for by any of its spellings (see
     /// [`UvInvocation::flag`]).
+    #[inline]
     pub fn canonical_name<'q>(&self, name: &'q str) -> Cow<'q, str> {
         self.canonical_query(name)
     }
 
+    #[inline]
     fn canonical_query<'q>(&self, name: &'q str) -> Cow<'q, str> {
         if name.starts_with("--") {
             return Cow::Borrowed(canonical_long(name));
@@ -1610,6 +1625,7 @@ fn parse_flag_word<'a>(
 }
 
 /// Long-flag aliases uv accepts, mapped to the name rules ask for.
+#[inline]
 fn canonical_long(name: &str) -> &str {
     match name {
         "--requirement" => "--requirements",
