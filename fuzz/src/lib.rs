@@ -343,8 +343,9 @@ pub struct EditSession {
 }
 
 /// Target `edits`: a sequence of incremental edits applied to the server's document equals the
-/// same edits applied to a plain `String` by an independent implementation of LSP positions, and
-/// the final text analyses without panicking.
+/// same edits applied to a plain `String` by an independent implementation of LSP positions; each
+/// version's syntax tree and semantic model, built from the previous version's, equal those built
+/// from scratch; and the final text analyses without panicking.
 pub fn edits_bytes(data: &[u8]) {
     if let Ok(session) = EditSession::arbitrary_take_rest(Unstructured::new(data)) {
         check_edit_session(&session);
