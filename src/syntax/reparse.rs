@@ -142,21 +142,13 @@ fn clean_in_old(previous: &Parse, old: &str, pos: usize) -> bool {
     if after > 0 && instructions[after - 1].range.end >= pos {
         return false;
     }
-    // Errors are sorted by start; one that starts before `pos` may still run past it.
+    // Errors are sorted by start; one that starts before `pos` may still run past it. Those
+    // starting before the last instruction before `pos` belong to earlier instructions, which
+    // end before it.
+    let lowest_start = after.checked_sub(1).map_or(0, |idx| instructions[idx].range.start);
     let errors = &previous.errors;
-    let after = errors.partition_point(|it| it.range.start < pos);
-    !errors[..after]
-        .iter()
-        .rev()
-        .take_while(|it| it.range.start >= lowest_start(instructions, pos))
-        .any(|it| it.range.end > pos)
-}
-
-/// Where the instruction before `pos` starts (0 when there is none): errors starting before it
-/// belong to earlier instructions, which end before `pos`.
-fn lowest_start(instructions: &[Instruction], pos: usize) -> usize {
-    let after = instructions.partition_point(|it| it.range.start < pos);
-    after.checked_sub(1).map_or(0, |idx| instructions[idx].range.start)
+    let errors_before = errors.partition_point(|it| it.range.start < pos);
+    !errors[..errors_before].iter().rev().take_while(|it| it.range.start >= lowest_start).any(|it| it.range.end > pos)
 }
 
 /// The new parse: what `previous` had before `start`, then `piece`, then what `previous` had
