@@ -38,11 +38,12 @@ struct Typing<'t> {
     turn: usize,
     parse: Option<berth::syntax::Parse>,
     semantics: Option<berth::semantics::Semantics>,
+    findings: Option<berth::rules::incremental::RuleFindings>,
 }
 
 impl<'t> Typing<'t> {
     fn new(versions: [&'t str; 2]) -> Typing<'t> {
-        Typing { versions, turn: 0, parse: Some(berth::syntax::parse(versions[0])), semantics: None }
+        Typing { versions, turn: 0, parse: Some(berth::syntax::parse(versions[0])), semantics: None, findings: None }
     }
 
     /// The text before and after the next keystroke.
@@ -55,17 +56,24 @@ impl<'t> Typing<'t> {
         let (old, new) = self.keystroke();
         let previous = self.parse.take().expect("a parse");
         self.parse = Some(black_box(berth::syntax::reparse(previous, old, new)));
-        // The model no longer describes the parse.
+        // The model and the findings no longer describe the parse.
         self.semantics = None;
+        self.findings = None;
     }
 
     fn analyze(&mut self, project: &berth::project::ProjectFacts, settings: &berth::config::Settings) {
         let (old, new) = self.keystroke();
         let parse = self.parse.take().expect("a parse");
-        let previous = berth::analysis::PreviousVersion { text: old, parse, semantics: self.semantics.take() };
+        let previous = berth::analysis::PreviousVersion {
+            text: old,
+            parse,
+            semantics: self.semantics.take(),
+            findings: self.findings.take(),
+        };
         let analysis = black_box(berth::analysis::analyze_edited(new, previous, project, settings));
         self.parse = Some(std::sync::Arc::try_unwrap(analysis.parse).expect("the only reference"));
         self.semantics = std::sync::Arc::try_unwrap(analysis.semantics).ok();
+        self.findings = Some(analysis.rule_findings);
     }
 }
 

@@ -10,17 +10,21 @@ use crate::config::{DEFAULT_SETTINGS, Settings};
 use crate::diagnostic::Diagnostic;
 use crate::project::ProjectFacts;
 use crate::rules::RuleContext;
+use crate::rules::incremental::RuleFindings;
 use crate::semantics::Semantics;
-use crate::syntax::Parse;
+use crate::syntax::{Parse, Splice};
 
 /// Everything computed for one version of one Dockerfile.
 ///
 /// The syntax tree and the semantic model are shared: the server hands them to the outline and
 /// semantic tokens while the rules are still running (see [`analyze_staged`]).
+#[derive(Default)]
 pub struct Analysis {
     pub parse: Arc<Parse>,
     pub semantics: Arc<Semantics>,
     pub diagnostics: Vec<Diagnostic>,
+    /// What the next version's rule run may reuse (see [`PreviousVersion::findings`]).
+    pub rule_findings: RuleFindings,
 }
 
 /// Parses `text`, builds its semantic model and runs every rule against it and `project`, with
@@ -64,11 +68,16 @@ pub struct PreviousVersion<'a> {
     pub parse: Parse,
     /// The semantic model of `parse`, when there is one to spare.
     pub semantics: Option<Semantics>,
+    /// The rule findings of that version ([`Analysis::rule_findings`]), when it was analysed
+    /// with the same project facts and settings: the rules then check again only the stages
+    /// the edit can reach.
+    pub findings: Option<RuleFindings>,
 }
 
 /// Like [`analyze_with`], for `text` edited from `previous`: only the instructions the edit
 /// touched are parsed again, and their shell commands split again; the rest is taken from
-/// `previous`. The result is the same as [`analyze_with`] gives.
+/// `previous`. With the previous findings, the rules check only the stages the edit can reach.
+/// The result is the same as [`analyze_with`] gives.
 pub fn analyze_edited(
     text: &str,
     previous: PreviousVersion<'_>,
@@ -87,11 +96,11 @@ pub fn analyze_edited_staged<T>(
     settings: &Settings,
     structure_ready: impl FnOnce(&Analysis) -> T,
 ) -> (Analysis, T) {
-    let (parse, semantics) = match previous {
+    let (parse, semantics, carried) = match previous {
         None => {
             let parse = crate::syntax::parse(text);
             let semantics = crate::semantics::analyze(&parse);
-            (parse, semantics)
+            (parse, semantics, None)
         }
         Some(previous) => {
             let (parse, splice) = crate::syntax::reparse_spliced(previous.parse, previous.text, text);
@@ -99,10 +108,10 @@ pub fn analyze_edited_staged<T>(
                 (Some(splice), Some(semantics)) => crate::semantics::analyze_after_edit(&parse, semantics, &splice),
                 _ => crate::semantics::analyze(&parse),
             };
-            (parse, semantics)
+            (parse, semantics, splice.zip(previous.findings))
         }
     };
-    finish(text, parse, semantics, project, settings, structure_ready)
+    finish(text, parse, semantics, carried, project, settings, structure_ready)
 }
 
 /// Runs the rules over a parse and its semantic model.
@@ -110,21 +119,26 @@ fn finish<T>(
     text: &str,
     parse: Parse,
     semantics: Semantics,
+    carried: Option<(Splice, RuleFindings)>,
     project: &ProjectFacts,
     settings: &Settings,
     structure_ready: impl FnOnce(&Analysis) -> T,
 ) -> (Analysis, T) {
     let parse = Arc::new(parse);
     let semantics = Arc::new(semantics);
-    let mut analysis = Analysis { parse, semantics, diagnostics: Vec::new() };
+    let mut analysis = Analysis { parse, semantics, diagnostics: Vec::new(), rule_findings: RuleFindings::default() };
     let ready = structure_ready(&analysis);
     let (parse, semantics) = (&*analysis.parse, &*analysis.semantics);
     let ctx = RuleContext::new(text, parse, semantics, project).with_settings(settings);
-    let found = crate::rules::run_all(&ctx);
+    let (found, rule_findings) = match carried {
+        Some((splice, previous)) => crate::rules::incremental::run_after_edit(&ctx, previous, &splice),
+        None => crate::rules::incremental::run_all_keeping(&ctx),
+    };
     let mut diagnostics = crate::suppression::apply(text, parse, found);
     apply_settings(&mut diagnostics, settings);
     diagnostics.sort_by(|a, b| (a.range.start, a.range.end, a.code).cmp(&(b.range.start, b.range.end, b.code)));
     analysis.diagnostics = diagnostics;
+    analysis.rule_findings = rule_findings;
     (analysis, ready)
 }
 

@@ -13,6 +13,8 @@ use berth::analysis::{Analysis, analyze};
 use berth::diagnostic::Edit;
 use berth::ide;
 use berth::project::{FileSystem, ProjectFacts, discover};
+use berth::rules::RuleContext;
+use berth::rules::incremental::{RuleFindings, run_after_edit, run_all_keeping};
 use berth::server::document::{Change, Document};
 use berth::text::{LineCol, LineIndex, PositionEncoding, TextRange};
 
@@ -343,9 +345,9 @@ pub struct EditSession {
 }
 
 /// Target `edits`: a sequence of incremental edits applied to the server's document equals the
-/// same edits applied to a plain `String` by an independent implementation of LSP positions; each
-/// version's syntax tree and semantic model, built from the previous version's, equal those built
-/// from scratch; and the final text analyses without panicking.
+/// same edits applied to a plain `String` by an independent implementation of LSP positions; and
+/// each version's syntax tree, semantic model and rule findings, built from the previous
+/// version's, equal those built from scratch.
 pub fn edits_bytes(data: &[u8]) {
     if let Ok(session) = EditSession::arbitrary_take_rest(Unstructured::new(data)) {
         check_edit_session(&session);
@@ -356,7 +358,7 @@ pub fn check_edit_session(session: &EditSession) {
     let encoding = if session.utf8 { PositionEncoding::Utf8 } else { PositionEncoding::Utf16 };
     let mut doc = Document::new(&session.initial.0, 0, "dockerfile");
     let mut model = session.initial.0.clone();
-    let mut built = Model::of(&model);
+    let mut built = Model::of(&model, &ProjectFacts::default());
     for (version, edit) in session.edits.iter().take(32).enumerate() {
         let range = (!edit.full).then(|| {
             let start = LineCol { line: edit.start.0.into(), col: edit.start.1.into() };
@@ -368,30 +370,36 @@ pub fn check_edit_session(session: &EditSession) {
         let before = model.clone();
         apply_to_string(&mut model, range, &edit.text.0, encoding);
         assert_eq!(doc.text(), model, "after edit {version}: {edit:?}");
-        built = check_edited_model(built, &before, &model);
+        built = check_edited_model(built, &before, &model, &ProjectFacts::default());
     }
-    let _ = analyze(&model, &ProjectFacts::default());
 }
 
-/// A version's syntax tree and semantic model, as the server keeps them between edits.
+/// A version's syntax tree, semantic model and rule findings, as the server keeps them between
+/// edits.
+#[derive(Clone)]
 pub struct Model {
     pub parse: berth::syntax::Parse,
     pub semantics: berth::semantics::Semantics,
+    pub findings: RuleFindings,
 }
 
 impl Model {
-    pub fn of(text: &str) -> Model {
+    /// The model of `text` built from scratch, with the rule findings for `project`.
+    pub fn of(text: &str, project: &ProjectFacts) -> Model {
         let parse = berth::syntax::parse(text);
         let semantics = berth::semantics::analyze(&parse);
-        Model { parse, semantics }
+        let findings = run_all_keeping(&RuleContext::new(text, &parse, &semantics, project)).1;
+        Model { parse, semantics, findings }
     }
 }
 
 /// Builds the model of `new` from `previous`, the model of `old`, as the server does after an
-/// edit, and checks that it is the model of `new` built from scratch; returns it.
-pub fn check_edited_model(previous: Model, old: &str, new: &str) -> Model {
+/// edit, and checks that it is the model of `new` built from scratch, and that the rules,
+/// checking again only what the edit can reach, find what they find in the text from scratch;
+/// returns it.
+pub fn check_edited_model(previous: Model, old: &str, new: &str, project: &ProjectFacts) -> Model {
     let (parse, splice) = berth::syntax::reparse_spliced(previous.parse, old, new);
-    let scratch = Model::of(new);
+    let scratch = Model::of(new, project);
     assert!(parse == scratch.parse, "re-parse differs from a parse from scratch\nold: {old:?}\nnew: {new:?}");
     let semantics = match splice {
         Some(splice) => berth::semantics::analyze_after_edit(&parse, previous.semantics, &splice),
@@ -402,7 +410,21 @@ pub fn check_edited_model(previous: Model, old: &str, new: &str) -> Model {
         kept == fresh,
         "semantic model after an edit differs from one built from scratch\nold: {old:?}\nnew: {new:?}"
     );
-    Model { parse, semantics }
+    let ctx = RuleContext::new(new, &parse, &semantics, project);
+    let (found, findings) = match splice {
+        Some(splice) => run_after_edit(&ctx, previous.findings, &splice),
+        None => run_all_keeping(&ctx),
+    };
+    let from_scratch = berth::rules::run_all(&RuleContext::new(new, &scratch.parse, &scratch.semantics, project));
+    if found != from_scratch {
+        let missing: Vec<_> = from_scratch.iter().filter(|it| !found.contains(it)).collect();
+        let extra: Vec<_> = found.iter().filter(|it| !from_scratch.contains(it)).collect();
+        panic!(
+            "the rules after an edit find other things than from scratch\nold: {old:?}\nnew: {new:?}\n\
+             missing: {missing:#?}\nextra: {extra:#?}"
+        );
+    }
+    Model { parse, semantics, findings }
 }
 
 /// Applies an LSP edit to a plain string, with the clamping rules documented on [`Document`]:

@@ -71,6 +71,9 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let semantics = ctx.semantics;
     let Some(last) = semantics.final_stage() else { return };
     let stage = last.index;
+    if !ctx.in_focus(stage) {
+        return;
+    }
     // The command that starts the container: ENTRYPOINT when there is one, else CMD.
     let starts: Vec<_> = semantics.commands_in(stage).iter().filter(|site| !site.command.words.is_empty()).collect();
     let has_entrypoint = starts.iter().any(|site| site.origin == CommandOrigin::Entrypoint);
@@ -104,9 +107,11 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         if !KNOWN_SCRIPTS.contains(&name) {
             continue;
         }
-        // Installed some other way (`pip install gunicorn`, `uv tool install`, apt).
-        let installed_elsewhere = semantics.commands.iter().any(|other| {
+        // Installed some other way (`pip install gunicorn`, `uv tool install`, apt), in a
+        // stage the final one is built on or copies from (or one those copy from, and so on).
+        let installed_elsewhere = ctx.commands().any(|(_, other)| {
             other.origin == CommandOrigin::Run
+                && other.stage.is_some_and(|it| ctx.same_component(it, stage))
                 && other.command.words.iter().any(|word| {
                     word.value == name
                         || word.value.strip_prefix(name).is_some_and(|rest| rest.starts_with(['=', '<', '>', '~', '[']))

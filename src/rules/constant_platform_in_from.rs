@@ -32,7 +32,7 @@ declare_rule! {
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    for stage in &ctx.semantics.stages {
+    for stage in ctx.stages() {
         let Some(platform) = &stage.platform else { continue };
         if platform.value.is_empty() || has_references(&platform.value) {
             continue;

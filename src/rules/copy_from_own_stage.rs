@@ -30,7 +30,7 @@ declare_rule! {
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    for stage in &ctx.semantics.stages {
+    for stage in ctx.stages() {
         for (_, instruction) in ctx.instructions_with_in(&[Keyword::Copy], stage.instructions.clone()) {
             let Some(value) = instruction.flag("from").and_then(|it| it.value.as_ref()) else { continue };
             let own = match value.value.parse::<usize>() {

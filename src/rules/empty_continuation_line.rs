@@ -35,7 +35,7 @@ declare_rule! {
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    for instruction in &ctx.parse.file.instructions {
+    for (_, instruction) in ctx.instructions() {
         check_instruction(ctx, instruction, acc);
     }
 }

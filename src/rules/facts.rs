@@ -93,6 +93,9 @@ pub(crate) struct Facts<'a> {
     after_cd: OnceLock<Vec<bool>>,
     /// Per stage: it is the final stage or one the final stage is built `FROM`.
     final_chain: OnceLock<Vec<bool>>,
+    /// Per stage: a number it shares with the stages linked to it (see
+    /// [`RuleContext::same_component`]).
+    components: OnceLock<Vec<u32>>,
     /// Image Pythons already compared with what the project asks for (version parsing is slow).
     meets_project: Mutex<Vec<(PythonVersionTriple, Option<bool>)>>,
     /// Image Pythons already checked against the project's `requires-python`.
@@ -421,7 +424,7 @@ impl<'a> RuleContext<'a> {
         self.facts.run_groups.get_or_init(|| {
             let mut res: Vec<RunGroupFacts> = Vec::new();
             let commands = &self.semantics.commands;
-            for (at, (idx, _)) in self.uv.iter().enumerate() {
+            for (at, (idx, _)) in self.uv_list().iter().enumerate() {
                 let Some(site) = commands.get(*idx) else { continue };
                 if site.origin != CommandOrigin::Run {
                     continue;
@@ -464,7 +467,7 @@ impl<'a> RuleContext<'a> {
 
     /// The uv invocation at position `at` of the context's uv list.
     pub(crate) fn uv_at(&self, at: usize) -> Option<(&'a CommandSite, &crate::semantics::shell::UvInvocation<'a>)> {
-        let (idx, uv) = self.uv.get(at)?;
+        let (idx, uv) = self.uv_list().get(at)?;
         Some((self.semantics.commands.get(*idx)?, uv))
     }
 
@@ -499,6 +502,20 @@ impl<'a> RuleContext<'a> {
     }
 
     /// Whether `stage` is the final stage or one it is built `FROM`.
+    /// Whether stages `a` and `b` are linked (by `FROM <stage>`, `COPY`/`ADD --from` or a
+    /// `from=` mount, either way, step by step). Only stages the context walks are linked.
+    pub(crate) fn same_component(&self, a: usize, b: usize) -> bool {
+        let components = self.facts.components.get_or_init(|| {
+            let count = self.semantics.stages.len();
+            let mut links = Vec::new();
+            for stage in self.stages() {
+                links.extend(crate::rules::incremental::stage_links(self, stage.index..stage.index + 1));
+            }
+            crate::rules::incremental::component_numbers(count, &links)
+        });
+        a == b || matches!((components.get(a), components.get(b)), (Some(x), Some(y)) if x == y)
+    }
+
     pub(crate) fn in_final_chain(&self, stage: usize) -> bool {
         let chain = self.facts.final_chain.get_or_init(|| {
             let mut res = vec![false; self.semantics.stages.len()];
@@ -555,8 +572,8 @@ impl<'a> RuleContext<'a> {
             // scans the subcommand's whole flag list: look each pair up once.
             type Known = Option<&'static crate::knowledge::UvFlag>;
             let mut memo: FastMap<&str, FastMap<&str, Known>> = FastMap::default();
-            let mut res = KnownUvFlags { flags: Vec::new(), starts: Vec::with_capacity(self.uv.len() + 1) };
-            for (_, uv) in &self.uv {
+            let mut res = KnownUvFlags { flags: Vec::new(), starts: Vec::with_capacity(self.uv_list().len() + 1) };
+            for (_, uv) in self.uv_list() {
                 res.starts.push(res.flags.len());
                 let by_flag = memo.entry(uv.subcommand()).or_default();
                 res.flags.extend(uv.flags.iter().map(|flag| {

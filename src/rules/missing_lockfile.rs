@@ -39,8 +39,17 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     if ctx.project.pyproject.is_none() || ctx.project.uv_workspace.is_some() {
         return;
     }
-    // `uv lock` anywhere earlier makes a lockfile; remember the earliest instruction that runs one.
-    let first_lock = ctx.uv_commands().find(|(_, uv)| uv.is("lock")).map(|(site, _)| site.instruction);
+    // `uv lock` earlier in the same stage, or in a stage it is built on, makes a lockfile there.
+    let locks: Vec<(usize, usize)> = ctx
+        .uv_commands()
+        .filter(|(_, uv)| uv.is("lock"))
+        .filter_map(|(site, _)| Some((site.stage?, site.instruction)))
+        .collect();
+    let locked_before = |stage: usize, instruction: usize| {
+        !locks.is_empty()
+            && crate::rules::support_df::stage_chain(ctx.semantics, stage)
+                .any(|it| locks.iter().any(|(lock_stage, at)| *lock_stage == it.index && *at <= instruction))
+    };
     // The .dockerignore pattern that keeps uv.lock out, looked up once.
     let lock_pattern = std::cell::OnceCell::new();
     // Per stage, folder and kind of copy: the first COPY that may bring uv.lock there, so each
@@ -67,10 +76,10 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         if uv.is("run") && has_long_flag(uv, "--no-sync") {
             continue;
         }
-        if first_lock.is_some_and(|it| it <= site.instruction) {
+        let Some(stage) = site.stage else { continue };
+        if locked_before(stage, site.instruction) {
             continue;
         }
-        let Some(stage) = site.stage else { continue };
         if elsewhere(uv) || changes_directory(ctx, site) {
             continue;
         }

@@ -8,10 +8,11 @@ use crate::config::{DEFAULT_SETTINGS, Settings};
 use crate::diagnostic::{Diagnostic, Fix, RelatedLocation, Severity, Tag};
 use crate::project::ProjectFacts;
 use crate::semantics::shell::UvInvocation;
-use crate::semantics::{CommandSite, Semantics};
+use crate::semantics::{CommandSite, Semantics, Stage};
 use crate::syntax::{Instruction, Keyword, Parse};
 use crate::text::TextRange;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 mod add_for_local_files;
 mod apt_install_recommends;
@@ -46,6 +47,7 @@ mod floating_python_tag;
 mod floating_uv_image;
 mod from_as_casing;
 mod inconsistent_instruction_casing;
+pub mod incremental;
 mod insecure_uv_setting;
 mod invalid_config;
 mod invalid_default_arg_in_from;
@@ -288,15 +290,17 @@ pub struct RuleContext<'a> {
     /// The resolved configuration (rules read options such as `trusted_registries` from it;
     /// selection and severities are applied by analysis, never by rules).
     pub settings: &'a Settings,
-    /// Every uv invocation with the index of its site in `semantics.commands`, parsed once for
-    /// all rules.
-    uv: Vec<(usize, UvInvocation<'a>)>,
+    /// Every uv invocation (of the focused stages) with the index of its site in
+    /// `semantics.commands`, parsed once for all rules, on first use.
+    uv: OnceLock<Vec<(usize, UvInvocation<'a>)>>,
     /// Where each keyword's instructions are, so rules about a few keywords do not walk the
     /// whole syntax tree (every instruction node is a couple of cache lines; the index is a
     /// few bytes per instruction).
     keywords: KeywordIndex,
     /// Facts several rules share, built on first use.
     facts: facts::Facts<'a>,
+    /// The stages checked again after an edit (see [`incremental`]); `None` checks them all.
+    focus: Option<incremental::Focus>,
 }
 
 impl<'a> RuleContext<'a> {
@@ -306,18 +310,6 @@ impl<'a> RuleContext<'a> {
         semantics: &'a Semantics,
         project: &'a ProjectFacts,
     ) -> RuleContext<'a> {
-        // `as_uv` needs a word naming uv (`uv`, `uvx`, `/usr/bin/uv`, `python -m uv`): most
-        // commands have none, and finding their program is not free.
-        let may_be_uv = |site: &CommandSite| {
-            site.command.words.iter().any(|word| word.value.ends_with("uv") || word.value.ends_with("uvx"))
-        };
-        let uv = semantics
-            .commands
-            .iter()
-            .enumerate()
-            .filter(|(_, site)| may_be_uv(site))
-            .filter_map(|(idx, site)| Some((idx, site.command.as_uv()?)))
-            .collect();
         let keywords = KeywordIndex::new(&parse.file.instructions);
         RuleContext {
             text,
@@ -325,10 +317,73 @@ impl<'a> RuleContext<'a> {
             semantics,
             project,
             settings: &DEFAULT_SETTINGS,
-            uv,
+            uv: OnceLock::new(),
             keywords,
             facts: facts::Facts::default(),
+            focus: None,
         }
+    }
+
+    /// The same context seeing only the stages of `focus`: the walks over instructions and uv
+    /// commands skip the others.
+    pub(crate) fn with_focus(mut self, focus: incremental::Focus) -> RuleContext<'a> {
+        self.focus = Some(focus);
+        self
+    }
+
+    /// Whether findings in `stage` are wanted: always, unless an edit narrowed the check.
+    pub(crate) fn in_focus(&self, stage: usize) -> bool {
+        self.focus.as_ref().is_none_or(|focus| focus.has_stage(stage))
+    }
+
+    /// The stages whose findings are wanted (see [`RuleContext::in_focus`]).
+    pub(crate) fn stages(&self) -> impl DoubleEndedIterator<Item = &'a Stage> + '_ {
+        let stages: &'a [Stage] = &self.semantics.stages;
+        stages.iter().filter(|stage| self.in_focus(stage.index))
+    }
+
+    /// The instructions the rules walk, with their indices: every one, or after an edit those
+    /// of the focused stages and of the part before the first FROM.
+    pub(crate) fn instructions(&self) -> impl Iterator<Item = (usize, &'a Instruction)> + '_ {
+        let instructions: &'a [Instruction] = &self.parse.file.instructions;
+        let (whole, focused) = match &self.focus {
+            None => (Some(0..instructions.len()), &[][..]),
+            Some(focus) => (None, focus.instruction_ranges()),
+        };
+        whole.into_iter().chain(focused.iter().cloned()).flat_map(move |range| {
+            let start = range.start;
+            instructions.get(range).unwrap_or_default().iter().enumerate().map(move |(at, it)| (start + at, it))
+        })
+    }
+
+    /// The command sites of the stages whose findings are wanted, with their indices in
+    /// `semantics.commands`.
+    pub(crate) fn commands(&self) -> impl Iterator<Item = (usize, &'a CommandSite)> + '_ {
+        let commands: &'a [CommandSite] = &self.semantics.commands;
+        let (whole, focused) = match &self.focus {
+            None => (Some(0..commands.len()), &[][..]),
+            Some(focus) => (None, focus.command_ranges()),
+        };
+        whole.into_iter().chain(focused.iter().cloned()).flat_map(move |range| {
+            let start = range.start;
+            commands.get(range.clone()).unwrap_or_default().iter().enumerate().map(move |(at, site)| (start + at, site))
+        })
+    }
+
+    /// Every uv invocation of the stages whose findings are wanted, with the index of its
+    /// command site in `semantics.commands`, in source order.
+    pub(crate) fn uv_list(&self) -> &[(usize, UvInvocation<'a>)] {
+        self.uv.get_or_init(|| {
+            // `as_uv` needs a word naming uv (`uv`, `uvx`, `/usr/bin/uv`, `python -m uv`): most
+            // commands have none, and finding their program is not free.
+            let may_be_uv = |site: &CommandSite| {
+                site.command.words.iter().any(|word| word.value.ends_with("uv") || word.value.ends_with("uvx"))
+            };
+            self.commands()
+                .filter(|(_, site)| may_be_uv(site))
+                .filter_map(|(idx, site)| Some((idx, site.command.as_uv()?)))
+                .collect()
+        })
     }
 
     /// The same context with these settings instead of the defaults.
@@ -340,7 +395,7 @@ impl<'a> RuleContext<'a> {
     /// Every uv invocation in the file with the command site it belongs to, in source order.
     pub fn uv_commands(&self) -> impl Iterator<Item = (&'a CommandSite, &UvInvocation<'a>)> + '_ {
         let commands = &self.semantics.commands;
-        self.uv.iter().map(move |(idx, uv)| (&commands[*idx], uv))
+        self.uv_list().iter().map(move |(idx, uv)| (&commands[*idx], uv))
     }
 
     /// The keyword of the instruction at `idx` (`Unknown` past the end), read from the index
@@ -349,19 +404,34 @@ impl<'a> RuleContext<'a> {
         self.keywords.keywords.get(idx).copied().unwrap_or(Keyword::Unknown)
     }
 
-    /// The instructions whose keyword is one of `keywords`, with their indices, in source order.
-    pub(crate) fn instructions_with<'s>(
-        &'s self,
-        keywords: &[Keyword],
-    ) -> impl DoubleEndedIterator<Item = (usize, &'a Instruction)> + use<'a, 's> {
+    /// The instructions whose keyword is one of `keywords` (of the stages whose findings are
+    /// wanted), with their indices, in source order.
+    pub(crate) fn instructions_with(&self, keywords: &[Keyword]) -> KeywordWalk<'a, '_> {
         let instructions: &'a [Instruction] = &self.parse.file.instructions;
-        let mut lists: [&[u32]; MAX_KEYWORDS_AT_ONCE] = [&[]; MAX_KEYWORDS_AT_ONCE];
         debug_assert!(keywords.len() <= MAX_KEYWORDS_AT_ONCE, "too many keywords for one walk");
-        for (slot, keyword) in lists.iter_mut().zip(keywords) {
-            *slot = self.keywords.of(*keyword);
-        }
-        let used = keywords.len().min(MAX_KEYWORDS_AT_ONCE);
-        Merged { lists, used }.filter_map(move |idx| Some((idx, instructions.get(idx)?)))
+        let source = match &self.focus {
+            None => {
+                let mut lists: [&[u32]; MAX_KEYWORDS_AT_ONCE] = [&[]; MAX_KEYWORDS_AT_ONCE];
+                for (slot, keyword) in lists.iter_mut().zip(keywords) {
+                    *slot = self.keywords.of(*keyword);
+                }
+                let used = keywords.len().min(MAX_KEYWORDS_AT_ONCE);
+                WalkSource::Merged(Merged { lists, used })
+            }
+            // A few stages: reading their one-byte keywords beats searching the lists.
+            Some(focus) => {
+                let mask = keywords.iter().fold(0u32, |mask, keyword| mask | keyword_bit(*keyword));
+                let all = &self.keywords.keywords;
+                let mut found = Vec::new();
+                for range in focus.instruction_ranges() {
+                    let own = all.get(range.start..range.end.min(all.len())).unwrap_or_default();
+                    let hits = own.iter().enumerate().filter(|(_, keyword)| mask & keyword_bit(**keyword) != 0);
+                    found.extend(hits.map(|(offset, _)| u32::try_from(range.start + offset).unwrap_or(u32::MAX)));
+                }
+                WalkSource::Listed(found.into_iter())
+            }
+        };
+        KeywordWalk { instructions, source }
     }
 
     /// The instructions among `range` (instruction indices, as in `Stage::instructions`; the
@@ -436,6 +506,50 @@ impl KeywordIndex {
         let at = keyword as usize;
         let (start, end) = (self.starts[at] as usize, self.starts[at + 1] as usize);
         self.order.get(start..end).unwrap_or_default()
+    }
+}
+
+/// The instructions with some keywords, from [`RuleContext::instructions_with`].
+pub(crate) struct KeywordWalk<'a, 's> {
+    instructions: &'a [Instruction],
+    source: WalkSource<'s>,
+}
+
+/// Where a [`KeywordWalk`] takes its instruction indices from.
+enum WalkSource<'s> {
+    /// The whole file: the keywords' lists merged.
+    Merged(Merged<'s>),
+    /// The focused stages: their matching indices, collected.
+    Listed(std::vec::IntoIter<u32>),
+}
+
+impl<'a> Iterator for KeywordWalk<'a, '_> {
+    type Item = (usize, &'a Instruction);
+
+    fn next(&mut self) -> Option<(usize, &'a Instruction)> {
+        loop {
+            let idx = match &mut self.source {
+                WalkSource::Merged(merged) => merged.next()?,
+                WalkSource::Listed(listed) => listed.next()? as usize,
+            };
+            if let Some(instruction) = self.instructions.get(idx) {
+                return Some((idx, instruction));
+            }
+        }
+    }
+}
+
+impl<'a> DoubleEndedIterator for KeywordWalk<'a, '_> {
+    fn next_back(&mut self) -> Option<(usize, &'a Instruction)> {
+        loop {
+            let idx = match &mut self.source {
+                WalkSource::Merged(merged) => merged.next_back()?,
+                WalkSource::Listed(listed) => listed.next_back()? as usize,
+            };
+            if let Some(instruction) = self.instructions.get(idx) {
+                return Some((idx, instruction));
+            }
+        }
     }
 }
 
@@ -650,8 +764,13 @@ pub fn run_all(ctx: &RuleContext<'_>) -> Vec<Diagnostic> {
         }
         check(ctx, &mut acc);
     }
-    acc.sort_by(|a, b| (a.range.start, a.range.end, a.code).cmp(&(b.range.start, b.range.end, b.code)));
+    sort_findings(&mut acc);
     acc
+}
+
+/// Sorts findings by position, then code.
+fn sort_findings(findings: &mut [Diagnostic]) {
+    findings.sort_by(|a, b| (a.range.start, a.range.end, a.code).cmp(&(b.range.start, b.range.end, b.code)));
 }
 
 /// Where a rule's documentation lives (the generated rules reference in the repository).

@@ -36,7 +36,7 @@ declare_rule! {
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let instructions = &ctx.parse.file.instructions;
-    for stage in &ctx.semantics.stages {
+    for stage in ctx.stages() {
         for keyword in [Keyword::Cmd, Keyword::Entrypoint, Keyword::Healthcheck] {
             let found = || ctx.instructions_with_in(&[keyword], stage.instructions.clone());
             let Some((last, _)) = found().next_back() else { continue };

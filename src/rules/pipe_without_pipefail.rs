@@ -35,7 +35,7 @@ declare_rule! {
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    for stage in &ctx.semantics.stages {
+    for stage in ctx.stages() {
         let commands = ctx.semantics.commands_in(stage.index);
         let mut idx = 0;
         while idx < commands.len() {

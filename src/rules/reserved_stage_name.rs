@@ -28,7 +28,7 @@ declare_rule! {
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    for stage in &ctx.semantics.stages {
+    for stage in ctx.stages() {
         let Some(name) = &stage.name else { continue };
         let is = |reserved: &str| name.value.eq_ignore_ascii_case(reserved);
         let meaning = if is("scratch") {

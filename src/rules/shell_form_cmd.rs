@@ -38,7 +38,7 @@ declare_rule! {
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    for stage in &ctx.semantics.stages {
+    for stage in ctx.stages() {
         // A SHELL instruction, here or in a stage this one is built on, says the shell is wanted.
         let has_shell = stage_chain(ctx.semantics, stage.index)
             .any(|it| ctx.instructions_with_in(&[Keyword::Shell], it.instructions.clone()).next().is_some());

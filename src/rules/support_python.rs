@@ -705,7 +705,7 @@ impl<'a> Layout<'a> {
             workdirs: PerStage::with_capacity(count, count),
             users: PerStage::default(),
             // Nearly every venv is made by a uv command.
-            venvs: PerStage::with_capacity(ctx.uv.len(), count),
+            venvs: PerStage::with_capacity(ctx.uv_list().len(), count),
             python_installs: PerStage::default(),
             copied_from: vec![false; count],
         };
@@ -744,7 +744,7 @@ impl<'a> Layout<'a> {
         }
         // Commands are in source order, so earlier `uv python install`s are known when a venv
         // is made.
-        let mut uv_iter = ctx.uv.iter().peekable();
+        let mut uv_iter = ctx.uv_list().iter().peekable();
         for (idx, site) in semantics.commands.iter().enumerate() {
             let mut uv = None;
             while let Some((at, invocation)) = uv_iter.peek() {

@@ -72,7 +72,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let mut end_state: Vec<Has> = Vec::with_capacity(semantics.stages.len());
     let mut uv_iter = ctx.uv_commands().peekable();
     let mut command_iter = semantics.commands.iter().enumerate().peekable();
-    let mut uv_at = ctx.uv.iter().map(|(at, _)| *at).peekable();
+    let mut uv_at = ctx.uv_list().iter().map(|(at, _)| *at).peekable();
     // Multi-stage files build on the same few images; reading a reference's tag is not cheap.
     let mut image_has: FastMap<&str, Has> = FastMap::default();
     for stage in &semantics.stages {
@@ -182,7 +182,9 @@ fn report(
     let message = format!(
         "uv is not installed in this stage: {origin}, and nothing before this line copies, mounts or installs it; add `{copy_line}`"
     );
-    let newline = if ctx.text.contains("\r\n") { "\r\n" } else { "\n" };
+    // The line ending of the line above, which the new line goes after.
+    let above = ctx.text.get(..instruction.start).unwrap_or_default().trim_end_matches([' ', '\t']);
+    let newline = if above.ends_with("\r\n") { "\r\n" } else { "\n" };
     UV_NOT_INSTALLED.report(range, message).with_fix(Fix {
         title: "Copy uv from its image".to_owned(),
         applicability: Applicability::Unsafe,

@@ -16,6 +16,7 @@ use tower_lsp_server::ls_types as lsp;
 use crate::analysis::{Analysis, PreviousVersion};
 use crate::config::{ConfigFile, Options, Settings};
 use crate::project::ProjectFacts;
+use crate::rules::incremental::RuleFindings;
 use crate::semantics::Semantics;
 use crate::server::convert;
 use crate::server::document::{Change, Document};
@@ -69,6 +70,29 @@ pub(crate) struct Analyzed {
     pub(crate) structure: Arc<Structure>,
     /// The parse and semantic model (the same as the structure's) with the findings.
     pub(crate) analysis: Analysis,
+    /// The configuration file and editor settings the rules ran with: the next version reuses
+    /// findings only when it runs with the same.
+    inputs: RuleInputs,
+}
+
+/// What besides the text decides the rules' findings: the project facts, the configuration
+/// file and the editor settings. Held, not copied, so that comparing by address is sound.
+#[derive(Clone)]
+struct RuleInputs {
+    project: Arc<ProjectFacts>,
+    config: Option<Arc<ConfigFile>>,
+    settings: Arc<Options>,
+}
+
+impl RuleInputs {
+    fn same_as(&self, other: &RuleInputs) -> bool {
+        let same_config = match (&self.config, &other.config) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        };
+        Arc::ptr_eq(&self.project, &other.project) && same_config && Arc::ptr_eq(&self.settings, &other.settings)
+    }
 }
 
 /// The syntax tree and semantic model of one version of a Dockerfile, with the text they
@@ -97,8 +121,7 @@ impl Structure {
         model: &Analysis,
         project: Arc<ProjectFacts>,
     ) -> Structure {
-        let model =
-            Analysis { parse: model.parse.clone(), semantics: model.semantics.clone(), diagnostics: Vec::new() };
+        let model = Analysis { parse: model.parse.clone(), semantics: model.semantics.clone(), ..Analysis::default() };
         Structure {
             stamp,
             text,
@@ -428,6 +451,8 @@ struct Reusable {
     text: Arc<str>,
     parse: Parse,
     semantics: Option<Semantics>,
+    /// The rule findings of the same version, with what they were computed from.
+    findings: Option<(RuleFindings, RuleInputs)>,
 }
 
 /// What can be reused of the newest of a document's stale versions, when nothing else holds
@@ -435,20 +460,24 @@ struct Reusable {
 /// measured slower: the free then competes with writing them.)
 fn reusable(stale: (Option<Arc<Analyzed>>, Option<Arc<Structure>>)) -> Option<Reusable> {
     let (analyzed, structure) = stale;
-    let structure = match structure {
+    let (structure, findings) = match structure {
         // A structure without its analysis is newer than any analysis kept; the analysis may
         // hold it too, so it goes first.
         Some(structure) => {
             drop(analyzed);
-            structure
+            (structure, None)
         }
-        None => Arc::try_unwrap(analyzed?).ok()?.structure,
+        None => {
+            let Analyzed { structure, analysis, inputs } = Arc::try_unwrap(analyzed?).ok()?;
+            let Analysis { rule_findings, .. } = analysis;
+            (structure, Some((rule_findings, inputs)))
+        }
     };
     // A request still answering from the old version holds it: start from scratch instead.
     let Structure { text, model, .. } = Arc::try_unwrap(structure).ok()?;
     let Analysis { parse, semantics, .. } = model;
     let semantics = Arc::try_unwrap(semantics).ok();
-    Some(Reusable { text, parse: Arc::try_unwrap(parse).ok()?, semantics })
+    Some(Reusable { text, parse: Arc::try_unwrap(parse).ok()?, semantics, findings })
 }
 
 /// The form a job's caller wants the diagnostics in.
@@ -507,14 +536,20 @@ impl AnalysisJob {
         let text: Arc<str> = self.text.into();
         let index = Arc::new(LineIndex::new(&text));
         let reused = previous.is_some();
+        let inputs = RuleInputs { project: project.clone(), config: config.clone(), settings: self.settings.clone() };
         let (old_text, previous) = match previous {
-            Some(Reusable { text, parse, semantics }) => (Some(text), Some((parse, semantics))),
+            Some(Reusable { text, parse, semantics, findings }) => {
+                // Findings computed with other project facts or settings are not reused.
+                let findings = findings.filter(|(_, old)| old.same_as(&inputs)).map(|(findings, _)| findings);
+                (Some(text), Some((parse, semantics, findings)))
+            }
             None => (None, None),
         };
-        let previous = old_text.as_deref().zip(previous).map(|(text, (parse, semantics))| PreviousVersion {
+        let previous = old_text.as_deref().zip(previous).map(|(text, (parse, semantics, findings))| PreviousVersion {
             text,
             parse,
             semantics,
+            findings,
         });
         let (analysis, structure) =
             crate::analysis::analyze_edited_staged(&text, previous, &project, &settings, |model| {
@@ -541,7 +576,7 @@ impl AnalysisJob {
             "analysed {}",
             self.uri.as_str()
         );
-        let analyzed = Arc::new(Analyzed { structure, analysis });
+        let analyzed = Arc::new(Analyzed { structure, analysis, inputs });
         AnalysisOutput {
             uri: self.uri,
             version: self.version,

@@ -30,6 +30,12 @@ pub struct Splice {
     pub inserted: usize,
     /// How far the instructions after the replaced ones moved, in bytes.
     pub delta: isize,
+    /// Where the re-parse started, the same offset in the old and the new text: everything
+    /// before it is unchanged.
+    pub start: usize,
+    /// Where the old parse resumed in the old text (`usize::MAX` when the re-parse ran to the
+    /// end): everything of the old text from here on moved by `delta`.
+    pub resume: usize,
 }
 
 impl Splice {
@@ -49,7 +55,15 @@ impl Splice {
 /// [`reparse`], saying which instructions it replaced; `None` when it parsed from scratch.
 pub fn reparse_spliced(previous: Parse, old: &str, new: &str) -> (Parse, Option<Splice>) {
     let Some(region) = Region::between(old, new) else {
-        let unchanged = Splice { first: previous.file.instructions.len(), removed: 0, inserted: 0, delta: 0 };
+        let end = old.len();
+        let unchanged = Splice {
+            first: previous.file.instructions.len(),
+            removed: 0,
+            inserted: 0,
+            delta: 0,
+            start: end,
+            resume: end,
+        };
         return (previous, Some(unchanged));
     };
     let instructions = &previous.file.instructions;
@@ -165,7 +179,7 @@ fn splice(previous: Parse, piece: Piece, start: usize, delta: isize, new_len: us
     replace_and_shift(&mut comments, start, resume, piece.comments, delta, |it| it.range.start);
     replace_and_shift(&mut errors, start, resume, piece.errors, delta, |it| it.range.start);
     let parse = Parse { file: Dockerfile { bom, escape, directives, instructions, comments }, errors };
-    (parse, Splice { first, removed, inserted, delta })
+    (parse, Splice { first, removed, inserted, delta, start, resume })
 }
 
 /// Replaces the items of `items` (sorted by `key`) that start in `start..resume` with `fresh`,
