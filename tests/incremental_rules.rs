@@ -1,6 +1,6 @@
-//! The rules after an edit, checking again only the stages the edit can reach, find exactly what
-//! they find in the edited text from scratch: every line of multi-stage files is deleted, typed
-//! into and has lines inserted before it that link, unlink or change other stages.
+//! The semantic model and the rules after an edit, built again only for the stages the edit can
+//! reach, equal those of the edited text from scratch: every line of multi-stage files is
+//! deleted, typed into and has lines inserted before it that link, unlink or change other stages.
 
 #[allow(dead_code)] // This test uses part of the shared harness.
 #[path = "../fuzz/src/lib.rs"]
@@ -39,6 +39,7 @@ RUN uv tool install ruff
 RUN echo $UV_LINK_MOD
 
 FROM build AS test
+ENV COMPILED=$UV_COMPILE_BYTECODE
 RUN uv run pytest
 
 FROM python:${PYTHON}-slim

@@ -221,19 +221,122 @@ impl Semantics {
 
 /// Builds the semantic model of a parsed file.
 pub fn analyze(parse: &Parse) -> Semantics {
-    build(parse, None)
+    build(parse, None, None)
 }
 
 /// Builds the semantic model of `parse`, which [`crate::syntax::reparse_spliced`] made from the
 /// parse `previous` describes: the shell commands of the instructions the edit kept are taken
 /// from `previous` (moved) instead of being split again. Equal to [`analyze`].
 pub fn analyze_after_edit(parse: &Parse, previous: Semantics, splice: &Splice) -> Semantics {
-    // The rest of the previous model is freed first: two models of a large file need not be
-    // alive together.
     let Semantics { global_args, stages, commands } = previous;
-    drop((global_args, stages));
+    // The stages the edit left as they were are taken over; the rest of the previous model is
+    // freed first: two models of a large file need not be alive together.
+    let reused = ReusedStages::plan(parse, global_args, stages, splice);
     let kept = KeptCommands { commands: commands.into_iter().peekable(), splice: *splice };
-    build(parse, Some(kept))
+    build(parse, Some(kept), reused)
+}
+
+/// The stages of a previous version that an edit left as they were, taken over instead of
+/// being built again: every stage but those holding an instruction the edit replaced and
+/// those built `FROM` one of them (whose variables may see what changed).
+struct ReusedStages {
+    /// Per stage: the previous version's stage, when it is taken over.
+    stages: Vec<Option<Stage>>,
+    global_args: Vec<VarDef>,
+    /// The index of the first instruction after the replaced ones, in the new parse.
+    moved_from: usize,
+    /// How far the instructions from `moved_from` on moved, in indices and in bytes.
+    index_delta: isize,
+    byte_delta: isize,
+}
+
+impl ReusedStages {
+    /// `None` when the edit may change every stage: it touched the part before the first
+    /// FROM, or a FROM line (added, removed or changed).
+    fn plan(parse: &Parse, global_args: Vec<VarDef>, stages: Vec<Stage>, splice: &Splice) -> Option<ReusedStages> {
+        let first_from = stages.first()?.from_instruction;
+        if splice.first <= first_from {
+            return None;
+        }
+        let instructions = &parse.file.instructions;
+        let removed = splice.first..splice.first + splice.removed;
+        let inserted = splice.first..splice.first + splice.inserted;
+        // The FROMs among the replaced instructions must come back with the same words, as the
+        // same stages.
+        let mut old_froms = stages.iter().filter(|stage| removed.contains(&stage.from_instruction));
+        let new_froms = instructions.get(inserted.clone())?.iter().filter(|it| it.keyword == Keyword::From);
+        for instruction in new_froms {
+            let old = old_froms.next()?;
+            if !same_header(old, instruction) {
+                return None;
+            }
+        }
+        if old_froms.next().is_some() {
+            return None;
+        }
+        let index_delta = splice.inserted as isize - splice.removed as isize;
+        // Stages keep their indices; the edit touched the stages from the one holding the
+        // instruction before the replaced ones to the one holding the last replaced one.
+        let stage_of_old = |idx: usize| stages.partition_point(|it| it.from_instruction <= idx).checked_sub(1);
+        let first_touched = stage_of_old(splice.first - 1)?;
+        let last_touched = stage_of_old((splice.first + splice.removed).saturating_sub(1).max(splice.first - 1))?;
+        let mut rebuilt = vec![false; stages.len()];
+        for (index, stage) in stages.iter().enumerate() {
+            rebuilt[index] = (first_touched..=last_touched).contains(&index)
+                || matches!(stage.base, Base::Stage(parent) if parent < index && rebuilt[parent]);
+        }
+        let stages = stages.into_iter().zip(rebuilt).map(|(stage, rebuilt)| (!rebuilt).then_some(stage)).collect();
+        Some(ReusedStages {
+            stages,
+            global_args,
+            moved_from: splice.first + splice.inserted,
+            index_delta,
+            byte_delta: splice.delta,
+        })
+    }
+
+    /// The previous version's stage `index`, moved to where the edit put it, when it is taken
+    /// over.
+    fn take(&mut self, index: usize, from_instruction: usize) -> Option<Stage> {
+        let mut stage = self.stages.get_mut(index)?.take()?;
+        if from_instruction >= self.moved_from {
+            let moved = |range: &mut TextRange| {
+                *range = TextRange::new(
+                    range.start.wrapping_add_signed(self.byte_delta),
+                    range.end.wrapping_add_signed(self.byte_delta),
+                );
+            };
+            moved(&mut stage.range);
+            for spanned in [&mut stage.name, &mut stage.image, &mut stage.platform].into_iter().flatten() {
+                moved(&mut spanned.range);
+            }
+            for def in stage.args.iter_mut().chain(stage.env.iter_mut()) {
+                def.instruction = def.instruction.wrapping_add_signed(self.index_delta);
+                moved(&mut def.name_range);
+                if let Some(range) = &mut def.value_range {
+                    moved(range);
+                }
+            }
+        }
+        Some(stage)
+    }
+}
+
+/// Whether a FROM instruction still says what `stage` was built from: its image, name and
+/// platform as written.
+fn same_header(stage: &Stage, instruction: &Instruction) -> bool {
+    let words: &[Word] = match &instruction.args {
+        Args::Words(words) => words,
+        _ => &[],
+    };
+    let name = match words {
+        [_, as_kw, name, ..] if as_kw.value.eq_ignore_ascii_case("as") => Some(name.value.as_str()),
+        _ => None,
+    };
+    let platform = instruction.flag("platform").and_then(|flag| flag.value.as_ref()).map(|it| it.value.as_str());
+    stage.image.as_ref().map(|it| it.value.as_str()) == words.first().map(|it| it.value.as_str())
+        && stage.name.as_ref().map(|it| it.value.as_str()) == name
+        && stage.platform.as_ref().map(|it| it.value.as_str()) == platform
 }
 
 /// The shell commands of a previous version, handed out again for the instructions an edit kept.
@@ -268,7 +371,7 @@ impl KeptCommands {
     }
 }
 
-fn build(parse: &Parse, mut kept: Option<KeptCommands>) -> Semantics {
+fn build(parse: &Parse, mut kept: Option<KeptCommands>, mut reused: Option<ReusedStages>) -> Semantics {
     let file = &parse.file;
     let mut res = Semantics::default();
     let escape = file.escape;
@@ -290,6 +393,11 @@ fn build(parse: &Parse, mut kept: Option<KeptCommands>) -> Semantics {
     let mut defs = Vec::new();
     let mut scratch = CommandScratch::default();
     let mut images = FromImages::default();
+    if let Some(reused) = &mut reused {
+        res.global_args = std::mem::take(&mut reused.global_args);
+    }
+    // The current stage's variables were taken over with it.
+    let mut taken_over = false;
     for (idx, instruction) in file.instructions.iter().enumerate() {
         match instruction.keyword {
             Keyword::From => {
@@ -298,15 +406,30 @@ fn build(parse: &Parse, mut kept: Option<KeptCommands>) -> Semantics {
                     last.instructions.end = idx;
                     last.commands.end = commands_so_far;
                 }
-                let mut stage = stage_from(&res, &stage_names, &mut images, file, idx, instruction);
-                let (n_args, n_env) = count_definitions(&file.instructions[idx + 1..]);
-                stage.args.reserve_exact(n_args);
-                stage.env.reserve_exact(n_env);
+                let index = res.stages.len();
+                let stage = match reused.as_mut().and_then(|it| it.take(index, idx)) {
+                    Some(mut stage) => {
+                        taken_over = true;
+                        stage.from_instruction = idx;
+                        stage.instructions = idx..idx + 1;
+                        stage.commands = commands_so_far..commands_so_far;
+                        stage
+                    }
+                    None => {
+                        taken_over = false;
+                        let mut stage = stage_from(&res, &stage_names, &mut images, file, idx, instruction);
+                        let (n_args, n_env) = count_definitions(&file.instructions[idx + 1..]);
+                        stage.args.reserve_exact(n_args);
+                        stage.env.reserve_exact(n_env);
+                        stage
+                    }
+                };
                 if let Some(name) = &stage.name {
                     stage_names.insert(&name.value, stage.index);
                 }
                 res.stages.push(stage);
             }
+            Keyword::Arg | Keyword::Env if taken_over || (reused.is_some() && res.stages.is_empty()) => {}
             Keyword::Arg => {
                 let stage_idx = res.stages.len().checked_sub(1);
                 var_defs(&mut defs, &res, stage_idx, idx, instruction, VarKind::Arg, escape);
