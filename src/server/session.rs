@@ -545,6 +545,7 @@ impl AnalysisJob {
             }
             None => (None, None),
         };
+        let findings_reused = previous.as_ref().is_some_and(|(_, _, findings)| findings.is_some());
         let previous = old_text.as_deref().zip(previous).map(|(text, (parse, semantics, findings))| PreviousVersion {
             text,
             parse,
@@ -570,6 +571,7 @@ impl AnalysisJob {
             free_us = micros(unpacked - started),
             discovery_us = micros(discovery_done - unpacked),
             reused,
+            findings_reused,
             analysis_us = micros(analysis_done - discovery_done),
             convert_us = micros(analysis_done.elapsed()),
             findings = found.len(),
