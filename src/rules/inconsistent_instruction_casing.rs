@@ -41,22 +41,32 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     const HAS_LOWER: u8 = 2;
     const NOT_A_KEYWORD: u8 = 4;
     let (mut lower, mut upper) = (0usize, 0usize);
+    let bytes = ctx.text.as_bytes();
     let cases: Vec<u8> = instructions
         .iter()
         .map(|instruction| {
             if instruction.keyword == Keyword::Unknown {
                 return NOT_A_KEYWORD;
             }
-            let text = keyword_text(ctx, instruction);
-            // Comparing bytes in place: no lower- and upper-cased copies per instruction.
-            let has_upper = text.bytes().any(|it| it.is_ascii_uppercase());
-            let has_lower = text.bytes().any(|it| it.is_ascii_lowercase());
-            if !has_upper {
+            // Every instruction of the file is read on each run: one pass over the keyword's
+            // bytes in place, with no copies and no check for character boundaries (ASCII
+            // letters are never part of a longer character).
+            let text = bytes.get(instruction.keyword_range.as_range()).unwrap_or_default();
+            let case = text.iter().fold(0, |case, byte| {
+                if byte.is_ascii_uppercase() {
+                    case | HAS_UPPER
+                } else if byte.is_ascii_lowercase() {
+                    case | HAS_LOWER
+                } else {
+                    case
+                }
+            });
+            if case & HAS_UPPER == 0 {
                 lower += 1;
-            } else if !has_lower {
+            } else if case & HAS_LOWER == 0 {
                 upper += 1;
             }
-            (u8::from(has_upper) * HAS_UPPER) | (u8::from(has_lower) * HAS_LOWER)
+            case
         })
         .collect();
     let majority_lower = lower > upper;
