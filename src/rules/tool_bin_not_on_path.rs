@@ -215,6 +215,9 @@ mod tests {
              FROM tools\nCMD [\"python\"]\n"
         );
         assert_eq!(findings(&text), Vec::<String>::new());
+        // Without the run, the tool left in the final image is flagged.
+        let without_run = text.replace("RUN uvx ruff check .\n", "");
+        assert_eq!(findings(&without_run), ["ruff"]);
     }
 
     #[test]
