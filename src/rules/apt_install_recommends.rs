@@ -32,7 +32,7 @@ declare_rule! {
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    for site in &ctx.semantics.commands {
+    for (_, site) in ctx.commands() {
         if site.origin != CommandOrigin::Run {
             continue;
         }

@@ -3,7 +3,7 @@
 use crate::diagnostic::Diagnostic;
 use crate::rules::support_df::{final_image_stages, has_cache_mount};
 use crate::rules::{RuleContext, declare_rule};
-use crate::semantics::CommandOrigin;
+use crate::semantics::{CommandOrigin, CommandSite};
 
 declare_rule! {
     /// ## What it flags
@@ -32,7 +32,14 @@ declare_rule! {
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let in_final = final_image_stages(ctx.semantics);
-    let commands = &ctx.semantics.commands;
+    // Only stages of the final image matter, and a RUN's commands never leave its stage.
+    for stage in ctx.stages().filter(|it| in_final.get(it.index).copied().unwrap_or(false)) {
+        check_stage(ctx, ctx.semantics.commands_in(stage.index), acc);
+    }
+}
+
+/// Checks each RUN among `commands` (those of one stage, in order).
+fn check_stage(ctx: &RuleContext<'_>, commands: &[CommandSite], acc: &mut Vec<Diagnostic>) {
     let mut idx = 0;
     while idx < commands.len() {
         let instruction = commands[idx].instruction;
@@ -41,9 +48,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         let group = &commands[idx..end];
         idx = end;
         let first = &group[0];
-        if first.origin != CommandOrigin::Run
-            || !first.stage.is_some_and(|it| in_final.get(it).copied().unwrap_or(false))
-        {
+        if first.origin != CommandOrigin::Run {
             continue;
         }
         let update = group.iter().find_map(|site| {

@@ -3,7 +3,7 @@
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::rules::support_df::keyword_text;
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule};
-use crate::syntax::Keyword;
+use crate::syntax::{Instruction, Keyword};
 
 declare_rule! {
     /// ## What it flags
@@ -33,36 +33,60 @@ declare_rule! {
     };
 }
 
+/// The keyword has an upper-case letter.
+const HAS_UPPER: u8 = 1;
+/// The keyword has a lower-case letter.
+const HAS_LOWER: u8 = 2;
+/// The instruction is not a known one: its case is not judged.
+const NOT_A_KEYWORD: u8 = 4;
+
+/// Which cases the keyword of `instruction` is written in.
+fn case_of(bytes: &[u8], instruction: &Instruction) -> u8 {
+    if instruction.keyword == Keyword::Unknown {
+        return NOT_A_KEYWORD;
+    }
+    // Every instruction of the file is read on each run: one pass over the keyword's bytes in
+    // place, with no copies and no check for character boundaries (ASCII letters are never
+    // part of a longer character).
+    let text = bytes.get(instruction.keyword_range.as_range()).unwrap_or_default();
+    text.iter().fold(0, |case, byte| {
+        if byte.is_ascii_uppercase() {
+            case | HAS_UPPER
+        } else if byte.is_ascii_lowercase() {
+            case | HAS_LOWER
+        } else {
+            case
+        }
+    })
+}
+
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let instructions = &ctx.parse.file.instructions;
-    // Which cases each keyword is written in, kept from the count for the judgement: the
-    // instructions are walked once, and only the inconsistent ones are read again.
-    const HAS_UPPER: u8 = 1;
-    const HAS_LOWER: u8 = 2;
-    const NOT_A_KEYWORD: u8 = 4;
+    let bytes = ctx.text.as_bytes();
+    // Counted in one walk: the cases for the majority, and how many keywords have an upper- or
+    // a lower-case letter, so that a consistent file (most files) is not walked again.
     let (mut lower, mut upper) = (0usize, 0usize);
-    let cases: Vec<u8> = instructions
-        .iter()
-        .map(|instruction| {
-            if instruction.keyword == Keyword::Unknown {
-                return NOT_A_KEYWORD;
-            }
-            let text = keyword_text(ctx, instruction);
-            // Comparing bytes in place: no lower- and upper-cased copies per instruction.
-            let has_upper = text.bytes().any(|it| it.is_ascii_uppercase());
-            let has_lower = text.bytes().any(|it| it.is_ascii_lowercase());
-            if !has_upper {
-                lower += 1;
-            } else if !has_lower {
-                upper += 1;
-            }
-            (u8::from(has_upper) * HAS_UPPER) | (u8::from(has_lower) * HAS_LOWER)
-        })
-        .collect();
+    let (mut with_upper, mut with_lower) = (0usize, 0usize);
+    for instruction in instructions {
+        let case = case_of(bytes, instruction);
+        if case & NOT_A_KEYWORD != 0 {
+            continue;
+        }
+        if case & HAS_UPPER == 0 {
+            lower += 1;
+        } else if case & HAS_LOWER == 0 {
+            upper += 1;
+        }
+        with_upper += usize::from(case & HAS_UPPER != 0);
+        with_lower += usize::from(case & HAS_LOWER != 0);
+    }
     let majority_lower = lower > upper;
-    let odd_one_out = if majority_lower { HAS_UPPER } else { HAS_LOWER };
-    for (instruction, case) in instructions.iter().zip(&cases) {
-        if case & (NOT_A_KEYWORD | odd_one_out) != odd_one_out {
+    let (odd_one_out, odd_count) = if majority_lower { (HAS_UPPER, with_upper) } else { (HAS_LOWER, with_lower) };
+    if odd_count == 0 {
+        return;
+    }
+    for instruction in instructions {
+        if case_of(bytes, instruction) & (NOT_A_KEYWORD | odd_one_out) != odd_one_out {
             continue;
         }
         let text = keyword_text(ctx, instruction);

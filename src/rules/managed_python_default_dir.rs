@@ -37,18 +37,22 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     if semantics.stages.len() < 2 {
         return;
     }
-    // Stages that some later stage copies from.
-    let mut copied_from = vec![false; semantics.stages.len()];
-    for copy in copies(ctx) {
-        if let Some(slot) = copy.from_stage.and_then(|from| copied_from.get_mut(from)) {
-            *slot = true;
-        }
-    }
+    // Stages that some later stage copies from, read only for a file that installs Python.
+    let copied_from = std::cell::OnceCell::new();
     for (site, uv) in ctx.uv_commands() {
         if !uv.is("python install") || uv.has_flag("--install-dir") {
             continue;
         }
         let Some(stage) = site.stage else { continue };
+        let copied_from = copied_from.get_or_init(|| {
+            let mut copied_from = vec![false; semantics.stages.len()];
+            for copy in copies(ctx) {
+                if let Some(slot) = copy.from_stage.and_then(|from| copied_from.get_mut(from)) {
+                    *slot = true;
+                }
+            }
+            copied_from
+        });
         // The stage, or a stage built on it, is copied from.
         let copied = copied_from
             .iter()

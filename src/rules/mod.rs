@@ -456,6 +456,22 @@ impl<'a> RuleContext<'a> {
             },
         )
     }
+
+    /// Whether a finding whose range starts at `offset` is kept: always, unless an edit
+    /// narrowed the check, which keeps only the findings in the focused stages (those of the
+    /// other stages and before the first FROM are carried over from the previous version). For
+    /// rules that read a whole-file list, so that they do not word findings only to drop them.
+    pub(crate) fn wanted_at(&self, offset: usize) -> bool {
+        let Some(focus) = &self.focus else { return true };
+        // The stage an offset is in, found as the carried-over findings' stages are.
+        let instructions = &self.parse.file.instructions;
+        let Some(instruction) = instructions.partition_point(|it| it.range.start <= offset).checked_sub(1) else {
+            return false;
+        };
+        let stages = &self.semantics.stages;
+        let stage = stages.partition_point(|it| it.from_instruction <= instruction).checked_sub(1);
+        stage.is_some_and(|stage| focus.has_stage(stage))
+    }
 }
 
 /// A keyword as one bit of a set of keywords.

@@ -36,7 +36,7 @@ declare_rule! {
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let in_final = final_image_stages(ctx.semantics);
-    for site in &ctx.semantics.commands {
+    for (_, site) in ctx.commands() {
         let Some(stage) = site.stage else { continue };
         if site.origin != CommandOrigin::Run || !in_final.get(stage).copied().unwrap_or(false) {
             continue;

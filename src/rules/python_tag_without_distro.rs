@@ -50,6 +50,10 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             PythonVariant::Alpine => ("Alpine release", "3.22"),
             PythonVariant::Windows | PythonVariant::Other => continue,
         };
+        // The list covers the whole file, and a file names the same image in every stage.
+        if !ctx.wanted_at(use_.tag_range().start) {
+            continue;
+        }
         let message = format!(
             "python:{} follows whichever {release} the image maintainers make the default; name it, as in python:{}{suffix}",
             image.tag, image.tag

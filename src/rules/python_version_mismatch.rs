@@ -44,7 +44,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         return;
     }
     let facts = StageFacts::new(ctx);
-    for stage in &semantics.stages {
+    for stage in ctx.stages() {
         let Some(source) = semantics.python_source(stage.index) else { continue };
         let (source_stage, provided) = match source {
             PythonSource::Python { stage, image } => (*stage, image.version),
@@ -160,7 +160,9 @@ impl StageFacts {
                 *slot = true;
             }
         }
-        for stage in &semantics.stages {
+        // A stage's Python comes from itself or a stage it builds on, so the stages that count
+        // for a walked stage are walked too.
+        for stage in ctx.stages() {
             let source = match &stage.python {
                 Some(PythonSource::Python { stage: source, .. } | PythonSource::Uv { stage: source, .. }) => *source,
                 None => stage.index,

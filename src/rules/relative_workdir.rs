@@ -38,7 +38,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let stages = &ctx.semantics.stages;
     // Whether a WORKDIR was set by the end of each stage (parents come before children).
     let mut workdir_set = vec![false; stages.len()];
-    for stage in stages {
+    for stage in ctx.stages() {
         let mut set = match stage.base {
             Base::Stage(parent) if parent < stage.index => workdir_set[parent],
             _ => false,

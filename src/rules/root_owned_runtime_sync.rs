@@ -37,12 +37,17 @@ declare_rule! {
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
+    let semantics = ctx.semantics;
+    let Some(last) = semantics.final_stage() else { return };
+    // Every finding is in the final image's stages, which are checked with the final stage or
+    // not at all.
+    if !ctx.in_focus(last.index) {
+        return;
+    }
     let runs = syncing_runs(ctx);
     if runs.is_empty() {
         return;
     }
-    let semantics = ctx.semantics;
-    let Some(last) = semantics.final_stage() else { return };
     let layout = ctx.uv_layout();
     let end = last.instructions.end.saturating_sub(1);
     let Some(user) = ctx.user_at(end).map(str::to_owned) else { return };

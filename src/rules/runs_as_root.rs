@@ -41,6 +41,10 @@ declare_rule! {
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let Some(last) = ctx.semantics.final_stage() else { return };
+    // The finding is on the final stage: nothing to do when that stage is not checked.
+    if !ctx.in_focus(last.index) {
+        return;
+    }
     let Base::Image(image) = root_base(ctx.semantics, last.index) else { return };
     let name = format!("{}/{}", image.canonical_name(), image.tag.as_ref().map_or("", |it| it.value.as_str()));
     if ["distroless", "nonroot", "non-root", "chainguard", "cgr.dev", "rootless"].iter().any(|it| name.contains(it)) {

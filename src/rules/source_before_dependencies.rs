@@ -55,7 +55,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         }
     }
     let layout = ctx.uv_layout();
-    for stage in &semantics.stages {
+    for stage in ctx.stages() {
         let Some((instruction, deps_only, site)) = first_install[stage.index] else { continue };
         if deps_only {
             continue;

@@ -30,7 +30,7 @@ declare_rule! {
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    for stage in &ctx.semantics.stages {
+    for stage in ctx.stages() {
         let Some(name) = &stage.name else { continue };
         if !name.value.chars().any(|c| c.is_uppercase()) {
             continue;

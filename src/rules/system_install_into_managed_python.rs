@@ -122,7 +122,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
 fn managed_sources(ctx: &RuleContext<'_>, facts: &EnvFacts) -> Vec<Vec<Source>> {
     let semantics = ctx.semantics;
     let mut res: Vec<Vec<Source>> = (0..semantics.stages.len()).map(|_| Vec::new()).collect();
-    for site in &semantics.commands {
+    for (_, site) in ctx.commands() {
         if site.origin != CommandOrigin::Run {
             continue;
         }

@@ -13,6 +13,9 @@ declare_rule! {
     /// `PATH` where the tool is used later, or in the final image. The folder is
     /// `UV_TOOL_BIN_DIR`, else `$XDG_BIN_HOME`, else `~/.local/bin` of the user (uv's own
     /// derived images set `UV_TOOL_BIN_DIR=/usr/local/bin`).
+    /// A tool left in the final image is not flagged when `uvx` or `uv tool run` starts it in
+    /// a stage linked to the install's (built on it, copying from it, mounting it), which needs
+    /// no PATH; a `uvx` run in an unrelated stage does not count.
     /// ## Why it matters
     /// The install succeeds, but the tool's command is not found: `~/.local/bin` is not on the
     /// default `PATH` of Debian, Ubuntu, Alpine or the Python images.
@@ -52,12 +55,14 @@ struct Install<'a> {
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let mut facts: Option<EnvFacts> = None;
     let mut installs: Vec<Install<'_>> = Vec::new();
-    // Tools that are later run through `uvx`/`uv tool run`, which do not need PATH.
-    let mut run_through_uv: Vec<String> = Vec::new();
+    // Tools that are later run through `uvx`/`uv tool run`, which do not need PATH, with the
+    // stage of the run: only a run in a stage linked to the install's says how that install's
+    // tool is used.
+    let mut run_through_uv: Vec<(usize, String)> = Vec::new();
     for (site, uv) in ctx.uv_commands() {
         if uv.is("tool run") {
-            if let Some(name) = uv.run_command().and_then(|it| it.first()) {
-                run_through_uv.push(package_name(&name.value).unwrap_or_default());
+            if let (Some(stage), Some(name)) = (site.stage, uv.run_command().and_then(|it| it.first())) {
+                run_through_uv.push((stage, package_name(&name.value).unwrap_or_default()));
             }
             continue;
         }
@@ -79,8 +84,9 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     if installs.is_empty() {
         return;
     }
-    // Later uses by name.
-    for site in &ctx.semantics.commands {
+    // Later uses by name: only a stage built on the install's can see the tool, and those
+    // stages are among the ones the context walks.
+    for (_, site) in ctx.commands() {
         let Some(stage) = site.stage else { continue };
         let Some(name) = site.command.program_name() else { continue };
         if name.contains('/') {
@@ -123,7 +129,10 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     // Tools left in the final image.
     let Some(last) = ctx.semantics.final_stage() else { return };
     for install in installs.iter().filter(|it| !it.reported && facts.builds_on(last.index, it.stage)) {
-        if install.tool.as_ref().is_some_and(|tool| run_through_uv.contains(tool)) {
+        let runs_through_uv = |tool: &String| {
+            run_through_uv.iter().any(|(stage, name)| name == tool && ctx.same_component(*stage, install.stage))
+        };
+        if install.tool.as_ref().is_some_and(runs_through_uv) {
             continue;
         }
         let final_path = match ctx.semantics.runtime_env(last.index, "PATH") {
@@ -181,4 +190,42 @@ fn package_name(text: &str) -> Option<String> {
     let end = text.find(['=', '<', '>', '!', '~', '[', ';', '@', ' ']).unwrap_or(text.len());
     let name = text[..end].trim();
     (!name.is_empty()).then(|| name.to_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::project::ProjectFacts;
+
+    fn findings(text: &str) -> Vec<String> {
+        let analysis = crate::analysis::analyze(text, &ProjectFacts::default());
+        analysis
+            .diagnostics
+            .iter()
+            .filter(|it| it.code == "UV067")
+            .map(|it| text.get(it.range.start..it.range.end).unwrap_or_default().to_owned())
+            .collect()
+    }
+
+    const UV: &str = "COPY --from=ghcr.io/astral-sh/uv:0.12.5 /uv /uvx /bin/\n";
+
+    #[test]
+    fn a_tool_run_through_uvx_in_a_linked_stage_is_not_flagged() {
+        let text = format!(
+            "FROM python:3.12-slim-trixie AS tools\n{UV}RUN uv tool install ruff\nFROM tools AS lint\nRUN uvx ruff check .\n\
+             FROM tools\nCMD [\"python\"]\n"
+        );
+        assert_eq!(findings(&text), Vec::<String>::new());
+        // Without the run, the tool left in the final image is flagged.
+        let without_run = text.replace("RUN uvx ruff check .\n", "");
+        assert_eq!(findings(&without_run), ["ruff"]);
+    }
+
+    #[test]
+    fn a_tool_run_through_uvx_only_in_an_unrelated_stage_is_flagged() {
+        let text = format!(
+            "FROM python:3.12-slim-trixie AS other\n{UV}RUN uvx ruff check .\n\
+             FROM python:3.12-slim-trixie\n{UV}RUN uv tool install ruff\nCMD [\"python\"]\n"
+        );
+        assert_eq!(findings(&text), ["ruff"]);
+    }
 }

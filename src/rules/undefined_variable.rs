@@ -92,7 +92,9 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let mut is_python: FastMap<ImageKey<'_>, bool> = FastMap::default();
     // One list of references reused for every word.
     let mut vars = Vec::new();
-    for stage in &ctx.semantics.stages {
+    // A stage's references resolve within the stage, its ancestors and what comes before the
+    // first FROM, so only the stages whose findings are wanted are read.
+    for stage in ctx.stages() {
         let image_env = match root_base(ctx.semantics, stage.index) {
             Base::Scratch => ImageEnv::Known(&[]),
             Base::Image(image)

@@ -36,7 +36,7 @@ declare_rule! {
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let semantics = ctx.semantics;
     let mut suggestions: FastMap<&str, Option<&str>> = FastMap::default();
-    for stage in &semantics.stages {
+    for stage in ctx.stages() {
         for (_, instruction) in ctx.instructions_with_in(&[Keyword::Copy], stage.instructions.clone()) {
             let Some(value) = instruction.flag("from").and_then(|it| it.value.as_ref()) else { continue };
             let from = value.value.as_str();

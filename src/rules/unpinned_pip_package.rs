@@ -75,7 +75,7 @@ const OPTIONS_WITH_VALUE: &[&str] = &[
 ];
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    for site in &ctx.semantics.commands {
+    for (_, site) in ctx.commands() {
         if site.origin != CommandOrigin::Run {
             continue;
         }

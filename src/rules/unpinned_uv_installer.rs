@@ -49,7 +49,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             }
         }
     }
-    for site in &ctx.semantics.commands {
+    for (_, site) in ctx.commands() {
         if site.origin != CommandOrigin::Run {
             continue;
         }

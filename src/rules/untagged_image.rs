@@ -31,7 +31,7 @@ declare_rule! {
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    for stage in &ctx.semantics.stages {
+    for stage in ctx.stages() {
         let (Base::Image(image), Some(written)) = (&stage.base, &stage.image) else { continue };
         if has_references(&written.value) || is_python_or_uv_image(image) {
             continue;

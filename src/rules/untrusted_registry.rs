@@ -35,7 +35,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     if trusted.is_empty() {
         return;
     }
-    for stage in &ctx.semantics.stages {
+    for stage in ctx.stages() {
         let Base::Image(image) = &stage.base else { continue };
         let host = image.registry_host();
         let is_trusted = trusted.iter().any(|it| {

@@ -68,14 +68,19 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
                     .is_some_and(|rest| rest.starts_with([' ', '=', '<', '>', '~', '!', '[', ';']))
         })
     });
-    let mut copy_iter = copies.iter().peekable();
-    let mut end_state: Vec<Has> = Vec::with_capacity(semantics.stages.len());
+    // Per stage, whether it has uv at its end; a stage not checked yet reads as unknown. The
+    // stages a stage reads this of (its parent, the ones it copies or mounts from) are linked
+    // to it, so they are walked too when an edit narrows the check.
+    let mut end_state: Vec<Has> = vec![Has::Unknown; semantics.stages.len()];
     let mut uv_iter = ctx.uv_commands().peekable();
-    let mut command_iter = semantics.commands.iter().enumerate().peekable();
+    let mut command_iter = ctx.commands().peekable();
     let mut uv_at = ctx.uv_list().iter().map(|(at, _)| *at).peekable();
     // Multi-stage files build on the same few images; reading a reference's tag is not cheap.
     let mut image_has: FastMap<&str, Has> = FastMap::default();
-    for stage in &semantics.stages {
+    for stage in ctx.stages() {
+        // The copies are in instruction order: skip those of the stages not walked.
+        let first_copy = copies.partition_point(|copy| copy.instruction < stage.instructions.start);
+        let mut copy_iter = copies.get(first_copy..).unwrap_or_default().iter().peekable();
         let mut state = match &stage.base {
             Base::Stage(parent) => end_state.get(*parent).copied().unwrap_or(Has::Unknown),
             Base::Image(reference) => match stage.image_expanded.as_deref() {
@@ -117,11 +122,10 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
                 ctx.keyword_at(idx) == Keyword::Run && mount_brings_uv(ctx, stage.index, idx, &end_state);
             // The stage's commands are in instruction order; take this instruction's ones.
             let mut installs_here = false;
-            while let Some((at, site)) = command_iter.peek() {
+            while let Some(&(at, site)) = command_iter.peek() {
                 if site.instruction > idx {
                     break;
                 }
-                let (at, site) = (*at, *site);
                 command_iter.next();
                 if site.instruction != idx || site.origin != CommandOrigin::Run {
                     continue;
@@ -160,7 +164,9 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
                 uv_iter.next();
             }
         }
-        end_state.push(state);
+        if let Some(slot) = end_state.get_mut(stage.index) {
+            *slot = state;
+        }
     }
 }
 
