@@ -104,6 +104,7 @@ static STAGE_LOCAL: &[&Rule] = &[
     &super::system_install_into_managed_python::SYSTEM_INSTALL_INTO_MANAGED_PYTHON,
     &super::system_python_with_project_commands::SYSTEM_PYTHON_WITH_PROJECT_COMMANDS,
     &super::tls_verification_disabled::TLS_VERIFICATION_DISABLED,
+    &super::tool_bin_not_on_path::TOOL_BIN_NOT_ON_PATH,
     &super::undefined_arg_in_from::UNDEFINED_ARG_IN_FROM,
     &super::undefined_variable::UNDEFINED_VARIABLE,
     &super::unknown_copy_from::UNKNOWN_COPY_FROM,
@@ -432,7 +433,7 @@ pub(crate) fn stage_links(ctx: &RuleContext<'_>, within: Range<usize>) -> Vec<Li
 }
 
 /// The stage whose instructions `offset` is in or after (`None` before the first FROM).
-fn stage_at(ctx: &RuleContext<'_>, offset: usize) -> Option<u32> {
+pub(crate) fn stage_at(ctx: &RuleContext<'_>, offset: usize) -> Option<u32> {
     let instructions = &ctx.parse.file.instructions;
     let instruction = instructions.partition_point(|it| it.range.start <= offset).checked_sub(1)?;
     let stages = &ctx.semantics.stages;

@@ -464,13 +464,7 @@ impl<'a> RuleContext<'a> {
     pub(crate) fn wanted_at(&self, offset: usize) -> bool {
         let Some(focus) = &self.focus else { return true };
         // The stage an offset is in, found as the carried-over findings' stages are.
-        let instructions = &self.parse.file.instructions;
-        let Some(instruction) = instructions.partition_point(|it| it.range.start <= offset).checked_sub(1) else {
-            return false;
-        };
-        let stages = &self.semantics.stages;
-        let stage = stages.partition_point(|it| it.from_instruction <= instruction).checked_sub(1);
-        stage.is_some_and(|stage| focus.has_stage(stage))
+        incremental::stage_at(self, offset).is_some_and(|stage| focus.has_stage(stage as usize))
     }
 }
 
