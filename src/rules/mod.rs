@@ -759,7 +759,7 @@ pub fn all() -> impl Iterator<Item = &'static Rule> {
 /// The check of a rule whose findings are produced after all rules ran (suppression hints).
 pub(crate) fn reported_after_rules(_: &RuleContext<'_>, _: &mut Vec<Diagnostic>) {}
 
-/// Runs every rule and returns the diagnostics sorted by position, then code.
+/// Runs every rule and returns the diagnostics sorted by position, then code, then message.
 pub fn run_all(ctx: &RuleContext<'_>) -> Vec<Diagnostic> {
     let mut acc = Vec::new();
     // A binary file would drown in findings about garbage; one clear finding says it all.
@@ -778,9 +778,12 @@ pub fn run_all(ctx: &RuleContext<'_>) -> Vec<Diagnostic> {
     acc
 }
 
-/// Sorts findings by position, then code.
+/// Sorts findings by position, then code, then message: a total order, so findings gathered
+/// in another order (carried over after an edit, or found afresh) come out the same.
 fn sort_findings(findings: &mut [Diagnostic]) {
-    findings.sort_by(|a, b| (a.range.start, a.range.end, a.code).cmp(&(b.range.start, b.range.end, b.code)));
+    findings.sort_by(|a, b| {
+        (a.range.start, a.range.end, a.code, &a.message).cmp(&(b.range.start, b.range.end, b.code, &b.message))
+    });
 }
 
 /// Where a rule's documentation lives (the generated rules reference in the repository).
