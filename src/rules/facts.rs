@@ -92,7 +92,13 @@ impl<T: Clone> Walked<T> {
 impl<T> Walked<T> {
     /// Where index `idx` is kept in `values`.
     fn slot(&self, idx: usize) -> Option<usize> {
-        // One range without a focus, a handful with one.
+        // One range without a focus (the whole file, asked about on every lookup of a full
+        // run: answered before any search), a handful with one.
+        if let Some((range, offset)) = self.ranges.first()
+            && range.contains(&idx)
+        {
+            return Some(offset + (idx - range.start));
+        }
         let at = self.ranges.partition_point(|(range, _)| range.end <= idx);
         let (range, offset) = self.ranges.get(at)?;
         (range.start <= idx).then(|| offset + (idx - range.start))
@@ -105,6 +111,19 @@ impl<T> Walked<T> {
     pub(crate) fn get_mut(&mut self, idx: usize) -> Option<&mut T> {
         let slot = self.slot(idx)?;
         self.values.get_mut(slot)
+    }
+
+    /// The values of the indices `range`, when it lies inside one walked range (a stage's
+    /// instructions or commands always do); an empty range has none.
+    pub(crate) fn range_mut(&mut self, range: Range<usize>) -> Option<&mut [T]> {
+        let Some(last) = range.end.checked_sub(1).filter(|it| *it >= range.start) else { return Some(&mut []) };
+        let (first, last) = (self.slot(range.start)?, self.slot(last)?);
+        // Slots keep the order of indices, so a gap between walked ranges would make the slots
+        // closer together than the indices.
+        if last.checked_sub(first) != Some(range.len() - 1) {
+            return None;
+        }
+        self.values.get_mut(first..=last)
     }
 }
 
@@ -192,10 +211,10 @@ impl<'a> WorkdirUser<'a> {
         self.name(self.at.get(idx)?.user)
     }
 
-    /// Stores `name` and returns its index.
-    fn intern(&mut self, name: Cow<'a, str>) -> Option<u32> {
-        let at = u32::try_from(self.names.len()).ok()?;
-        self.names.push(name);
+    /// Stores `name` among `names` and returns its index.
+    fn intern(names: &mut Vec<Cow<'a, str>>, name: Cow<'a, str>) -> Option<u32> {
+        let at = u32::try_from(names.len()).ok()?;
+        names.push(name);
         Some(at)
     }
 
@@ -204,10 +223,8 @@ impl<'a> WorkdirUser<'a> {
         let instructions: &'a [crate::syntax::Instruction] = &ctx.parse.file.instructions;
         let escape = ctx.parse.file.escape;
         // Only the walked stages: a stage's parent is linked to it, so it is walked too.
-        let mut res = WorkdirUser {
-            names: vec![Cow::Borrowed("/")],
-            at: Walked::new(ctx.walked_instruction_ranges(), Place::default()),
-        };
+        let mut names = vec![Cow::Borrowed("/")];
+        let mut at = Walked::new(ctx.walked_instruction_ranges(), Place::default());
         const ROOT: Option<u32> = Some(0);
         for stage in ctx.stages() {
             let parent_end = match stage.base {
@@ -216,12 +233,13 @@ impl<'a> WorkdirUser<'a> {
                 }
                 _ => None,
             };
-            let (mut workdir, mut assumed, mut user) = match parent_end.and_then(|end| res.at.get(end)) {
+            let (mut workdir, mut assumed, mut user) = match parent_end.and_then(|end| at.get(end)) {
                 Some(place) => (place.workdir, place.assumes_image_start, place.user),
                 None if parent_end.is_some() => (None, false, None),
                 None => (ROOT, true, None),
             };
-            for idx in stage.instructions.clone() {
+            let Some(places) = at.range_mut(stage.instructions.clone()) else { continue };
+            for (idx, place) in stage.instructions.clone().zip(places) {
                 let Some(instruction) = instructions.get(idx) else { continue };
                 match (instruction.keyword, &instruction.args) {
                     (Keyword::Workdir, Args::Words(words)) => {
@@ -232,14 +250,14 @@ impl<'a> WorkdirUser<'a> {
                             };
                             let (value, complete) = support_uv::expand_value(&word.value, escape, &lookup);
                             let absolute = value.starts_with('/');
-                            let current = workdir.and_then(|at| res.names.get(at as usize));
+                            let current = workdir.and_then(|at| names.get(at as usize));
                             let resolved = match (current, complete) {
                                 (Some(dir), true) => support_uv::resolve_cow(dir, value),
                                 (None, true) if absolute => support_uv::resolve_cow("/", value),
                                 _ => None,
                             };
                             assumed &= !absolute;
-                            workdir = resolved.and_then(|it| res.intern(it));
+                            workdir = resolved.and_then(|it| WorkdirUser::intern(&mut names, it));
                         }
                     }
                     (Keyword::User, Args::Words(words)) => {
@@ -255,18 +273,16 @@ impl<'a> WorkdirUser<'a> {
                             };
                             user = match &*name {
                                 "root" | "0" => None,
-                                _ => res.intern(name),
+                                _ => WorkdirUser::intern(&mut names, name),
                             };
                         }
                     }
                     _ => {}
                 }
-                if let Some(place) = res.at.get_mut(idx) {
-                    *place = Place { workdir, assumes_image_start: assumed, user };
-                }
+                *place = Place { workdir, assumes_image_start: assumed, user };
             }
         }
-        res
+        WorkdirUser { names, at }
     }
 }
 
@@ -443,10 +459,8 @@ impl<'a> RuleContext<'a> {
         self.facts.instruction_stage.get_or_init(|| {
             let mut res = Walked::new(self.walked_instruction_ranges(), None);
             for stage in self.stages() {
-                for idx in stage.instructions.clone() {
-                    if let Some(slot) = res.get_mut(idx) {
-                        *slot = Some(stage.index);
-                    }
+                for slot in res.range_mut(stage.instructions.clone()).into_iter().flatten() {
+                    *slot = Some(stage.index);
                 }
             }
             res
@@ -563,10 +577,9 @@ impl<'a> RuleContext<'a> {
                         .map(|it| it.command.range.start)
                         .min();
                     if let Some(first_cd) = first_cd {
-                        for (at, site) in (start..end).zip(&commands[start..end]) {
-                            if let Some(slot) = res.get_mut(at) {
-                                *slot = first_cd < site.command.range.start;
-                            }
+                        let slots = res.range_mut(start..end).into_iter().flatten();
+                        for (slot, site) in slots.zip(&commands[start..end]) {
+                            *slot = first_cd < site.command.range.start;
                         }
                     }
                     start = end;
@@ -719,6 +732,11 @@ mod tests {
             assert_eq!(walked.get(idx).copied(), expected, "index {idx}");
         }
         assert!(walked.get_mut(3).is_none());
+        assert_eq!(walked.range_mut(5..8).map(|it| it.to_vec()), Some(vec![50, 60, 70]));
+        assert_eq!(walked.range_mut(6..6).map(|it| it.len()), Some(0));
+        // Across a gap, or past what is walked.
+        assert!(walked.range_mut(1..6).is_none());
+        assert!(walked.range_mut(7..9).is_none());
         assert!(walked.get_mut(usize::MAX).is_none());
         let whole = Walked::new(std::iter::once(0..4), true);
         assert_eq!(
