@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
+use std::ops::Range;
 use std::sync::{Mutex, OnceLock};
 
 use crate::rules::RuleContext;
@@ -65,6 +66,67 @@ impl Hasher for FastHasher {
 /// A hash map keyed by short strings, hashed with [`FastHasher`].
 pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 
+/// Values for the instructions (or command sites) a context walks, by index: every one, or
+/// under a focus those of the part before the first FROM and of the focused stages. A fact
+/// kept per instruction then costs what the focus holds, not what the file holds; asking about
+/// an index the context does not walk finds nothing.
+pub(crate) struct Walked<T> {
+    /// The walked index ranges in order, each with where its values start in `values`.
+    ranges: Vec<(Range<usize>, usize)>,
+    values: Vec<T>,
+}
+
+impl<T: Clone> Walked<T> {
+    /// `fill` for every index of `ranges` (sorted and disjoint, as the context yields them).
+    pub(crate) fn new(ranges: impl Iterator<Item = Range<usize>>, fill: T) -> Walked<T> {
+        let mut res = Walked { ranges: Vec::new(), values: Vec::new() };
+        for range in ranges.filter(|it| !it.is_empty()) {
+            let offset = res.values.len();
+            res.values.resize(offset + range.len(), fill.clone());
+            res.ranges.push((range, offset));
+        }
+        res
+    }
+}
+
+impl<T> Walked<T> {
+    /// Where index `idx` is kept in `values`.
+    fn slot(&self, idx: usize) -> Option<usize> {
+        // One range without a focus (the whole file, asked about on every lookup of a full
+        // run: answered before any search), a handful with one.
+        if let Some((range, offset)) = self.ranges.first()
+            && range.contains(&idx)
+        {
+            return Some(offset + (idx - range.start));
+        }
+        let at = self.ranges.partition_point(|(range, _)| range.end <= idx);
+        let (range, offset) = self.ranges.get(at)?;
+        (range.start <= idx).then(|| offset + (idx - range.start))
+    }
+
+    pub(crate) fn get(&self, idx: usize) -> Option<&T> {
+        self.values.get(self.slot(idx)?)
+    }
+
+    pub(crate) fn get_mut(&mut self, idx: usize) -> Option<&mut T> {
+        let slot = self.slot(idx)?;
+        self.values.get_mut(slot)
+    }
+
+    /// The values of the indices `range`, when it lies inside one walked range (a stage's
+    /// instructions or commands always do); an empty range has none.
+    pub(crate) fn range_mut(&mut self, range: Range<usize>) -> Option<&mut [T]> {
+        let Some(last) = range.end.checked_sub(1).filter(|it| *it >= range.start) else { return Some(&mut []) };
+        let (first, last) = (self.slot(range.start)?, self.slot(last)?);
+        // Slots keep the order of indices, so a gap between walked ranges would make the slots
+        // closer together than the indices.
+        if last.checked_sub(first) != Some(range.len() - 1) {
+            return None;
+        }
+        self.values.get_mut(first..=last)
+    }
+}
+
 /// `major.minor[.patch]` of an image's Python.
 type PythonVersionTriple = (u64, u64, Option<u64>);
 
@@ -76,7 +138,7 @@ pub(crate) struct Facts<'a> {
     /// Names some stage defines with ENV or ARG; [`Semantics::build_var`] finds nothing else.
     stage_var_names: OnceLock<NameSet<'a>>,
     /// The stage of each instruction (`None` before the first FROM).
-    instruction_stage: OnceLock<Vec<Option<usize>>>,
+    instruction_stage: OnceLock<Walked<Option<usize>>>,
     image_uses: OnceLock<Vec<ImageUse>>,
     py_copies: OnceLock<Vec<Copy<'a>>>,
     py_layout: OnceLock<support_python::Layout<'a>>,
@@ -90,7 +152,7 @@ pub(crate) struct Facts<'a> {
     /// The `--mount` flags of every RUN.
     mounts: OnceLock<MountTable>,
     /// Per command: an earlier command of the same instruction changes directory.
-    after_cd: OnceLock<Vec<bool>>,
+    after_cd: OnceLock<Walked<bool>>,
     /// Per stage: it is the final stage or one the final stage is built `FROM`.
     final_chain: OnceLock<Vec<bool>>,
     /// Per stage: a number it shares with the stages linked to it (see
@@ -114,39 +176,45 @@ pub(crate) struct WorkdirUser<'a> {
     /// per WORKDIR or USER instruction instead of one per instruction), borrowed from the
     /// syntax tree when written without variables or `.`/`..` parts.
     names: Vec<Cow<'a, str>>,
-    /// WORKDIR at each instruction, taking a root image to start in `/`, as an index into
-    /// `names`; `None` when a variable makes it unknown.
-    workdir: Vec<Option<u32>>,
-    /// Per instruction: the WORKDIR above still rests on the root image starting in `/` (no
-    /// absolute WORKDIR since), which holds only for images known not to set their own.
-    assumes_image_start: Vec<bool>,
-    /// USER at each instruction as an index into `names` (`None` for the image default, root).
-    user: Vec<Option<u32>>,
+    /// Per walked instruction: WORKDIR, USER and whether the WORKDIR rests on the image start.
+    at: Walked<Place>,
+}
+
+/// WORKDIR and USER at one instruction.
+#[derive(Clone, Copy, Default)]
+struct Place {
+    /// WORKDIR, taking a root image to start in `/`, as an index into `names`; `None` when a
+    /// variable makes it unknown.
+    workdir: Option<u32>,
+    /// The WORKDIR above still rests on the root image starting in `/` (no absolute WORKDIR
+    /// since), which holds only for images known not to set their own.
+    assumes_image_start: bool,
+    /// USER as an index into `names` (`None` for the image default, root).
+    user: Option<u32>,
 }
 
 impl<'a> WorkdirUser<'a> {
-    fn name(&self, slot: Option<&Option<u32>>) -> Option<&str> {
-        let at = (*slot?)?;
-        self.names.get(at as usize).map(|it| &**it)
+    fn name(&self, at: Option<u32>) -> Option<&str> {
+        self.names.get(at? as usize).map(|it| &**it)
     }
 
     pub(crate) fn workdir_at(&self, idx: usize) -> Option<&str> {
-        self.name(self.workdir.get(idx))
+        self.name(self.at.get(idx)?.workdir)
     }
 
     /// Whether [`WorkdirUser::workdir_at`] still rests on the root image starting in `/`.
     pub(crate) fn assumes_image_start_at(&self, idx: usize) -> bool {
-        self.assumes_image_start.get(idx).copied().unwrap_or(false)
+        self.at.get(idx).is_some_and(|it| it.assumes_image_start)
     }
 
     pub(crate) fn user_at(&self, idx: usize) -> Option<&str> {
-        self.name(self.user.get(idx))
+        self.name(self.at.get(idx)?.user)
     }
 
-    /// Stores `name` and returns its index.
-    fn intern(&mut self, name: Cow<'a, str>) -> Option<u32> {
-        let at = u32::try_from(self.names.len()).ok()?;
-        self.names.push(name);
+    /// Stores `name` among `names` and returns its index.
+    fn intern(names: &mut Vec<Cow<'a, str>>, name: Cow<'a, str>) -> Option<u32> {
+        let at = u32::try_from(names.len()).ok()?;
+        names.push(name);
         Some(at)
     }
 
@@ -154,29 +222,24 @@ impl<'a> WorkdirUser<'a> {
         let semantics = ctx.semantics;
         let instructions: &'a [crate::syntax::Instruction] = &ctx.parse.file.instructions;
         let escape = ctx.parse.file.escape;
-        let mut res = WorkdirUser {
-            names: vec![Cow::Borrowed("/")],
-            workdir: vec![None; instructions.len()],
-            assumes_image_start: vec![false; instructions.len()],
-            user: vec![None; instructions.len()],
-        };
+        // Only the walked stages: a stage's parent is linked to it, so it is walked too.
+        let mut names = vec![Cow::Borrowed("/")];
+        let mut at = Walked::new(ctx.walked_instruction_ranges(), Place::default());
         const ROOT: Option<u32> = Some(0);
-        for stage in &semantics.stages {
+        for stage in ctx.stages() {
             let parent_end = match stage.base {
                 Base::Stage(parent) if parent < stage.index => {
                     semantics.stages.get(parent).and_then(|it| it.instructions.end.checked_sub(1))
                 }
                 _ => None,
             };
-            let (mut workdir, mut assumed, mut user) = match parent_end {
-                Some(end) => (
-                    res.workdir.get(end).copied().flatten(),
-                    res.assumes_image_start.get(end).copied().unwrap_or(false),
-                    res.user.get(end).copied().flatten(),
-                ),
+            let (mut workdir, mut assumed, mut user) = match parent_end.and_then(|end| at.get(end)) {
+                Some(place) => (place.workdir, place.assumes_image_start, place.user),
+                None if parent_end.is_some() => (None, false, None),
                 None => (ROOT, true, None),
             };
-            for idx in stage.instructions.clone() {
+            let Some(places) = at.range_mut(stage.instructions.clone()) else { continue };
+            for (idx, place) in stage.instructions.clone().zip(places) {
                 let Some(instruction) = instructions.get(idx) else { continue };
                 match (instruction.keyword, &instruction.args) {
                     (Keyword::Workdir, Args::Words(words)) => {
@@ -187,14 +250,14 @@ impl<'a> WorkdirUser<'a> {
                             };
                             let (value, complete) = support_uv::expand_value(&word.value, escape, &lookup);
                             let absolute = value.starts_with('/');
-                            let current = workdir.and_then(|at| res.names.get(at as usize));
+                            let current = workdir.and_then(|at| names.get(at as usize));
                             let resolved = match (current, complete) {
                                 (Some(dir), true) => support_uv::resolve_cow(dir, value),
                                 (None, true) if absolute => support_uv::resolve_cow("/", value),
                                 _ => None,
                             };
                             assumed &= !absolute;
-                            workdir = resolved.and_then(|it| res.intern(it));
+                            workdir = resolved.and_then(|it| WorkdirUser::intern(&mut names, it));
                         }
                     }
                     (Keyword::User, Args::Words(words)) => {
@@ -210,18 +273,16 @@ impl<'a> WorkdirUser<'a> {
                             };
                             user = match &*name {
                                 "root" | "0" => None,
-                                _ => res.intern(name),
+                                _ => WorkdirUser::intern(&mut names, name),
                             };
                         }
                     }
                     _ => {}
                 }
-                res.workdir[idx] = workdir;
-                res.assumes_image_start[idx] = assumed;
-                res.user[idx] = user;
+                *place = Place { workdir, assumes_image_start: assumed, user };
             }
         }
-        res
+        WorkdirUser { names, at }
     }
 }
 
@@ -276,11 +337,11 @@ impl<'a> NameSet<'a> {
     }
 }
 
-/// The `--mount` flags of every RUN, in one list.
+/// The `--mount` flags of every walked RUN, in one list.
 struct MountTable {
     mounts: Vec<Mount>,
-    /// Per instruction (and one past the last): where its mounts start in `mounts`.
-    starts: Vec<usize>,
+    /// Per walked instruction: where its mounts are in `mounts`.
+    spans: Walked<(usize, usize)>,
 }
 
 /// uv's reference entry for each flag of each uv invocation, in one list.
@@ -297,6 +358,26 @@ pub(crate) struct RunGroupFacts {
 }
 
 impl<'a> RuleContext<'a> {
+    /// The instruction index ranges the context walks, in order (what
+    /// [`RuleContext::instructions`] walks, as ranges).
+    pub(crate) fn walked_instruction_ranges(&self) -> impl Iterator<Item = Range<usize>> + use<'_> {
+        let (whole, focused) = match &self.focus {
+            None => (Some(0..self.parse.file.instructions.len()), &[][..]),
+            Some(focus) => (None, focus.instruction_ranges()),
+        };
+        whole.into_iter().chain(focused.iter().cloned())
+    }
+
+    /// The ranges of `semantics.commands` the context walks, in order (what
+    /// [`RuleContext::commands`] walks, as ranges).
+    pub(crate) fn walked_command_ranges(&self) -> impl Iterator<Item = Range<usize>> + use<'_> {
+        let (whole, focused) = match &self.focus {
+            None => (Some(0..self.semantics.commands.len()), &[][..]),
+            Some(focus) => (None, focus.command_ranges()),
+        };
+        whole.into_iter().chain(focused.iter().cloned())
+    }
+
     /// A stage by name (case-insensitively) or index, like [`crate::semantics::Semantics::stage_by_reference`]
     /// but without scanning every stage.
     pub(crate) fn stage_by_reference(&self, reference: &str) -> Option<&'a Stage> {
@@ -341,8 +422,10 @@ impl<'a> RuleContext<'a> {
     /// names rules ask about).
     pub(crate) fn build_var(&self, stage: usize, before: usize, name: &str) -> Option<&'a VarDef> {
         let semantics: &'a Semantics = self.semantics;
+        // The walked stages' names: a stage reads only its own and its ancestors' definitions,
+        // and its ancestors are linked to it, so walked too.
         let names = self.facts.stage_var_names.get_or_init(|| {
-            let stages = semantics.stages.iter();
+            let stages = self.stages();
             NameSet::new(stages.flat_map(|stage| stage.env.iter().chain(&stage.args)).map(|def| def.name.as_str()))
         });
         if !names.contains(name) {
@@ -366,17 +449,17 @@ impl<'a> RuleContext<'a> {
         self.facts.workdir_user.get_or_init(|| WorkdirUser::build(self))
     }
 
-    /// The stage holding instruction `idx`.
+    /// The stage holding instruction `idx` (of the walked ones).
     pub(crate) fn stage_index_of(&self, idx: usize) -> Option<usize> {
         self.instruction_stages().get(idx).copied().flatten()
     }
 
-    /// The stage of each instruction (`None` before the first FROM).
-    pub(crate) fn instruction_stages(&self) -> &[Option<usize>] {
+    /// The stage of each walked instruction (`None` before the first FROM).
+    pub(crate) fn instruction_stages(&self) -> &Walked<Option<usize>> {
         self.facts.instruction_stage.get_or_init(|| {
-            let mut res = vec![None; self.parse.file.instructions.len()];
-            for stage in &self.semantics.stages {
-                for slot in res.get_mut(stage.instructions.clone()).into_iter().flatten() {
+            let mut res = Walked::new(self.walked_instruction_ranges(), None);
+            for stage in self.stages() {
+                for slot in res.range_mut(stage.instructions.clone()).into_iter().flatten() {
                     *slot = Some(stage.index);
                 }
             }
@@ -441,27 +524,28 @@ impl<'a> RuleContext<'a> {
     /// The `--mount` flags of instruction `idx`, in order (empty unless it is a RUN with mounts).
     pub(crate) fn mounts_of(&self, idx: usize) -> &[Mount] {
         let table = self.facts.mounts.get_or_init(|| {
-            // Every RUN's mounts in one list, with where each instruction's start: two
+            // Every walked RUN's mounts in one list, with where each instruction's are: two
             // allocations in all instead of one per RUN (and as few to free).
-            let instructions = &self.parse.file.instructions;
+            let runs = || self.instructions_with(&[Keyword::Run]).filter(|(_, it)| !it.flags.is_empty());
             // Sized first (every flag of a RUN may be a mount): growing a list of mounts step by
             // step copied it over and over.
-            let flags: usize =
-                instructions.iter().filter(|it| it.keyword == Keyword::Run).map(|it| it.flags.len()).sum();
-            let mut table =
-                MountTable { mounts: Vec::with_capacity(flags), starts: Vec::with_capacity(instructions.len() + 1) };
-            for instruction in instructions {
-                table.starts.push(table.mounts.len());
-                if instruction.keyword == Keyword::Run && !instruction.flags.is_empty() {
-                    support_uv::push_mounts(&mut table.mounts, self.text, instruction);
+            let flags: usize = runs().map(|(_, it)| it.flags.len()).sum();
+            let mut table = MountTable {
+                mounts: Vec::with_capacity(flags),
+                spans: Walked::new(self.walked_instruction_ranges(), (0, 0)),
+            };
+            for (idx, instruction) in runs() {
+                let start = table.mounts.len();
+                support_uv::push_mounts(&mut table.mounts, self.text, instruction);
+                if let Some(span) = table.spans.get_mut(idx) {
+                    *span = (start, table.mounts.len());
                 }
             }
-            table.starts.push(table.mounts.len());
             table
         });
-        match (table.starts.get(idx), table.starts.get(idx + 1)) {
-            (Some(start), Some(end)) => table.mounts.get(*start..*end).unwrap_or_default(),
-            _ => &[],
+        match table.spans.get(idx) {
+            Some((start, end)) => table.mounts.get(*start..*end).unwrap_or_default(),
+            None => &[],
         }
     }
 
@@ -474,27 +558,32 @@ impl<'a> RuleContext<'a> {
     /// Whether an earlier command of the same instruction changes directory (`cd x && uv sync`).
     pub(crate) fn after_cd(&self, command: usize) -> bool {
         let flags = self.facts.after_cd.get_or_init(|| {
-            let commands = &self.semantics.commands;
-            let mut res = vec![false; commands.len()];
-            // The commands of one instruction are contiguous; look at each run of them as a whole.
-            let mut start = 0;
-            while start < commands.len() {
-                let instruction = commands[start].instruction;
-                let end = commands[start..]
-                    .iter()
-                    .position(|it| it.instruction != instruction)
-                    .map_or(commands.len(), |it| start + it);
-                let first_cd = (start..end)
-                    .filter(|at| matches!(commands[*at].command.program_name(), Some("cd" | "pushd")))
-                    .filter_map(|at| commands.get(at))
-                    .map(|it| it.command.range.start)
-                    .min();
-                if let Some(first_cd) = first_cd {
-                    for (slot, site) in res[start..end].iter_mut().zip(&commands[start..end]) {
-                        *slot = first_cd < site.command.range.start;
+            let commands: &[CommandSite] = &self.semantics.commands;
+            let mut res = Walked::new(self.walked_command_ranges(), false);
+            // The commands of one instruction are contiguous, and all in one stage (so in one
+            // walked range); look at each run of them as a whole.
+            for range in self.walked_command_ranges() {
+                let end_of_range = range.end.min(commands.len());
+                let mut start = range.start;
+                while start < end_of_range {
+                    let instruction = commands[start].instruction;
+                    let end = commands[start..end_of_range]
+                        .iter()
+                        .position(|it| it.instruction != instruction)
+                        .map_or(end_of_range, |it| start + it);
+                    let first_cd = commands[start..end]
+                        .iter()
+                        .filter(|it| matches!(it.command.program_name(), Some("cd" | "pushd")))
+                        .map(|it| it.command.range.start)
+                        .min();
+                    if let Some(first_cd) = first_cd {
+                        let slots = res.range_mut(start..end).into_iter().flatten();
+                        for (slot, site) in slots.zip(&commands[start..end]) {
+                            *slot = first_cd < site.command.range.start;
+                        }
                     }
+                    start = end;
                 }
-                start = end;
             }
             res
         });
@@ -624,5 +713,35 @@ impl<'a> RuleContext<'a> {
         }
         let idx = (at - start) / size;
         commands.get(idx).filter(|it| std::ptr::eq(*it, site)).map(|_| idx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn walked_values_answer_only_for_walked_indices() {
+        // The part before the first FROM, then two stages apart, as a focus walks them.
+        let mut walked = Walked::new([0..2, 2..2, 5..8, 10..11].into_iter(), 0usize);
+        for idx in [0, 1, 5, 6, 7, 10] {
+            *walked.get_mut(idx).expect("a walked index") = idx * 10;
+        }
+        for idx in 0..14 {
+            let expected = matches!(idx, 0 | 1 | 5..=7 | 10).then_some(idx * 10);
+            assert_eq!(walked.get(idx).copied(), expected, "index {idx}");
+        }
+        assert!(walked.get_mut(3).is_none());
+        assert_eq!(walked.range_mut(5..8).map(|it| it.to_vec()), Some(vec![50, 60, 70]));
+        assert_eq!(walked.range_mut(6..6).map(|it| it.len()), Some(0));
+        // Across a gap, or past what is walked.
+        assert!(walked.range_mut(1..6).is_none());
+        assert!(walked.range_mut(7..9).is_none());
+        assert!(walked.get_mut(usize::MAX).is_none());
+        let whole = Walked::new(std::iter::once(0..4), true);
+        assert_eq!(
+            (0..5).map(|idx| whole.get(idx).copied()).collect::<Vec<_>>(),
+            [Some(true), Some(true), Some(true), Some(true), None]
+        );
     }
 }

@@ -57,12 +57,11 @@ pub(crate) fn build_uv_settings<'a>(ctx: &RuleContext<'a>) -> Vec<Setting<'a>> {
         known.push((name.to_owned(), var));
         var
     };
-    let defs = semantics.global_args.iter().map(|def| (None, def)).chain(
-        semantics
-            .stages
-            .iter()
-            .flat_map(|stage| stage.args.iter().chain(&stage.env).map(|def| (Some(stage.index), def))),
-    );
+    // Before the first FROM, then the walked stages: each setting is reported where it is made.
+    let defs =
+        semantics.global_args.iter().map(|def| (None, def)).chain(
+            ctx.stages().flat_map(|stage| stage.args.iter().chain(&stage.env).map(|def| (Some(stage.index), def))),
+        );
     let mut res = Vec::new();
     for (stage, def) in defs {
         if !def.name.starts_with("UV_") {
@@ -80,7 +79,7 @@ pub(crate) fn build_uv_settings<'a>(ctx: &RuleContext<'a>) -> Vec<Setting<'a>> {
             known: lookup(&def.name),
         });
     }
-    for site in &semantics.commands {
+    for (_, site) in ctx.commands() {
         // What `env_assignments()` lists, in its order, without copying every assignment: a
         // wrapper's word names a `UV_*` variable only when it starts with `UV_`.
         let leading = site.command.assignments.iter().map(|it| {

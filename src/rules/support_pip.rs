@@ -7,7 +7,7 @@
 //! the file does not define is `None`, which the rules read as "cannot tell, stay silent".
 
 use crate::rules::RuleContext;
-use crate::rules::facts::WorkdirUser;
+use crate::rules::facts::{Walked, WorkdirUser};
 use crate::rules::support_python::plain_venv;
 use crate::rules::support_uv::{is_within, resolve};
 use crate::semantics::image::{self, ImageRef, Version};
@@ -86,14 +86,14 @@ pub(crate) struct EnvEvent {
 pub(crate) struct EnvFacts<'c> {
     /// WORKDIR and USER per instruction, shared with every rule.
     layout: &'c WorkdirUser<'c>,
-    /// The stage of each instruction.
-    stage_of: &'c [Option<usize>],
+    /// The stage of each walked instruction.
+    stage_of: &'c Walked<Option<usize>>,
     /// Per stage: its root image is known to start in `/` (an image we know nothing about may
     /// set its own WORKDIR).
     start_known: Vec<bool>,
-    /// Per instruction: where its RUN first changes the shell's state (`cd`, `source`,
+    /// Per walked instruction: where its RUN first changes the shell's state (`cd`, `source`,
     /// `export`, activation), so later commands of the RUN see another directory or variables.
-    pub(crate) state_change: Vec<Option<usize>>,
+    state_change: Walked<Option<usize>>,
     /// Environment changes made by each stage (not inherited), in order.
     pub(crate) events: Vec<Vec<EnvEvent>>,
     /// The root image kind of each stage.
@@ -115,13 +115,15 @@ impl<'c> EnvFacts<'c> {
             layout: ctx.workdir_user(),
             stage_of: ctx.instruction_stages(),
             start_known: vec![false; count],
-            state_change: vec![None; instructions.len()],
+            state_change: Walked::new(ctx.walked_instruction_ranges(), None),
             events: vec![Vec::new(); count],
             base: vec![BaseKind::Other; count],
             uv_version: vec![None; count],
             parent: vec![None; count],
         };
-        for stage in &semantics.stages {
+        // Only the walked stages: what a stage holds depends on itself, its ancestors and the
+        // stages it copies from, which are all linked to it.
+        for stage in ctx.stages() {
             let parent = match stage.base {
                 Base::Stage(parent) if parent < stage.index => Some(parent),
                 _ => None,
@@ -154,7 +156,7 @@ impl<'c> EnvFacts<'c> {
                     let expansion = expand::expand(&it.value, escape, &lookup);
                     expansion.value
                 });
-                let from_stage = from.as_deref().and_then(|it| semantics.stage_by_reference(it));
+                let from_stage = from.as_deref().and_then(|it| ctx.stage_by_reference(it));
                 match (&from, from_stage) {
                     (Some(_), Some(source)) if source.index < stage.index && copies_uv(instruction) => {
                         uv_version = uv_version.or(res.uv_version[source.index]);

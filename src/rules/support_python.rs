@@ -130,10 +130,11 @@ impl ImageInfoMemo {
 }
 
 pub(crate) fn build_image_uses(ctx: &RuleContext<'_>) -> Vec<ImageUse> {
-    let semantics = ctx.semantics;
     let mut res = Vec::new();
     let mut memo = ImageInfoMemo::default();
-    for stage in &semantics.stages {
+    // Each use lies in the stage that writes it, so the walked stages' ones are all rules
+    // report on.
+    for stage in ctx.stages() {
         let (Base::Image(reference), Some(image), Some(text)) = (&stage.base, &stage.image, &stage.image_expanded)
         else {
             continue;
@@ -151,7 +152,7 @@ pub(crate) fn build_image_uses(ctx: &RuleContext<'_>) -> Vec<ImageUse> {
             exact_start: exact.then_some(image.range.start),
         });
     }
-    for (idx, instruction) in ctx.parse.file.instructions.iter().enumerate() {
+    for (idx, instruction) in ctx.instructions_with(&[Keyword::Copy, Keyword::Add, Keyword::Run]) {
         match instruction.keyword {
             Keyword::Copy | Keyword::Add => {
                 let Some(flag) = instruction.flag("from") else { continue };
@@ -699,7 +700,6 @@ pub(crate) struct Layout<'a> {
 impl<'a> Layout<'a> {
     pub(crate) fn build(ctx: &RuleContext<'a>) -> Layout<'a> {
         let semantics = ctx.semantics;
-        let instructions: &'a [Instruction] = &ctx.parse.file.instructions;
         let count = semantics.stages.len();
         let mut layout = Layout {
             workdirs: PerStage::with_capacity(count, count),
@@ -723,9 +723,12 @@ impl<'a> Layout<'a> {
                 };
             }
         }
-        for stage in &semantics.stages {
-            for idx in stage.instructions.clone() {
-                let Some(instruction) = instructions.get(idx) else { continue };
+        // The walked stages only: what a stage holds depends on itself, its ancestors and the
+        // stages it copies from, which are all linked to it.
+        for stage in ctx.stages() {
+            for (idx, instruction) in
+                ctx.instructions_with_in(&[Keyword::Workdir, Keyword::User], stage.instructions.clone())
+            {
                 match instruction.keyword {
                     Keyword::Workdir => {
                         let Some(word) = first_word(instruction) else { continue };
@@ -745,7 +748,7 @@ impl<'a> Layout<'a> {
         // Commands are in source order, so earlier `uv python install`s are known when a venv
         // is made.
         let mut uv_iter = ctx.uv_list().iter().peekable();
-        for (idx, site) in semantics.commands.iter().enumerate() {
+        for (idx, site) in ctx.commands() {
             let mut uv = None;
             while let Some((at, invocation)) = uv_iter.peek() {
                 if *at > idx {
@@ -1080,16 +1083,12 @@ pub(crate) fn copies<'c, 'a>(ctx: &'c RuleContext<'a>) -> &'c [Copy<'a>] {
 }
 
 pub(crate) fn build_copies<'a>(ctx: &RuleContext<'a>) -> Vec<Copy<'a>> {
-    let semantics = ctx.semantics;
-    let instructions: &'a [Instruction] = &ctx.parse.file.instructions;
     let mut res = Vec::new();
     let mut memo = ImageInfoMemo::default();
-    for stage in &semantics.stages {
-        for idx in stage.instructions.clone() {
-            let Some(instruction) = instructions.get(idx) else { continue };
-            if !matches!(instruction.keyword, Keyword::Copy | Keyword::Add) {
-                continue;
-            }
+    // The walked stages only: each copy belongs to its stage, and one out of another stage
+    // links the two.
+    for stage in ctx.stages() {
+        for (idx, instruction) in ctx.instructions_with_in(&[Keyword::Copy, Keyword::Add], stage.instructions.clone()) {
             // With two words or more, the last is the destination.
             let (items, dest) = match &instruction.args {
                 Args::Words(words) => match words.split_last() {

@@ -330,7 +330,6 @@ pub(crate) struct Layout<'a> {
 impl<'a> Layout<'a> {
     pub(crate) fn build(ctx: &RuleContext<'a>) -> Layout<'a> {
         let semantics = ctx.semantics;
-        let instructions: &'a [Instruction] = &ctx.parse.file.instructions;
         // The uv version each `COPY --from=<image>` text pins: files copy uv from the same
         // image over and over, and parsing a reference allocates.
         let mut image_pins: crate::rules::facts::FastMap<&str, Option<Option<Arc<str>>>> = Default::default();
@@ -344,7 +343,9 @@ impl<'a> Layout<'a> {
         };
         // Stages each stage copies from, for the reach computation below.
         let mut copied_from: PerStage<usize> = PerStage::default();
-        for stage in &semantics.stages {
+        // The walked stages only: a stage's pin and reach depend on its ancestors and on the
+        // stages it copies from or that copy from it, which are all linked to it.
+        for stage in ctx.stages() {
             let parent = match stage.base {
                 Base::Stage(parent) if parent < stage.index => Some(parent),
                 _ => None,
@@ -368,11 +369,8 @@ impl<'a> Layout<'a> {
                     uv_version = pin;
                 }
             }
-            for idx in stage.instructions.clone() {
-                let Some(instruction) = instructions.get(idx) else { continue };
-                if !matches!(instruction.keyword, Keyword::Copy | Keyword::Add) {
-                    continue;
-                }
+            let copies = ctx.instructions_with_in(&[Keyword::Copy, Keyword::Add], stage.instructions.clone());
+            for (idx, instruction) in copies {
                 let lookup = |name: &str| {
                     ctx.build_var(stage.index, idx, name).and_then(|it| it.value.as_deref().map(String::from))
                 };
