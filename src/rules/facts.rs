@@ -358,26 +358,6 @@ pub(crate) struct RunGroupFacts {
 }
 
 impl<'a> RuleContext<'a> {
-    /// The instruction index ranges the context walks, in order (what
-    /// [`RuleContext::instructions`] walks, as ranges).
-    pub(crate) fn walked_instruction_ranges(&self) -> impl Iterator<Item = Range<usize>> + use<'_> {
-        let (whole, focused) = match &self.focus {
-            None => (Some(0..self.parse.file.instructions.len()), &[][..]),
-            Some(focus) => (None, focus.instruction_ranges()),
-        };
-        whole.into_iter().chain(focused.iter().cloned())
-    }
-
-    /// The ranges of `semantics.commands` the context walks, in order (what
-    /// [`RuleContext::commands`] walks, as ranges).
-    pub(crate) fn walked_command_ranges(&self) -> impl Iterator<Item = Range<usize>> + use<'_> {
-        let (whole, focused) = match &self.focus {
-            None => (Some(0..self.semantics.commands.len()), &[][..]),
-            Some(focus) => (None, focus.command_ranges()),
-        };
-        whole.into_iter().chain(focused.iter().cloned())
-    }
-
     /// A stage by name (case-insensitively) or index, like [`crate::semantics::Semantics::stage_by_reference`]
     /// but without scanning every stage.
     pub(crate) fn stage_by_reference(&self, reference: &str) -> Option<&'a Stage> {

@@ -342,15 +342,32 @@ impl<'a> RuleContext<'a> {
         stages.iter().filter(|stage| self.in_focus(stage.index))
     }
 
+    /// The instruction index ranges the context walks, in order (what
+    /// [`RuleContext::instructions`] walks, as ranges): all of them, or after an edit the part
+    /// before the first FROM and the focused stages.
+    pub(crate) fn walked_instruction_ranges(&self) -> impl Iterator<Item = Range<usize>> + use<'_, 'a> {
+        let (whole, focused) = match &self.focus {
+            None => (Some(0..self.parse.file.instructions.len()), &[][..]),
+            Some(focus) => (None, focus.instruction_ranges()),
+        };
+        whole.into_iter().chain(focused.iter().cloned())
+    }
+
+    /// The ranges of `semantics.commands` the context walks, in order (what
+    /// [`RuleContext::commands`] walks, as ranges).
+    pub(crate) fn walked_command_ranges(&self) -> impl Iterator<Item = Range<usize>> + use<'_, 'a> {
+        let (whole, focused) = match &self.focus {
+            None => (Some(0..self.semantics.commands.len()), &[][..]),
+            Some(focus) => (None, focus.command_ranges()),
+        };
+        whole.into_iter().chain(focused.iter().cloned())
+    }
+
     /// The instructions the rules walk, with their indices: every one, or after an edit those
     /// of the focused stages and of the part before the first FROM.
     pub(crate) fn instructions(&self) -> impl Iterator<Item = (usize, &'a Instruction)> + '_ {
         let instructions: &'a [Instruction] = &self.parse.file.instructions;
-        let (whole, focused) = match &self.focus {
-            None => (Some(0..instructions.len()), &[][..]),
-            Some(focus) => (None, focus.instruction_ranges()),
-        };
-        whole.into_iter().chain(focused.iter().cloned()).flat_map(move |range| {
+        self.walked_instruction_ranges().flat_map(move |range| {
             let start = range.start;
             instructions.get(range).unwrap_or_default().iter().enumerate().map(move |(at, it)| (start + at, it))
         })
@@ -360,11 +377,7 @@ impl<'a> RuleContext<'a> {
     /// `semantics.commands`.
     pub(crate) fn commands(&self) -> impl Iterator<Item = (usize, &'a CommandSite)> + '_ {
         let commands: &'a [CommandSite] = &self.semantics.commands;
-        let (whole, focused) = match &self.focus {
-            None => (Some(0..commands.len()), &[][..]),
-            Some(focus) => (None, focus.command_ranges()),
-        };
-        whole.into_iter().chain(focused.iter().cloned()).flat_map(move |range| {
+        self.walked_command_ranges().flat_map(move |range| {
             let start = range.start;
             commands.get(range.clone()).unwrap_or_default().iter().enumerate().map(move |(at, site)| (start + at, site))
         })
