@@ -512,6 +512,15 @@ pub(crate) struct AnalysisOutput {
 }
 
 impl AnalysisJob {
+    /// Whether this job only follows up an edit: the document has an analysis to build on and
+    /// its project facts are cached, so the job reads no files and re-checks only what the edit
+    /// reached. Such jobs are short enough to run where they are asked for (see
+    /// `backend::run_job`); a text this large may still cost a full parse, and does not.
+    pub(crate) fn is_follow_up(&self) -> bool {
+        const FOLLOW_UP_MAX_LEN: usize = 1024 * 1024;
+        self.stale.0.is_some() && self.project.is_some() && self.text.len() <= FOLLOW_UP_MAX_LEN
+    }
+
     /// Discovers the project if needed, analyses, and converts to LSP diagnostics. The structure
     /// goes to `structure_ready` as soon as it exists, before the rules run.
     pub(crate) fn run(mut self, structure_ready: impl FnOnce(Arc<Structure>)) -> AnalysisOutput {
@@ -686,6 +695,42 @@ mod tests {
         assert!(session.current_structure(&dockerfile).is_none());
         let next = session.analysis_job(&dockerfile, PositionEncoding::Utf8, Wanted::Nothing).unwrap();
         assert!(next.stale.0.is_some(), "the job frees the previous analysis");
+    }
+
+    #[test]
+    fn only_edits_of_an_analysed_document_with_known_project_facts_are_follow_ups() {
+        let mut session = Session::default();
+        let dockerfile = uri("file:///w/Dockerfile");
+        session.open(dockerfile.clone(), "FROM python:3.12\nRUN uv sync\n", 1, "dockerfile");
+        let first = session.analysis_job(&dockerfile, PositionEncoding::Utf8, Wanted::Nothing).unwrap();
+        assert!(!first.is_follow_up(), "a first analysis discovers the project and runs every rule");
+        let stamp = first.stamp;
+        let output = first.run(|_| ());
+        session.store_project(&dockerfile, stamp.project_epoch, output.project.clone());
+        session.store_analysis(&dockerfile, output.analyzed);
+
+        // Edits the document and analyses it as the server would; says whether that was a
+        // follow-up.
+        let edit_and_analyse = |session: &mut Session, version, text| {
+            let change = Change { range: Some((LineCol { line: 1, col: 11 }, LineCol { line: 1, col: 11 })), text };
+            session.change(&dockerfile, version, &[change], PositionEncoding::Utf8);
+            let job = session.analysis_job(&dockerfile, PositionEncoding::Utf8, Wanted::Nothing).unwrap();
+            let (follow_up, built_on_previous) = (job.is_follow_up(), job.stale.0.is_some());
+            let output = job.run(|_| ());
+            session.store_project(&dockerfile, output.stamp.project_epoch, output.project.clone());
+            session.store_analysis(&dockerfile, output.analyzed.clone());
+            (follow_up, built_on_previous, output)
+        };
+        let (follow_up, _, output) = edit_and_analyse(&mut session, 2, " --locked");
+        assert!(follow_up);
+        assert!(output.analyzed.analysis.diagnostics.iter().all(|it| it.code != "UV001"), "the edit is analysed");
+        assert!(edit_and_analyse(&mut session, 3, " ").0, "the next edit builds on the stored analysis");
+
+        // New project facts are discovered again, off the runtime thread.
+        session.project_files_changed(&[PathBuf::from("/w/pyproject.toml")]);
+        let (follow_up, built_on_previous, _) = edit_and_analyse(&mut session, 4, " ");
+        assert!(built_on_previous && !follow_up);
+        assert!(edit_and_analyse(&mut session, 5, " ").0, "the facts are cached again");
     }
 
     #[test]
