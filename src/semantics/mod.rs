@@ -375,16 +375,35 @@ fn build(parse: &Parse, mut kept: Option<KeptCommands>, mut reused: Option<Reuse
     let file = &parse.file;
     let mut res = Semantics::default();
     let escape = file.escape;
-    // Sizing the big vectors up front saves copying them while they grow.
-    let mut n_stages = 0;
+    // Sizing the big vectors up front saves copying them while they grow. One pass counts
+    // everything sizes are made from: each pass over a large file's instructions reads
+    // hundreds of kilobytes.
     let mut n_command_instructions = 0;
+    // ARG and ENV definitions per stage, so each stage's lists are allocated once at their
+    // final size.
+    let mut stage_definitions: Vec<(usize, usize)> = Vec::new();
     for instruction in &file.instructions {
+        let count = || match &instruction.args {
+            Args::KeyValues(pairs) => pairs.len(),
+            _ => 0,
+        };
         match instruction.keyword {
-            Keyword::From => n_stages += 1,
+            Keyword::From => stage_definitions.push((0, 0)),
             Keyword::Run | Keyword::Cmd | Keyword::Entrypoint | Keyword::Healthcheck => n_command_instructions += 1,
+            Keyword::Arg => {
+                if let Some(last) = stage_definitions.last_mut() {
+                    last.0 += count();
+                }
+            }
+            Keyword::Env => {
+                if let Some(last) = stage_definitions.last_mut() {
+                    last.1 += count();
+                }
+            }
             _ => {}
         }
     }
+    let n_stages = stage_definitions.len();
     res.stages.reserve_exact(n_stages);
     // Most instructions hold one or two simple commands.
     res.commands.reserve(n_command_instructions * 2);
@@ -418,7 +437,7 @@ fn build(parse: &Parse, mut kept: Option<KeptCommands>, mut reused: Option<Reuse
                     None => {
                         taken_over = false;
                         let mut stage = stage_from(&res, &stage_names, &mut images, file, idx, instruction);
-                        let (n_args, n_env) = count_definitions(&file.instructions[idx + 1..]);
+                        let (n_args, n_env) = stage_definitions.get(index).copied().unwrap_or_default();
                         stage.args.reserve_exact(n_args);
                         stage.env.reserve_exact(n_env);
                         stage
@@ -462,25 +481,6 @@ fn build(parse: &Parse, mut kept: Option<KeptCommands>, mut reused: Option<Reuse
         last.commands.end = commands_total;
     }
     res
-}
-
-/// How many ARG and ENV definitions the instructions hold up to the next FROM, so each stage's
-/// lists are allocated once at their final size.
-fn count_definitions(instructions: &[Instruction]) -> (usize, usize) {
-    let (mut n_args, mut n_env) = (0, 0);
-    for instruction in instructions {
-        let count = match &instruction.args {
-            Args::KeyValues(pairs) => pairs.len(),
-            _ => 0,
-        };
-        match instruction.keyword {
-            Keyword::From => break,
-            Keyword::Arg => n_args += count,
-            Keyword::Env => n_env += count,
-            _ => {}
-        }
-    }
-    (n_args, n_env)
 }
 
 /// Finds stages by name in constant time, for files with hundreds of stages. Keys are
