@@ -375,16 +375,35 @@ fn build(parse: &Parse, mut kept: Option<KeptCommands>, mut reused: Option<Reuse
     let file = &parse.file;
     let mut res = Semantics::default();
     let escape = file.escape;
-    // Sizing the big vectors up front saves copying them while they grow.
-    let mut n_stages = 0;
+    // Sizing the big vectors up front saves copying them while they grow. One pass counts
+    // everything sizes are made from: each pass over a large file's instructions reads
+    // hundreds of kilobytes.
     let mut n_command_instructions = 0;
+    // ARG and ENV definitions per stage, so each stage's lists are allocated once at their
+    // final size.
+    let mut stage_definitions: Vec<(usize, usize)> = Vec::new();
     for instruction in &file.instructions {
+        let count = || match &instruction.args {
+            Args::KeyValues(pairs) => pairs.len(),
+            _ => 0,
+        };
         match instruction.keyword {
-            Keyword::From => n_stages += 1,
+            Keyword::From => stage_definitions.push((0, 0)),
             Keyword::Run | Keyword::Cmd | Keyword::Entrypoint | Keyword::Healthcheck => n_command_instructions += 1,
+            Keyword::Arg => {
+                if let Some(last) = stage_definitions.last_mut() {
+                    last.0 += count();
+                }
+            }
+            Keyword::Env => {
+                if let Some(last) = stage_definitions.last_mut() {
+                    last.1 += count();
+                }
+            }
             _ => {}
         }
     }
+    let n_stages = stage_definitions.len();
     res.stages.reserve_exact(n_stages);
     // Most instructions hold one or two simple commands.
     res.commands.reserve(n_command_instructions * 2);
@@ -418,7 +437,7 @@ fn build(parse: &Parse, mut kept: Option<KeptCommands>, mut reused: Option<Reuse
                     None => {
                         taken_over = false;
                         let mut stage = stage_from(&res, &stage_names, &mut images, file, idx, instruction);
-                        let (n_args, n_env) = count_definitions(&file.instructions[idx + 1..]);
+                        let (n_args, n_env) = stage_definitions.get(index).copied().unwrap_or_default();
                         stage.args.reserve_exact(n_args);
                         stage.env.reserve_exact(n_env);
                         stage
@@ -462,25 +481,6 @@ fn build(parse: &Parse, mut kept: Option<KeptCommands>, mut reused: Option<Reuse
         last.commands.end = commands_total;
     }
     res
-}
-
-/// How many ARG and ENV definitions the instructions hold up to the next FROM, so each stage's
-/// lists are allocated once at their final size.
-fn count_definitions(instructions: &[Instruction]) -> (usize, usize) {
-    let (mut n_args, mut n_env) = (0, 0);
-    for instruction in instructions {
-        let count = match &instruction.args {
-            Args::KeyValues(pairs) => pairs.len(),
-            _ => 0,
-        };
-        match instruction.keyword {
-            Keyword::From => break,
-            Keyword::Arg => n_args += count,
-            Keyword::Env => n_env += count,
-            _ => {}
-        }
-    }
-    (n_args, n_env)
 }
 
 /// Finds stages by name in constant time, for files with hundreds of stages. Keys are
@@ -531,11 +531,38 @@ impl StageNames {
     }
 }
 
-/// FNV-1a over the ASCII-lowercased bytes, so names equal up to ASCII case hash alike.
+/// A hash of the ASCII-lowercased bytes, so names equal up to ASCII case hash alike. It takes
+/// eight bytes at a time (image words run to dozens of bytes, and every FROM hashes a few), then
+/// mixes the high bits down, because the map's buckets are chosen by the low bits.
 fn fold_hash(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(byte.to_ascii_lowercase())).wrapping_mul(0x0100_0000_01b3)
-    })
+    const MULTIPLIER: u64 = 0x9e37_79b9_7f4a_7c15;
+    let bytes = text.as_bytes();
+    // The length tells apart texts whose last word differs only by trailing zero bytes.
+    let mut hash = 0xcbf2_9ce4_8422_2325 ^ bytes.len() as u64;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in chunks.by_ref() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        hash = (hash ^ lowercase_word(u64::from_le_bytes(word))).rotate_left(23).wrapping_mul(MULTIPLIER);
+    }
+    let mut word = [0u8; 8];
+    word[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+    hash = (hash ^ lowercase_word(u64::from_le_bytes(word))).wrapping_mul(MULTIPLIER);
+    hash ^ (hash >> 32)
+}
+
+/// `u8::to_ascii_lowercase` on each byte of `word`: bit 5 is set on the bytes `A` to `Z`. The
+/// sums cannot carry from one byte into the next, as only the low seven bits of each take part.
+fn lowercase_word(word: u64) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let low = word & LOW7;
+    // The high bit of a byte of `from_a` is set when the byte is `A` or above, of `past_z` when
+    // it is above `Z`; ASCII bytes only.
+    let from_a = low + 0x3f3f_3f3f_3f3f_3f3f;
+    let past_z = low + 0x2525_2525_2525_2525;
+    let upper = (from_a ^ past_z) & !word & HIGH;
+    word | (upper >> 2)
 }
 
 /// What the image word of a FROM gives, worked out once per distinct word. The global ARGs a
@@ -901,5 +928,34 @@ mod tests {
         assert_eq!(stage_names.find(&res, "B").map(|it| it.index), Some(1));
         assert_eq!(stage_names.find(&res, "c").map(|it| it.index), Some(2));
         assert_eq!(fold_hash("Stage-1"), fold_hash("sTAGE-1"));
+    }
+
+    #[test]
+    fn lowercase_word_is_ascii_lowercase() {
+        // Every byte value at every position of a word.
+        for byte in 0..=255u8 {
+            for at in 0..8 {
+                let mut bytes = *b"aZ\x00\x7f@[`{";
+                bytes[at] = byte;
+                let expected = bytes.map(|it| it.to_ascii_lowercase());
+                assert_eq!(lowercase_word(u64::from_le_bytes(bytes)).to_le_bytes(), expected, "{byte} at {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn fold_hash_ignores_ascii_case_only() {
+        let names = ["", "a", "a\0", "python:3.12-slim", "ghcr.io/astral-sh/uv:0.5.11", "Builder-É", "builder-é"];
+        for name in names {
+            assert_eq!(fold_hash(name), fold_hash(&name.to_ascii_uppercase()), "{name:?}");
+            assert_eq!(fold_hash(name), fold_hash(&name.to_ascii_lowercase()), "{name:?}");
+        }
+        // Different names (not only in case) hash apart, trailing zero bytes and non-ASCII
+        // case included.
+        for (idx, name) in names.iter().enumerate() {
+            for other in &names[idx + 1..] {
+                assert_ne!(fold_hash(name), fold_hash(other), "{name:?} {other:?}");
+            }
+        }
     }
 }

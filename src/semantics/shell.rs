@@ -32,7 +32,9 @@ pub struct ShellWord {
     /// `Some(k)` when `raw[i]` sits at source offset `range.start + k + i`: 0 for shell text,
     /// 1 for an exec-form element without JSON escapes. `None` once the word spans a gap in
     /// the source (a Dockerfile line continuation), where only the whole range is reliable.
-    pub raw_offset: Option<usize>,
+    /// A byte, because the shift is never more than 1: next to `has_expansion` it keeps the word
+    /// at 64 bytes, and a large file holds thousands of words.
+    pub raw_offset: Option<u8>,
 }
 
 impl fmt::Debug for ShellWord {
@@ -58,12 +60,14 @@ impl ShellWord {
     ) -> ShellWord {
         let value = value.into();
         let raw_if_different = (raw != value).then(|| Box::from(raw));
+        // A shift that does not fit is dropped: the word then maps as a whole, which is never wrong.
+        let raw_offset = raw_offset.and_then(|it| u8::try_from(it).ok());
         ShellWord { range, value, raw_if_different, has_expansion, raw_offset }
     }
 
     /// A word whose text as written is its value (no quotes or escapes).
     #[inline]
-    fn plain(range: TextRange, text: &str, raw_offset: Option<usize>) -> ShellWord {
+    fn plain(range: TextRange, text: &str, raw_offset: Option<u8>) -> ShellWord {
         ShellWord { range, value: CompactString::from(text), raw_if_different: None, has_expansion: false, raw_offset }
     }
 
@@ -95,6 +99,7 @@ impl ShellWord {
         if start > end || end > self.raw().len() {
             return self.range;
         }
+        let shift = usize::from(shift);
         TextRange::new(self.range.start + shift + start, self.range.start + shift + end)
     }
 }
@@ -183,15 +188,32 @@ pub struct ShellCommand {
 
 /// A cached program index with the number of words it was worked out for. The words are a
 /// public field, so a caller that changes their number gets the index worked out afresh.
+///
+/// Both are kept in 32 bits, which makes every command 16 bytes smaller; a command with more
+/// words than that (never seen) records a count no word list matches, so its index is always
+/// worked out afresh.
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct ProgramIndex {
-    words: usize,
-    index: Option<usize>,
+    words: u32,
+    index: Option<u32>,
 }
 
 impl ProgramIndex {
     fn of(words: &[ShellWord]) -> ProgramIndex {
-        ProgramIndex { words: words.len(), index: find_program(words) }
+        match u32::try_from(words.len()) {
+            // The index is below the count, so it fits too.
+            Ok(count) => {
+                ProgramIndex { words: count, index: find_program(words).and_then(|it| u32::try_from(it).ok()) }
+            }
+            Err(_) => ProgramIndex { words: u32::MAX, index: None },
+        }
+    }
+
+    /// The cached index, when it was worked out for `words` words.
+    #[inline]
+    fn for_count(self, words: usize) -> Option<Option<usize>> {
+        // `u32::MAX` words is never cached (see above), so equal counts mean a valid cache.
+        (self.words != u32::MAX && self.words as usize == words).then(|| self.index.map(|it| it as usize))
     }
 }
 
@@ -237,10 +259,10 @@ impl ShellCommand {
     /// `command -v x` is a lookup, so its program is `command` itself.
     #[inline]
     pub fn program_index(&self) -> Option<usize> {
-        if self.program.words == self.words.len() {
-            return self.program.index;
+        match self.program.for_count(self.words.len()) {
+            Some(index) => index,
+            None => find_program(&self.words),
         }
-        find_program(&self.words)
     }
 
     #[inline]

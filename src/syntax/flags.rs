@@ -3,7 +3,7 @@
 use crate::syntax::lexer::{MappedText, may_hold_any, skip_words};
 use crate::syntax::suggest::closest;
 use crate::syntax::{
-    CompactString, Flag, FlagOption, Keyword, OffsetMap, SyntaxError, SyntaxErrorKind, fold_const, fold_name,
+    CompactString, Flag, FlagOption, Keyword, OffsetMap, Pieces, SyntaxError, SyntaxErrorKind, fold_const, fold_name,
 };
 use crate::text::{Spanned, TextRange};
 
@@ -62,7 +62,7 @@ pub(crate) fn is_known(keyword: Keyword, name: &str) -> bool {
 /// to the source, and its whole source range. `contiguous` is the source offset of the word's
 /// first byte when the word is one unchanged piece of the source, so offsets map by addition.
 #[inline]
-pub(crate) fn make_flag(text: &str, map: &OffsetMap, contiguous: Option<usize>, range: TextRange) -> Flag {
+pub(crate) fn make_flag(text: &str, map: Pieces, contiguous: Option<usize>, range: TextRange) -> Flag {
     let name_end = text.bytes().position(|it| it == b'=').unwrap_or(text.len());
     let name_start = 2.min(name_end);
     let name_value = CompactString::from(&text[name_start..name_end]);
@@ -88,7 +88,7 @@ pub(crate) fn make_flag(text: &str, map: &OffsetMap, contiguous: Option<usize>, 
     Flag { range, name, value: Some(value), value_map }
 }
 
-fn map_range(map: &OffsetMap, start: usize, end: usize) -> TextRange {
+fn map_range(map: Pieces, start: usize, end: usize) -> TextRange {
     if start >= end {
         return TextRange::empty(map.to_source(start));
     }
@@ -264,7 +264,7 @@ pub(crate) fn split_options(flag: &Flag) -> (Vec<FlagOption>, Option<(TextRange,
     };
     let text = value.value.as_str();
     let bytes = text.as_bytes();
-    let to_source = |start: usize, end: usize| map_range(&flag.value_map, start, end);
+    let to_source = |start: usize, end: usize| map_range(flag.value_map.pieces(), start, end);
     let mut pos = 0;
     loop {
         let field_start = pos;
@@ -423,21 +423,21 @@ impl ItemAt {
     fn range(self, flag: &Flag) -> TextRange {
         match self {
             ItemAt::Source { range, .. } => range,
-            ItemAt::Value { start, end, .. } => map_range(&flag.value_map, start, end),
+            ItemAt::Value { start, end, .. } => map_range(flag.value_map.pieces(), start, end),
         }
     }
 
     fn key_range(self, flag: &Flag) -> TextRange {
         match self {
             ItemAt::Source { key, .. } => key,
-            ItemAt::Value { start, key_end, .. } => map_range(&flag.value_map, start, key_end),
+            ItemAt::Value { start, key_end, .. } => map_range(flag.value_map.pieces(), start, key_end),
         }
     }
 
     fn value_range(self, flag: &Flag) -> TextRange {
         match self {
             ItemAt::Source { value, .. } => value,
-            ItemAt::Value { key_end, end, .. } => map_range(&flag.value_map, (key_end + 1).min(end), end),
+            ItemAt::Value { key_end, end, .. } => map_range(flag.value_map.pieces(), (key_end + 1).min(end), end),
         }
     }
 }

@@ -4,7 +4,7 @@
 //! that end with the escape character, and skips comment and blank lines inside such a join. The
 //! helpers here do the same while remembering where every piece of the joined text came from.
 
-use crate::syntax::OffsetMap;
+use crate::syntax::{OffsetMap, Pieces};
 use crate::text::TextRange;
 
 /// One physical line: `start..content_end` is its text without the line break.
@@ -217,7 +217,10 @@ pub(crate) fn continuation(text: &str, start: usize, end: usize, escape: u8) -> 
 #[derive(Default, Debug)]
 pub(crate) struct MappedText {
     pub(crate) text: String,
-    pub(crate) map: OffsetMap,
+    /// The pieces of the map, as [`OffsetMap`] keeps them; a vector here, because pieces are
+    /// pushed one at a time into a buffer that is reused.
+    first: Option<(usize, usize)>,
+    rest: Vec<(usize, usize)>,
     /// Source offset right after the last pushed piece, to merge adjacent pieces.
     next_source: usize,
 }
@@ -225,8 +228,15 @@ pub(crate) struct MappedText {
 impl MappedText {
     pub(crate) fn clear(&mut self) {
         self.text.clear();
-        self.map.clear();
+        self.first = None;
+        self.rest.clear();
         self.next_source = usize::MAX;
+    }
+
+    /// The map back to the source of what has been pushed so far.
+    #[inline]
+    pub(crate) fn map(&self) -> Pieces<'_> {
+        Pieces::new(self.first, &self.rest)
     }
 
     /// Appends `piece`, which starts at `source` in the original text.
@@ -234,8 +244,10 @@ impl MappedText {
         if piece.is_empty() {
             return;
         }
-        if self.map.is_empty() || source != self.next_source {
-            self.map.push(self.text.len(), source);
+        if self.first.is_none() {
+            self.first = Some((self.text.len(), source));
+        } else if source != self.next_source {
+            self.rest.push((self.text.len(), source));
         }
         self.text.push_str(piece);
         self.next_source = source + piece.len();
@@ -266,27 +278,27 @@ impl MappedText {
     }
 
     pub(crate) fn into_parts(self) -> (String, OffsetMap) {
-        (self.text, self.map)
+        let map = OffsetMap::from_pieces(self.map());
+        (self.text, map)
     }
 }
 
 /// A logical line: the joined text of one instruction plus the map back to the source.
 pub(crate) struct Logical<'a> {
     pub(crate) text: &'a str,
-    pub(crate) map: &'a OffsetMap,
+    pub(crate) map: Pieces<'a>,
     /// The source offset of logical offset 0 when the whole text is one piece of the source
     /// (most instructions sit on one line), so ranges map with one addition.
     contiguous: Option<usize>,
 }
 
 impl<'a> Logical<'a> {
-    /// A logical line that is one piece of the source starting at `source_start`; `map` is
-    /// that one piece.
-    pub(crate) fn contiguous(text: &'a str, map: &'a OffsetMap, source_start: usize) -> Logical<'a> {
-        Logical { text, map, contiguous: Some(source_start) }
+    /// A logical line that is one piece of the source starting at `source_start`.
+    pub(crate) fn contiguous(text: &'a str, source_start: usize) -> Logical<'a> {
+        Logical { text, map: Pieces::single(0, source_start), contiguous: Some(source_start) }
     }
 
-    pub(crate) fn new(text: &'a str, map: &'a OffsetMap) -> Logical<'a> {
+    pub(crate) fn new(text: &'a str, map: Pieces<'a>) -> Logical<'a> {
         let contiguous = match (map.segment_count(), map.segment(0)) {
             (1, Some((0, source_start))) => Some(source_start),
             _ => None,

@@ -342,58 +342,130 @@ pub struct ShellForm {
 ///
 /// It is a list of `(logical_start, source_start)` pieces sorted by `logical_start`. The first
 /// piece is stored inline because most texts are one piece of one line, so those maps allocate
-/// nothing.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// nothing; the others are a boxed slice of exactly their number. Together that is 32 bytes,
+/// which matters because every shell-form instruction and every flag holds a map.
+#[derive(Clone, PartialEq, Eq)]
 pub struct OffsetMap {
-    /// The first piece; `None` only when the map is empty.
-    first: Option<(usize, usize)>,
+    /// The first piece; its source start is [`NO_PIECE`] only when the map is empty (then the
+    /// piece is `(0, NO_PIECE)`, so that all empty maps are equal).
+    first: (usize, usize),
     /// The pieces after the first.
-    rest: Vec<(usize, usize)>,
+    rest: Box<[(usize, usize)]>,
+}
+
+/// The source start that marks an empty [`OffsetMap`]: no text is that long.
+const NO_PIECE: usize = usize::MAX;
+
+impl Default for OffsetMap {
+    fn default() -> OffsetMap {
+        OffsetMap { first: (0, NO_PIECE), rest: Box::default() }
+    }
+}
+
+impl std::fmt::Debug for OffsetMap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OffsetMap").field("first", &self.pieces().first).field("rest", &self.pieces().rest).finish()
+    }
 }
 
 impl OffsetMap {
     /// A map of one piece: logical offset `logical_start` is source offset `source_start`.
     pub fn single(logical_start: usize, source_start: usize) -> OffsetMap {
-        OffsetMap { first: Some((logical_start, source_start)), rest: Vec::new() }
+        OffsetMap { first: (logical_start, source_start), rest: Box::default() }
+    }
+
+    /// The map of `pieces` (sorted by logical start).
+    pub(crate) fn from_pieces(pieces: Pieces<'_>) -> OffsetMap {
+        match pieces.first {
+            Some(first) => OffsetMap { first, rest: Box::from(pieces.rest) },
+            None => OffsetMap::default(),
+        }
+    }
+
+    /// The pieces, to look offsets up with.
+    #[inline]
+    pub(crate) fn pieces(&self) -> Pieces<'_> {
+        let first = (self.first.1 != NO_PIECE).then_some(self.first);
+        Pieces { first, rest: &self.rest }
     }
 
     /// The `(logical_start, source_start)` pieces, sorted by `logical_start`.
     pub fn segments(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
-        self.first.into_iter().chain(self.rest.iter().copied())
+        let pieces = self.pieces();
+        pieces.first.into_iter().chain(pieces.rest.iter().copied())
     }
 
     pub fn segment_count(&self) -> usize {
-        usize::from(self.first.is_some()) + self.rest.len()
+        self.pieces().segment_count()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.first.is_none()
+        self.first.1 == NO_PIECE
+    }
+
+    /// Moves every source offset with `moved` (for a text edited before this map's text).
+    pub(crate) fn move_sources(&mut self, moved: impl Fn(usize) -> usize) {
+        if self.is_empty() {
+            return;
+        }
+        self.first.1 = moved(self.first.1);
+        for (_, source) in self.rest.iter_mut() {
+            *source = moved(*source);
+        }
+    }
+
+    #[inline]
+    pub fn to_source(&self, logical: usize) -> usize {
+        self.pieces().to_source(logical)
+    }
+
+    /// The part of the map covering logical offsets `start..end`, shifted so `start` becomes 0.
+    pub fn slice(&self, start: usize, end: usize) -> OffsetMap {
+        self.pieces().slice(start, end)
+    }
+
+    /// The source range of a logical range; the end maps as an exclusive end so a range ending
+    /// at a piece boundary does not run into the next piece.
+    #[inline]
+    pub fn range_to_source(&self, logical: TextRange) -> TextRange {
+        self.pieces().range_to_source(logical)
+    }
+}
+
+/// The pieces of an [`OffsetMap`] (or of one being built), borrowed: what offset lookups need.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Pieces<'a> {
+    /// The first piece; `None` only when there are no pieces.
+    first: Option<(usize, usize)>,
+    /// The pieces after the first.
+    rest: &'a [(usize, usize)],
+}
+
+impl<'a> Pieces<'a> {
+    /// One piece: logical offset `logical_start` is source offset `source_start`.
+    pub(crate) fn single(logical_start: usize, source_start: usize) -> Pieces<'a> {
+        Pieces { first: Some((logical_start, source_start)), rest: &[] }
+    }
+
+    pub(crate) fn new(first: Option<(usize, usize)>, rest: &'a [(usize, usize)]) -> Pieces<'a> {
+        Pieces { first, rest }
+    }
+
+    pub(crate) fn segment_count(self) -> usize {
+        usize::from(self.first.is_some()) + self.rest.len()
     }
 
     /// The piece at `idx` in [`OffsetMap::segments`] order.
-    pub(crate) fn segment(&self, idx: usize) -> Option<(usize, usize)> {
+    pub(crate) fn segment(self, idx: usize) -> Option<(usize, usize)> {
         match idx {
             0 => self.first,
             _ => self.rest.get(idx - 1).copied(),
         }
     }
 
-    /// Appends a piece; its `logical_start` must be past every earlier one.
-    pub(crate) fn push(&mut self, logical_start: usize, source_start: usize) {
-        match self.first {
-            None => self.first = Some((logical_start, source_start)),
-            Some(_) => self.rest.push((logical_start, source_start)),
-        }
-    }
-
-    pub(crate) fn clear(&mut self) {
-        self.first = None;
-        self.rest.clear();
-    }
-
     /// Binary search for the piece starting at `logical`, as `slice::binary_search_by_key`
     /// would answer over [`OffsetMap::segments`].
-    pub(crate) fn search(&self, logical: usize) -> Result<usize, usize> {
+    pub(crate) fn search(self, logical: usize) -> Result<usize, usize> {
         let Some((first_start, _)) = self.first else {
             return Err(0);
         };
@@ -409,7 +481,7 @@ impl OffsetMap {
     /// How many pieces after the first start at or before `logical`: 0 means the first piece
     /// holds it (or it comes before every piece), `n` means `rest[n - 1]` holds it.
     #[inline]
-    fn pieces_before(&self, logical: usize) -> usize {
+    fn pieces_before(self, logical: usize) -> usize {
         // Pieces start at increasing offsets; most maps have no `rest` and the others a few
         // pieces, where a plain scan beats a binary search.
         match self.rest.first() {
@@ -426,7 +498,7 @@ impl OffsetMap {
 
     /// The piece that `pieces_before` points at; `None` for an empty map.
     #[inline]
-    fn piece_at(&self, pieces_before: usize) -> Option<(usize, usize)> {
+    fn piece_at(self, pieces_before: usize) -> Option<(usize, usize)> {
         match pieces_before {
             0 => self.first,
             n => self.rest.get(n - 1).copied(),
@@ -434,7 +506,7 @@ impl OffsetMap {
     }
 
     #[inline]
-    pub fn to_source(&self, logical: usize) -> usize {
+    pub(crate) fn to_source(self, logical: usize) -> usize {
         match self.piece_at(self.pieces_before(logical)) {
             // An offset before the first piece maps to where that piece starts.
             Some((logical_start, source_start)) => source_start + logical.saturating_sub(logical_start),
@@ -443,26 +515,25 @@ impl OffsetMap {
     }
 
     /// The part of the map covering logical offsets `start..end`, shifted so `start` becomes 0.
-    pub fn slice(&self, start: usize, end: usize) -> OffsetMap {
-        let mut map = OffsetMap::single(0, self.to_source(start));
+    pub(crate) fn slice(self, start: usize, end: usize) -> OffsetMap {
+        let first = (0, self.to_source(start));
         // The pieces that begin after `start` and before `end` follow the one holding `start`.
         let shift = |&(logical_start, source_start): &(usize, usize)| (logical_start - start, source_start);
-        if let Some(first) = self.first
-            && start < first.0
-            && first.0 < end
-        {
-            map.rest.push(shift(&first));
-        }
         let from = self.rest.partition_point(|it| it.0 <= start);
         let to = from + self.rest[from..].partition_point(|it| it.0 < end);
-        map.rest.extend(self.rest[from..to].iter().map(shift));
-        map
+        let own_first = self.first.filter(|first| start < first.0 && first.0 < end);
+        if own_first.is_none() && from == to {
+            // Most slices are one piece: nothing to allocate.
+            return OffsetMap { first, rest: Box::default() };
+        }
+        let rest = own_first.iter().chain(&self.rest[from..to]).map(shift).collect();
+        OffsetMap { first, rest }
     }
 
     /// The source range of a logical range; the end maps as an exclusive end so a range ending
     /// at a piece boundary does not run into the next piece.
     #[inline]
-    pub fn range_to_source(&self, logical: TextRange) -> TextRange {
+    pub(crate) fn range_to_source(self, logical: TextRange) -> TextRange {
         let before = self.pieces_before(logical.start);
         let Some((logical_start, source_start)) = self.piece_at(before) else {
             return TextRange::new(logical.start, logical.end.max(logical.start));

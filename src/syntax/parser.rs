@@ -13,7 +13,7 @@ use crate::syntax::suggest::closest;
 use crate::syntax::words::{extract_flags, make_word, needs_unquote, split_words};
 use crate::syntax::{
     Args, Comment, CompactString, Directive, Dockerfile, ExecForm, Flag, Healthcheck, Instruction, KeyValue, Keyword,
-    OffsetMap, Parse, ShellForm, SyntaxError, SyntaxErrorKind, Word,
+    Parse, ShellForm, SyntaxError, SyntaxErrorKind, Word,
 };
 use crate::text::{Spanned, TextRange};
 
@@ -211,8 +211,7 @@ impl Parser<'_> {
         let (piece_end, mut continues) = continuation(text, first, first_end, self.escape);
         if !continues {
             // Most instructions are one line: the logical text is that line, borrowed.
-            let map = OffsetMap::single(0, first);
-            let line = Logical::contiguous(&text[first..piece_end], &map, first);
+            let line = Logical::contiguous(&text[first..piece_end], first);
             return self.finish_instruction(&line, first, first_end, next);
         }
         let mut logical = std::mem::take(&mut self.logical);
@@ -238,7 +237,7 @@ impl Parser<'_> {
             continues = more;
         }
 
-        let line = Logical::new(&logical.text, &logical.map);
+        let line = Logical::new(&logical.text, logical.map());
         let pos = self.finish_instruction(&line, first, last_end, pos);
         self.logical = logical;
         pos
@@ -364,6 +363,8 @@ fn parse_instruction(ctx: &mut Ctx, line: &Logical, start: usize, end: usize, ne
     let (args_start, args_end) = line.trim(args_start.min(end), end);
 
     match keyword {
+        // Most instructions have no flags: nothing to check.
+        _ if flags.is_empty() => {}
         Keyword::Unknown | Keyword::Healthcheck => {}
         _ => flags::validate(ctx.errors, &mut ctx.buffers.valid_mounts, keyword, &flags),
     }

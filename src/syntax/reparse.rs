@@ -243,13 +243,7 @@ impl<T: Shift> Shift for Vec<T> {
 
 impl Shift for OffsetMap {
     fn shift(&mut self, delta: isize) {
-        let OffsetMap { first, rest } = self;
-        if let Some((_, source)) = first {
-            *source = moved(*source, delta);
-        }
-        for (_, source) in rest {
-            *source = moved(*source, delta);
-        }
+        self.move_sources(|source| moved(source, delta));
     }
 }
 

@@ -3,7 +3,7 @@
 use crate::syntax::lexer::{
     CLASS, ESCAPE, Logical, MappedText, NON_ASCII, QUOTE, SPACE, is_ascii_space, may_end_word, skip_words,
 };
-use crate::syntax::{CompactString, OffsetMap, Word};
+use crate::syntax::{CompactString, Pieces, Word};
 
 /// One word found by [`split_words`]: its logical byte range (quotes and escapes kept).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -237,7 +237,7 @@ pub(crate) fn extract_flags(
     start: usize,
     end: usize,
     word: &mut MappedText,
-    mut on_flag: impl FnMut(&str, &OffsetMap, Option<usize>, usize, usize),
+    mut on_flag: impl FnMut(&str, Pieces, Option<usize>, usize, usize),
 ) -> usize {
     let text = line.text;
     let bytes = text.as_bytes();
@@ -298,9 +298,7 @@ pub(crate) fn extract_flags(
                 // A bare `--` ends the flags; BuildKit drops it.
                 return pos;
             }
-            word.clear();
-            word.map.push(0, base);
-            on_flag(flag, &word.map, Some(base), word_start, pos);
+            on_flag(flag, Pieces::single(0, base), Some(base), word_start, pos);
             continue;
         }
 
@@ -356,7 +354,7 @@ pub(crate) fn extract_flags(
             // A bare `--` ends the flags; BuildKit drops it.
             return pos;
         }
-        on_flag(&word.text, &word.map, None, word_start, pos);
+        on_flag(&word.text, word.map(), None, word_start, pos);
     }
 }
 
