@@ -240,9 +240,14 @@ impl<'a> WorkdirUser<'a> {
             };
             let Some(places) = at.range_mut(stage.instructions.clone()) else { continue };
             for (idx, place) in stage.instructions.clone().zip(places) {
-                let Some(instruction) = instructions.get(idx) else { continue };
-                match (instruction.keyword, &instruction.args) {
-                    (Keyword::Workdir, Args::Words(words)) => {
+                // Only WORKDIR and USER change the place: the others are passed over by their
+                // keyword alone, without reading their instructions.
+                let instruction = match ctx.keyword_at(idx) {
+                    Keyword::Workdir | Keyword::User => instructions.get(idx),
+                    _ => None,
+                };
+                match instruction.map(|it| (it.keyword, &it.args)) {
+                    Some((Keyword::Workdir, Args::Words(words))) => {
                         if let Some(word) = words.first() {
                             let lookup = |name: &str| {
                                 ctx.build_var(stage.index, idx, name)
@@ -260,7 +265,7 @@ impl<'a> WorkdirUser<'a> {
                             workdir = resolved.and_then(|it| WorkdirUser::intern(&mut names, it));
                         }
                     }
-                    (Keyword::User, Args::Words(words)) => {
+                    Some((Keyword::User, Args::Words(words))) => {
                         if let Some(word) = words.first() {
                             let lookup = |name: &str| {
                                 ctx.build_var(stage.index, idx, name)

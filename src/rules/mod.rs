@@ -342,9 +342,8 @@ impl<'a> RuleContext<'a> {
         stages.iter().filter(|stage| self.in_focus(stage.index))
     }
 
-    /// The instruction index ranges the context walks, in order (what
-    /// [`RuleContext::instructions`] walks, as ranges): all of them, or after an edit the part
-    /// before the first FROM and the focused stages.
+    /// The instruction index ranges the context walks, in order: all of them, or after an edit
+    /// the part before the first FROM and the focused stages.
     pub(crate) fn walked_instruction_ranges(&self) -> impl Iterator<Item = Range<usize>> + use<'_, 'a> {
         let (whole, focused) = match &self.focus {
             None => (Some(0..self.parse.file.instructions.len()), &[][..]),
@@ -361,16 +360,6 @@ impl<'a> RuleContext<'a> {
             Some(focus) => (None, focus.command_ranges()),
         };
         whole.into_iter().chain(focused.iter().cloned())
-    }
-
-    /// The instructions the rules walk, with their indices: every one, or after an edit those
-    /// of the focused stages and of the part before the first FROM.
-    pub(crate) fn instructions(&self) -> impl Iterator<Item = (usize, &'a Instruction)> + '_ {
-        let instructions: &'a [Instruction] = &self.parse.file.instructions;
-        self.walked_instruction_ranges().flat_map(move |range| {
-            let start = range.start;
-            instructions.get(range).unwrap_or_default().iter().enumerate().map(move |(at, it)| (start + at, it))
-        })
     }
 
     /// The command sites of the stages whose findings are wanted, with their indices in
