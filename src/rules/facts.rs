@@ -10,6 +10,7 @@ use std::ops::Range;
 use std::sync::{Mutex, OnceLock};
 
 use crate::rules::RuleContext;
+use crate::rules::support_df;
 use crate::rules::support_env::{self, Setting};
 use crate::rules::support_python::{self, CopiedVenv, Copy, ImageUse};
 use crate::rules::support_uv::{self, Mount};
@@ -153,6 +154,8 @@ pub(crate) struct Facts<'a> {
     mounts: OnceLock<MountTable>,
     /// Per command: an earlier command of the same instruction changes directory.
     after_cd: OnceLock<Walked<bool>>,
+    /// The RUN commands whose program some rule asks about.
+    program_runs: OnceLock<Vec<ProgramRun>>,
     /// Per stage: it is the final stage or one the final stage is built `FROM`.
     final_chain: OnceLock<Vec<bool>>,
     /// Per stage: a number it shares with the stages linked to it (see
@@ -167,6 +170,32 @@ pub(crate) struct Facts<'a> {
     known_uv_flags: OnceLock<KnownUvFlags>,
     /// Paths already matched against .dockerignore (rules ask about the same few names).
     excluded: Mutex<Vec<(String, bool)>>,
+}
+
+/// The programs of RUN commands that rules look for (see [`RuleContext::runs_of`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Program {
+    /// `apt-get`, `apt`.
+    Apt,
+    /// `pip`, `pip3.12`, `python`, `python3` (which may run `-m pip`).
+    PipOrPython,
+    /// `cd`.
+    Cd,
+    /// `curl`, `wget`.
+    Fetch,
+    /// `pipx`.
+    Pipx,
+    /// Any other, or none.
+    Other,
+}
+
+/// A RUN command whose program some rule looks for.
+struct ProgramRun {
+    /// Its index in `semantics.commands`.
+    command: u32,
+    program: Program,
+    /// `sudo` is its program or a wrapper word before it.
+    sudo: bool,
 }
 
 /// WORKDIR and USER in effect at each instruction, for every rule that resolves paths or asks
@@ -538,6 +567,61 @@ impl<'a> RuleContext<'a> {
     pub(crate) fn uv_at(&self, at: usize) -> Option<(&'a CommandSite, &crate::semantics::shell::UvInvocation<'a>)> {
         let (idx, uv) = self.uv_list().get(at)?;
         Some((self.semantics.commands.get(*idx)?, uv))
+    }
+
+    /// The RUN commands (of the walked stages) whose program is one of `programs`, with their
+    /// indices in `semantics.commands`, in source order. Several rules look at a few programs
+    /// only; one walk over the commands finds them all, so each of those rules reads its own
+    /// commands only.
+    pub(crate) fn runs_of<'s>(
+        &'s self,
+        programs: &'s [Program],
+    ) -> impl Iterator<Item = (usize, &'a CommandSite)> + use<'s, 'a> {
+        self.program_runs().iter().filter(move |it| programs.contains(&it.program)).filter_map(|it| self.run_at(it))
+    }
+
+    /// The RUN commands (of the walked stages) with `sudo` before or as their program, with
+    /// their indices in `semantics.commands`, in source order.
+    pub(crate) fn runs_with_sudo(&self) -> impl Iterator<Item = (usize, &'a CommandSite)> + use<'_, 'a> {
+        self.program_runs().iter().filter(|it| it.sudo).filter_map(|it| self.run_at(it))
+    }
+
+    fn run_at(&self, run: &ProgramRun) -> Option<(usize, &'a CommandSite)> {
+        let commands: &'a [CommandSite] = &self.semantics.commands;
+        let at = run.command as usize;
+        Some((at, commands.get(at)?))
+    }
+
+    fn program_runs(&self) -> &[ProgramRun] {
+        self.facts.program_runs.get_or_init(|| {
+            let mut res = Vec::new();
+            for (at, site) in self.commands() {
+                if site.origin != CommandOrigin::Run {
+                    continue;
+                }
+                let command = &site.command;
+                let index = command.program_index();
+                let program = match index.and_then(|it| command.words.get(it)).map(|it| it.basename()) {
+                    Some("apt-get" | "apt") => Program::Apt,
+                    Some("cd") => Program::Cd,
+                    Some("curl" | "wget") => Program::Fetch,
+                    Some("pipx") => Program::Pipx,
+                    Some(name) if support_df::is_pip_name(name) || support_df::is_python_name(name) => {
+                        Program::PipOrPython
+                    }
+                    _ => Program::Other,
+                };
+                // `sudo` is the program, or a wrapper word before it.
+                let end = index.map_or(command.words.len(), |it| it + 1);
+                let sudo = command.words.get(..end).unwrap_or_default().iter().any(|it| it.basename() == "sudo");
+                if program != Program::Other || sudo {
+                    // Files with more than four billion commands are not analysed to begin with.
+                    let command = u32::try_from(at).unwrap_or(u32::MAX);
+                    res.push(ProgramRun { command, program, sudo });
+                }
+            }
+            res
+        })
     }
 
     /// Whether an earlier command of the same instruction changes directory (`cd x && uv sync`).

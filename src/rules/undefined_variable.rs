@@ -123,6 +123,13 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
                 continue;
             }
             let Some(instruction) = instructions.get(idx) else { continue };
+            // Every reference starts with a `$` written in the instruction (unquoting never
+            // makes one): one search over its text rules out most instructions without
+            // reading their words.
+            let written = ctx.text.as_bytes().get(instruction.range.as_range()).unwrap_or_default();
+            if memchr::memchr(b'$', written).is_none() {
+                continue;
+            }
             // Each reference is judged where it is found, in source order.
             let mut found = |var: VarRef, range: TextRange| {
                 if let Some(diagnostic) = judge(ctx, stage, idx, &var, range, &image_env) {
