@@ -67,10 +67,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     // a lower-case letter, so that a consistent file (most files) is not walked again.
     let (mut lower, mut upper) = (0usize, 0usize);
     let (mut with_upper, mut with_lower) = (0usize, 0usize);
-    // Files are mostly upper case: the keywords with a lower-case letter, the odd ones out
-    // then, are kept from this walk so that such a file is not walked again.
-    let mut having_lower: Vec<usize> = Vec::new();
-    for (idx, instruction) in instructions.iter().enumerate() {
+    for instruction in instructions {
         let case = case_of(bytes, instruction);
         if case & NOT_A_KEYWORD != 0 {
             continue;
@@ -81,22 +78,17 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             upper += 1;
         }
         with_upper += usize::from(case & HAS_UPPER != 0);
-        if case & HAS_LOWER != 0 {
-            with_lower += 1;
-            having_lower.push(idx);
-        }
+        with_lower += usize::from(case & HAS_LOWER != 0);
     }
     let majority_lower = lower > upper;
     let (odd_one_out, odd_count) = if majority_lower { (HAS_UPPER, with_upper) } else { (HAS_LOWER, with_lower) };
     if odd_count == 0 {
         return;
     }
-    let odd_ones: Box<dyn Iterator<Item = &Instruction>> = if majority_lower {
-        Box::new(instructions.iter().filter(|it| case_of(bytes, it) & (NOT_A_KEYWORD | odd_one_out) == odd_one_out))
-    } else {
-        Box::new(having_lower.iter().filter_map(|idx| instructions.get(*idx)))
-    };
-    for instruction in odd_ones {
+    for instruction in instructions {
+        if case_of(bytes, instruction) & (NOT_A_KEYWORD | odd_one_out) != odd_one_out {
+            continue;
+        }
         let text = keyword_text(ctx, instruction);
         let wanted = if majority_lower { text.to_ascii_lowercase() } else { text.to_ascii_uppercase() };
         let casing = if majority_lower { "lower-case" } else { "upper-case" };

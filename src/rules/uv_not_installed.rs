@@ -117,6 +117,16 @@ impl StageWalk<'_, '_> {
         let first_uv = uv_list.partition_point(|(at, _)| *at < stage.commands.start);
         let own_uv = uv_list.get(first_uv..).unwrap_or_default();
         let own_uv = own_uv.get(..own_uv.partition_point(|(at, _)| *at < stage.commands.end)).unwrap_or_default();
+        if own_uv.is_empty() {
+            // No uv command to judge: only whether uv arrives matters, and the order in which
+            // things happen does not.
+            let stage_copies = self.copies.get(first_copy..).unwrap_or_default();
+            let stage_copies = stage_copies.iter().take_while(|copy| copy.instruction < stage.instructions.end);
+            let copied = stage_copies.into_iter().any(|copy| self.copy_brings_uv(copy, end_state));
+            let installed =
+                || commands.iter().any(|site| site.origin == CommandOrigin::Run && installs_uv(&site.command.words));
+            return if copied || installed() { Has::Yes } else { Has::No };
+        }
         let mut uv_iter = own_uv.iter().peekable();
         let mut uv_at = own_uv.iter().map(|(at, _)| *at).peekable();
         let mut reported = false;
