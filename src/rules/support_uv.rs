@@ -78,29 +78,24 @@ pub(crate) fn push_mounts(res: &mut Vec<Mount>, text: &str, instruction: &Instru
                 if !value.value.contains('"') && text.get(value.range.as_range()) == Some(value.value.as_str()) =>
             {
                 let base = value.range.start;
-                let text = value.value.as_str();
-                let bytes = text.as_bytes();
-                // Options are short: one pass over the bytes finds both the commas between
-                // them and the first `=` of each, where splitting and then searching each
-                // item read every byte twice.
-                let (mut start, mut eq) = (0, None);
-                for at in 0..=bytes.len() {
-                    match bytes.get(at) {
-                        Some(b',') | None => {
-                            let (key, value) = match eq {
-                                Some(eq) => {
-                                    let range = TextRange::new(base + eq + 1, base + at);
-                                    let value = text.get(eq + 1..at).unwrap_or_default();
-                                    (text.get(start..eq).unwrap_or_default(), Some(Spanned::new(value, range)))
-                                }
-                                None => (text.get(start..at).unwrap_or_default(), None),
-                            };
-                            mount.set(key, value);
-                            (start, eq) = (at + 1, None);
+                let mut offset = 0;
+                // Options are short: a plain byte scan beats the general string splitter.
+                let items = value.value.as_bytes().split(|it| *it == b',').scan(0, |start, item| {
+                    let begin = *start;
+                    *start += item.len() + 1;
+                    value.value.get(begin..begin + item.len())
+                });
+                for item in items {
+                    let (key, value) = match item.bytes().position(|it| it == b'=') {
+                        Some(eq) => {
+                            let start = base + offset + eq + 1;
+                            let range = TextRange::new(start, start + item.len() - eq - 1);
+                            (&item[..eq], Some(Spanned::new(&item[eq + 1..], range)))
                         }
-                        Some(b'=') if eq.is_none() => eq = Some(at),
-                        _ => {}
-                    }
+                        None => (item, None),
+                    };
+                    mount.set(key, value);
+                    offset += item.len() + 1;
                 }
             }
             _ => {
