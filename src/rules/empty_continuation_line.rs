@@ -108,3 +108,42 @@ fn check_line(ctx: &RuleContext<'_>, instruction: &Instruction, line_offset: usi
             }),
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::check;
+    use crate::project::ProjectFacts;
+    use crate::rules::RuleContext;
+
+    /// The text of each finding's range, with the line it starts on (counting from 0).
+    fn findings(text: &str) -> Vec<(usize, String)> {
+        let parse = crate::syntax::parse(text);
+        let semantics = crate::semantics::analyze(&parse);
+        let project = ProjectFacts::default();
+        let ctx = RuleContext::new(text, &parse, &semantics, &project);
+        let mut acc = Vec::new();
+        check(&ctx, &mut acc);
+        let line_of = |offset: usize| text[..offset].matches('\n').count();
+        acc.iter().map(|it| (line_of(it.range.start), text[it.range.start..it.range.end].to_owned())).collect()
+    }
+
+    #[test]
+    fn only_lines_inside_a_continued_instruction_are_flagged() {
+        // Blank lines between instructions, a comment ending with the escape character and a
+        // heredoc's blank lines are no continuation lines; the two inside `RUN b` are.
+        let text = "FROM python\n\n# a comment \\\nRUN a\n\nRUN b \\\n\n  \\\n   \n  c\nRUN <<EOF\n\nx\nEOF\n\nCMD d\n";
+        assert_eq!(findings(text), vec![(6, String::new()), (8, "   ".to_owned())]);
+    }
+
+    #[test]
+    fn a_backtick_escape_continues_lines_too() {
+        let text = "# escape=`\nFROM python\nRUN a `\n\n  b\nRUN c \\\nRUN d\n";
+        assert_eq!(findings(text), vec![(3, String::new())]);
+    }
+
+    #[test]
+    fn a_crlf_file_is_read_the_same() {
+        let text = "FROM python\r\nRUN a \\\r\n\r\n  b\r\n";
+        assert_eq!(findings(text), vec![(2, String::new())]);
+    }
+}

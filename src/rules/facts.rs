@@ -790,6 +790,52 @@ mod tests {
     use super::*;
 
     #[test]
+    fn program_runs_find_what_a_walk_over_the_commands_finds() {
+        let text = "FROM python\n\
+                    RUN apt-get update && sudo apt install -y x && cd /app && pip install y\n\
+                    RUN /usr/bin/python3 -m pip install z; curl -sSf u | sh; wget v; pipx install w\n\
+                    CMD apt-get x\n\
+                    RUN env A=1 sudo -u me ls && sudo\n\
+                    RUN FOO=1 pip3.12 install q && pipenv install && python3.12 -V && /bin/cd x\n";
+        let parse = crate::syntax::parse(text);
+        let semantics = crate::semantics::analyze(&parse);
+        let project = crate::project::ProjectFacts::default();
+        let ctx = RuleContext::new(text, &parse, &semantics, &project);
+        let walk = |wanted: &dyn Fn(&ShellCommand) -> bool| -> Vec<usize> {
+            let runs = ctx.commands().filter(|(_, site)| site.origin == CommandOrigin::Run);
+            runs.filter(|(_, site)| wanted(&site.command)).map(|(idx, _)| idx).collect()
+        };
+        let named = |names: &'static [&'static str]| {
+            move |command: &ShellCommand| command.program_name().is_some_and(|it| names.contains(&it))
+        };
+        let pip_or_python = |command: &ShellCommand| {
+            command.program_name().is_some_and(|it| support_df::is_pip_name(it) || support_df::is_python_name(it))
+        };
+        let cases: [(Program, Vec<usize>); 5] = [
+            (Program::Apt, walk(&named(&["apt-get", "apt"]))),
+            (Program::Cd, walk(&named(&["cd"]))),
+            (Program::Fetch, walk(&named(&["curl", "wget"]))),
+            (Program::Pipx, walk(&named(&["pipx"]))),
+            (Program::PipOrPython, walk(&pip_or_python)),
+        ];
+        for (program, expected) in cases {
+            let found: Vec<usize> = ctx.runs_of(&[program]).map(|(idx, _)| idx).collect();
+            assert!(!expected.is_empty(), "{program:?}: the text has none");
+            assert_eq!(found, expected, "{program:?}");
+        }
+        let all: Vec<usize> = ctx.runs_of(&[Program::Apt, Program::Cd]).map(|(idx, _)| idx).collect();
+        let expected = walk(&|command| named(&["apt-get", "apt"])(command) || named(&["cd"])(command));
+        assert_eq!(all, expected);
+        let sudo: Vec<usize> = ctx.runs_with_sudo().map(|(idx, _)| idx).collect();
+        let expected = walk(&|command| {
+            let end = command.program_index().map_or(command.words.len(), |it| it + 1);
+            command.words[..end].iter().any(|word| word.basename() == "sudo")
+        });
+        assert_eq!(expected.len(), 3, "the text has three commands run with sudo");
+        assert_eq!(sudo, expected);
+    }
+
+    #[test]
     fn walked_values_answer_only_for_walked_indices() {
         // The part before the first FROM, then two stages apart, as a focus walks them.
         let mut walked = Walked::new([0..2, 2..2, 5..8, 10..11].into_iter(), 0usize);
