@@ -1,9 +1,9 @@
 //! `DF209 apt-install-recommends`: `apt-get install` without `--no-install-recommends`.
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::rules::facts::Program;
 use crate::rules::support_df::apt_get_install;
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule};
-use crate::semantics::CommandOrigin;
 use crate::text::TextRange;
 
 declare_rule! {
@@ -32,10 +32,7 @@ declare_rule! {
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    for (_, site) in ctx.commands() {
-        if site.origin != CommandOrigin::Run {
-            continue;
-        }
+    for (_, site) in ctx.runs_of(&[Program::Apt]) {
         let Some(install) = apt_get_install(&site.command) else { continue };
         let words = &site.command.words;
         let disabled = words.iter().any(|it| {

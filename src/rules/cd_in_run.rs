@@ -1,8 +1,8 @@
 //! `DF201 cd-in-run`: `cd` inside RUN instead of WORKDIR.
 
 use crate::diagnostic::Diagnostic;
+use crate::rules::facts::Program;
 use crate::rules::{RuleContext, declare_rule};
-use crate::semantics::CommandOrigin;
 
 declare_rule! {
     /// ## What it flags
@@ -30,10 +30,7 @@ declare_rule! {
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    for (_, site) in ctx.commands() {
-        if site.origin != CommandOrigin::Run {
-            continue;
-        }
+    for (_, site) in ctx.runs_of(&[Program::Cd]) {
         let Some(word) = site.command.program() else { continue };
         if word.basename() != "cd" {
             continue;

@@ -10,6 +10,7 @@ use std::ops::Range;
 use std::sync::{Mutex, OnceLock};
 
 use crate::rules::RuleContext;
+use crate::rules::support_df;
 use crate::rules::support_env::{self, Setting};
 use crate::rules::support_python::{self, CopiedVenv, Copy, ImageUse};
 use crate::rules::support_uv::{self, Mount};
@@ -153,6 +154,8 @@ pub(crate) struct Facts<'a> {
     mounts: OnceLock<MountTable>,
     /// Per command: an earlier command of the same instruction changes directory.
     after_cd: OnceLock<Walked<bool>>,
+    /// The RUN commands whose program some rule asks about.
+    program_runs: OnceLock<Vec<ProgramRun>>,
     /// Per stage: it is the final stage or one the final stage is built `FROM`.
     final_chain: OnceLock<Vec<bool>>,
     /// Per stage: a number it shares with the stages linked to it (see
@@ -167,6 +170,32 @@ pub(crate) struct Facts<'a> {
     known_uv_flags: OnceLock<KnownUvFlags>,
     /// Paths already matched against .dockerignore (rules ask about the same few names).
     excluded: Mutex<Vec<(String, bool)>>,
+}
+
+/// The programs of RUN commands that rules look for (see [`RuleContext::runs_of`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Program {
+    /// `apt-get`, `apt`.
+    Apt,
+    /// `pip`, `pip3.12`, `python`, `python3` (which may run `-m pip`).
+    PipOrPython,
+    /// `cd`.
+    Cd,
+    /// `curl`, `wget`.
+    Fetch,
+    /// `pipx`.
+    Pipx,
+    /// Any other, or none.
+    Other,
+}
+
+/// A RUN command whose program some rule looks for.
+struct ProgramRun {
+    /// Its index in `semantics.commands`.
+    command: u32,
+    program: Program,
+    /// `sudo` is its program or a wrapper word before it.
+    sudo: bool,
 }
 
 /// WORKDIR and USER in effect at each instruction, for every rule that resolves paths or asks
@@ -240,9 +269,14 @@ impl<'a> WorkdirUser<'a> {
             };
             let Some(places) = at.range_mut(stage.instructions.clone()) else { continue };
             for (idx, place) in stage.instructions.clone().zip(places) {
-                let Some(instruction) = instructions.get(idx) else { continue };
-                match (instruction.keyword, &instruction.args) {
-                    (Keyword::Workdir, Args::Words(words)) => {
+                // Only WORKDIR and USER change the place: the others are passed over by their
+                // keyword alone, without reading their instructions.
+                let instruction = match ctx.keyword_at(idx) {
+                    Keyword::Workdir | Keyword::User => instructions.get(idx),
+                    _ => None,
+                };
+                match instruction.map(|it| (it.keyword, &it.args)) {
+                    Some((Keyword::Workdir, Args::Words(words))) => {
                         if let Some(word) = words.first() {
                             let lookup = |name: &str| {
                                 ctx.build_var(stage.index, idx, name)
@@ -260,7 +294,7 @@ impl<'a> WorkdirUser<'a> {
                             workdir = resolved.and_then(|it| WorkdirUser::intern(&mut names, it));
                         }
                     }
-                    (Keyword::User, Args::Words(words)) => {
+                    Some((Keyword::User, Args::Words(words))) => {
                         if let Some(word) = words.first() {
                             let lookup = |name: &str| {
                                 ctx.build_var(stage.index, idx, name)
@@ -535,6 +569,61 @@ impl<'a> RuleContext<'a> {
         Some((self.semantics.commands.get(*idx)?, uv))
     }
 
+    /// The RUN commands (of the walked stages) whose program is one of `programs`, with their
+    /// indices in `semantics.commands`, in source order. Several rules look at a few programs
+    /// only; one walk over the commands finds them all, so each of those rules reads its own
+    /// commands only.
+    pub(crate) fn runs_of<'s>(
+        &'s self,
+        programs: &'s [Program],
+    ) -> impl Iterator<Item = (usize, &'a CommandSite)> + use<'s, 'a> {
+        self.program_runs().iter().filter(move |it| programs.contains(&it.program)).filter_map(|it| self.run_at(it))
+    }
+
+    /// The RUN commands (of the walked stages) with `sudo` before or as their program, with
+    /// their indices in `semantics.commands`, in source order.
+    pub(crate) fn runs_with_sudo(&self) -> impl Iterator<Item = (usize, &'a CommandSite)> + use<'_, 'a> {
+        self.program_runs().iter().filter(|it| it.sudo).filter_map(|it| self.run_at(it))
+    }
+
+    fn run_at(&self, run: &ProgramRun) -> Option<(usize, &'a CommandSite)> {
+        let commands: &'a [CommandSite] = &self.semantics.commands;
+        let at = run.command as usize;
+        Some((at, commands.get(at)?))
+    }
+
+    fn program_runs(&self) -> &[ProgramRun] {
+        self.facts.program_runs.get_or_init(|| {
+            let mut res = Vec::new();
+            for (at, site) in self.commands() {
+                if site.origin != CommandOrigin::Run {
+                    continue;
+                }
+                let command = &site.command;
+                let index = command.program_index();
+                let program = match index.and_then(|it| command.words.get(it)).map(|it| it.basename()) {
+                    Some("apt-get" | "apt") => Program::Apt,
+                    Some("cd") => Program::Cd,
+                    Some("curl" | "wget") => Program::Fetch,
+                    Some("pipx") => Program::Pipx,
+                    Some(name) if support_df::is_pip_name(name) || support_df::is_python_name(name) => {
+                        Program::PipOrPython
+                    }
+                    _ => Program::Other,
+                };
+                // `sudo` is the program, or a wrapper word before it.
+                let end = index.map_or(command.words.len(), |it| it + 1);
+                let sudo = command.words.get(..end).unwrap_or_default().iter().any(|it| it.basename() == "sudo");
+                if program != Program::Other || sudo {
+                    // Files with more than four billion commands are not analysed to begin with.
+                    let command = u32::try_from(at).unwrap_or(u32::MAX);
+                    res.push(ProgramRun { command, program, sudo });
+                }
+            }
+            res
+        })
+    }
+
     /// Whether an earlier command of the same instruction changes directory (`cd x && uv sync`).
     pub(crate) fn after_cd(&self, command: usize) -> bool {
         let flags = self.facts.after_cd.get_or_init(|| {
@@ -699,6 +788,52 @@ impl<'a> RuleContext<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn program_runs_find_what_a_walk_over_the_commands_finds() {
+        let text = "FROM python\n\
+                    RUN apt-get update && sudo apt install -y x && cd /app && pip install y\n\
+                    RUN /usr/bin/python3 -m pip install z; curl -sSf u | sh; wget v; pipx install w\n\
+                    CMD apt-get x\n\
+                    RUN env A=1 sudo -u me ls && sudo\n\
+                    RUN FOO=1 pip3.12 install q && pipenv install && python3.12 -V && /bin/cd x\n";
+        let parse = crate::syntax::parse(text);
+        let semantics = crate::semantics::analyze(&parse);
+        let project = crate::project::ProjectFacts::default();
+        let ctx = RuleContext::new(text, &parse, &semantics, &project);
+        let walk = |wanted: &dyn Fn(&ShellCommand) -> bool| -> Vec<usize> {
+            let runs = ctx.commands().filter(|(_, site)| site.origin == CommandOrigin::Run);
+            runs.filter(|(_, site)| wanted(&site.command)).map(|(idx, _)| idx).collect()
+        };
+        let named = |names: &'static [&'static str]| {
+            move |command: &ShellCommand| command.program_name().is_some_and(|it| names.contains(&it))
+        };
+        let pip_or_python = |command: &ShellCommand| {
+            command.program_name().is_some_and(|it| support_df::is_pip_name(it) || support_df::is_python_name(it))
+        };
+        let cases: [(Program, Vec<usize>); 5] = [
+            (Program::Apt, walk(&named(&["apt-get", "apt"]))),
+            (Program::Cd, walk(&named(&["cd"]))),
+            (Program::Fetch, walk(&named(&["curl", "wget"]))),
+            (Program::Pipx, walk(&named(&["pipx"]))),
+            (Program::PipOrPython, walk(&pip_or_python)),
+        ];
+        for (program, expected) in cases {
+            let found: Vec<usize> = ctx.runs_of(&[program]).map(|(idx, _)| idx).collect();
+            assert!(!expected.is_empty(), "{program:?}: the text has none");
+            assert_eq!(found, expected, "{program:?}");
+        }
+        let all: Vec<usize> = ctx.runs_of(&[Program::Apt, Program::Cd]).map(|(idx, _)| idx).collect();
+        let expected = walk(&|command| named(&["apt-get", "apt"])(command) || named(&["cd"])(command));
+        assert_eq!(all, expected);
+        let sudo: Vec<usize> = ctx.runs_with_sudo().map(|(idx, _)| idx).collect();
+        let expected = walk(&|command| {
+            let end = command.program_index().map_or(command.words.len(), |it| it + 1);
+            command.words[..end].iter().any(|word| word.basename() == "sudo")
+        });
+        assert_eq!(expected.len(), 3, "the text has three commands run with sudo");
+        assert_eq!(sudo, expected);
+    }
 
     #[test]
     fn walked_values_answer_only_for_walked_indices() {

@@ -394,7 +394,6 @@ pub(crate) fn component_numbers(count: usize, links: &[Link]) -> Vec<u32> {
 /// and `RUN --mount=from=` naming a stage (after ARG expansion, as the rules resolve them).
 pub(crate) fn stage_links(ctx: &RuleContext<'_>, within: Range<usize>) -> Vec<Link> {
     let mut links = Vec::new();
-    let instructions = &ctx.parse.file.instructions;
     let as_u32 = |it: usize| u32::try_from(it).unwrap_or(u32::MAX);
     for stage in ctx.semantics.stages.get(within).unwrap_or_default() {
         if let Base::Stage(parent) = stage.base {
@@ -406,8 +405,10 @@ pub(crate) fn stage_links(ctx: &RuleContext<'_>, within: Range<usize>) -> Vec<Li
                 links.push((as_u32(stage.index), as_u32(other.index)));
             }
         };
-        for idx in stage.instructions.clone() {
-            let Some(instruction) = instructions.get(idx) else { continue };
+        // Only COPY, ADD and RUN link stages: the others are passed over by their keyword alone.
+        for (idx, instruction) in
+            ctx.instructions_with_in(&[Keyword::Copy, Keyword::Add, Keyword::Run], stage.instructions.clone())
+        {
             match instruction.keyword {
                 Keyword::Copy | Keyword::Add => {
                     if let Some(value) = instruction.flag("from").and_then(|it| it.value.as_ref()) {

@@ -342,9 +342,8 @@ impl<'a> RuleContext<'a> {
         stages.iter().filter(|stage| self.in_focus(stage.index))
     }
 
-    /// The instruction index ranges the context walks, in order (what
-    /// [`RuleContext::instructions`] walks, as ranges): all of them, or after an edit the part
-    /// before the first FROM and the focused stages.
+    /// The instruction index ranges the context walks, in order: all of them, or after an edit
+    /// the part before the first FROM and the focused stages.
     pub(crate) fn walked_instruction_ranges(&self) -> impl Iterator<Item = Range<usize>> + use<'_, 'a> {
         let (whole, focused) = match &self.focus {
             None => (Some(0..self.parse.file.instructions.len()), &[][..]),
@@ -361,16 +360,6 @@ impl<'a> RuleContext<'a> {
             Some(focus) => (None, focus.command_ranges()),
         };
         whole.into_iter().chain(focused.iter().cloned())
-    }
-
-    /// The instructions the rules walk, with their indices: every one, or after an edit those
-    /// of the focused stages and of the part before the first FROM.
-    pub(crate) fn instructions(&self) -> impl Iterator<Item = (usize, &'a Instruction)> + '_ {
-        let instructions: &'a [Instruction] = &self.parse.file.instructions;
-        self.walked_instruction_ranges().flat_map(move |range| {
-            let start = range.start;
-            instructions.get(range).unwrap_or_default().iter().enumerate().map(move |(at, it)| (start + at, it))
-        })
     }
 
     /// The command sites of the stages whose findings are wanted, with their indices in
@@ -590,8 +579,17 @@ impl Iterator for Merged<'_> {
         let slot = if self.used == 1 {
             0
         } else {
-            let heads = self.lists.iter().enumerate().filter_map(|(slot, list)| Some((slot, *list.first()?)));
-            heads.min_by_key(|(_, idx)| *idx)?.0
+            // The list with the smallest head (the first on a tie), an empty list counting as
+            // past every index: three comparisons, for a walk that takes a step per instruction.
+            let head = |list: &[u32]| list.first().map_or(u64::MAX, |it| u64::from(*it));
+            let [a, b, c] = self.lists.map(head);
+            if a <= b && a <= c {
+                0
+            } else if b <= c {
+                1
+            } else {
+                2
+            }
         };
         let (first, rest) = self.lists[slot].split_first()?;
         self.lists[slot] = rest;
@@ -604,8 +602,17 @@ impl DoubleEndedIterator for Merged<'_> {
         let slot = if self.used == 1 {
             0
         } else {
-            let tails = self.lists.iter().enumerate().filter_map(|(slot, list)| Some((slot, *list.last()?)));
-            tails.max_by_key(|(_, idx)| *idx)?.0
+            // The list with the largest tail (the last on a tie), an empty list counting as
+            // before every index.
+            let tail = |list: &[u32]| list.last().map_or(0, |it| u64::from(*it) + 1);
+            let [a, b, c] = self.lists.map(tail);
+            if c >= b && c >= a {
+                2
+            } else if b >= a {
+                1
+            } else {
+                0
+            }
         };
         let (last, rest) = self.lists[slot].split_last()?;
         self.lists[slot] = rest;

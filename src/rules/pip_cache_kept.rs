@@ -1,9 +1,9 @@
 //! `DF213 pip-cache-kept`: `pip install` in the final image without `--no-cache-dir`.
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::rules::facts::Program;
 use crate::rules::support_df::{final_image_stages, has_cache_mount, pip_install};
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule, is_truthy};
-use crate::semantics::CommandOrigin;
 use crate::text::TextRange;
 
 declare_rule! {
@@ -36,9 +36,9 @@ declare_rule! {
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let in_final = final_image_stages(ctx.semantics);
-    for (_, site) in ctx.commands() {
+    for (_, site) in ctx.runs_of(&[Program::PipOrPython]) {
         let Some(stage) = site.stage else { continue };
-        if site.origin != CommandOrigin::Run || !in_final.get(stage).copied().unwrap_or(false) {
+        if !in_final.get(stage).copied().unwrap_or(false) {
             continue;
         }
         let Some(install) = pip_install(&site.command) else { continue };

@@ -71,9 +71,17 @@ pub(crate) fn looks_secret(name: &str) -> bool {
     if starts("UV_") || ["_FILE", "_PATH", "_DIR"].iter().any(|it| ends(it)) {
         return false;
     }
-    // The words are in lower case, so comparing ignoring case is comparing the lowered part.
-    let is_part = |word: &str| name.split('_').any(|part| part.eq_ignore_ascii_case(word));
-    SECRET_WORDS.iter().any(|word| is_part(word)) && !is_part("public")
+    // One pass over the parts (every ENV and ARG name comes here): a `public` part clears the
+    // name whatever else it holds. The words are in lower case, so comparing ignoring case is
+    // comparing the lowered part.
+    let mut secret = false;
+    for part in name.split('_') {
+        if part.eq_ignore_ascii_case("public") {
+            return false;
+        }
+        secret = secret || SECRET_WORDS.iter().any(|word| part.eq_ignore_ascii_case(word));
+    }
+    secret
 }
 
 #[cfg(test)]

@@ -2,7 +2,6 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::rules::{RuleContext, declare_rule};
-use crate::semantics::CommandOrigin;
 
 declare_rule! {
     /// ## What it flags
@@ -31,10 +30,7 @@ declare_rule! {
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    for (_, site) in ctx.commands() {
-        if site.origin != CommandOrigin::Run {
-            continue;
-        }
+    for (_, site) in ctx.runs_with_sudo() {
         let end = site.command.program_index().map_or(site.command.words.len(), |it| it + 1);
         let Some(word) = site.command.words[..end].iter().find(|it| it.basename() == "sudo") else { continue };
         acc.push(SUDO_IN_RUN.report(word.range, "`sudo` in a build step; switch with `USER` instead"));

@@ -168,12 +168,12 @@ fn subcommand<'a>(args: &'a [ShellWord], name: &str) -> Option<Subcommand<'a>> {
     (word.value == name).then(|| Subcommand { word, args: &args[idx + 1..] })
 }
 
-fn is_pip_name(name: &str) -> bool {
+pub(crate) fn is_pip_name(name: &str) -> bool {
     let Some(rest) = name.strip_prefix("pip") else { return false };
     rest.chars().all(|c| c.is_ascii_digit() || c == '.')
 }
 
-fn is_python_name(name: &str) -> bool {
+pub(crate) fn is_python_name(name: &str) -> bool {
     let Some(rest) = name.strip_prefix("python") else { return false };
     rest.chars().all(|c| c.is_ascii_digit() || c == '.')
 }

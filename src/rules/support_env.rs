@@ -80,6 +80,11 @@ pub(crate) fn build_uv_settings<'a>(ctx: &RuleContext<'a>) -> Vec<Setting<'a>> {
         });
     }
     for (_, site) in ctx.commands() {
+        // Most commands assign nothing and have no word before their program: nothing to read.
+        let program_index = site.command.program_index().unwrap_or(0);
+        if site.command.assignments.is_empty() && program_index == 0 {
+            continue;
+        }
         // What `env_assignments()` lists, in its order, without copying every assignment: a
         // wrapper's word names a `UV_*` variable only when it starts with `UV_`.
         let leading = site.command.assignments.iter().map(|it| {
@@ -93,7 +98,7 @@ pub(crate) fn build_uv_settings<'a>(ctx: &RuleContext<'a>) -> Vec<Setting<'a>> {
         });
         // Only the words before the program can be a wrapper's (what `wrapper_assignments`
         // reads), and most commands have none: the program's position is remembered.
-        let before_program = site.command.words.get(..site.command.program_index().unwrap_or(0)).unwrap_or_default();
+        let before_program = site.command.words.get(..program_index).unwrap_or_default();
         let wrapped = before_program.iter().any(|word| word.raw().starts_with("UV_"));
         let wrapped = wrapped.then(|| ctx.wrapper_assignments(&site.command)).into_iter().flatten().map(|it| {
             (Cow::Owned(it.name), Cow::Owned(it.value), it.name_range, it.value_range, it.value_has_expansion)

@@ -108,7 +108,6 @@ pub(crate) struct EnvFacts<'c> {
 impl<'c> EnvFacts<'c> {
     pub(crate) fn new(ctx: &'c RuleContext<'_>) -> EnvFacts<'c> {
         let semantics = ctx.semantics;
-        let instructions = &ctx.parse.file.instructions;
         let escape = ctx.parse.file.escape;
         let count = semantics.stages.len();
         let mut res = EnvFacts {
@@ -144,11 +143,9 @@ impl<'c> EnvFacts<'c> {
                 Some(parent) => res.start_known[parent],
                 None => res.base[stage.index].is_known() || stage.base == Base::Scratch,
             };
-            for idx in stage.instructions.clone() {
-                let Some(instruction) = instructions.get(idx) else { continue };
-                if !matches!(instruction.keyword, Keyword::Copy | Keyword::Add) {
-                    continue;
-                }
+            for (idx, instruction) in
+                ctx.instructions_with_in(&[Keyword::Copy, Keyword::Add], stage.instructions.clone())
+            {
                 let lookup = |name: &str| {
                     ctx.build_var(stage.index, idx, name).and_then(|it| it.value.as_deref().map(String::from))
                 };

@@ -4,7 +4,7 @@ use crate::diagnostic::Diagnostic;
 use crate::rules::support_df::{closest, word_subrange, words};
 use crate::rules::{RuleContext, declare_rule};
 use crate::semantics::PREDEFINED_ARGS;
-use crate::semantics::expand::{has_references, references_into};
+use crate::semantics::expand::{VarRef, has_references, references_into};
 use crate::syntax::Keyword;
 
 declare_rule! {
@@ -38,12 +38,21 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let globals: Vec<&str> = ctx.semantics.global_args.iter().map(|it| it.name.as_str()).collect();
     let candidates = || globals.iter().copied().chain(PREDEFINED_ARGS.iter().copied());
     let mut vars = Vec::new();
+    // The references of the last image text read: a file names the same image in stage after
+    // stage, and reading a reference is slow next to copying what it found.
+    let mut last_image: Option<(&str, Vec<VarRef>)> = None;
     for (_, instruction) in ctx.instructions_with(&[Keyword::From]) {
         // The variables of the image, then those of `--platform`, in one list reused for every FROM.
         vars.clear();
         let image = words(instruction).first().filter(|image| has_references(&image.raw));
         if let Some(image) = image {
-            references_into(&mut vars, &image.raw, escape);
+            match &last_image {
+                Some((raw, found)) if *raw == image.raw.as_str() => vars.extend_from_slice(found),
+                _ => {
+                    references_into(&mut vars, &image.raw, escape);
+                    last_image = Some((image.raw.as_str(), vars.clone()));
+                }
+            }
         }
         let n_image_vars = vars.len();
         let platform = instruction.flag("platform").and_then(|it| it.value.as_ref());

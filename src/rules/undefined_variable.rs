@@ -91,7 +91,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     // reading a tag allocates.
     let mut is_python: FastMap<ImageKey<'_>, bool> = FastMap::default();
     // One list of references reused for every word.
-    let mut vars = Vec::new();
+    let mut refs = LastRefs::default();
     // A stage's references resolve within the stage, its ancestors and what comes before the
     // first FROM, so only the stages whose findings are wanted are read.
     for stage in ctx.stages() {
@@ -123,9 +123,16 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
                 continue;
             }
             let Some(instruction) = instructions.get(idx) else { continue };
+            // Every reference starts with a `$` written in the instruction (unquoting never
+            // makes one): one search over its text rules out most instructions without
+            // reading their words.
+            let written = ctx.text.as_bytes().get(instruction.range.as_range()).unwrap_or_default();
+            if memchr::memchr(b'$', written).is_none() {
+                continue;
+            }
             // Each reference is judged where it is found, in source order.
-            let mut found = |var: VarRef, range: TextRange| {
-                if let Some(diagnostic) = judge(ctx, stage, idx, &var, range, &image_env) {
+            let mut found = |var: &VarRef, range: TextRange| {
+                if let Some(diagnostic) = judge(ctx, stage, idx, var, range, &image_env) {
                     acc.push(diagnostic);
                 }
             };
@@ -133,8 +140,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
                 (Keyword::Env | Keyword::Arg | Keyword::Label, Args::KeyValues(pairs)) => {
                     // Most words name no variable at all; skip them before scanning for one.
                     for word in pairs.iter().filter_map(|it| it.value.as_ref()).filter(|it| it.raw.contains('$')) {
-                        references_into(&mut vars, &word.raw, escape);
-                        for var in vars.drain(..) {
+                        for var in refs.of(&word.raw, escape) {
                             let range = word_subrange(word, var.range.start, var.range.end);
                             found(var, range);
                         }
@@ -154,8 +160,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
                         if word.raw.starts_with("<<") || !word.raw.contains('$') {
                             continue;
                         }
-                        references_into(&mut vars, &word.raw, escape);
-                        for var in vars.drain(..) {
+                        for var in refs.of(&word.raw, escape) {
                             let range = word_subrange(word, var.range.start, var.range.end);
                             found(var, range);
                         }
@@ -169,13 +174,31 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
                         continue;
                     }
                     let Some(value) = flag.value.as_ref().filter(|it| it.value.contains('$')) else { continue };
-                    references_into(&mut vars, &value.value, escape);
-                    for var in vars.drain(..) {
+                    for var in refs.of(&value.value, escape) {
                         found(var, value.range);
                     }
                 }
             }
         }
+    }
+}
+
+/// The references of the last text read: files repeat the same values stage after stage
+/// (`PATH=/app/.venv/bin:$PATH`), and reading a text is slow next to keeping what it held.
+#[derive(Default)]
+struct LastRefs<'t> {
+    text: &'t str,
+    vars: Vec<VarRef>,
+}
+
+impl<'t> LastRefs<'t> {
+    fn of(&mut self, text: &'t str, escape: char) -> &[VarRef] {
+        if self.text != text {
+            self.vars.clear();
+            references_into(&mut self.vars, text, escape);
+            self.text = text;
+        }
+        &self.vars
     }
 }
 

@@ -1,9 +1,9 @@
 //! `DF205 unpinned-apt-package`: `apt-get install` of packages without a version.
 
 use crate::diagnostic::Diagnostic;
+use crate::rules::facts::Program;
 use crate::rules::support_df::apt_get_install;
 use crate::rules::{RuleContext, declare_rule};
-use crate::semantics::CommandOrigin;
 
 declare_rule! {
     /// ## What it flags
@@ -30,10 +30,7 @@ declare_rule! {
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    for (_, site) in ctx.commands() {
-        if site.origin != CommandOrigin::Run {
-            continue;
-        }
+    for (_, site) in ctx.runs_of(&[Program::Apt]) {
         let Some(install) = apt_get_install(&site.command) else { continue };
         let unpinned: Vec<_> = install
             .args

@@ -1,9 +1,9 @@
 //! `DF208 unpinned-pip-package`: `pip install` of a package without a version.
 
 use crate::diagnostic::Diagnostic;
+use crate::rules::facts::Program;
 use crate::rules::support_df::pip_install;
 use crate::rules::{RuleContext, declare_rule};
-use crate::semantics::CommandOrigin;
 
 declare_rule! {
     /// ## What it flags
@@ -75,10 +75,7 @@ const OPTIONS_WITH_VALUE: &[&str] = &[
 ];
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    for (_, site) in ctx.commands() {
-        if site.origin != CommandOrigin::Run {
-            continue;
-        }
+    for (_, site) in ctx.runs_of(&[Program::PipOrPython]) {
         let Some(install) = pip_install(&site.command) else { continue };
         let mut skip_next = false;
         for word in install.args {

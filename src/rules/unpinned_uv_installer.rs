@@ -1,6 +1,7 @@
 //! `UV102 unpinned-uv-installer`: uv installed by the installer script or pip without a version.
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::rules::facts::Program;
 use crate::rules::support_df::{pip_install, word_subrange};
 use crate::rules::support_python::KNOWN_UV_VERSION;
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule};
@@ -49,10 +50,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             }
         }
     }
-    for (_, site) in ctx.commands() {
-        if site.origin != CommandOrigin::Run {
-            continue;
-        }
+    for (_, site) in ctx.runs_of(&[Program::Fetch, Program::Pipx, Program::PipOrPython]) {
         let command = &site.command;
         match command.program_name() {
             Some("curl" | "wget") => {

@@ -72,16 +72,11 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     // stages a stage reads this of (its parent, the ones it copies or mounts from) are linked
     // to it, so they are walked too when an edit narrows the check.
     let mut end_state: Vec<Has> = vec![Has::Unknown; semantics.stages.len()];
-    let mut uv_iter = ctx.uv_commands().peekable();
-    let mut command_iter = ctx.commands().peekable();
-    let mut uv_at = ctx.uv_list().iter().map(|(at, _)| *at).peekable();
     // Multi-stage files build on the same few images; reading a reference's tag is not cheap.
     let mut image_has: FastMap<&str, Has> = FastMap::default();
+    let walk = StageWalk { ctx, copies, depends_on_uv };
     for stage in ctx.stages() {
-        // The copies are in instruction order: skip those of the stages not walked.
-        let first_copy = copies.partition_point(|copy| copy.instruction < stage.instructions.start);
-        let mut copy_iter = copies.get(first_copy..).unwrap_or_default().iter().peekable();
-        let mut state = match &stage.base {
+        let state = match &stage.base {
             Base::Stage(parent) => end_state.get(*parent).copied().unwrap_or(Has::Unknown),
             Base::Image(reference) => match stage.image_expanded.as_deref() {
                 Some(text) => *image_has.entry(text).or_insert_with(|| base_has_uv(reference)),
@@ -90,36 +85,63 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             Base::Scratch => Has::No,
             Base::Unknown => Has::Unknown,
         };
+        // Only `No` stops a uv command (`Unknown` reads as `Yes` everywhere) and a stage only
+        // ever gains uv: a stage that may have it from the start has nothing to report, and
+        // its instructions need not be read at all.
+        let state = if state == Has::No { walk.stage(stage, &end_state, acc) } else { state };
+        if let Some(slot) = end_state.get_mut(stage.index) {
+            *slot = state;
+        }
+    }
+}
+
+/// What the walk of a stage without uv at its start reads.
+struct StageWalk<'c, 'a> {
+    ctx: &'c RuleContext<'a>,
+    copies: &'c [crate::rules::support_python::Copy<'a>],
+    depends_on_uv: bool,
+}
+
+impl StageWalk<'_, '_> {
+    /// Walks `stage`, which has no uv at its start, up to the instruction that brings uv (if
+    /// any), reporting the first uv command before it; returns the stage's state at its end.
+    fn stage(&self, stage: &crate::semantics::Stage, end_state: &[Has], acc: &mut Vec<Diagnostic>) -> Has {
+        let ctx = self.ctx;
+        // The copies are in instruction order: skip those of the other stages.
+        let first_copy = self.copies.partition_point(|copy| copy.instruction < stage.instructions.start);
+        let mut copy_iter = self.copies.get(first_copy..).unwrap_or_default().iter().peekable();
+        let commands = ctx.semantics.commands.get(stage.commands.clone()).unwrap_or_default();
+        let mut command_iter =
+            commands.iter().enumerate().map(|(offset, site)| (stage.commands.start + offset, site)).peekable();
+        let uv_list = ctx.uv_list();
+        let first_uv = uv_list.partition_point(|(at, _)| *at < stage.commands.start);
+        let own_uv = uv_list.get(first_uv..).unwrap_or_default();
+        let own_uv = own_uv.get(..own_uv.partition_point(|(at, _)| *at < stage.commands.end)).unwrap_or_default();
+        if own_uv.is_empty() {
+            // No uv command to judge: only whether uv arrives matters, and the order in which
+            // things happen does not.
+            let stage_copies = self.copies.get(first_copy..).unwrap_or_default();
+            let stage_copies = stage_copies.iter().take_while(|copy| copy.instruction < stage.instructions.end);
+            let copied = stage_copies.into_iter().any(|copy| self.copy_brings_uv(copy, end_state));
+            let installed =
+                || commands.iter().any(|site| site.origin == CommandOrigin::Run && installs_uv(&site.command.words));
+            return if copied || installed() { Has::Yes } else { Has::No };
+        }
+        let mut uv_iter = own_uv.iter().peekable();
+        let mut uv_at = own_uv.iter().map(|(at, _)| *at).peekable();
         let mut reported = false;
         for idx in stage.instructions.clone() {
-            let Some(instruction) = ctx.parse.file.instructions.get(idx) else { continue };
             // COPY/ADD that bring uv along.
             while let Some(copy) = copy_iter.peek() {
                 if copy.instruction > idx {
                     break;
                 }
-                if copy.instruction == idx {
-                    let uv_image_copied_from = copy.uv_image_copied_from().is_some();
-                    let names_uv = copy.sources.iter().any(|crate::text::Spanned { value: source, .. }| {
-                        let name = source.rsplit('/').next().unwrap_or(source);
-                        name.starts_with("uv") || mentions_astral(source)
-                    });
-                    // From a stage with uv, only a copy that may hold a `bin` folder brings it
-                    // (or any copy, when the project itself depends on uv and so has it in its venv).
-                    let from_stage_with_uv = copy.from_stage.is_some_and(|from| end_state.get(from) != Some(&Has::No))
-                        && (depends_on_uv
-                            || copy.sources.iter().any(|crate::text::Spanned { value: source, .. }| {
-                                let path = resolve_path_cow("/", source);
-                                path.contains("bin") || UV_HOMES.iter().any(|home| is_within(home, &path))
-                            }));
-                    if uv_image_copied_from || from_stage_with_uv || names_uv {
-                        state = Has::Yes;
-                    }
+                if copy.instruction == idx && self.copy_brings_uv(copy, end_state) {
+                    return Has::Yes;
                 }
                 copy_iter.next();
             }
-            let mount_has_uv =
-                ctx.keyword_at(idx) == Keyword::Run && mount_brings_uv(ctx, stage.index, idx, &end_state);
+            let mount_has_uv = ctx.keyword_at(idx) == Keyword::Run && mount_brings_uv(ctx, stage.index, idx, end_state);
             // The stage's commands are in instruction order; take this instruction's ones.
             let mut installs_here = false;
             while let Some(&(at, site)) = command_iter.peek() {
@@ -137,20 +159,21 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
                 installs_here |= !is_uv && installs_uv(&site.command.words);
             }
             if installs_here {
-                state = Has::Yes;
+                return Has::Yes;
             }
-            while let Some((site, uv)) = uv_iter.peek() {
+            while let Some((at, uv)) = uv_iter.peek() {
+                let Some(site) = ctx.semantics.commands.get(*at) else { break };
                 if site.instruction > idx {
                     break;
                 }
-                let (site, uv) = (*site, uv);
                 let by_path = uv.program.value.contains('/');
-                let available = state != Has::No || (mount_has_uv && site.origin == CommandOrigin::Run);
+                let available = mount_has_uv && site.origin == CommandOrigin::Run;
                 if site.instruction == idx
                     && !available
                     && !reported
                     && !by_path
                     && uv.launcher != UvLauncher::PythonModule
+                    && let Some(instruction) = ctx.parse.file.instructions.get(idx)
                 {
                     reported = true;
                     acc.push(report(
@@ -164,9 +187,25 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
                 uv_iter.next();
             }
         }
-        if let Some(slot) = end_state.get_mut(stage.index) {
-            *slot = state;
-        }
+        Has::No
+    }
+
+    /// Whether `copy` brings uv into its stage.
+    fn copy_brings_uv(&self, copy: &crate::rules::support_python::Copy<'_>, end_state: &[Has]) -> bool {
+        let uv_image_copied_from = copy.uv_image_copied_from().is_some();
+        let names_uv = copy.sources.iter().any(|crate::text::Spanned { value: source, .. }| {
+            let name = source.rsplit('/').next().unwrap_or(source);
+            name.starts_with("uv") || mentions_astral(source)
+        });
+        // From a stage with uv, only a copy that may hold a `bin` folder brings it (or any
+        // copy, when the project itself depends on uv and so has it in its venv).
+        let from_stage_with_uv = copy.from_stage.is_some_and(|from| end_state.get(from) != Some(&Has::No))
+            && (self.depends_on_uv
+                || copy.sources.iter().any(|crate::text::Spanned { value: source, .. }| {
+                    let path = resolve_path_cow("/", source);
+                    path.contains("bin") || UV_HOMES.iter().any(|home| is_within(home, &path))
+                }));
+        uv_image_copied_from || from_stage_with_uv || names_uv
     }
 }
 
