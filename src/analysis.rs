@@ -96,6 +96,23 @@ pub fn analyze_edited_staged<T>(
     settings: &Settings,
     structure_ready: impl FnOnce(&Analysis) -> T,
 ) -> (Analysis, T) {
+    let structured = structure_edited(text, previous);
+    let ready = structure_ready(structured.structure());
+    (structured.check(text, project, settings), ready)
+}
+
+/// A version's syntax tree and semantic model, before any rule has run: the first half of
+/// [`analyze_edited_staged`], for callers that have something to do between the halves.
+pub struct Structured {
+    /// The analysis so far, without findings.
+    analysis: Analysis,
+    /// The edit and the previous version's findings, for the rules to build on.
+    carried: Option<(Splice, RuleFindings)>,
+}
+
+/// Parses `text` (from `previous` when given, as [`analyze_edited`] does) and builds its
+/// semantic model; [`Structured::check`] then runs the rules.
+pub fn structure_edited(text: &str, previous: Option<PreviousVersion<'_>>) -> Structured {
     let (parse, semantics, carried) = match previous {
         None => {
             let parse = crate::syntax::parse(text);
@@ -111,35 +128,37 @@ pub fn analyze_edited_staged<T>(
             (parse, semantics, splice.zip(previous.findings))
         }
     };
-    finish(text, parse, semantics, carried, project, settings, structure_ready)
+    let analysis = Analysis {
+        parse: Arc::new(parse),
+        semantics: Arc::new(semantics),
+        diagnostics: Vec::new(),
+        rule_findings: RuleFindings::default(),
+    };
+    Structured { analysis, carried }
 }
 
-/// Runs the rules over a parse and its semantic model.
-fn finish<T>(
-    text: &str,
-    parse: Parse,
-    semantics: Semantics,
-    carried: Option<(Splice, RuleFindings)>,
-    project: &ProjectFacts,
-    settings: &Settings,
-    structure_ready: impl FnOnce(&Analysis) -> T,
-) -> (Analysis, T) {
-    let parse = Arc::new(parse);
-    let semantics = Arc::new(semantics);
-    let mut analysis = Analysis { parse, semantics, diagnostics: Vec::new(), rule_findings: RuleFindings::default() };
-    let ready = structure_ready(&analysis);
-    let (parse, semantics) = (&*analysis.parse, &*analysis.semantics);
-    let ctx = RuleContext::new(text, parse, semantics, project).with_settings(settings);
-    let (found, rule_findings) = match carried {
-        Some((splice, previous)) => crate::rules::incremental::run_after_edit(&ctx, previous, &splice),
-        None => crate::rules::incremental::run_all_keeping(&ctx),
-    };
-    let mut diagnostics = crate::suppression::apply(text, parse, found);
-    apply_settings(&mut diagnostics, settings);
-    diagnostics.sort_by(|a, b| (a.range.start, a.range.end, a.code).cmp(&(b.range.start, b.range.end, b.code)));
-    analysis.diagnostics = diagnostics;
-    analysis.rule_findings = rule_findings;
-    (analysis, ready)
+impl Structured {
+    /// The syntax tree and semantic model, as an analysis without findings.
+    pub fn structure(&self) -> &Analysis {
+        &self.analysis
+    }
+
+    /// Runs the rules against `project` and `settings`; `text` is the text this was built from.
+    pub fn check(self, text: &str, project: &ProjectFacts, settings: &Settings) -> Analysis {
+        let Structured { mut analysis, carried } = self;
+        let (parse, semantics) = (&*analysis.parse, &*analysis.semantics);
+        let ctx = RuleContext::new(text, parse, semantics, project).with_settings(settings);
+        let (found, rule_findings) = match carried {
+            Some((splice, previous)) => crate::rules::incremental::run_after_edit(&ctx, previous, &splice),
+            None => crate::rules::incremental::run_all_keeping(&ctx),
+        };
+        let mut diagnostics = crate::suppression::apply(text, parse, found);
+        apply_settings(&mut diagnostics, settings);
+        diagnostics.sort_by(|a, b| (a.range.start, a.range.end, a.code).cmp(&(b.range.start, b.range.end, b.code)));
+        analysis.diagnostics = diagnostics;
+        analysis.rule_findings = rule_findings;
+        analysis
+    }
 }
 
 /// Drops findings of rules that are off and gives the others their configured severity.

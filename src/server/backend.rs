@@ -566,14 +566,20 @@ pub(crate) async fn run_job(
     let uri = job.uri.clone();
     if job.is_follow_up() {
         tracing::debug!(queued_us = 0, "analysis started");
-        return match catch_unwind(AssertUnwindSafe(|| job.run(structure_ready))) {
-            Ok(output) => Some(output),
-            Err(_) => {
-                // The panic hook has already written the message to stderr.
-                tracing::error!("analysis of {} panicked", uri.as_str());
-                None
-            }
+        // The panic hook writes a panic's message to stderr; here it ends the job.
+        let Ok(structured) = catch_unwind(AssertUnwindSafe(|| job.structure())) else {
+            tracing::error!("analysis of {} panicked", uri.as_str());
+            return None;
         };
+        structure_ready(structured.structure.clone());
+        // Requests that came in with the edit (completion, the outline, semantic tokens) need
+        // only the structure: they are answered now, before the rules run.
+        tokio::task::yield_now().await;
+        let Ok(output) = catch_unwind(AssertUnwindSafe(|| structured.finish())) else {
+            tracing::error!("analysis of {} panicked", uri.as_str());
+            return None;
+        };
+        return Some(output);
     }
     let (sender, receiver) = tokio::sync::oneshot::channel();
     let queued = Instant::now();

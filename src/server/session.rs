@@ -523,12 +523,20 @@ impl AnalysisJob {
 
     /// Discovers the project if needed, analyses, and converts to LSP diagnostics. The structure
     /// goes to `structure_ready` as soon as it exists, before the rules run.
-    pub(crate) fn run(mut self, structure_ready: impl FnOnce(Arc<Structure>)) -> AnalysisOutput {
+    pub(crate) fn run(self, structure_ready: impl FnOnce(Arc<Structure>)) -> AnalysisOutput {
+        let structured = self.structure();
+        structure_ready(structured.structure.clone());
+        structured.finish()
+    }
+
+    /// The first half of [`AnalysisJob::run`]: discovers the project if needed, then builds the
+    /// syntax tree and semantic model. [`StructuredJob::finish`] runs the rules.
+    pub(crate) fn structure(mut self) -> StructuredJob {
         // Phase timings at debug level (`BERTH_LOG=berth=debug`), to see where an edit's
         // latency goes without a profiler.
         let started = Instant::now();
         // The new version is re-parsed from the previous one's syntax tree; the rest of the
-        // previous version is freed here, on the analysis thread.
+        // previous version is freed here, where the analysis runs.
         let previous = reusable(std::mem::take(&mut self.stale));
         let unpacked = Instant::now();
         let (project, config, discovered) = match (&self.project, &self.path) {
@@ -561,40 +569,102 @@ impl AnalysisJob {
             semantics,
             findings,
         });
-        let (analysis, structure) =
-            crate::analysis::analyze_edited_staged(&text, previous, &project, &settings, |model| {
-                let structure =
-                    Arc::new(Structure::new(self.stamp, text.clone(), index.clone(), model, project.clone()));
-                structure_ready(structure.clone());
-                structure
-            });
-        let analysis_done = Instant::now();
-        let dockerfile = convert::IndexedText::new(&text, &index);
-        let (found, encoding, fs) = (&analysis.diagnostics, self.encoding, &self.fs);
-        let findings = match self.wanted {
-            Wanted::Values => Findings::Values(convert::diagnostics(&self.uri, &dockerfile, found, encoding, fs)),
-            Wanted::Json => Findings::Json(convert::diagnostics_json(&self.uri, &dockerfile, found, encoding, fs)),
-            Wanted::Nothing => Findings::Nothing,
-        };
-        tracing::debug!(
-            free_us = micros(unpacked - started),
-            discovery_us = micros(discovery_done - unpacked),
-            reused,
-            findings_reused,
-            analysis_us = micros(analysis_done - discovery_done),
-            convert_us = micros(analysis_done.elapsed()),
-            findings = found.len(),
-            "analysed {}",
-            self.uri.as_str()
-        );
-        let analyzed = Arc::new(Analyzed { structure, analysis, inputs });
-        AnalysisOutput {
+        let structured = crate::analysis::structure_edited(&text, previous);
+        let structure =
+            Arc::new(Structure::new(self.stamp, text.clone(), index.clone(), structured.structure(), project.clone()));
+        StructuredJob {
             uri: self.uri,
             version: self.version,
             stamp: self.stamp,
             project,
             config,
             discovered,
+            settings,
+            inputs,
+            encoding: self.encoding,
+            wanted: self.wanted,
+            fs: self.fs,
+            text,
+            index,
+            structured,
+            structure,
+            timings: JobTimings {
+                free_us: micros(unpacked - started),
+                discovery_us: micros(discovery_done - unpacked),
+                structure_us: micros(discovery_done.elapsed()),
+                reused,
+                findings_reused,
+            },
+        }
+    }
+}
+
+/// An analysis job halfway: the syntax tree and semantic model are built, the rules have not run.
+pub(crate) struct StructuredJob {
+    uri: lsp::Uri,
+    version: i32,
+    stamp: Stamp,
+    project: Arc<ProjectFacts>,
+    config: Option<Arc<ConfigFile>>,
+    discovered: bool,
+    settings: Settings,
+    inputs: RuleInputs,
+    encoding: PositionEncoding,
+    wanted: Wanted,
+    fs: OverlayFs,
+    text: Arc<str>,
+    index: Arc<LineIndex>,
+    structured: crate::analysis::Structured,
+    /// The structure of this version, for the requests that need no findings.
+    pub(crate) structure: Arc<Structure>,
+    timings: JobTimings,
+}
+
+/// What the first half of a job measured, logged with the second half's.
+struct JobTimings {
+    free_us: u64,
+    discovery_us: u64,
+    structure_us: u64,
+    reused: bool,
+    findings_reused: bool,
+}
+
+impl StructuredJob {
+    /// The second half of [`AnalysisJob::run`]: runs the rules and converts the findings.
+    pub(crate) fn finish(self) -> AnalysisOutput {
+        let started = Instant::now();
+        let analysis = self.structured.check(&self.text, &self.project, &self.settings);
+        let analysis_done = Instant::now();
+        let dockerfile = convert::IndexedText::new(&self.text, &self.index);
+        let (found, encoding, fs) = (&analysis.diagnostics, self.encoding, &self.fs);
+        let findings = match self.wanted {
+            Wanted::Values => Findings::Values(convert::diagnostics(&self.uri, &dockerfile, found, encoding, fs)),
+            Wanted::Json => Findings::Json(convert::diagnostics_json(&self.uri, &dockerfile, found, encoding, fs)),
+            Wanted::Nothing => Findings::Nothing,
+        };
+        let timings = &self.timings;
+        let rules_us = micros(analysis_done - started);
+        tracing::debug!(
+            free_us = timings.free_us,
+            discovery_us = timings.discovery_us,
+            reused = timings.reused,
+            findings_reused = timings.findings_reused,
+            structure_us = timings.structure_us,
+            rules_us,
+            analysis_us = timings.structure_us + rules_us,
+            convert_us = micros(analysis_done.elapsed()),
+            findings = found.len(),
+            "analysed {}",
+            self.uri.as_str()
+        );
+        let analyzed = Arc::new(Analyzed { structure: self.structure, analysis, inputs: self.inputs });
+        AnalysisOutput {
+            uri: self.uri,
+            version: self.version,
+            stamp: self.stamp,
+            project: self.project,
+            config: self.config,
+            discovered: self.discovered,
             findings,
             analyzed,
         }
