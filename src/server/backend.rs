@@ -566,20 +566,12 @@ pub(crate) async fn run_job(
     let uri = job.uri.clone();
     if job.is_follow_up() {
         tracing::debug!(queued_us = 0, "analysis started");
-        // The panic hook writes a panic's message to stderr; here it ends the job.
-        let Ok(structured) = catch_unwind(AssertUnwindSafe(|| job.structure())) else {
-            tracing::error!("analysis of {} panicked", uri.as_str());
-            return None;
-        };
+        let structured = unless_panicked(&uri, || job.structure())?;
         structure_ready(structured.structure.clone());
         // Requests that came in with the edit (completion, the outline, semantic tokens) need
         // only the structure: they are answered now, before the rules run.
         tokio::task::yield_now().await;
-        let Ok(output) = catch_unwind(AssertUnwindSafe(|| structured.finish())) else {
-            tracing::error!("analysis of {} panicked", uri.as_str());
-            return None;
-        };
-        return Some(output);
+        return unless_panicked(&uri, || structured.finish());
     }
     let (sender, receiver) = tokio::sync::oneshot::channel();
     let queued = Instant::now();
@@ -599,6 +591,16 @@ pub(crate) async fn run_job(
             None
         }
     }
+}
+
+/// Runs one part of the analysis of `uri`; `None` when it panicked. The panic hook has written
+/// the panic's message to stderr; here it ends the job.
+fn unless_panicked<T>(uri: &lsp::Uri, part: impl FnOnce() -> T) -> Option<T> {
+    let result = catch_unwind(AssertUnwindSafe(part));
+    if result.is_err() {
+        tracing::error!("analysis of {} panicked", uri.as_str());
+    }
+    result.ok()
 }
 
 /// The publishing task: the only place that sends `textDocument/publishDiagnostics`.
@@ -734,5 +736,20 @@ fn publish(params: &lsp::PublishDiagnosticsParams) {
     if let Err(err) = transport::write_frame(&body) {
         // The client is gone; stdin will end too and the server with it.
         tracing::warn!("could not write diagnostics to stdout: {err}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panicking_part_of_an_analysis_ends_the_job_without_ending_the_server() {
+        let uri: lsp::Uri = "file:///w/Dockerfile".parse().expect("a URI");
+        assert_eq!(unless_panicked(&uri, || 7), Some(7));
+        let panicked: Option<()> = unless_panicked(&uri, || panic!("a rule broke"));
+        assert_eq!(panicked, None);
+        // And the next analysis runs as usual.
+        assert_eq!(unless_panicked(&uri, || "next"), Some("next"));
     }
 }
