@@ -45,7 +45,13 @@ impl Document {
 
     /// The whole text as one string (what the parser and rules take).
     pub fn text(&self) -> String {
-        self.rope.to_string()
+        // Sized up front and filled chunk by chunk: `to_string` goes through the formatter and
+        // grows the string step by step, copying a large file's text several times per edit.
+        let mut text = String::with_capacity(self.rope.len_bytes());
+        for chunk in self.rope.chunks() {
+            text.push_str(chunk);
+        }
+        text
     }
 
     pub fn len(&self) -> usize {
@@ -181,6 +187,19 @@ mod tests {
             edit(&mut doc, pos(0, col), pos(0, col), "!", encoding);
             assert_eq!(doc.text(), "FROM é日本🐍!x\nRUN\n", "{encoding:?}");
         }
+    }
+
+    #[test]
+    fn a_large_text_comes_back_whole_after_edits() {
+        let line = "RUN echo é 🐍 && uv sync --locked\n";
+        let mut expected = line.repeat(3_000);
+        let mut doc = Document::new(&expected, 1, "dockerfile");
+        edit(&mut doc, pos(1_500, 4), pos(1_500, 8), "printf", PositionEncoding::Utf16);
+        expected.replace_range(1_500 * line.len() + 4..1_500 * line.len() + 8, "printf");
+        edit(&mut doc, pos(3_000, 0), pos(3_000, 0), "CMD x", PositionEncoding::Utf16);
+        expected.push_str("CMD x");
+        assert_eq!(doc.text(), expected);
+        assert_eq!(doc.text().capacity(), expected.len());
     }
 
     #[test]
