@@ -89,6 +89,8 @@ fn main() {
         report("parse", &measure(iterations, || drop(black_box(berth::syntax::parse(black_box(&text))))));
         let parse = berth::syntax::parse(&text);
         report("semantics", &measure(iterations, || drop(black_box(berth::semantics::analyze(black_box(&parse))))));
+        // The server builds it for every version of an open document.
+        report("line index", &measure(iterations, || drop(black_box(berth::text::LineIndex::new(black_box(&text))))));
         let diagnostics = berth::analysis::analyze(&text, &project).diagnostics.len();
         report(
             &format!("parse+semantics+rules ({diagnostics} findings)"),
