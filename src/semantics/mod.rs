@@ -369,6 +369,30 @@ impl KeptCommands {
         }
         true
     }
+
+    /// Moves the commands of the instructions `block` to `acc`, like [`KeptCommands::take`]
+    /// for each of them, when the edit kept them all; false (and nothing moved) otherwise.
+    fn take_block(&mut self, acc: &mut Vec<CommandSite>, stage: Option<usize>, block: Range<usize>) -> bool {
+        let (first, inserted) = (self.splice.first, self.splice.inserted);
+        let kept_all = block.end <= first || block.start >= first + inserted;
+        let Some((old_start, delta)) = self.splice.old_index(block.start).filter(|_| kept_all) else {
+            return block.is_empty();
+        };
+        let old_end = old_start + block.len();
+        while self.commands.next_if(|it| it.instruction < old_start).is_some() {}
+        while let Some(mut site) = self.commands.next_if(|it| it.instruction < old_end) {
+            site.instruction = site.instruction - old_start + block.start;
+            site.stage = stage;
+            if delta != 0 {
+                let moved = |range: TextRange| {
+                    TextRange::new(range.start.wrapping_add_signed(delta), range.end.wrapping_add_signed(delta))
+                };
+                shell::remap(&mut site.command, &moved);
+            }
+            acc.push(site);
+        }
+        true
+    }
 }
 
 fn build(parse: &Parse, mut kept: Option<KeptCommands>, mut reused: Option<ReusedStages>) -> Semantics {
@@ -382,7 +406,10 @@ fn build(parse: &Parse, mut kept: Option<KeptCommands>, mut reused: Option<Reuse
     // ARG and ENV definitions per stage, so each stage's lists are allocated once at their
     // final size.
     let mut stage_definitions: Vec<(usize, usize)> = Vec::new();
-    for instruction in &file.instructions {
+    // After an edit most stages are taken over and their instructions are not read at all
+    // (see the loop below), so neither are they counted; the stages built again grow as they go.
+    let counted: &[Instruction] = if reused.is_some() { &[] } else { &file.instructions };
+    for instruction in counted {
         let count = || match &instruction.args {
             Args::KeyValues(pairs) => pairs.len(),
             _ => 0,
@@ -403,10 +430,10 @@ fn build(parse: &Parse, mut kept: Option<KeptCommands>, mut reused: Option<Reuse
             _ => {}
         }
     }
-    let n_stages = stage_definitions.len();
+    let n_stages = reused.as_ref().map_or(stage_definitions.len(), |it| it.stages.len());
     res.stages.reserve_exact(n_stages);
     // Most instructions hold one or two simple commands.
-    res.commands.reserve(n_command_instructions * 2);
+    res.commands.reserve(kept.as_ref().map_or(n_command_instructions * 2, |it| it.commands.len() + 16));
     let mut stage_names = StageNames::default();
     stage_names.first_by_hash.reserve(n_stages);
     let mut defs = Vec::new();
@@ -417,7 +444,11 @@ fn build(parse: &Parse, mut kept: Option<KeptCommands>, mut reused: Option<Reuse
     }
     // The current stage's variables were taken over with it.
     let mut taken_over = false;
-    for (idx, instruction) in file.instructions.iter().enumerate() {
+    let mut idx = 0;
+    while let Some(instruction) = file.instructions.get(idx) {
+        // Where a stage taken over from the previous version ends: its instructions are the
+        // old ones, moved, so only their commands need moving too.
+        let mut taken_over_until = None;
         match instruction.keyword {
             Keyword::From => {
                 let commands_so_far = res.commands.len();
@@ -429,6 +460,7 @@ fn build(parse: &Parse, mut kept: Option<KeptCommands>, mut reused: Option<Reuse
                 let stage = match reused.as_mut().and_then(|it| it.take(index, idx)) {
                     Some(mut stage) => {
                         taken_over = true;
+                        taken_over_until = Some(idx + stage.instructions.len().max(1));
                         stage.from_instruction = idx;
                         stage.instructions = idx..idx + 1;
                         stage.commands = commands_so_far..commands_so_far;
@@ -473,6 +505,16 @@ fn build(parse: &Parse, mut kept: Option<KeptCommands>, mut reused: Option<Reuse
         let stage_idx = res.stages.len().checked_sub(1);
         if !kept.as_mut().is_some_and(|kept| kept.take(&mut res.commands, stage_idx, idx)) {
             collect_commands(&mut res.commands, &mut scratch, stage_idx, idx, instruction);
+        }
+        idx += 1;
+        if let Some(end) = taken_over_until {
+            let ends_the_stage = end <= file.instructions.len()
+                && file.instructions.get(end).is_none_or(|it| it.keyword == Keyword::From);
+            if ends_the_stage
+                && kept.as_mut().is_some_and(|kept| kept.take_block(&mut res.commands, stage_idx, idx..end))
+            {
+                idx = end;
+            }
         }
     }
     let commands_total = res.commands.len();
