@@ -482,7 +482,7 @@ fn shell_form(line: &Logical, args: Span) -> ShellForm {
     ShellForm {
         range: line.range(args.start, args.end),
         text: CompactString::from(&line.text[args.start..args.end]),
-        map: line.map.slice(args.start, args.end),
+        map: line.slice_map(args.start, args.end),
     }
 }
 

@@ -245,9 +245,14 @@ pub(crate) fn extract_flags(
     let mut pos = start;
     loop {
         while pos < end {
-            if is_ascii_space(bytes[pos]) {
+            let b = bytes[pos];
+            if is_ascii_space(b) {
                 pos += 1;
                 continue;
+            }
+            // Only a non-ASCII character can still be whitespace.
+            if b < 0x80 {
+                break;
             }
             match text[pos..end].chars().next() {
                 Some(ch) if ch.is_whitespace() => pos += ch.len_utf8(),
