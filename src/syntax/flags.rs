@@ -1,6 +1,6 @@
 //! Which flags each instruction takes, and the checks BuildKit makes on their values.
 
-use crate::syntax::lexer::{MappedText, may_hold_any, skip_words};
+use crate::syntax::lexer::{MappedText, any_of_marks, skip_words};
 use crate::syntax::suggest::closest;
 use crate::syntax::{
     CompactString, Flag, FlagOption, Keyword, OffsetMap, Pieces, SyntaxError, SyntaxErrorKind, fold_const, fold_name,
@@ -514,7 +514,7 @@ impl<'a> Iterator for PlainItems<'a> {
         let mut variable = false;
         let mut end = start;
         loop {
-            end = skip_words(bytes, end, |word| may_hold_any(word, b',', b'=', b'"', b'$'));
+            end = skip_words(bytes, end, |word| any_of_marks(word, b',', b'=', b'"', b'$'));
             while let Some(&b) = bytes.get(end)
                 && ITEM_CLASS[b as usize] == 0
             {

@@ -1,7 +1,7 @@
 //! Word splitting as Docker does it: quotes group, the escape character escapes.
 
 use crate::syntax::lexer::{
-    CLASS, ESCAPE, Logical, MappedText, NON_ASCII, QUOTE, SPACE, is_ascii_space, may_end_word, skip_words,
+    CLASS, ESCAPE, Logical, MappedText, NON_ASCII, QUOTE, SPACE, is_ascii_space, skip_words, word_end_marks,
 };
 use crate::syntax::{CompactString, Pieces, Word};
 
@@ -66,7 +66,7 @@ impl Iterator for SplitWords<'_> {
         let mut quote = 0u8;
         loop {
             if quote == 0 {
-                pos = skip_words(bytes, pos, |word| may_end_word(word, escape));
+                pos = skip_words(bytes, pos, |word| word_end_marks(word, escape));
             }
             while let Some(&b) = bytes.get(pos)
                 && CLASS[b as usize] == 0
@@ -273,7 +273,7 @@ pub(crate) fn extract_flags(
             class == 0 || (class == ESCAPE && b != b'\\')
         };
         loop {
-            plain_end = skip_words(bytes, plain_end, |word| may_end_word(word, b'\\'));
+            plain_end = skip_words(bytes, plain_end, |word| word_end_marks(word, b'\\'));
             while let Some(&b) = bytes.get(plain_end)
                 && plain_byte(b)
             {
