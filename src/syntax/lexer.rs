@@ -175,6 +175,13 @@ pub(crate) fn word_end_marks(word: u64, escape: u8) -> u64 {
     (below | word | has_byte(word, b'"') | has_byte(word, b'\'') | has_byte(word, escape)) & HIGH_BITS
 }
 
+/// Marks the bytes of a word that may be a blank: those below `!` (control characters
+/// included) and non-ASCII ones.
+#[inline(always)]
+pub(crate) fn blank_marks(word: u64) -> u64 {
+    below_or_high(word, 0x21)
+}
+
 /// Marks the bytes of a word that are one of `a`, `b`, `c`, `d`.
 #[inline(always)]
 pub(crate) fn any_of_marks(word: u64, a: u8, b: u8, c: u8, d: u8) -> u64 {
@@ -406,6 +413,7 @@ mod tests {
         let matters_word = |b: u8| b < 0x21 || b >= 0x80 || matches!(b, b'"' | b'\'' | b'\\');
         let matters_json = |b: u8| b < 0x20 || b >= 0x80 || matches!(b, b'"' | b'\\');
         let matters_item = |b: u8| matches!(b, b',' | b'=' | b'"' | b'$');
+        let matters_blank = |b: u8| b < 0x21 || b >= 0x80;
         let samples: Vec<u8> =
             (0..=255u8).step_by(3).chain([0x20, 0x21, 0x22, 0x27, 0x5c, 0x2c, 0x3d, 0x24, 0x80]).collect();
         for &first in &samples {
@@ -423,6 +431,8 @@ mod tests {
                     assert_eq!(found, expect(&matters_json), "{first:#x} {second:#x} at {at}");
                     let found = skip_words(&bytes, 0, |word| any_of_marks(word, b',', b'=', b'"', b'$'));
                     assert_eq!(found, expect(&matters_item), "{first:#x} {second:#x} at {at}");
+                    let found = skip_words(&bytes, 0, blank_marks);
+                    assert_eq!(found, expect(&matters_blank), "{first:#x} {second:#x} at {at}");
                 }
             }
         }

@@ -7,7 +7,8 @@ use crate::syntax::flags;
 use crate::syntax::heredoc::{Marker, find_markers, read_bodies};
 use crate::syntax::json::{Json, parse_array};
 use crate::syntax::lexer::{
-    CLASS, Logical, MappedText, NON_ASCII, SPACE, continuation, is_ascii_space, is_split_ws, leading_ws, line_at,
+    CLASS, Logical, MappedText, NON_ASCII, SPACE, blank_marks, continuation, is_ascii_space, is_split_ws, leading_ws,
+    line_at, skip_words,
 };
 use crate::syntax::suggest::closest;
 use crate::syntax::words::{extract_flags, make_word, needs_unquote, split_words};
@@ -337,7 +338,8 @@ impl Ctx<'_> {
 /// ends at the end of the logical text; the caller extends it to the end of the source lines.
 fn parse_instruction(ctx: &mut Ctx, line: &Logical, start: usize, end: usize, nested: bool) -> Instruction {
     let bytes = line.text.as_bytes();
-    let mut keyword_end = start;
+    // The keyword ends at a blank: whole words without one are skipped at once.
+    let mut keyword_end = skip_words(&bytes[..end], start, blank_marks);
     while keyword_end < end && !is_split_ws(bytes[keyword_end]) {
         keyword_end += 1;
     }
