@@ -410,10 +410,10 @@ mod tests {
         // Every pair of bytes, placed at every position of a 16-byte text otherwise made of a
         // plain letter: the scan must stop exactly at the first byte that matters (a later
         // one, or a borrow from the first, must not move it), or at the last word's start.
-        let matters_word = |b: u8| b < 0x21 || b >= 0x80 || matches!(b, b'"' | b'\'' | b'\\');
-        let matters_json = |b: u8| b < 0x20 || b >= 0x80 || matches!(b, b'"' | b'\\');
+        let matters_word = |b: u8| !(0x21..0x80).contains(&b) || matches!(b, b'"' | b'\'' | b'\\');
+        let matters_json = |b: u8| !(0x20..0x80).contains(&b) || matches!(b, b'"' | b'\\');
         let matters_item = |b: u8| matches!(b, b',' | b'=' | b'"' | b'$');
-        let matters_blank = |b: u8| b < 0x21 || b >= 0x80;
+        let matters_blank = |b: u8| !(0x21..0x80).contains(&b);
         let samples: Vec<u8> =
             (0..=255u8).step_by(3).chain([0x20, 0x21, 0x22, 0x27, 0x5c, 0x2c, 0x3d, 0x24, 0x80]).collect();
         for &first in &samples {
