@@ -4,6 +4,7 @@ use crate::syntax::lexer::{
     CLASS, ESCAPE, Logical, MappedText, NON_ASCII, QUOTE, SPACE, is_ascii_space, skip_words, word_end_marks,
 };
 use crate::syntax::{CompactString, Pieces, Word};
+use crate::text::TextRange;
 
 /// One word found by [`split_words`]: its logical byte range (quotes and escapes kept).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -217,8 +218,12 @@ pub(crate) fn unquote(raw: &str, escape: u8) -> (CompactString, bool) {
 /// no escape character.
 #[inline]
 pub(crate) fn make_word(line: &Logical, start: usize, end: usize, plain: bool, escape: u8) -> (Word, bool) {
-    let raw = &line.text[start..end];
-    let range = line.range(start, end);
+    word_at(line.range(start, end), &line.text[start..end], plain, escape)
+}
+
+/// [`make_word`] for a word written as `raw` at the source range `range`.
+#[inline]
+pub(crate) fn word_at(range: TextRange, raw: &str, plain: bool, escape: u8) -> (Word, bool) {
     if plain {
         let value = CompactString::from(raw);
         return (Word { range, raw: value.clone(), value }, false);
