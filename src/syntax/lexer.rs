@@ -335,15 +335,6 @@ impl<'a> Logical<'a> {
         self.map.range_to_source(TextRange::new(start, end))
     }
 
-    /// The part of the map covering logical offsets `start..end`, shifted so `start` becomes 0.
-    pub(crate) fn slice_map(&self, start: usize, end: usize) -> OffsetMap {
-        match self.contiguous {
-            // One piece: the slice is that piece, moved.
-            Some(base) => OffsetMap::single(0, base + start),
-            None => self.map.slice(start, end),
-        }
-    }
-
     /// The source offset of `start` when the logical range `start..end` comes from one
     /// contiguous piece of the source, so that offsets inside it map by one addition.
     pub(crate) fn piece_base(&self, start: usize, end: usize) -> Option<usize> {

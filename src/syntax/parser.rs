@@ -14,7 +14,7 @@ use crate::syntax::suggest::closest;
 use crate::syntax::words::{extract_flags, make_word, needs_unquote, split_words, word_at};
 use crate::syntax::{
     Args, Comment, CompactString, Directive, Dockerfile, ExecForm, Flag, Healthcheck, Instruction, KeyValue, Keyword,
-    Parse, ShellForm, SyntaxError, SyntaxErrorKind, Word,
+    OffsetMap, Parse, ShellForm, SyntaxError, SyntaxErrorKind, Word,
 };
 use crate::text::{Spanned, TextRange};
 
@@ -466,11 +466,16 @@ fn try_json(ctx: &mut Ctx, line: &Logical, args: Span, fallback: &str) -> JsonOu
     if !text.starts_with('[') {
         return JsonOutcome::NotJson;
     }
-    let element = |value, s, e| Spanned::new(value, line.range(args.start + s, args.start + e));
+    // An array on one line of a continued instruction (`HEALTHCHECK ... \` then `CMD [...]`)
+    // is one piece of the source: its ranges map by addition (see `key_value`).
+    let base = line.piece_base(args.start, args.end);
+    let range = |s: usize, e: usize| match base {
+        Some(base) if s < e => TextRange::new(base + s, base + e),
+        _ => line.range(args.start + s, args.start + e),
+    };
+    let element = |value, s, e| Spanned::new(value, range(s, e));
     match parse_array(text, element) {
-        Json::Strings { elements, end } => {
-            JsonOutcome::Exec(ExecForm { range: line.range(args.start, args.start + end), elements })
-        }
+        Json::Strings { elements, end } => JsonOutcome::Exec(ExecForm { range: range(0, end), elements }),
         Json::NotStrings { at } => {
             let range = line.range(args.start + at, args.start + at + 1);
             ctx.error(range, SyntaxErrorKind::Invalid, "a JSON array here may only hold strings");
@@ -486,11 +491,13 @@ fn try_json(ctx: &mut Ctx, line: &Logical, args: Span, fallback: &str) -> JsonOu
 }
 
 fn shell_form(line: &Logical, args: Span) -> ShellForm {
-    ShellForm {
-        range: line.range(args.start, args.end),
-        text: CompactString::from(&line.text[args.start..args.end]),
-        map: line.slice_map(args.start, args.end),
-    }
+    // Most shell forms are one piece of the source (on one line, or on the last line of a
+    // continued instruction): then the map is that piece, and no search of the map is needed.
+    let (range, map) = match line.piece_base(args.start, args.end) {
+        Some(base) => (TextRange::new(base, base + (args.end - args.start)), OffsetMap::single(0, base)),
+        None => (line.range(args.start, args.end), line.map.slice(args.start, args.end)),
+    };
+    ShellForm { range, text: CompactString::from(&line.text[args.start..args.end]), map }
 }
 
 /// RUN, CMD, ENTRYPOINT, SHELL: exec form when the text is a JSON array of strings.
@@ -857,6 +864,37 @@ mod tests {
         assert_eq!(value, Some(TextRange::new(8, 8)));
         assert_eq!(pairs[0].range, TextRange::new(4, 6));
         assert_eq!(pairs[1].range, TextRange::new(9, 12));
+    }
+
+    #[test]
+    fn exec_and_shell_forms_on_continued_lines_map_to_their_line() {
+        let text = "HEALTHCHECK --retries=3 \
+  CMD [\"a\", \"b c\"]\nRUN --network=none \\\n  echo hi \\\n  there\n";
+        let parse = parse(text);
+        let slice = |range: TextRange| &text[range.start..range.end];
+        let Args::Healthcheck(Healthcheck::Cmd { args, .. }) = &parse.file.instructions[0].args else {
+            panic!("not HEALTHCHECK CMD: {:?}", parse.file.instructions[0].args);
+        };
+        let Args::Exec(exec) = args.as_ref() else { panic!("not exec form: {args:?}") };
+        assert_eq!(slice(exec.range), "[\"a\", \"b c\"]");
+        let elements: Vec<&str> = exec.elements.iter().map(|it| slice(it.range)).collect();
+        assert_eq!(elements, vec!["\"a\"", "\"b c\""]);
+        let Args::Shell(shell) = &parse.file.instructions[1].args else { panic!("not shell form") };
+        // `echo hi ` and `  there` are two pieces: the map keeps both.
+        assert_eq!(shell.text, "echo hi   there");
+        assert_eq!(slice(shell.range), "echo hi \\\n  there");
+        let there = shell.map.to_source(shell.text.find("there").unwrap_or_default());
+        assert_eq!(&text[there..there + 5], "there");
+        let one_line = shell_form_of("RUN --network=none \\\n  echo hi\n");
+        assert_eq!(one_line.map.segment_count(), 1);
+        assert_eq!(one_line.map.to_source(0), "RUN --network=none \\\n  ".len());
+    }
+
+    fn shell_form_of(text: &str) -> ShellForm {
+        match &parse(text).file.instructions[0].args {
+            Args::Shell(shell) => shell.clone(),
+            other => panic!("not shell form: {other:?}"),
+        }
     }
 
     #[test]
