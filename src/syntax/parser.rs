@@ -868,8 +868,7 @@ mod tests {
 
     #[test]
     fn exec_and_shell_forms_on_continued_lines_map_to_their_line() {
-        let text = "HEALTHCHECK --retries=3 \
-  CMD [\"a\", \"b c\"]\nRUN --network=none \\\n  echo hi \\\n  there\n";
+        let text = "HEALTHCHECK --retries=3 \\\n  CMD [\"a\", \"b c\"]\nRUN --network=none \\\n  echo hi \\\n  there\n";
         let parse = parse(text);
         let slice = |range: TextRange| &text[range.start..range.end];
         let Args::Healthcheck(Healthcheck::Cmd { args, .. }) = &parse.file.instructions[0].args else {
