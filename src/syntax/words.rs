@@ -36,7 +36,7 @@ impl Iterator for SplitWords<'_> {
 
     // Inlined into each loop over words (a handful of them): most words are a few bytes, so
     // the cost of a call (saving registers, passing the span back through memory) was a large
-    // part of splitting one (about a quarter less work measured for the whole parse).
+    // part of splitting one (inlining took 3% off the instructions of a large file's parse).
     #[inline(always)]
     fn next(&mut self) -> Option<WordSpan> {
         let text = self.text;
