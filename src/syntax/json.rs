@@ -96,6 +96,9 @@ fn skip_ws(bytes: &[u8], mut pos: usize) -> usize {
 }
 
 /// Decodes the JSON string starting at `start` (a `"`); returns it and the offset after it.
+// Inlined into the array loop, its only caller: elements are short, and the result (a large
+// `Result`) then needs no trip through memory.
+#[inline(always)]
 fn parse_string<T>(text: &str, start: usize) -> Result<(CompactString, usize), Json<T>> {
     let bytes = text.as_bytes();
     let run_start = start + 1;

@@ -225,7 +225,8 @@ pub(crate) fn make_word(line: &Logical, start: usize, end: usize, plain: bool, e
 }
 
 /// [`make_word`] for a word written as `raw` at the source range `range`.
-#[inline]
+// Inlined: it runs once per word, and is small next to the cost of calling it.
+#[inline(always)]
 pub(crate) fn word_at(range: TextRange, raw: &str, plain: bool, escape: u8) -> (Word, bool) {
     if plain {
         let value = CompactString::from(raw);
