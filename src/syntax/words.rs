@@ -219,7 +219,8 @@ pub(crate) fn unquote(raw: &str, escape: u8) -> (CompactString, bool) {
 
 /// Builds a [`Word`] from the logical range `start..end`; `plain` says it holds no quote and
 /// no escape character.
-#[inline]
+// Inlined into the loops over words, like `word_at`: a call per word cost more than the work.
+#[inline(always)]
 pub(crate) fn make_word(line: &Logical, start: usize, end: usize, plain: bool, escape: u8) -> (Word, bool) {
     word_at(line.range(start, end), &line.text[start..end], plain, escape)
 }
