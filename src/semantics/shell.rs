@@ -1194,6 +1194,8 @@ struct Builder<'b> {
 }
 
 impl Builder<'_> {
+    // Inlined into the token loop (it ends every command): measured 1% off the semantic model.
+    #[inline(always)]
     fn finish(&mut self, separator: Separator) {
         let partial = &mut *self.current;
         if partial.is_at_start() && partial.redirects.is_empty() {
