@@ -774,6 +774,9 @@ impl Lexer<'_, '_> {
 
     /// Lexes one word starting at `pos` (which is not a blank or an operator, except for the
     /// `<(`/`>(` of a process substitution).
+    // Inlined into the token loop: words are short, and a call (with the 64-byte word passed
+    // back through memory) cost about as much as the scan (3% of the semantic model measured).
+    #[inline(always)]
     fn word(&mut self) -> ShellWord {
         let start = self.pos;
         if !matches!(self.at(0), Some(b'<' | b'>')) {
@@ -1191,6 +1194,8 @@ struct Builder<'b> {
 }
 
 impl Builder<'_> {
+    // Inlined into the token loop (it ends every command): measured 1% off the semantic model.
+    #[inline(always)]
     fn finish(&mut self, separator: Separator) {
         let partial = &mut *self.current;
         if partial.is_at_start() && partial.redirects.is_empty() {

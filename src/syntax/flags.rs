@@ -1,6 +1,6 @@
 //! Which flags each instruction takes, and the checks BuildKit makes on their values.
 
-use crate::syntax::lexer::{MappedText, may_hold_any, skip_words};
+use crate::syntax::lexer::{MappedText, any_of_marks, skip_words};
 use crate::syntax::suggest::closest;
 use crate::syntax::{
     CompactString, Flag, FlagOption, Keyword, OffsetMap, Pieces, SyntaxError, SyntaxErrorKind, fold_const, fold_name,
@@ -234,12 +234,18 @@ fn go_duration_nanos(s: &str) -> Option<f64> {
     while !rest.is_empty() {
         let number_len = rest.bytes().take_while(|it| it.is_ascii_digit() || *it == b'.').count();
         let number = &rest[..number_len];
-        if number.is_empty() || number == "." || number.matches('.').count() > 1 {
-            return None;
-        }
-        let value: f64 = number.parse().ok()?;
+        let value = match integer_value(number) {
+            Some(it) => it,
+            None => {
+                if number.is_empty() || number == "." || number.matches('.').count() > 1 {
+                    return None;
+                }
+                number.parse().ok()?
+            }
+        };
         rest = &rest[number_len..];
-        let unit_len = rest.find(|it: char| it.is_ascii_digit() || it == '.').unwrap_or(rest.len());
+        // Digits and `.` are ASCII, so a byte search finds the same place a char search would.
+        let unit_len = rest.bytes().position(|it| it.is_ascii_digit() || it == b'.').unwrap_or(rest.len());
         let scale = match &rest[..unit_len] {
             "ns" => 1.0,
             "us" | "µs" | "μs" => 1e3,
@@ -253,6 +259,24 @@ fn go_duration_nanos(s: &str) -> Option<f64> {
         rest = &rest[unit_len..];
     }
     Some(sign * total)
+}
+
+/// The value of a number written as digits only, when that is short enough to be exact in an
+/// `f64` (what parsing it as a float gives): durations are nearly always written so (`30s`),
+/// and this skips the general float parser for them.
+fn integer_value(number: &str) -> Option<f64> {
+    if number.is_empty() || number.len() > 15 {
+        return None;
+    }
+    let mut value = 0u64;
+    for digit in number.bytes() {
+        if !digit.is_ascii_digit() {
+            return None;
+        }
+        value = value * 10 + u64::from(digit - b'0');
+    }
+    // Below 10^15, so the conversion is exact.
+    Some(value as f64)
 }
 
 /// Splits a flag value into CSV items; the second value is the first error found, if any.
@@ -490,7 +514,7 @@ impl<'a> Iterator for PlainItems<'a> {
         let mut variable = false;
         let mut end = start;
         loop {
-            end = skip_words(bytes, end, |word| may_hold_any(word, b',', b'=', b'"', b'$'));
+            end = skip_words(bytes, end, |word| any_of_marks(word, b',', b'=', b'"', b'$'));
             while let Some(&b) = bytes.get(end)
                 && ITEM_CLASS[b as usize] == 0
             {
@@ -693,5 +717,17 @@ mod tests {
         assert_eq!(go_duration_nanos("1..5s"), None);
         assert_eq!(go_duration_nanos(""), None);
         assert_eq!(go_duration_nanos("5 s"), None);
+        assert_eq!(go_duration_nanos("0030s"), Some(30e9));
+        assert_eq!(go_duration_nanos("12345678901234567s"), Some("12345678901234567".parse::<f64>().unwrap() * 1e9));
+    }
+
+    #[test]
+    fn whole_numbers_read_as_the_float_parser_reads_them() {
+        for number in ["0", "7", "007", "30", "999999999999999", "123456789012345"] {
+            assert_eq!(integer_value(number), Some(number.parse::<f64>().unwrap()), "{number}");
+        }
+        for number in ["", "1.5", ".", "1234567890123456", "12a"] {
+            assert_eq!(integer_value(number), None, "{number}");
+        }
     }
 }

@@ -3,7 +3,7 @@
 //! Nested values are skipped with an explicit stack, so deep nesting costs no recursion.
 
 use crate::syntax::CompactString;
-use crate::syntax::lexer::{count_byte, may_end_json_run, skip_words};
+use crate::syntax::lexer::{count_byte, json_run_end_marks, skip_words};
 
 /// What the text after a keyword turned out to be.
 #[derive(Debug, PartialEq, Eq)]
@@ -96,12 +96,15 @@ fn skip_ws(bytes: &[u8], mut pos: usize) -> usize {
 }
 
 /// Decodes the JSON string starting at `start` (a `"`); returns it and the offset after it.
+// Inlined into the array loop, its only caller: elements are short, and the result (a large
+// `Result`) then needs no trip through memory.
+#[inline(always)]
 fn parse_string<T>(text: &str, start: usize) -> Result<(CompactString, usize), Json<T>> {
     let bytes = text.as_bytes();
     let run_start = start + 1;
     let mut pos = run_start;
     // Most strings hold no escape: then the value is the text between the quotes, copied once.
-    pos = skip_words(bytes, pos, may_end_json_run);
+    pos = skip_words(bytes, pos, json_run_end_marks);
     while let Some(&b) = bytes.get(pos) {
         if b == b'"' {
             return Ok((CompactString::from(&text[run_start..pos]), pos + 1));

@@ -110,34 +110,38 @@ pub(crate) static CLASS: [u8; 256] = {
 };
 
 // Word-at-a-time scanning: the loops below look at eight bytes at once and drop to one byte at
-// a time only near a byte that may matter. The tests are the classic bit tricks: a test says
-// whether *any* byte of the word matches, exactly, which is all the loops use.
+// a time only from the first byte that may matter. The tests are the classic bit tricks: each
+// marks (sets the high bit of) the matching bytes of a word. A borrow can mark a byte wrongly,
+// but only above a truly matching one, so the lowest mark is always the first match.
 
 const LOW_BITS: u64 = 0x0101_0101_0101_0101;
 const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
 
-/// Nonzero when some byte of `word` is below `limit` (at most 0x80) or has its high bit set.
+/// Marks the bytes of `word` below `limit` (at most 0x80) and those with the high bit set.
 #[inline(always)]
 fn below_or_high(word: u64, limit: u8) -> u64 {
     (word.wrapping_sub(LOW_BITS * limit as u64) | word) & HIGH_BITS
 }
 
-/// Nonzero when some byte of `word` equals `byte`.
+/// Marks the bytes of `word` equal to `byte`.
 #[inline(always)]
 fn has_byte(word: u64, byte: u8) -> u64 {
     let diff = word ^ (LOW_BITS * byte as u64);
     diff.wrapping_sub(LOW_BITS) & !diff & HIGH_BITS
 }
 
-/// Skips whole 8-byte words of `bytes` from `pos` while `interesting` says none of their
-/// bytes matters; returns where the byte-by-byte scan has to go on.
+/// Skips the bytes of `bytes` from `pos` up to the first one `marks` marks, eight at a time;
+/// returns that byte's offset, or where fewer than eight bytes are left. `marks` must mark the
+/// first byte that matters in a word (later marks may be wrong), which the tests here do.
 #[inline(always)]
-pub(crate) fn skip_words(bytes: &[u8], mut pos: usize, interesting: impl Fn(u64) -> bool) -> usize {
+pub(crate) fn skip_words(bytes: &[u8], mut pos: usize, marks: impl Fn(u64) -> u64) -> usize {
     while let Some(chunk) = bytes.get(pos..pos + 8) {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
-        if interesting(u64::from_le_bytes(word)) {
-            break;
+        let marked = marks(u64::from_le_bytes(word));
+        if marked != 0 {
+            // Little-endian: the lowest mark belongs to the first byte in the text.
+            return pos + (marked.trailing_zeros() / 8) as usize;
         }
         pos += 8;
     }
@@ -162,26 +166,33 @@ pub(crate) fn count_byte(bytes: &[u8], byte: u8) -> usize {
     count + chunks.remainder().iter().filter(|it| **it == byte).count()
 }
 
-/// Whether a word may hold a byte that ends or changes a plain run of word characters:
+/// Marks the bytes of a word that may end or change a plain run of word characters:
 /// whitespace (or any control character), a quote, `escape`, or a non-ASCII byte.
 #[inline(always)]
-pub(crate) fn may_end_word(word: u64, escape: u8) -> bool {
+pub(crate) fn word_end_marks(word: u64, escape: u8) -> u64 {
     // Subtracting 0x21 from a byte borrows only below `!`; the `| word` marks non-ASCII bytes.
     let below = word.wrapping_sub(LOW_BITS * 0x21) & !word;
-    (below | word | has_byte(word, b'"') | has_byte(word, b'\'') | has_byte(word, escape)) & HIGH_BITS != 0
+    (below | word | has_byte(word, b'"') | has_byte(word, b'\'') | has_byte(word, escape)) & HIGH_BITS
 }
 
-/// Whether a word may hold one of the four bytes `a`, `b`, `c`, `d`.
+/// Marks the bytes of a word that may be a blank: those below `!` (control characters
+/// included) and non-ASCII ones.
 #[inline(always)]
-pub(crate) fn may_hold_any(word: u64, a: u8, b: u8, c: u8, d: u8) -> bool {
-    has_byte(word, a) | has_byte(word, b) | has_byte(word, c) | has_byte(word, d) != 0
+pub(crate) fn blank_marks(word: u64) -> u64 {
+    below_or_high(word, 0x21)
 }
 
-/// Whether a word may end a JSON string run: `"`, `\`, a control character or non-ASCII byte
-/// (non-ASCII is fine in JSON; it only stops the fast path).
+/// Marks the bytes of a word that are one of `a`, `b`, `c`, `d`.
 #[inline(always)]
-pub(crate) fn may_end_json_run(word: u64) -> bool {
-    below_or_high(word, 0x20) | has_byte(word, b'"') | has_byte(word, b'\\') != 0
+pub(crate) fn any_of_marks(word: u64, a: u8, b: u8, c: u8, d: u8) -> u64 {
+    has_byte(word, a) | has_byte(word, b) | has_byte(word, c) | has_byte(word, d)
+}
+
+/// Marks the bytes of a word that may end a JSON string run: `"`, `\`, a control character
+/// or a non-ASCII byte (non-ASCII is fine in JSON; it only stops the fast path).
+#[inline(always)]
+pub(crate) fn json_run_end_marks(word: u64) -> u64 {
+    below_or_high(word, 0x20) | has_byte(word, b'"') | has_byte(word, b'\\')
 }
 
 /// The whitespace BuildKit splits keywords and plain word lists on (`[\t\v\f\r ]`).
@@ -383,6 +394,41 @@ mod tests {
         assert_eq!(check("RUN a \\ b"), ("RUN a \\ b", false));
         let (end, cont) = continuation("RUN a `", 0, 7, b'`');
         assert_eq!((end, cont), (6, true));
+    }
+
+    #[test]
+    fn word_scans_stop_at_the_first_byte_that_matters() {
+        // Every pair of bytes, placed at every position of a 16-byte text otherwise made of a
+        // plain letter: the scan must stop exactly at the first byte that matters (a later
+        // one, or a borrow from the first, must not move it), or at the last word's start.
+        let matters_word = |b: u8| !(0x21..0x80).contains(&b) || matches!(b, b'"' | b'\'' | b'\\');
+        let matters_json = |b: u8| !(0x20..0x80).contains(&b) || matches!(b, b'"' | b'\\');
+        let matters_item = |b: u8| matches!(b, b',' | b'=' | b'"' | b'$');
+        let matters_blank = |b: u8| !(0x21..0x80).contains(&b);
+        let samples: Vec<u8> =
+            (0..=255u8).step_by(3).chain([0x20, 0x21, 0x22, 0x27, 0x5c, 0x2c, 0x3d, 0x24, 0x80]).collect();
+        for &first in &samples {
+            for &second in &samples {
+                for at in 0..16 {
+                    let mut bytes = [b'a'; 16];
+                    bytes[at] = first;
+                    if at + 1 < 16 {
+                        bytes[at + 1] = second;
+                    }
+                    let expect = |matters: &dyn Fn(u8) -> bool| bytes.iter().position(|it| matters(*it)).unwrap_or(16);
+                    let found = skip_words(&bytes, 0, |word| word_end_marks(word, b'\\'));
+                    assert_eq!(found, expect(&matters_word), "{first:#x} {second:#x} at {at}");
+                    let found = skip_words(&bytes, 0, json_run_end_marks);
+                    assert_eq!(found, expect(&matters_json), "{first:#x} {second:#x} at {at}");
+                    let found = skip_words(&bytes, 0, |word| any_of_marks(word, b',', b'=', b'"', b'$'));
+                    assert_eq!(found, expect(&matters_item), "{first:#x} {second:#x} at {at}");
+                    let found = skip_words(&bytes, 0, blank_marks);
+                    assert_eq!(found, expect(&matters_blank), "{first:#x} {second:#x} at {at}");
+                }
+            }
+        }
+        // Fewer than eight bytes left: the scan leaves them to the caller.
+        assert_eq!(skip_words(b"abc\"", 0, json_run_end_marks), 0);
     }
 
     #[test]

@@ -7,13 +7,14 @@ use crate::syntax::flags;
 use crate::syntax::heredoc::{Marker, find_markers, read_bodies};
 use crate::syntax::json::{Json, parse_array};
 use crate::syntax::lexer::{
-    CLASS, Logical, MappedText, NON_ASCII, SPACE, continuation, is_ascii_space, is_split_ws, leading_ws, line_at,
+    CLASS, Logical, MappedText, NON_ASCII, SPACE, blank_marks, continuation, is_ascii_space, is_split_ws, leading_ws,
+    line_at, skip_words,
 };
 use crate::syntax::suggest::closest;
-use crate::syntax::words::{extract_flags, make_word, needs_unquote, split_words};
+use crate::syntax::words::{extract_flags, make_word, needs_unquote, split_words, word_at};
 use crate::syntax::{
     Args, Comment, CompactString, Directive, Dockerfile, ExecForm, Flag, Healthcheck, Instruction, KeyValue, Keyword,
-    Parse, ShellForm, SyntaxError, SyntaxErrorKind, Word,
+    OffsetMap, Parse, ShellForm, SyntaxError, SyntaxErrorKind, Word,
 };
 use crate::text::{Spanned, TextRange};
 
@@ -337,7 +338,8 @@ impl Ctx<'_> {
 /// ends at the end of the logical text; the caller extends it to the end of the source lines.
 fn parse_instruction(ctx: &mut Ctx, line: &Logical, start: usize, end: usize, nested: bool) -> Instruction {
     let bytes = line.text.as_bytes();
-    let mut keyword_end = start;
+    // The keyword ends at a blank: whole words without one are skipped at once.
+    let mut keyword_end = skip_words(&bytes[..end], start, blank_marks);
     while keyword_end < end && !is_split_ws(bytes[keyword_end]) {
         keyword_end += 1;
     }
@@ -357,7 +359,12 @@ fn parse_instruction(ctx: &mut Ctx, line: &Logical, start: usize, end: usize, ne
     let flag_buffer = &mut ctx.buffers.flags;
     flag_buffer.clear();
     let args_start = extract_flags(line, keyword_end, end, ctx.scratch, |word, map, contiguous, start, end| {
-        flag_buffer.push(flags::make_flag(word, map, contiguous, line.range(start, end)));
+        // A flag that is one piece of the source maps by addition, without a search of the map.
+        let range = match contiguous {
+            Some(base) => TextRange::new(base, base + (end - start)),
+            None => line.range(start, end),
+        };
+        flag_buffer.push(flags::make_flag(word, map, contiguous, range));
     });
     let flags = take_exact(&mut ctx.buffers.flags);
     let (args_start, args_end) = line.trim(args_start.min(end), end);
@@ -459,11 +466,16 @@ fn try_json(ctx: &mut Ctx, line: &Logical, args: Span, fallback: &str) -> JsonOu
     if !text.starts_with('[') {
         return JsonOutcome::NotJson;
     }
-    let element = |value, s, e| Spanned::new(value, line.range(args.start + s, args.start + e));
+    // An array on one line of a continued instruction (`HEALTHCHECK ... \` then `CMD [...]`)
+    // is one piece of the source: its ranges map by addition (see `key_value`).
+    let base = line.piece_base(args.start, args.end);
+    let range = |s: usize, e: usize| match base {
+        Some(base) if s < e => TextRange::new(base + s, base + e),
+        _ => line.range(args.start + s, args.start + e),
+    };
+    let element = |value, s, e| Spanned::new(value, range(s, e));
     match parse_array(text, element) {
-        Json::Strings { elements, end } => {
-            JsonOutcome::Exec(ExecForm { range: line.range(args.start, args.start + end), elements })
-        }
+        Json::Strings { elements, end } => JsonOutcome::Exec(ExecForm { range: range(0, end), elements }),
         Json::NotStrings { at } => {
             let range = line.range(args.start + at, args.start + at + 1);
             ctx.error(range, SyntaxErrorKind::Invalid, "a JSON array here may only hold strings");
@@ -479,11 +491,13 @@ fn try_json(ctx: &mut Ctx, line: &Logical, args: Span, fallback: &str) -> JsonOu
 }
 
 fn shell_form(line: &Logical, args: Span) -> ShellForm {
-    ShellForm {
-        range: line.range(args.start, args.end),
-        text: CompactString::from(&line.text[args.start..args.end]),
-        map: line.map.slice(args.start, args.end),
-    }
+    // Most shell forms are one piece of the source (on one line, or on the last line of a
+    // continued instruction): then the map is that piece, and no search of the map is needed.
+    let (range, map) = match line.piece_base(args.start, args.end) {
+        Some(base) => (TextRange::new(base, base + (args.end - args.start)), OffsetMap::single(0, base)),
+        None => (line.range(args.start, args.end), line.map.slice(args.start, args.end)),
+    };
+    ShellForm { range, text: CompactString::from(&line.text[args.start..args.end]), map }
 }
 
 /// RUN, CMD, ENTRYPOINT, SHELL: exec form when the text is a JSON array of strings.
@@ -703,15 +717,23 @@ fn env_args(ctx: &mut Ctx, line: &Logical, args: Span, keyword: Keyword) -> Args
 /// One `key=value` word at `start..end` with its first `=` at `eq`; `plain` says the word holds
 /// no quote and no escape character.
 fn key_value(ctx: &mut Ctx, line: &Logical, start: usize, eq: usize, end: usize, plain: bool, kw: &str) -> KeyValue {
-    let key = Spanned::new(CompactString::from(&line.text[start..eq]), line.range(start, eq));
+    // A pair on one line of a continued instruction (`ENV A=1 \`) is one piece of the source:
+    // its three ranges map by addition, with one search of the map instead of three. (An empty
+    // range at the end of a piece maps to the next piece, so those go through the map.)
+    let base = line.piece_base(start, end);
+    let range = |from: usize, to: usize| match base {
+        Some(base) if from < to => TextRange::new(base + (from - start), base + (to - start)),
+        _ => line.range(from, to),
+    };
+    let key = Spanned::new(CompactString::from(&line.text[start..eq]), range(start, eq));
     if key.value.is_empty() {
-        ctx.error(line.range(start, end), SyntaxErrorKind::Invalid, format!("{kw} names can't be empty"));
+        ctx.error(range(start, end), SyntaxErrorKind::Invalid, format!("{kw} names can't be empty"));
     }
-    let (value, open_quote) = make_word(line, eq + 1, end, plain, ctx.escape);
+    let (value, open_quote) = word_at(range(eq + 1, end), &line.text[eq + 1..end], plain, ctx.escape);
     if open_quote {
         ctx.error(value.range, SyntaxErrorKind::Invalid, "a quote in this value is never closed");
     }
-    KeyValue { range: line.range(start, end), key, value: Some(value), legacy: false }
+    KeyValue { range: range(start, end), key, value: Some(value), legacy: false }
 }
 
 fn arg_args(ctx: &mut Ctx, line: &Logical, args: Span) -> Args {
@@ -805,4 +827,81 @@ fn onbuild_args(ctx: &mut Ctx, line: &Logical, args: Span, nested: bool) -> Args
         _ => {}
     }
     Args::Onbuild(Box::new(inner))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(text: &str) -> Vec<KeyValue> {
+        let parse = parse(text);
+        match &parse.file.instructions[0].args {
+            Args::KeyValues(pairs) => pairs.clone(),
+            other => panic!("not pairs: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn pairs_on_continued_lines_map_to_their_line() {
+        let text = "ENV A=1 \\\n    BB=\"two\" \\\n    C=3\n";
+        let ranges: Vec<(&str, &str, &str)> = pairs(text)
+            .iter()
+            .map(|it| {
+                let value = it.value.as_ref().map_or("", |value| &text[value.range.start..value.range.end]);
+                (&text[it.range.start..it.range.end], &text[it.key.range.start..it.key.range.end], value)
+            })
+            .collect();
+        assert_eq!(ranges, vec![("A=1", "A", "1"), ("BB=\"two\"", "BB", "\"two\""), ("C=3", "C", "3")]);
+    }
+
+    #[test]
+    fn an_empty_value_at_the_end_of_a_line_maps_where_the_next_piece_starts() {
+        // The logical text is `ENV A=` + ` B=1`: the empty value of `A=` ends the first piece,
+        // and an empty range there maps to the start of the next one, as the map says.
+        let text = "ENV A=\\\n B=1\n";
+        let pairs = pairs(text);
+        let value = pairs[0].value.as_ref().map(|it| it.range);
+        assert_eq!(value, Some(TextRange::new(8, 8)));
+        assert_eq!(pairs[0].range, TextRange::new(4, 6));
+        assert_eq!(pairs[1].range, TextRange::new(9, 12));
+    }
+
+    #[test]
+    fn exec_and_shell_forms_on_continued_lines_map_to_their_line() {
+        let text = "HEALTHCHECK --retries=3 \\\n  CMD [\"a\", \"b c\"]\nRUN --network=none \\\n  echo hi \\\n  there\n";
+        let parse = parse(text);
+        let slice = |range: TextRange| &text[range.start..range.end];
+        let Args::Healthcheck(Healthcheck::Cmd { args, .. }) = &parse.file.instructions[0].args else {
+            panic!("not HEALTHCHECK CMD: {:?}", parse.file.instructions[0].args);
+        };
+        let Args::Exec(exec) = args.as_ref() else { panic!("not exec form: {args:?}") };
+        assert_eq!(slice(exec.range), "[\"a\", \"b c\"]");
+        let elements: Vec<&str> = exec.elements.iter().map(|it| slice(it.range)).collect();
+        assert_eq!(elements, vec!["\"a\"", "\"b c\""]);
+        let Args::Shell(shell) = &parse.file.instructions[1].args else { panic!("not shell form") };
+        // `echo hi ` and `  there` are two pieces: the map keeps both.
+        assert_eq!(shell.text, "echo hi   there");
+        assert_eq!(slice(shell.range), "echo hi \\\n  there");
+        let there = shell.map.to_source(shell.text.find("there").unwrap_or_default());
+        assert_eq!(&text[there..there + 5], "there");
+        let one_line = shell_form_of("RUN --network=none \\\n  echo hi\n");
+        assert_eq!(one_line.map.segment_count(), 1);
+        assert_eq!(one_line.map.to_source(0), "RUN --network=none \\\n  ".len());
+    }
+
+    fn shell_form_of(text: &str) -> ShellForm {
+        match &parse(text).file.instructions[0].args {
+            Args::Shell(shell) => shell.clone(),
+            other => panic!("not shell form: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn flags_on_continued_lines_map_to_their_line() {
+        let text = "RUN --mount=type=cache,target=/a \\\n  --network=none \\\n  true\n";
+        let parse = parse(text);
+        let flags: Vec<&str> =
+            parse.file.instructions[0].flags.iter().map(|it| &text[it.range.start..it.range.end]).collect();
+        assert_eq!(flags, vec!["--mount=type=cache,target=/a", "--network=none"]);
+    }
 }
