@@ -349,25 +349,7 @@ impl KeptCommands {
     /// Moves the commands of the instruction `idx` to `acc` when the edit kept that instruction;
     /// returns false when it was parsed again.
     fn take(&mut self, acc: &mut Vec<CommandSite>, stage: Option<usize>, idx: usize) -> bool {
-        let Some((old_idx, delta)) = self.splice.old_index(idx) else {
-            return false;
-        };
-        // Instructions are visited in order, so what comes before `old_idx` belonged to
-        // instructions parsed again.
-        while self.commands.next_if(|it| it.instruction < old_idx).is_some() {}
-        while let Some(mut site) = self.commands.next_if(|it| it.instruction == old_idx) {
-            site.instruction = idx;
-            // A FROM added or removed before this instruction renumbers the stages.
-            site.stage = stage;
-            if delta != 0 {
-                let moved = |range: TextRange| {
-                    TextRange::new(range.start.wrapping_add_signed(delta), range.end.wrapping_add_signed(delta))
-                };
-                shell::remap(&mut site.command, &moved);
-            }
-            acc.push(site);
-        }
-        true
+        self.take_block(acc, stage, idx..idx + 1)
     }
 
     /// Moves the commands of the instructions `block` to `acc`, like [`KeptCommands::take`]
@@ -379,9 +361,12 @@ impl KeptCommands {
             return block.is_empty();
         };
         let old_end = old_start + block.len();
+        // Instructions are visited in order, so what comes before `old_start` belonged to
+        // instructions parsed again.
         while self.commands.next_if(|it| it.instruction < old_start).is_some() {}
         while let Some(mut site) = self.commands.next_if(|it| it.instruction < old_end) {
             site.instruction = site.instruction - old_start + block.start;
+            // A FROM added or removed before these instructions renumbers the stages.
             site.stage = stage;
             if delta != 0 {
                 let moved = |range: TextRange| {
