@@ -370,6 +370,11 @@ fn did_you_mean() {
     assert_eq!(knowledge::closest_uv_env("UV_LINK_MODE"), None, "known names need no suggestion");
     assert_eq!(knowledge::closest_uv_env("UV_TOTALLY_UNRELATED_THING"), None);
     assert_eq!(knowledge::closest_uv_env("UV_XYZ"), None);
+    // Long names: a typo is still found among names of about its length, and a megabyte-long
+    // name is compared with none (the distance table would grow with its length).
+    assert_eq!(knowledge::closest_uv_env("UV_PYTHON_INSTALL_MIRRORR"), Some("UV_PYTHON_INSTALL_MIRROR"));
+    assert_eq!(knowledge::closest_uv_env(&format!("UV_{}", "A".repeat(1_000_000))), None);
+    assert_eq!(knowledge::closest_uv_env(&format!("UV_LINK_MODE{}", "_X".repeat(500_000))), None);
 }
 
 #[test]

@@ -308,6 +308,37 @@ fn a_two_megabyte_line() {
 }
 
 #[test]
+fn names_a_megabyte_long() {
+    let started = Instant::now();
+    let mut server = TestServer::spawn();
+    server.timeout = Duration::from_secs(60);
+    server.initialize(utf16());
+    let uri = "file:///berth-test/Dockerfile";
+    // Unknown names are compared with known ones for a did-you-mean: an unknown uv setting,
+    // a variable, a stage and a mount option, each a megabyte long.
+    let long = |prefix: &str| format!("{prefix}{}", "Q".repeat(1_000_000));
+    let text = format!(
+        "ARG {arg}\nFROM python:3.12-slim-trixie AS {stage}\nENV {uv}=1 X=${var}\n\
+         COPY --from={other} /a /b\nRUN --mount=type=cache,{option}=1 uv sync\n",
+        arg = long("A"),
+        stage = long("S"),
+        uv = long("UV_"),
+        var = long("V"),
+        other = long("T"),
+        option = long("o"),
+    );
+    server.open(uri, &text);
+    let published = server.await_diagnostics(uri, 1);
+    assert_positions_valid(&text, &published, "publishDiagnostics");
+    let version = server.edit(uri, (2, 8), (2, 8), "Z");
+    server.await_diagnostics(uri, version);
+    assert_healthy(&server, 1024);
+    assert!(server.shutdown_and_exit().success());
+    // Comparing the megabyte-long uv setting with every known name took minutes in a debug build.
+    assert_within(started, Duration::from_secs(60), "the long names session");
+}
+
+#[test]
 fn nul_bytes_and_binary_content_as_a_dockerfile() {
     let ws = Workspace::new();
     let mut server = TestServer::spawn();

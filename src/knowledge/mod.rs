@@ -285,10 +285,17 @@ pub fn closest_uv_env(name: &str) -> Option<&'static str> {
         uv_env_vars().iter().filter(|it| !it.hidden && it.deprecated.is_none() && !it.is_pattern()).collect();
 
     // Allow roughly one edit per three characters, and at least two.
-    let threshold = (query_body.chars().count() / 3).max(2);
+    let query_len = query_body.chars().count();
+    let threshold = (query_len / 3).max(2);
     let mut best: Option<(usize, &'static UvEnvVar)> = None;
     for var in &candidates {
         let body = var.name.strip_prefix("UV_").unwrap_or(&var.name);
+        // Each edit changes the length by at most one. Skipping the names too far apart in
+        // length first also bounds the work: the distance table grows with the product of the
+        // two lengths, and a name typed in a Dockerfile can be a megabyte long.
+        if body.len().abs_diff(query_len) > threshold {
+            continue;
+        }
         let distance = edit_distance(query_body, body);
         if distance > threshold {
             continue;
