@@ -391,7 +391,8 @@ pub(crate) fn component_numbers(count: usize, links: &[Link]) -> Vec<u32> {
 }
 
 /// The links the instructions of the stages `within` make: `FROM <stage>`, `COPY`/`ADD --from`
-/// and `RUN --mount=from=` naming a stage (after ARG expansion, as the rules resolve them).
+/// and `RUN --mount=from=` naming a stage (after ARG expansion, as the rules resolve them, a
+/// variable with no known value taken as empty).
 pub(crate) fn stage_links(ctx: &RuleContext<'_>, within: Range<usize>) -> Vec<Link> {
     let mut links = Vec::new();
     let as_u32 = |it: usize| u32::try_from(it).unwrap_or(u32::MAX);
@@ -400,8 +401,11 @@ pub(crate) fn stage_links(ctx: &RuleContext<'_>, within: Range<usize>) -> Vec<Li
             links.push((as_u32(stage.index), as_u32(parent)));
         }
         let mut link = |reference: &str, idx: usize| {
-            let expanded = super::support_python::expand_in(ctx, Some(stage.index), idx, reference);
-            if let Some(other) = expanded.and_then(|it| ctx.stage_by_reference(&it)) {
+            // Some rules resolve a reference whose variables are not all known (taking those as
+            // empty, as the build does), so a link is made for that value too: a missed link
+            // would keep findings in a stage whose meaning the edit changed.
+            let (expanded, _) = super::support_python::expansion_in(ctx, Some(stage.index), idx, reference);
+            if let Some(other) = ctx.stage_by_reference(&expanded) {
                 links.push((as_u32(stage.index), as_u32(other.index)));
             }
         };

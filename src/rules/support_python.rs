@@ -250,9 +250,22 @@ pub(crate) fn expand_in<'t>(
     instruction: usize,
     text: &'t str,
 ) -> Option<Cow<'t, str>> {
+    let (value, complete) = expansion_in(ctx, stage, instruction, text);
+    complete.then_some(value)
+}
+
+/// Expands variables in `text` as instruction `instruction` of `stage` sees them, a variable
+/// with no known value as empty (as the build does unless the base image sets it), and says
+/// whether every variable had a known value.
+pub(crate) fn expansion_in<'t>(
+    ctx: &RuleContext<'_>,
+    stage: Option<usize>,
+    instruction: usize,
+    text: &'t str,
+) -> (Cow<'t, str>, bool) {
     // Most words have nothing to expand: borrow them.
     if !expand::has_references(text) {
-        return Some(Cow::Borrowed(text));
+        return (Cow::Borrowed(text), true);
     }
     let semantics = ctx.semantics;
     let lookup = |name: &str| match stage {
@@ -265,7 +278,7 @@ pub(crate) fn expand_in<'t>(
             .and_then(|def| def.value.as_deref().map(String::from)),
     };
     let expansion = expand::expand(text, ctx.parse.file.escape, &lookup);
-    expansion.complete.then_some(Cow::Owned(expansion.value))
+    (Cow::Owned(expansion.value), expansion.complete)
 }
 
 // ---------------------------------------------------------------------------------------------
