@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use berth::analysis::{PreviousVersion, analyze};
-use berth::project::{ProjectFacts, discover};
+use berth::project::ProjectFacts;
 use berth::server::document::{Change, Document};
 use berth::text::{LineCol, PositionEncoding, TextRange};
 use proptest::prelude::*;
@@ -48,20 +48,7 @@ fn fixtures() -> &'static [String] {
 
 /// A uv project next to the Dockerfile, so the project-aware rules and their fixes take part.
 fn project() -> &'static ProjectFacts {
-    static PROJECT: OnceLock<ProjectFacts> = OnceLock::new();
-    PROJECT.get_or_init(|| {
-        let mut fs = harness::MemFs::default();
-        fs.insert("/ws/Dockerfile", "");
-        fs.insert(
-            "/ws/pyproject.toml",
-            "[project]\nname = \"app\"\nrequires-python = \">=3.11\"\ndependencies = [\"fastapi\"]\n\n\
-             [dependency-groups]\ndev = [\"pytest\"]\n\n[tool.uv]\ndev-dependencies = [\"ruff\"]\n",
-        );
-        fs.insert("/ws/.python-version", "3.10\n");
-        fs.insert("/ws/.dockerignore", ".venv\nuv.lock\n");
-        fs.insert("/ws/uv.lock", "version = 1\n");
-        discover(&fs, Path::new("/ws/Dockerfile"), Some(Path::new("/ws")))
-    })
+    harness::sample_project()
 }
 
 /// Text an editor might insert: the harness' Dockerfile pieces (CRLF, continuations, heredoc

@@ -358,7 +358,10 @@ pub fn check_edit_session(session: &EditSession) {
     let encoding = if session.utf8 { PositionEncoding::Utf8 } else { PositionEncoding::Utf16 };
     let mut doc = Document::new(&session.initial.0, 0, "dockerfile");
     let mut model = session.initial.0.clone();
-    let mut built = Model::of(&model, &ProjectFacts::default());
+    // Without a project most uv rules stay silent, so each version is also checked against a
+    // project whose files disagree with the usual Dockerfile pieces.
+    let projects = [&ProjectFacts::default(), sample_project()];
+    let mut built = projects.map(|project| Model::of(&model, project));
     for (version, edit) in session.edits.iter().take(32).enumerate() {
         let range = (!edit.full).then(|| {
             let start = LineCol { line: edit.start.0.into(), col: edit.start.1.into() };
@@ -370,8 +373,32 @@ pub fn check_edit_session(session: &EditSession) {
         let before = model.clone();
         apply_to_string(&mut model, range, &edit.text.0, encoding);
         assert_eq!(doc.text(), model, "after edit {version}: {edit:?}");
-        built = check_edited_model(built, &before, &model, &ProjectFacts::default());
+        let [without, with] = built;
+        built = [
+            check_edited_model(without, &before, &model, projects[0]),
+            check_edited_model(with, &before, &model, projects[1]),
+        ];
     }
+}
+
+/// A uv project as discovered for `/ws/Dockerfile`: requires-python and `.python-version`
+/// disagree with each other and with most images in [`PIECES`], a lockfile exists and
+/// `.dockerignore` leaves it and the venv out, so the project rules have things to report.
+pub fn sample_project() -> &'static ProjectFacts {
+    static PROJECT: std::sync::OnceLock<ProjectFacts> = std::sync::OnceLock::new();
+    PROJECT.get_or_init(|| {
+        let mut fs = MemFs::default();
+        fs.insert("/ws/Dockerfile", "");
+        fs.insert(
+            "/ws/pyproject.toml",
+            "[project]\nname = \"app\"\nrequires-python = \">=3.11\"\ndependencies = [\"fastapi\"]\n\n\
+             [dependency-groups]\ndev = [\"pytest\"]\n\n[tool.uv]\ndev-dependencies = [\"ruff\"]\n",
+        );
+        fs.insert("/ws/.python-version", "3.10\n");
+        fs.insert("/ws/.dockerignore", ".venv\nuv.lock\n");
+        fs.insert("/ws/uv.lock", "version = 1\n");
+        discover(&fs, Path::new("/ws/Dockerfile"), Some(Path::new("/ws")))
+    })
 }
 
 /// A version's syntax tree, semantic model and rule findings, as the server keeps them between
