@@ -46,11 +46,6 @@ fn fixtures() -> &'static [String] {
     })
 }
 
-/// A uv project next to the Dockerfile, so the project-aware rules and their fixes take part.
-fn project() -> &'static ProjectFacts {
-    harness::sample_project()
-}
-
 /// Text an editor might insert: the harness' Dockerfile pieces (CRLF, continuations, heredoc
 /// markers, non-ASCII) and short arbitrary strings.
 fn insertion() -> impl Strategy<Value = String> {
@@ -105,7 +100,7 @@ fn incremental_edits_match_a_document_built_from_scratch() {
     let result = runner.run(&strategy, |(initial, encoding, steps)| {
         let mut doc = Document::new(&initial, 1, "dockerfile");
         let mut model = initial.clone();
-        let mut built = harness::Model::of(&model, project());
+        let mut built = harness::Model::of(&model, harness::sample_project());
         let mut built_text = model.clone();
         let mut batch: Vec<&EditStep> = Vec::new();
         for (idx, (step, ends_batch)) in steps.iter().enumerate() {
@@ -118,22 +113,22 @@ fn incremental_edits_match_a_document_built_from_scratch() {
                 batch.clear();
                 prop_assert_eq!(doc.text(), model.as_str(), "after step {}", idx);
                 // The server builds each version's parse and model from the previous one's.
-                built = harness::check_edited_model(built, &built_text, &model, project());
+                built = harness::check_edited_model(built, &built_text, &model, harness::sample_project());
                 built_text.clone_from(&model);
             }
         }
         let fresh = Document::new(&model, 0, "dockerfile");
         // All the edits at once, as one version to the next.
         let settings = &berth::config::DEFAULT_SETTINGS;
-        let first = harness::Model::of(&initial, project());
+        let first = harness::Model::of(&initial, harness::sample_project());
         let previous = PreviousVersion {
             text: &initial,
             parse: first.parse,
             semantics: Some(first.semantics),
             findings: Some(first.findings),
         };
-        let incremental = berth::analysis::analyze_edited(&doc.text(), previous, project(), settings);
-        let scratch = analyze(&fresh.text(), project());
+        let incremental = berth::analysis::analyze_edited(&doc.text(), previous, harness::sample_project(), settings);
+        let scratch = analyze(&fresh.text(), harness::sample_project());
         prop_assert_eq!(incremental.diagnostics, scratch.diagnostics);
         Ok(())
     });
@@ -161,7 +156,7 @@ fn every_code_action_applies_cleanly() {
     let checked = AtomicUsize::new(0);
     let mut runner = proptest::test_runner::TestRunner::new(config(96));
     let result = runner.run(&action_case(), |(text, start, len)| {
-        let project = project();
+        let project = harness::sample_project();
         let analysis = analyze(&text, project);
         let start = floor_char_boundary(&text, start % (text.len() + 1));
         let end = floor_char_boundary(&text, (start + len).min(text.len()));
