@@ -95,6 +95,36 @@ fn malformed_input_gets_errors_and_the_session_goes_on() {
     assert_within(started, Duration::from_secs(30), "the malformed-input session");
 }
 
+/// JSON allows escaped surrogates that are not half of a pair; a JavaScript client sends them
+/// for text that holds one. Each reads as U+FFFD, one UTF-16 unit like the surrogate, so the
+/// document stays in step with the editor and later positions still fit.
+#[test]
+fn lone_surrogates_read_as_replacement_characters() {
+    let mut server = TestServer::spawn();
+    server.initialize(utf16());
+    let uri = "file:///berth-test/Dockerfile";
+    let open = br#"{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file:///berth-test/Dockerfile","languageId":"dockerfile","version":1,"text":"FROM python:3.12\nLABEL a=\ud83d!\n"}}}"#;
+    server.send_body(open);
+    assert_eq!(server.server_text(uri).as_deref(), Some("FROM python:3.12\nLABEL a=\u{fffd}!\n"));
+    // After the surrogate, in UTF-16 units: `LABEL a=` is 8, the surrogate 1, `!` at 9.
+    server.edit(uri, (1, 9), (1, 10), "?");
+    assert_eq!(server.server_text(uri).as_deref(), Some("FROM python:3.12\nLABEL a=\u{fffd}?\n"));
+    // A change that brings one, a stray high surrogate after a pair, and one in a member
+    // nobody reads.
+    let change = br#"{"jsonrpc":"2.0","method":"textDocument/didChange","params":{"textDocument":{"uri":"file:///berth-test/Dockerfile","version":9},"contentChanges":[{"range":{"start":{"line":1,"character":10},"end":{"line":1,"character":10}},"text":"\ude00\ud83d\ude00\ud83d"}]},"note":"\udc00"}"#;
+    server.send_body(change);
+    assert_eq!(
+        server.server_text(uri).as_deref(),
+        Some("FROM python:3.12\nLABEL a=\u{fffd}?\u{fffd}\u{1f600}\u{fffd}\n")
+    );
+    // A client's answer that holds one: a response to nothing the server asked, so ignored.
+    server.send_body(br#"{"jsonrpc":"2.0","id":77,"result":["\ud83d"]}"#);
+    assert!(server.drain_matching(|msg| msg.get("error").is_some()).is_empty());
+    server.await_diagnostics(uri, 9);
+    assert_healthy(&server, ORDINARY_CEILING_MIB);
+    assert_eq!(server.shutdown_and_exit().code(), Some(0));
+}
+
 #[test]
 fn lifecycle_after_shutdown_and_without_it() {
     let mut server = TestServer::spawn();

@@ -103,14 +103,20 @@ fn read_frame(reader: &mut impl BufRead) -> io::Result<Option<Frame>> {
     Ok(Some(check_body(body)))
 }
 
-/// Decides whether tower-lsp-server's decoder would accept `body` (it tries a response, then a
-/// request, using the same types).
+/// Passes `body` on when tower-lsp-server's decoder will accept it, repairing escaped lone
+/// surrogates first (see [`replace_lone_surrogates`]); otherwise says which error the sender is
+/// owed.
 fn check_body(body: Vec<u8>) -> Frame {
     if std::str::from_utf8(&body).is_err() {
         return malformed(ErrorCode::ParseError, "message body is not UTF-8", Value::Null);
     }
-    if serde_json::from_slice::<RequestShape>(&body).is_ok() || serde_json::from_slice::<Response>(&body).is_ok() {
+    if library_accepts(&body) {
         return Frame::Message(body);
+    }
+    if let Some(repaired) = replace_lone_surrogates(&body)
+        && library_accepts(&repaired)
+    {
+        return Frame::Message(repaired);
     }
     match serde_json::from_slice::<Value>(&body) {
         Err(err) => malformed(ErrorCode::ParseError, &format!("invalid JSON: {err}"), Value::Null),
@@ -125,34 +131,131 @@ fn check_body(body: Vec<u8>) -> Frame {
     }
 }
 
-/// What tower-lsp-server's [`Request`] accepts, field for field, read without keeping `params`:
-/// the check then costs a scan of the body instead of a copy of it (a `didOpen` carries the
-/// whole document). The tests compare the two on edge cases and generated messages.
-#[derive(Deserialize)]
-#[expect(dead_code, reason = "read only to check the shape")]
-struct RequestShape<'a> {
-    #[serde(borrow, deserialize_with = "json_rpc_version")]
-    jsonrpc: Cow<'a, str>,
-    #[serde(default, borrow)]
-    method: Cow<'a, str>,
-    #[serde(default, deserialize_with = "present")]
-    params: Option<AnyJson>,
-    #[serde(default, deserialize_with = "present")]
-    id: Option<Id>,
+/// Whether tower-lsp-server's decoder accepts `body`. It reads the whole body into serde's
+/// buffer and then tries a response, then a request; a member neither type has is read (and
+/// must be valid) all the same.
+fn library_accepts(body: &[u8]) -> bool {
+    serde_json::from_slice::<RequestShape>(body).is_ok() || serde_json::from_slice::<Response>(body).is_ok()
 }
 
-/// The library's version field: the string "2.0" and nothing else.
-fn json_rpc_version<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Cow<'de, str>, D::Error> {
-    let version = <Cow<'de, str>>::deserialize(deserializer)?;
-    match version.as_ref() {
-        "2.0" => Ok(version),
-        _ => Err(de::Error::custom("expected JSON-RPC version \"2.0\"")),
+/// Rewrites every escaped surrogate that is not half of a pair (`"\ud83d"`) as `\ufffd`; `None`
+/// when there is none.
+///
+/// JSON's grammar allows such escapes, and a JavaScript client sends one for a string that
+/// holds an unpaired surrogate, but Rust strings cannot hold them, so serde_json rejects the
+/// whole message. Dropping a `didChange` for that would leave the document out of step with the
+/// editor for good. U+FFFD is one UTF-16 unit like the surrogate it stands for, so the client's
+/// positions still fit the text.
+fn replace_lone_surrogates(body: &[u8]) -> Option<Vec<u8>> {
+    // The UTF-16 unit of a `\uXXXX` escape starting at `at`.
+    let unit_at = |at: usize| -> Option<u16> {
+        let escape = body.get(at..at + 6)?;
+        let hex = escape.strip_prefix(b"\\u")?;
+        if !hex.iter().all(u8::is_ascii_hexdigit) {
+            return None;
+        }
+        u16::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()
+    };
+    let mut repaired: Option<Vec<u8>> = None;
+    // `body[..copied]` is already in `repaired`.
+    let mut copied = 0;
+    let mut at = 0;
+    // A backslash only starts an escape inside a string, and the escape says how long it is,
+    // so stepping from one to the next never mistakes `\\ud83d` (a backslash, then text).
+    while let Some(offset) = memchr::memchr(b'\\', &body[at..]) {
+        let escape = at + offset;
+        at = match unit_at(escape) {
+            Some(0xD800..=0xDBFF) if matches!(unit_at(escape + 6), Some(0xDC00..=0xDFFF)) => escape + 12,
+            Some(0xD800..=0xDFFF) => {
+                let out = repaired.get_or_insert_with(|| Vec::with_capacity(body.len()));
+                out.extend_from_slice(&body[copied..escape]);
+                out.extend_from_slice(b"\\ufffd");
+                copied = escape + 6;
+                copied
+            }
+            Some(_) => escape + 6,
+            // `\\`, `\"`, `\n` and the like; a backslash at the very end ends the scan.
+            None => (escape + 2).min(body.len()),
+        };
+    }
+    let mut repaired = repaired?;
+    repaired.extend_from_slice(&body[copied..]);
+    Some(repaired)
+}
+
+/// What tower-lsp-server accepts as a [`Request`], read without keeping anything: the check then
+/// costs a scan of the body instead of a copy of it (a `didOpen` carries the whole document).
+/// Written by hand rather than derived because the derive skips unknown members unread, while
+/// the library's buffering rejects one that holds, say, a lone surrogate. The tests compare the
+/// two on edge cases and generated messages.
+struct RequestShape;
+
+/// The request's members, in the order the sequence form (`["2.0", "method", params, id]`)
+/// lists them.
+const REQUEST_FIELDS: [&str; 4] = ["jsonrpc", "method", "params", "id"];
+
+impl<'de> Deserialize<'de> for RequestShape {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<RequestShape, D::Error> {
+        deserializer.deserialize_struct("Request", &REQUEST_FIELDS, RequestShapeVisitor)
     }
 }
 
-/// A field that is there, even as `null`, is `Some` (as the library reads `params` and `id`).
-fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(deserializer: D) -> Result<Option<T>, D::Error> {
-    T::deserialize(deserializer).map(Some)
+struct RequestShapeVisitor;
+
+impl<'de> Visitor<'de> for RequestShapeVisitor {
+    type Value = RequestShape;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("a JSON-RPC request or notification")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut members: A) -> Result<RequestShape, A::Error> {
+        let mut seen = [false; REQUEST_FIELDS.len()];
+        while let Some(key) = members.next_key::<Cow<'de, str>>()? {
+            let field = REQUEST_FIELDS.iter().position(|name| *name == key);
+            if let Some(field) = field
+                && std::mem::replace(&mut seen[field], true)
+            {
+                return Err(de::Error::duplicate_field(REQUEST_FIELDS[field]));
+            }
+            match field {
+                Some(0) => members.next_value::<JsonRpcVersion>().map(drop)?,
+                Some(1) => members.next_value::<Cow<'de, str>>().map(drop)?,
+                Some(3) => members.next_value::<Id>().map(drop)?,
+                // `params`, and members a request does not have, which the library reads all
+                // the same.
+                _ => members.next_value::<AnyJson>().map(drop)?,
+            }
+        }
+        if !seen[0] {
+            return Err(de::Error::missing_field(REQUEST_FIELDS[0]));
+        }
+        Ok(RequestShape)
+    }
+
+    /// The derived form the library accepts too: the members in order, all but `jsonrpc`
+    /// optional.
+    fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<RequestShape, A::Error> {
+        if items.next_element::<JsonRpcVersion>()?.is_none() {
+            return Err(de::Error::invalid_length(0, &self));
+        }
+        if items.next_element::<Cow<'de, str>>()?.is_some() && items.next_element::<AnyJson>()?.is_some() {
+            items.next_element::<Id>()?;
+        }
+        Ok(RequestShape)
+    }
+}
+
+/// The library's version member: the string "2.0" and nothing else.
+struct JsonRpcVersion;
+
+impl<'de> Deserialize<'de> for JsonRpcVersion {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<JsonRpcVersion, D::Error> {
+        match <Cow<'de, str>>::deserialize(deserializer)?.as_ref() {
+            "2.0" => Ok(JsonRpcVersion),
+            _ => Err(de::Error::custom("expected JSON-RPC version \"2.0\"")),
+        }
+    }
 }
 
 /// Any JSON value, accepted exactly when `serde_json::Value` would accept it (the same parser
@@ -636,12 +739,40 @@ mod tests {
         assert_eq!(frames("Content-Length: 100\r\n\r\n{\"jsonrpc\""), vec![]);
     }
 
-    fn library_accepts_request(body: &str) -> bool {
-        serde_json::from_str::<Request>(body).is_ok()
+    /// How tower-lsp-server decodes a body: its crate-private `Message`, an untagged enum of a
+    /// response and a request, which reads the whole body into serde's buffer first.
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum LibraryMessage {
+        Response(#[expect(dead_code, reason = "only decoded")] Response),
+        Request(#[expect(dead_code, reason = "only decoded")] Request),
     }
 
-    fn shape_accepts_request(body: &str) -> bool {
-        serde_json::from_str::<RequestShape>(body).is_ok()
+    fn library_decodes(body: &[u8]) -> bool {
+        serde_json::from_slice::<LibraryMessage>(body).is_ok()
+    }
+
+    /// What the check owes the library for `body`: a body the library decodes passes unchanged,
+    /// a repaired body is one the library decodes, and only bodies it rejects are turned away.
+    fn check_contract(body: &str) -> Result<(), String> {
+        let decodes = library_decodes(body.as_bytes());
+        match check_body(body.as_bytes().to_vec()) {
+            Frame::Message(passed) if decodes && passed != body.as_bytes() => {
+                Err(format!("changed a message the library decodes: {body}"))
+            }
+            Frame::Message(passed) if !library_decodes(&passed) => {
+                Err(format!("passed on what the library rejects: {}", String::from_utf8_lossy(&passed)))
+            }
+            Frame::Malformed { .. } if decodes => Err(format!("turned away a message the library decodes: {body}")),
+            _ => Ok(()),
+        }
+    }
+
+    fn passed_on(body: &str) -> Option<String> {
+        match check_body(body.as_bytes().to_vec()) {
+            Frame::Message(passed) => Some(String::from_utf8(passed).expect("UTF-8")),
+            Frame::Malformed { .. } => None,
+        }
     }
 
     #[test]
@@ -670,6 +801,20 @@ mod tests {
             r#"{"jsonrpc":"2.0","method":"m","params":1e400}"#.to_owned(),
             r#"{"jsonrpc":"2.0","method":"m","params":[18446744073709551616,-9223372036854775809,-0]}"#.to_owned(),
             r#"{"jsonrpc":"2.0","method":"m","extra":[1,{"b":null}]}"#.to_owned(),
+            // Members a request does not have are read all the same.
+            r#"{"jsonrpc":"2.0","method":"m","extra":"\ud800"}"#.to_owned(),
+            r#"{"jsonrpc":"2.0","method":"m","extra":1e400}"#.to_owned(),
+            r#"{"jsonrpc":"2.0","method":"m","\ud800":1}"#.to_owned(),
+            r#"{"jsonrpc":"2.0","method":"m","extra":{"a":1,"a":2}}"#.to_owned(),
+            r#"{"jsonrpc":"2.0","method":"m","jsonrpc":"2.0"}"#.to_owned(),
+            r#"{"jsonrpc":"2.0","method":"m","id":1,"id":2}"#.to_owned(),
+            // Responses, as a client sends them for `workspace/configuration`.
+            r#"{"jsonrpc":"2.0","id":10,"result":[{"select":["ALL"]}]}"#.to_owned(),
+            r#"{"jsonrpc":"2.0","id":10,"result":["\ud83d"]}"#.to_owned(),
+            r#"{"jsonrpc":"2.0","id":10,"result":null,"extra":"\udc00"}"#.to_owned(),
+            r#"{"jsonrpc":"2.0","id":10,"error":{"code":-32601,"message":"no"}}"#.to_owned(),
+            r#"{"jsonrpc":"2.0","id":10,"error":{"code":-32601,"message":"\ud800"}}"#.to_owned(),
+            r#"{"jsonrpc":"2.0","id":10,"result":1,"error":{"code":1,"message":"both"}}"#.to_owned(),
             r#"{"jsonrpc":"2.0","method":"m"} trailing"#.to_owned(),
             r#"["2.0","m",null,1]"#.to_owned(),
             "[]".to_owned(),
@@ -679,10 +824,32 @@ mod tests {
             nested(200),
         ];
         for case in &cases {
-            assert_eq!(shape_accepts_request(case), library_accepts_request(case), "{case}");
+            check_contract(case).unwrap();
         }
-        assert!(shape_accepts_request(&cases[0]), "a plain didOpen passes");
-        assert!(!shape_accepts_request(&cases[13]), "a lone surrogate does not");
+        assert_eq!(passed_on(&cases[0]).as_ref(), Some(&cases[0]), "a plain didOpen passes as it is");
+        // Lone surrogates, wherever they are, reach the library as U+FFFD.
+        assert_eq!(passed_on(&cases[13]).as_deref(), Some(r#"{"jsonrpc":"2.0","method":"m","params":"\ufffd"}"#));
+        assert_eq!(
+            passed_on(r#"{"jsonrpc":"2.0","id":10,"result":["\ud83d"]}"#).as_deref(),
+            Some(r#"{"jsonrpc":"2.0","id":10,"result":["\ufffd"]}"#),
+        );
+        assert_eq!(passed_on(r#"{"jsonrpc":"2.0","method":"m","params":"\q\ud83d"}"#), None, "still not JSON");
+    }
+
+    #[test]
+    fn lone_surrogate_escapes_become_replacement_characters() {
+        let repaired = |body: &str| replace_lone_surrogates(body.as_bytes()).map(|it| String::from_utf8(it).unwrap());
+        assert_eq!(repaired(r#""\ud83d\ude00""#), None, "a pair stays");
+        assert_eq!(repaired(r#""\ud83d""#).as_deref(), Some(r#""\ufffd""#));
+        assert_eq!(repaired(r#""\uDBFFx\uDC00""#).as_deref(), Some(r#""\ufffdx\ufffd""#));
+        assert_eq!(repaired(r#""\ude00\ud83d""#).as_deref(), Some(r#""\ufffd\ufffd""#), "a pair the wrong way round");
+        assert_eq!(repaired(r#""\ud83d\ud83d\ude00""#).as_deref(), Some(r#""\ufffd\ud83d\ude00""#));
+        assert_eq!(repaired(r#""\\ud83d""#), None, "an escaped backslash, then text");
+        assert_eq!(repaired(r#""\\\ud83d""#).as_deref(), Some(r#""\\\ufffd""#));
+        assert_eq!(repaired(r#""\u00e9\n\"\ud8""#), None, "other escapes; a cut-off escape");
+        assert_eq!(repaired("\\"), None);
+        assert_eq!(repaired("\\ud83"), None);
+        assert_eq!(repaired(r#""\u+d83""#), None);
     }
 
     /// Any JSON-looking text, built from the pieces where two readers could differ: escapes,
@@ -728,17 +895,25 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn the_request_check_agrees_with_the_library(
-            params in json_text(),
+        fn the_check_agrees_with_the_library(
+            value in json_text(),
+            other in json_text(),
+            shape in 0usize..4,
             id in prop_oneof![Just(""), Just(r#","id":1"#), Just(r#","id":"a""#), Just(r#","id":[1]"#)],
             cut in proptest::option::of(0usize..400),
         ) {
-            let mut body = format!(r#"{{"jsonrpc":"2.0","method":"m","params":{params}{id}}}"#);
+            let mut body = match shape {
+                0 => format!(r#"{{"jsonrpc":"2.0","method":"m","params":{value}{id}}}"#),
+                1 => format!(r#"{{"jsonrpc":"2.0","method":"m","params":{value}{id},"other":{other}}}"#),
+                2 => format!(r#"{{"jsonrpc":"2.0"{id},"result":{value}}}"#),
+                _ => value,
+            };
             // Sometimes a byte goes missing, which mostly makes the JSON invalid.
             if let Some(at) = cut.filter(|at| *at < body.len()) {
                 body.remove(at);
             }
-            proptest::prop_assert_eq!(shape_accepts_request(&body), library_accepts_request(&body), "{}", body);
+            let verdict = check_contract(&body);
+            proptest::prop_assert!(verdict.is_ok(), "{}", verdict.unwrap_err());
         }
     }
 
