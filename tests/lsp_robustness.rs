@@ -152,6 +152,14 @@ fn lifecycle_after_shutdown_and_without_it() {
     server.initialize(json!({}));
     server.open(uri, "FROM x\n");
     assert_eq!(server.exit().code(), Some(1), "exit without shutdown");
+
+    // `shutdown` takes no params; one that brings some (`{}`) still shuts down, and says so.
+    let mut server = TestServer::spawn();
+    server.initialize(json!({}));
+    assert_eq!(server.request("shutdown", json!({})), Value::Null);
+    let response = server.request_raw("textDocument/hover", json!({}));
+    assert_eq!(error_code(&response), Some(-32600), "{response}");
+    assert_eq!(server.exit().code(), Some(0), "exit after a shutdown with params");
 }
 
 #[test]

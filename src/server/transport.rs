@@ -314,6 +314,15 @@ impl<'de> Visitor<'de> for AnyJsonVisitor {
     }
 }
 
+fn without_params(req: Request) -> Request {
+    let (method, id, _) = req.into_parts();
+    let builder = Request::build(method);
+    match id {
+        Some(id) => builder.id(id).finish(),
+        None => builder.finish(),
+    }
+}
+
 fn malformed(code: ErrorCode, message: &str, id: Value) -> Frame {
     Frame::Malformed { code: code.code(), message: message.to_owned(), id }
 }
@@ -517,6 +526,13 @@ where
         if req.method() == MALFORMED_METHOD {
             return Box::pin(std::future::ready(Ok(malformed_response(req.params()))));
         }
+        // The spec gives `shutdown` no params. The library answers one that has them with an
+        // error, yet shuts down all the same, so it would refuse every later request after
+        // saying the shutdown failed. A client that sends params still means to shut down.
+        let req = match req.method() == "shutdown" && req.params().is_some() {
+            true => without_params(req),
+            false => req,
+        };
         if req.method() == "exit" {
             self.exit_received.store(true, Ordering::SeqCst);
         }
