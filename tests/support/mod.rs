@@ -251,7 +251,8 @@ impl TestServer {
         self.versions.iter().find(|(u, _)| u == uri).map_or(0, |(_, v)| *v)
     }
 
-    fn set_version(&mut self, uri: &str, version: i32) {
+    /// Records `version` as the last one sent for `uri` (for messages sent raw).
+    pub fn set_version(&mut self, uri: &str, version: i32) {
         match self.versions.iter_mut().find(|(u, _)| u == uri) {
             Some(entry) => entry.1 = version,
             None => self.versions.push((uri.to_owned(), version)),
