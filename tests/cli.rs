@@ -129,6 +129,13 @@ fn missing_paths_are_usage_errors() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("does-not-exist"));
     let output = berth(&["check", "--format", "yaml"], dir.path());
     assert_eq!(output.status.code(), Some(2));
+    // A device (or a FIFO) named on the command line is neither read nor quietly skipped.
+    if Path::new("/dev/null").exists() {
+        let output = berth(&["check", "/dev/null"], dir.path());
+        assert_eq!(output.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("/dev/null: not a regular file or folder"), "{stderr}");
+    }
 }
 
 #[test]

@@ -294,6 +294,12 @@ fn collect_dockerfiles(
         acc.push((path.to_path_buf(), workspace_root_for(parent, cwd)));
         return;
     }
+    if !metadata.is_dir() {
+        // A FIFO or a device: reading it could block or never end, and skipping it without a
+        // word would pass a CI job that checked nothing.
+        io_errors.push(format!("cannot check {}: not a regular file or folder", path.display()));
+        return;
+    }
     let root = workspace_root_for(path, cwd);
     let walker = ignore::WalkBuilder::new(path).hidden(false).follow_links(false).require_git(false).build();
     for entry in walker {
