@@ -340,8 +340,21 @@ pub struct EditInput {
 #[derive(Debug, Arbitrary)]
 pub struct EditSession {
     pub initial: Snippet,
-    pub utf8: bool,
+    /// The position encoding, see [`EditSession::encoding`].
+    pub encoding: u8,
     pub edits: Vec<EditInput>,
+}
+
+impl EditSession {
+    /// Odd bytes are UTF-8, as when this byte was a `utf8` flag, so kept inputs that edited in
+    /// UTF-8 still do; of the even bytes, which meant UTF-16, half now mean UTF-32.
+    pub fn encoding(&self) -> PositionEncoding {
+        match self.encoding % 4 {
+            1 | 3 => PositionEncoding::Utf8,
+            0 => PositionEncoding::Utf16,
+            _ => PositionEncoding::Utf32,
+        }
+    }
 }
 
 /// Target `edits`: a sequence of incremental edits applied to the server's document equals the
@@ -355,7 +368,7 @@ pub fn edits_bytes(data: &[u8]) {
 }
 
 pub fn check_edit_session(session: &EditSession) {
-    let encoding = if session.utf8 { PositionEncoding::Utf8 } else { PositionEncoding::Utf16 };
+    let encoding = session.encoding();
     let mut doc = Document::new(&session.initial.0, 0, "dockerfile");
     let mut model = session.initial.0.clone();
     // Without a project most uv rules stay silent, so each version is also checked against a
