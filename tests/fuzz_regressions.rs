@@ -46,3 +46,8 @@ fn analysis_inputs() {
 fn edit_inputs() {
     replay("edits", harness::edits_bytes);
 }
+
+#[test]
+fn config_inputs() {
+    replay("config", harness::config_bytes);
+}

@@ -7,9 +7,11 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use arbitrary::{Arbitrary, Unstructured};
-use berth::analysis::{Analysis, analyze};
+use berth::analysis::{Analysis, analyze, analyze_with};
+use berth::config::{Settings, find_config};
 use berth::diagnostic::Edit;
 use berth::ide;
 use berth::project::{FileSystem, ProjectFacts, discover};
@@ -213,6 +215,123 @@ pub fn check_project(input: &ProjectInput) {
     let analysis = analyze(text, &project);
     check_diagnostics(text, &analysis, &project);
     check_features(text, &analysis, &project, &input.cursors, &input.new_name);
+}
+
+/// Pieces of berth configurations: every key, in berth.toml and `[tool.berth]` spelling, with
+/// good and bad values.
+pub const CONFIG_PIECES: &[&str] = &[
+    "\n",
+    " ",
+    "\"",
+    "[",
+    "]",
+    ",",
+    "=",
+    "{",
+    "}",
+    "#",
+    "[tool.berth]\n",
+    "[tool.berth.severity]\n",
+    "[tool.berth.per-file-ignores]\n",
+    "[tool.berth.network]\n",
+    "[severity]\n",
+    "[per-file-ignores]\n",
+    "[network]\n",
+    "[project]\nname = \"app\"\n",
+    "select = [\"ALL\"]\n",
+    "select = [\"UV\", \"DF1\", \"unlocked-uv-sync\", \"DL3008\"]\n",
+    "select = \"UV001\"\n",
+    "extend-select = [\"PY0\", \"SEC\"]\n",
+    "ignore = [\"UV001\", \"DF\", \"nope\"]\n",
+    "ignore = 3\n",
+    "UV001 = \"error\"\n",
+    "ALL = \"hint\"\n",
+    "DF = \"off\"\n",
+    "unlocked-uv-sync = \"info\"\n",
+    "UV = \"loud\"\n",
+    "\"**/Dockerfile.*\" = [\"UV\"]\n",
+    "\"sub/*\" = [\"ALL\"]\n",
+    "\"Dockerfile\" = \"UV001\"\n",
+    "\"[\" = [\"DF\"]\n",
+    "\"{a,b\" = [\"DF\"]\n",
+    "failure-threshold = \"info\"\n",
+    "failure-threshold = \"never\"\n",
+    "enabled = true\n",
+    "enabled = \"yes\"\n",
+    "trusted-registries = [\"docker.io\", \"ghcr.io\"]\n",
+    "network = { enabled = false, proxy = 1 }\n",
+    "ignroe = []\n",
+];
+
+/// Configuration text assembled from [`CONFIG_PIECES`] and raw strings.
+#[derive(Debug)]
+pub struct ConfigSnippet(pub String);
+
+impl<'a> Arbitrary<'a> for ConfigSnippet {
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<ConfigSnippet> {
+        let mut text = String::new();
+        for _ in 0..u.arbitrary_len::<u8>()?.min(48) {
+            if u.ratio(3, 4)? {
+                text.push_str(u.choose(CONFIG_PIECES)?);
+            } else {
+                text.push_str(&String::arbitrary(u)?);
+            }
+        }
+        Ok(ConfigSnippet(text))
+    }
+}
+
+/// A berth configuration at the workspace root and a Dockerfile it applies to.
+#[derive(Debug, Arbitrary)]
+pub struct ConfigInput {
+    pub config: ConfigSnippet,
+    /// The configuration is `[tool.berth]` in pyproject.toml rather than a berth.toml.
+    pub in_pyproject: bool,
+    /// The Dockerfile is `sub/Dockerfile.dev` rather than `Dockerfile` (per-file-ignores).
+    pub in_subfolder: bool,
+    pub dockerfile: Snippet,
+}
+
+/// Target `config`: reading a configuration never panics, its problems lie inside its text,
+/// and the analysis honours it: no finding of a rule that is off, and each configured severity
+/// given.
+pub fn config_bytes(data: &[u8]) {
+    if let Ok(input) = ConfigInput::arbitrary_take_rest(Unstructured::new(data)) {
+        check_config(&input);
+    }
+}
+
+pub fn check_config(input: &ConfigInput) {
+    let root = Path::new("/ws");
+    let config_path = root.join(if input.in_pyproject { "pyproject.toml" } else { "berth.toml" });
+    let dockerfile_path = if input.in_subfolder { root.join("sub/Dockerfile.dev") } else { root.join("Dockerfile") };
+    let text = input.dockerfile.0.as_str();
+    let mut fs = MemFs::default();
+    fs.insert(&config_path, input.config.0.as_str());
+    fs.insert(&dockerfile_path, text);
+    let config = find_config(&fs, &dockerfile_path, Some(root));
+    if let Some(config) = &config {
+        for problem in &config.problems {
+            let range = problem.range;
+            let config_text = &config.file.text;
+            assert!(range.start <= range.end && range.end <= config_text.len(), "problem {range:?} out of bounds");
+            assert!(
+                config_text.is_char_boundary(range.start) && config_text.is_char_boundary(range.end),
+                "problem {range:?} splits a character: {}",
+                problem.message
+            );
+        }
+    }
+    let settings = Settings::resolve(config.map(Arc::new), &[], Some(&dockerfile_path));
+    let project = discover(&fs, &dockerfile_path, Some(root));
+    let analysis = analyze_with(text, &project, &settings);
+    for diagnostic in &analysis.diagnostics {
+        assert!(settings.is_enabled(diagnostic.code), "{} reported though it is off", diagnostic.code);
+        if let Some(Some(level)) = settings.configured_level(diagnostic.code) {
+            assert_eq!(diagnostic.severity, level, "{} at its configured severity", diagnostic.code);
+        }
+    }
+    check_diagnostics(text, &analysis, &project);
 }
 
 /// Diagnostics lie inside the text, on character boundaries, and every fix (with berth's extra
