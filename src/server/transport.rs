@@ -529,10 +529,7 @@ where
         // The spec gives `shutdown` no params. The library answers one that has them with an
         // error, yet shuts down all the same, so it would refuse every later request after
         // saying the shutdown failed. A client that sends params still means to shut down.
-        let req = match req.method() == "shutdown" && req.params().is_some() {
-            true => without_params(req),
-            false => req,
-        };
+        let req = if req.method() == "shutdown" && req.params().is_some() { without_params(req) } else { req };
         if req.method() == "exit" {
             self.exit_received.store(true, Ordering::SeqCst);
         }
