@@ -120,9 +120,11 @@ fn edits_of(text: &str) -> Vec<String> {
 }
 
 fn check_every_edit(text: &str, project: &ProjectFacts) {
-    let before = harness::Model::of(text, project);
+    // Settings that trust only docker.io bring the registry rule into play too.
+    let settings = harness::sample_settings();
+    let before = harness::Model::of(text, project, settings);
     for edited in edits_of(text) {
-        harness::check_edited_model(before.clone(), text, &edited, project);
+        harness::check_edited_model(before.clone(), text, &edited, project, settings);
     }
 }
 

@@ -100,7 +100,7 @@ fn incremental_edits_match_a_document_built_from_scratch() {
     let result = runner.run(&strategy, |(initial, encoding, steps)| {
         let mut doc = Document::new(&initial, 1, "dockerfile");
         let mut model = initial.clone();
-        let mut built = harness::Model::of(&model, harness::sample_project());
+        let mut built = harness::Model::of(&model, harness::sample_project(), harness::sample_settings());
         let mut built_text = model.clone();
         let mut batch: Vec<&EditStep> = Vec::new();
         for (idx, (step, ends_batch)) in steps.iter().enumerate() {
@@ -113,14 +113,20 @@ fn incremental_edits_match_a_document_built_from_scratch() {
                 batch.clear();
                 prop_assert_eq!(doc.text(), model.as_str(), "after step {}", idx);
                 // The server builds each version's parse and model from the previous one's.
-                built = harness::check_edited_model(built, &built_text, &model, harness::sample_project());
+                built = harness::check_edited_model(
+                    built,
+                    &built_text,
+                    &model,
+                    harness::sample_project(),
+                    harness::sample_settings(),
+                );
                 built_text.clone_from(&model);
             }
         }
         let fresh = Document::new(&model, 0, "dockerfile");
         // All the edits at once, as one version to the next.
-        let settings = &berth::config::DEFAULT_SETTINGS;
-        let first = harness::Model::of(&initial, harness::sample_project());
+        let settings = harness::sample_settings();
+        let first = harness::Model::of(&initial, harness::sample_project(), settings);
         let previous = PreviousVersion {
             text: &initial,
             parse: first.parse,
@@ -128,7 +134,7 @@ fn incremental_edits_match_a_document_built_from_scratch() {
             findings: Some(first.findings),
         };
         let incremental = berth::analysis::analyze_edited(&doc.text(), previous, harness::sample_project(), settings);
-        let scratch = analyze(&fresh.text(), harness::sample_project());
+        let scratch = berth::analysis::analyze_with(&fresh.text(), harness::sample_project(), settings);
         prop_assert_eq!(incremental.diagnostics, scratch.diagnostics);
         Ok(())
     });

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use arbitrary::{Arbitrary, Unstructured};
 use berth::analysis::{Analysis, analyze, analyze_with};
-use berth::config::{Settings, find_config};
+use berth::config::{DEFAULT_SETTINGS, Options, Settings, find_config};
 use berth::diagnostic::Edit;
 use berth::ide;
 use berth::project::{FileSystem, ProjectFacts, discover};
@@ -492,8 +492,8 @@ pub fn check_edit_session(session: &EditSession) {
     let mut model = session.initial.0.clone();
     // Without a project most uv rules stay silent, so each version is also checked against a
     // project whose files disagree with the usual Dockerfile pieces.
-    let projects = [&ProjectFacts::default(), sample_project()];
-    let mut built = projects.map(|project| (project, Model::of(&model, project)));
+    let surroundings = [(&ProjectFacts::default(), &*DEFAULT_SETTINGS), (sample_project(), sample_settings())];
+    let mut built = surroundings.map(|(project, settings)| (project, settings, Model::of(&model, project, settings)));
     for (version, edit) in session.edits.iter().take(32).enumerate() {
         let range = (!edit.full).then(|| {
             let start = LineCol { line: edit.start.0.into(), col: edit.start.1.into() };
@@ -505,7 +505,9 @@ pub fn check_edit_session(session: &EditSession) {
         let before = model.clone();
         apply_to_string(&mut model, range, &edit.text.0, encoding);
         assert_eq!(doc.text(), model, "after edit {version}: {edit:?}");
-        built = built.map(|(project, previous)| (project, check_edited_model(previous, &before, &model, project)));
+        built = built.map(|(project, settings, previous)| {
+            (project, settings, check_edited_model(previous, &before, &model, project, settings))
+        });
     }
 }
 
@@ -529,6 +531,16 @@ pub fn sample_project() -> &'static ProjectFacts {
     })
 }
 
+/// Settings that bring the rules that read them into play: only docker.io is a trusted
+/// registry, so every other image is reported.
+pub fn sample_settings() -> &'static Settings {
+    static SETTINGS: std::sync::OnceLock<Settings> = std::sync::OnceLock::new();
+    SETTINGS.get_or_init(|| {
+        let options = Options { trusted_registries: Some(vec!["docker.io".to_owned()]), ..Options::default() };
+        Settings::resolve(None, &[&options], None)
+    })
+}
+
 /// A version's syntax tree, semantic model and rule findings, as the server keeps them between
 /// edits.
 #[derive(Clone)]
@@ -539,11 +551,12 @@ pub struct Model {
 }
 
 impl Model {
-    /// The model of `text` built from scratch, with the rule findings for `project`.
-    pub fn of(text: &str, project: &ProjectFacts) -> Model {
+    /// The model of `text` built from scratch, with the rule findings for `project` and
+    /// `settings`.
+    pub fn of(text: &str, project: &ProjectFacts, settings: &Settings) -> Model {
         let parse = berth::syntax::parse(text);
         let semantics = berth::semantics::analyze(&parse);
-        let findings = run_all_keeping(&RuleContext::new(text, &parse, &semantics, project)).1;
+        let findings = run_all_keeping(&RuleContext::new(text, &parse, &semantics, project).with_settings(settings)).1;
         Model { parse, semantics, findings }
     }
 }
@@ -552,9 +565,9 @@ impl Model {
 /// edit, and checks that it is the model of `new` built from scratch, and that the rules,
 /// checking again only what the edit can reach, find what they find in the text from scratch;
 /// returns it.
-pub fn check_edited_model(previous: Model, old: &str, new: &str, project: &ProjectFacts) -> Model {
+pub fn check_edited_model(previous: Model, old: &str, new: &str, project: &ProjectFacts, settings: &Settings) -> Model {
     let (parse, splice) = berth::syntax::reparse_spliced(previous.parse, old, new);
-    let scratch = Model::of(new, project);
+    let scratch = Model::of(new, project, settings);
     assert!(parse == scratch.parse, "re-parse differs from a parse from scratch\nold: {old:?}\nnew: {new:?}");
     let semantics = match splice {
         Some(splice) => berth::semantics::analyze_after_edit(&parse, previous.semantics, &splice),
@@ -565,12 +578,14 @@ pub fn check_edited_model(previous: Model, old: &str, new: &str, project: &Proje
         kept == fresh,
         "semantic model after an edit differs from one built from scratch\nold: {old:?}\nnew: {new:?}"
     );
-    let ctx = RuleContext::new(new, &parse, &semantics, project);
+    let ctx = RuleContext::new(new, &parse, &semantics, project).with_settings(settings);
     let (found, findings) = match splice {
         Some(splice) => run_after_edit(&ctx, previous.findings, &splice),
         None => run_all_keeping(&ctx),
     };
-    let from_scratch = berth::rules::run_all(&RuleContext::new(new, &scratch.parse, &scratch.semantics, project));
+    let from_scratch = berth::rules::run_all(
+        &RuleContext::new(new, &scratch.parse, &scratch.semantics, project).with_settings(settings),
+    );
     if found != from_scratch {
         let missing: Vec<_> = from_scratch.iter().filter(|it| !found.contains(it)).collect();
         let extra: Vec<_> = found.iter().filter(|it| !from_scratch.contains(it)).collect();
