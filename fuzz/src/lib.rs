@@ -120,16 +120,21 @@ pub struct Snippet(pub String);
 
 impl<'a> Arbitrary<'a> for Snippet {
     fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Snippet> {
-        let mut text = String::new();
-        for _ in 0..u.arbitrary_len::<u8>()?.min(64) {
-            if u.ratio(3, 4)? {
-                text.push_str(u.choose(PIECES)?);
-            } else {
-                text.push_str(&String::arbitrary(u)?);
-            }
-        }
-        Ok(Snippet(text))
+        assemble(u, PIECES, 64).map(Snippet)
     }
+}
+
+/// Up to `max_parts` parts, three in four of them taken from `pieces`, the rest raw strings.
+fn assemble(u: &mut Unstructured<'_>, pieces: &[&str], max_parts: usize) -> arbitrary::Result<String> {
+    let mut text = String::new();
+    for _ in 0..u.arbitrary_len::<u8>()?.min(max_parts) {
+        if u.ratio(3, 4)? {
+            text.push_str(u.choose(pieces)?);
+        } else {
+            text.push_str(&String::arbitrary(u)?);
+        }
+    }
+    Ok(text)
 }
 
 /// A workspace in memory: a Dockerfile at `/ws/Dockerfile`, or at `/ws/app/Dockerfile` in a
@@ -269,15 +274,7 @@ pub struct ConfigSnippet(pub String);
 
 impl<'a> Arbitrary<'a> for ConfigSnippet {
     fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<ConfigSnippet> {
-        let mut text = String::new();
-        for _ in 0..u.arbitrary_len::<u8>()?.min(48) {
-            if u.ratio(3, 4)? {
-                text.push_str(u.choose(CONFIG_PIECES)?);
-            } else {
-                text.push_str(&String::arbitrary(u)?);
-            }
-        }
-        Ok(ConfigSnippet(text))
+        assemble(u, CONFIG_PIECES, 48).map(ConfigSnippet)
     }
 }
 
