@@ -309,14 +309,7 @@ pub fn check_config(input: &ConfigInput) {
     let config = find_config(&fs, &dockerfile_path, Some(root));
     if let Some(config) = &config {
         for problem in &config.problems {
-            let range = problem.range;
-            let config_text = &config.file.text;
-            assert!(range.start <= range.end && range.end <= config_text.len(), "problem {range:?} out of bounds");
-            assert!(
-                config_text.is_char_boundary(range.start) && config_text.is_char_boundary(range.end),
-                "problem {range:?} splits a character: {}",
-                problem.message
-            );
+            assert_range(&config.file.text, problem.range, &problem.message);
         }
     }
     let settings = Settings::resolve(config.map(Arc::new), &[], Some(&dockerfile_path));
@@ -487,8 +480,9 @@ pub fn check_edit_session(session: &EditSession) {
     let encoding = session.encoding();
     let mut doc = Document::new(&session.initial.0, 0, "dockerfile");
     let mut model = session.initial.0.clone();
-    // Without a project most uv rules stay silent, so each version is also checked against a
-    // project whose files disagree with the usual Dockerfile pieces.
+    // Without a project most uv rules stay silent, and with default settings the rules that
+    // read settings do, so each version is also checked against a project whose files disagree
+    // with the usual Dockerfile pieces, under settings that trust only docker.io.
     let surroundings = [(&ProjectFacts::default(), &*DEFAULT_SETTINGS), (sample_project(), sample_settings())];
     let mut built = surroundings.map(|(project, settings)| (project, settings, Model::of(&model, project, settings)));
     for (version, edit) in session.edits.iter().take(32).enumerate() {
