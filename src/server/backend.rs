@@ -26,7 +26,7 @@ use crate::server::document::Change;
 use crate::server::session::{AnalysisJob, AnalysisOutput, Effect, Findings, Session, Structure, Wanted, micros};
 use crate::server::settings;
 use crate::server::workspace::{self, PROJECT_FILE_GLOBS};
-use crate::server::{completion, convert, features, navigation, registry_actions, transport};
+use crate::server::{completion, convert, features, navigation, registry_actions, stdio, transport};
 use crate::text::PositionEncoding;
 
 /// What was agreed with the client in `initialize`.
@@ -705,7 +705,7 @@ fn publish_json(uri: &lsp::Uri, diagnostics: &[u8], version: i32) {
     let _ = serde_json::to_writer(&mut head, uri);
     head.extend_from_slice(br#","diagnostics":"#);
     let tail = format!(r#","version":{version}}}}}"#);
-    if let Err(err) = transport::write_frame_parts(&[&head, diagnostics, tail.as_bytes()]) {
+    if let Err(err) = stdio::write_frame_parts(&[&head, diagnostics, tail.as_bytes()]) {
         tracing::warn!("could not write diagnostics to stdout: {err}");
     }
 }
@@ -733,7 +733,7 @@ fn publish(params: &lsp::PublishDiagnosticsParams) {
             return;
         }
     };
-    if let Err(err) = transport::write_frame(&body) {
+    if let Err(err) = stdio::write_frame(&body) {
         // The client is gone; stdin will end too and the server with it.
         tracing::warn!("could not write diagnostics to stdout: {err}");
     }

@@ -41,6 +41,7 @@ mod navigation;
 mod registry_actions;
 mod session;
 mod settings;
+mod stdio;
 mod transport;
 mod workspace;
 
@@ -51,7 +52,7 @@ pub fn run_stdio() -> i32 {
     tune_process();
     // One analysis thread: analyses are short and queue fine, and every extra thread would get
     // its own allocator arena, multiplying resident memory for no gain.
-    let runtime = match tokio::runtime::Builder::new_current_thread().max_blocking_threads(1).build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_io().max_blocking_threads(1).build() {
         Ok(runtime) => runtime,
         Err(err) => {
             tracing::error!("could not start the async runtime: {err}");
@@ -59,14 +60,15 @@ pub fn run_stdio() -> i32 {
         }
     };
     let code = runtime.block_on(serve());
-    // The stdin thread may be blocked in a read that will never return; do not wait for it.
+    // A stdin thread (see `stdio`) may be blocked in a read that will never return; do not wait
+    // for it.
     runtime.shutdown_background();
     code
 }
 
 async fn serve() -> i32 {
     backend::warm_up();
-    let stdin = match transport::spawn_reader(std::io::stdin()) {
+    let stdin = match stdio::open_input() {
         Ok(stdin) => stdin,
         Err(err) => {
             tracing::error!("could not start reading stdin: {err}");
@@ -86,7 +88,7 @@ async fn serve() -> i32 {
         navigation::document_symbol_response(&shared, request)
             .or_else(|| navigation::semantic_tokens_full_response(&shared, request))
     }));
-    Server::new(stdin, transport::StdoutWriter::new(), socket).serve(service).await;
+    Server::new(stdin, stdio::StdoutWriter, socket).serve(service).await;
     let exited = exit_received.load(Ordering::SeqCst);
     let shut_down = shutdown_received.load(Ordering::SeqCst);
     if !exited {

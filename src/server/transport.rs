@@ -3,8 +3,8 @@
 //!
 //! Why our own framing: tower-lsp-server decodes stdin with a `tokio_util` `FramedRead`, which ends
 //! the stream after the first decode error, so a single body that is not JSON would end the whole
-//! session. Here a dedicated thread reads stdin, checks each frame with the same serde types the
-//! library uses, and only lets well-formed messages through. A malformed one is replaced by an
+//! session. Here each frame is checked (see [`FrameDecoder`]; `stdio` reads the bytes) with the
+//! same serde types the library uses, and only well-formed messages go through. A malformed one is replaced by an
 //! internal notification ([`MALFORMED_METHOD`]) which [`Guard`] answers with the JSON-RPC error the
 //! sender is owed (`-32700` for bad JSON, `-32600` for JSON that is not a message).
 
@@ -12,7 +12,6 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
-use std::io::{self, BufRead, Read, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -23,8 +22,7 @@ use std::time::Instant;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Value, json};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use tower::Service;
 use tower_lsp_server::ExitedError;
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Id, Request, Response};
@@ -33,7 +31,7 @@ use tower_lsp_server::jsonrpc::{Error, ErrorCode, Id, Request, Response};
 pub(crate) const MALFORMED_METHOD: &str = "$/berth/malformedMessage";
 
 /// Frames larger than this are skipped (and answered with an error) rather than buffered.
-const MAX_FRAME_LEN: usize = 512 * 1024 * 1024;
+pub(crate) const MAX_FRAME_LEN: usize = 512 * 1024 * 1024;
 
 /// What one read from the input produced.
 #[derive(Debug, PartialEq)]
@@ -44,63 +42,172 @@ enum Frame {
     Malformed { code: i64, message: String, id: Value },
 }
 
-/// Reads one frame: headers up to a blank line, then `Content-Length` bytes of body.
-/// Returns `Ok(None)` at the end of the input.
-fn read_frame(reader: &mut impl BufRead) -> io::Result<Option<Frame>> {
-    let mut content_len: Option<usize> = None;
-    let mut saw_header = false;
-    let mut line = Vec::new();
-    loop {
-        line.clear();
-        if reader.read_until(b'\n', &mut line)? == 0 {
-            return Ok(None);
-        }
-        let text = String::from_utf8_lossy(&line);
-        let mut text = text.trim_end_matches(['\r', '\n']);
-        // A body shorter than its Content-Length said leaves the rest of itself in front of the
-        // next message's header, on the same line; reading from the header finds that message.
-        if let Some(idx) = text.to_ascii_lowercase().rfind("content-length:") {
-            text = &text[idx..];
-        }
-        if text.is_empty() {
-            if saw_header {
-                break;
-            }
-            // Stray blank lines between messages carry nothing.
-            continue;
-        }
-        let Some((name, value)) = text.split_once(':') else {
-            // Not the text itself: it may be a piece of a document, secrets included.
-            tracing::warn!("skipping {} bytes of input that are not a header", text.len());
-            continue;
-        };
-        saw_header = true;
-        if name.trim().eq_ignore_ascii_case("content-length") {
-            match value.trim().parse() {
-                Ok(len) => content_len = Some(len),
-                Err(_) => tracing::warn!("invalid Content-Length {:?}", value.trim()),
-            }
+/// Splits the input stream into frames (headers up to a blank line, then `Content-Length` bytes
+/// of body) as its bytes arrive, in pieces of any size: the same frames whether the input comes
+/// whole, a byte at a time or anything in between.
+pub(crate) struct FrameDecoder {
+    /// Bodies longer than this are skipped (and answered with an error) rather than buffered.
+    max_len: usize,
+    /// Input not yet consumed, from `start` on.
+    pending: Vec<u8>,
+    start: usize,
+    /// How many bytes from `start` on are known to hold no line end, so that a long line arriving
+    /// in many pieces is scanned once.
+    scanned: usize,
+    content_len: Option<usize>,
+    saw_header: bool,
+    body: Option<Body>,
+}
+
+impl Default for FrameDecoder {
+    fn default() -> FrameDecoder {
+        FrameDecoder {
+            max_len: MAX_FRAME_LEN,
+            pending: Vec::new(),
+            start: 0,
+            scanned: 0,
+            content_len: None,
+            saw_header: false,
+            body: None,
         }
     }
-    let Some(len) = content_len else {
-        return Ok(Some(malformed(
-            ErrorCode::ParseError,
-            "message without a valid Content-Length header",
-            Value::Null,
-        )));
+}
+
+/// The part of a frame after its headers.
+enum Body {
+    Reading {
+        bytes: Vec<u8>,
+        len: usize,
+    },
+    /// A body over the size limit: dropped as it arrives rather than buffered.
+    Skipping {
+        left: usize,
+    },
+}
+
+impl FrameDecoder {
+    /// Adds bytes that arrived.
+    pub(crate) fn feed(&mut self, mut bytes: &[u8]) {
+        match &mut self.body {
+            Some(Body::Reading { bytes: body, len }) => {
+                let taken = (*len - body.len()).min(bytes.len());
+                body.extend_from_slice(&bytes[..taken]);
+                bytes = &bytes[taken..];
+            }
+            Some(Body::Skipping { left }) => {
+                let taken = (*left).min(bytes.len());
+                *left -= taken;
+                bytes = &bytes[taken..];
+            }
+            None => {}
+        }
+        if bytes.is_empty() {
+            return;
+        }
+        if self.start == self.pending.len() {
+            self.pending.clear();
+            self.start = 0;
+        } else if self.start >= 64 * 1024 {
+            self.pending.drain(..self.start);
+            self.start = 0;
+        }
+        self.pending.extend_from_slice(bytes);
+    }
+
+    /// The next complete frame, or `None` when more input is needed. With `at_end` (no more input
+    /// will come), an unfinished last line still counts as a line, and `None` means the input is
+    /// used up: a body cut short by the end is dropped.
+    fn next_frame(&mut self, at_end: bool) -> Option<Frame> {
+        loop {
+            match &mut self.body {
+                Some(Body::Reading { bytes, len }) => {
+                    if bytes.len() < *len {
+                        return None;
+                    }
+                    let body = std::mem::take(bytes);
+                    self.body = None;
+                    return Some(check_body(body));
+                }
+                Some(Body::Skipping { left }) => {
+                    if *left > 0 && !at_end {
+                        return None;
+                    }
+                    self.body = None;
+                    return Some(malformed(ErrorCode::InvalidRequest, "message too large", Value::Null));
+                }
+                None => {}
+            }
+            let unread = &self.pending[self.start..];
+            let line_len = match memchr::memchr(b'\n', &unread[self.scanned..]) {
+                Some(at) => self.scanned + at + 1,
+                None if at_end && !unread.is_empty() => unread.len(),
+                None => {
+                    self.scanned = unread.len();
+                    return None;
+                }
+            };
+            let line = &unread[..line_len];
+            self.start += line_len;
+            self.scanned = 0;
+            if !header_line(line, &mut self.content_len, &mut self.saw_header) {
+                continue;
+            }
+            // A blank line after headers: the body follows.
+            let content_len = self.content_len.take();
+            self.saw_header = false;
+            let Some(len) = content_len else {
+                return Some(malformed(
+                    ErrorCode::ParseError,
+                    "message without a valid Content-Length header",
+                    Value::Null,
+                ));
+            };
+            let available = self.pending.len() - self.start;
+            let taken = len.min(available);
+            if len > self.max_len {
+                self.body = Some(Body::Skipping { left: len - taken });
+            } else {
+                // Grown as the body arrives: a header may announce far more than ever comes.
+                let mut bytes = Vec::with_capacity(len.min(available.max(1 << 20)));
+                bytes.extend_from_slice(&self.pending[self.start..self.start + taken]);
+                self.body = Some(Body::Reading { bytes, len });
+            }
+            self.start += taken;
+        }
+    }
+
+    /// Like [`FrameDecoder::next_frame`], the frame framed again for tower-lsp-server.
+    pub(crate) fn next_encoded(&mut self, at_end: bool) -> Option<Vec<u8>> {
+        self.next_frame(at_end).map(encode)
+    }
+}
+
+/// Takes one header line; true when it is the blank line that ends the headers.
+fn header_line(line: &[u8], content_len: &mut Option<usize>, saw_header: &mut bool) -> bool {
+    let text = String::from_utf8_lossy(line);
+    let mut text = text.trim_end_matches(['\r', '\n']);
+    // A body shorter than its Content-Length said leaves the rest of itself in front of the
+    // next message's header, on the same line; reading from the header finds that message.
+    if let Some(idx) = text.to_ascii_lowercase().rfind("content-length:") {
+        text = &text[idx..];
+    }
+    if text.is_empty() {
+        // Stray blank lines between messages carry nothing.
+        return *saw_header;
+    }
+    let Some((name, value)) = text.split_once(':') else {
+        // Not the text itself: it may be a piece of a document, secrets included.
+        tracing::warn!("skipping {} bytes of input that are not a header", text.len());
+        return false;
     };
-    if len > MAX_FRAME_LEN {
-        io::copy(&mut reader.take(len as u64), &mut io::sink())?;
-        return Ok(Some(malformed(ErrorCode::InvalidRequest, "message too large", Value::Null)));
+    *saw_header = true;
+    if name.trim().eq_ignore_ascii_case("content-length") {
+        match value.trim().parse() {
+            Ok(len) => *content_len = Some(len),
+            Err(_) => tracing::warn!("invalid Content-Length {:?}", value.trim()),
+        }
     }
-    let mut body = vec![0; len];
-    if let Err(err) = reader.read_exact(&mut body) {
-        return match err.kind() {
-            io::ErrorKind::UnexpectedEof => Ok(None),
-            _ => Err(err),
-        };
-    }
-    Ok(Some(check_body(body)))
+    false
 }
 
 /// Passes `body` on when tower-lsp-server's decoder will accept it, repairing escaped lone
@@ -344,117 +451,6 @@ fn encode(frame: Frame) -> Vec<u8> {
     out
 }
 
-/// Starts the thread that reads and checks frames from `input`; the returned reader yields them
-/// re-framed for tower-lsp-server, and reports end of input when `input` ends.
-pub(crate) fn spawn_reader(input: impl Read + Send + 'static) -> io::Result<FrameReader> {
-    let (tx, rx) = mpsc::unbounded_channel();
-    std::thread::Builder::new().name("berth-stdin".to_owned()).spawn(move || {
-        let mut input = io::BufReader::with_capacity(64 * 1024, input);
-        loop {
-            match read_frame(&mut input) {
-                Ok(Some(frame)) => {
-                    if tx.send(encode(frame)).is_err() {
-                        return;
-                    }
-                }
-                Ok(None) => return,
-                Err(err) => {
-                    tracing::error!("reading stdin failed: {err}");
-                    return;
-                }
-            }
-        }
-    })?;
-    Ok(FrameReader { rx, current: Vec::new(), pos: 0 })
-}
-
-/// The async side of [`spawn_reader`].
-pub(crate) struct FrameReader {
-    rx: mpsc::UnboundedReceiver<Vec<u8>>,
-    current: Vec<u8>,
-    pos: usize,
-}
-
-impl AsyncRead for FrameReader {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        loop {
-            if self.pos < self.current.len() {
-                let n = buf.remaining().min(self.current.len() - self.pos);
-                let start = self.pos;
-                buf.put_slice(&self.current[start..start + n]);
-                self.pos += n;
-                return Poll::Ready(Ok(()));
-            }
-            match self.rx.poll_recv(cx) {
-                Poll::Ready(Some(chunk)) => {
-                    self.current = chunk;
-                    self.pos = 0;
-                }
-                // Filling nothing signals end of input.
-                Poll::Ready(None) => return Poll::Ready(Ok(())),
-                Poll::Pending => return Poll::Pending,
-            }
-        }
-    }
-}
-
-/// Stdout for tower-lsp-server, written synchronously on the runtime thread.
-///
-/// Tokio's own `stdout()` hands every write to the blocking pool, which the server keeps at one
-/// thread for analyses: a `publishDiagnostics` would then wait for the analysis queued before it,
-/// and each write would cost two thread hand-offs. A pipe write of a framed message is a copy
-/// into the kernel's buffer; it only blocks while the client is not reading, and then nothing
-/// could be sent anyway (stdin keeps being drained by its own thread meanwhile).
-pub(crate) struct StdoutWriter {
-    stdout: io::Stdout,
-}
-
-impl StdoutWriter {
-    pub(crate) fn new() -> StdoutWriter {
-        StdoutWriter { stdout: io::stdout() }
-    }
-}
-
-/// Writes one message body to stdout as a frame, in a single locked write: [`StdoutWriter`] also
-/// writes whole frames under the lock, so the two never interleave.
-pub(crate) fn write_frame(body: &[u8]) -> io::Result<()> {
-    write_frame_parts(&[body])
-}
-
-/// Like [`write_frame`] for a body given in pieces (a large cached result between a small prefix
-/// and suffix), without first copying them into one buffer.
-pub(crate) fn write_frame_parts(parts: &[&[u8]]) -> io::Result<()> {
-    let len: usize = parts.iter().map(|it| it.len()).sum();
-    let header = format!("Content-Length: {len}\r\n\r\n");
-    let mut stdout = io::stdout().lock();
-    if len <= 64 * 1024 {
-        let mut frame = Vec::with_capacity(header.len() + len);
-        frame.extend_from_slice(header.as_bytes());
-        parts.iter().for_each(|part| frame.extend_from_slice(part));
-        stdout.write_all(&frame)?;
-    } else {
-        stdout.write_all(header.as_bytes())?;
-        for part in parts {
-            stdout.write_all(part)?;
-        }
-    }
-    stdout.flush()
-}
-
-impl AsyncWrite for StdoutWriter {
-    fn poll_write(self: Pin<&mut Self>, _: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        Poll::Ready(self.stdout.lock().write_all(buf).map(|()| buf.len()))
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(self.stdout.lock().flush())
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.poll_flush(cx)
-    }
-}
-
 /// Wraps the LSP service: answers [`MALFORMED_METHOD`], notes `exit`, and catches panics.
 pub(crate) struct Guard<S> {
     inner: S,
@@ -555,7 +551,9 @@ where
                 // Timed like every other request: until the response text is ready, before the
                 // write, whose duration depends on how fast the client reads.
                 log_handled(&timing.1, timing.0.as_ref(), started);
-                if let Err(err) = write_frame_parts(&[&answer.prefix, &answer.result, answer.suffix]) {
+                if let Err(err) =
+                    crate::server::stdio::write_frame_parts(&[&answer.prefix, &answer.result, answer.suffix])
+                {
                     tracing::warn!("could not write a response to stdout: {err}");
                 }
                 Ok(None)
@@ -678,13 +676,25 @@ mod tests {
 
     use super::*;
 
-    fn frames(input: &str) -> Vec<Frame> {
-        let mut reader = io::Cursor::new(input.as_bytes().to_vec());
+    /// The frames in `input`, fed to a decoder in pieces of `size` bytes.
+    fn decode_in_pieces(input: &[u8], size: usize, max_len: usize) -> Vec<Frame> {
+        let mut decoder = FrameDecoder { max_len, ..FrameDecoder::default() };
         let mut out = Vec::new();
-        while let Some(frame) = read_frame(&mut reader).unwrap() {
-            out.push(frame);
+        for piece in input.chunks(size.max(1)) {
+            decoder.feed(piece);
+            out.extend(std::iter::from_fn(|| decoder.next_frame(false)));
         }
+        out.extend(std::iter::from_fn(|| decoder.next_frame(true)));
         out
+    }
+
+    /// The frames in `input`, the same however the input is cut up.
+    fn frames(input: &str) -> Vec<Frame> {
+        let whole = decode_in_pieces(input.as_bytes(), input.len(), MAX_FRAME_LEN);
+        for size in [1, 2, 7, 64] {
+            assert_eq!(decode_in_pieces(input.as_bytes(), size, MAX_FRAME_LEN), whole, "in pieces of {size}");
+        }
+        whole
     }
 
     fn message(body: &str) -> String {
@@ -750,6 +760,37 @@ mod tests {
     #[test]
     fn a_truncated_body_is_the_end_of_input() {
         assert_eq!(frames("Content-Length: 100\r\n\r\n{\"jsonrpc\""), vec![]);
+        // A header cut off at the end, with or without its line end.
+        assert_eq!(frames("Content-Length: 100\r\n"), vec![]);
+        assert_eq!(frames("Content-Len"), vec![]);
+    }
+
+    #[test]
+    fn an_oversized_body_is_skipped_as_it_arrives() {
+        let good = r#"{"jsonrpc":"2.0","method":"exit"}"#;
+        let input = format!("Content-Length: 40\r\n\r\n{}{}", "x".repeat(40), message(good));
+        for size in [1, 5, 100] {
+            let out = decode_in_pieces(input.as_bytes(), size, 39);
+            assert!(matches!(&out[0], Frame::Malformed { code: -32600, .. }), "{out:?}");
+            assert_eq!(out[1..], [Frame::Message(good.into())], "in pieces of {size}");
+        }
+        // Cut short by the end of input, it is still answered.
+        let out = decode_in_pieces(b"Content-Length: 40\r\n\r\nxx", 3, 39);
+        assert!(matches!(&out[..], [Frame::Malformed { code: -32600, .. }]), "{out:?}");
+    }
+
+    #[test]
+    fn a_long_line_in_many_pieces_is_scanned_once() {
+        let mut decoder = FrameDecoder::default();
+        for _ in 0..1000 {
+            decoder.feed(&[b'x'; 100]);
+            assert_eq!(decoder.next_frame(false), None);
+        }
+        // Everything seen so far is known to hold no line end.
+        assert_eq!(decoder.scanned, 100_000);
+        decoder.feed(b"\r\n");
+        assert_eq!(decoder.next_frame(false), None);
+        assert_eq!((decoder.start, decoder.scanned), (100_002, 0));
     }
 
     /// How tower-lsp-server decodes a body: its crate-private `Message`, an untagged enum of a
@@ -906,7 +947,34 @@ mod tests {
         })
     }
 
+    /// Pieces of an input stream: messages, and the ways a stream goes wrong.
+    fn stream_piece() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just(message(r#"{"jsonrpc":"2.0","id":1,"method":"shutdown"}"#)),
+            Just(message(r#"{"jsonrpc":"2.0","method":"initialized","params":{"é":"\ud800"}}"#)),
+            Just(message("{not json")),
+            Just(message("[1,2]")),
+            Just("Content-Length: 12\n\n{\"a\":1}".to_owned()),
+            Just("Content-Length: 50\r\n\r\n{}".to_owned()),
+            Just("Content-Length: 80\r\n\r\n".to_owned() + &"y".repeat(80)),
+            Just("Content-Length: abc\r\n\r\n".to_owned()),
+            Just("garbage\r\n".to_owned()),
+            Just("\r\n\n\r".to_owned()),
+            Just("X-Other: 1\r\n".to_owned()),
+        ]
+    }
+
     proptest::proptest! {
+        #[test]
+        fn frames_do_not_depend_on_how_the_input_is_cut(
+            pieces in proptest::collection::vec(stream_piece(), 0..12),
+            size in 1usize..40,
+        ) {
+            let input = pieces.concat();
+            let whole = decode_in_pieces(input.as_bytes(), input.len(), 64);
+            proptest::prop_assert_eq!(decode_in_pieces(input.as_bytes(), size, 64), whole);
+        }
+
         #[test]
         fn the_check_agrees_with_the_library(
             value in json_text(),

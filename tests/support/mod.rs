@@ -534,7 +534,7 @@ fn read_messages(
 
 /// One message; `Ok(None)` at a clean end of stream, `Err` for anything that is not a framed
 /// JSON-RPC message.
-fn read_frame(reader: &mut impl BufRead) -> Result<Option<Value>, String> {
+pub fn read_frame(reader: &mut impl BufRead) -> Result<Option<Value>, String> {
     let mut content_len = None;
     let mut line = String::new();
     loop {
