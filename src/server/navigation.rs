@@ -19,7 +19,7 @@ use crate::ide::navigation::{self, Role};
 use crate::ide::symbols::{self, FoldKind, SymbolKind};
 use crate::ide::tokens::{self, MODIFIER_NAMES, TokenKind};
 use crate::server::backend::Shared;
-use crate::server::convert::{self, write_json, write_number, write_range};
+use crate::server::convert::{self, write_json, write_number, write_range, write_str};
 use crate::server::features::{guarded, structure};
 use crate::server::session::{Structure, micros};
 use crate::server::transport::FastAnswer;
@@ -324,10 +324,10 @@ fn write_symbols(out: &mut Vec<u8>, positions: &mut Positions<'_>, symbols: &[sy
 /// One `DocumentSymbol`, fields in the order serde writes them.
 fn write_symbol(out: &mut Vec<u8>, positions: &mut Positions<'_>, symbol: &symbols::Symbol) {
     out.extend_from_slice(b"{\"name\":");
-    write_json(out, &symbol.name);
+    write_str(out, &symbol.name);
     if let Some(detail) = &symbol.detail {
         out.extend_from_slice(b",\"detail\":");
-        write_json(out, detail);
+        write_str(out, detail);
     }
     out.extend_from_slice(b",\"kind\":");
     write_json(out, &symbol_kind(symbol.kind));
