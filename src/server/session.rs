@@ -445,10 +445,11 @@ pub(crate) struct AnalysisJob {
     pub(crate) stale: (Option<Arc<Analyzed>>, Option<Arc<Structure>>),
 }
 
-/// The text, syntax tree and semantic model of a document's previous version, to build the
-/// next one from.
+/// The text, line index, syntax tree and semantic model of a document's previous version, to
+/// build the next one from.
 struct Reusable {
     text: Arc<str>,
+    index: Arc<LineIndex>,
     parse: Parse,
     semantics: Option<Semantics>,
     /// The rule findings of the same version, with what they were computed from.
@@ -474,10 +475,10 @@ fn reusable(stale: (Option<Arc<Analyzed>>, Option<Arc<Structure>>)) -> Option<Re
         }
     };
     // A request still answering from the old version holds it: start from scratch instead.
-    let Structure { text, model, .. } = Arc::try_unwrap(structure).ok()?;
+    let Structure { text, index, model, .. } = Arc::try_unwrap(structure).ok()?;
     let Analysis { parse, semantics, .. } = model;
     let semantics = Arc::try_unwrap(semantics).ok();
-    Some(Reusable { text, parse: Arc::try_unwrap(parse).ok()?, semantics, findings })
+    Some(Reusable { text, index, parse: Arc::try_unwrap(parse).ok()?, semantics, findings })
 }
 
 /// The form a job's caller wants the diagnostics in.
@@ -551,11 +552,14 @@ impl AnalysisJob {
         let discovery_done = Instant::now();
         let settings = Settings::resolve(config.clone(), &[&self.settings], self.path.as_deref());
         let text: Arc<str> = self.text.into();
-        let index = Arc::new(LineIndex::new(&text));
+        let index = Arc::new(match &previous {
+            Some(previous) => LineIndex::edited(&previous.index, &previous.text, &text),
+            None => LineIndex::new(&text),
+        });
         let reused = previous.is_some();
         let inputs = RuleInputs { project: project.clone(), config: config.clone(), settings: self.settings.clone() };
         let (old_text, previous) = match previous {
-            Some(Reusable { text, parse, semantics, findings }) => {
+            Some(Reusable { text, parse, semantics, findings, .. }) => {
                 // Findings computed with other project facts or settings are not reused.
                 let findings = findings.filter(|(_, old)| old.same_as(&inputs)).map(|(findings, _)| findings);
                 (Some(text), Some((parse, semantics, findings)))

@@ -12,6 +12,7 @@ use crate::syntax::{
     ShellForm, SyntaxError, Word,
 };
 use crate::text::{Spanned, TextRange};
+use crate::text::{common_prefix, common_suffix};
 
 /// The parse of `new`, given `previous`, the parse of `old`. Equal to `parse(new)`; cheaper when
 /// the two texts differ in a few lines after the first instruction.
@@ -117,31 +118,6 @@ impl Region {
     fn delta(&self) -> isize {
         self.new_end as isize - self.old_end as isize
     }
-}
-
-/// Compared a block at a time: equal slices compare as fast as memory reads, where a byte
-/// loop would take a good part of a keystroke on a large file.
-const BLOCK: usize = 256;
-
-/// The length of the longest common prefix of `a` and `b`.
-fn common_prefix(a: &[u8], b: &[u8]) -> usize {
-    let len = a.len().min(b.len());
-    let mut at = 0;
-    while at + BLOCK <= len && a[at..at + BLOCK] == b[at..at + BLOCK] {
-        at += BLOCK;
-    }
-    at + a[at..len].iter().zip(&b[at..len]).take_while(|(x, y)| x == y).count()
-}
-
-/// The length of the longest common suffix of `a` and `b`.
-fn common_suffix(a: &[u8], b: &[u8]) -> usize {
-    let len = a.len().min(b.len());
-    let (a, b) = (&a[a.len() - len..], &b[b.len() - len..]);
-    let mut at = len;
-    while at >= BLOCK && a[at - BLOCK..at] == b[at - BLOCK..at] {
-        at -= BLOCK;
-    }
-    len - at + a[..at].iter().rev().zip(b[..at].iter().rev()).take_while(|(x, y)| x == y).count()
 }
 
 /// Whether the old parse was between instructions at `pos`: a line start outside every
@@ -444,6 +420,7 @@ mod tests {
 
     #[test]
     fn common_ends_are_found_across_blocks() {
+        const BLOCK: usize = 256;
         let long = "a".repeat(3 * BLOCK + 7);
         for at in [0, 1, BLOCK - 1, BLOCK, BLOCK + 1, 2 * BLOCK, long.len() - 1, long.len()] {
             let mut edited = long.clone();
