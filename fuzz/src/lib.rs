@@ -553,10 +553,16 @@ impl Model {
 }
 
 /// Builds the model of `new` from `previous`, the model of `old`, as the server does after an
-/// edit, and checks that it is the model of `new` built from scratch, and that the rules,
+/// edit, and checks that it (and the line index built from `old`'s) is the model of `new` built
+/// from scratch, and that the rules,
 /// checking again only what the edit can reach, find what they find in the text from scratch;
 /// returns it.
 pub fn check_edited_model(previous: Model, old: &str, new: &str, project: &ProjectFacts, settings: &Settings) -> Model {
+    let index = LineIndex::edited(&LineIndex::new(old), old, new);
+    assert!(
+        index == LineIndex::new(new),
+        "line index after an edit differs from one built from scratch\nold: {old:?}\nnew: {new:?}"
+    );
     let (parse, splice) = berth::syntax::reparse_spliced(previous.parse, old, new);
     let scratch = Model::of(new, project, settings);
     assert!(parse == scratch.parse, "re-parse differs from a parse from scratch\nold: {old:?}\nnew: {new:?}");
