@@ -1,12 +1,13 @@
-//! Stdio plumbing around tower-lsp-server: message framing that survives malformed input, and a
-//! service wrapper that records `exit` and turns handler panics into error responses.
+//! Message plumbing around tower-lsp-server: framing that survives malformed input, and a service
+//! wrapper that records `exit` and turns handler panics into error responses.
 //!
 //! Why our own framing: tower-lsp-server decodes stdin with a `tokio_util` `FramedRead`, which ends
 //! the stream after the first decode error, so a single body that is not JSON would end the whole
-//! session. Here each frame is checked (see [`FrameDecoder`]; `stdio` reads the bytes) with the
-//! same serde types the library uses, and only well-formed messages go through. A malformed one is replaced by an
-//! internal notification ([`MALFORMED_METHOD`]) which [`Guard`] answers with the JSON-RPC error the
-//! sender is owed (`-32700` for bad JSON, `-32600` for JSON that is not a message).
+//! session. Here [`FrameDecoder`] splits the bytes that `stdio` reads into frames and checks each
+//! with the same serde types the library uses; only well-formed messages go through. A malformed
+//! one is replaced by an internal notification ([`MALFORMED_METHOD`]) which [`Guard`] answers with
+//! the JSON-RPC error the sender is owed (`-32700` for bad JSON, `-32600` for JSON that is not a
+//! message).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
