@@ -362,6 +362,18 @@ fn column_width(s: &str, encoding: PositionEncoding) -> usize {
 mod tests {
     use super::*;
 
+    #[test]
+    fn common_ends_are_found_across_blocks() {
+        let long = "a".repeat(3 * BLOCK + 7);
+        for at in [0, 1, BLOCK - 1, BLOCK, BLOCK + 1, 2 * BLOCK, long.len() - 1, long.len()] {
+            let mut edited = long.clone();
+            edited.insert(at, 'b');
+            assert_eq!(common_prefix(long.as_bytes(), edited.as_bytes()), at);
+            assert_eq!(common_suffix(long.as_bytes(), edited.as_bytes()), long.len() - at);
+            assert_eq!(common_suffix(&long.as_bytes()[..at], &edited.as_bytes()[..=at]), 0);
+        }
+    }
+
     /// `text` with `range` (clamped, and moved back to character boundaries) replaced.
     fn replaced(text: &str, start: usize, len: usize, with: &str) -> String {
         let floor = |at: usize| (0..=at.min(text.len())).rev().find(|it| text.is_char_boundary(*it)).unwrap_or(0);

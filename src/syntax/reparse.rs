@@ -11,8 +11,7 @@ use crate::syntax::{
     Args, Comment, Dockerfile, ExecForm, Flag, Healthcheck, Heredoc, Instruction, KeyValue, OffsetMap, Parse,
     ShellForm, SyntaxError, Word,
 };
-use crate::text::{Spanned, TextRange};
-use crate::text::{common_prefix, common_suffix};
+use crate::text::{Spanned, TextRange, common_prefix, common_suffix};
 
 /// The parse of `new`, given `previous`, the parse of `old`. Equal to `parse(new)`; cheaper when
 /// the two texts differ in a few lines after the first instruction.
@@ -416,19 +415,6 @@ mod tests {
         check_edit(old, "RUN d", "RUN d `");
         check_edit(old, "c\n", "c `\n");
         check_edit(old, "b `", "b \\");
-    }
-
-    #[test]
-    fn common_ends_are_found_across_blocks() {
-        const BLOCK: usize = 256;
-        let long = "a".repeat(3 * BLOCK + 7);
-        for at in [0, 1, BLOCK - 1, BLOCK, BLOCK + 1, 2 * BLOCK, long.len() - 1, long.len()] {
-            let mut edited = long.clone();
-            edited.insert(at, 'b');
-            assert_eq!(common_prefix(long.as_bytes(), edited.as_bytes()), at);
-            assert_eq!(common_suffix(long.as_bytes(), edited.as_bytes()), long.len() - at);
-            assert_eq!(common_suffix(&long.as_bytes()[..at], &edited.as_bytes()[..=at]), 0);
-        }
     }
 
     #[test]
