@@ -640,7 +640,7 @@ mod tests {
         let stamp = crate::server::session::Stamp { revision: 1, project_epoch: 0 };
         let project = Arc::new(crate::project::ProjectFacts::default());
         let model = crate::analysis::analyze(text, &project);
-        Structure::new(stamp, text.into(), Arc::new(LineIndex::new(text)), &model, project)
+        Structure::new(stamp, Arc::new(text.to_owned()), Arc::new(LineIndex::new(text)), &model, project)
     }
 
     #[test]

@@ -102,7 +102,9 @@ impl RuleInputs {
 /// while its diagnostics are still being computed.
 pub(crate) struct Structure {
     pub(crate) stamp: Stamp,
-    pub(crate) text: Arc<str>,
+    /// A `String` in an `Arc` rather than an `Arc<str>`, which would copy a large file's text
+    /// once more for every edit.
+    pub(crate) text: Arc<String>,
     pub(crate) index: Arc<LineIndex>,
     /// The parse and the semantic model; its `diagnostics` are always empty.
     pub(crate) model: Analysis,
@@ -116,7 +118,7 @@ pub(crate) struct Structure {
 impl Structure {
     pub(crate) fn new(
         stamp: Stamp,
-        text: Arc<str>,
+        text: Arc<String>,
         index: Arc<LineIndex>,
         model: &Analysis,
         project: Arc<ProjectFacts>,
@@ -448,7 +450,7 @@ pub(crate) struct AnalysisJob {
 /// The text, line index, syntax tree and semantic model of a document's previous version, to
 /// build the next one from.
 struct Reusable {
-    text: Arc<str>,
+    text: Arc<String>,
     index: Arc<LineIndex>,
     parse: Parse,
     semantics: Option<Semantics>,
@@ -551,7 +553,7 @@ impl AnalysisJob {
         };
         let discovery_done = Instant::now();
         let settings = Settings::resolve(config.clone(), &[&self.settings], self.path.as_deref());
-        let text: Arc<str> = self.text.into();
+        let text = Arc::new(self.text);
         let index = Arc::new(match &previous {
             Some(previous) => LineIndex::edited(&previous.index, &previous.text, &text),
             None => LineIndex::new(&text),
@@ -616,7 +618,7 @@ pub(crate) struct StructuredJob {
     encoding: PositionEncoding,
     wanted: Wanted,
     fs: OverlayFs,
-    text: Arc<str>,
+    text: Arc<String>,
     index: Arc<LineIndex>,
     structured: crate::analysis::Structured,
     /// The structure of this version, for the requests that need no findings.

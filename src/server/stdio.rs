@@ -18,7 +18,7 @@ use std::task::{Context, Poll, Waker};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::mpsc;
 
-use crate::server::transport::FrameDecoder;
+use crate::server::transport::{Encoded, FrameDecoder};
 
 /// How much one read of stdin takes at most.
 const READ_CHUNK: usize = 128 * 1024;
@@ -71,26 +71,14 @@ impl AsyncRead for Input {
     }
 }
 
-/// Copies as much of `frame` from `pos` on as fits; false when nothing was left.
-fn copy_out(frame: &[u8], pos: &mut usize, buf: &mut ReadBuf<'_>) -> bool {
-    if *pos >= frame.len() {
-        return false;
-    }
-    let n = buf.remaining().min(frame.len() - *pos);
-    buf.put_slice(&frame[*pos..*pos + n]);
-    *pos += n;
-    true
-}
-
 /// Stdin read on the runtime thread, woken by the kernel's readiness events.
 #[cfg(unix)]
 pub(crate) struct DirectInput {
     stdin: tokio::io::unix::AsyncFd<StdinFd>,
     decoder: FrameDecoder,
     at_end: bool,
-    /// The frame being handed over, and how much of it was.
-    frame: Vec<u8>,
-    pos: usize,
+    /// The frame being handed over.
+    frame: Encoded,
     chunk: Box<[u8]>,
     /// File status flags of stdin and stdout before they were made non-blocking.
     restore: [libc::c_int; 2],
@@ -133,8 +121,7 @@ impl DirectInput {
             stdin,
             decoder: FrameDecoder::default(),
             at_end: false,
-            frame: Vec::new(),
-            pos: 0,
+            frame: Encoded::default(),
             chunk: vec![0; READ_CHUNK].into_boxed_slice(),
             restore: [stdin_flags, stdout_flags],
         }))
@@ -142,12 +129,11 @@ impl DirectInput {
 
     fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         loop {
-            if copy_out(&self.frame, &mut self.pos, buf) {
+            if self.frame.copy_into(buf) {
                 return Poll::Ready(Ok(()));
             }
             if let Some(frame) = self.decoder.next_encoded(self.at_end) {
                 self.frame = frame;
-                self.pos = 0;
                 continue;
             }
             if self.at_end {
@@ -295,9 +281,8 @@ fn wait_for_room() -> io::Result<()> {
 
 /// Stdin read by a thread of its own, frames handed over through a channel.
 pub(crate) struct ThreadInput {
-    rx: mpsc::UnboundedReceiver<Vec<u8>>,
-    frame: Vec<u8>,
-    pos: usize,
+    rx: mpsc::UnboundedReceiver<Encoded>,
+    frame: Encoded,
 }
 
 impl ThreadInput {
@@ -328,19 +313,16 @@ impl ThreadInput {
                 }
             }
         })?;
-        Ok(ThreadInput { rx, frame: Vec::new(), pos: 0 })
+        Ok(ThreadInput { rx, frame: Encoded::default() })
     }
 
     fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         loop {
-            if copy_out(&self.frame, &mut self.pos, buf) {
+            if self.frame.copy_into(buf) {
                 return Poll::Ready(Ok(()));
             }
             match self.rx.poll_recv(cx) {
-                Poll::Ready(Some(frame)) => {
-                    self.frame = frame;
-                    self.pos = 0;
-                }
+                Poll::Ready(Some(frame)) => self.frame = frame,
                 // Filling nothing signals the end of input.
                 Poll::Ready(None) => return Poll::Ready(Ok(())),
                 Poll::Pending => return Poll::Pending,

@@ -23,6 +23,7 @@ use std::time::Instant;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Value, json};
+use tokio::io::ReadBuf;
 use tokio::sync::oneshot;
 use tower::Service;
 use tower_lsp_server::ExitedError;
@@ -178,7 +179,7 @@ impl FrameDecoder {
     }
 
     /// Like [`FrameDecoder::next_frame`], the frame framed again for tower-lsp-server.
-    pub(crate) fn next_encoded(&mut self, at_end: bool) -> Option<Vec<u8>> {
+    pub(crate) fn next_encoded(&mut self, at_end: bool) -> Option<Encoded> {
         self.next_frame(at_end).map(encode)
     }
 }
@@ -435,7 +436,7 @@ fn malformed(code: ErrorCode, message: &str, id: Value) -> Frame {
     Frame::Malformed { code: code.code(), message: message.to_owned(), id }
 }
 
-fn encode(frame: Frame) -> Vec<u8> {
+fn encode(frame: Frame) -> Encoded {
     let body = match frame {
         Frame::Message(body) => body,
         Frame::Malformed { code, message, id } => {
@@ -447,9 +448,33 @@ fn encode(frame: Frame) -> Vec<u8> {
             note.to_string().into_bytes()
         }
     };
-    let mut out = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
-    out.extend_from_slice(&body);
-    out
+    Encoded { header: format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes(), body, pos: 0 }
+}
+
+/// A checked frame framed again for tower-lsp-server, handed over in as many reads as it takes:
+/// the header, then the body (not copied next to the header: a document's text is copied enough
+/// times on its way in).
+#[derive(Default)]
+pub(crate) struct Encoded {
+    header: Vec<u8>,
+    body: Vec<u8>,
+    /// How much of the header and then the body was handed over.
+    pos: usize,
+}
+
+impl Encoded {
+    /// Copies as much of the rest as fits into `buf`; false when nothing was left.
+    pub(crate) fn copy_into(&mut self, buf: &mut ReadBuf<'_>) -> bool {
+        let (header, body) = (self.header.len(), self.body.len());
+        if self.pos >= header + body {
+            return false;
+        }
+        let rest = if self.pos < header { &self.header[self.pos..] } else { &self.body[self.pos - header..] };
+        let n = buf.remaining().min(rest.len());
+        buf.put_slice(&rest[..n]);
+        self.pos += n;
+        true
+    }
 }
 
 /// Wraps the LSP service: answers [`MALFORMED_METHOD`], notes `exit`, and catches panics.
@@ -764,6 +789,24 @@ mod tests {
         // A header cut off at the end, with or without its line end.
         assert_eq!(frames("Content-Length: 100\r\n"), vec![]);
         assert_eq!(frames("Content-Len"), vec![]);
+    }
+
+    #[test]
+    fn an_encoded_frame_is_handed_over_whole_in_reads_of_any_size() {
+        let body = r#"{"jsonrpc":"2.0","method":"exit"}"#;
+        for size in [1, 3, 20, 1000] {
+            let mut encoded = encode(Frame::Message(body.into()));
+            let mut out = Vec::new();
+            let mut storage = vec![0; size];
+            loop {
+                let mut buf = ReadBuf::new(&mut storage);
+                if !encoded.copy_into(&mut buf) {
+                    break;
+                }
+                out.extend_from_slice(buf.filled());
+            }
+            assert_eq!(String::from_utf8(out).unwrap(), message(body), "in reads of {size}");
+        }
     }
 
     #[test]
