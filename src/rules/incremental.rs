@@ -240,8 +240,11 @@ pub fn run_after_edit(
     };
     let focus = Focus::new(ctx, components(ctx.semantics.stages.len(), touched.clone(), &previous.links, &links));
     let from_instructions = ctx.semantics.stages.iter().map(|it| it.from_instruction).collect();
+    // An edit rarely changes how much is found: sized from the previous version, the lists are
+    // not grown (and copied) step by step on every keystroke.
+    let previous_local = previous.local.len();
     // The findings of the stages out of reach (and before the first FROM), moved.
-    let mut kept = Vec::with_capacity(previous.local.len());
+    let mut kept = Vec::with_capacity(previous_local);
     for (stage, mut diagnostic) in previous.local {
         if stage.is_some_and(|stage| focus.has_stage(stage as usize)) {
             continue;
@@ -255,8 +258,8 @@ pub fn run_after_edit(
     let focused = RuleContext::new(ctx.text, ctx.parse, ctx.semantics, ctx.project)
         .with_settings(ctx.settings)
         .with_focus(focus.clone());
-    let mut acc = Vec::new();
-    let mut local = Vec::new();
+    let mut acc = Vec::with_capacity(previous_local + 64);
+    let mut local = Vec::with_capacity(previous_local + 16);
     for ((_, check), is_local) in REGISTRY.iter().zip(IS_STAGE_LOCAL.iter()) {
         if !*is_local {
             check(ctx, &mut acc);

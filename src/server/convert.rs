@@ -121,7 +121,9 @@ pub(crate) fn diagnostics_json(
     let mut others = RelatedFiles::default();
     // Each rule's documentation link, checked as a URI once, as JSON text.
     let mut hrefs: HashMap<&'static str, Option<Vec<u8>>> = HashMap::new();
-    let mut out = Vec::with_capacity(diagnostics.iter().map(|it| it.message.len() + 240).sum::<usize>() + 2);
+    // A diagnostic's JSON is its message and about 300 bytes around it (range, code, link, name):
+    // sized for that, the text is not copied as it grows.
+    let mut out = Vec::with_capacity(diagnostics.iter().map(|it| it.message.len() + 360).sum::<usize>() + 2);
     out.push(b'[');
     for (idx, diag) in diagnostics.iter().enumerate() {
         if idx > 0 {
