@@ -153,9 +153,12 @@ impl LineIndex {
             let end = line_starts.get(line + 1).copied().unwrap_or(new.len());
             end - line_starts[line] > CHECKPOINT_BYTES
         });
+        if long_non_ascii {
+            return LineIndex::new(new);
+        }
         if kept < previous.line_starts.len() {
             // The scan ended on the first kept line's start, which it pushed.
-            if line_starts.last() != Some(&scan_to) || long_non_ascii {
+            if line_starts.last() != Some(&scan_to) {
                 return LineIndex::new(new);
             }
             line_starts.pop();
@@ -163,8 +166,6 @@ impl LineIndex {
             line_starts.extend(previous.line_starts[kept..].iter().map(|&start| moved(start)));
             let after = previous.non_ascii_lines.partition_point(|&line| line < kept);
             non_ascii_lines.extend(previous.non_ascii_lines[after..].iter().map(|&line| line - kept + shift));
-        } else if long_non_ascii {
-            return LineIndex::new(new);
         }
         LineIndex { line_starts, non_ascii_lines, checkpoints: Vec::new(), len: new.len() }
     }

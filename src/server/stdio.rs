@@ -148,7 +148,10 @@ impl DirectInput {
                     self.at_end = drained.at_end;
                     continue;
                 }
-                drained.reader = Some(cx.waker().clone());
+                // Cloned only when the task's waker changed, not on every poll.
+                if !drained.reader.as_ref().is_some_and(|reader| reader.will_wake(cx.waker())) {
+                    drained.reader = Some(cx.waker().clone());
+                }
             }
             let mut ready = match self.stdin.poll_read_ready(cx) {
                 Poll::Pending => return Poll::Pending,
