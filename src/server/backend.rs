@@ -352,7 +352,7 @@ impl LanguageServer for Backend {
 
     async fn did_open(&self, params: lsp::DidOpenTextDocumentParams) {
         let doc = params.text_document;
-        let effect = self.shared.session().open(doc.uri.clone(), &doc.text, doc.version, &doc.language_id);
+        let effect = self.shared.session().open(doc.uri.clone(), doc.text, doc.version, &doc.language_id);
         // Opening a Dockerfile names only itself; opening a project file names its Dockerfiles.
         let project_changed = !effect.dockerfiles.contains(&doc.uri);
         self.schedule(effect, project_changed);

@@ -15,6 +15,9 @@ use crate::text::{LineCol, PositionEncoding};
 #[derive(Clone, Debug)]
 pub struct Document {
     rope: Rope,
+    /// The text as the client sent it, kept until the first analysis takes it: opening a
+    /// large file then costs no second copy out of the rope (and no fresh pages for it).
+    received: Option<String>,
     version: i32,
     language_id: String,
 }
@@ -27,8 +30,9 @@ pub struct Change<'a> {
 }
 
 impl Document {
-    pub fn new(text: &str, version: i32, language_id: &str) -> Document {
-        Document { rope: Rope::from_str(text), version, language_id: language_id.to_owned() }
+    pub fn new(text: impl Into<String>, version: i32, language_id: &str) -> Document {
+        let text = text.into();
+        Document { rope: Rope::from_str(&text), received: Some(text), version, language_id: language_id.to_owned() }
     }
 
     pub fn version(&self) -> i32 {
@@ -54,6 +58,16 @@ impl Document {
         text
     }
 
+    /// The whole text, handing over the text received on open when no edit came since.
+    pub fn take_text(&mut self) -> String {
+        self.received.take().unwrap_or_else(|| self.text())
+    }
+
+    /// Lets go of the text received on open, for documents no analysis will take it from.
+    pub fn forget_received_text(&mut self) {
+        self.received = None;
+    }
+
     pub fn len(&self) -> usize {
         self.rope.len_bytes()
     }
@@ -72,6 +86,7 @@ impl Document {
 
     /// Applies one change; each later change sees the text produced by the earlier ones.
     pub fn apply_change(&mut self, change: &Change<'_>, encoding: PositionEncoding) {
+        self.received = None;
         let Some((start, end)) = change.range else {
             self.rope = Rope::from_str(change.text);
             return;
@@ -249,6 +264,26 @@ mod tests {
         );
         assert_eq!(doc.text(), "FROM python\n");
         assert_eq!(doc.version(), 7);
+    }
+
+    #[test]
+    fn the_text_received_on_open_is_handed_over_once_and_never_after_an_edit() {
+        let received = String::from("FROM x\n");
+        let address = received.as_ptr();
+        let mut doc = Document::new(received, 1, "dockerfile");
+        let taken = doc.take_text();
+        assert_eq!((taken.as_str(), taken.as_ptr()), ("FROM x\n", address), "the same allocation, not a copy");
+        assert_eq!(doc.take_text(), "FROM x\n");
+
+        let mut edited = Document::new("FROM x\n", 1, "dockerfile");
+        edited.apply_changes(2, &[Change { range: Some((pos(0, 5), pos(0, 6))), text: "y" }], PositionEncoding::Utf16);
+        assert_eq!(edited.take_text(), "FROM y\n");
+        let mut replaced = Document::new("FROM x\n", 1, "dockerfile");
+        replaced.apply_changes(2, &[Change { range: None, text: "FROM z\n" }], PositionEncoding::Utf16);
+        assert_eq!(replaced.take_text(), "FROM z\n");
+        let mut forgotten = Document::new("x = 1\n", 1, "toml");
+        forgotten.forget_received_text();
+        assert_eq!(forgotten.take_text(), "x = 1\n");
     }
 
     #[test]

@@ -166,12 +166,16 @@ impl Session {
         self.documents.get(uri)
     }
 
-    pub(crate) fn open(&mut self, uri: lsp::Uri, text: &str, version: i32, language_id: &str) -> Effect {
+    pub(crate) fn open(&mut self, uri: lsp::Uri, text: impl Into<String>, version: i32, language_id: &str) -> Effect {
         let path = convert::uri_to_path(&uri);
         let kind = workspace::classify(Some(language_id), path.as_deref());
         let revision = self.stamp();
+        let mut doc = Document::new(text, version, language_id);
+        if kind != FileKind::Dockerfile {
+            doc.forget_received_text();
+        }
         let open = OpenDocument {
-            doc: Document::new(text, version, language_id),
+            doc,
             path: path.clone(),
             kind,
             revision,
@@ -297,6 +301,7 @@ impl Session {
         let current = open.stamp();
         let stale = open.analyzed.take_if(|analyzed| analyzed.structure.stamp != current);
         let stale_structure = open.structure.take_if(|structure| structure.stamp != current);
+        let text = open.doc.take_text();
         let open = self.documents.get(uri)?;
         // Buffers only matter to discovery; skip copying them when the facts are cached.
         let fs = match open.project {
@@ -307,7 +312,7 @@ impl Session {
             open.path.as_deref().and_then(|path| workspace::workspace_root(&self.folders, path)).map(Path::to_path_buf);
         Some(AnalysisJob {
             uri: uri.clone(),
-            text: open.doc.text(),
+            text,
             version: open.doc.version(),
             stamp: open.stamp(),
             path: open.path.clone(),
