@@ -51,3 +51,8 @@ fn edit_inputs() {
 fn config_inputs() {
     replay("config", harness::config_bytes);
 }
+
+#[test]
+fn transport_inputs() {
+    replay("transport", harness::transport_bytes);
+}

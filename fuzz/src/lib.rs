@@ -188,6 +188,25 @@ impl FileSystem for MemFs {
     }
 }
 
+/// Target `transport`: the server's framing of stdin. The first byte picks the size of the
+/// pieces the input arrives in, the second the body size limit; the rest is the input. The frames
+/// must not depend on the pieces, every body passed on must be one tower-lsp-server decodes, and
+/// the input taken as one body must get the verdict the library would give it.
+pub fn transport_bytes(data: &[u8]) {
+    let (control, input) = data.split_at(data.len().min(2));
+    let piece_size = control.first().map_or(1, |byte| usize::from(*byte % 64) + 1);
+    let max_len = match control.get(1).map_or(0, |byte| byte % 4) {
+        0 => usize::MAX,
+        1 => 16,
+        2 => 64,
+        _ => 1024,
+    };
+    let transport = berth::server::transport_fuzzing::check_stream(input, piece_size, max_len);
+    assert!(transport.is_ok(), "{}", transport.unwrap_err());
+    let body = berth::server::transport_fuzzing::check_body_contract(input);
+    assert!(body.is_ok(), "{}", body.unwrap_err());
+}
+
 /// Target `analysis`: discovery over an in-memory workspace, the analysis, and the editor
 /// features at a few cursors, checking every edit any of them proposes.
 pub fn analysis_bytes(data: &[u8]) {

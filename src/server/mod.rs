@@ -45,6 +45,9 @@ mod stdio;
 mod transport;
 mod workspace;
 
+#[doc(hidden)]
+pub use transport::fuzzing as transport_fuzzing;
+
 /// Serves LSP on stdin/stdout until `exit` (or the end of stdin); returns the process exit code:
 /// 0 when `exit` followed a `shutdown` request, 1 otherwise.
 pub fn run_stdio() -> i32 {

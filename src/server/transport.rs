@@ -696,6 +696,73 @@ where
     }
 }
 
+/// What the framing promises, as checks the `transport` fuzz target runs on arbitrary input (and
+/// the unit tests on chosen input). Not an API: hidden from the documentation.
+#[doc(hidden)]
+pub mod fuzzing {
+    use serde::Deserialize;
+    use tower_lsp_server::jsonrpc::{Request, Response};
+
+    use super::{Frame, FrameDecoder, check_body};
+
+    /// How tower-lsp-server decodes a body: its crate-private `Message`, an untagged enum of a
+    /// response and a request, which reads the whole body into serde's buffer first.
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum LibraryMessage {
+        Response(#[expect(dead_code, reason = "only decoded")] Response),
+        Request(#[expect(dead_code, reason = "only decoded")] Request),
+    }
+
+    pub fn library_decodes(body: &[u8]) -> bool {
+        serde_json::from_slice::<LibraryMessage>(body).is_ok()
+    }
+
+    /// What the check owes the library for `body`: a body the library decodes passes unchanged,
+    /// a repaired body is one the library decodes, and only bodies it rejects are turned away.
+    pub fn check_body_contract(body: &[u8]) -> Result<(), String> {
+        let decodes = library_decodes(body);
+        let shown = || String::from_utf8_lossy(body).into_owned();
+        match check_body(body.to_vec()) {
+            Frame::Message(passed) if decodes && passed != body => {
+                Err(format!("changed a message the library decodes: {}", shown()))
+            }
+            Frame::Message(passed) if !library_decodes(&passed) => {
+                Err(format!("passed on what the library rejects: {}", String::from_utf8_lossy(&passed)))
+            }
+            Frame::Malformed { .. } if decodes => {
+                Err(format!("turned away a message the library decodes: {}", shown()))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Decodes `input` fed whole and fed in pieces of `piece_size` bytes, with bodies over
+    /// `max_len` skipped: the frames must be the same either way, and every body passed on must
+    /// be one the library decodes (a body it fails on would end the whole session).
+    pub fn check_stream(input: &[u8], piece_size: usize, max_len: usize) -> Result<(), String> {
+        let decode = |size: usize| {
+            let mut decoder = FrameDecoder { max_len, ..FrameDecoder::default() };
+            let mut frames = Vec::new();
+            for piece in input.chunks(size.max(1)) {
+                decoder.feed(piece);
+                frames.extend(std::iter::from_fn(|| decoder.next_frame(false)));
+            }
+            frames.extend(std::iter::from_fn(|| decoder.next_frame(true)));
+            frames
+        };
+        let whole = decode(input.len());
+        let pieces = decode(piece_size);
+        if pieces != whole {
+            return Err(format!("in pieces of {piece_size}: {pieces:?}\nwhole: {whole:?}"));
+        }
+        match whole.iter().find(|frame| matches!(frame, Frame::Message(body) if !library_decodes(body))) {
+            Some(frame) => Err(format!("passed on what the library rejects: {frame:?}")),
+            None => Ok(()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::{Just, Strategy, prop_oneof};
@@ -837,33 +904,8 @@ mod tests {
         assert_eq!((decoder.start, decoder.scanned), (100_002, 0));
     }
 
-    /// How tower-lsp-server decodes a body: its crate-private `Message`, an untagged enum of a
-    /// response and a request, which reads the whole body into serde's buffer first.
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum LibraryMessage {
-        Response(#[expect(dead_code, reason = "only decoded")] Response),
-        Request(#[expect(dead_code, reason = "only decoded")] Request),
-    }
-
-    fn library_decodes(body: &[u8]) -> bool {
-        serde_json::from_slice::<LibraryMessage>(body).is_ok()
-    }
-
-    /// What the check owes the library for `body`: a body the library decodes passes unchanged,
-    /// a repaired body is one the library decodes, and only bodies it rejects are turned away.
     fn check_contract(body: &str) -> Result<(), String> {
-        let decodes = library_decodes(body.as_bytes());
-        match check_body(body.as_bytes().to_vec()) {
-            Frame::Message(passed) if decodes && passed != body.as_bytes() => {
-                Err(format!("changed a message the library decodes: {body}"))
-            }
-            Frame::Message(passed) if !library_decodes(&passed) => {
-                Err(format!("passed on what the library rejects: {}", String::from_utf8_lossy(&passed)))
-            }
-            Frame::Malformed { .. } if decodes => Err(format!("turned away a message the library decodes: {body}")),
-            _ => Ok(()),
-        }
+        fuzzing::check_body_contract(body.as_bytes())
     }
 
     fn passed_on(body: &str) -> Option<String> {
