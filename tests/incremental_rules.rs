@@ -77,6 +77,12 @@ const INSERTED: &[&str] = &[
 const CASINGS: &str = "FROM python:3.12-slim AS one\nRUN echo one\nWORKDIR /one\n\
                        from python:3.12-slim as two\nrun echo two\nworkdir /two\nuser app\n";
 
+/// Stage names given twice (in two casings), referenced by `FROM`, `--from` and an ARG default
+/// in `FROM`: the duplicates are reported in the later stages, pointing at the earlier ones.
+const DUPLICATE_NAMES: &str = "ARG BASE=base\nFROM python:3.12-slim AS base\nRUN echo one\n\
+                               FROM python:3.12-slim AS Base\nRUN echo two\nFROM ${BASE} AS tool\n\
+                               COPY --from=BASE /a /b\nFROM python:3.12-slim AS tool\nRUN echo three\n";
+
 fn project(with_lock: bool) -> ProjectFacts {
     let mut fs = harness::MemFs::default();
     fs.insert("/ws/Dockerfile", "");
@@ -141,6 +147,11 @@ fn edits_of_a_multi_stage_file_without_a_lock() {
 #[test]
 fn edits_of_a_file_in_two_casings() {
     check_every_edit(CASINGS, &project(true));
+}
+
+#[test]
+fn edits_of_a_file_with_duplicate_stage_names() {
+    check_every_edit(DUPLICATE_NAMES, &project(true));
 }
 
 #[test]

@@ -33,13 +33,20 @@ declare_rule! {
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let stages = &ctx.semantics.stages;
-    for (idx, stage) in stages.iter().enumerate() {
+    for stage in ctx.stages() {
         let Some(name) = &stage.name else { continue };
-        // The name map keeps the first stage of each name, so only later stages are duplicates.
-        let Some(first) = ctx.stage_named(&name.value) else { continue };
-        if first >= idx {
-            continue;
-        }
+        // After an edit only the stages it reaches are checked: comparing their names with the
+        // earlier stages' costs less than building the name map of the whole file. The map
+        // keeps the first stage of each name, so only later stages are duplicates.
+        let first =
+            if ctx.is_focused() {
+                stages.get(..stage.index).unwrap_or_default().iter().position(|earlier| {
+                    earlier.name.as_ref().is_some_and(|it| it.value.eq_ignore_ascii_case(&name.value))
+                })
+            } else {
+                ctx.stage_named(&name.value)
+            };
+        let Some(first) = first.filter(|first| *first < stage.index) else { continue };
         let Some(earlier) = stages.get(first).and_then(|it| it.name.as_ref()) else { continue };
         acc.push(
             DUPLICATE_STAGE_NAME

@@ -136,6 +136,9 @@ type PythonVersionTriple = (u64, u64, Option<u64>);
 pub(crate) struct Facts<'a> {
     /// Stage names, ASCII-lowercased, to the first stage with that name.
     stage_names: OnceLock<StageNames<'a>>,
+    /// Lookups answered by scanning the stage names before the map is built (see
+    /// [`RuleContext::stage_named`]).
+    stage_name_scans: std::sync::atomic::AtomicU32,
     /// Names some stage defines with ENV or ARG; [`Semantics::build_var`] finds nothing else.
     stage_var_names: OnceLock<NameSet<'a>>,
     /// The stage of each instruction (`None` before the first FROM).
@@ -403,6 +406,19 @@ impl<'a> RuleContext<'a> {
 
     /// The first stage named `name`, compared case-insensitively.
     pub(crate) fn stage_named(&self, name: &str) -> Option<usize> {
+        // After an edit the rules ask about the references of the few stages it reaches: a scan
+        // of the stage names costs less than building the map of the whole file, as long as
+        // the lookups stay few.
+        if self.focus.is_some()
+            && self.facts.stage_names.get().is_none()
+            && self.facts.stage_name_scans.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < 16
+        {
+            let stages: &'a [Stage] = &self.semantics.stages;
+            return stages
+                .iter()
+                .find(|stage| stage.name.as_ref().is_some_and(|it| it.value.eq_ignore_ascii_case(name)))
+                .map(|stage| stage.index);
+        }
         let names = self.facts.stage_names.get_or_init(|| {
             let mut res = StageNames { by_name: FastMap::default(), lengths: 0 };
             res.by_name.reserve(self.semantics.stages.len());

@@ -46,6 +46,7 @@ static STAGE_LOCAL: &[&Rule] = &[
     &super::deprecated_uv_variable::DEPRECATED_UV_VARIABLE,
     &super::dev_dependencies_at_start::DEV_DEPENDENCIES_AT_START,
     &super::dev_server_in_image::DEV_SERVER_IN_IMAGE,
+    &super::duplicate_stage_name::DUPLICATE_STAGE_NAME,
     &super::editable_mismatch_at_start::EDITABLE_MISMATCH_AT_START,
     &super::empty_continuation_line::EMPTY_CONTINUATION_LINE,
     &super::export_includes_dev::EXPORT_INCLUDES_DEV,
