@@ -527,6 +527,11 @@ impl<'a> RuleContext<'a> {
         self.facts.uv_settings.get_or_init(|| support_env::build_uv_settings(self))
     }
 
+    /// [`RuleContext::uv_settings`] when some rule has asked for them already.
+    pub(crate) fn uv_settings_if_built(&self) -> Option<&[Setting<'a>]> {
+        self.facts.uv_settings.get().map(Vec::as_slice)
+    }
+
     /// The last CMD and ENTRYPOINT commands the final image starts with.
     pub(crate) fn start_commands(&self) -> &[&'a CommandSite] {
         self.facts.start_commands.get_or_init(|| support_uv::build_start_commands(self))

@@ -46,6 +46,15 @@ pub(crate) fn uv_settings<'c, 'a>(ctx: &'c RuleContext<'a>) -> &'c [Setting<'a>]
 }
 
 pub(crate) fn build_uv_settings<'a>(ctx: &RuleContext<'a>) -> Vec<Setting<'a>> {
+    uv_settings_where(ctx, |_| true)
+}
+
+/// The `UV_*` assignments whose reference entry (`None` for a name uv does not read) `wanted`
+/// accepts; the others are skipped before anything is copied.
+pub(crate) fn uv_settings_where<'a>(
+    ctx: &RuleContext<'a>,
+    wanted: impl Fn(Option<&'static UvEnvVar>) -> bool,
+) -> Vec<Setting<'a>> {
     let semantics: &'a crate::semantics::Semantics = ctx.semantics;
     // Files set the same few variables over and over; each lookup scans uv's whole list.
     let mut known: Vec<(String, Option<&'static UvEnvVar>)> = Vec::new();
@@ -67,6 +76,10 @@ pub(crate) fn build_uv_settings<'a>(ctx: &RuleContext<'a>) -> Vec<Setting<'a>> {
         if !def.name.starts_with("UV_") {
             continue;
         }
+        let known = lookup(&def.name);
+        if !wanted(known) {
+            continue;
+        }
         let raw = def.value_range.and_then(|range| ctx.text.get(range.as_range())).unwrap_or("");
         res.push(Setting {
             name: Cow::Borrowed(&def.name),
@@ -76,7 +89,7 @@ pub(crate) fn build_uv_settings<'a>(ctx: &RuleContext<'a>) -> Vec<Setting<'a>> {
             dynamic: raw.contains('$'),
             kind: if def.kind == VarKind::Env { SettingKind::Env } else { SettingKind::Arg },
             stage,
-            known: lookup(&def.name),
+            known,
         });
     }
     for (_, site) in ctx.commands() {
@@ -108,6 +121,9 @@ pub(crate) fn build_uv_settings<'a>(ctx: &RuleContext<'a>) -> Vec<Setting<'a>> {
                 continue;
             }
             let known = lookup(&name);
+            if !wanted(known) {
+                continue;
+            }
             res.push(Setting {
                 name,
                 name_range,

@@ -2,7 +2,7 @@
 
 use crate::diagnostic::{Applicability, Diagnostic};
 use crate::knowledge::closest_uv_env;
-use crate::rules::support_env::{is_referenced, replace_fix, uv_settings};
+use crate::rules::support_env::{is_referenced, replace_fix, uv_settings_where};
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule};
 
 declare_rule! {
@@ -32,7 +32,18 @@ declare_rule! {
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    for setting in uv_settings(ctx) {
+    // The rule walks the whole file on every edit (a `$NAME` anywhere makes the name the
+    // author's own), where no other rule gathers every setting: then only the settings of
+    // names uv does not read are gathered.
+    let gathered;
+    let settings = match ctx.uv_settings_if_built() {
+        Some(all) => all,
+        None => {
+            gathered = uv_settings_where(ctx, |known| known.is_none());
+            &gathered
+        }
+    };
+    for setting in settings {
         if setting.known.is_some() || is_referenced(ctx.text, &setting.name) {
             continue;
         }
