@@ -3,7 +3,7 @@
 
 use expect_test::{Expect, expect};
 
-use berth::syntax::{Args, Keyword, SyntaxErrorKind, debug_dump, parse};
+use berth::syntax::{Args, Keyword, KeywordCase, SyntaxErrorKind, debug_dump, parse};
 use support::check_invariants;
 
 #[track_caller]
@@ -1375,4 +1375,16 @@ mod support {
             }
         }
     }
+}
+
+#[test]
+fn the_case_of_each_keyword_is_noted() {
+    let text = "FROM x\nrun a\nWorkdir /b\nR\\\nun c\nONBUILD copy . .\n";
+    let parse = parse(text);
+    let case = |has_upper, has_lower| KeywordCase { has_upper, has_lower };
+    let cases: Vec<KeywordCase> = parse.file.instructions.iter().map(|it| it.keyword_case).collect();
+    // A keyword split by a line continuation is judged by its letters.
+    assert_eq!(cases, [case(true, false), case(false, true), case(true, true), case(true, true), case(true, false)]);
+    let Args::Onbuild(inner) = &parse.file.instructions[4].args else { panic!("ONBUILD") };
+    assert_eq!(inner.keyword_case, case(false, true));
 }

@@ -41,34 +41,22 @@ const HAS_LOWER: u8 = 2;
 const NOT_A_KEYWORD: u8 = 4;
 
 /// Which cases the keyword of `instruction` is written in.
-fn case_of(bytes: &[u8], instruction: &Instruction) -> u8 {
+fn case_of(instruction: &Instruction) -> u8 {
     if instruction.keyword == Keyword::Unknown {
         return NOT_A_KEYWORD;
     }
-    // Every instruction of the file is read on each run: one pass over the keyword's bytes in
-    // place, with no copies and no check for character boundaries (ASCII letters are never
-    // part of a longer character).
-    let text = bytes.get(instruction.keyword_range.as_range()).unwrap_or_default();
-    text.iter().fold(0, |case, byte| {
-        if byte.is_ascii_uppercase() {
-            case | HAS_UPPER
-        } else if byte.is_ascii_lowercase() {
-            case | HAS_LOWER
-        } else {
-            case
-        }
-    })
+    let case = instruction.keyword_case;
+    (if case.has_upper { HAS_UPPER } else { 0 }) | (if case.has_lower { HAS_LOWER } else { 0 })
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let instructions = &ctx.parse.file.instructions;
-    let bytes = ctx.text.as_bytes();
     // Counted in one walk: the cases for the majority, and how many keywords have an upper- or
     // a lower-case letter, so that a consistent file (most files) is not walked again.
     let (mut lower, mut upper) = (0usize, 0usize);
     let (mut with_upper, mut with_lower) = (0usize, 0usize);
     for instruction in instructions {
-        let case = case_of(bytes, instruction);
+        let case = case_of(instruction);
         if case & NOT_A_KEYWORD != 0 {
             continue;
         }
@@ -86,7 +74,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         return;
     }
     for instruction in instructions {
-        if case_of(bytes, instruction) & (NOT_A_KEYWORD | odd_one_out) != odd_one_out {
+        if case_of(instruction) & (NOT_A_KEYWORD | odd_one_out) != odd_one_out {
             continue;
         }
         let text = keyword_text(ctx, instruction);

@@ -242,11 +242,32 @@ pub struct Instruction {
     pub range: TextRange,
     pub keyword: Keyword,
     pub keyword_range: TextRange,
+    /// The cases the keyword's letters are written in, noted while parsing: the casing rule
+    /// reads it for every instruction of the file on every edit.
+    pub keyword_case: KeywordCase,
     /// Flags written before the arguments (`--from=builder`, `--link`, `--mount=...`).
     pub flags: Vec<Flag>,
     pub args: Args,
     /// Heredocs opened on this instruction's line(s), in order.
     pub heredocs: Vec<Heredoc>,
+}
+
+/// Which cases the ASCII letters of a keyword are in: `RUN` has upper-case letters only, `run`
+/// lower-case ones only, `Run` both.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KeywordCase {
+    pub has_upper: bool,
+    pub has_lower: bool,
+}
+
+impl KeywordCase {
+    pub fn of(keyword: &str) -> KeywordCase {
+        let bytes = keyword.as_bytes();
+        KeywordCase {
+            has_upper: bytes.iter().any(u8::is_ascii_uppercase),
+            has_lower: bytes.iter().any(u8::is_ascii_lowercase),
+        }
+    }
 }
 
 impl Instruction {

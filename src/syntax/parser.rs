@@ -14,7 +14,7 @@ use crate::syntax::suggest::closest;
 use crate::syntax::words::{extract_flags, make_word, needs_unquote, split_words, word_at};
 use crate::syntax::{
     Args, Comment, CompactString, Directive, Dockerfile, ExecForm, Flag, Healthcheck, Instruction, KeyValue, Keyword,
-    OffsetMap, Parse, ShellForm, SyntaxError, SyntaxErrorKind, Word,
+    KeywordCase, OffsetMap, Parse, ShellForm, SyntaxError, SyntaxErrorKind, Word,
 };
 use crate::text::{Spanned, TextRange};
 
@@ -402,6 +402,7 @@ fn parse_instruction(ctx: &mut Ctx, line: &Logical, start: usize, end: usize, ne
         range: line.range(start, end),
         keyword,
         keyword_range,
+        keyword_case: KeywordCase::of(keyword_text),
         flags,
         args: parsed_args,
         heredocs: Vec::new(),

@@ -238,7 +238,7 @@ impl Shift for SyntaxError {
 
 impl Shift for Instruction {
     fn shift(&mut self, delta: isize) {
-        let Instruction { range, keyword: _, keyword_range, flags, args, heredocs } = self;
+        let Instruction { range, keyword: _, keyword_range, keyword_case: _, flags, args, heredocs } = self;
         range.shift(delta);
         keyword_range.shift(delta);
         flags.shift(delta);
