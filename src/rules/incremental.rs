@@ -256,9 +256,7 @@ pub fn run_after_edit(
         }
         kept.push((stage, diagnostic));
     }
-    let focused = RuleContext::new(ctx.text, ctx.parse, ctx.semantics, ctx.project)
-        .with_settings(ctx.settings)
-        .with_focus(focus.clone());
+    let focused = ctx.focused(focus.clone());
     let mut acc = Vec::with_capacity(previous_local + 64);
     let mut local = Vec::with_capacity(previous_local + 16);
     for ((_, check), is_local) in REGISTRY.iter().zip(IS_STAGE_LOCAL.iter()) {

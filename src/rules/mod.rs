@@ -324,14 +324,24 @@ impl<'a> RuleContext<'a> {
         }
     }
 
-    /// The same context seeing only the stages of `focus`: the walks over instructions and uv
-    /// commands skip the others.
-    pub(crate) fn with_focus(mut self, focus: incremental::Focus) -> RuleContext<'a> {
-        self.focus = Some(focus);
-        self
+    /// A context over the same file and settings seeing only the stages of `focus`: the walks
+    /// over instructions and uv commands skip the others. The facts rules gather start afresh;
+    /// the keyword index, the same for both, is copied rather than built again.
+    pub(crate) fn focused(&self, focus: incremental::Focus) -> RuleContext<'a> {
+        RuleContext {
+            text: self.text,
+            parse: self.parse,
+            semantics: self.semantics,
+            project: self.project,
+            settings: self.settings,
+            uv: OnceLock::new(),
+            keywords: self.keywords.clone(),
+            facts: facts::Facts::default(),
+            focus: Some(focus),
+        }
     }
 
-    /// Whether an edit narrowed the check to some stages (see [`RuleContext::with_focus`]).
+    /// Whether an edit narrowed the check to some stages (see [`RuleContext::focused`]).
     pub(crate) fn is_focused(&self) -> bool {
         self.focus.is_some()
     }
@@ -484,6 +494,7 @@ fn keyword_bit(keyword: Keyword) -> u32 {
 const MAX_KEYWORDS_AT_ONCE: usize = 3;
 
 /// Each keyword's instruction indices, grouped by keyword and in source order within a group.
+#[derive(Clone)]
 struct KeywordIndex {
     /// The keyword of every instruction, one byte each.
     keywords: Vec<Keyword>,
