@@ -119,8 +119,9 @@ pub(crate) fn diagnostics_json(
     fs: &dyn FileSystem,
 ) -> Vec<u8> {
     let mut others = RelatedFiles::default();
-    // Each rule's documentation link, checked as a URI once, as JSON text.
-    let mut hrefs: HashMap<&'static str, Option<Vec<u8>>> = HashMap::new();
+    // Each rule's documentation link, checked as a URI once, as JSON text. A file's findings
+    // come from a few rules: a list searched by code costs less than hashing every code.
+    let mut hrefs: Vec<(&'static str, Option<Vec<u8>>)> = Vec::new();
     // A diagnostic's JSON is its message and about 300 bytes around it (range, code, link, name):
     // sized for that, the text is not copied as it grows.
     let mut out = Vec::with_capacity(diagnostics.iter().map(|it| it.message.len() + 360).sum::<usize>() + 2);
@@ -135,11 +136,13 @@ pub(crate) fn diagnostics_json(
         write_json(&mut out, &severity(diag.severity));
         out.extend_from_slice(b",\"code\":");
         write_str(&mut out, diag.code);
-        let href = hrefs.entry(diag.code).or_insert_with(|| {
-            let href = lsp::Uri::from_str(&crate::rules::doc_url(diag.code)).ok()?;
-            serde_json::to_vec(&href).ok()
+        let known = hrefs.iter().position(|(code, _)| *code == diag.code);
+        let known = known.unwrap_or_else(|| {
+            let href = lsp::Uri::from_str(&crate::rules::doc_url(diag.code)).ok();
+            hrefs.push((diag.code, href.and_then(|href| serde_json::to_vec(&href).ok())));
+            hrefs.len() - 1
         });
-        if let Some(href) = href {
+        if let Some((_, Some(href))) = hrefs.get(known) {
             out.extend_from_slice(b",\"codeDescription\":{\"href\":");
             out.extend_from_slice(href);
             out.push(b'}');
