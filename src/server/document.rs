@@ -16,7 +16,7 @@ use crate::text::{LineCol, PositionEncoding};
 pub struct Document {
     rope: Rope,
     /// The text as the client sent it, kept until the first analysis takes it: opening a
-    /// large file then costs no second copy out of the rope (and no fresh pages for it).
+    /// large file then costs no second copy out of the rope.
     received: Option<String>,
     version: i32,
     language_id: String,
