@@ -232,7 +232,7 @@ pub fn analyze_after_edit(parse: &Parse, previous: Semantics, splice: &Splice) -
     // The stages the edit left as they were are taken over; the rest of the previous model is
     // freed first: two models of a large file need not be alive together.
     let reused = ReusedStages::plan(parse, global_args, stages, splice);
-    let kept = KeptCommands { commands: commands.into_iter().peekable(), splice: *splice };
+    let kept = KeptCommands { commands: commands.into_iter(), splice: *splice };
     build(parse, Some(kept), reused)
 }
 
@@ -341,7 +341,7 @@ fn same_header(stage: &Stage, instruction: &Instruction) -> bool {
 
 /// The shell commands of a previous version, handed out again for the instructions an edit kept.
 struct KeptCommands {
-    commands: std::iter::Peekable<std::vec::IntoIter<CommandSite>>,
+    commands: std::vec::IntoIter<CommandSite>,
     splice: Splice,
 }
 
@@ -363,8 +363,13 @@ impl KeptCommands {
         let old_end = old_start + block.len();
         // Instructions are visited in order, so what comes before `old_start` belonged to
         // instructions parsed again.
-        while self.commands.next_if(|it| it.instruction < old_start).is_some() {}
-        while let Some(mut site) = self.commands.next_if(|it| it.instruction < old_end) {
+        // Counted first, then moved in one go: cheaper than looking at each command before
+        // taking it.
+        let parsed_again = self.commands.as_slice().iter().take_while(|it| it.instruction < old_start).count();
+        self.commands.by_ref().take(parsed_again).for_each(drop);
+        let block_commands = self.commands.as_slice().iter().take_while(|it| it.instruction < old_end).count();
+        acc.reserve(block_commands);
+        for mut site in self.commands.by_ref().take(block_commands) {
             site.instruction = site.instruction - old_start + block.start;
             // A FROM added or removed before these instructions renumbers the stages.
             site.stage = stage;
