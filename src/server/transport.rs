@@ -741,18 +741,8 @@ pub mod fuzzing {
     /// `max_len` skipped: the frames must be the same either way, and every body passed on must
     /// be one the library decodes (a body it fails on would end the whole session).
     pub fn check_stream(input: &[u8], piece_size: usize, max_len: usize) -> Result<(), String> {
-        let decode = |size: usize| {
-            let mut decoder = FrameDecoder { max_len, ..FrameDecoder::default() };
-            let mut frames = Vec::new();
-            for piece in input.chunks(size.max(1)) {
-                decoder.feed(piece);
-                frames.extend(std::iter::from_fn(|| decoder.next_frame(false)));
-            }
-            frames.extend(std::iter::from_fn(|| decoder.next_frame(true)));
-            frames
-        };
-        let whole = decode(input.len());
-        let pieces = decode(piece_size);
+        let whole = decode_in_pieces(input, input.len(), max_len);
+        let pieces = decode_in_pieces(input, piece_size, max_len);
         if pieces != whole {
             return Err(format!("in pieces of {piece_size}: {pieces:?}\nwhole: {whole:?}"));
         }
@@ -761,25 +751,26 @@ pub mod fuzzing {
             None => Ok(()),
         }
     }
+
+    /// The frames in `input`, fed to a decoder in pieces of `size` bytes.
+    pub(super) fn decode_in_pieces(input: &[u8], size: usize, max_len: usize) -> Vec<Frame> {
+        let mut decoder = FrameDecoder { max_len, ..FrameDecoder::default() };
+        let mut frames = Vec::new();
+        for piece in input.chunks(size.max(1)) {
+            decoder.feed(piece);
+            frames.extend(std::iter::from_fn(|| decoder.next_frame(false)));
+        }
+        frames.extend(std::iter::from_fn(|| decoder.next_frame(true)));
+        frames
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use proptest::prelude::{Just, Strategy, prop_oneof};
 
+    use super::fuzzing::decode_in_pieces;
     use super::*;
-
-    /// The frames in `input`, fed to a decoder in pieces of `size` bytes.
-    fn decode_in_pieces(input: &[u8], size: usize, max_len: usize) -> Vec<Frame> {
-        let mut decoder = FrameDecoder { max_len, ..FrameDecoder::default() };
-        let mut out = Vec::new();
-        for piece in input.chunks(size.max(1)) {
-            decoder.feed(piece);
-            out.extend(std::iter::from_fn(|| decoder.next_frame(false)));
-        }
-        out.extend(std::iter::from_fn(|| decoder.next_frame(true)));
-        out
-    }
 
     /// The frames in `input`, the same however the input is cut up.
     fn frames(input: &str) -> Vec<Frame> {
