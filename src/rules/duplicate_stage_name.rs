@@ -35,17 +35,9 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let stages = &ctx.semantics.stages;
     for stage in ctx.stages() {
         let Some(name) = &stage.name else { continue };
-        // After an edit only the stages it reaches are checked: comparing their names with the
-        // earlier stages' costs less than building the name map of the whole file. The map
-        // keeps the first stage of each name, so only later stages are duplicates.
-        let first =
-            if ctx.is_focused() {
-                stages.get(..stage.index).unwrap_or_default().iter().position(|earlier| {
-                    earlier.name.as_ref().is_some_and(|it| it.value.eq_ignore_ascii_case(&name.value))
-                })
-            } else {
-                ctx.stage_named(&name.value)
-            };
+        // The first stage of the name (after an edit, found by a scan of the names rather than
+        // a map of the whole file's); only later stages are duplicates.
+        let first = ctx.stage_named(&name.value);
         let Some(first) = first.filter(|first| *first < stage.index) else { continue };
         let Some(earlier) = stages.get(first).and_then(|it| it.name.as_ref()) else { continue };
         acc.push(

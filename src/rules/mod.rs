@@ -341,11 +341,6 @@ impl<'a> RuleContext<'a> {
         }
     }
 
-    /// Whether an edit narrowed the check to some stages (see [`RuleContext::focused`]).
-    pub(crate) fn is_focused(&self) -> bool {
-        self.focus.is_some()
-    }
-
     /// Whether findings in `stage` are wanted: always, unless an edit narrowed the check.
     pub(crate) fn in_focus(&self, stage: usize) -> bool {
         self.focus.as_ref().is_none_or(|focus| focus.has_stage(stage))
