@@ -13,6 +13,8 @@ use std::sync::LazyLock;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use crate::syntax::suggest::distance_within;
+
 const UV_ENV_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/uv_env.json"));
 const UV_CLI_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/uv_cli.json"));
 const DOCKERFILE_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/dockerfile.json"));
@@ -285,9 +287,11 @@ pub fn closest_uv_env(name: &str) -> Option<&'static str> {
         uv_env_vars().iter().filter(|it| !it.hidden && it.deprecated.is_none() && !it.is_pattern()).collect();
 
     // Allow roughly one edit per three characters, and at least two.
-    let query_len = query_body.chars().count();
+    let query_chars: Vec<char> = query_body.chars().collect();
+    let query_len = query_chars.len();
     let threshold = (query_len / 3).max(2);
     let mut best: Option<(usize, &'static UvEnvVar)> = None;
+    let (mut body_chars, mut rows) = (Vec::new(), Vec::new());
     for var in &candidates {
         let body = var.name.strip_prefix("UV_").unwrap_or(&var.name);
         // Each edit changes the length by at most one. Skipping the names too far apart in
@@ -296,10 +300,9 @@ pub fn closest_uv_env(name: &str) -> Option<&'static str> {
         if body.len().abs_diff(query_len) > threshold {
             continue;
         }
-        let distance = edit_distance(query_body, body);
-        if distance > threshold {
-            continue;
-        }
+        body_chars.clear();
+        body_chars.extend(body.chars());
+        let Some(distance) = distance_within(&query_chars, &body_chars, threshold, &mut rows) else { continue };
         let better = match best {
             None => true,
             Some((best_distance, best_var)) => {
@@ -339,33 +342,6 @@ pub fn closest_uv_env(name: &str) -> Option<&'static str> {
         }
     }
     best.map(|(_, _, var)| var.name.as_str())
-}
-
-/// Optimal-string-alignment distance: insertions, deletions, substitutions and adjacent swaps.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let width = b.len() + 1;
-    let mut table = vec![0usize; (a.len() + 1) * width];
-    for i in 0..=a.len() {
-        table[i * width] = i;
-    }
-    for (j, cell) in table.iter_mut().enumerate().take(width) {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut value = (table[(i - 1) * width + j] + 1)
-                .min(table[i * width + j - 1] + 1)
-                .min(table[(i - 1) * width + j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                value = value.min(table[(i - 2) * width + j - 2] + 1);
-            }
-            table[i * width + j] = value;
-        }
-    }
-    table[a.len() * width + b.len()]
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1070,13 +1046,6 @@ pub fn data_errors() -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn edit_distance_counts_swaps_as_one() {
-        assert_eq!(edit_distance("LINK_MODE", "LINK_MDOE"), 1);
-        assert_eq!(edit_distance("", "ABC"), 3);
-        assert_eq!(edit_distance("FROZEN", "FROZEN"), 0);
-    }
 
     #[test]
     fn glob_matches_star_anywhere() {

@@ -3,6 +3,7 @@
 use crate::rules::RuleContext;
 use crate::semantics::shell::{ShellCommand, ShellWord};
 use crate::semantics::{Base, Semantics, Stage};
+use crate::syntax::suggest::distance_within;
 use crate::syntax::{Args, Instruction, Word};
 use crate::text::TextRange;
 
@@ -74,35 +75,33 @@ pub(crate) fn instruction_removal(text: &str, instruction: &Instruction) -> Text
     TextRange::new(start, end.max(start))
 }
 
-/// Levenshtein distance, bounded to short names (longer inputs are not compared).
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    if a.len() > 64 || b.len() > 64 {
-        return usize::MAX;
-    }
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(!ca.eq_ignore_ascii_case(cb));
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
-/// The candidate closest to `name` when it is close enough to be a likely typo.
+/// The candidate closest to `name` (ASCII case ignored) when it is close enough to be a likely
+/// typo: about one edit per three characters, a swap of neighbours counting as one. Names longer
+/// than 64 characters are not compared.
 pub(crate) fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (name.chars().count() / 3).max(1);
-    candidates
-        .into_iter()
-        .filter(|it| *it != name)
-        .map(|it| (edit_distance(name, it), it))
-        .filter(|(distance, _)| *distance <= limit)
-        .min_by_key(|(distance, _)| *distance)
-        .map(|(_, it)| it)
+    const LONGEST: usize = 64;
+    let name_upper: Vec<char> = name.chars().map(|it| it.to_ascii_uppercase()).collect();
+    if name_upper.len() > LONGEST {
+        return None;
+    }
+    let limit = (name_upper.len() / 3).max(1);
+    let (mut candidate_upper, mut rows) = (Vec::new(), Vec::new());
+    let mut best: Option<(usize, &str)> = None;
+    for candidate in candidates {
+        if candidate == name {
+            continue;
+        }
+        candidate_upper.clear();
+        candidate_upper.extend(candidate.chars().map(|it| it.to_ascii_uppercase()));
+        if candidate_upper.len() > LONGEST {
+            continue;
+        }
+        let Some(distance) = distance_within(&name_upper, &candidate_upper, limit, &mut rows) else { continue };
+        if best.is_none_or(|(best_distance, _)| distance < best_distance) {
+            best = Some((distance, candidate));
+        }
+    }
+    best.map(|it| it.1)
 }
 
 /// A package-manager command: the index of its subcommand word (`install`) and the words after it.
@@ -189,4 +188,22 @@ pub(crate) fn has_cache_mount(instruction: &Instruction, prefixes: &[&str]) -> b
         let target = target.and_then(|it| it.value.as_ref()).map(|it| it.value.trim_end_matches('/'));
         is_cache && target.is_some_and(|target| prefixes.iter().any(|prefix| target.starts_with(prefix)))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::closest;
+
+    #[test]
+    fn closest_names_for_typos() {
+        let names = ["APP_HOME", "PYTHON_VERSION", "NAME"];
+        // A swap of neighbours is one edit: within the limit of a four-letter name.
+        assert_eq!(closest("NMAE", names), Some("NAME"));
+        assert_eq!(closest("python_versoin", names), Some("PYTHON_VERSION"));
+        assert_eq!(closest("APP_HOMES", names), Some("APP_HOME"));
+        // The name itself is not a suggestion, and far names are none.
+        assert_eq!(closest("NAME", names), None);
+        assert_eq!(closest("UNRELATED", names), None);
+        assert_eq!(closest(&"X".repeat(65), [&*"X".repeat(64)]), None);
+    }
 }

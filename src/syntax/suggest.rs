@@ -19,10 +19,7 @@ pub(crate) fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a s
         }
         upper.clear();
         upper.extend(candidate.chars().map(|it| it.to_ascii_uppercase()));
-        let distance = distance(&word, &upper, &mut rows);
-        if distance > limit {
-            continue;
-        }
+        let Some(distance) = distance_within(&word, &upper, limit, &mut rows) else { continue };
         if best.is_none_or(|(best_distance, _)| distance < best_distance) {
             best = Some((distance, candidate));
         }
@@ -30,8 +27,16 @@ pub(crate) fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a s
     best.map(|it| it.1)
 }
 
-/// Optimal string alignment distance (Levenshtein plus transpositions); `rows` is scratch space.
-fn distance(a: &[char], b: &[char], rows: &mut Vec<usize>) -> usize {
+/// The optimal string alignment distance (Levenshtein plus swaps of neighbours) of `a` and `b`
+/// when it is at most `limit`, else `None`; `rows` is scratch space, reused across calls.
+///
+/// Stops as soon as the result must exceed the limit, so that ruling out a far candidate (most
+/// of them) costs a few rows of the table, not all of it.
+pub(crate) fn distance_within(a: &[char], b: &[char], limit: usize, rows: &mut Vec<usize>) -> Option<usize> {
+    // Every edit changes the length by at most one.
+    if a.len().abs_diff(b.len()) > limit {
+        return None;
+    }
     let width = b.len() + 1;
     rows.clear();
     rows.resize(width * 3, 0);
@@ -41,6 +46,7 @@ fn distance(a: &[char], b: &[char], rows: &mut Vec<usize>) -> usize {
     }
     for i in 1..=a.len() {
         rows[cur] = i;
+        let mut row_min = i;
         for j in 1..width {
             let cost = usize::from(a[i - 1] != b[j - 1]);
             let mut value = (rows[prev + j] + 1).min(rows[cur + j - 1] + 1).min(rows[prev + j - 1] + cost);
@@ -48,10 +54,18 @@ fn distance(a: &[char], b: &[char], rows: &mut Vec<usize>) -> usize {
                 value = value.min(rows[prev2 + j - 2] + 1);
             }
             rows[cur + j] = value;
+            row_min = row_min.min(value);
+        }
+        // A cell comes from the row above, or by a swap from two rows above plus one, and no
+        // cell is more than one above the cell over it: once a whole row is past the limit, the
+        // row before it was at least at the limit, so every later row, and the result, is past it.
+        if row_min > limit {
+            return None;
         }
         (prev2, prev, cur) = (prev, cur, prev2);
     }
-    rows[prev + b.len()]
+    let distance = rows[prev + b.len()];
+    (distance <= limit).then_some(distance)
 }
 
 #[cfg(test)]
@@ -66,9 +80,55 @@ mod tests {
         assert_eq!(closest("COPPY", keywords), Some("COPY"));
         assert_eq!(closest("xyz", keywords), None);
         assert_eq!(closest("run", keywords), Some("RUN"));
-        assert_eq!(distance(&['a', 'b'], &['b', 'a'], &mut Vec::new()), 1);
+        assert_eq!(distance_within(&['a', 'b'], &['b', 'a'], 1, &mut Vec::new()), Some(1));
         // Scratch space left over from a longer candidate does not leak into the next one.
         assert_eq!(closest("builder", ["runtime-stage", "buildr"]), Some("buildr"));
         assert_eq!(closest("abcd", ["abcdefg", "abxd"]), Some("abxd"));
+    }
+
+    /// The distance with the whole table, for comparison.
+    fn full_distance(a: &[char], b: &[char]) -> usize {
+        let mut table = vec![vec![0; b.len() + 1]; a.len() + 1];
+        for (i, row) in table.iter_mut().enumerate() {
+            row[0] = i;
+        }
+        for (j, cell) in table[0].iter_mut().enumerate() {
+            *cell = j;
+        }
+        for i in 1..=a.len() {
+            for j in 1..=b.len() {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                let mut value = (table[i - 1][j] + 1).min(table[i][j - 1] + 1).min(table[i - 1][j - 1] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    value = value.min(table[i - 2][j - 2] + 1);
+                }
+                table[i][j] = value;
+            }
+        }
+        table[a.len()][b.len()]
+    }
+
+    #[test]
+    fn stopping_early_never_changes_a_distance_within_the_limit() {
+        // Every pair of words of up to five letters from a three-letter alphabet, at each limit.
+        let mut words: Vec<Vec<char>> = vec![Vec::new()];
+        for _ in 0..5 {
+            let longer: Vec<Vec<char>> = words
+                .iter()
+                .filter(|it| it.len() == words.last().map_or(0, Vec::len))
+                .flat_map(|word| "abc".chars().map(move |c| word.iter().copied().chain([c]).collect()))
+                .collect();
+            words.extend(longer);
+        }
+        let mut rows = Vec::new();
+        for a in &words {
+            for b in &words {
+                let full = full_distance(a, b);
+                for limit in 0..=4 {
+                    let expected = (full <= limit).then_some(full);
+                    assert_eq!(distance_within(a, b, limit, &mut rows), expected, "{a:?} {b:?} within {limit}");
+                }
+            }
+        }
     }
 }
