@@ -83,7 +83,9 @@ pub struct Diagnostic {
     pub name: &'static str,
     pub severity: Severity,
     pub range: TextRange,
-    pub message: String,
+    /// Shared, so that carrying a finding over to the next version of a document (which happens
+    /// to most findings on every keystroke) copies no text.
+    pub message: Arc<str>,
     pub related: Vec<RelatedLocation>,
     pub tags: Vec<Tag>,
     pub fixes: Vec<Fix>,

@@ -382,7 +382,7 @@ fn console_script_fix_finds_the_venv_from_the_analysis_not_the_message() {
     let linted = lint(&root, &root.join("Dockerfile"));
     let mut finding = linted.analysis.diagnostics.iter().find(|it| it.code == "PY008").expect("PY008").clone();
     // The wording of a message is free to change; the fix must not depend on it.
-    finding.message = "reworded".to_owned();
+    finding.message = "reworded".into();
     let rewriter = berth::ide::rewrite::Rewriter::new(&linted.text, &linted.analysis, &linted.project);
     let fixes = berth::ide::rewrite::extra_fixes(&rewriter, &finding);
     let titles: Vec<_> = fixes.iter().map(|it| it.title.as_str()).collect();

@@ -126,7 +126,7 @@ fn trusted_registries_enable_the_registry_rule() {
     let path = ws.path("Dockerfile");
     let text = std::fs::read_to_string(&path).unwrap();
     let diagnostics = berth::cli::lint_text(&path, &text, Some(&ws.root()));
-    let messages: Vec<&str> = diagnostics.iter().map(|it| it.message.as_str()).collect();
+    let messages: Vec<&str> = diagnostics.iter().map(|it| &*it.message).collect();
     assert_eq!(messages, ["`python:3.12-slim-trixie` comes from docker.io, which is not a trusted registry (ghcr.io)"]);
     ws.write("berth.toml", "trusted-registries = [\"ghcr.io\", \"docker.io\"]\n");
     assert_eq!(codes(&ws, "Dockerfile"), Vec::<String>::new());
@@ -142,7 +142,7 @@ fn bad_configuration_is_reported_at_its_line_and_the_rest_applies() {
     let text = std::fs::read_to_string(&path).unwrap();
     let diagnostics = berth::cli::lint_text(&path, &text, Some(&ws.root()));
     let problems: Vec<_> = diagnostics.iter().filter(|it| it.code == "DF012").collect();
-    let rendered: Vec<String> = problems.iter().map(|it| it.message.clone()).collect();
+    let rendered: Vec<String> = problems.iter().map(|it| it.message.to_string()).collect();
     assert_eq!(
         rendered,
         [

@@ -92,7 +92,7 @@ fn unknown_codes_get_a_hint_with_a_suggestion() {
     let hint = &diagnostics[0];
     assert_eq!(hint.severity, berth::diagnostic::Severity::Hint);
     assert_eq!(hint.name, "unknown-suppression-code");
-    assert_eq!(hint.message, "`UV01` is not a berth rule code or name; did you mean `UV001` (unlocked-uv-sync)?");
+    assert_eq!(&*hint.message, "`UV01` is not a berth rule code or name; did you mean `UV001` (unlocked-uv-sync)?");
 }
 
 #[test]
@@ -110,7 +110,7 @@ fn an_unused_suppression_is_a_hint_with_a_safe_removal() {
     assert_eq!(summary(text, &diagnostics), ["DF014@2:# berth: ignore=UV001"]);
     let hint = &diagnostics[0];
     assert_eq!(hint.tags, [Tag::Unnecessary]);
-    assert_eq!(hint.message, "this suppression is unused: no `UV001` finding on the next instruction");
+    assert_eq!(&*hint.message, "this suppression is unused: no `UV001` finding on the next instruction");
     assert_eq!(hint.fixes[0].applicability, Applicability::Safe);
     assert_eq!(apply_fix(text, hint), "FROM python:3.12-slim\nRUN uv sync --locked\n");
 
@@ -118,7 +118,7 @@ fn an_unused_suppression_is_a_hint_with_a_safe_removal() {
     let text = "FROM python:3.12-slim\r\n# berth: ignore-file=UV001";
     let diagnostics = analyze(text);
     assert_eq!(summary(text, &diagnostics), ["DF014@2:# berth: ignore-file=UV001"]);
-    assert_eq!(diagnostics[0].message, "this suppression is unused: no `UV001` finding in this file");
+    assert_eq!(&*diagnostics[0].message, "this suppression is unused: no `UV001` finding in this file");
     assert_eq!(apply_fix(text, &diagnostics[0]), "FROM python:3.12-slim");
 }
 

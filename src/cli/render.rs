@@ -93,7 +93,7 @@ fn json_value(path: &Path, text: &str, index: &LineIndex, diagnostic: &Diagnosti
         "code": diagnostic.code,
         "name": diagnostic.name,
         "severity": diagnostic.severity.as_str(),
-        "message": diagnostic.message,
+        "message": &*diagnostic.message,
         "start": position(diagnostic.range.start),
         "end": position(diagnostic.range.end),
         "url": crate::rules::doc_url(diagnostic.code),

@@ -345,7 +345,7 @@ mod tests {
             name: "x",
             severity: crate::diagnostic::Severity::Warning,
             range: TextRange::new(0, 1),
-            message: String::new(),
+            message: "".into(),
             related: Vec::new(),
             tags: Vec::new(),
             fixes,

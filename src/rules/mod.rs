@@ -243,7 +243,7 @@ impl Rule {
             name: self.name,
             severity: self.default_severity,
             range,
-            message: message.into(),
+            message: std::sync::Arc::from(message.into()),
             related: Vec::new(),
             tags: Vec::new(),
             fixes: Vec::new(),

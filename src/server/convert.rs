@@ -278,7 +278,7 @@ fn diagnostic(
         code: Some(lsp::NumberOrString::String(diag.code.to_owned())),
         code_description: href.map(|href| lsp::CodeDescription { href }),
         source: Some("berth".to_owned()),
-        message: diag.message.clone(),
+        message: diag.message.to_string(),
         related_information: (!related.is_empty()).then_some(related),
         tags: (!tags.is_empty()).then_some(tags),
         data: Some(json!({ "name": diag.name })),
@@ -347,7 +347,7 @@ mod tests {
             name: "unlocked-uv-sync",
             severity: Severity::Warning,
             range: TextRange::new(12, 19),
-            message: "uv sync without --locked".to_owned(),
+            message: "uv sync without --locked".into(),
             related: vec![
                 RelatedLocation {
                     path: Some(PathBuf::from("/w/pyproject.toml")),
