@@ -240,8 +240,13 @@ pub fn analyze_after_edit(parse: &Parse, previous: Semantics, splice: &Splice) -
 /// being built again: every stage but those holding an instruction the edit replaced and
 /// those built `FROM` one of them (whose variables may see what changed).
 struct ReusedStages {
-    /// Per stage: the previous version's stage, when it is taken over.
-    stages: Vec<Option<Stage>>,
+    /// The previous version's stages, handed out in order by [`ReusedStages::take`]. Moved once,
+    /// into the new model: a stage is over 600 bytes, and a large file has hundreds.
+    stages: std::vec::IntoIter<Stage>,
+    /// Per stage: whether the edit reached it, so that it is built again instead.
+    rebuilt: Vec<bool>,
+    /// The index of the next stage in `stages`.
+    next: usize,
     global_args: Vec<VarDef>,
     /// The index of the first instruction after the replaced ones, in the new parse.
     moved_from: usize,
@@ -285,9 +290,10 @@ impl ReusedStages {
             rebuilt[index] = (first_touched..=last_touched).contains(&index)
                 || matches!(stage.base, Base::Stage(parent) if parent < index && rebuilt[parent]);
         }
-        let stages = stages.into_iter().zip(rebuilt).map(|(stage, rebuilt)| (!rebuilt).then_some(stage)).collect();
         Some(ReusedStages {
-            stages,
+            stages: stages.into_iter(),
+            rebuilt,
+            next: 0,
             global_args,
             moved_from: splice.first + splice.inserted,
             index_delta,
@@ -296,9 +302,14 @@ impl ReusedStages {
     }
 
     /// The previous version's stage `index`, moved to where the edit put it, when it is taken
-    /// over.
+    /// over. Stages are asked for in order; those passed over are dropped.
     fn take(&mut self, index: usize, from_instruction: usize) -> Option<Stage> {
-        let mut stage = self.stages.get_mut(index)?.take()?;
+        let passed_over = index.checked_sub(self.next)?;
+        let mut stage = self.stages.nth(passed_over)?;
+        self.next = index + 1;
+        if self.rebuilt.get(index).copied().unwrap_or(true) {
+            return None;
+        }
         if from_instruction >= self.moved_from {
             let moved = |range: &mut TextRange| {
                 *range = TextRange::new(
@@ -420,7 +431,7 @@ fn build(parse: &Parse, mut kept: Option<KeptCommands>, mut reused: Option<Reuse
             _ => {}
         }
     }
-    let n_stages = reused.as_ref().map_or(stage_definitions.len(), |it| it.stages.len());
+    let n_stages = reused.as_ref().map_or(stage_definitions.len(), |it| it.rebuilt.len());
     res.stages.reserve_exact(n_stages);
     // Most instructions hold one or two simple commands.
     res.commands.reserve(kept.as_ref().map_or(n_command_instructions * 2, |it| it.commands.len() + 16));
