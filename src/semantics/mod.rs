@@ -379,18 +379,20 @@ impl KeptCommands {
         let parsed_again = self.commands.as_slice().iter().take_while(|it| it.instruction < old_start).count();
         self.commands.by_ref().take(parsed_again).for_each(drop);
         let block_commands = self.commands.as_slice().iter().take_while(|it| it.instruction < old_end).count();
-        acc.reserve(block_commands);
-        for mut site in self.commands.by_ref().take(block_commands) {
+        // Moved first and then adjusted where they lie: a site is over 100 bytes, and adjusting
+        // it on the way copied it twice.
+        let moved_from = acc.len();
+        acc.extend(self.commands.by_ref().take(block_commands));
+        let moved = |range: TextRange| {
+            TextRange::new(range.start.wrapping_add_signed(delta), range.end.wrapping_add_signed(delta))
+        };
+        for site in &mut acc[moved_from..] {
             site.instruction = site.instruction - old_start + block.start;
             // A FROM added or removed before these instructions renumbers the stages.
             site.stage = stage;
             if delta != 0 {
-                let moved = |range: TextRange| {
-                    TextRange::new(range.start.wrapping_add_signed(delta), range.end.wrapping_add_signed(delta))
-                };
                 shell::remap(&mut site.command, &moved);
             }
-            acc.push(site);
         }
         true
     }
