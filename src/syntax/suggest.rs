@@ -56,9 +56,9 @@ pub(crate) fn distance_within(a: &[char], b: &[char], limit: usize, rows: &mut V
             rows[cur + j] = value;
             row_min = row_min.min(value);
         }
-        // A cell comes from the row above, or by a swap from two rows above plus one, and no
-        // cell is more than one above the cell over it: once a whole row is past the limit, the
-        // row before it was at least at the limit, so every later row, and the result, is past it.
+        // A cell comes from the row above, or by a swap from two rows above plus one, and is at
+        // most one more than the cell above it. So once a whole row is past the limit, the row
+        // before it was at least at the limit, and every later row, the result too, is past it.
         if row_min > limit {
             return None;
         }
