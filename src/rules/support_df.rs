@@ -3,7 +3,7 @@
 use crate::rules::RuleContext;
 use crate::semantics::shell::{ShellCommand, ShellWord};
 use crate::semantics::{Base, Semantics, Stage};
-use crate::syntax::suggest::distance_within;
+use crate::syntax::suggest::{closest_within, upper_case};
 use crate::syntax::{Args, Instruction, Word};
 use crate::text::TextRange;
 
@@ -80,28 +80,12 @@ pub(crate) fn instruction_removal(text: &str, instruction: &Instruction) -> Text
 /// than 64 characters are not compared.
 pub(crate) fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     const LONGEST: usize = 64;
-    let name_upper: Vec<char> = name.chars().map(|it| it.to_ascii_uppercase()).collect();
+    let name_upper = upper_case(name);
     if name_upper.len() > LONGEST {
         return None;
     }
     let limit = (name_upper.len() / 3).max(1);
-    let (mut candidate_upper, mut rows) = (Vec::new(), Vec::new());
-    let mut best: Option<(usize, &str)> = None;
-    for candidate in candidates {
-        if candidate == name {
-            continue;
-        }
-        candidate_upper.clear();
-        candidate_upper.extend(candidate.chars().map(|it| it.to_ascii_uppercase()));
-        if candidate_upper.len() > LONGEST {
-            continue;
-        }
-        let Some(distance) = distance_within(&name_upper, &candidate_upper, limit, &mut rows) else { continue };
-        if best.is_none_or(|(best_distance, _)| distance < best_distance) {
-            best = Some((distance, candidate));
-        }
-    }
-    best.map(|it| it.1)
+    closest_within(&name_upper, candidates.into_iter().filter(|it| *it != name), limit, LONGEST)
 }
 
 /// A package-manager command: the index of its subcommand word (`install`) and the words after it.

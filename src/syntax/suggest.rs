@@ -3,11 +3,28 @@
 /// The candidate closest to `word` (ASCII case ignored), if it is close enough to be a likely
 /// typo: one edit for short words, two for longer ones. A swap of neighbours counts as one edit.
 pub(crate) fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let word: Vec<char> = word.chars().map(|it| it.to_ascii_uppercase()).collect();
+    let word = upper_case(word);
     if word.is_empty() || word.len() > 32 {
         return None;
     }
     let limit = if word.len() <= 3 { 1 } else { 2 };
+    closest_within(&word, candidates, limit, usize::MAX)
+}
+
+/// `text`'s characters with ASCII letters in upper case, as [`closest_within`] compares them.
+pub(crate) fn upper_case(text: &str) -> Vec<char> {
+    text.chars().map(|it| it.to_ascii_uppercase()).collect()
+}
+
+/// The first candidate at the smallest distance from `word` (upper case, see [`upper_case`]),
+/// ASCII case ignored, when that distance is at most `limit`; candidates longer than
+/// `longest_candidate` characters are not compared.
+pub(crate) fn closest_within<'a>(
+    word: &[char],
+    candidates: impl IntoIterator<Item = &'a str>,
+    limit: usize,
+    longest_candidate: usize,
+) -> Option<&'a str> {
     let mut best: Option<(usize, &str)> = None;
     // Reused for every candidate: a file can ask this of hundreds of stage or variable names.
     let (mut upper, mut rows) = (Vec::new(), Vec::new());
@@ -19,7 +36,10 @@ pub(crate) fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a s
         }
         upper.clear();
         upper.extend(candidate.chars().map(|it| it.to_ascii_uppercase()));
-        let Some(distance) = distance_within(&word, &upper, limit, &mut rows) else { continue };
+        if upper.len() > longest_candidate {
+            continue;
+        }
+        let Some(distance) = distance_within(word, &upper, limit, &mut rows) else { continue };
         if best.is_none_or(|(best_distance, _)| distance < best_distance) {
             best = Some((distance, candidate));
         }
