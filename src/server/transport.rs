@@ -53,6 +53,8 @@ enum Frame {
 pub(crate) struct FrameDecoder {
     /// Bodies longer than this are skipped (and answered with an error) rather than buffered.
     max_len: usize,
+    /// Past this capacity, the input buffer is freed once a message has passed through it.
+    kept_len: usize,
     /// Input not yet consumed, from `start` on.
     pending: Vec<u8>,
     start: usize,
@@ -68,6 +70,7 @@ impl Default for FrameDecoder {
     fn default() -> FrameDecoder {
         FrameDecoder {
             max_len: MAX_FRAME_LEN,
+            kept_len: PENDING_KEPT,
             pending: Vec::new(),
             start: 0,
             scanned: 0,
@@ -179,7 +182,7 @@ impl FrameDecoder {
             }
             self.start += taken;
             let unread = self.pending.len() - self.start;
-            if self.pending.capacity() > PENDING_KEPT && unread <= PENDING_KEPT / 2 {
+            if self.pending.capacity() > self.kept_len && unread <= self.kept_len / 2 {
                 // A large message passed through here on its way into a body; the buffer is not
                 // kept at that size while the message is handled, only what follows it is.
                 self.pending = self.pending[self.start..].to_vec();
@@ -770,7 +773,9 @@ pub mod fuzzing {
 
     /// The frames in `input`, fed to a decoder in pieces of `size` bytes.
     pub(super) fn decode_in_pieces(input: &[u8], size: usize, max_len: usize) -> Vec<Frame> {
-        let mut decoder = FrameDecoder { max_len, ..FrameDecoder::default() };
+        // A small buffer limit, so that freeing the buffer after a message runs here as well,
+        // and on short inputs.
+        let mut decoder = FrameDecoder { max_len, kept_len: 16, ..FrameDecoder::default() };
         let mut frames = Vec::new();
         for piece in input.chunks(size.max(1)) {
             decoder.feed(piece);
