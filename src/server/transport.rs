@@ -35,7 +35,7 @@ pub(crate) const MALFORMED_METHOD: &str = "$/berth/malformedMessage";
 /// Frames larger than this are skipped (and answered with an error) rather than buffered.
 pub(crate) const MAX_FRAME_LEN: usize = 512 * 1024 * 1024;
 
-/// The most input buffer kept between messages once it is used up; more is freed.
+/// The most input buffer kept once a message has passed through it (see `kept_len`).
 const PENDING_KEPT: usize = 64 * 1024;
 
 /// What one read from the input produced.
@@ -53,7 +53,8 @@ enum Frame {
 pub(crate) struct FrameDecoder {
     /// Bodies longer than this are skipped (and answered with an error) rather than buffered.
     max_len: usize,
-    /// Past this capacity, the input buffer is freed once a message has passed through it.
+    /// Past this capacity, the input buffer is given back once a message has passed through it
+    /// (the little input after that message moves to a buffer of its own size).
     kept_len: usize,
     /// Input not yet consumed, from `start` on.
     pending: Vec<u8>,
