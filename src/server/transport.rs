@@ -35,9 +35,6 @@ pub(crate) const MALFORMED_METHOD: &str = "$/berth/malformedMessage";
 /// Frames larger than this are skipped (and answered with an error) rather than buffered.
 pub(crate) const MAX_FRAME_LEN: usize = 512 * 1024 * 1024;
 
-/// The most input buffer kept once a message has passed through it (see `kept_len`).
-const PENDING_KEPT: usize = 64 * 1024;
-
 /// What one read from the input produced.
 #[derive(Debug, PartialEq)]
 enum Frame {
@@ -53,9 +50,6 @@ enum Frame {
 pub(crate) struct FrameDecoder {
     /// Bodies longer than this are skipped (and answered with an error) rather than buffered.
     max_len: usize,
-    /// Past this capacity, the input buffer is given back once a message has passed through it
-    /// (the little input after that message moves to a buffer of its own size).
-    kept_len: usize,
     /// Input not yet consumed, from `start` on.
     pending: Vec<u8>,
     start: usize,
@@ -71,7 +65,6 @@ impl Default for FrameDecoder {
     fn default() -> FrameDecoder {
         FrameDecoder {
             max_len: MAX_FRAME_LEN,
-            kept_len: PENDING_KEPT,
             pending: Vec::new(),
             start: 0,
             scanned: 0,
@@ -182,13 +175,6 @@ impl FrameDecoder {
                 self.body = Some(Body::Reading { bytes, len });
             }
             self.start += taken;
-            let unread = self.pending.len() - self.start;
-            if self.pending.capacity() > self.kept_len && unread <= self.kept_len / 2 {
-                // A large message passed through here on its way into a body; the buffer is not
-                // kept at that size while the message is handled, only what follows it is.
-                self.pending = self.pending[self.start..].to_vec();
-                self.start = 0;
-            }
         }
     }
 
@@ -487,12 +473,6 @@ impl Encoded {
         let n = buf.remaining().min(rest.len());
         buf.put_slice(&rest[..n]);
         self.pos += n;
-        if self.pos == header + body {
-            // Handed over whole. A `didOpen` carries the whole document, and the message is
-            // handled (the document analysed) before the next frame would replace this one:
-            // freed now, its memory serves that analysis instead of fresh pages.
-            *self = Encoded::default();
-        }
         true
     }
 }
@@ -774,9 +754,7 @@ pub mod fuzzing {
 
     /// The frames in `input`, fed to a decoder in pieces of `size` bytes.
     pub(super) fn decode_in_pieces(input: &[u8], size: usize, max_len: usize) -> Vec<Frame> {
-        // A small buffer limit, so that freeing the buffer after a message runs here as well,
-        // and on short inputs.
-        let mut decoder = FrameDecoder { max_len, kept_len: 16, ..FrameDecoder::default() };
+        let mut decoder = FrameDecoder { max_len, ..FrameDecoder::default() };
         let mut frames = Vec::new();
         for piece in input.chunks(size.max(1)) {
             decoder.feed(piece);
@@ -886,30 +864,6 @@ mod tests {
                 out.extend_from_slice(buf.filled());
             }
             assert_eq!(String::from_utf8(out).unwrap(), message(body), "in reads of {size}");
-            // Nothing of it is kept while the message is handled.
-            assert_eq!((encoded.header.capacity(), encoded.body.capacity()), (0, 0), "in reads of {size}");
-        }
-    }
-
-    #[test]
-    fn a_large_message_leaves_no_large_input_buffer_behind() {
-        let text = "x".repeat(4 * PENDING_KEPT);
-        let large = format!(r#"{{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{{"text":"{text}"}}}}"#);
-        let small = r#"{"jsonrpc":"2.0","method":"exit"}"#;
-        let input = format!("{}{}", message(&large), message(small));
-        // Whole (the body starts in the input buffer) and in pieces (it grows as they come).
-        for size in [input.len(), 3 * PENDING_KEPT, 1000] {
-            let mut decoder = FrameDecoder::default();
-            let mut frames = Vec::new();
-            for piece in input.as_bytes().chunks(size) {
-                decoder.feed(piece);
-                while let Some(frame) = decoder.next_frame(false) {
-                    let kept = decoder.pending.capacity();
-                    assert!(kept <= PENDING_KEPT, "{kept} bytes of buffer kept, in pieces of {size}");
-                    frames.push(frame);
-                }
-            }
-            assert_eq!(frames, [Frame::Message(large.clone().into()), Frame::Message(small.into())], "{size}");
         }
     }
 
