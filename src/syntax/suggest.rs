@@ -31,14 +31,12 @@ pub(crate) fn closest_within<'a>(
     for candidate in candidates {
         // Every edit changes the length by at most one, so lengths further apart than the limit
         // cannot be close; most candidates end here, before any distance is computed.
-        if candidate.chars().count().abs_diff(word.len()) > limit {
+        let length = candidate.chars().count();
+        if length > longest_candidate || length.abs_diff(word.len()) > limit {
             continue;
         }
         upper.clear();
         upper.extend(candidate.chars().map(|it| it.to_ascii_uppercase()));
-        if upper.len() > longest_candidate {
-            continue;
-        }
         let Some(distance) = distance_within(word, &upper, limit, &mut rows) else { continue };
         if best.is_none_or(|(best_distance, _)| distance < best_distance) {
             best = Some((distance, candidate));
