@@ -190,8 +190,8 @@ impl FileSystem for MemFs {
 
 /// Target `transport`: the server's framing of stdin. The first byte picks the size of the
 /// pieces the input arrives in, the second the body size limit; the rest is the input. The frames
-/// must not depend on the pieces, every body passed on must be one tower-lsp-server decodes, and
-/// the input taken as one body must get the verdict the library would give it.
+/// must not depend on the pieces, every message among them must be one tower-lsp-server's decoder
+/// reads back, and the input taken as one body must be read as the message the library reads.
 pub fn transport_bytes(data: &[u8]) {
     let (control, input) = data.split_at(data.len().min(2));
     let piece_size = control.first().map_or(1, |byte| usize::from(*byte % 64) + 1);

@@ -30,11 +30,12 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use tower_lsp_server::{LspService, Server};
+use tower_lsp_server::LspService;
 
 mod backend;
 mod completion;
 mod convert;
+mod dispatch;
 pub mod document;
 mod features;
 mod navigation;
@@ -91,7 +92,7 @@ async fn serve() -> i32 {
         navigation::document_symbol_response(&shared, request)
             .or_else(|| navigation::semantic_tokens_full_response(&shared, request))
     }));
-    Server::new(stdin, stdio::StdoutWriter, socket).serve(service).await;
+    dispatch::serve(stdin, socket, service).await;
     let exited = exit_received.load(Ordering::SeqCst);
     let shut_down = shutdown_received.load(Ordering::SeqCst);
     if !exited {

@@ -10,15 +10,13 @@
 //! the server waits for it.
 
 use std::io::{self, Read, Write};
-use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::mpsc;
 
-use crate::server::transport::{Encoded, FrameDecoder};
+use crate::server::transport::{Frame, FrameDecoder};
 
 /// How much one read of stdin takes at most.
 const READ_CHUNK: usize = 128 * 1024;
@@ -41,8 +39,7 @@ fn drained() -> MutexGuard<'static, Drained> {
     DRAINED.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Stdin for tower-lsp-server: checked frames (see [`FrameDecoder`]), and the end of input when
-/// stdin ends.
+/// Stdin as frames (see [`FrameDecoder`]), then the end of input when stdin ends.
 pub(crate) enum Input {
     #[cfg(unix)]
     Direct(DirectInput),
@@ -61,12 +58,13 @@ pub(crate) fn open_input() -> io::Result<Input> {
     ThreadInput::spawn(io::stdin()).map(Input::Thread)
 }
 
-impl AsyncRead for Input {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
+impl Input {
+    /// The next frame; `None` once stdin has ended and every frame before the end was taken.
+    pub(crate) fn poll_frame(&mut self, cx: &mut Context<'_>) -> Poll<Option<Frame>> {
+        match self {
             #[cfg(unix)]
-            Input::Direct(direct) => direct.poll_read(cx, buf),
-            Input::Thread(thread) => thread.poll_read(cx, buf),
+            Input::Direct(direct) => direct.poll_frame(cx),
+            Input::Thread(thread) => thread.poll_frame(cx),
         }
     }
 }
@@ -77,8 +75,6 @@ pub(crate) struct DirectInput {
     stdin: tokio::io::unix::AsyncFd<StdinFd>,
     decoder: FrameDecoder,
     at_end: bool,
-    /// The frame being handed over.
-    frame: Encoded,
     chunk: Box<[u8]>,
     /// File status flags of stdin and stdout before they were made non-blocking.
     restore: [libc::c_int; 2],
@@ -121,24 +117,18 @@ impl DirectInput {
             stdin,
             decoder: FrameDecoder::default(),
             at_end: false,
-            frame: Encoded::default(),
             chunk: vec![0; READ_CHUNK].into_boxed_slice(),
             restore: [stdin_flags, stdout_flags],
         }))
     }
 
-    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_frame(&mut self, cx: &mut Context<'_>) -> Poll<Option<Frame>> {
         loop {
-            if self.frame.copy_into(buf) {
-                return Poll::Ready(Ok(()));
-            }
-            if let Some(frame) = self.decoder.next_encoded(self.at_end) {
-                self.frame = frame;
-                continue;
+            if let Some(frame) = self.decoder.next_frame(self.at_end) {
+                return Poll::Ready(Some(frame));
             }
             if self.at_end {
-                // Filling nothing signals the end of input.
-                return Poll::Ready(Ok(()));
+                return Poll::Ready(None);
             }
             {
                 let mut drained = drained();
@@ -284,8 +274,7 @@ fn wait_for_room() -> io::Result<()> {
 
 /// Stdin read by a thread of its own, frames handed over through a channel.
 pub(crate) struct ThreadInput {
-    rx: mpsc::UnboundedReceiver<Encoded>,
-    frame: Encoded,
+    rx: mpsc::UnboundedReceiver<Frame>,
 }
 
 impl ThreadInput {
@@ -306,7 +295,7 @@ impl ThreadInput {
                 };
                 let at_end = read == 0;
                 decoder.feed(&chunk[..read]);
-                while let Some(frame) = decoder.next_encoded(at_end) {
+                while let Some(frame) = decoder.next_frame(at_end) {
                     if tx.send(frame).is_err() {
                         return;
                     }
@@ -316,49 +305,22 @@ impl ThreadInput {
                 }
             }
         })?;
-        Ok(ThreadInput { rx, frame: Encoded::default() })
+        Ok(ThreadInput { rx })
     }
 
-    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        loop {
-            if self.frame.copy_into(buf) {
-                return Poll::Ready(Ok(()));
-            }
-            match self.rx.poll_recv(cx) {
-                Poll::Ready(Some(frame)) => self.frame = frame,
-                // Filling nothing signals the end of input.
-                Poll::Ready(None) => return Poll::Ready(Ok(())),
-                Poll::Pending => return Poll::Pending,
-            }
-        }
+    fn poll_frame(&mut self, cx: &mut Context<'_>) -> Poll<Option<Frame>> {
+        self.rx.poll_recv(cx)
     }
 }
 
-/// Stdout for tower-lsp-server, written synchronously on the runtime thread.
+/// Writes one message body to stdout as a frame, in a single locked write, so that frames written
+/// from different places never interleave.
 ///
-/// Tokio's own `stdout()` hands every write to the blocking pool, which the server keeps at one
-/// thread for analyses: a `publishDiagnostics` would then wait for the analysis queued before it,
-/// and each write would cost two thread hand-offs. A pipe write of a framed message is a copy
-/// into the kernel's buffer; it only waits while the client is not reading, and then nothing
-/// could be sent anyway (stdin keeps being read meanwhile).
-pub(crate) struct StdoutWriter;
-
-impl AsyncWrite for StdoutWriter {
-    fn poll_write(self: Pin<&mut Self>, _: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        Poll::Ready(write_frame_parts_raw(&[buf]).map(|()| buf.len()))
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(if DIRECT.load(Ordering::Relaxed) { Ok(()) } else { io::stdout().lock().flush() })
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.poll_flush(cx)
-    }
-}
-
-/// Writes one message body to stdout as a frame, in a single locked write: [`StdoutWriter`] also
-/// writes whole frames under the lock, so the two never interleave.
+/// Written synchronously on the runtime thread: tokio's own `stdout()` hands every write to the
+/// blocking pool, which the server keeps at one thread for analyses, so a response would wait
+/// for the analysis queued before it, and each write would cost two thread hand-offs. A pipe
+/// write of a framed message is a copy into the kernel's buffer; it only waits while the client
+/// is not reading, and then nothing could be sent anyway (stdin keeps being read meanwhile).
 pub(crate) fn write_frame(body: &[u8]) -> io::Result<()> {
     write_frame_parts(&[body])
 }

@@ -1,17 +1,15 @@
 //! Message plumbing around tower-lsp-server: framing that survives malformed input, and a service
 //! wrapper that records `exit` and turns handler panics into error responses.
 //!
-//! Why our own framing: tower-lsp-server decodes stdin with a `tokio_util` `FramedRead`, which ends
-//! the stream after the first decode error, so a single body that is not JSON would end the whole
-//! session. Here [`FrameDecoder`] splits the bytes that `stdio` reads into frames and checks each
-//! with the same serde types the library uses; only well-formed messages go through. A malformed
-//! one is replaced by an internal notification ([`MALFORMED_METHOD`]) which [`Guard`] answers with
-//! the JSON-RPC error the sender is owed (`-32700` for bad JSON, `-32600` for JSON that is not a
-//! message).
+//! Why our own framing: tower-lsp-server's own server decodes stdin with a `tokio_util`
+//! `FramedRead`, which ends the stream after the first decode error, so a single body that is not
+//! JSON would end the whole session. Here [`FrameDecoder`] splits the bytes that `stdio` reads
+//! into frames and reads each body once, into the request or response the library's types
+//! describe; a body that is neither becomes [`Frame::Malformed`], which the message loop
+//! (`dispatch`) answers with the JSON-RPC error the sender is owed (`-32700` for bad JSON,
+//! `-32600` for JSON that is not a message).
 
-use std::borrow::Cow;
 use std::collections::HashMap;
-use std::fmt;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
@@ -20,27 +18,23 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-use serde::Deserialize;
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::{Value, json};
-use tokio::io::ReadBuf;
+use serde_json::Value;
 use tokio::sync::oneshot;
 use tower::Service;
 use tower_lsp_server::ExitedError;
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Id, Request, Response};
-
-/// The method of the stand-in notification for a message that could not be decoded.
-pub(crate) const MALFORMED_METHOD: &str = "$/berth/malformedMessage";
 
 /// Frames larger than this are skipped (and answered with an error) rather than buffered.
 pub(crate) const MAX_FRAME_LEN: usize = 512 * 1024 * 1024;
 
 /// What one read from the input produced.
 #[derive(Debug, PartialEq)]
-enum Frame {
-    /// A body that tower-lsp-server will decode.
-    Message(Vec<u8>),
-    /// A body that it would reject; carries the error owed to the sender.
+pub(crate) enum Frame {
+    /// A request or notification for the service.
+    Request(Request),
+    /// The client's answer to a request the server sent.
+    Response(Response),
+    /// A body that is not a JSON-RPC message; carries the error owed to the sender.
     Malformed { code: i64, message: String, id: Value },
 }
 
@@ -119,7 +113,7 @@ impl FrameDecoder {
     /// The next complete frame, or `None` when more input is needed. With `at_end` (no more input
     /// will come), an unfinished last line still counts as a line, and `None` means the input is
     /// used up: a body cut short by the end is dropped.
-    fn next_frame(&mut self, at_end: bool) -> Option<Frame> {
+    pub(crate) fn next_frame(&mut self, at_end: bool) -> Option<Frame> {
         loop {
             match &mut self.body {
                 Some(Body::Reading { bytes, len }) => {
@@ -177,11 +171,6 @@ impl FrameDecoder {
             self.start += taken;
         }
     }
-
-    /// Like [`FrameDecoder::next_frame`], the frame framed again for tower-lsp-server.
-    pub(crate) fn next_encoded(&mut self, at_end: bool) -> Option<Encoded> {
-        self.next_frame(at_end).map(encode)
-    }
 }
 
 /// Takes one header line; true when it is the blank line that ends the headers.
@@ -212,20 +201,19 @@ fn header_line(line: &[u8], content_len: &mut Option<usize>, saw_header: &mut bo
     false
 }
 
-/// Passes `body` on when tower-lsp-server's decoder will accept it, repairing escaped lone
-/// surrogates first (see [`replace_lone_surrogates`]); otherwise says which error the sender is
-/// owed.
+/// Reads `body` as a message, repairing escaped lone surrogates first when they are what stops
+/// it (see [`replace_lone_surrogates`]); otherwise says which error the sender is owed.
 fn check_body(body: Vec<u8>) -> Frame {
     if std::str::from_utf8(&body).is_err() {
         return malformed(ErrorCode::ParseError, "message body is not UTF-8", Value::Null);
     }
-    if library_accepts(&body) {
-        return Frame::Message(body);
+    if let Some(frame) = decode(&body) {
+        return frame;
     }
     if let Some(repaired) = replace_lone_surrogates(&body)
-        && library_accepts(&repaired)
+        && let Some(frame) = decode(&repaired)
     {
-        return Frame::Message(repaired);
+        return frame;
     }
     match serde_json::from_slice::<Value>(&body) {
         Err(err) => malformed(ErrorCode::ParseError, &format!("invalid JSON: {err}"), Value::Null),
@@ -240,11 +228,27 @@ fn check_body(body: Vec<u8>) -> Frame {
     }
 }
 
-/// Whether tower-lsp-server's decoder accepts `body`. It reads the whole body into serde's
-/// buffer and then tries a response, then a request; a member neither type has is read (and
-/// must be valid) all the same.
-fn library_accepts(body: &[u8]) -> bool {
-    serde_json::from_slice::<RequestShape>(body).is_ok() || serde_json::from_slice::<Response>(body).is_ok()
+/// The message in `body`, told apart as tower-lsp-server tells them apart: a response when the
+/// body reads as one, a request or notification otherwise.
+///
+/// The library tries the response first, through serde's untagged buffering, which copies the
+/// whole body into a tree of values before reading either type. Read as a request first, a
+/// `didOpen` (a whole document) is read once, straight into the request the service takes. A
+/// response needs an `id`, so only a request with one is tried as a response as well; those are
+/// small.
+///
+/// A request skips members it does not have unread, so it can read a body whose `result` holds
+/// an escaped lone surrogate; the response is then tried on the repaired body too.
+fn decode(body: &[u8]) -> Option<Frame> {
+    let response = |body: &[u8]| serde_json::from_slice::<Response>(body).ok();
+    match serde_json::from_slice::<Request>(body) {
+        Ok(request) if request.id().is_none() => Some(Frame::Request(request)),
+        Ok(request) => {
+            let response = response(body).or_else(|| replace_lone_surrogates(body).and_then(|it| response(&it)));
+            Some(response.map_or(Frame::Request(request), Frame::Response))
+        }
+        Err(_) => response(body).map(Frame::Response),
+    }
 }
 
 /// Rewrites every escaped surrogate that is not half of a pair (`"\ud83d"`) as `\ufffd`; `None`
@@ -292,137 +296,6 @@ fn replace_lone_surrogates(body: &[u8]) -> Option<Vec<u8>> {
     Some(repaired)
 }
 
-/// What tower-lsp-server accepts as a [`Request`], read without keeping anything: the check then
-/// costs a scan of the body instead of a copy of it (a `didOpen` carries the whole document).
-/// Written by hand rather than derived because the derive skips unknown members unread, while
-/// the library's buffering rejects one that holds, say, a lone surrogate. The tests compare the
-/// two on edge cases and generated messages.
-struct RequestShape;
-
-/// The request's members, in the order the sequence form (`["2.0", "method", params, id]`)
-/// lists them.
-const REQUEST_FIELDS: [&str; 4] = ["jsonrpc", "method", "params", "id"];
-
-impl<'de> Deserialize<'de> for RequestShape {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<RequestShape, D::Error> {
-        deserializer.deserialize_struct("Request", &REQUEST_FIELDS, RequestShapeVisitor)
-    }
-}
-
-struct RequestShapeVisitor;
-
-impl<'de> Visitor<'de> for RequestShapeVisitor {
-    type Value = RequestShape;
-
-    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
-        formatter.write_str("a JSON-RPC request or notification")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut members: A) -> Result<RequestShape, A::Error> {
-        let mut seen = [false; REQUEST_FIELDS.len()];
-        while let Some(key) = members.next_key::<Cow<'de, str>>()? {
-            let field = REQUEST_FIELDS.iter().position(|name| *name == key);
-            if let Some(field) = field
-                && std::mem::replace(&mut seen[field], true)
-            {
-                return Err(de::Error::duplicate_field(REQUEST_FIELDS[field]));
-            }
-            match field {
-                Some(0) => members.next_value::<JsonRpcVersion>().map(drop)?,
-                Some(1) => members.next_value::<Cow<'de, str>>().map(drop)?,
-                Some(3) => members.next_value::<Id>().map(drop)?,
-                // `params`, and members a request does not have, which the library reads all
-                // the same.
-                _ => members.next_value::<AnyJson>().map(drop)?,
-            }
-        }
-        if !seen[0] {
-            return Err(de::Error::missing_field(REQUEST_FIELDS[0]));
-        }
-        Ok(RequestShape)
-    }
-
-    /// The derived form the library accepts too: the members in order, all but `jsonrpc`
-    /// optional.
-    fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<RequestShape, A::Error> {
-        if items.next_element::<JsonRpcVersion>()?.is_none() {
-            return Err(de::Error::invalid_length(0, &self));
-        }
-        if items.next_element::<Cow<'de, str>>()?.is_some() && items.next_element::<AnyJson>()?.is_some() {
-            items.next_element::<Id>()?;
-        }
-        Ok(RequestShape)
-    }
-}
-
-/// The library's version member: the string "2.0" and nothing else.
-struct JsonRpcVersion;
-
-impl<'de> Deserialize<'de> for JsonRpcVersion {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<JsonRpcVersion, D::Error> {
-        match <Cow<'de, str>>::deserialize(deserializer)?.as_ref() {
-            "2.0" => Ok(JsonRpcVersion),
-            _ => Err(de::Error::custom("expected JSON-RPC version \"2.0\"")),
-        }
-    }
-}
-
-/// Any JSON value, accepted exactly when `serde_json::Value` would accept it (the same parser
-/// reads every string, escapes and surrogates included, and every number), but not kept.
-struct AnyJson;
-
-impl<'de> Deserialize<'de> for AnyJson {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<AnyJson, D::Error> {
-        deserializer.deserialize_any(AnyJsonVisitor)
-    }
-}
-
-struct AnyJsonVisitor;
-
-impl<'de> Visitor<'de> for AnyJsonVisitor {
-    type Value = AnyJson;
-
-    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
-        formatter.write_str("any JSON value")
-    }
-
-    fn visit_bool<E>(self, _: bool) -> Result<AnyJson, E> {
-        Ok(AnyJson)
-    }
-
-    fn visit_i64<E>(self, _: i64) -> Result<AnyJson, E> {
-        Ok(AnyJson)
-    }
-
-    fn visit_u64<E>(self, _: u64) -> Result<AnyJson, E> {
-        Ok(AnyJson)
-    }
-
-    fn visit_f64<E>(self, _: f64) -> Result<AnyJson, E> {
-        Ok(AnyJson)
-    }
-
-    fn visit_str<E>(self, _: &str) -> Result<AnyJson, E> {
-        Ok(AnyJson)
-    }
-
-    fn visit_unit<E>(self) -> Result<AnyJson, E> {
-        Ok(AnyJson)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<AnyJson, A::Error> {
-        while items.next_element::<AnyJson>()?.is_some() {}
-        Ok(AnyJson)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut entries: A) -> Result<AnyJson, A::Error> {
-        while entries.next_key::<AnyJson>()?.is_some() {
-            entries.next_value::<AnyJson>()?;
-        }
-        Ok(AnyJson)
-    }
-}
-
 fn without_params(req: Request) -> Request {
     let (method, id, _) = req.into_parts();
     let builder = Request::build(method);
@@ -436,48 +309,7 @@ fn malformed(code: ErrorCode, message: &str, id: Value) -> Frame {
     Frame::Malformed { code: code.code(), message: message.to_owned(), id }
 }
 
-fn encode(frame: Frame) -> Encoded {
-    let body = match frame {
-        Frame::Message(body) => body,
-        Frame::Malformed { code, message, id } => {
-            let note = json!({
-                "jsonrpc": "2.0",
-                "method": MALFORMED_METHOD,
-                "params": { "code": code, "message": message, "id": id },
-            });
-            note.to_string().into_bytes()
-        }
-    };
-    Encoded { header: format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes(), body, pos: 0 }
-}
-
-/// A checked frame framed again for tower-lsp-server, handed over in as many reads as it takes:
-/// the header, then the body (not copied next to the header: a document's text is copied enough
-/// times on its way in).
-#[derive(Default)]
-pub(crate) struct Encoded {
-    header: Vec<u8>,
-    body: Vec<u8>,
-    /// How much of the header and then the body was handed over.
-    pos: usize,
-}
-
-impl Encoded {
-    /// Copies as much of the rest as fits into `buf`; false when nothing was left.
-    pub(crate) fn copy_into(&mut self, buf: &mut ReadBuf<'_>) -> bool {
-        let (header, body) = (self.header.len(), self.body.len());
-        if self.pos >= header + body {
-            return false;
-        }
-        let rest = if self.pos < header { &self.header[self.pos..] } else { &self.body[self.pos - header..] };
-        let n = buf.remaining().min(rest.len());
-        buf.put_slice(&rest[..n]);
-        self.pos += n;
-        true
-    }
-}
-
-/// Wraps the LSP service: answers [`MALFORMED_METHOD`], notes `exit`, and catches panics.
+/// Wraps the LSP service: notes `exit`, honours cancellation at once, and catches panics.
 pub(crate) struct Guard<S> {
     inner: S,
     exit_received: Arc<AtomicBool>,
@@ -545,9 +377,6 @@ where
     }
 
     fn call(&mut self, req: Request) -> BoxedResponse {
-        if req.method() == MALFORMED_METHOD {
-            return Box::pin(std::future::ready(Ok(malformed_response(req.params()))));
-        }
         // The spec gives `shutdown` no params. The library answers one that has them with an
         // error, yet shuts down all the same, so it would refuse every later request after
         // saying the shutdown failed. A client that sends params still means to shut down.
@@ -611,12 +440,10 @@ where
     }
 }
 
-fn malformed_response(params: Option<&Value>) -> Option<Response> {
-    let params = params?;
-    let id: Id = params.get("id").cloned().and_then(|id| serde_json::from_value(id).ok()).unwrap_or(Id::Null);
-    let code = params.get("code").and_then(Value::as_i64).unwrap_or(ErrorCode::ParseError.code());
-    let message = params.get("message").and_then(Value::as_str).unwrap_or("malformed message").to_owned();
-    Some(Response::from_error(id, Error { code: ErrorCode::from(code), message: message.into(), data: None }))
+/// The error response owed for a [`Frame::Malformed`].
+pub(crate) fn malformed_response(code: i64, message: String, id: Value) -> Response {
+    let id: Id = serde_json::from_value(id).unwrap_or(Id::Null);
+    Response::from_error(id, Error { code: ErrorCode::from(code), message: message.into(), data: None })
 }
 
 fn internal_error(id: Id) -> Response {
@@ -705,51 +532,66 @@ pub mod fuzzing {
 
     use super::{Frame, FrameDecoder, check_body};
 
-    /// How tower-lsp-server decodes a body: its crate-private `Message`, an untagged enum of a
-    /// response and a request, which reads the whole body into serde's buffer first.
-    #[derive(Deserialize)]
+    /// How tower-lsp-server's own decoder reads a body: its crate-private `Message`, an untagged
+    /// enum of a response and a request.
+    #[derive(Debug, Deserialize)]
     #[serde(untagged)]
     enum LibraryMessage {
-        Response(#[expect(dead_code, reason = "only decoded")] Response),
-        Request(#[expect(dead_code, reason = "only decoded")] Request),
+        Response(Response),
+        Request(Request),
     }
 
-    pub fn library_decodes(body: &[u8]) -> bool {
-        serde_json::from_slice::<LibraryMessage>(body).is_ok()
+    fn library_decode(body: &[u8]) -> Option<LibraryMessage> {
+        serde_json::from_slice(body).ok()
     }
 
-    /// What the check owes the library for `body`: a body the library decodes passes unchanged,
-    /// a repaired body is one the library decodes, and only bodies it rejects are turned away.
+    /// Whether `frame` is the message the library reads.
+    fn same(frame: &Frame, message: &LibraryMessage) -> bool {
+        match (frame, message) {
+            (Frame::Request(ours), LibraryMessage::Request(theirs)) => ours == theirs,
+            (Frame::Response(ours), LibraryMessage::Response(theirs)) => ours == theirs,
+            _ => false,
+        }
+    }
+
+    /// What the check owes for `body`: a body the library reads comes out as the very message
+    /// the library reads. One it refuses is read only as a message the library would read once
+    /// written out again (a lone surrogate repaired, a member neither type has skipped unread),
+    /// and is otherwise turned away.
     pub fn check_body_contract(body: &[u8]) -> Result<(), String> {
-        let decodes = library_decodes(body);
         let shown = || String::from_utf8_lossy(body).into_owned();
-        match check_body(body.to_vec()) {
-            Frame::Message(passed) if decodes && passed != body => {
-                Err(format!("changed a message the library decodes: {}", shown()))
-            }
-            Frame::Message(passed) if !library_decodes(&passed) => {
-                Err(format!("passed on what the library rejects: {}", String::from_utf8_lossy(&passed)))
-            }
-            Frame::Malformed { .. } if decodes => {
-                Err(format!("turned away a message the library decodes: {}", shown()))
-            }
-            _ => Ok(()),
+        let frame = check_body(body.to_vec());
+        match library_decode(body) {
+            Some(message) if same(&frame, &message) => Ok(()),
+            Some(message) => Err(format!("the library reads {message:?}, the check gives {frame:?}: {}", shown())),
+            None => reads_back(&frame).map_err(|err| format!("{err}; from {}", shown())),
+        }
+    }
+
+    /// A message the check gives is one the library reads back, the same, once written out.
+    fn reads_back(frame: &Frame) -> Result<(), String> {
+        let written = match frame {
+            Frame::Request(request) => serde_json::to_vec(request),
+            Frame::Response(response) => serde_json::to_vec(response),
+            Frame::Malformed { .. } => return Ok(()),
+        };
+        let written = written.map_err(|err| format!("{frame:?} cannot be written out: {err}"))?;
+        match library_decode(&written) {
+            Some(message) if same(frame, &message) => Ok(()),
+            other => Err(format!("gave {frame:?}, which the library reads back as {other:?}")),
         }
     }
 
     /// Decodes `input` fed whole and fed in pieces of `piece_size` bytes, with bodies over
-    /// `max_len` skipped: the frames must be the same either way, and every body passed on must
-    /// be one the library decodes (a body it fails on would end the whole session).
+    /// `max_len` skipped: the frames must be the same either way, and every message among them
+    /// one the library reads back.
     pub fn check_stream(input: &[u8], piece_size: usize, max_len: usize) -> Result<(), String> {
         let whole = decode_in_pieces(input, input.len(), max_len);
         let pieces = decode_in_pieces(input, piece_size, max_len);
         if pieces != whole {
             return Err(format!("in pieces of {piece_size}: {pieces:?}\nwhole: {whole:?}"));
         }
-        match whole.iter().find(|frame| matches!(frame, Frame::Message(body) if !library_decodes(body))) {
-            Some(frame) => Err(format!("passed on what the library rejects: {frame:?}")),
-            None => Ok(()),
-        }
+        whole.iter().try_for_each(reads_back)
     }
 
     /// The frames in `input`, fed to a decoder in pieces of `size` bytes.
@@ -768,6 +610,7 @@ pub mod fuzzing {
 #[cfg(test)]
 mod tests {
     use proptest::prelude::{Just, Strategy, prop_oneof};
+    use serde_json::json;
 
     use super::fuzzing::decode_in_pieces;
     use super::*;
@@ -785,12 +628,17 @@ mod tests {
         format!("Content-Length: {}\r\n\r\n{body}", body.len())
     }
 
+    /// `body` read by serde straight into a request.
+    fn request(body: &str) -> Frame {
+        Frame::Request(serde_json::from_str(body).expect("a request"))
+    }
+
     #[test]
     fn well_formed_messages_pass_through() {
         let a = r#"{"jsonrpc":"2.0","id":1,"method":"shutdown"}"#;
         let b = r#"{"jsonrpc":"2.0","id":7,"result":null}"#;
         let input = format!("{}{}\r\n{}", message(a), "", message(b));
-        assert_eq!(frames(&input), vec![Frame::Message(a.into()), Frame::Message(b.into())]);
+        assert_eq!(frames(&input), vec![request(a), Frame::Response(serde_json::from_str(b).unwrap())]);
     }
 
     #[test]
@@ -800,7 +648,7 @@ mod tests {
             "content-length: {}\nContent-Type: application/vscode-jsonrpc; charset=utf-8\n\n{body}",
             body.len()
         );
-        assert_eq!(frames(&input), vec![Frame::Message(body.into())]);
+        assert_eq!(frames(&input), vec![request(body)]);
     }
 
     #[test]
@@ -810,7 +658,7 @@ mod tests {
         let input = format!("Content-Length: 10\r\n\r\n{cut}{}", message(good));
         let out = frames(&input);
         assert!(matches!(&out[0], Frame::Malformed { code: -32700, .. }), "{out:?}");
-        assert_eq!(out[1..], [Frame::Message(good.into())]);
+        assert_eq!(out[1..], [request(good)]);
     }
 
     #[test]
@@ -819,7 +667,7 @@ mod tests {
         let input = format!("{}{}", message("{not json"), message(good));
         let out = frames(&input);
         assert!(matches!(&out[0], Frame::Malformed { code: -32700, id: Value::Null, .. }), "{out:?}");
-        assert_eq!(out[1], Frame::Message(good.into()));
+        assert_eq!(out[1], request(good));
     }
 
     #[test]
@@ -838,7 +686,7 @@ mod tests {
         assert_eq!(out.len(), 3, "{out:?}");
         assert!(matches!(&out[0], Frame::Malformed { code: -32700, .. }));
         assert!(matches!(&out[1], Frame::Malformed { code: -32700, .. }));
-        assert_eq!(out[2], Frame::Message(good.into()));
+        assert_eq!(out[2], request(good));
     }
 
     #[test]
@@ -850,31 +698,13 @@ mod tests {
     }
 
     #[test]
-    fn an_encoded_frame_is_handed_over_whole_in_reads_of_any_size() {
-        let body = r#"{"jsonrpc":"2.0","method":"exit"}"#;
-        for size in [1, 3, 20, 1000] {
-            let mut encoded = encode(Frame::Message(body.into()));
-            let mut out = Vec::new();
-            let mut storage = vec![0; size];
-            loop {
-                let mut buf = ReadBuf::new(&mut storage);
-                if !encoded.copy_into(&mut buf) {
-                    break;
-                }
-                out.extend_from_slice(buf.filled());
-            }
-            assert_eq!(String::from_utf8(out).unwrap(), message(body), "in reads of {size}");
-        }
-    }
-
-    #[test]
     fn an_oversized_body_is_skipped_as_it_arrives() {
         let good = r#"{"jsonrpc":"2.0","method":"exit"}"#;
         let input = format!("Content-Length: 40\r\n\r\n{}{}", "x".repeat(40), message(good));
         for size in [1, 5, 100] {
             let out = decode_in_pieces(input.as_bytes(), size, 39);
             assert!(matches!(&out[0], Frame::Malformed { code: -32600, .. }), "{out:?}");
-            assert_eq!(out[1..], [Frame::Message(good.into())], "in pieces of {size}");
+            assert_eq!(out[1..], [request(good)], "in pieces of {size}");
         }
         // Cut short by the end of input, it is still answered.
         let out = decode_in_pieces(b"Content-Length: 40\r\n\r\nxx", 3, 39);
@@ -899,11 +729,8 @@ mod tests {
         fuzzing::check_body_contract(body.as_bytes())
     }
 
-    fn passed_on(body: &str) -> Option<String> {
-        match check_body(body.as_bytes().to_vec()) {
-            Frame::Message(passed) => Some(String::from_utf8(passed).expect("UTF-8")),
-            Frame::Malformed { .. } => None,
-        }
+    fn read(body: &str) -> Frame {
+        check_body(body.as_bytes().to_vec())
     }
 
     #[test]
@@ -946,6 +773,10 @@ mod tests {
             r#"{"jsonrpc":"2.0","id":10,"error":{"code":-32601,"message":"no"}}"#.to_owned(),
             r#"{"jsonrpc":"2.0","id":10,"error":{"code":-32601,"message":"\ud800"}}"#.to_owned(),
             r#"{"jsonrpc":"2.0","id":10,"result":1,"error":{"code":1,"message":"both"}}"#.to_owned(),
+            r#"{"jsonrpc":"2.0","result":1}"#.to_owned(),
+            r#"{"jsonrpc":"2.0","id":3,"method":"m","result":1}"#.to_owned(),
+            r#"{"jsonrpc":"2.0","id":3,"method":"m","error":{"code":1,"message":"m"}}"#.to_owned(),
+            r#"{"jsonrpc":"2.0","id":3,"method":"m","res\u0075lt":1}"#.to_owned(),
             r#"{"jsonrpc":"2.0","method":"m"} trailing"#.to_owned(),
             r#"["2.0","m",null,1]"#.to_owned(),
             "[]".to_owned(),
@@ -957,14 +788,17 @@ mod tests {
         for case in &cases {
             check_contract(case).unwrap();
         }
-        assert_eq!(passed_on(&cases[0]).as_ref(), Some(&cases[0]), "a plain didOpen passes as it is");
-        // Lone surrogates, wherever they are, reach the library as U+FFFD.
-        assert_eq!(passed_on(&cases[13]).as_deref(), Some(r#"{"jsonrpc":"2.0","method":"m","params":"\ufffd"}"#));
+        assert_eq!(read(&cases[0]), request(&cases[0]), "a plain didOpen");
+        // A message that is also a request is a response, as the library reads it.
+        let both = r#"{"jsonrpc":"2.0","id":3,"method":"m","result":1}"#;
+        assert!(matches!(read(both), Frame::Response(_)), "{:?}", read(both));
+        // Lone surrogates, wherever they are, reach the service as U+FFFD.
+        assert_eq!(read(&cases[13]), request(r#"{"jsonrpc":"2.0","method":"m","params":"\ufffd"}"#));
         assert_eq!(
-            passed_on(r#"{"jsonrpc":"2.0","id":10,"result":["\ud83d"]}"#).as_deref(),
-            Some(r#"{"jsonrpc":"2.0","id":10,"result":["\ufffd"]}"#),
+            read(r#"{"jsonrpc":"2.0","id":10,"result":["\ud83d"]}"#),
+            Frame::Response(serde_json::from_str(r#"{"jsonrpc":"2.0","id":10,"result":["\ufffd"]}"#).unwrap()),
         );
-        assert_eq!(passed_on(r#"{"jsonrpc":"2.0","method":"m","params":"\q\ud83d"}"#), None, "still not JSON");
+        assert!(matches!(read(r#"{"jsonrpc":"2.0","method":"m","params":"\q\ud83d"}"#), Frame::Malformed { .. }));
     }
 
     #[test]
@@ -1076,15 +910,19 @@ mod tests {
     }
 
     #[test]
-    fn malformed_frames_are_answered_by_the_guard() {
-        let Frame::Malformed { code, message, id } = check_body(b"{oops".to_vec()) else {
+    fn malformed_frames_are_answered_with_their_error_and_id() {
+        let Frame::Malformed { code, message, id } = read("{oops") else {
             panic!("expected a malformed frame");
         };
-        let params = json!({ "code": code, "message": message, "id": id });
-        let response = malformed_response(Some(&params)).unwrap();
-        let json = serde_json::to_value(&response).unwrap();
+        let json = serde_json::to_value(malformed_response(code, message, id)).unwrap();
         assert_eq!(json["id"], Value::Null);
         assert_eq!(json["error"]["code"], json!(-32700));
+        let Frame::Malformed { code, message, id } = read(r#"{"jsonrpc":"1.0","id":"a","method":"m"}"#) else {
+            panic!("expected a malformed frame");
+        };
+        let json = serde_json::to_value(malformed_response(code, message, id)).unwrap();
+        assert_eq!(json["id"], json!("a"));
+        assert_eq!(json["error"]["code"], json!(-32600));
     }
 
     /// A service whose handlers panic on request.
