@@ -254,3 +254,82 @@ fn pipes_are_left_blocking_as_they_were_found() {
     assert!(!is_non_blocking(&stdin_read), "stdin left non-blocking");
     assert!(!is_non_blocking(&stdout_write), "stdout left non-blocking");
 }
+
+/// A large body is read straight into its buffer as it arrives; however its pieces fall (a
+/// header with the first bytes of the body, single bytes, a body's end in the same write as the
+/// next message's start), the document is exactly the text that was sent.
+#[test]
+fn a_large_body_arriving_in_pieces_is_read_whole() {
+    let ws = Workspace::new();
+    let uri = ws.uri("Dockerfile");
+    let text: String = (0..6000).map(|line| format!("RUN echo \"línea {line} \\u{{1F40B}} 🐋\"\n")).collect();
+    let view = framed(&json!({
+        "jsonrpc": "2.0", "id": 3, "method": "berth/viewFileText",
+        "params": { "uri": uri },
+    }));
+    let open = did_open(&uri, "dockerfile", &text);
+    assert!(open.len() > 200_000, "large enough to be read in several pieces");
+    // The header and a few bytes of the body; single bytes; large pieces; the body's last bytes
+    // with the next message's first ones.
+    let cuts = [30, 31, 32, 4096, 70_000, 140_001, open.len() - 5, open.len() + 10];
+    let stream = [open, view].concat();
+    let mut child = berth_server()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn berth server");
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    // Read on a thread, so that a server that never answers fails the test instead of hanging it.
+    let (messages, received) = mpsc::channel();
+    let stdout = child.stdout.take().expect("piped stdout");
+    std::thread::spawn(move || {
+        read_until(&mut BufReader::new(stdout), |message| messages.send(message.clone()).is_err());
+    });
+    let mut wait_for = |id: i64| loop {
+        match received.recv_timeout(Duration::from_secs(60)) {
+            Ok(message) if is_response(&message, id) => break message,
+            Ok(_) => {}
+            Err(err) => {
+                let _ = child.kill();
+                panic!("no response {id}: {err}");
+            }
+        }
+    };
+    stdin.write_all(&initialize(&ws.uri(""))).expect("write");
+    wait_for(1);
+    stdin.write_all(&initialized()).expect("write");
+    let mut from = 0;
+    for cut in cuts.into_iter().chain([stream.len()]) {
+        stdin.write_all(&stream[from..cut]).expect("write");
+        stdin.flush().expect("flush");
+        std::thread::sleep(Duration::from_millis(5));
+        from = cut;
+    }
+    assert_eq!(wait_for(3)["result"]["text"], json!(text), "the document as the server holds it");
+    stdin.write_all(&shutdown()).expect("write");
+    wait_for(2);
+    stdin.write_all(&exit()).expect("write");
+    assert_eq!(wait_at_most(&mut child, Duration::from_secs(30), "exit").code(), Some(0));
+}
+
+/// The spec asks a client to wait for the `shutdown` answer before it sends `exit`; one that
+/// sends both at once still gets exit code 0, since the shutdown was received.
+#[test]
+fn shutdown_and_exit_in_one_write_exit_with_0() {
+    let ws = Workspace::new();
+    let mut child = berth_server()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn berth server");
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    let mut reader = BufReader::new(child.stdout.take().expect("piped stdout"));
+    stdin.write_all(&initialize(&ws.uri(""))).expect("write");
+    read_until(&mut reader, |it| is_response(it, 1));
+    stdin.write_all(&[initialized(), shutdown(), exit()].concat()).expect("write");
+    let messages = read_all(reader);
+    assert!(messages.iter().any(|it| it["id"] == 2), "the shutdown is answered: {messages:?}");
+    assert_eq!(wait_at_most(&mut child, Duration::from_secs(30), "exit").code(), Some(0));
+}

@@ -79,22 +79,21 @@ async fn serve() -> i32 {
             return 1;
         }
     };
-    let shutdown_received = Arc::new(AtomicBool::new(false));
-    let exit_received = Arc::new(AtomicBool::new(false));
     let (service, socket) = {
-        let shutdown_received = shutdown_received.clone();
+        let shutdown_received = Arc::new(AtomicBool::new(false));
         LspService::build(move |client| backend::Backend::new(client, shutdown_received))
             .custom_method("berth/viewFileText", backend::Backend::view_file_text)
             .finish()
     };
     let shared = service.inner().shared.clone();
-    let service = transport::Guard::new(service, exit_received.clone()).with_fast_path(Box::new(move |request| {
+    let lifecycle = transport::Lifecycle::default();
+    let service = transport::Guard::new(service, lifecycle.clone()).with_fast_path(Box::new(move |request| {
         navigation::document_symbol_response(&shared, request)
             .or_else(|| navigation::semantic_tokens_full_response(&shared, request))
     }));
     dispatch::serve(stdin, socket, service).await;
-    let exited = exit_received.load(Ordering::SeqCst);
-    let shut_down = shutdown_received.load(Ordering::SeqCst);
+    let exited = lifecycle.exit.load(Ordering::SeqCst);
+    let shut_down = lifecycle.shutdown.load(Ordering::SeqCst);
     if !exited {
         tracing::warn!("stdin closed without an exit notification");
     }

@@ -18,8 +18,11 @@ use tokio::sync::mpsc;
 
 use crate::server::transport::{Frame, FrameDecoder};
 
-/// How much one read of stdin takes at most.
-const READ_CHUNK: usize = 128 * 1024;
+/// How much one read of stdin takes at most, outside a large body.
+const READ_CHUNK: usize = 16 * 1024;
+
+/// How much of a body one read of stdin takes at most, read straight into the body's buffer.
+const BODY_READ: usize = 1024 * 1024;
 
 /// Set while stdin and stdout are non-blocking and read and written directly (see [`Input`]).
 static DIRECT: AtomicBool = AtomicBool::new(false);
@@ -152,10 +155,10 @@ impl DirectInput {
                     continue;
                 }
             };
-            let chunk = &mut self.chunk;
-            match ready.try_io(|_| read_fd(libc::STDIN_FILENO, chunk)) {
+            let (decoder, chunk) = (&mut self.decoder, &mut self.chunk);
+            match ready.try_io(|_| read_into(decoder, chunk)) {
                 Ok(Ok(0)) => self.at_end = true,
-                Ok(Ok(n)) => self.decoder.feed(&self.chunk[..n]),
+                Ok(Ok(_)) => {}
                 Ok(Err(err)) if err.kind() == io::ErrorKind::Interrupted => {}
                 Ok(Err(err)) => {
                     tracing::error!("reading stdin failed: {err}");
@@ -207,6 +210,28 @@ fn restore_flags(fd: libc::c_int, flags: libc::c_int) {
     if unsafe { libc::fcntl(fd, libc::F_SETFL, flags) } < 0 {
         tracing::debug!(fd, "could not restore the descriptor's flags: {}", io::Error::last_os_error());
     }
+}
+
+/// Reads stdin into the decoder: the rest of a body that is arriving straight into its buffer (a
+/// `didOpen` of a large file is not copied through `chunk`, nor are `chunk`'s pages touched for
+/// it), anything else through `chunk`. Returns how many bytes were read.
+#[cfg(unix)]
+fn read_into(decoder: &mut FrameDecoder, chunk: &mut [u8]) -> io::Result<usize> {
+    if let Some((body, missing)) = decoder.body_in_progress() {
+        let room = missing.min(BODY_READ);
+        body.reserve(room);
+        let spare = &mut body.spare_capacity_mut()[..room];
+        // SAFETY: `spare` is valid for writes of `room` bytes for the duration of the call.
+        let read = unsafe { libc::read(libc::STDIN_FILENO, spare.as_mut_ptr().cast(), room) };
+        let read = usize::try_from(read).map_err(|_| io::Error::last_os_error())?;
+        // SAFETY: read() initialised the first `read` bytes of the spare capacity, and `read`
+        // is at most `room`, within it.
+        unsafe { body.set_len(body.len() + read) };
+        return Ok(read);
+    }
+    let read = read_fd(libc::STDIN_FILENO, chunk)?;
+    decoder.feed(&chunk[..read]);
+    Ok(read)
 }
 
 #[cfg(unix)]

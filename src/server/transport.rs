@@ -82,6 +82,18 @@ enum Body {
 }
 
 impl FrameDecoder {
+    /// While a body is arriving, the buffer it is gathered in and how many of its bytes are still
+    /// to come, so that a reader can read them straight into it (appending only those).
+    pub(crate) fn body_in_progress(&mut self) -> Option<(&mut Vec<u8>, usize)> {
+        match &mut self.body {
+            Some(Body::Reading { bytes, len }) if bytes.len() < *len => {
+                let missing = *len - bytes.len();
+                Some((bytes, missing))
+            }
+            _ => None,
+        }
+    }
+
     /// Adds bytes that arrived.
     pub(crate) fn feed(&mut self, mut bytes: &[u8]) {
         match &mut self.body {
@@ -309,12 +321,20 @@ fn malformed(code: ErrorCode, message: &str, id: Value) -> Frame {
     Frame::Malformed { code: code.code(), message: message.to_owned(), id }
 }
 
-/// Wraps the LSP service: notes `exit`, honours cancellation at once, and catches panics.
+/// Wraps the LSP service: notes `shutdown` and `exit`, honours cancellation at once, and catches
+/// panics.
 pub(crate) struct Guard<S> {
     inner: S,
-    exit_received: Arc<AtomicBool>,
+    lifecycle: Lifecycle,
     in_flight: InFlight,
     fast_path: Option<FastPath>,
+}
+
+/// Which of `shutdown` and `exit` have been received, for the exit code.
+#[derive(Clone, Default)]
+pub(crate) struct Lifecycle {
+    pub(crate) shutdown: Arc<AtomicBool>,
+    pub(crate) exit: Arc<AtomicBool>,
 }
 
 /// A request the server answers with the response already as JSON text, written here instead of
@@ -339,8 +359,8 @@ pub(crate) struct FastAnswer {
 type InFlight = Arc<Mutex<HashMap<Id, oneshot::Sender<()>>>>;
 
 impl<S> Guard<S> {
-    pub(crate) fn new(inner: S, exit_received: Arc<AtomicBool>) -> Guard<S> {
-        Guard { inner, exit_received, in_flight: InFlight::default(), fast_path: None }
+    pub(crate) fn new(inner: S, lifecycle: Lifecycle) -> Guard<S> {
+        Guard { inner, lifecycle, in_flight: InFlight::default(), fast_path: None }
     }
 
     /// Lets `fast_path` answer the requests it accepts with a complete JSON-RPC response body,
@@ -381,8 +401,13 @@ where
         // error, yet shuts down all the same, so it would refuse every later request after
         // saying the shutdown failed. A client that sends params still means to shut down.
         let req = if req.method() == "shutdown" && req.params().is_some() { without_params(req) } else { req };
-        if req.method() == "exit" {
-            self.exit_received.store(true, Ordering::SeqCst);
+        // Noted as they are read: an `exit` that follows at once cancels the `shutdown` handler
+        // (the library ends every pending request on exit), and the exit code is still owed for
+        // a shutdown that was received.
+        match req.method() {
+            "shutdown" => self.lifecycle.shutdown.store(true, Ordering::SeqCst),
+            "exit" => self.lifecycle.exit.store(true, Ordering::SeqCst),
+            _ => {}
         }
         if req.method() == "$/cancelRequest" {
             // Also passed on below, so the library forgets the request too.
@@ -958,7 +983,7 @@ mod tests {
     #[test]
     fn cancellation_answers_a_pending_request_at_once() {
         let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
-        let mut guard = Guard::new(Panicky, Arc::new(AtomicBool::new(false)));
+        let mut guard = Guard::new(Panicky, Lifecycle::default());
         let pending = guard.call(Request::build("never").id(8).finish());
         let unrelated = guard.call(Request::build("never").id(9).finish());
         let cancel = Request::build("$/cancelRequest").params(json!({ "id": 8 })).finish();
@@ -974,8 +999,8 @@ mod tests {
     #[test]
     fn panics_become_internal_errors_and_exit_is_recorded() {
         let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
-        let exit = Arc::new(AtomicBool::new(false));
-        let mut guard = Guard::new(Panicky, exit.clone());
+        let lifecycle = Lifecycle::default();
+        let mut guard = Guard::new(Panicky, lifecycle.clone());
         let mut call = |req: Request| runtime.block_on(guard.call(req)).unwrap();
 
         for method in ["panic/call", "panic/poll"] {
@@ -986,8 +1011,10 @@ mod tests {
         }
         // The service still works afterwards.
         assert!(call(Request::build("fine").id(4).finish()).unwrap().is_ok());
-        assert!(!exit.load(Ordering::SeqCst));
+        assert!(!lifecycle.shutdown.load(Ordering::SeqCst) && !lifecycle.exit.load(Ordering::SeqCst));
+        call(Request::build("shutdown").id(5).finish());
+        assert!(lifecycle.shutdown.load(Ordering::SeqCst));
         call(Request::build("exit").finish());
-        assert!(exit.load(Ordering::SeqCst));
+        assert!(lifecycle.exit.load(Ordering::SeqCst));
     }
 }
