@@ -47,7 +47,6 @@ where
         ready(())
     });
     let read_input = async {
-        let queue = queue;
         while let Some(frame) = poll_fn(|cx| input.poll_frame(cx)).await {
             match frame {
                 Frame::Request(request) => {

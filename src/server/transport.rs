@@ -1,5 +1,6 @@
 //! Message plumbing around tower-lsp-server: framing that survives malformed input, and a service
-//! wrapper that records `exit` and turns handler panics into error responses.
+//! wrapper that records `shutdown` and `exit`, honours cancellation and turns handler panics into
+//! error responses.
 //!
 //! Why our own framing: tower-lsp-server's own server decodes stdin with a `tokio_util`
 //! `FramedRead`, which ends the stream after the first decode error, so a single body that is not
