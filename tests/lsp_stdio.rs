@@ -20,6 +20,16 @@ fn berth_server() -> Command {
     command
 }
 
+/// `berth server` with stdin and stdout piped to the test (stderr dropped).
+fn spawn_piped() -> Child {
+    berth_server()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn berth server")
+}
+
 fn framed(message: &Value) -> Vec<u8> {
     let body = message.to_string();
     let mut frame = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
@@ -155,8 +165,7 @@ fn a_client_that_reads_only_after_writing_everything() {
     let dockerfile = ws.uri("Dockerfile");
     let notes = ws.uri("notes.txt");
     let text = berth::syntax::sample::sample_large_dockerfile(5_000);
-    let mut child =
-        berth_server().stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("spawn");
+    let mut child = spawn_piped();
     let mut stdin = child.stdin.take().expect("piped stdin");
     let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
     stdin.write_all(&initialize(&ws.uri(""))).expect("write initialize");
@@ -273,12 +282,7 @@ fn a_large_body_arriving_in_pieces_is_read_whole() {
     // with the next message's first ones.
     let cuts = [30, 31, 32, 4096, 70_000, 140_001, open.len() - 5, open.len() + 10];
     let stream = [open, view].concat();
-    let mut child = berth_server()
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn berth server");
+    let mut child = spawn_piped();
     let mut stdin = child.stdin.take().expect("piped stdin");
     // Read on a thread, so that a server that never answers fails the test instead of hanging it.
     let (messages, received) = mpsc::channel();
@@ -318,12 +322,7 @@ fn a_large_body_arriving_in_pieces_is_read_whole() {
 #[test]
 fn shutdown_and_exit_in_one_write_exit_with_0() {
     let ws = Workspace::new();
-    let mut child = berth_server()
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn berth server");
+    let mut child = spawn_piped();
     let mut stdin = child.stdin.take().expect("piped stdin");
     let mut reader = BufReader::new(child.stdout.take().expect("piped stdout"));
     stdin.write_all(&initialize(&ws.uri(""))).expect("write");
