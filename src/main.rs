@@ -22,8 +22,8 @@ enum Command {
         #[arg(long)]
         stdio: bool,
     },
-    /// Lint Dockerfiles (files, or folders searched for Dockerfile, Dockerfile.*, *.Dockerfile,
-    /// *.dockerfile and Containerfile).
+    /// Lint Dockerfiles (files, or folders searched for Dockerfile, Dockerfile.*, Dockerfile-*,
+    /// *.Dockerfile, Containerfile and the like).
     Check(berth::cli::CheckArgs),
     /// List every rule: code, name, default severity, fix, hadolint/BuildKit counterpart.
     Rules(berth::cli::RulesArgs),

@@ -108,17 +108,26 @@ fn folders_are_searched_for_every_dockerfile_name() {
         "api.Dockerfile",
         "worker.dockerfile",
         "Containerfile",
+        "web.containerfile",
+        "Dockerfile-uv",
+        "Dockerfile_prod",
         "sub/Dockerfile",
         ".devcontainer/Dockerfile",
     ] {
         write(dir.path(), name, clean);
     }
-    write(dir.path(), "Dockerfile.dockerignore", ".venv\n");
-    write(dir.path(), "notes.txt", "FROM nothing\n");
+    // Files named after a Dockerfile that `docker build` does not read: each would be a finding.
+    let not_a_dockerfile = "{% if gpu %}FROM nvidia/cuda{% endif %}\n";
+    for name in ["Dockerfile.j2", "Dockerfile.md", "Dockerfile-uv.dockerignore", "Dockerfile.orig", "notes.txt"] {
+        write(dir.path(), name, not_a_dockerfile);
+    }
     let output = berth(&["check", "--format", "json", "--failure-threshold", "none"], dir.path());
     assert_eq!(output.status.code(), Some(0));
     let human = berth(&["check"], dir.path());
-    assert!(stdout(&human).contains("No problems found in 7 Dockerfiles."), "{}", stdout(&human));
+    assert!(stdout(&human).contains("No problems found in 10 Dockerfiles."), "{}", stdout(&human));
+    // Named on the command line, such a file is checked all the same.
+    let named = berth(&["check", "--format", "json", "Dockerfile.j2"], dir.path());
+    assert_eq!(named.status.code(), Some(1), "{}", stdout(&named));
 }
 
 #[test]

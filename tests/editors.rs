@@ -233,7 +233,7 @@ fn helix_snippet_wires_berth_into_dockerfile() {
         .iter()
         .filter_map(|it| it.get("glob").and_then(toml::Value::as_str))
         .collect();
-    for glob in ["Containerfile", "Containerfile.*", "*.Dockerfile", "Dockerfile.*"] {
+    for glob in ["Containerfile", "Containerfile.*", "*.Dockerfile", "Dockerfile.*", "Dockerfile-*", "Dockerfile_*"] {
         assert!(globs.contains(&glob), "file-types lack the glob {glob}");
     }
 }

@@ -327,18 +327,63 @@ fn workspace_root_for(dir: &Path, cwd: Option<&Path>) -> PathBuf {
     }
 }
 
-/// Dockerfile, Dockerfile.*, *.Dockerfile, *.dockerfile, Containerfile, Containerfile.*.
+/// Whether a file is a Dockerfile by its name, for `berth check`'s walk and for the server when
+/// the editor gives no language: `Dockerfile` or `Containerfile` alone, followed by `.`, `-` or
+/// `_` and a suffix (`Dockerfile.prod`, `Dockerfile-uv`, `Containerfile_dev`), or preceded by a
+/// name and `.` (`api.Dockerfile`, `web.containerfile`), in any letter case. Ignore files
+/// (`Dockerfile.dockerignore`) are not, and neither are documents, scripts, templates and
+/// backups named after a Dockerfile (`Dockerfile.md`, `Dockerfile.j2`, `Dockerfile.orig`): they
+/// are not what `docker build` reads, and linting them would only report noise.
 pub fn is_dockerfile_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    if lower.ends_with(".dockerignore") {
-        return false;
-    }
-    lower == "dockerfile"
-        || lower == "containerfile"
-        || name.starts_with("Dockerfile.")
-        || name.starts_with("Containerfile.")
-        || lower.ends_with(".dockerfile")
+    let named_like_one = ["dockerfile", "containerfile"].into_iter().any(|base| {
+        lower == base
+            || lower.strip_prefix(base).is_some_and(|rest| rest.len() > 1 && rest.starts_with(['.', '-', '_']))
+            || lower.strip_suffix(base).is_some_and(|rest| rest.len() > 1 && rest.ends_with('.'))
+    });
+    named_like_one && !NOT_DOCKERFILE_EXTENSIONS.iter().any(|extension| lower.ends_with(extension))
 }
+
+/// Extensions that make a file named after a Dockerfile something else.
+const NOT_DOCKERFILE_EXTENSIONS: &[&str] = &[
+    ".dockerignore",
+    ".md",
+    ".markdown",
+    ".rst",
+    ".adoc",
+    ".txt",
+    ".html",
+    ".sh",
+    ".bash",
+    ".ps1",
+    ".py",
+    ".go",
+    ".rs",
+    ".js",
+    ".ts",
+    ".json",
+    ".yml",
+    ".yaml",
+    ".toml",
+    ".ini",
+    ".cfg",
+    ".in",
+    ".j2",
+    ".jinja",
+    ".jinja2",
+    ".tmpl",
+    ".tpl",
+    ".template",
+    ".mustache",
+    ".erb",
+    ".bak",
+    ".orig",
+    ".rej",
+    ".swp",
+    ".patch",
+    ".diff",
+    ".log",
+];
 
 fn write_human(out: &mut impl Write, reports: &[FileReport], color: bool) -> std::io::Result<()> {
     let mut counts = [0usize; 4];
@@ -392,17 +437,38 @@ mod tests {
         for name in [
             "Dockerfile",
             "dockerfile",
+            "DOCKERFILE",
             "Containerfile",
             "Dockerfile.prod",
+            "dockerfile.prod",
+            "Dockerfile-uv",
+            "Dockerfile_prod",
             "api.Dockerfile",
             "api.dockerfile",
             "Containerfile.dev",
+            "Containerfile-dev",
+            "web.containerfile",
+            "Dockerfile.prod.amd64",
         ] {
             assert!(is_dockerfile_name(name), "{name}");
         }
-        for name in
-            ["Dockerfile.dockerignore", ".dockerignore", "pyproject.toml", "Dockerfiles", "README.md", "dockerfile.md"]
-        {
+        for name in [
+            "Dockerfile.dockerignore",
+            "Dockerfile-uv.dockerignore",
+            ".dockerignore",
+            "pyproject.toml",
+            "Dockerfiles",
+            "MyDockerfile",
+            "Dockerfile-",
+            ".dockerfile",
+            "README.md",
+            "dockerfile.md",
+            "Dockerfile.j2",
+            "Dockerfile-template.tmpl",
+            "Dockerfile.orig",
+            "dockerfile_test.go",
+            "Containerfile.txt",
+        ] {
             assert!(!is_dockerfile_name(name), "{name}");
         }
     }

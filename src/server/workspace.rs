@@ -40,21 +40,11 @@ pub(crate) fn classify(language_id: Option<&str>, path: Option<&Path>) -> FileKi
     // `Dockerfile.dockerignore` matches `Dockerfile.*` but is the ignore file of `Dockerfile`.
     if is_project_file_name(name) {
         FileKind::ProjectFile
-    } else if is_dockerfile_name(name) {
+    } else if crate::cli::is_dockerfile_name(name) {
         FileKind::Dockerfile
     } else {
         FileKind::Other
     }
-}
-
-/// `Dockerfile`, `Dockerfile.*`, `*.Dockerfile`, `*.dockerfile`, `Containerfile`, `Containerfile.*`.
-pub(crate) fn is_dockerfile_name(name: &str) -> bool {
-    name == "Dockerfile"
-        || name.starts_with("Dockerfile.")
-        || name.ends_with(".Dockerfile")
-        || name.ends_with(".dockerfile")
-        || name == "Containerfile"
-        || name.starts_with("Containerfile.")
 }
 
 pub(crate) fn is_project_file_name(name: &str) -> bool {
@@ -123,9 +113,15 @@ mod tests {
 
     #[test]
     fn dockerfile_names() {
-        for name in
-            ["Dockerfile", "Dockerfile.dev", "api.Dockerfile", "api.dockerfile", "Containerfile", "Containerfile.prod"]
-        {
+        for name in [
+            "Dockerfile",
+            "Dockerfile.dev",
+            "Dockerfile-uv",
+            "api.Dockerfile",
+            "api.dockerfile",
+            "Containerfile",
+            "Containerfile.prod",
+        ] {
             assert_eq!(classify(None, Some(Path::new(name))), FileKind::Dockerfile, "{name}");
         }
         for name in ["dockerfile.txt", "MyDockerfile", "Containerfiles", "README.md"] {

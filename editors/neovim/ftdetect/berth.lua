@@ -8,5 +8,7 @@ vim.filetype.add({
     ['.*%.[Dd]ockerfile'] = 'dockerfile',
     ['Containerfile%..*'] = 'dockerfile',
     ['Dockerfile%..*'] = 'dockerfile',
+    ['Dockerfile[%-_].+'] = 'dockerfile',
+    ['.*%.containerfile'] = 'dockerfile',
   },
 })

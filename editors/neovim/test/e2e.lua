@@ -251,7 +251,7 @@ local function main()
       return
     end
     dofile(editors_dir .. '/neovim/ftdetect/berth.lua')
-    for _, name in ipairs({ 'Containerfile', 'Containerfile.dev', 'api.Dockerfile', 'Dockerfile.prod' }) do
+    for _, name in ipairs({ 'Containerfile', 'Containerfile.dev', 'api.Dockerfile', 'Dockerfile.prod', 'Dockerfile-uv', 'web.containerfile' }) do
       local detected = vim.filetype.match({ filename = '/project/' .. name })
       assert(detected == 'dockerfile', name .. ' should be a dockerfile, got ' .. tostring(detected))
     end
