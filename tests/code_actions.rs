@@ -291,6 +291,34 @@ fn non_root_user_on_debian_and_alpine() {
         apply_edits_to(&linted.text, &action.edits, None),
         "FROM python:3.12-slim AS builder\nWORKDIR /app\nRUN uv sync --locked\n\nFROM python:3.10-slim\nRUN groupadd --system app && useradd --system --gid app --no-create-home app\nWORKDIR /app\nCOPY --from=builder --chown=app:app /app /app\nUSER app\nCMD [\"python\", \"main.py\"]\n"
     );
+    // A RUN right after FROM: the user is created at the first place no RUN sits beside, so the
+    // fix does not leave two consecutive RUN lines (DF214) behind; with no such place before the
+    // COPY that needs the user, right after FROM all the same.
+    let runs = "FROM python:3.12-slim\nRUN apt-get update\nRUN apt-get install -y curl\nWORKDIR /app\nENV A=1\nRUN echo\nCOPY --from=builder /app /app\nCMD [\"python\"]\n";
+    let cramped = "FROM python:3.12-slim\nRUN apt-get update\nCOPY --from=builder /app /app\nCMD [\"python\"]\n";
+    for (text, new_df214, expected) in [
+        (
+            runs,
+            0,
+            "FROM python:3.12-slim\nRUN apt-get update\nRUN apt-get install -y curl\nWORKDIR /app\nRUN groupadd --system app && useradd --system --gid app --no-create-home app\nENV A=1\nRUN echo\nCOPY --from=builder --chown=app:app /app /app\nUSER app\nCMD [\"python\"]\n",
+        ),
+        (
+            cramped,
+            1,
+            "FROM python:3.12-slim\nRUN groupadd --system app && useradd --system --gid app --no-create-home app\nRUN apt-get update\nCOPY --from=builder --chown=app:app /app /app\nUSER app\nCMD [\"python\"]\n",
+        ),
+    ] {
+        let text = format!("FROM python:3.12-slim AS builder\nRUN uv sync --locked\n\n{text}");
+        std::fs::write(root.join("Dockerfile"), &text).expect("write");
+        let linted = lint(&root, &root.join("Dockerfile"));
+        let action = find(&all_actions(&linted), "Run as an unprivileged user").clone();
+        let fixed = apply_edits_to(&linted.text, &action.edits, None);
+        assert_eq!(fixed.split_once("\n\n").expect("two stages").1, expected);
+        std::fs::write(root.join("Dockerfile"), &fixed).expect("write");
+        let again = lint(&root, &root.join("Dockerfile"));
+        assert_eq!(count(&again, "SEC004"), 0);
+        assert_eq!(count(&again, "DF214"), count(&linted, "DF214") + new_df214, "{fixed}");
+    }
     let alpine = "FROM python:3.12-alpine\nCMD [\"python\"]\n";
     std::fs::write(root.join("Dockerfile"), alpine).expect("write");
     let linted = lint(&root, &root.join("Dockerfile"));

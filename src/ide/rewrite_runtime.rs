@@ -365,7 +365,8 @@ fn non_root(rw: &Rewriter<'_>, root_user: Option<TextRange>) -> Option<Fix> {
         } else {
             "groupadd --system app && useradd --system --gid app --no-create-home app"
         };
-        edits.push(rw.insert_after(stage.from_instruction, &[format!("{} {create}", rw.kw(Keyword::Run))])?);
+        let after = user_creation_slot(rw, stage, root_user);
+        edits.push(rw.insert_after(after, &[format!("{} {create}", rw.kw(Keyword::Run))])?);
     }
     for idx in stage.instructions.clone() {
         let Some(instruction) = rw.instruction(idx) else { continue };
@@ -396,6 +397,29 @@ fn non_root(rw: &Rewriter<'_>, root_user: Option<TextRange>) -> Option<Fix> {
         (None, None) => edits.push(rw.insert_after(stage.instructions.end.checked_sub(1)?, &[user_line])?),
     }
     Some(Fix { title: "Run as an unprivileged user `app`".to_owned(), applicability: Applicability::Unsafe, edits })
+}
+
+/// The instruction the `RUN` creating the user goes after: the stage's `FROM`, or, when a `RUN`
+/// follows it, the first later place with no `RUN` on either side (a new `RUN` next to another is
+/// reported as one to combine), as long as it comes before everything that needs the user: a
+/// `COPY --from` of a stage (which gets `--chown=app:app`), the `USER` line and the start command.
+fn user_creation_slot(rw: &Rewriter<'_>, stage: &crate::semantics::Stage, root_user: Option<TextRange>) -> usize {
+    let is_run = |idx: usize| rw.instruction(idx).is_some_and(|it| it.keyword == Keyword::Run);
+    let needs_user = |idx: usize| {
+        rw.instruction(idx).is_some_and(|it| {
+            matches!(it.keyword, Keyword::Cmd | Keyword::Entrypoint | Keyword::User)
+                || (it.keyword == Keyword::Copy && it.flag("from").is_some())
+                || root_user.is_some_and(|word| it.range.contains_range(word))
+        })
+    };
+    let mut after = stage.from_instruction;
+    while after + 1 < stage.instructions.end && !needs_user(after + 1) {
+        if !is_run(after) && !is_run(after + 1) {
+            return after;
+        }
+        after += 1;
+    }
+    stage.from_instruction
 }
 
 pub(super) fn non_root_fixes(rw: &Rewriter<'_>, diagnostic: &Diagnostic) -> Vec<Fix> {
