@@ -354,6 +354,9 @@ fn python_image_lines(out: &mut String, python: &PythonImage) {
             let _ = writeln!(out, "- Python: the newest release when pulled (the tag moves)");
         }
     }
+    if let Some((major, minor, _)) = python.version {
+        support_line(out, major, minor);
+    }
     let variant = match python.variant {
         PythonVariant::Full => "full Debian image with compilers and build tools",
         PythonVariant::Slim => "slim Debian image: no compilers, smaller",
@@ -387,6 +390,7 @@ fn uv_image_lines(out: &mut String, uv: &UvImage) {
     }
     if let Some((major, minor)) = uv.python {
         let _ = writeln!(out, "- Python **{major}.{minor}**");
+        support_line(out, major, minor);
     }
     if let Some(base) = &uv.base {
         let _ = writeln!(out, "- based on `{base}`");
@@ -403,6 +407,30 @@ fn uv_image_lines(out: &mut String, uv: &UvImage) {
     if let Some(problem) = uv.tag_problem() {
         let _ = writeln!(out, "- **{}**", problem.message);
     }
+}
+
+/// Where Python `major.minor` is in its release cycle, per berth's release table.
+fn support_line(out: &mut String, major: u64, minor: u64) {
+    let known = crate::knowledge::python_version(&format!("{major}.{minor}"));
+    let until =
+        known.and_then(|it| it.end_of_life.as_deref()).map(|month| format!(" (until {month})")).unwrap_or_default();
+    let line = match known.map(|it| it.status) {
+        Some(crate::knowledge::PythonStatus::Prerelease) => "a pre-release: not for production".to_owned(),
+        Some(crate::knowledge::PythonStatus::Bugfix) => format!("supported with bug and security fixes{until}"),
+        Some(crate::knowledge::PythonStatus::Security) => format!("supported with security fixes only{until}"),
+        Some(crate::knowledge::PythonStatus::EndOfLife) => {
+            let since = known
+                .and_then(|it| it.end_of_life.as_deref())
+                .map(|month| format!(" since {month}"))
+                .unwrap_or_default();
+            format!("**past its end of life**{since}: no more fixes, and its tags are no longer rebuilt")
+        }
+        None if crate::knowledge::python_minor_end_of_life(major, minor) => {
+            "**past its end of life**: no more fixes, and its tags are no longer rebuilt".to_owned()
+        }
+        None => return,
+    };
+    let _ = writeln!(out, "- {line}");
 }
 
 /// Lines comparing an image's Python with `.python-version` and `requires-python`.
@@ -464,6 +492,23 @@ COPY --from=uvbin /uv /bin/
     }
 
     #[test]
+    fn images_say_where_their_python_is_in_its_release_cycle() {
+        let lines = |major, minor| {
+            let mut out = String::new();
+            support_line(&mut out, major, minor);
+            out
+        };
+        assert_eq!(
+            lines(3, 9),
+            "- **past its end of life** since 2025-10: no more fixes, and its tags are no longer rebuilt\n"
+        );
+        assert_eq!(lines(3, 6), "- **past its end of life**: no more fixes, and its tags are no longer rebuilt\n");
+        assert_eq!(lines(3, 14), "- supported with bug and security fixes (until 2030-10)\n");
+        assert_eq!(lines(3, 15), "- a pre-release: not for production\n");
+        assert_eq!(lines(3, 40), "");
+    }
+
+    #[test]
     fn variables_images_and_stages_say_what_they_resolve_to() {
         let variable = hover_at("$APP_DIR", 2).markdown;
         assert!(variable.contains("/app"), "{variable}");
@@ -471,6 +516,7 @@ COPY --from=uvbin /uv /bin/
         assert!(uv_image.contains("0.12.5"), "{uv_image}");
         let python_image = hover_at("python:3.12-slim", 8).markdown;
         assert!(python_image.contains("3.12"), "{python_image}");
+        assert!(python_image.contains("supported with security fixes only (until 2028-10)"), "{python_image}");
         let stage = hover_at("--from=uvbin", 9).markdown;
         assert!(stage.contains("uvbin"), "{stage}");
     }

@@ -837,6 +837,39 @@ pub struct PythonVersion {
     pub status: PythonStatus,
     /// Planned end of life, `YYYY-MM`; absent when not yet scheduled.
     pub end_of_life: Option<String>,
+    /// A patch published after trixie became the official image's default Debian release
+    /// (August 2025), so also tagged `-trixie` and `-alpine3.22`. The image maintainers rebuild
+    /// only the newest patch's tags, so an earlier patch's tags no longer change.
+    pub trixie_patch: Option<String>,
+}
+
+impl PythonVersion {
+    /// Whether the minor is past its end of life as of the table's date. The table, not the
+    /// clock, decides, so that a given berth release reports the same for the same file.
+    pub fn is_end_of_life(&self) -> bool {
+        self.status == PythonStatus::EndOfLife
+    }
+
+    /// Whether patch `patch` of this minor is older than one known to be published, so its
+    /// tags are no longer rebuilt.
+    pub fn patch_superseded(&self, patch: u64) -> bool {
+        let newer = self.trixie_patch.as_deref().and_then(|it| it.rsplit('.').next()?.parse::<u64>().ok());
+        newer.is_some_and(|newer| patch < newer)
+    }
+}
+
+/// Whether CPython `major.minor` is past its end of life: per the version table, and for every
+/// minor older than the table's first (Python 2, 3.0 to 3.7). A minor newer than the table knows
+/// is not.
+pub fn python_minor_end_of_life(major: u64, minor: u64) -> bool {
+    if let Some(known) = python_version(&format!("{major}.{minor}")) {
+        return known.is_end_of_life();
+    }
+    let oldest = python_versions().versions.first().and_then(|it| {
+        let (major, minor) = it.minor.split_once('.')?;
+        Some((major.parse::<u64>().ok()?, minor.parse::<u64>().ok()?))
+    });
+    oldest.is_some_and(|oldest| (major, minor) < oldest)
 }
 
 /// The Python version table and the month its statuses describe.
@@ -1046,6 +1079,26 @@ pub fn data_errors() -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn end_of_life_and_superseded_patches() {
+        let of = |minor: &str| python_version(minor).expect(minor);
+        assert!(of("3.8").is_end_of_life() && of("3.9").is_end_of_life());
+        assert!(!of("3.13").is_end_of_life() && !of("3.14").is_end_of_life());
+        assert!(of("3.12").patch_superseded(4) && !of("3.12").patch_superseded(12));
+        assert!(!of("3.15").patch_superseded(0));
+        assert!(python_minor_end_of_life(2, 7) && python_minor_end_of_life(3, 7) && python_minor_end_of_life(3, 9));
+        assert!(
+            !python_minor_end_of_life(3, 13) && !python_minor_end_of_life(3, 16) && !python_minor_end_of_life(4, 0)
+        );
+        // Every supported minor names its patch built on trixie, which the rules rely on.
+        for version in &python_versions().versions {
+            if matches!(version.status, PythonStatus::Bugfix | PythonStatus::Security) {
+                let patch = version.trixie_patch.as_deref().unwrap_or_default();
+                assert!(patch.starts_with(&format!("{}.", version.minor)), "{}: {patch}", version.minor);
+            }
+        }
+    }
 
     #[test]
     fn glob_matches_star_anywhere() {

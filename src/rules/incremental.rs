@@ -84,6 +84,7 @@ static STAGE_LOCAL: &[&Rule] = &[
     &super::pip_sync_system::PIP_SYNC_SYSTEM,
     &super::pipe_without_pipefail::PIPE_WITHOUT_PIPEFAIL,
     &super::project_environment_at_system_prefix::PROJECT_ENVIRONMENT_AT_SYSTEM_PREFIX,
+    &super::python_end_of_life::PYTHON_END_OF_LIFE,
     &super::python_install_without_downloads::PYTHON_INSTALL_WITHOUT_DOWNLOADS,
     &super::python_tag_without_distro::PYTHON_TAG_WITHOUT_DISTRO,
     &super::python_version_mismatch::PYTHON_VERSION_MISMATCH,

@@ -77,6 +77,7 @@ mod pip_install_without_environment;
 mod pip_sync_system;
 mod pipe_without_pipefail;
 mod project_environment_at_system_prefix;
+mod python_end_of_life;
 mod python_install_without_downloads;
 mod python_tag_without_distro;
 mod python_version_mismatch;
@@ -704,6 +705,7 @@ pub static REGISTRY: &[(&Rule, CheckFn)] = &[
     (&floating_python_tag::FLOATING_PYTHON_TAG, floating_python_tag::check),
     (&python_tag_without_distro::PYTHON_TAG_WITHOUT_DISTRO, python_tag_without_distro::check),
     (&nonexistent_python_tag::NONEXISTENT_PYTHON_TAG, nonexistent_python_tag::check),
+    (&python_end_of_life::PYTHON_END_OF_LIFE, python_end_of_life::check),
     (&unlocked_uv_sync::UNLOCKED_UV_SYNC, unlocked_uv_sync::check),
     (&conflicting_lock_flags::CONFLICTING_LOCK_FLAGS, conflicting_lock_flags::check),
     (&conflicting_uv_flags::CONFLICTING_UV_FLAGS, conflicting_uv_flags::check),

@@ -9,7 +9,10 @@ use crate::text::TextRange;
 declare_rule! {
     /// ## What it flags
     /// An official `python` image tag with a Python version but no operating system release:
-    /// `python:3.12-slim`, `python:3.12`, `python:3.12-alpine`.
+    /// `python:3.12-slim`, `python:3.12`, `python:3.12-alpine`. Tags that are no longer rebuilt
+    /// are left alone: those of a Python past its end of life (`python:3.9-slim`, reported by
+    /// `python-end-of-life`) and those of a patch that a newer patch has replaced
+    /// (`python:3.12.4-slim`).
     /// ## Why it matters
     /// Such tags follow the image maintainers' default release. In 2025 `3.12-slim` moved from
     /// Debian bookworm to trixie, changing system libraries, glibc and package names under
@@ -37,8 +40,14 @@ declare_rule! {
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     for use_ in image_uses(ctx) {
         let Some(image) = use_.python() else { continue };
-        let Some((_, minor, _)) = image.version else { continue };
-        if image.pinned_by_digest
+        let Some((major, minor, patch)) = image.version else { continue };
+        // The maintainers build only the newest patch of supported minors, so other tags stay
+        // as they are; naming a release for them may also name a tag that was never built.
+        let frozen = crate::knowledge::python_minor_end_of_life(major, minor)
+            || crate::knowledge::python_version(&format!("{major}.{minor}"))
+                .is_some_and(|known| patch.is_some_and(|patch| known.patch_superseded(patch)));
+        if frozen
+            || image.pinned_by_digest
             || image.distro.is_some()
             || image.prerelease.is_some()
             || image.tag_problem().is_some()
@@ -59,8 +68,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             image.tag, image.tag
         );
         let mut diagnostic = PYTHON_TAG_WITHOUT_DISTRO.report(use_.tag_range(), message);
-        // Versions before 3.10 are no longer built, so trixie tags do not exist for them.
-        if use_.is_exact() && minor >= 10 {
+        if use_.is_exact() {
             diagnostic = diagnostic.with_fix(Fix {
                 title: format!("Use `python:{}{suffix}`", image.tag),
                 applicability: Applicability::Unsafe,
