@@ -782,6 +782,25 @@ impl<'a> RuleContext<'a> {
         excluded
     }
 
+    /// The file at the top of the project folder that `source` names from a build context
+    /// further up: `worker/uv.lock` for the project in `…/worker` names `uv.lock`, as written
+    /// by a Dockerfile built from the repository's root. `None` for any other path. Only a
+    /// top-level file counts: a folder with the project's own name is more often its package
+    /// (`myapp/myapp/`), which is no sign of where the context is.
+    pub(crate) fn project_file_from_above<'s>(&self, source: &'s str) -> Option<&'s str> {
+        let (folder, file) = source.rsplit_once('/')?;
+        if file.is_empty() || folder.is_empty() || folder.contains(['$', '*', '?', '[']) {
+            return None;
+        }
+        let root = self.project.root.as_deref()?;
+        // `worker` and `services/worker` both name `…/services/worker`.
+        let mut wanted = folder.rsplit('/').filter(|it| !it.is_empty() && *it != ".").peekable();
+        wanted.peek()?;
+        let mut names = root.components().rev().map(|it| it.as_os_str());
+        let matches = wanted.all(|part| names.next().is_some_and(|name| name == part));
+        matches.then_some(file)
+    }
+
     /// The `NAME=value` words given to wrappers before the program (`env NAME=value cmd`): what
     /// [`ShellCommand::env_assignments`] adds to the leading assignments.
     pub(crate) fn wrapper_assignments<'c>(

@@ -11,7 +11,9 @@ declare_rule! {
     /// `uv sync`, `uv run` or `uv export` with `--locked` or `--frozen` (or `UV_LOCKED` /
     /// `UV_FROZEN`) when uv.lock cannot be there: the project has no uv.lock, `.dockerignore`
     /// keeps it out of the build context, or nothing copies or bind-mounts it into the working
-    /// directory before the command.
+    /// directory before the command. A Dockerfile built from a folder above its project may
+    /// name the lockfile by the project's folder (`COPY worker/uv.lock ./` for the project in
+    /// `worker/`); that counts as the project's uv.lock.
     /// ## Why it matters
     /// Both flags promise to use an existing lockfile. Without one, uv stops with "Unable to
     /// find lockfile" and the build (or the container start) fails. The usual cause is a
@@ -191,10 +193,10 @@ fn mount_brings_lock(ctx: &RuleContext<'_>, idx: usize, dir: &str, only_other_so
         if clean.contains('$') {
             return true;
         }
-        if clean == "uv.lock" {
+        if clean == "uv.lock" || ctx.project_file_from_above(clean) == Some("uv.lock") {
             let landing = target.strip_suffix("/uv.lock").unwrap_or(&target);
             let landing = if landing.is_empty() { "/" } else { landing };
-            return !ctx.is_excluded("uv.lock") && crate::rules::support_uv::is_within(dir, landing);
+            return !ctx.is_excluded(clean) && crate::rules::support_uv::is_within(dir, landing);
         }
         // A folder mounted straight onto the project folder may hold a lockfile of its own.
         !clean.contains('.') && target == dir

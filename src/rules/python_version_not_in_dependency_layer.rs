@@ -79,8 +79,12 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
                 .filter(|it| it.target.as_ref().is_some_and(|target| !target.value.contains('$')))
                 .map(|it| it.source.as_deref().unwrap_or_default().split('=').next().unwrap_or(""))
         };
-        let mounted_file =
-            |name: &str| mounted().any(|source| crate::rules::support_uv::without_dot_slashes(source) == name);
+        let mounted_file = |name: &str| {
+            mounted().any(|source| {
+                let source = crate::rules::support_uv::without_dot_slashes(source);
+                source == name || ctx.project_file_from_above(source) == Some(name)
+            })
+        };
         let mounted_anything_else = mounted().any(|source| {
             let source = crate::rules::support_uv::without_dot_slashes(source);
             !source.contains('.') || source == "." || source.is_empty()

@@ -249,8 +249,11 @@ impl CopyEvent<'_> {
         }
         let basename = clean.rsplit('/').next().unwrap_or(clean);
         let named = clean == name || (has_glob(clean) && !clean.contains('/') && glob_match(clean, name));
-        if named {
-            if ctx.is_excluded(name) {
+        // `worker/uv.lock` from a context above the project folder is the project's uv.lock;
+        // .dockerignore patterns are then written from that context, so the path is checked whole.
+        let named_from_above = !named && basename == name && ctx.project_file_from_above(clean) == Some(name);
+        if named || named_from_above {
+            if ctx.is_excluded(if named_from_above { clean } else { name }) {
                 return Carries::No;
             }
             let landing =
