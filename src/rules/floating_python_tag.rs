@@ -1,6 +1,7 @@
 //! `PY009 floating-python-tag`: the official python image named without a Python minor version.
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::knowledge::{self, PythonStatus};
 use crate::rules::support_python::{image_uses, project_minor};
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule};
 use crate::text::TextRange;
@@ -50,7 +51,13 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             Some((major, minor)) => {
                 format!("name the project's Python, as in `python:{}`", new_tag(&image.tag, major, minor))
             }
-            None => "name a Python version, as in `python:3.12-slim`".to_owned(),
+            // No project Python to go by: a supported release, in the variant already chosen.
+            None => match supported_minor() {
+                Some((major, minor)) => {
+                    format!("name a Python version, as in `python:{}`", new_tag(&image.tag, major, minor))
+                }
+                None => "name a Python version".to_owned(),
+            },
         };
         let message = format!(
             "{} has {tag_text}, which moves to each new Python release, so rebuilds can change the Python minor version; {advice}",
@@ -79,6 +86,19 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         }
         acc.push(diagnostic);
     }
+}
+
+/// The Python minor the image tags of the moment are best named with when the project names
+/// none: a release in its bugfix phase, as PY012 recommends.
+fn supported_minor() -> Option<(u64, u64)> {
+    knowledge::python_versions()
+        .versions
+        .iter()
+        .find(|it| it.status == PythonStatus::Bugfix && !it.is_end_of_life())
+        .and_then(|it| {
+            let (major, minor) = it.minor.split_once('.')?;
+            Some((major.parse().ok()?, minor.parse().ok()?))
+        })
 }
 
 /// `slim` → `3.12-slim`, `3-alpine` → `3.12-alpine`, `latest` → `3.12`.

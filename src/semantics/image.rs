@@ -689,7 +689,7 @@ fn uv_base_problem(image: &UvImage, python_text: Option<&str>, base: &str) -> Op
         }
         Some(TagProblem {
             kind: TagProblemKind::Retired,
-            message: format!("{what} tags are no longer published; `{}` is stuck at uv 0.9.30", image.tag),
+            message: format!("{what} tags stopped with uv 0.9.30, so this tag still carries that release"),
             suggestion: replacement.and_then(suggest),
         })
     };
