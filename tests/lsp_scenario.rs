@@ -104,3 +104,66 @@ fn open_edit_project_change_shutdown() {
     let status = server.shutdown_and_exit();
     assert_eq!(status.code(), Some(0));
 }
+
+/// A Dockerfile in docker/ whose project is the context compose.yaml gives it: the project is
+/// found there, and editing compose.yaml (an open buffer first, then the disk) moves it.
+#[test]
+fn compose_file_gives_the_project() {
+    let ws = Workspace::new();
+    ws.write(
+        "backend/pyproject.toml",
+        "[project]\nname = \"api\"\nversion = \"0.1.0\"\nrequires-python = \">=3.13\"\n",
+    );
+    ws.write("backend/uv.lock", "version = 1\n");
+    let compose =
+        "services:\n  api:\n    build:\n      context: ./backend\n      dockerfile: ../docker/api.Dockerfile\n";
+    ws.write("compose.yaml", compose);
+    let dockerfile = "FROM python:3.12-slim-trixie\nRUN echo built\n";
+    ws.write("docker/api.Dockerfile", dockerfile);
+    let uri = ws.uri("docker/api.Dockerfile");
+
+    let mut server = TestServer::spawn();
+    server.initialize_in(
+        &ws.root(),
+        json!({ "workspace": { "didChangeWatchedFiles": { "dynamicRegistration": true } } }),
+    );
+    let registration = server.await_server_request("client/registerCapability");
+    let watchers = registration["params"]["registrations"][0]["registerOptions"]["watchers"].to_string();
+    assert!(watchers.contains("**/compose.yaml") && watchers.contains("**/docker-compose.yml"), "{watchers}");
+
+    server.open(&uri, dockerfile);
+    let published = server.await_diagnostics(&uri, 1);
+    assert_eq!(codes(&published), ["PY001"], "{published:#}");
+    let related = &find(&published, "PY001")["relatedInformation"][0];
+    assert_eq!(related["location"]["uri"], ws.uri("backend/pyproject.toml"));
+
+    // An unsaved edit of compose.yaml that builds another Dockerfile: no project any more.
+    let compose_uri = ws.uri("compose.yaml");
+    server.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": compose_uri, "languageId": "yaml", "version": 1, "text": compose } }),
+    );
+    server.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": { "uri": compose_uri, "version": 2 },
+            "contentChanges": [{ "text": compose.replace("api.Dockerfile", "web.Dockerfile") }],
+        }),
+    );
+    let published = server.await_diagnostics(&uri, 1);
+    assert_eq!(codes(&published), Vec::<String>::new(), "{published:#}");
+
+    // The buffer is closed and the file on disk (still naming api.Dockerfile) counts again.
+    server.notify("textDocument/didClose", json!({ "textDocument": { "uri": compose_uri } }));
+    let published = server.await_diagnostics(&uri, 1);
+    assert_eq!(codes(&published), ["PY001"], "{published:#}");
+
+    // On disk, the service moves to a context without a project.
+    ws.write("compose.yaml", &compose.replace("./backend", "./docker"));
+    server.file_changed_on_disk(&compose_uri, 2);
+    let published = server.await_diagnostics(&uri, 1);
+    assert_eq!(codes(&published), Vec::<String>::new(), "{published:#}");
+
+    let status = server.shutdown_and_exit();
+    assert_eq!(status.code(), Some(0));
+}

@@ -530,6 +530,55 @@ fn unsaved_dockerfile_in_missing_folder() {
     );
 }
 
+#[test]
+fn compose_build_context_gives_the_project() {
+    let compose = b"services:\n  api:\n    build:\n      context: ./backend\n      dockerfile: ../docker/api.Dockerfile\n  web:\n    build: ./web\n";
+    let dir = temp_workspace(&[
+        ("compose.yaml", compose),
+        ("backend/pyproject.toml", b"[project]\nname = \"api\"\n"),
+        ("backend/.python-version", b"3.13\n"),
+        ("backend/uv.lock", b"version = 1\n"),
+        ("docker/api.Dockerfile", b"FROM python:3.13\n"),
+        ("docker/other.Dockerfile", b"FROM python:3.13\n"),
+        ("web/Dockerfile", b"FROM python:3.13\n"),
+    ]);
+    let base = dir.path();
+    let facts = discover(&OsFileSystem, &base.join("docker/api.Dockerfile"), Some(base));
+    assert_eq!(facts.root.as_deref(), Some(base.join("backend").as_path()));
+    assert_eq!(facts.context.as_deref(), Some(base.join("backend").as_path()));
+    assert_eq!(facts.compose_file.as_deref(), Some(base.join("compose.yaml").as_path()));
+    assert_eq!(facts.pinned_python().map(|v| v.to_string()).as_deref(), Some("3.13"));
+    assert!(facts.uv_lock.is_some() && facts.problems.is_empty(), "{facts:?}");
+
+    // A Dockerfile no service builds keeps to its own folder.
+    let facts = discover(&OsFileSystem, &base.join("docker/other.Dockerfile"), Some(base));
+    assert_eq!((facts.root, facts.compose_file), (None, None));
+    // A context without a project is still the context when no project is found.
+    let facts = discover(&OsFileSystem, &base.join("web/Dockerfile"), Some(base));
+    assert_eq!(facts.root, None);
+    assert_eq!(facts.context.as_deref(), Some(base.join("web").as_path()));
+    assert_eq!(facts.compose_file.as_deref(), Some(base.join("compose.yaml").as_path()));
+}
+
+#[test]
+fn compose_contexts_outside_the_workspace_are_not_used() {
+    let dir = temp_workspace(&[
+        ("outside/pyproject.toml", b"[project]\nname = \"outside\"\n"),
+        (
+            "ws/docker-compose.yml",
+            b"services:\n  api:\n    build:\n      context: ../outside\n      dockerfile: ../ws/Dockerfile\n",
+        ),
+        ("ws/Dockerfile", b"FROM python:3.13\n"),
+    ]);
+    let ws = dir.path().join("ws");
+    let facts = discover(&OsFileSystem, &ws.join("Dockerfile"), Some(&ws));
+    assert_eq!((facts.root, facts.compose_file), (None, None));
+    assert_eq!(facts.context.as_deref(), Some(ws.as_path()));
+    // Without a workspace folder there is no such limit.
+    let facts = discover(&OsFileSystem, &ws.join("Dockerfile"), None);
+    assert_eq!(facts.root.as_deref(), Some(dir.path().join("outside").as_path()));
+}
+
 /// A temporary workspace written from `(path, bytes)` pairs.
 fn temp_workspace(files: &[(&str, &[u8])]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("a temporary folder");
@@ -708,6 +757,24 @@ mod symlinks {
             problem: ws/app/.python-version:1:1: skipped .python-version: it resolves to <base>/outside/python-version, outside the workspace folder <base>/ws
         "#]]
         .assert_eq(&rendered);
+    }
+
+    #[test]
+    fn compose_file_behind_a_symlink_out_of_the_workspace_is_not_read() {
+        let dir = temp_workspace(&[
+            (
+                "outside/compose.yaml",
+                b"services:\n  api:\n    build:\n      context: ./backend\n      dockerfile: ../docker/Dockerfile\n",
+            ),
+            ("ws/backend/pyproject.toml", b"[project]\nname = \"api\"\n"),
+            ("ws/docker/Dockerfile", b"FROM python:3.12\n"),
+        ]);
+        let base = dir.path();
+        symlink(base.join("outside/compose.yaml"), base.join("ws/compose.yaml")).expect("symlink");
+        let ws = base.join("ws");
+        let facts = discover(&OsFileSystem, &ws.join("docker/Dockerfile"), Some(&ws));
+        assert_eq!((facts.root, facts.compose_file), (None, None));
+        assert!(facts.problems.iter().any(|it| it.message.contains("skipped compose.yaml")), "{:?}", facts.problems);
     }
 
     #[test]

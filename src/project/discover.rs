@@ -7,6 +7,7 @@
 use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
 
+use super::compose::{COMPOSE_FILE_NAMES, build_specs};
 use super::dockerignore::{glob_matches, parse_dockerignore};
 use super::pyproject::parse_pyproject;
 use super::python_version::parse_python_version_file;
@@ -32,10 +33,12 @@ impl FileSystem for OsFileSystem {
 
 /// Finds the project of the Dockerfile at `dockerfile`, never looking above `workspace_root`.
 ///
-/// The project root is the nearest folder, starting with the Dockerfile's own, that holds a
-/// pyproject.toml. When the Dockerfile lies outside `workspace_root`, only its own folder is
-/// considered. `.python-version`, `uv.lock` and `.dockerignore` are looked up in the context
-/// (the project root when there is one, else the Dockerfile's folder).
+/// The project root is the build context a compose file in one of those folders gives the
+/// Dockerfile, when that context holds a pyproject.toml; else the nearest folder, starting with
+/// the Dockerfile's own, that holds one. When the Dockerfile lies outside `workspace_root`, only
+/// its own folder is considered. `.python-version`, `uv.lock` and `.dockerignore` are looked up in
+/// the context (the project root when there is one, else the compose file's context, else the
+/// Dockerfile's folder).
 ///
 /// With a `workspace_root`, a project file whose real path (symlinks resolved) lies outside it is
 /// not read; it counts as absent and a problem says so. A pyproject.toml skipped that way still
@@ -73,6 +76,7 @@ pub fn discover(fs: &dyn FileSystem, dockerfile: &Path, workspace_root: Option<&
         (None, _) => ancestors.extend(dockerfile_dir.ancestors()),
     }
     let mut root = None;
+    let mut compose_context: Option<PathBuf> = None;
     // Through a symlinked folder (`app/again -> .`) several lexical ancestors are one real folder;
     // look at each real folder once so a broken file there is reported once.
     let mut seen = HashSet::new();
@@ -88,8 +92,31 @@ pub fn discover(fs: &dyn FileSystem, dockerfile: &Path, workspace_root: Option<&
         reader.report_broken_symlink(&path);
     }
 
-    let context = root.clone().unwrap_or_else(|| dockerfile_dir.clone());
-    let mut facts = ProjectFacts { root: root.clone(), context: Some(context.clone()), ..ProjectFacts::default() };
+    // A compose service that builds this Dockerfile names its context. When that folder holds a
+    // pyproject.toml it is the project, wherever the Dockerfile sits (`docker/api.Dockerfile`
+    // built with `context: ./backend`); a context without one still decides where
+    // `.python-version` and `.dockerignore` come from when no project was found.
+    let allowed = match (&workspace_root, inside_workspace) {
+        (Some(ws), true) => Some(ws.as_path()),
+        (Some(_), false) => Some(dockerfile_dir.as_path()),
+        (None, _) => None,
+    };
+    let compose = find_compose_context(&mut reader, &dockerfile, &ancestors, allowed);
+    let mut compose_file = None;
+    if let Some((context, file)) = compose {
+        let holds_project = reader.fs.is_file(&context.join("pyproject.toml"));
+        if holds_project || root.is_none() {
+            if holds_project {
+                root = Some(context.clone());
+            }
+            compose_context = Some(context);
+            compose_file = Some(file);
+        }
+    }
+
+    let context = root.clone().or_else(|| compose_context.clone()).unwrap_or_else(|| dockerfile_dir.clone());
+    let mut facts =
+        ProjectFacts { root: root.clone(), context: Some(context.clone()), compose_file, ..ProjectFacts::default() };
 
     if let Some(root) = &root
         && let Some(file) = reader.read(&root.join("pyproject.toml"))
@@ -177,6 +204,35 @@ fn find_uv_workspace(reader: &mut Reader<'_>, root: &Path, above: &[&Path]) -> O
         let uv_lock = dir.join("uv.lock");
         let uv_lock = reader.exists(&uv_lock).then_some(uv_lock);
         return Some(UvWorkspace { root: dir.to_path_buf(), pyproject, uv_lock });
+    }
+    None
+}
+
+/// The build context a compose file gives the Dockerfile, with that compose file: the first
+/// service whose `build` resolves to `dockerfile`, looking in the folders of `ancestors` (nearest
+/// first) for the names Docker Compose reads. A context outside `allowed` is not used.
+fn find_compose_context(
+    reader: &mut Reader<'_>,
+    dockerfile: &Path,
+    ancestors: &[&Path],
+    allowed: Option<&Path>,
+) -> Option<(PathBuf, PathBuf)> {
+    for &dir in ancestors {
+        for name in COMPOSE_FILE_NAMES {
+            let path = dir.join(name);
+            if !reader.fs.is_file(&path) || !reader.exists(&path) {
+                continue;
+            }
+            // A compose file is not a project file: one that cannot be read tells nothing.
+            let Ok(text) = reader.fs.read_to_string(&path) else { continue };
+            for spec in build_specs(&text) {
+                let Some((context, built)) = spec.resolve(dir) else { continue };
+                let (context, built) = (absolute_clean(&context), absolute_clean(&built));
+                if built == dockerfile && allowed.is_none_or(|it| context.starts_with(it)) {
+                    return Some((context, path));
+                }
+            }
+        }
     }
     None
 }

@@ -19,11 +19,16 @@ pub struct SourceFile {
 /// Everything a rule may know about the project around one Dockerfile.
 #[derive(Clone, Debug, Default)]
 pub struct ProjectFacts {
-    /// The folder holding pyproject.toml (the nearest ancestor of the Dockerfile, never above
-    /// the workspace folder). `None` when there is no Python project.
+    /// The folder holding pyproject.toml: the build context a compose file gives the Dockerfile
+    /// when that folder has one, else the nearest ancestor of the Dockerfile with one, never above
+    /// the workspace folder. `None` when there is no Python project.
     pub root: Option<PathBuf>,
-    /// The folder used as the build context: the project root, else the Dockerfile's folder.
+    /// The folder used as the build context: the project root, else the context a compose file
+    /// gives the Dockerfile, else the Dockerfile's folder.
     pub context: Option<PathBuf>,
+    /// The compose file (`compose.yaml`, `docker-compose.yml`, ...) whose service builds this
+    /// Dockerfile, when the project or context was taken from it.
+    pub compose_file: Option<PathBuf>,
     pub pyproject: Option<Pyproject>,
     /// `.python-version` (else `.python-versions`) in the context folder.
     pub python_version: Option<PythonVersionFile>,
@@ -204,11 +209,13 @@ impl ProjectFacts {
     }
 }
 
+mod compose;
 mod discover;
 mod dockerignore;
 mod pyproject;
 mod python_version;
 
+pub(crate) use compose::COMPOSE_FILE_NAMES;
 pub use discover::{OsFileSystem, discover};
 pub use dockerignore::parse_dockerignore;
 pub use pyproject::parse_pyproject;

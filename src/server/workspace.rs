@@ -18,7 +18,7 @@ pub(crate) enum FileKind {
 }
 
 /// Glob patterns (for `workspace/didChangeWatchedFiles`) of the files discovery reads.
-pub(crate) const PROJECT_FILE_GLOBS: [&str; 7] = [
+pub(crate) const PROJECT_FILE_GLOBS: [&str; 15] = [
     "**/pyproject.toml",
     "**/berth.toml",
     "**/.python-version",
@@ -26,6 +26,14 @@ pub(crate) const PROJECT_FILE_GLOBS: [&str; 7] = [
     "**/uv.lock",
     "**/.dockerignore",
     "**/*.dockerignore",
+    "**/compose.yaml",
+    "**/compose.yml",
+    "**/docker-compose.yaml",
+    "**/docker-compose.yml",
+    "**/compose.override.yaml",
+    "**/compose.override.yml",
+    "**/docker-compose.override.yaml",
+    "**/docker-compose.override.yml",
 ];
 
 pub(crate) fn classify(language_id: Option<&str>, path: Option<&Path>) -> FileKind {
@@ -52,6 +60,7 @@ pub(crate) fn is_project_file_name(name: &str) -> bool {
         name,
         "pyproject.toml" | "berth.toml" | ".python-version" | ".python-versions" | "uv.lock" | ".dockerignore"
     ) || name.ends_with(".dockerignore")
+        || crate::project::COMPOSE_FILE_NAMES.contains(&name)
 }
 
 /// Whether a change to the project file at `changed` can change what discovery finds for the
@@ -140,6 +149,8 @@ mod tests {
             "uv.lock",
             ".dockerignore",
             "Dockerfile.dockerignore",
+            "compose.yaml",
+            "docker-compose.yml",
         ] {
             assert_eq!(classify(Some("plaintext"), Some(Path::new(name))), FileKind::ProjectFile, "{name}");
         }

@@ -41,6 +41,7 @@ const DOCUMENT_SELECTOR: DocumentSelector = [
   { pattern: '**/pyproject.toml', scheme: 'file' },
   { pattern: '**/.python-version', scheme: 'file' },
   { pattern: '**/.dockerignore', scheme: 'file' },
+  { pattern: '**/{compose,docker-compose}{,.override}.{yaml,yml}', scheme: 'file' },
 ];
 
 let client: LanguageClient | undefined;
