@@ -89,6 +89,16 @@ knowledge=../src/knowledge
 "pyproject.toml"
 ".python-version"
 ".dockerignore"
+"services:\x0A"
+"  api:\x0A    build:\x0A"
+"      context: ./app\x0A"
+"      dockerfile: Dockerfile\x0A"
+"    build: app\x0A"
+"    build:\x0A      dockerfile: ../Dockerfile\x0A"
+"x-common: &common\x0A"
+"<<: *common\x0A"
+"? "
+"${CONTEXT:-.}"
 TOKENS
 } | awk '!seen[$0]++' > berth.dict
 echo "berth.dict: $(wc -l < berth.dict) tokens"

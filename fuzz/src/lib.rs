@@ -235,6 +235,12 @@ pub fn check_project(input: &ProjectInput) {
             fs.insert(path, content.as_str());
         }
     }
+    // Discovery never reads uv.lock's text, only whether it exists: the same text doubles as a
+    // compose file at the workspace root, so that the YAML reader is fuzzed without a new field
+    // (which would change what every kept input decodes to).
+    if let Some(Snippet(content)) = &input.uv_lock {
+        fs.insert(root.join("compose.yaml"), content.as_str());
+    }
     let project = discover(&fs, &dockerfile_path, Some(root));
     let analysis = analyze(text, &project);
     check_diagnostics(text, &analysis, &project);
