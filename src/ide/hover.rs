@@ -453,6 +453,13 @@ fn project_match_lines(out: &mut String, project: &ProjectFacts, version: Option
         let mark = if allowed { "allows" } else { "does **not** allow" };
         let _ = writeln!(out, "\n`requires-python = {}` {mark} Python {major}.{minor}.", written.value);
     }
+    // A project found through a compose file is not where the Dockerfile's folder suggests.
+    let folder_name = |path: &std::path::Path| path.file_name().map(|it| it.to_string_lossy().into_owned());
+    if let (Some(compose), Some(root)) = (&project.compose_file, &project.root)
+        && let (Some(compose), Some(root)) = (folder_name(compose), folder_name(root))
+    {
+        let _ = writeln!(out, "\nThe project is `{root}/`, the build context `{compose}` gives this Dockerfile.");
+    }
 }
 
 #[cfg(test)]
@@ -519,5 +526,25 @@ COPY --from=uvbin /uv /bin/
         assert!(python_image.contains("supported with security fixes only (until 2028-10)"), "{python_image}");
         let stage = hover_at("--from=uvbin", 9).markdown;
         assert!(stage.contains("uvbin"), "{stage}");
+    }
+
+    #[test]
+    fn a_project_found_through_a_compose_file_is_named() {
+        let from_compose = ProjectFacts {
+            root: Some("/w/backend".into()),
+            context: Some("/w/backend".into()),
+            compose_file: Some("/w/docker-compose.yml".into()),
+            ..ProjectFacts::default()
+        };
+        let analysis = crate::analysis::analyze(TEXT, &from_compose);
+        let offset = TEXT.find("python:3.12-slim").expect("the image") + 8;
+        let markdown = hover(&analysis, TEXT, &from_compose, offset).expect("a hover").markdown;
+        assert!(
+            markdown
+                .contains("The project is `backend/`, the build context `docker-compose.yml` gives this Dockerfile."),
+            "{markdown}"
+        );
+        let python_image = hover_at("python:3.12-slim", 8).markdown;
+        assert!(!python_image.contains("build context"), "{python_image}");
     }
 }
