@@ -74,12 +74,7 @@ fn errors(linted: &Linted) -> Vec<&'static str> {
 /// Applies every action offered in `case` (each to a fresh copy) and checks the result.
 fn check_every_action(case: &Path) -> usize {
     let mut dockerfiles = Vec::new();
-    for entry in std::fs::read_dir(case).expect("list").filter_map(Result::ok) {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if berth::cli::is_dockerfile_name(&name) {
-            dockerfiles.push(name);
-        }
-    }
+    dockerfiles_under(case, Path::new(""), &mut dockerfiles);
     dockerfiles.sort();
     let mut checked = 0;
     for name in dockerfiles {
@@ -104,7 +99,8 @@ fn check_every_action(case: &Path) -> usize {
             let dockerfile = copy_root.join(&name);
             apply(&copy_root, &dockerfile, &original, &action);
             let after = lint(&copy_root, &dockerfile);
-            let label = format!("{} / {name} / #{idx} {:?} `{}`", case.display(), action.kind, action.title);
+            let label =
+                format!("{} / {} / #{idx} {:?} `{}`", case.display(), name.display(), action.kind, action.title);
             for code in errors(&after) {
                 let before = errors(&original).iter().filter(|it| **it == code).count();
                 let now = errors(&after).iter().filter(|it| **it == code).count();
@@ -126,6 +122,18 @@ fn check_every_action(case: &Path) -> usize {
         }
     }
     checked
+}
+
+/// The Dockerfiles under `dir`, as paths relative to the case folder.
+fn dockerfiles_under(case: &Path, dir: &Path, acc: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(case.join(dir)).expect("list").filter_map(Result::ok) {
+        let relative = dir.join(entry.file_name());
+        if entry.path().is_dir() {
+            dockerfiles_under(case, &relative, acc);
+        } else if berth::cli::is_dockerfile_name(&entry.file_name().to_string_lossy()) {
+            acc.push(relative);
+        }
+    }
 }
 
 fn fixtures() -> PathBuf {
@@ -154,6 +162,8 @@ fn every_action_on_the_rule_fixtures_resolves_its_finding_and_is_not_offered_aga
         "UV010-source-before-dependencies-positive",
         "UV015-uv-cache-in-layer-positive",
         "UV017-venv-in-build-context-positive",
+        "UV005-missing-lockfile-context-above",
+        "compose-build-context",
         "UV030-uv-run-syncs-at-start-positive",
         "UV060-invalid-uv-boolean-positive",
         "DF200-hadolint-positive",
@@ -639,4 +649,24 @@ fn lsp_refactor_kinds_follow_context_only() {
     let again = lsp_actions(&mut server, &uri, 3, Some(&["refactor.extract"]));
     assert!(again.iter().all(|it| it["title"] != split["title"]), "{again:?}");
     assert!(server.shutdown_and_exit().success());
+}
+
+#[test]
+fn from_a_compose_context_above_the_project_fixes_name_the_project_folder() {
+    let scratch = tempfile::tempdir().expect("tempdir");
+    copy_dir(&fixtures().join("compose-build-context"), scratch.path());
+    let root = std::fs::canonicalize(scratch.path()).expect("canonical");
+    let dockerfile = root.join("services/jobs/Dockerfile");
+    let linted = lint(&root, &dockerfile);
+    assert_eq!(linted.project.project_in_context.as_deref(), Some("services/jobs"));
+    let actions = all_actions(&linted);
+    let split = find(&actions, "Install the dependencies in their own layer");
+    let inserted: String = split.edits.iter().map(|it| it.new_text.as_str()).collect();
+    assert!(inserted.contains("source=services/jobs/uv.lock,target=uv.lock"), "{inserted}");
+    assert!(inserted.contains("source=services/jobs/pyproject.toml,target=pyproject.toml"), "{inserted}");
+    assert!(inserted.contains("source=services/jobs/.python-version,target=.python-version"), "{inserted}");
+    let ignore = find(&actions, "Add `.venv` to .dockerignore");
+    assert_eq!(ignore.edits[0].path.as_deref(), Some(root.join(".dockerignore").as_path()));
+    assert_eq!(ignore.edits[0].new_text, "services/jobs/.venv\n");
+    assert!(!offered(&actions, "Migrate to a production uv build"));
 }

@@ -579,6 +579,30 @@ fn compose_contexts_outside_the_workspace_are_not_used() {
     assert_eq!(facts.root.as_deref(), Some(dir.path().join("outside").as_path()));
 }
 
+#[test]
+fn compose_context_above_the_project_keeps_the_project_and_reads_the_context_ignore_file() {
+    let dir = temp_workspace(&[
+        ("compose.yml", b"services:\n  worker:\n    build:\n      dockerfile: services/worker/Dockerfile\n"),
+        (".dockerignore", b"**/.venv\n"),
+        ("services/worker/.dockerignore", b"uv.lock\n"),
+        ("services/worker/pyproject.toml", b"[project]\nname = \"worker\"\n"),
+        ("services/worker/.python-version", b"3.12\n"),
+        ("services/worker/uv.lock", b"version = 1\n"),
+        ("services/worker/Dockerfile", b"FROM python:3.12\n"),
+    ]);
+    let base = dir.path();
+    let facts = discover(&OsFileSystem, &base.join("services/worker/Dockerfile"), Some(base));
+    assert_eq!(facts.root.as_deref(), Some(base.join("services/worker").as_path()));
+    assert_eq!(facts.context.as_deref(), Some(base));
+    assert_eq!(facts.project_in_context.as_deref(), Some("services/worker"));
+    assert_eq!(facts.compose_file.as_deref(), Some(base.join("compose.yml").as_path()));
+    // The project's own files come from its folder, .dockerignore from the context.
+    assert_eq!(facts.pinned_python().map(|v| v.to_string()).as_deref(), Some("3.12"));
+    assert_eq!(facts.uv_lock.as_deref(), Some(base.join("services/worker/uv.lock").as_path()));
+    assert_eq!(facts.dockerignore.as_ref().map(|it| it.file.path.clone()), Some(base.join(".dockerignore")));
+    assert!(facts.is_project_file_excluded(".venv") && !facts.is_project_file_excluded("uv.lock"));
+}
+
 /// A temporary workspace written from `(path, bytes)` pairs.
 fn temp_workspace(files: &[(&str, &[u8])]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("a temporary folder");

@@ -458,7 +458,18 @@ fn project_match_lines(out: &mut String, project: &ProjectFacts, version: Option
     if let (Some(compose), Some(root)) = (&project.compose_file, &project.root)
         && let (Some(compose), Some(root)) = (folder_name(compose), folder_name(root))
     {
-        let _ = writeln!(out, "\nThe project is `{root}/`, the build context `{compose}` gives this Dockerfile.");
+        match &project.project_in_context {
+            Some(inside) => {
+                let _ = writeln!(
+                    out,
+                    "\nThe build context `{compose}` gives this Dockerfile is a folder above the project, which is `{inside}/` in it."
+                );
+            }
+            None => {
+                let _ =
+                    writeln!(out, "\nThe project is `{root}/`, the build context `{compose}` gives this Dockerfile.");
+            }
+        }
     }
 }
 

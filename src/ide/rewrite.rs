@@ -203,7 +203,8 @@ impl<'a> Rewriter<'a> {
         let Some((_, sources)) = words.split_last() else { return false };
         sources.iter().any(|word| {
             let clean = word.value.trim_start_matches("./").trim_end_matches('/');
-            clean.is_empty() || clean == "."
+            // From a context above the project, a copy of the project's folder is the project.
+            clean.is_empty() || clean == "." || self.project.project_in_context.as_deref() == Some(clean)
         })
     }
 }

@@ -79,7 +79,7 @@ pub(super) fn create_dockerignore(rw: &Rewriter<'_>, diagnostic: &Diagnostic) ->
         edits: vec![Edit {
             path: Some(context.join(".dockerignore")),
             range: TextRange::empty(0),
-            new_text: ".venv\n".to_owned(),
+            new_text: format!("{}\n", rw.project.in_context(".venv")),
         }],
     }]
 }

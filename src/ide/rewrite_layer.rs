@@ -147,13 +147,15 @@ pub(super) fn dependency_layer(
         mounts.push(cache);
         copy_out = !link_mode_set && needs_link_mode(rw, stage, run, uv);
     }
-    mounts.push("--mount=type=bind,source=uv.lock,target=uv.lock".to_owned());
-    mounts.push("--mount=type=bind,source=pyproject.toml,target=pyproject.toml".to_owned());
+    // Sources are paths in the context, which may be a folder above the project.
+    let bind = |name: &str| format!("--mount=type=bind,source={},target={name}", rw.project.in_context(name));
+    mounts.push(bind("uv.lock"));
+    mounts.push(bind("pyproject.toml"));
     if let Some(pin) = &rw.project.python_version
         && let Some(name) = pin.file.path.file_name().and_then(|it| it.to_str())
-        && !rw.project.is_excluded(name)
+        && !rw.project.is_project_file_excluded(name)
     {
-        mounts.push(format!("--mount=type=bind,source={name},target={name}"));
+        mounts.push(bind(name));
     }
     let program = if uv.program.value.contains('/') { uv.program.raw() } else { "uv" };
     let mut command = vec![format!("{program} sync")];
@@ -179,7 +181,7 @@ fn split_fix(rw: &Rewriter<'_>, stage: usize, copy: usize, run: usize, uv: &UvIn
     let line = dependency_layer(rw, stage, run, uv, rw.indent(copy), false);
     let edit = rw.insert_before(copy, &[line])?;
     // Without uv.lock in the context the bind mount fails the build.
-    let applicability = if rw.project.has_uv_lock() && !rw.project.is_excluded("uv.lock") {
+    let applicability = if rw.project.has_uv_lock() && !rw.project.is_project_file_excluded("uv.lock") {
         Applicability::Safe
     } else {
         Applicability::Unsafe

@@ -73,7 +73,9 @@ fn is_uv_install(rw: &Rewriter<'_>, idx: usize) -> bool {
 
 fn migrate(rw: &Rewriter<'_>) -> Option<Fix> {
     let semantics = rw.semantics();
-    if semantics.stages.len() != 1 || !semantics.global_args.is_empty() {
+    // The production layout names the project's files from the project folder; a context above
+    // it (from a compose file) would need every path rewritten, so it is not offered there.
+    if semantics.stages.len() != 1 || !semantics.global_args.is_empty() || rw.project.project_in_context.is_some() {
         return None;
     }
     let stage = &semantics.stages[0];

@@ -103,20 +103,37 @@ pub fn discover(fs: &dyn FileSystem, dockerfile: &Path, workspace_root: Option<&
     };
     let compose = find_compose_context(&mut reader, &dockerfile, &ancestors, allowed);
     let mut compose_file = None;
+    let mut project_in_context = None;
     if let Some((context, file)) = compose {
         let holds_project = reader.fs.is_file(&context.join("pyproject.toml"));
-        if holds_project || root.is_none() {
+        // A context above the project (`context: .` for `services/worker/Dockerfile`): the
+        // project stays where it is, and the Dockerfile names its files by their folder.
+        let above_project = root.as_ref().and_then(|root| root.strip_prefix(&context).ok()).and_then(|relative| {
+            let relative = relative.to_str()?.replace('\\', "/");
+            (!relative.is_empty()).then_some(relative)
+        });
+        if holds_project || root.is_none() || above_project.is_some() {
             if holds_project {
                 root = Some(context.clone());
+            } else {
+                project_in_context = above_project;
             }
             compose_context = Some(context);
             compose_file = Some(file);
         }
     }
 
-    let context = root.clone().or_else(|| compose_context.clone()).unwrap_or_else(|| dockerfile_dir.clone());
-    let mut facts =
-        ProjectFacts { root: root.clone(), context: Some(context.clone()), compose_file, ..ProjectFacts::default() };
+    // The project's own files (`.python-version`, uv.lock) are in its folder; Docker reads
+    // `.dockerignore` from the context.
+    let project_dir = root.clone().or_else(|| compose_context.clone()).unwrap_or_else(|| dockerfile_dir.clone());
+    let context = compose_context.clone().unwrap_or_else(|| project_dir.clone());
+    let mut facts = ProjectFacts {
+        root: root.clone(),
+        context: Some(context.clone()),
+        compose_file,
+        project_in_context,
+        ..ProjectFacts::default()
+    };
 
     if let Some(root) = &root
         && let Some(file) = reader.read(&root.join("pyproject.toml"))
@@ -135,7 +152,7 @@ pub fn discover(fs: &dyn FileSystem, dockerfile: &Path, workspace_root: Option<&
 
     // uv prefers `.python-version` over `.python-versions` for project commands.
     for name in [".python-version", ".python-versions"] {
-        let path = context.join(name);
+        let path = project_dir.join(name);
         if !reader.exists(&path) {
             continue;
         }
@@ -145,7 +162,7 @@ pub fn discover(fs: &dyn FileSystem, dockerfile: &Path, workspace_root: Option<&
         break;
     }
 
-    let uv_lock = context.join("uv.lock");
+    let uv_lock = project_dir.join("uv.lock");
     if reader.exists(&uv_lock) {
         facts.uv_lock = Some(uv_lock);
     }

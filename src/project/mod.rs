@@ -29,11 +29,17 @@ pub struct ProjectFacts {
     /// The compose file (`compose.yaml`, `docker-compose.yml`, ...) whose service builds this
     /// Dockerfile, when the project or context was taken from it.
     pub compose_file: Option<PathBuf>,
+    /// The project folder relative to the build context (`services/worker`), when a compose
+    /// file builds the Dockerfile from a folder above the project. The Dockerfile then names
+    /// the project's files by that path, and `.dockerignore` patterns are written from the
+    /// context. `None` when the context is the project folder.
+    pub project_in_context: Option<String>,
     pub pyproject: Option<Pyproject>,
-    /// `.python-version` (else `.python-versions`) in the context folder.
+    /// `.python-version` (else `.python-versions`) in the project folder (the context when there
+    /// is no project).
     pub python_version: Option<PythonVersionFile>,
-    /// Path of uv.lock when it exists in the context folder (the project root when there is one),
-    /// that is, when it is part of the build context.
+    /// Path of uv.lock when it exists in the project folder (the context when there is no
+    /// project).
     pub uv_lock: Option<PathBuf>,
     /// `<Dockerfile name>.dockerignore` next to the Dockerfile, else `.dockerignore` in the context.
     pub dockerignore: Option<DockerIgnore>,
@@ -206,6 +212,21 @@ impl ProjectFacts {
     /// context; `false` when there is no `.dockerignore`.
     pub fn is_excluded(&self, path: &str) -> bool {
         self.dockerignore.as_ref().is_some_and(|ignore| ignore.is_excluded(path))
+    }
+
+    /// The path in the build context of `name`, a path in the project folder: `uv.lock`, or
+    /// `services/worker/uv.lock` when the context is a folder above the project.
+    pub fn in_context<'n>(&self, name: &'n str) -> std::borrow::Cow<'n, str> {
+        match &self.project_in_context {
+            Some(folder) => std::borrow::Cow::Owned(format!("{folder}/{name}")),
+            None => std::borrow::Cow::Borrowed(name),
+        }
+    }
+
+    /// Whether .dockerignore keeps the project's file `name` (a path in the project folder) out
+    /// of the build context.
+    pub fn is_project_file_excluded(&self, name: &str) -> bool {
+        self.is_excluded(&self.in_context(name))
     }
 }
 

@@ -782,15 +782,26 @@ impl<'a> RuleContext<'a> {
         excluded
     }
 
+    /// Whether .dockerignore keeps the project's file `name` (a path in the project folder) out
+    /// of the build context.
+    pub(crate) fn is_project_file_excluded(&self, name: &str) -> bool {
+        self.is_excluded(&self.project.in_context(name))
+    }
+
     /// The file at the top of the project folder that `source` names from a build context
-    /// further up: `worker/uv.lock` for the project in `…/worker` names `uv.lock`, as written
-    /// by a Dockerfile built from the repository's root. `None` for any other path. Only a
-    /// top-level file counts: a folder with the project's own name is more often its package
-    /// (`myapp/myapp/`), which is no sign of where the context is.
+    /// further up: `worker/uv.lock` for the project in `…/worker`, as written by a Dockerfile
+    /// built from the repository's root. `None` for any other path. When a compose file says
+    /// where the context is, only the project's path from there counts; otherwise any trailing
+    /// part of the project's path does, and only for a top-level file: a folder with the
+    /// project's own name is more often its package (`myapp/myapp/`), which is no sign of where
+    /// the context is.
     pub(crate) fn project_file_from_above<'s>(&self, source: &'s str) -> Option<&'s str> {
         let (folder, file) = source.rsplit_once('/')?;
         if file.is_empty() || folder.is_empty() || folder.contains(['$', '*', '?', '[']) {
             return None;
+        }
+        if let Some(known) = &self.project.project_in_context {
+            return (folder.trim_end_matches('/') == known).then_some(file);
         }
         let root = self.project.root.as_deref()?;
         // `worker` and `services/worker` both name `…/services/worker`.
@@ -799,6 +810,21 @@ impl<'a> RuleContext<'a> {
         let mut names = root.components().rev().map(|it| it.as_os_str());
         let matches = wanted.all(|part| names.next().is_some_and(|name| name == part));
         matches.then_some(file)
+    }
+
+    /// Where the project's top-level files land when `source` (a path in the build context,
+    /// without `./`) is copied as a folder to `dest`: `dest` for the whole context, or under it
+    /// when the context is a folder above the project (known from a compose file), where a
+    /// copy of the project's own folder lands them in `dest`. `None` when `source` is another
+    /// folder or file.
+    pub(crate) fn project_landing(&self, source: &str, dest: &str) -> Option<String> {
+        let source = source.trim_end_matches('/');
+        let whole_context = source.is_empty() || source == ".";
+        match &self.project.project_in_context {
+            None => whole_context.then(|| dest.to_owned()),
+            Some(folder) if whole_context => Some(crate::rules::support_python::resolve_path(dest, folder)),
+            Some(folder) => (source == folder).then(|| dest.to_owned()),
+        }
     }
 
     /// The `NAME=value` words given to wrappers before the program (`env NAME=value cmd`): what

@@ -123,8 +123,8 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             continue;
         }
         if let Some(ignore) = &ctx.project.dockerignore
-            && let Some(pattern) =
-                *lock_pattern.get_or_init(|| ignore.matching_pattern("uv.lock").filter(|it| !it.negated))
+            && let Some(pattern) = *lock_pattern
+                .get_or_init(|| ignore.matching_pattern(&ctx.project.in_context("uv.lock")).filter(|it| !it.negated))
         {
             let diagnostic = MISSING_LOCKFILE
                 .report(
@@ -187,13 +187,14 @@ fn mount_brings_lock(ctx: &RuleContext<'_>, idx: usize, dir: &str, only_other_so
         let source = mount.source.as_deref().unwrap_or(".");
         let clean = crate::rules::support_uv::without_dot_slashes(source).trim_end_matches('/');
         let Some(target) = mount.target.as_ref().and_then(|it| resolve_ref(dir, &it.value)) else { return true };
-        if clean.is_empty() || clean == "." {
-            return !ctx.is_excluded("uv.lock") && crate::rules::support_uv::is_within(dir, &target);
+        if let Some(landing) = ctx.project_landing(clean, &target) {
+            return !ctx.is_project_file_excluded("uv.lock") && crate::rules::support_uv::is_within(dir, &landing);
         }
         if clean.contains('$') {
             return true;
         }
-        if clean == "uv.lock" || ctx.project_file_from_above(clean) == Some("uv.lock") {
+        let bare = ctx.project.project_in_context.is_none() && clean == "uv.lock";
+        if bare || ctx.project_file_from_above(clean) == Some("uv.lock") {
             let landing = target.strip_suffix("/uv.lock").unwrap_or(&target);
             let landing = if landing.is_empty() { "/" } else { landing };
             return !ctx.is_excluded(clean) && crate::rules::support_uv::is_within(dir, landing);

@@ -34,7 +34,7 @@ declare_rule! {
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let Some(pin) = ctx.project.python_pin() else { return };
-    if ctx.is_excluded(".python-version") || ctx.project.pyproject.is_none() {
+    if ctx.is_project_file_excluded(".python-version") || ctx.project.pyproject.is_none() {
         return;
     }
     for (site, uv) in ctx.uv_commands() {
@@ -82,12 +82,13 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         let mounted_file = |name: &str| {
             mounted().any(|source| {
                 let source = crate::rules::support_uv::without_dot_slashes(source);
-                source == name || ctx.project_file_from_above(source) == Some(name)
+                (ctx.project.project_in_context.is_none() && source == name)
+                    || ctx.project_file_from_above(source) == Some(name)
             })
         };
         let mounted_anything_else = mounted().any(|source| {
             let source = crate::rules::support_uv::without_dot_slashes(source);
-            !source.contains('.') || source == "." || source.is_empty()
+            !source.contains('.') || ctx.project_landing(source, "/").is_some()
         });
         let carries = |name: &str| {
             let copied =

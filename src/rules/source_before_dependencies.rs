@@ -72,8 +72,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         let whole =
             copies.iter().filter(|event| event.instruction < instruction && event.from.is_none()).find_map(|event| {
                 let source = event.sources.iter().find(|source| {
-                    let clean = crate::rules::support_uv::without_dot_slashes(source.value).trim_end_matches('/');
-                    clean.is_empty() || clean == "."
+                    ctx.project_landing(crate::rules::support_uv::without_dot_slashes(source.value), "/").is_some()
                 })?;
                 Some((event.instruction, source))
             });

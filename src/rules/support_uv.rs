@@ -241,14 +241,17 @@ impl CopyEvent<'_> {
             let lands = whole_context || clean.rsplit('/').next() == Some(name) || !looks_like_file(clean);
             return if lands && (is_within(dir, dest) || is_within(dest, dir)) { Carries::Maybe } else { Carries::No };
         }
-        if whole_context {
-            if ctx.is_excluded(name) {
+        // The whole context, or the project's folder copied from a context above it.
+        if let Some(landing) = ctx.project_landing(clean, dest) {
+            if ctx.is_project_file_excluded(name) {
                 return Carries::No;
             }
-            return if is_within(dir, dest) { Carries::Yes } else { Carries::No };
+            return if is_within(dir, &landing) { Carries::Yes } else { Carries::No };
         }
         let basename = clean.rsplit('/').next().unwrap_or(clean);
-        let named = clean == name || (has_glob(clean) && !clean.contains('/') && glob_match(clean, name));
+        // From a context above the project, a bare `uv.lock` is some other folder's.
+        let named = ctx.project.project_in_context.is_none()
+            && (clean == name || (has_glob(clean) && !clean.contains('/') && glob_match(clean, name)));
         // `worker/uv.lock` from a context above the project folder is the project's uv.lock;
         // .dockerignore patterns are then written from that context, so the path is checked whole.
         let named_from_above = !named && basename == name && ctx.project_file_from_above(clean) == Some(name);

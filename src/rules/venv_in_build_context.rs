@@ -31,32 +31,42 @@ declare_rule! {
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    if ctx.project.pyproject.is_none() || ctx.is_excluded(".venv") {
+    if ctx.project.pyproject.is_none() || ctx.is_project_file_excluded(".venv") {
         return;
     }
     let layout = ctx.uv_layout();
     let whole = layout.copies.all().filter(|event| event.from.is_none()).find_map(|event| {
         event.sources.iter().find(|source| {
-            let clean = crate::rules::support_uv::without_dot_slashes(source.value).trim_end_matches('/');
-            clean.is_empty() || clean == "."
+            let clean = crate::rules::support_uv::without_dot_slashes(source.value);
+            ctx.project_landing(clean, "/").is_some()
         })
     });
     let Some(source) = whole else { return };
+    // Patterns are written from the context, which may be a folder above the project.
+    let venv = ctx.project.in_context(".venv");
+    let what = match crate::rules::support_uv::without_dot_slashes(source.value).trim_end_matches('/') {
+        "" | "." => "the whole build context",
+        _ => "the project's folder",
+    };
     let Some(ignore) = &ctx.project.dockerignore else {
         acc.push(VENV_IN_BUILD_CONTEXT.report(
             source.range,
-            "this copies the whole build context, and without a .dockerignore a local .venv comes along; create a \
-             .dockerignore that lists .venv",
+            format!(
+                "this copies {what}, and without a .dockerignore a local .venv comes along; create a .dockerignore that \
+                 lists {venv}"
+            ),
         ));
         return;
     };
     let text = &ignore.file.text;
-    let new_text = if text.is_empty() || text.ends_with('\n') { ".venv\n" } else { "\n.venv\n" };
+    let new_text = if text.is_empty() || text.ends_with('\n') { format!("{venv}\n") } else { format!("\n{venv}\n") };
     let diagnostic = VENV_IN_BUILD_CONTEXT
         .report(
             source.range,
-            "this copies the whole build context, and .dockerignore does not exclude .venv, so a local virtual \
-             environment comes along; add .venv to .dockerignore",
+            format!(
+                "this copies {what}, and .dockerignore does not exclude {venv}, so a local virtual environment comes \
+                 along; add {venv} to .dockerignore"
+            ),
         )
         .with_related(RelatedLocation {
             path: Some(ignore.file.path.clone()),
@@ -67,11 +77,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         .with_fix(Fix {
             title: "Add `.venv` to .dockerignore".to_owned(),
             applicability: Applicability::Safe,
-            edits: vec![Edit {
-                path: Some(ignore.file.path.clone()),
-                range: TextRange::empty(text.len()),
-                new_text: new_text.to_owned(),
-            }],
+            edits: vec![Edit { path: Some(ignore.file.path.clone()), range: TextRange::empty(text.len()), new_text }],
         });
     acc.push(diagnostic);
 }
