@@ -555,6 +555,14 @@ COPY --from=uvbin /uv /bin/
                 .contains("The project is `backend/`, the build context `docker-compose.yml` gives this Dockerfile."),
             "{markdown}"
         );
+        let above = ProjectFacts {
+            root: Some("/w/services/worker".into()),
+            context: Some("/w".into()),
+            project_in_context: Some("services/worker".into()),
+            ..from_compose
+        };
+        let markdown = hover(&analysis, TEXT, &above, offset).expect("a hover").markdown;
+        assert!(markdown.contains("a folder above the project, which is `services/worker/` in it"), "{markdown}");
         let python_image = hover_at("python:3.12-slim", 8).markdown;
         assert!(!python_image.contains("build context"), "{python_image}");
     }
