@@ -65,12 +65,14 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
                 && !mount.writable
                 && mount.source.as_deref().is_some_and(|it| it.rsplit('/').next() == Some("uv.lock"))
         });
-        let lock_note = match (&ctx.project.uv_lock, &lock_mount) {
+        // Without a project in sight (no pyproject.toml found), whether a lockfile exists is unknown.
+        let lock_known_missing = ctx.project.uv_lock.is_none() && ctx.project.pyproject.is_some();
+        let lock_note = match (lock_known_missing, &lock_mount) {
             (_, Some(_)) => {
                 "would rewrite uv.lock if it is stale, but uv.lock is bind-mounted read-only here, so the step fails"
             }
-            (Some(_), None) => "may resolve again and rewrite uv.lock during the build",
-            (None, None) => "resolves from scratch on every build, and the project has no uv.lock to pin it",
+            (false, None) => "may resolve again and rewrite uv.lock during the build",
+            (true, None) => "resolves from scratch on every build, and the project has no uv.lock to pin it",
         };
         let mut diagnostic =
             UNLOCKED_UV_SYNC.report(range, format!("`uv {subcommand}` without `--locked` or `--frozen` {lock_note}"));
