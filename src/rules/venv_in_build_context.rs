@@ -7,7 +7,8 @@ use crate::text::TextRange;
 declare_rule! {
     /// ## What it flags
     /// The first `COPY . …` or `ADD . …` of a Python project whose `.dockerignore` does not
-    /// exclude `.venv`, or that has no `.dockerignore` at all.
+    /// exclude `.venv`, or that has no `.dockerignore` at all. A Dockerfile with no Python
+    /// image and no uv, pip or Python command (a front end beside the project) is left alone.
     /// ## Why it matters
     /// A virtual environment on the developer's machine is built for that machine: its
     /// interpreter links and compiled extensions do not fit the image. Copied in, it overwrites
@@ -31,7 +32,7 @@ declare_rule! {
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    if ctx.project.pyproject.is_none() || ctx.is_project_file_excluded(".venv") {
+    if ctx.project.pyproject.is_none() || ctx.is_project_file_excluded(".venv") || !builds_python(ctx) {
         return;
     }
     let layout = ctx.uv_layout();
@@ -80,4 +81,17 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             edits: vec![Edit { path: Some(ignore.file.path.clone()), range: TextRange::empty(text.len()), new_text }],
         });
     acc.push(diagnostic);
+}
+
+/// Whether the file has anything to do with Python: a Python or uv image, or a command that runs
+/// uv, pip or Python. A Node or Go image next to a pyproject.toml (a web front end in the same
+/// repository) is not this project's build, and its context is usually a folder of its own.
+fn builds_python(ctx: &RuleContext<'_>) -> bool {
+    ctx.semantics.stages.iter().any(|stage| stage.python.is_some())
+        || ctx.semantics.commands.iter().any(|site| {
+            site.command.program_name().is_some_and(|program| {
+                matches!(program, "uv" | "uvx" | "pip" | "pip3" | "python" | "python3" | "poetry" | "pdm" | "pipx")
+                    || program.starts_with("python3.")
+            })
+        })
 }
