@@ -552,6 +552,15 @@ impl AnalysisJob {
             (None, Some(path)) => {
                 let root = self.workspace_root.as_deref();
                 let project = Arc::new(crate::project::discover(&self.fs, path, root));
+                // Where the project and the context were found is the first question when a
+                // finding looks wrong, and nothing else shows it.
+                tracing::debug!(
+                    root = ?project.root,
+                    context = ?project.context,
+                    compose_file = ?project.compose_file,
+                    "project of {}",
+                    path.display()
+                );
                 (project, crate::config::find_config(&self.fs, path, root).map(Arc::new), true)
             }
             (None, None) => (Arc::new(ProjectFacts::default()), None, true),
