@@ -36,9 +36,10 @@ impl FileSystem for OsFileSystem {
 /// The project root is the build context a compose file in one of those folders gives the
 /// Dockerfile, when that context holds a pyproject.toml; else the nearest folder, starting with
 /// the Dockerfile's own, that holds one. When the Dockerfile lies outside `workspace_root`, only
-/// its own folder is considered. `.python-version`, `uv.lock` and `.dockerignore` are looked up in
-/// the context (the project root when there is one, else the compose file's context, else the
-/// Dockerfile's folder).
+/// its own folder is considered. `.python-version` and `uv.lock` are looked up in the project
+/// root (else the compose file's context, else the Dockerfile's folder), `.dockerignore` in the
+/// build context: the compose file's context when there is one (which may be a folder above the
+/// project), else the same folder.
 ///
 /// With a `workspace_root`, a project file whose real path (symlinks resolved) lies outside it is
 /// not read; it counts as absent and a problem says so. A pyproject.toml skipped that way still
