@@ -201,11 +201,7 @@ impl<'a> Rewriter<'a> {
         }
         let Args::Words(words) = &instruction.args else { return false };
         let Some((_, sources)) = words.split_last() else { return false };
-        sources.iter().any(|word| {
-            let clean = word.value.trim_start_matches("./").trim_end_matches('/');
-            // From a context above the project, a copy of the project's folder is the project.
-            clean.is_empty() || clean == "." || self.project.project_in_context.as_deref() == Some(clean)
-        })
+        sources.iter().any(|word| self.project.is_whole_project_source(word.value.trim_start_matches("./")))
     }
 }
 

@@ -228,6 +228,13 @@ impl ProjectFacts {
     pub fn is_project_file_excluded(&self, name: &str) -> bool {
         self.is_excluded(&self.in_context(name))
     }
+
+    /// Whether copying `source` (a path in the build context, without `./`) copies the whole
+    /// project: the whole context, or the project's folder when the context is above it.
+    pub fn is_whole_project_source(&self, source: &str) -> bool {
+        let source = source.trim_end_matches('/');
+        source.is_empty() || source == "." || self.project_in_context.as_deref() == Some(source)
+    }
 }
 
 mod compose;

@@ -812,19 +812,29 @@ impl<'a> RuleContext<'a> {
         matches.then_some(file)
     }
 
+    /// Whether `source` (a path in the build context, without `./`) names the project's
+    /// top-level file `name`: `uv.lock` itself, or `worker/uv.lock` from a context above the
+    /// project (where a bare `uv.lock` is some other folder's).
+    pub(crate) fn names_project_file(&self, source: &str, name: &str) -> bool {
+        (self.project.project_in_context.is_none() && source == name)
+            || self.project_file_from_above(source) == Some(name)
+    }
+
     /// Where the project's top-level files land when `source` (a path in the build context,
-    /// without `./`) is copied as a folder to `dest`: `dest` for the whole context, or under it
-    /// when the context is a folder above the project (known from a compose file), where a
-    /// copy of the project's own folder lands them in `dest`. `None` when `source` is another
-    /// folder or file.
-    pub(crate) fn project_landing(&self, source: &str, dest: &str) -> Option<String> {
-        let source = source.trim_end_matches('/');
-        let whole_context = source.is_empty() || source == ".";
-        match &self.project.project_in_context {
-            None => whole_context.then(|| dest.to_owned()),
-            Some(folder) if whole_context => Some(crate::rules::support_python::resolve_path(dest, folder)),
-            Some(folder) => (source == folder).then(|| dest.to_owned()),
+    /// without `./`) is copied as a folder to `dest`: under `dest` at the project's path for the
+    /// whole context, `dest` itself for the project's folder (see
+    /// [`ProjectFacts::is_whole_project_source`]). `None` when `source` is another folder or file.
+    pub(crate) fn project_landing<'d>(&self, source: &str, dest: &'d str) -> Option<Cow<'d, str>> {
+        if !self.project.is_whole_project_source(source) {
+            return None;
         }
+        let source = source.trim_end_matches('/');
+        Some(match &self.project.project_in_context {
+            Some(folder) if source.is_empty() || source == "." => {
+                Cow::Owned(crate::rules::support_python::resolve_path(dest, folder))
+            }
+            _ => Cow::Borrowed(dest),
+        })
     }
 
     /// The `NAME=value` words given to wrappers before the program (`env NAME=value cmd`): what

@@ -193,8 +193,7 @@ fn mount_brings_lock(ctx: &RuleContext<'_>, idx: usize, dir: &str, only_other_so
         if clean.contains('$') {
             return true;
         }
-        let bare = ctx.project.project_in_context.is_none() && clean == "uv.lock";
-        if bare || ctx.project_file_from_above(clean) == Some("uv.lock") {
+        if ctx.names_project_file(clean, "uv.lock") {
             let landing = target.strip_suffix("/uv.lock").unwrap_or(&target);
             let landing = if landing.is_empty() { "/" } else { landing };
             return !ctx.is_excluded(clean) && crate::rules::support_uv::is_within(dir, landing);

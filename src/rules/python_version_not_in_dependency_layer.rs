@@ -82,13 +82,12 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         let mounted_file = |name: &str| {
             mounted().any(|source| {
                 let source = crate::rules::support_uv::without_dot_slashes(source);
-                (ctx.project.project_in_context.is_none() && source == name)
-                    || ctx.project_file_from_above(source) == Some(name)
+                ctx.names_project_file(source, name)
             })
         };
         let mounted_anything_else = mounted().any(|source| {
             let source = crate::rules::support_uv::without_dot_slashes(source);
-            !source.contains('.') || ctx.project_landing(source, "/").is_some()
+            !source.contains('.') || ctx.project.is_whole_project_source(source)
         });
         let carries = |name: &str| {
             let copied =

@@ -72,7 +72,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         let whole =
             copies.iter().filter(|event| event.instruction < instruction && event.from.is_none()).find_map(|event| {
                 let source = event.sources.iter().find(|source| {
-                    ctx.project_landing(crate::rules::support_uv::without_dot_slashes(source.value), "/").is_some()
+                    ctx.project.is_whole_project_source(crate::rules::support_uv::without_dot_slashes(source.value))
                 })?;
                 Some((event.instruction, source))
             });

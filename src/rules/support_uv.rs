@@ -249,14 +249,15 @@ impl CopyEvent<'_> {
             return if is_within(dir, &landing) { Carries::Yes } else { Carries::No };
         }
         let basename = clean.rsplit('/').next().unwrap_or(clean);
-        // From a context above the project, a bare `uv.lock` is some other folder's.
-        let named = ctx.project.project_in_context.is_none()
-            && (clean == name || (has_glob(clean) && !clean.contains('/') && glob_match(clean, name)));
-        // `worker/uv.lock` from a context above the project folder is the project's uv.lock;
-        // .dockerignore patterns are then written from that context, so the path is checked whole.
-        let named_from_above = !named && basename == name && ctx.project_file_from_above(clean) == Some(name);
-        if named || named_from_above {
-            if ctx.is_excluded(if named_from_above { clean } else { name }) {
+        // `uv.lock*` matches the file in the project folder (from a context above it, a bare
+        // name is some other folder's).
+        let globbed = ctx.project.project_in_context.is_none()
+            && has_glob(clean)
+            && !clean.contains('/')
+            && glob_match(clean, name);
+        if globbed || ctx.names_project_file(clean, name) {
+            // .dockerignore patterns are written from the context: the path is checked as copied.
+            if ctx.is_excluded(if globbed { name } else { clean }) {
                 return Carries::No;
             }
             let landing =

@@ -39,7 +39,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
     let whole = layout.copies.all().filter(|event| event.from.is_none()).find_map(|event| {
         event.sources.iter().find(|source| {
             let clean = crate::rules::support_uv::without_dot_slashes(source.value);
-            ctx.project_landing(clean, "/").is_some()
+            ctx.project.is_whole_project_source(clean)
         })
     });
     let Some(source) = whole else { return };
