@@ -411,7 +411,7 @@ fn uv_image_lines(out: &mut String, uv: &UvImage) {
 
 /// Where Python `major.minor` is in its release cycle, per berth's release table.
 fn support_line(out: &mut String, major: u64, minor: u64) {
-    let known = crate::knowledge::python_version(&format!("{major}.{minor}"));
+    let known = crate::knowledge::python_minor(major, minor);
     let until =
         known.and_then(|it| it.end_of_life.as_deref()).map(|month| format!(" (until {month})")).unwrap_or_default();
     let line = match known.map(|it| it.status) {

@@ -862,13 +862,10 @@ impl PythonVersion {
 /// minor older than the table's first (Python 2, 3.0 to 3.7). A minor newer than the table knows
 /// is not.
 pub fn python_minor_end_of_life(major: u64, minor: u64) -> bool {
-    if let Some(known) = python_version(&format!("{major}.{minor}")) {
+    if let Some(known) = python_minor(major, minor) {
         return known.is_end_of_life();
     }
-    let oldest = python_versions().versions.first().and_then(|it| {
-        let (major, minor) = it.minor.split_once('.')?;
-        Some((major.parse::<u64>().ok()?, minor.parse::<u64>().ok()?))
-    });
+    let oldest = PYTHON_MINOR_NUMBERS.first().copied().flatten();
     oldest.is_some_and(|oldest| (major, minor) < oldest)
 }
 
@@ -984,12 +981,28 @@ pub fn python_versions() -> &'static PythonVersions {
 /// Release-cycle facts for a minor such as `3.12`; a patch (`3.12.7`) is reduced to its minor.
 pub fn python_version(version: &str) -> Option<&'static PythonVersion> {
     let mut parts = version.split('.');
-    let minor = match (parts.next(), parts.next()) {
-        (Some(major), Some(minor)) => format!("{major}.{minor}"),
-        _ => return None,
-    };
-    python_versions().versions.iter().find(|it| it.minor == minor)
+    let (major, minor) = (parts.next()?.parse().ok()?, parts.next()?.parse().ok()?);
+    python_minor(major, minor)
 }
+
+/// Release-cycle facts for CPython `major.minor`.
+pub fn python_minor(major: u64, minor: u64) -> Option<&'static PythonVersion> {
+    let row = PYTHON_MINOR_NUMBERS.iter().position(|it| *it == Some((major, minor)))?;
+    python_versions().versions.get(row)
+}
+
+/// Each row of the version table as `(major, minor)`, in table order: rules look a minor up for
+/// every image of a file, and comparing numbers spares them building text for each lookup.
+static PYTHON_MINOR_NUMBERS: LazyLock<Vec<Option<(u64, u64)>>> = LazyLock::new(|| {
+    python_versions()
+        .versions
+        .iter()
+        .map(|it| {
+            let (major, minor) = it.minor.split_once('.')?;
+            Some((major.parse().ok()?, minor.parse().ok()?))
+        })
+        .collect()
+});
 
 // ---------------------------------------------------------------------------------------------
 // Versions, loading, validation
@@ -1091,6 +1104,10 @@ mod tests {
         assert!(
             !python_minor_end_of_life(3, 13) && !python_minor_end_of_life(3, 16) && !python_minor_end_of_life(4, 0)
         );
+        // A patch or a numeric minor finds the same row; text after a number finds none.
+        assert!(std::ptr::eq(of("3.12.7"), python_minor(3, 12).expect("3.12")));
+        assert_eq!(python_version("3.12.7").map(|it| it.minor.as_str()), Some("3.12"));
+        assert!(python_version("3.12rc1").is_none() && python_version("3").is_none() && python_minor(3, 99).is_none());
         // Every supported minor names its patch built on trixie, which the rules rely on.
         for version in &python_versions().versions {
             if matches!(version.status, PythonStatus::Bugfix | PythonStatus::Security) {

@@ -44,11 +44,10 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         if !ctx.wanted_at(use_.range.start) {
             continue;
         }
-        let ended =
-            match knowledge::python_version(&format!("{major}.{minor}")).and_then(|it| it.end_of_life.as_deref()) {
-                Some(month) => format!("reached its end of life in {}", month_name(month)),
-                None => "is past its end of life".to_owned(),
-            };
+        let ended = match knowledge::python_minor(major, minor).and_then(|it| it.end_of_life.as_deref()) {
+            Some(month) => format!("reached its end of life in {}", month_name(month)),
+            None => "is past its end of life".to_owned(),
+        };
         let supported = knowledge::python_versions()
             .versions
             .iter()

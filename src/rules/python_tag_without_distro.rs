@@ -44,7 +44,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         // The maintainers build only the newest patch of supported minors, so other tags stay
         // as they are; naming a release for them may also name a tag that was never built.
         let frozen = crate::knowledge::python_minor_end_of_life(major, minor)
-            || crate::knowledge::python_version(&format!("{major}.{minor}"))
+            || crate::knowledge::python_minor(major, minor)
                 .is_some_and(|known| patch.is_some_and(|patch| known.patch_superseded(patch)));
         if frozen
             || image.pinned_by_digest
