@@ -329,6 +329,20 @@ fn image_markdown(reference: &image::ImageRef, context: Option<(&ProjectFacts, &
         }
         return out;
     }
+    if let Some(system) = image::system_python_image(reference) {
+        let _ = writeln!(out, "**{name}**: {} with {}'s Python\n", system.publisher, system.distribution);
+        system_python_lines(&mut out, &system);
+        if let Some(tag) = &reference.tag {
+            let _ = writeln!(out, "- tag `{}`", tag.value);
+        }
+        if let Some(digest) = &reference.digest {
+            let _ = writeln!(out, "- pinned to `{}`", digest.value);
+        }
+        if let (Some((project, _, _)), Some((major, minor))) = (context, system.python) {
+            project_match_lines(&mut out, project, Some((major, minor, None)));
+        }
+        return out;
+    }
     let _ = writeln!(out, "**{name}**");
     if let Some(tag) = &reference.tag {
         let _ = writeln!(out, "\n- tag `{}`", tag.value);
@@ -377,6 +391,28 @@ fn python_image_lines(out: &mut String, python: &PythonImage) {
         let _ = writeln!(out, "- the tag moves: rebuilds can get a different Python");
     }
     let _ = writeln!(out, "- no uv inside: copy it from `ghcr.io/astral-sh/uv`");
+}
+
+fn system_python_lines(out: &mut String, system: &image::SystemPythonImage) {
+    match system.python {
+        Some((major, minor)) => {
+            let _ = writeln!(out, "- Python **{major}.{minor}**, {}'s own, under `/usr/bin`", system.distribution);
+            support_line(out, major, minor);
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "- Python: {}'s own, under `/usr/bin`; the version follows the image",
+                system.distribution
+            );
+        }
+    }
+    let _ = writeln!(out, "- no shell or package manager to `RUN` with, apart from debug and `-dev` tags");
+    let _ = writeln!(
+        out,
+        "- a venv made on the official `python` image links to `/usr/local/bin` and does not run here: make it with {}'s own Python",
+        system.distribution
+    );
 }
 
 fn uv_image_lines(out: &mut String, uv: &UvImage) {
@@ -524,6 +560,24 @@ COPY --from=uvbin /uv /bin/
         assert_eq!(lines(3, 14), "- supported with bug and security fixes (until 2030-10)\n");
         assert_eq!(lines(3, 15), "- a pre-release: not for production\n");
         assert_eq!(lines(3, 40), "");
+    }
+
+    #[test]
+    fn images_with_their_distributions_python_say_where_it_is() {
+        let markdown = |text: &str| image_markdown(&image::parse_image_ref(text).expect(text), None);
+        let debian = markdown("gcr.io/distroless/python3-debian12:nonroot");
+        assert!(debian.starts_with("**gcr.io/distroless/python3-debian12**: Google's distroless image"), "{debian}");
+        assert!(debian.contains("- Python **3.11**, Debian 12's own, under `/usr/bin`"), "{debian}");
+        assert!(
+            debian.contains("links to `/usr/local/bin` and does not run here") && debian.contains("- tag `nonroot`")
+        );
+        let wolfi = markdown(
+            "cgr.dev/chainguard/python@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        );
+        assert!(wolfi.contains("Wolfi's own, under `/usr/bin`; the version follows the image"), "{wolfi}");
+        assert!(wolfi.contains("- pinned to `sha256:0123"), "{wolfi}");
+        // Another distroless image has no Python to speak of.
+        assert!(!markdown("gcr.io/distroless/static-debian12").contains("Python"));
     }
 
     #[test]

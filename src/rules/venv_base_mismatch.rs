@@ -2,10 +2,10 @@
 
 use crate::diagnostic::{Diagnostic, RelatedLocation};
 use crate::rules::support_python::{
-    copied_venvs, image_libc, image_python, image_without_python, installs_python, root_stage, stage_label,
+    CopiedVenv, copied_venvs, image_libc, image_python, image_without_python, installs_python, root_stage, stage_label,
 };
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule};
-use crate::semantics::image::Libc;
+use crate::semantics::image::{Libc, SystemPythonImage, system_python_image};
 use crate::semantics::{Base, PythonSource};
 
 declare_rule! {
@@ -13,9 +13,11 @@ declare_rule! {
     /// A `COPY --from=<stage>` that brings a virtual environment into a stage whose base image
     /// cannot run it: a different Python minor version (`python:3.12-slim` in the builder,
     /// `python:3.11-slim` at runtime), a different C library (Alpine's musl against Debian's
-    /// glibc), or an image with no Python at all (`debian:trixie-slim`, `scratch`). The uv images
-    /// with Python are built on the official `python` images, so mixing the two is fine when the
-    /// version and the C library agree.
+    /// glibc), an image with no Python at all (`debian:trixie-slim`, `scratch`), or one whose
+    /// Python is its distribution's, under `/usr/bin` (Google's `gcr.io/distroless/python3-debian12`
+    /// with Debian's 3.11, Chainguard's `cgr.dev/chainguard/python`). The uv images with Python
+    /// are built on the official `python` images, so mixing the two is fine when the version and
+    /// the C library agree.
     /// ## Why it matters
     /// The venv's `bin/python` is an absolute link to the builder's interpreter, such as
     /// `/usr/local/bin/python3.12`, and its compiled packages were built for that Python and that
@@ -57,6 +59,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         let Some(built) = semantics.python_source(copied.venv.stage) else { continue };
         let built_text = source_text(ctx, built);
         let Some((built_major, built_minor, _)) = image_python(built) else { continue };
+        let mut advice = "use the builder's base image in this stage too".to_owned();
         let problem = match semantics.python_source(copied.stage) {
             Some(here) => {
                 let here_text = source_text(ctx, here);
@@ -80,23 +83,35 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             None => {
                 let root = root_stage(semantics, copied.stage);
                 let Some(root_stage) = semantics.stages.get(root) else { continue };
-                let without_python = match &root_stage.base {
-                    Base::Scratch => true,
-                    Base::Image(reference) => image_without_python(reference),
-                    _ => false,
-                };
-                if !without_python || installs_python(ctx, copied.stage) {
-                    continue;
-                }
                 let here_text = root_stage.image_expanded.as_deref().unwrap_or("scratch");
-                format!(
-                    "its python links to /usr/local/bin/python{built_major}.{built_minor} from {built_text}, but \
-                     this stage's image {here_text} has no Python there"
-                )
+                if let Base::Image(reference) = &root_stage.base
+                    && let Some(system) = system_python_image(reference)
+                {
+                    let built = Built { major: built_major, minor: built_minor, text: built_text };
+                    let Some((problem, instead)) = system_python_problem(ctx, copied, &system, &built, here_text)
+                    else {
+                        continue;
+                    };
+                    advice = instead;
+                    problem
+                } else {
+                    let without_python = match &root_stage.base {
+                        Base::Scratch => true,
+                        Base::Image(reference) => image_without_python(reference),
+                        _ => false,
+                    };
+                    if !without_python || installs_python(ctx, copied.stage) {
+                        continue;
+                    }
+                    format!(
+                        "its python links to /usr/local/bin/python{built_major}.{built_minor} from {built_text}, but \
+                         this stage's image {here_text} has no Python there"
+                    )
+                }
             }
         };
         let message = format!(
-            "the venv {} copied from {} cannot run here: {problem}; use the builder's base image in this stage too",
+            "the venv {} copied from {} cannot run here: {problem}; {advice}",
             copied.venv.path,
             stage_label(semantics, copied.from)
         );
@@ -111,6 +126,61 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         }
         acc.push(diagnostic);
     }
+}
+
+/// The Python a venv was built with.
+struct Built<'t> {
+    major: u64,
+    minor: u64,
+    /// The builder's image, as written.
+    text: &'t str,
+}
+
+/// What goes wrong when `copied` lands on an image with its distribution's Python under
+/// `/usr/bin`, and what to do instead; `None` when nothing does.
+fn system_python_problem(
+    ctx: &RuleContext<'_>,
+    copied: &CopiedVenv,
+    system: &SystemPythonImage,
+    built: &Built<'_>,
+    here_text: &str,
+) -> Option<(String, String)> {
+    let Built { major: built_major, minor: built_minor, text: built_text } = *built;
+    let distribution = system.distribution;
+    let other_minor = system.python.filter(|it| *it != (built_major, built_minor));
+    // With the venv's packages on PYTHONPATH the image's own Python runs them and the venv's
+    // python link is never used; only the version must agree.
+    let packages_only = ctx
+        .semantics
+        .runtime_env(copied.stage, "PYTHONPATH")
+        .and_then(|it| it.value.as_deref())
+        .is_some_and(|it| it.contains(copied.dest_path.as_str()));
+    if packages_only {
+        let (major, minor) = other_minor?;
+        return Some((
+            format!(
+                "its packages were installed for Python {built_major}.{built_minor} ({built_text}), but {here_text} \
+                 runs them with {distribution}'s Python {major}.{minor}"
+            ),
+            format!(
+                "install the packages with Python {major}.{minor}, the one {distribution} ships, or run them on the \
+                 builder's image"
+            ),
+        ));
+    }
+    let version = system.python.map(|(major, minor)| format!(" {major}.{minor}")).unwrap_or_default();
+    let also = if other_minor.is_some() {
+        format!(", and its compiled packages need {built_major}.{built_minor}")
+    } else {
+        String::new()
+    };
+    Some((
+        format!(
+            "its python links to /usr/local/bin/python{built_major}.{built_minor} from {built_text}, but {here_text} \
+             has {distribution}'s Python{version} under /usr/bin, so the link dangles{also}"
+        ),
+        format!("create the venv with {distribution}'s own Python in the builder, or run it on the builder's image"),
+    ))
 }
 
 fn is_known(libc: Libc) -> bool {

@@ -579,6 +579,45 @@ impl UvImage {
 /// The last uv release that still published bookworm, alpine3.21 and python3.8 tags.
 const LAST_RETIRED_RELEASE: (u64, u64, u64) = (0, 9, 30);
 
+/// An image whose Python is its distribution's, installed under `/usr/bin`. A venv built on an
+/// official `python` image (or a uv image with Python, built on those) links to
+/// `/usr/local/bin`, which such an image does not have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SystemPythonImage {
+    /// Who publishes it and how, for hovers: `Google's distroless image`.
+    pub publisher: &'static str,
+    /// Whose Python it is: `Debian 12`.
+    pub distribution: &'static str,
+    /// The Python minor the image carries, when its name fixes one.
+    pub python: Option<(u64, u64)>,
+}
+
+/// Google's distroless Python images and Chainguard's Python image, by registry and
+/// repository. Google's carry the Python of the Debian release they are named after (3.9 on 11,
+/// 3.11 on 12, 3.13 on 13); the unsuffixed `python3` and Chainguard's follow newer releases, so
+/// no version is claimed for them.
+const SYSTEM_PYTHON_IMAGES: &[(&str, &str, SystemPythonImage)] = &[
+    ("gcr.io", "distroless/python3-debian11", distroless("Debian 11", Some((3, 9)))),
+    ("gcr.io", "distroless/python3-debian12", distroless("Debian 12", Some((3, 11)))),
+    ("gcr.io", "distroless/python3-debian13", distroless("Debian 13", Some((3, 13)))),
+    ("gcr.io", "distroless/python3", distroless("Debian", None)),
+    (
+        "cgr.dev",
+        "chainguard/python",
+        SystemPythonImage { publisher: "Chainguard's minimal image", distribution: "Wolfi", python: None },
+    ),
+];
+
+const fn distroless(distribution: &'static str, python: Option<(u64, u64)>) -> SystemPythonImage {
+    SystemPythonImage { publisher: "Google's distroless image", distribution, python }
+}
+
+/// What the reference says about an image with its distribution's Python under `/usr/bin`.
+pub fn system_python_image(reference: &ImageRef) -> Option<SystemPythonImage> {
+    let (host, repository) = (reference.registry_host(), reference.repository.value.as_str());
+    SYSTEM_PYTHON_IMAGES.iter().find(|(at, name, _)| *at == host && *name == repository).map(|(_, _, image)| *image)
+}
+
 /// Tag facts for Astral's uv image; `None` for any other repository.
 pub fn uv_image_info(reference: &ImageRef) -> Option<UvImage> {
     if !(reference.is_named("ghcr.io", "astral-sh/uv") || reference.is_named("docker.io", "astral/uv")) {
