@@ -157,6 +157,7 @@ fn every_action_on_the_rule_fixtures_resolves_its_finding_and_is_not_offered_aga
         "PY001-patch-pin-positive",
         "PY005-venv-interpreter-missing-positive",
         "PY006-venv-base-mismatch-positive",
+        "PY009-floating-python-tag-ended-lower-bound",
         "PY008-console-script-not-on-path-positive",
         "UV003-conflicting-uv-flags-positive",
         "UV010-source-before-dependencies-positive",
@@ -237,6 +238,25 @@ fn split_layer_for_a_workspace_uses_frozen_and_no_install_workspace() {
         fixed.contains("    uv sync --no-dev --frozen --no-install-workspace --link-mode=copy\nCOPY . .\n"),
         "{fixed}"
     );
+}
+
+#[test]
+fn a_floating_python_tag_is_named_with_a_supported_python_the_project_allows() {
+    // 3.9 and 3.10 are past their end of life; the tag written must not be reported in turn.
+    let pyproject = PYPROJECT.replace(">=3.12", ">=3.9");
+    let (_dir, root) = workspace(&[("Dockerfile", "FROM python:slim\n"), ("pyproject.toml", &pyproject)]);
+    let linted = lint(&root, &root.join("Dockerfile"));
+    let retag = find(&all_actions(&linted), "Use `python:3.11-slim`").clone();
+    let fixed = apply_edits_to(&linted.text, &retag.edits, None);
+    assert_eq!(fixed, "FROM python:3.11-slim\n");
+    std::fs::write(root.join("Dockerfile"), &fixed).expect("write");
+    let again = lint(&root, &root.join("Dockerfile"));
+    assert_eq!((count(&again, "PY009"), count(&again, "PY012")), (0, 0));
+    // A `.python-version` pin is the project's own choice and is named as it is.
+    std::fs::write(root.join("Dockerfile"), "FROM python:slim\n").expect("write");
+    std::fs::write(root.join(".python-version"), "3.10\n").expect("write");
+    let pinned = lint(&root, &root.join("Dockerfile"));
+    assert!(offered(&all_actions(&pinned), "Use `python:3.10-slim`"));
 }
 
 #[test]

@@ -2,6 +2,7 @@
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::knowledge::{self, PythonStatus};
+use crate::project::ProjectFacts;
 use crate::rules::support_python::{image_uses, project_minor};
 use crate::rules::{DiagnosticExt, RuleContext, declare_rule};
 use crate::text::TextRange;
@@ -25,7 +26,8 @@ declare_rule! {
     /// ```
     /// ## Fix safety
     /// The fix names the version from `.python-version`, else the lower bound of
-    /// `requires-python`, keeping the variant. It is unsafe: the image may move to an older
+    /// `requires-python` (or, when that release is past its end of life, the oldest supported
+    /// one the range allows), keeping the variant. It is unsafe: the image may move to an older
     /// Python than the floating tag gave.
     pub(crate) static FLOATING_PYTHON_TAG = {
         code: "PY009",
@@ -37,7 +39,7 @@ declare_rule! {
 }
 
 pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
-    let wanted = project_minor(ctx.project);
+    let wanted = wanted_minor(ctx.project);
     for use_ in image_uses(ctx) {
         let Some(image) = use_.python() else { continue };
         if image.pinned_by_digest || image.version.is_some() || image.prerelease.is_some() {
@@ -48,8 +50,9 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             None => "no tag (so `latest`)".to_owned(),
         };
         let advice = match wanted {
-            Some((major, minor)) => {
-                format!("name the project's Python, as in `python:{}`", new_tag(&image.tag, major, minor))
+            Some(Wanted { minor: (major, minor), pinned }) => {
+                let whose = if pinned { "the project's Python" } else { "a Python the project allows" };
+                format!("name {whose}, as in `python:{}`", new_tag(&image.tag, major, minor))
             }
             // No project Python to go by: a supported release, in the variant already chosen.
             None => match supported_minor() {
@@ -68,7 +71,7 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
             None => use_.source_range(use_.reference().range()),
         };
         let mut diagnostic = FLOATING_PYTHON_TAG.report(range, message);
-        if let Some((major, minor)) = wanted
+        if let Some(Wanted { minor: (major, minor), .. }) = wanted
             && use_.is_exact()
         {
             let tag = new_tag(&image.tag, major, minor);
@@ -86,6 +89,43 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
         }
         acc.push(diagnostic);
     }
+}
+
+/// The Python minor to name in the tag, and whether the project pins it (`.python-version`).
+#[derive(Clone, Copy)]
+struct Wanted {
+    minor: (u64, u64),
+    pinned: bool,
+}
+
+/// The project's pinned minor, else the lowest one `requires-python` allows; when that one is
+/// past its end of life, the oldest supported release the range allows, so that the tag the
+/// fix writes is not reported by `python-end-of-life` in turn.
+fn wanted_minor(project: &ProjectFacts) -> Option<Wanted> {
+    if let Some(pin) = project.python_version.as_ref().and_then(|it| it.version) {
+        return Some(Wanted { minor: (pin.major, pin.minor), pinned: true });
+    }
+    let lowest = project_minor(project)?;
+    if !knowledge::python_minor_end_of_life(lowest.0, lowest.1) {
+        return Some(Wanted { minor: lowest, pinned: false });
+    }
+    let allows = |(major, minor): (u64, u64)| {
+        project.requires_python().is_none_or(|specifiers| {
+            format!("{major}.{minor}.0")
+                .parse::<pep440_rs::Version>()
+                .is_ok_and(|version| specifiers.contains(&version))
+        })
+    };
+    let supported = knowledge::python_versions()
+        .versions
+        .iter()
+        .filter(|it| matches!(it.status, PythonStatus::Bugfix | PythonStatus::Security))
+        .filter_map(|it| {
+            let (major, minor) = it.minor.split_once('.')?;
+            Some((major.parse().ok()?, minor.parse().ok()?))
+        })
+        .find(|&minor| minor > lowest && allows(minor));
+    Some(Wanted { minor: supported.unwrap_or(lowest), pinned: false })
 }
 
 /// The Python minor the image tags of the moment are best named with when the project names
