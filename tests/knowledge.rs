@@ -202,6 +202,28 @@ fn cli_data_is_consistent() {
 }
 
 #[test]
+fn every_described_flag_is_one_uv_parses_for_its_command() {
+    for command in knowledge::uv_commands() {
+        let accepted = knowledge::uv_accepted_flags(&command.path);
+        assert!(accepted.len() > 20, "uv {}: no list of the flags uv parses", command.path);
+        assert!(accepted.windows(2).all(|pair| pair[0] < pair[1]), "uv {}: the list is not sorted", command.path);
+        // The hovers and rules describe these flags for this command: uv must take each
+        // spelling, or the data says something uv would reject.
+        for flag in command.all_flags() {
+            for name in std::iter::once(&flag.name).chain(&flag.aliases) {
+                assert_eq!(knowledge::uv_accepts_flag(&command.path, name), Some(true), "uv {} {name}", command.path);
+            }
+        }
+    }
+    assert_eq!(knowledge::uv_accepts_flag("sync", "--system"), Some(false));
+    assert_eq!(knowledge::uv_accepts_flag("pip install", "--locked"), Some(false));
+    assert_eq!(knowledge::uv_accepts_flag("pip install", "--disable-pip-version-check"), Some(true));
+    assert_eq!(knowledge::uv_accepts_flag("cache clean", "--anything"), None);
+    let takers: Vec<&str> = knowledge::uv_commands_accepting("--system").collect();
+    assert_eq!(takers, ["pip install", "pip sync", "pip compile", "venv"]);
+}
+
+#[test]
 fn lock_modes_cover_missing_stale_and_fresh() {
     let modes = knowledge::lock_modes();
     for situation in ["missing", "stale", "fresh"] {

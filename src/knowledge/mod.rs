@@ -481,6 +481,38 @@ struct UvCliFile {
     commands: Vec<UvCommand>,
     #[serde(default)]
     lock_modes: LockModes,
+    /// Every long flag uv parses, per command.
+    #[serde(default)]
+    accepted: Vec<AcceptedFlags>,
+}
+
+/// Every long flag uv parses for one command, hidden ones included, sorted.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AcceptedFlags {
+    path: String,
+    flags: Vec<String>,
+}
+
+/// Whether uv parses the long flag `flag` (`--locked`, as written) after `uv <path>`; `None`
+/// when berth has no list for that command.
+pub fn uv_accepts_flag(path: &str, flag: &str) -> Option<bool> {
+    let accepted = UV_CLI.accepted.iter().find(|it| it.path == path)?;
+    Some(accepted.flags.binary_search_by(|it| it.as_str().cmp(flag)).is_ok())
+}
+
+/// The commands (`sync`, `pip install`) that parse the long flag `flag`, in file order.
+pub fn uv_commands_accepting(flag: &str) -> impl Iterator<Item = &'static str> + use<'_> {
+    UV_CLI
+        .accepted
+        .iter()
+        .filter(move |it| it.flags.binary_search_by(|known| known.as_str().cmp(flag)).is_ok())
+        .map(|it| it.path.as_str())
+}
+
+/// The long flags uv parses after `uv <path>`, sorted (empty for a command berth has no list for).
+pub fn uv_accepted_flags(path: &str) -> &'static [String] {
+    UV_CLI.accepted.iter().find(|it| it.path == path).map_or(&[], |it| it.flags.as_slice())
 }
 
 static UV_CLI: LazyLock<UvCliFile> = LazyLock::new(|| load("uv_cli.toml", UV_CLI_JSON));
