@@ -112,6 +112,7 @@ static STAGE_LOCAL: &[&Rule] = &[
     &super::unknown_copy_from::UNKNOWN_COPY_FROM,
     &super::unknown_flag::UNKNOWN_FLAG,
     &super::unknown_instruction::UNKNOWN_INSTRUCTION,
+    &super::unknown_uv_flag::UNKNOWN_UV_FLAG,
     &super::unlocked_uv_sync::UNLOCKED_UV_SYNC,
     &super::unpinned_apt_package::UNPINNED_APT_PACKAGE,
     &super::unpinned_pip_package::UNPINNED_PIP_PACKAGE,
@@ -471,5 +472,23 @@ fn move_range(range: &mut TextRange, splice: &Splice) -> bool {
         true
     } else {
         false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A rule left out of [`STAGE_LOCAL`] runs over the whole file at every keystroke, which
+    /// costs the server's typing latency; each such rule is listed here on purpose.
+    #[test]
+    fn every_rule_left_out_of_the_stage_local_list_is_meant_to_be() {
+        let whole_file: Vec<&str> = REGISTRY
+            .iter()
+            .zip(IS_STAGE_LOCAL.iter())
+            .filter(|(_, is_local)| !**is_local)
+            .map(|((rule, _), _)| rule.code)
+            .collect();
+        expect_test::expect!["DF011 DF013 DF014 DF103 DF119 UV017 UV062"].assert_eq(&whole_file.join(" "));
     }
 }
