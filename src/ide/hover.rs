@@ -120,7 +120,10 @@ fn shell_hover(analysis: &Analysis, instruction: usize, offset: usize) -> Option
         let Some(uv) = command.as_uv() else { continue };
         let path = uv.subcommand().to_owned();
         if let Some(flag) = uv.flags.iter().find(|flag| flag.word.range.touches(offset)) {
-            let doc = knowledge::uv_flag(&path, &flag.name)?;
+            let Some(doc) = knowledge::uv_flag(&path, &flag.name) else {
+                let markdown = undescribed_flag_markdown(&path, &flag.word.value)?;
+                return Some(HoverResult { range: flag.word.range, markdown });
+            };
             let mut markdown = doc.to_markdown_in(&format!("uv {path}"));
             if (flag.name == "--locked" || flag.name == "--frozen") && !markdown.contains("| lockfile") {
                 markdown.push_str("\n\n");
@@ -135,6 +138,26 @@ fn shell_hover(analysis: &Analysis, instruction: usize, offset: usize) -> Option
         }
     }
     None
+}
+
+/// A long flag berth has no description of for `uv <path>`: whether uv parses it there, and
+/// which commands take it when it does not.
+fn undescribed_flag_markdown(path: &str, word: &str) -> Option<String> {
+    let written = word.split_once('=').map_or(word, |it| it.0);
+    if !written.starts_with("--") {
+        return None;
+    }
+    if knowledge::uv_accepts_flag(path, written)? {
+        return Some(format!("**`{written}`**\n\n`uv {path}` accepts it; berth has no description of it."));
+    }
+    let takers: Vec<String> = knowledge::uv_commands_accepting(written).map(|it| format!("`uv {it}`")).collect();
+    let elsewhere = match takers.as_slice() {
+        [] => "No uv command berth knows takes it.".to_owned(),
+        _ => format!("It is a flag of {}.", takers.join(", ")),
+    };
+    Some(format!(
+        "**`{written}`**\n\nNot a flag of `uv {path}`: uv stops with \"unexpected argument\" before doing anything. {elsewhere}"
+    ))
 }
 
 /// `$NAME` / `${NAME}` anywhere in the instruction: the variable's documentation and value.
@@ -560,6 +583,24 @@ COPY --from=uvbin /uv /bin/
         assert_eq!(lines(3, 14), "- supported with bug and security fixes (until 2030-10)\n");
         assert_eq!(lines(3, 15), "- a pre-release: not for production\n");
         assert_eq!(lines(3, 40), "");
+    }
+
+    #[test]
+    fn flags_berth_does_not_describe_say_whether_uv_takes_them() {
+        let text = "FROM python:3.12-slim\nRUN uv sync --system --locked && uv pip install --user x --froze\n";
+        let project = ProjectFacts::default();
+        let analysis = crate::analysis::analyze(text, &project);
+        let at = |needle: &str| {
+            let offset = text.find(needle).expect("needle") + 3;
+            hover(&analysis, text, &project, offset).expect("a hover").markdown
+        };
+        let refused = at("--system");
+        assert!(refused.starts_with("**`--system`**\n\nNot a flag of `uv sync`"), "{refused}");
+        assert!(refused.contains("It is a flag of `uv pip install`"), "{refused}");
+        assert!(at("--user").contains("`uv pip install` accepts it"));
+        assert!(at("--froze").contains("No uv command berth knows takes it."));
+        // A described flag keeps its description.
+        assert!(!at("--locked").contains("berth has no description"));
     }
 
     #[test]
