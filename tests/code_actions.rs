@@ -161,6 +161,7 @@ fn every_action_on_the_rule_fixtures_resolves_its_finding_and_is_not_offered_aga
         "PY008-console-script-not-on-path-positive",
         "UV003-conflicting-uv-flags-positive",
         "UV006-unknown-uv-flag-positive",
+        "UV007-unknown-uv-command-positive",
         "UV010-source-before-dependencies-positive",
         "UV015-uv-cache-in-layer-positive",
         "UV017-venv-in-build-context-positive",

@@ -224,6 +224,24 @@ fn every_described_flag_is_one_uv_parses_for_its_command() {
 }
 
 #[test]
+fn every_described_command_is_one_uv_parses() {
+    for group in std::iter::once("").chain(["pip", "tool", "python", "cache", "self", "auth", "workspace"]) {
+        let names = knowledge::uv_subcommands(group);
+        assert!(!names.is_empty() && names.windows(2).all(|pair| pair[0] < pair[1]), "uv {group}: sorted list");
+        if !group.is_empty() {
+            assert!(knowledge::uv_subcommands("").iter().any(|it| it == group), "{group} is a command");
+        }
+    }
+    for command in knowledge::uv_commands() {
+        let words: Vec<&str> = command.path.split(' ').collect();
+        let group = if words.len() == 2 { words[0] } else { "" };
+        let name = words.last().expect("a word");
+        assert!(knowledge::uv_subcommands(group).iter().any(|it| it == name), "uv {}", command.path);
+    }
+    assert!(knowledge::uv_subcommands("pip").iter().all(|it| it != "instal"));
+}
+
+#[test]
 fn lock_modes_cover_missing_stale_and_fresh() {
     let modes = knowledge::lock_modes();
     for situation in ["missing", "stale", "fresh"] {

@@ -484,6 +484,23 @@ struct UvCliFile {
     /// Every long flag uv parses, per command.
     #[serde(default)]
     accepted: Vec<AcceptedFlags>,
+    /// Every command uv parses, per group.
+    #[serde(default)]
+    subcommands: Vec<Subcommands>,
+}
+
+/// The commands uv parses after `uv <group>` (`""` for the top level), sorted.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Subcommands {
+    group: String,
+    names: Vec<String>,
+}
+
+/// The commands uv parses after `uv <group>` (`""` for `uv` itself), sorted; empty for a group
+/// uv does not have.
+pub fn uv_subcommands(group: &str) -> &'static [String] {
+    UV_CLI.subcommands.iter().find(|it| it.group == group).map_or(&[], |it| it.names.as_slice())
 }
 
 /// Every long flag uv parses for one command, hidden ones included, sorted.

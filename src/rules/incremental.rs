@@ -112,6 +112,7 @@ static STAGE_LOCAL: &[&Rule] = &[
     &super::unknown_copy_from::UNKNOWN_COPY_FROM,
     &super::unknown_flag::UNKNOWN_FLAG,
     &super::unknown_instruction::UNKNOWN_INSTRUCTION,
+    &super::unknown_uv_command::UNKNOWN_UV_COMMAND,
     &super::unknown_uv_flag::UNKNOWN_UV_FLAG,
     &super::unlocked_uv_sync::UNLOCKED_UV_SYNC,
     &super::unpinned_apt_package::UNPINNED_APT_PACKAGE,

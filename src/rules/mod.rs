@@ -113,6 +113,7 @@ mod unknown_copy_from;
 mod unknown_flag;
 mod unknown_instruction;
 mod unknown_suppression_code;
+mod unknown_uv_command;
 mod unknown_uv_flag;
 mod unknown_uv_variable;
 mod unlocked_uv_sync;
@@ -713,6 +714,7 @@ pub static REGISTRY: &[(&Rule, CheckFn)] = &[
     (&locked_workspace_layer::LOCKED_WORKSPACE_LAYER, locked_workspace_layer::check),
     (&missing_lockfile::MISSING_LOCKFILE, missing_lockfile::check),
     (&unknown_uv_flag::UNKNOWN_UV_FLAG, unknown_uv_flag::check),
+    (&unknown_uv_command::UNKNOWN_UV_COMMAND, unknown_uv_command::check),
     (&source_before_dependencies::SOURCE_BEFORE_DEPENDENCIES, source_before_dependencies::check),
     (
         &python_version_not_in_dependency_layer::PYTHON_VERSION_NOT_IN_DEPENDENCY_LAYER,
