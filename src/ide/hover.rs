@@ -355,25 +355,28 @@ fn image_markdown(reference: &image::ImageRef, context: Option<(&ProjectFacts, &
     if let Some(system) = image::system_python_image(reference) {
         let _ = writeln!(out, "**{name}**: {} with {}'s Python\n", system.publisher, system.distribution);
         system_python_lines(&mut out, &system);
-        if let Some(tag) = &reference.tag {
-            let _ = writeln!(out, "- tag `{}`", tag.value);
-        }
-        if let Some(digest) = &reference.digest {
-            let _ = writeln!(out, "- pinned to `{}`", digest.value);
-        }
+        reference_lines(&mut out, reference);
         if let (Some((project, _, _)), Some((major, minor))) = (context, system.python) {
             project_match_lines(&mut out, project, Some((major, minor, None)));
         }
         return out;
     }
     let _ = writeln!(out, "**{name}**");
+    if reference.tag.is_some() {
+        out.push('\n');
+    }
+    reference_lines(&mut out, reference);
+    out
+}
+
+/// The tag and digest an image reference is written with.
+fn reference_lines(out: &mut String, reference: &image::ImageRef) {
     if let Some(tag) = &reference.tag {
-        let _ = writeln!(out, "\n- tag `{}`", tag.value);
+        let _ = writeln!(out, "- tag `{}`", tag.value);
     }
     if let Some(digest) = &reference.digest {
         let _ = writeln!(out, "- pinned to `{}`", digest.value);
     }
-    out
 }
 
 fn python_image_lines(out: &mut String, python: &PythonImage) {

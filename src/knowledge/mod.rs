@@ -1040,6 +1040,16 @@ pub fn python_minor(major: u64, minor: u64) -> Option<&'static PythonVersion> {
     python_versions().versions.get(row)
 }
 
+/// The rows of the version table whose minor reads as numbers, each with its `(major, minor)`,
+/// in table order (oldest first).
+pub fn python_minors() -> impl Iterator<Item = (&'static PythonVersion, (u64, u64))> {
+    python_versions()
+        .versions
+        .iter()
+        .zip(PYTHON_MINOR_NUMBERS.iter())
+        .filter_map(|(row, numbers)| Some((row, (*numbers)?)))
+}
+
 /// Each row of the version table as `(major, minor)`, in table order: rules look a minor up for
 /// every image of a file, and comparing numbers spares them building text for each lookup.
 static PYTHON_MINOR_NUMBERS: LazyLock<Vec<Option<(u64, u64)>>> = LazyLock::new(|| {

@@ -116,14 +116,9 @@ fn wanted_minor(project: &ProjectFacts) -> Option<Wanted> {
                 .is_ok_and(|version| specifiers.contains(&version))
         })
     };
-    let supported = knowledge::python_versions()
-        .versions
-        .iter()
-        .filter(|it| matches!(it.status, PythonStatus::Bugfix | PythonStatus::Security))
-        .filter_map(|it| {
-            let (major, minor) = it.minor.split_once('.')?;
-            Some((major.parse().ok()?, minor.parse().ok()?))
-        })
+    let supported = knowledge::python_minors()
+        .filter(|(row, _)| matches!(row.status, PythonStatus::Bugfix | PythonStatus::Security))
+        .map(|(_, minor)| minor)
         .find(|&minor| minor > lowest && allows(minor));
     Some(Wanted { minor: supported.unwrap_or(lowest), pinned: false })
 }
@@ -131,14 +126,9 @@ fn wanted_minor(project: &ProjectFacts) -> Option<Wanted> {
 /// The Python minor the image tags of the moment are best named with when the project names
 /// none: a release in its bugfix phase, as PY012 recommends.
 fn supported_minor() -> Option<(u64, u64)> {
-    knowledge::python_versions()
-        .versions
-        .iter()
-        .find(|it| it.status == PythonStatus::Bugfix && !it.is_end_of_life())
-        .and_then(|it| {
-            let (major, minor) = it.minor.split_once('.')?;
-            Some((major.parse().ok()?, minor.parse().ok()?))
-        })
+    knowledge::python_minors()
+        .find(|(row, _)| row.status == PythonStatus::Bugfix && !row.is_end_of_life())
+        .map(|(_, minor)| minor)
 }
 
 /// `slim` → `3.12-slim`, `3-alpine` → `3.12-alpine`, `latest` → `3.12`.
