@@ -143,6 +143,12 @@ impl Structured {
         &self.analysis
     }
 
+    /// Makes the rules check every stage instead of building on the previous version's
+    /// findings, for when those were found with other project facts.
+    pub fn forget_previous_findings(&mut self) {
+        self.carried = None;
+    }
+
     /// Runs the rules against `project` and `settings`; `text` is the text this was built from.
     pub fn check(self, text: &str, project: &ProjectFacts, settings: &Settings) -> Analysis {
         let Structured { mut analysis, carried } = self;

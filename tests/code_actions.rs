@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use berth::analysis::Analysis;
 use berth::diagnostic::{Applicability, Severity};
 use berth::ide::code_actions::{Action, ActionKind, actions, apply_edits_to};
-use berth::project::{OsFileSystem, ProjectFacts, discover};
+use berth::project::{OsFileSystem, ProjectFacts, discover_with_text};
 use berth::text::TextRange;
 use serde_json::{Value, json};
 
@@ -25,7 +25,7 @@ struct Linted {
 
 fn lint(root: &Path, dockerfile: &Path) -> Linted {
     let text = String::from_utf8_lossy(&std::fs::read(dockerfile).expect("readable")).into_owned();
-    let project = discover(&OsFileSystem, dockerfile, Some(root));
+    let project = discover_with_text(&OsFileSystem, dockerfile, Some(root), &text);
     let analysis = berth::analysis::analyze(&text, &project);
     Linted { text, project, analysis }
 }
@@ -167,6 +167,8 @@ fn every_action_on_the_rule_fixtures_resolves_its_finding_and_is_not_offered_aga
         "UV017-venv-in-build-context-positive",
         "UV005-missing-lockfile-context-above",
         "compose-build-context",
+        "copy-names-project",
+        "copy-names-project-bare",
         "UV030-uv-run-syncs-at-start-positive",
         "UV060-invalid-uv-boolean-positive",
         "DF200-hadolint-positive",

@@ -513,3 +513,39 @@ fn stdout_carries_only_json_rpc_even_with_verbose_logs() {
     assert!(server.shutdown_and_exit().success());
     // Log lines went somewhere: stderr.
 }
+
+#[test]
+fn a_project_named_only_by_a_copy_follows_edits_to_that_copy() {
+    // No pyproject.toml above the Dockerfile: only its COPY lines say where the project is.
+    let ws = Workspace::new();
+    ws.write("backend/pyproject.toml", "[project]\nname = \"api\"\nrequires-python = \">=3.13\"\n");
+    ws.write("backend/uv.lock", "version = 1\n");
+    ws.write("worker/pyproject.toml", "[project]\nname = \"worker\"\nrequires-python = \">=3.11\"\n");
+    let text = "FROM python:3.12-slim\nWORKDIR /app\nCOPY worker/pyproject.toml ./\n";
+    ws.write("docker/api.Dockerfile", text);
+    let mut server = TestServer::spawn();
+    server.initialize_in(&ws.root(), json!({}));
+    let uri = ws.uri("docker/api.Dockerfile");
+    server.open(&uri, text);
+    let codes = |published: &Value| -> Vec<String> {
+        published["diagnostics"].as_array().expect("a list").iter().map(|it| it["code"].to_string()).collect()
+    };
+    // worker/ allows Python 3.12.
+    let first = server.await_diagnostics(&uri, 1);
+    assert!(!codes(&first).iter().any(|it| it.contains("PY001")), "{first}");
+    // Now the copy names backend/, which wants 3.13: discovery runs again on this edit.
+    let version = server.edit(&uri, (2, 5), (2, 11), "backend");
+    let second = server.await_diagnostics(&uri, version);
+    let mismatch = second["diagnostics"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .find(|it| it["code"] == "PY001")
+        .unwrap_or_else(|| panic!("the Python mismatch with backend/: {second}"));
+    assert!(mismatch["message"].as_str().is_some_and(|it| it.contains(">=3.13")), "{mismatch}");
+    // And back.
+    let version = server.edit(&uri, (2, 5), (2, 12), "worker");
+    let third = server.await_diagnostics(&uri, version);
+    assert!(!codes(&third).iter().any(|it| it.contains("PY001")), "{third}");
+    assert!(server.shutdown_and_exit().success());
+}

@@ -8,7 +8,10 @@ use std::path::{Path, PathBuf};
 
 use expect_test::{Expect, expect};
 
-use berth::project::{FileSystem, OsFileSystem, ProjectFacts, PythonRequest, SourceFile, discover};
+use berth::project::{
+    FileSystem, OsFileSystem, ProjectFacts, PythonRequest, SourceFile, discover, discover_with_copies,
+    discover_with_text,
+};
 use berth::text::{LineIndex, PositionEncoding, Spanned, TextRange};
 
 fn fixture(case: &str) -> PathBuf {
@@ -558,6 +561,116 @@ fn compose_build_context_gives_the_project() {
     assert_eq!(facts.root, None);
     assert_eq!(facts.context.as_deref(), Some(base.join("web").as_path()));
     assert_eq!(facts.compose_file.as_deref(), Some(base.join("compose.yaml").as_path()));
+}
+
+/// Discovery for the Dockerfile at `path` in `base`, with its text read from disk.
+fn discover_file(base: &Path, path: &str) -> ProjectFacts {
+    let text = std::fs::read_to_string(base.join(path)).expect("the Dockerfile");
+    discover_with_text(&OsFileSystem, &base.join(path), Some(base), &text)
+}
+
+#[test]
+fn a_copied_pyproject_path_names_the_project_and_the_context_above_it() {
+    let dir = temp_workspace(&[
+        ("apps/api/pyproject.toml", b"[project]\nname = \"api\"\nrequires-python = \">=3.12\"\n"),
+        ("apps/api/uv.lock", b"version = 1\n"),
+        ("apps/api/.python-version", b"3.12\n"),
+        (".dockerignore", b"**/.venv\n"),
+        (
+            "infra/docker/api.Dockerfile",
+            b"FROM python:3.12-slim\nCOPY ./apps/api/pyproject.toml apps/api/uv.lock* ./\nRUN uv sync --frozen\n",
+        ),
+    ]);
+    let base = dir.path();
+    let facts = discover_file(base, "infra/docker/api.Dockerfile");
+    assert_eq!(facts.root.as_deref(), Some(base.join("apps/api").as_path()));
+    assert_eq!(facts.context.as_deref(), Some(base));
+    assert_eq!(facts.project_in_context.as_deref(), Some("apps/api"));
+    assert_eq!(facts.found_through_copy.as_deref(), Some("apps/api/pyproject.toml"));
+    assert_eq!(facts.copied_pyprojects.as_deref(), Some(&["apps/api/pyproject.toml".to_owned()][..]));
+    assert_eq!(facts.pinned_python().map(|v| v.to_string()).as_deref(), Some("3.12"));
+    assert!(facts.uv_lock.is_some() && facts.dockerignore.is_some(), "{facts:?}");
+    // `discover` alone, without the text, keeps to what the folders say.
+    let plain = discover(&OsFileSystem, &base.join("infra/docker/api.Dockerfile"), Some(base));
+    assert_eq!((plain.root, plain.found_through_copy, plain.copied_pyprojects), (None, None, None));
+    // The uv.lock the glob copies is in the image: no missing-lockfile finding.
+    let text = std::fs::read_to_string(base.join("infra/docker/api.Dockerfile")).expect("the Dockerfile");
+    let codes: Vec<&str> = berth::analysis::analyze(&text, &facts).diagnostics.iter().map(|it| it.code).collect();
+    assert!(!codes.contains(&"UV005"), "{codes:?}");
+}
+
+#[test]
+fn a_bare_copied_pyproject_takes_the_only_project_or_the_one_the_dockerfile_is_named_after() {
+    let dir = temp_workspace(&[
+        ("backend/pyproject.toml", b"[project]\nname = \"backend\"\n"),
+        ("docker/wise-backend.Dockerfile", b"FROM python:3.13-slim\nCOPY pyproject.toml uv.lock ./\n"),
+        // Neither hidden folders nor dependencies count as projects.
+        (".venv/lib/pkg/pyproject.toml", b"[project]\nname = \"pkg\"\n"),
+        ("web/node_modules/pkg/pyproject.toml", b"[project]\nname = \"pkg\"\n"),
+    ]);
+    let base = dir.path();
+    let facts = discover_file(base, "docker/wise-backend.Dockerfile");
+    assert_eq!(facts.root.as_deref(), Some(base.join("backend").as_path()));
+    assert_eq!(facts.context.as_deref(), Some(base.join("backend").as_path()));
+    assert_eq!((facts.project_in_context, facts.found_through_copy.as_deref()), (None, Some("pyproject.toml")));
+
+    // Two projects: the Dockerfile's name decides, and a name that fits neither (or both) finds none.
+    std::fs::create_dir_all(base.join("worker")).expect("a folder");
+    std::fs::write(base.join("worker/pyproject.toml"), "[project]\nname = \"worker\"\n").expect("written");
+    let facts = discover_file(base, "docker/wise-backend.Dockerfile");
+    assert_eq!(facts.root.as_deref(), Some(base.join("backend").as_path()));
+    std::fs::write(base.join("docker/Dockerfile"), "FROM python:3.13-slim\nCOPY pyproject.toml ./\n").expect("written");
+    let facts = discover_file(base, "docker/Dockerfile");
+    assert_eq!((facts.root, facts.found_through_copy), (None, None));
+    assert_eq!(facts.copied_pyprojects.as_deref(), Some(&["pyproject.toml".to_owned()][..]));
+    std::fs::write(base.join("docker/backend-worker.Dockerfile"), "FROM python:3.13-slim\nCOPY pyproject.toml ./\n")
+        .expect("written");
+    assert_eq!(discover_file(base, "docker/backend-worker.Dockerfile").root, None);
+}
+
+#[test]
+fn copies_are_consulted_only_when_nothing_else_gives_a_project() {
+    let dir = temp_workspace(&[
+        ("pyproject.toml", b"[project]\nname = \"root\"\n"),
+        ("other/pyproject.toml", b"[project]\nname = \"other\"\n"),
+        ("Dockerfile", b"FROM python:3.13-slim\nCOPY other/pyproject.toml ./\n"),
+        ("compose.yaml", b"services:\n  api:\n    build:\n      context: .\n      dockerfile: docker/api.Dockerfile\n"),
+        ("docker/api.Dockerfile", b"FROM python:3.13-slim\nCOPY other/pyproject.toml ./\n"),
+    ]);
+    let base = dir.path();
+    // A project above the Dockerfile wins, and the copies played no part.
+    let facts = discover_file(base, "Dockerfile");
+    assert_eq!(facts.root.as_deref(), Some(base));
+    assert_eq!((facts.found_through_copy, facts.copied_pyprojects), (None, None));
+    // A missing copied path finds nothing, and says the copies were looked at.
+    let dir = temp_workspace(&[
+        ("docker/api.Dockerfile", b"FROM python:3.13-slim\nCOPY missing/pyproject.toml ./\n"),
+        ("outside/pyproject.toml", b"[project]\nname = \"outside\"\n"),
+    ]);
+    // A source that climbs out of the workspace folder names nothing.
+    let ws = dir.path().join("docker");
+    let climbing = ["../outside/pyproject.toml".to_owned()];
+    let facts = discover_with_copies(&OsFileSystem, &ws.join("api.Dockerfile"), Some(&ws), &climbing);
+    assert_eq!(facts.root, None);
+    let facts = discover_file(dir.path(), "docker/api.Dockerfile");
+    assert_eq!((facts.root, facts.copied_pyprojects.map(|it| it.len())), (None, Some(1)));
+}
+
+#[test]
+fn a_compose_context_without_a_project_takes_the_project_the_dockerfile_copies_from_it() {
+    let dir = temp_workspace(&[
+        ("compose.yaml", b"services:\n  api:\n    build: .\n"),
+        ("backend/pyproject.toml", b"[project]\nname = \"api\"\n"),
+        ("backend/uv.lock", b"version = 1\n"),
+        ("Dockerfile", b"FROM python:3.13-slim\nCOPY backend/pyproject.toml backend/uv.lock ./\n"),
+    ]);
+    let base = dir.path();
+    let facts = discover_file(base, "Dockerfile");
+    assert_eq!(facts.root.as_deref(), Some(base.join("backend").as_path()));
+    assert_eq!(facts.context.as_deref(), Some(base));
+    assert_eq!(facts.compose_file.as_deref(), Some(base.join("compose.yaml").as_path()));
+    assert_eq!(facts.project_in_context.as_deref(), Some("backend"));
+    assert!(facts.uv_lock.is_some(), "{facts:?}");
 }
 
 #[test]

@@ -14,7 +14,7 @@ use berth::analysis::{Analysis, analyze, analyze_with};
 use berth::config::{DEFAULT_SETTINGS, Options, Settings, find_config};
 use berth::diagnostic::Edit;
 use berth::ide;
-use berth::project::{FileSystem, ProjectFacts, discover};
+use berth::project::{FileSystem, ProjectFacts, discover, discover_with_text};
 use berth::rules::RuleContext;
 use berth::rules::incremental::{RuleFindings, run_after_edit, run_all_keeping};
 use berth::server::document::{Change, Document};
@@ -186,6 +186,20 @@ impl FileSystem for MemFs {
     fn is_symlink(&self, _path: &Path) -> bool {
         false
     }
+
+    fn read_dir(&self, path: &Path) -> std::io::Result<Vec<(std::ffi::OsString, bool)>> {
+        let mut entries: Vec<(std::ffi::OsString, bool)> = Vec::new();
+        for file in self.files.keys() {
+            let Ok(rest) = file.strip_prefix(path) else { continue };
+            let mut parts = rest.components();
+            let Some(first) = parts.next() else { continue };
+            let entry = (first.as_os_str().to_owned(), parts.next().is_some());
+            if !entries.contains(&entry) {
+                entries.push(entry);
+            }
+        }
+        if entries.is_empty() { Err(std::io::ErrorKind::NotFound.into()) } else { Ok(entries) }
+    }
 }
 
 /// Target `transport`: the server's framing of stdin. The first byte picks the size of the
@@ -241,7 +255,7 @@ pub fn check_project(input: &ProjectInput) {
     if let Some(Snippet(content)) = &input.uv_lock {
         fs.insert(root.join("compose.yaml"), content.as_str());
     }
-    let project = discover(&fs, &dockerfile_path, Some(root));
+    let project = discover_with_text(&fs, &dockerfile_path, Some(root), text);
     let analysis = analyze(text, &project);
     check_diagnostics(text, &analysis, &project);
     check_features(text, &analysis, &project, &input.cursors, &input.new_name);

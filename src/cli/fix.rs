@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use super::ConfigChoice;
 use crate::diagnostic::{Applicability, Diagnostic};
 use crate::ide::code_actions::{apply_edits_to, select_fixes};
-use crate::project::{FileSystem, OsFileSystem, discover};
+use crate::project::{FileSystem, OsFileSystem, discover_with_text};
 
 /// Rounds of lint-and-fix per Dockerfile.
 pub const MAX_ROUNDS: usize = 10;
@@ -66,7 +66,7 @@ pub fn fix_text(
     let mut applied = 0;
     let mut unsafe_left = 0;
     for round in 0..=MAX_ROUNDS {
-        let project = discover(&*overlay, path, workspace_root);
+        let project = discover_with_text(&*overlay, path, workspace_root, &current);
         let settings = choice.settings_for(path, workspace_root);
         let analysis = crate::analysis::analyze_with(&current, &project, &settings);
         let diagnostics = crate::ide::rewrite::with_extra_fixes(&analysis, &current, &project);

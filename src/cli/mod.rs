@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use crate::config::{ConfigFile, FailureThreshold, Options, Settings};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::project::{OsFileSystem, discover};
+use crate::project::{OsFileSystem, discover_with_text};
 
 pub use render::{render_human, render_json_values};
 pub use rules::{
@@ -237,7 +237,7 @@ pub fn lint_text_with(
     workspace_root: Option<&Path>,
     choice: &ConfigChoice,
 ) -> (Vec<Diagnostic>, Settings) {
-    let project = discover(&OsFileSystem, path, workspace_root);
+    let project = discover_with_text(&OsFileSystem, path, workspace_root, text);
     let settings = choice.settings_for(path, workspace_root);
     let diagnostics = crate::analysis::analyze_with(text, &project, &settings).diagnostics;
     (diagnostics, settings)

@@ -533,6 +533,19 @@ fn project_match_lines(out: &mut String, project: &ProjectFacts, version: Option
             }
         }
     }
+    // So is one that only the Dockerfile's own COPY lines place.
+    if let (Some(source), Some(root), None) = (&project.found_through_copy, &project.root, &project.compose_file)
+        && let Some(root) = folder_name(root)
+    {
+        let context = match &project.project_in_context {
+            Some(_) => "the folder above it that holds that path, taken as the build context",
+            None => "the build context",
+        };
+        let _ = writeln!(
+            out,
+            "\nThe project is `{root}/`, found through `COPY {source}` ({context}): no folder above this Dockerfile holds a pyproject.toml."
+        );
+    }
 }
 
 #[cfg(test)]
@@ -663,5 +676,26 @@ COPY --from=uvbin /uv /bin/
         assert!(markdown.contains("a folder above the project, which is `services/worker/` in it"), "{markdown}");
         let python_image = hover_at("python:3.12-slim", 8).markdown;
         assert!(!python_image.contains("build context"), "{python_image}");
+    }
+
+    #[test]
+    fn a_project_found_through_the_dockerfiles_copies_is_named() {
+        let through_copy = ProjectFacts {
+            root: Some("/w/apps/api".into()),
+            context: Some("/w".into()),
+            project_in_context: Some("apps/api".into()),
+            found_through_copy: Some("apps/api/pyproject.toml".into()),
+            ..ProjectFacts::default()
+        };
+        let analysis = crate::analysis::analyze(TEXT, &through_copy);
+        let offset = TEXT.find("python:3.12-slim").expect("the image") + 8;
+        let markdown = hover(&analysis, TEXT, &through_copy, offset).expect("a hover").markdown;
+        assert!(
+            markdown.contains(
+                "The project is `api/`, found through `COPY apps/api/pyproject.toml` (the folder above it that holds \
+                 that path, taken as the build context)"
+            ),
+            "{markdown}"
+        );
     }
 }

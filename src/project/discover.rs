@@ -45,6 +45,55 @@ impl FileSystem for OsFileSystem {
 /// not read; it counts as absent and a problem says so. A pyproject.toml skipped that way still
 /// marks its folder as the project root, because the folder is what Docker sends as the context.
 pub fn discover(fs: &dyn FileSystem, dockerfile: &Path, workspace_root: Option<&Path>) -> ProjectFacts {
+    discover_inner(fs, dockerfile, workspace_root, None)
+}
+
+/// [`discover`] for the Dockerfile whose text is `text`: when no folder above it holds a project
+/// and no compose file builds it, the pyproject.toml it copies may still name its project
+/// (see [`discover_with_copies`]). The text is parsed only then.
+pub fn discover_with_text(
+    fs: &dyn FileSystem,
+    dockerfile: &Path,
+    workspace_root: Option<&Path>,
+    text: &str,
+) -> ProjectFacts {
+    let facts = discover(fs, dockerfile, workspace_root);
+    if !copies_would_be_consulted(&facts, dockerfile, workspace_root) {
+        return facts;
+    }
+    let copied = super::copied_pyprojects(&crate::syntax::parse(text));
+    discover_with_copies(fs, dockerfile, workspace_root, &copied)
+}
+
+/// [`discover`], given the pyproject.toml sources the Dockerfile copies
+/// ([`super::copied_pyprojects`]). They are consulted when nothing else gives a project, inside a
+/// workspace folder: `COPY backend/pyproject.toml ./` makes `backend/` the project, in the build
+/// context a compose file gives, else in the nearest folder above the Dockerfile that holds that
+/// path (then the context); without a compose file, a bare `COPY pyproject.toml ./` makes the
+/// only project folder of the workspace (or the only one named in the Dockerfile's name) both.
+/// The facts then say so ([`ProjectFacts::found_through_copy`],
+/// [`ProjectFacts::copied_pyprojects`]).
+pub fn discover_with_copies(
+    fs: &dyn FileSystem,
+    dockerfile: &Path,
+    workspace_root: Option<&Path>,
+    copied: &[String],
+) -> ProjectFacts {
+    discover_inner(fs, dockerfile, workspace_root, Some(copied))
+}
+
+/// Whether discovery found nothing that would keep it from consulting the Dockerfile's copies:
+/// no project, and a workspace folder holding the Dockerfile.
+fn copies_would_be_consulted(facts: &ProjectFacts, dockerfile: &Path, workspace_root: Option<&Path>) -> bool {
+    facts.root.is_none() && workspace_root.is_some_and(|ws| absolute_clean(dockerfile).starts_with(absolute_clean(ws)))
+}
+
+fn discover_inner(
+    fs: &dyn FileSystem,
+    dockerfile: &Path,
+    workspace_root: Option<&Path>,
+    copied: Option<&[String]>,
+) -> ProjectFacts {
     let dockerfile = absolute_clean(dockerfile);
     let dockerfile_dir = match dockerfile.parent() {
         Some(parent) => parent.to_path_buf(),
@@ -77,7 +126,8 @@ pub fn discover(fs: &dyn FileSystem, dockerfile: &Path, workspace_root: Option<&
         (None, _) => ancestors.extend(dockerfile_dir.ancestors()),
     }
     let mut root = None;
-    let mut compose_context: Option<PathBuf> = None;
+    // The build context a compose file (or else the Dockerfile's copies) gives the Dockerfile.
+    let mut given_context: Option<PathBuf> = None;
     // Through a symlinked folder (`app/again -> .`) several lexical ancestors are one real folder;
     // look at each real folder once so a broken file there is reported once.
     let mut seen = HashSet::new();
@@ -119,20 +169,49 @@ pub fn discover(fs: &dyn FileSystem, dockerfile: &Path, workspace_root: Option<&
             } else {
                 project_in_context = above_project;
             }
-            compose_context = Some(context);
+            given_context = Some(context);
             compose_file = Some(file);
+        }
+    }
+
+    // Nothing above the Dockerfile and no compose file gave a project: its own COPY lines may,
+    // from the context a compose file gives, else from a folder above it.
+    let mut found_through_copy = None;
+    let mut copied_pyprojects = None;
+    if root.is_none()
+        && let (Some(ws), true, Some(copied)) = (&workspace_root, inside_workspace, copied)
+    {
+        copied_pyprojects = Some(copied.to_vec());
+        let contexts: Vec<&Path> = match &given_context {
+            Some(context) => vec![context.as_path()],
+            None => ancestors.clone(),
+        };
+        let walk = given_context.is_none().then_some(ws.as_path());
+        if let Some(found) = super::copied::project_from_copies(fs, &contexts, walk, &dockerfile, copied) {
+            project_in_context = found
+                .project
+                .strip_prefix(&found.context)
+                .ok()
+                .and_then(|relative| relative.to_str())
+                .map(|relative| relative.replace('\\', "/"))
+                .filter(|relative| !relative.is_empty());
+            root = Some(found.project);
+            given_context = Some(found.context);
+            found_through_copy = Some(found.source);
         }
     }
 
     // The project's own files (`.python-version`, uv.lock) are in its folder; Docker reads
     // `.dockerignore` from the context.
-    let project_dir = root.clone().or_else(|| compose_context.clone()).unwrap_or_else(|| dockerfile_dir.clone());
-    let context = compose_context.clone().unwrap_or_else(|| project_dir.clone());
+    let project_dir = root.clone().or_else(|| given_context.clone()).unwrap_or_else(|| dockerfile_dir.clone());
+    let context = given_context.clone().unwrap_or_else(|| project_dir.clone());
     let mut facts = ProjectFacts {
         root: root.clone(),
         context: Some(context.clone()),
         compose_file,
         project_in_context,
+        found_through_copy,
+        copied_pyprojects,
         ..ProjectFacts::default()
     };
 

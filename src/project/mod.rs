@@ -46,6 +46,14 @@ pub struct ProjectFacts {
     /// The uv workspace further up that the project is a member of, when there is one (inside
     /// the editor workspace). uv then locks and syncs from that folder, not from the project's.
     pub uv_workspace: Option<UvWorkspace>,
+    /// The COPY source that placed the project (`backend/pyproject.toml`), when neither a folder
+    /// above the Dockerfile nor a compose file gave one and the Dockerfile's copies did (see
+    /// [`copied_pyprojects`]).
+    pub found_through_copy: Option<String>,
+    /// The pyproject.toml sources the Dockerfile copies, when discovery looked at them (nothing
+    /// else gave a project): what it found then depends on those COPY lines, and an edit to them
+    /// calls for discovery again. `None` when they played no part.
+    pub copied_pyprojects: Option<Vec<String>>,
     /// Unreadable or malformed project files, ordered by file as found and by position within
     /// each file.
     pub problems: Vec<ProjectProblem>,
@@ -181,6 +189,17 @@ pub trait FileSystem {
     fn is_symlink(&self, path: &Path) -> bool {
         path.is_symlink()
     }
+
+    /// The names in the folder at `path`, each with whether it is a folder. A symlink counts as
+    /// what it is itself, not what it points to, so a walk over these never follows one.
+    fn read_dir(&self, path: &Path) -> std::io::Result<Vec<(std::ffi::OsString, bool)>> {
+        std::fs::read_dir(path)?
+            .map(|entry| {
+                let entry = entry?;
+                Ok((entry.file_name(), entry.file_type().is_ok_and(|it| it.is_dir())))
+            })
+            .collect()
+    }
 }
 
 impl ProjectFacts {
@@ -238,13 +257,15 @@ impl ProjectFacts {
 }
 
 mod compose;
+mod copied;
 mod discover;
 mod dockerignore;
 mod pyproject;
 mod python_version;
 
 pub(crate) use compose::COMPOSE_FILE_NAMES;
-pub use discover::{OsFileSystem, discover};
+pub use copied::copied_pyprojects;
+pub use discover::{OsFileSystem, discover, discover_with_copies, discover_with_text};
 pub use dockerignore::parse_dockerignore;
 pub use pyproject::parse_pyproject;
 pub use python_version::{CPythonRequest, PythonRequest, parse_python_request, parse_python_version_file};

@@ -249,15 +249,15 @@ impl CopyEvent<'_> {
             return if is_within(dir, &landing) { Carries::Yes } else { Carries::No };
         }
         let basename = clean.rsplit('/').next().unwrap_or(clean);
-        // `uv.lock*` matches the file in the project folder (from a context above it, a bare
-        // name is some other folder's).
-        let globbed = ctx.project.project_in_context.is_none()
-            && has_glob(clean)
-            && !clean.contains('/')
-            && glob_match(clean, name);
+        // `uv.lock*` matches the file in the project folder, `services/worker/uv.lock*` the file
+        // in a project folder below the context (a wildcard stops at `/`, as Docker's does).
+        let in_context = ctx.project.in_context(name);
+        let globbed = has_glob(clean)
+            && clean.matches('/').count() == in_context.matches('/').count()
+            && glob_match(clean, &in_context);
         if globbed || ctx.names_project_file(clean, name) {
             // .dockerignore patterns are written from the context: the path is checked as copied.
-            if ctx.is_excluded(if globbed { name } else { clean }) {
+            if ctx.is_excluded(if globbed { &in_context } else { clean }) {
                 return Carries::No;
             }
             let landing =

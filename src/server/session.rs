@@ -384,11 +384,12 @@ impl Session {
         (id == result_id).then(|| data.clone())
     }
 
-    /// Caches discovered facts unless they went stale while being computed.
+    /// Caches discovered facts unless they went stale while being computed. Facts of the same
+    /// epoch replace cached ones: a document's jobs run in order, and a later one discovers
+    /// again only when the Dockerfile's own copies of pyproject.toml changed.
     pub(crate) fn store_project(&mut self, uri: &lsp::Uri, project_epoch: u64, facts: Arc<ProjectFacts>) {
         if let Some(open) = self.documents.get_mut(uri)
             && open.project_epoch == project_epoch
-            && open.project.is_none()
         {
             open.project = Some(facts);
         }
@@ -547,11 +548,11 @@ impl AnalysisJob {
         // previous version is freed here, where the analysis runs.
         let previous = reusable(std::mem::take(&mut self.stale));
         let unpacked = Instant::now();
-        let (project, config, discovered) = match (&self.project, &self.path) {
+        let (mut project, config, mut discovered) = match (&self.project, &self.path) {
             (Some(project), _) => (project.clone(), self.config.clone(), false),
             (None, Some(path)) => {
                 let root = self.workspace_root.as_deref();
-                let project = Arc::new(crate::project::discover(&self.fs, path, root));
+                let project = Arc::new(crate::project::discover_with_text(&self.fs, path, root, &self.text));
                 // Where the project and the context were found is the first question when a
                 // finding looks wrong, and nothing else shows it.
                 tracing::debug!(
@@ -573,7 +574,8 @@ impl AnalysisJob {
             None => LineIndex::new(&text),
         });
         let reused = previous.is_some();
-        let inputs = RuleInputs { project: project.clone(), config: config.clone(), settings: self.settings.clone() };
+        let mut inputs =
+            RuleInputs { project: project.clone(), config: config.clone(), settings: self.settings.clone() };
         let (old_text, previous) = match previous {
             Some(Reusable { text, parse, semantics, findings, .. }) => {
                 // Findings computed with other project facts or settings are not reused.
@@ -589,7 +591,20 @@ impl AnalysisJob {
             semantics,
             findings,
         });
-        let structured = crate::analysis::structure_edited(&text, previous);
+        let mut structured = crate::analysis::structure_edited(&text, previous);
+        // Facts that the Dockerfile's copies of pyproject.toml decided follow those COPY lines: when
+        // an edit changed them, the project is discovered again, and nothing found with the old
+        // facts is carried over.
+        if let (Some(before), Some(path)) = (&project.copied_pyprojects, &self.path) {
+            let now = crate::project::copied_pyprojects(&structured.structure().parse);
+            if now != *before {
+                let root = self.workspace_root.as_deref();
+                project = Arc::new(crate::project::discover_with_copies(&self.fs, path, root, &now));
+                discovered = true;
+                structured.forget_previous_findings();
+                inputs.project = project.clone();
+            }
+        }
         let structure =
             Arc::new(Structure::new(self.stamp, text.clone(), index.clone(), structured.structure(), project.clone()));
         StructuredJob {

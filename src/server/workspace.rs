@@ -75,6 +75,13 @@ pub(crate) fn affects(changed: &Path, dockerfile: &Path, facts: Option<&ProjectF
     let Some(facts) = facts else {
         return false;
     };
+    // When the Dockerfile's copies of pyproject.toml were consulted, any project folder of the
+    // workspace may be the one they name.
+    if facts.copied_pyprojects.as_ref().is_some_and(|copied| !copied.is_empty())
+        && changed.file_name().is_some_and(|name| name == "pyproject.toml")
+    {
+        return true;
+    }
     [&facts.root, &facts.context].into_iter().flatten().any(|folder| changed.starts_with(folder))
 }
 
@@ -164,6 +171,12 @@ mod tests {
         assert!(!affects(Path::new("/w/other/pyproject.toml"), dockerfile, None));
         let facts = ProjectFacts { root: Some(PathBuf::from("/w/app")), ..ProjectFacts::default() };
         assert!(affects(Path::new("/w/app/packages/lib/pyproject.toml"), dockerfile, Some(&facts)));
+        assert!(!affects(Path::new("/w/lib/pyproject.toml"), dockerfile, Some(&facts)));
+        // A Dockerfile whose copies were consulted may be placed by any project folder.
+        let facts = ProjectFacts { copied_pyprojects: Some(vec!["pyproject.toml".into()]), ..ProjectFacts::default() };
+        assert!(affects(Path::new("/w/lib/pyproject.toml"), dockerfile, Some(&facts)));
+        assert!(!affects(Path::new("/w/lib/uv.lock"), dockerfile, Some(&facts)));
+        let facts = ProjectFacts { copied_pyprojects: Some(Vec::new()), ..ProjectFacts::default() };
         assert!(!affects(Path::new("/w/lib/pyproject.toml"), dockerfile, Some(&facts)));
     }
 
