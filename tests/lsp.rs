@@ -549,3 +549,26 @@ fn a_project_named_only_by_a_copy_follows_edits_to_that_copy() {
     assert!(!codes(&third).iter().any(|it| it.contains("PY001")), "{third}");
     assert!(server.shutdown_and_exit().success());
 }
+
+#[test]
+fn a_compose_file_written_elsewhere_in_the_workspace_gives_an_open_dockerfile_its_project() {
+    let ws = Workspace::new();
+    ws.write("backend/pyproject.toml", "[project]\nname = \"api\"\nrequires-python = \">=3.13\"\n");
+    let text = "FROM python:3.12-slim\nWORKDIR /app\n";
+    ws.write("docker/api.Dockerfile", text);
+    let mut server = TestServer::spawn();
+    server.initialize_in(&ws.root(), json!({}));
+    let uri = ws.uri("docker/api.Dockerfile");
+    server.open(&uri, text);
+    let first = server.await_diagnostics(&uri, 1);
+    assert!(!first.to_string().contains("PY001"), "{first}");
+    // A compose file in a folder that is not above the Dockerfile now builds it from backend/.
+    ws.write(
+        "deploy/compose.yaml",
+        "services:\n  api:\n    build:\n      context: ../backend\n      dockerfile: ../docker/api.Dockerfile\n",
+    );
+    server.file_changed_on_disk(&ws.uri("deploy/compose.yaml"), 1);
+    let second = server.await_diagnostics(&uri, 1);
+    assert!(second.to_string().contains("PY001"), "{second}");
+    assert!(server.shutdown_and_exit().success());
+}

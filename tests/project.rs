@@ -674,6 +674,37 @@ fn a_compose_context_without_a_project_takes_the_project_the_dockerfile_copies_f
 }
 
 #[test]
+fn a_compose_file_in_another_folder_of_the_workspace_gives_the_project() {
+    let compose =
+        b"services:\n  api:\n    build:\n      context: ../../backend\n      dockerfile: ../docker/api.Dockerfile\n";
+    let dir = temp_workspace(&[
+        ("deployment/docker_compose/docker-compose.yml", compose),
+        ("backend/pyproject.toml", b"[project]\nname = \"api\"\n"),
+        ("backend/.python-version", b"3.13\n"),
+        ("docker/api.Dockerfile", b"FROM python:3.13\n"),
+        ("docker/web.Dockerfile", b"FROM python:3.13\n"),
+        // Hidden folders and folders too deep are not looked into.
+        (".github/compose.yaml", b"services:\n  web:\n    build:\n      context: ../backend\n      dockerfile: ../docker/web.Dockerfile\n"),
+        ("a/b/c/d/compose.yaml", b"services:\n  web:\n    build:\n      context: ../../../../backend\n      dockerfile: ../docker/web.Dockerfile\n"),
+    ]);
+    let base = dir.path();
+    let facts = discover(&OsFileSystem, &base.join("docker/api.Dockerfile"), Some(base));
+    assert_eq!(facts.root.as_deref(), Some(base.join("backend").as_path()));
+    assert_eq!(
+        facts.compose_file.as_deref(),
+        Some(base.join("deployment/docker_compose/docker-compose.yml").as_path())
+    );
+    assert_eq!(facts.pinned_python().map(|v| v.to_string()).as_deref(), Some("3.13"));
+    assert!(facts.searched_workspace);
+    let facts = discover(&OsFileSystem, &base.join("docker/web.Dockerfile"), Some(base));
+    assert_eq!((facts.root, facts.compose_file, facts.searched_workspace), (None, None, true));
+    // A project above the Dockerfile needs no look through the workspace.
+    std::fs::write(base.join("docker/pyproject.toml"), "[project]\nname = \"docker\"\n").expect("written");
+    let facts = discover(&OsFileSystem, &base.join("docker/api.Dockerfile"), Some(base));
+    assert!(!facts.searched_workspace && facts.compose_file.is_none(), "{facts:?}");
+}
+
+#[test]
 fn compose_contexts_outside_the_workspace_are_not_used() {
     let dir = temp_workspace(&[
         ("outside/pyproject.toml", b"[project]\nname = \"outside\"\n"),

@@ -7,7 +7,6 @@
 //! path's folder is the project. A bare `COPY pyproject.toml ./` names no folder; the context is
 //! then a project folder somewhere in the workspace, taken only when there is no doubt which.
 
-use std::collections::VecDeque;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
@@ -76,14 +75,14 @@ pub(crate) struct FoundByCopy {
 /// which holds a pyproject.toml itself.
 ///
 /// A source with a folder (`backend/pyproject.toml`) takes the first of `contexts` that holds it.
-/// A bare `pyproject.toml`, when the context is not known (`walk` is the workspace folder then),
-/// takes the one project folder within three levels of the workspace folder, or, when there are
-/// several, the one whose name is a word of the Dockerfile's name (`backend` for
+/// A bare `pyproject.toml`, when the context is not known, takes the one folder of
+/// `project_folders` (those of the workspace, see [`super::scan`]), or, when there are several,
+/// the one whose name is a word of the Dockerfile's name (`backend` for
 /// `docker/wise-backend.Dockerfile`), if exactly one is.
 pub(crate) fn project_from_copies(
     fs: &dyn FileSystem,
     contexts: &[&Path],
-    walk: Option<&Path>,
+    project_folders: Option<&[PathBuf]>,
     dockerfile: &Path,
     copied: &[String],
 ) -> Option<FoundByCopy> {
@@ -98,12 +97,11 @@ pub(crate) fn project_from_copies(
             }
         }
     }
-    let workspace = walk?;
+    let candidates = project_folders?;
     if !copied.iter().any(|it| *it == "pyproject.toml") {
         return None;
     }
-    let candidates = project_folders_below(fs, workspace);
-    let chosen = match candidates.as_slice() {
+    let chosen = match candidates {
         [only] => only.clone(),
         [] => return None,
         several => {
@@ -118,49 +116,6 @@ pub(crate) fn project_from_copies(
         }
     };
     Some(FoundByCopy { context: chosen.clone(), project: chosen, source: "pyproject.toml".to_owned() })
-}
-
-/// How deep below the workspace folder [`project_folders_below`] looks, and how much it reads at
-/// most: discovery runs whenever such a Dockerfile opens or a project file changes, so the walk
-/// must stay small in a large repository.
-const SEARCH_DEPTH: usize = 3;
-const SEARCH_MAX_FOLDERS: usize = 256;
-const SEARCH_MAX_ENTRIES: usize = 20_000;
-
-/// Folders never searched: dependencies, environments and caches (hidden folders neither).
-const NOT_SEARCHED: [&str; 6] = ["node_modules", "__pycache__", "venv", "site-packages", "target", "dist"];
-
-/// The folders below `top` (not `top` itself) that hold a pyproject.toml, breadth first and in
-/// name order, within [`SEARCH_DEPTH`] levels. Symlinked folders are not entered.
-fn project_folders_below(fs: &dyn FileSystem, top: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut queue = VecDeque::from([(top.to_path_buf(), 0)]);
-    let (mut folders, mut entries) = (0, 0);
-    while let Some((dir, depth)) = queue.pop_front() {
-        folders += 1;
-        if folders > SEARCH_MAX_FOLDERS {
-            break;
-        }
-        let Ok(mut listing) = fs.read_dir(&dir) else { continue };
-        entries += listing.len();
-        if entries > SEARCH_MAX_ENTRIES {
-            break;
-        }
-        listing.sort();
-        if depth > 0 && listing.iter().any(|(name, is_dir)| !is_dir && name == "pyproject.toml") {
-            found.push(dir.clone());
-        }
-        if depth == SEARCH_DEPTH {
-            continue;
-        }
-        for (name, is_dir) in listing {
-            let searched = name.to_str().is_some_and(|name| !name.starts_with('.') && !NOT_SEARCHED.contains(&name));
-            if is_dir && searched {
-                queue.push_back((dir.join(name), depth + 1));
-            }
-        }
-    }
-    found
 }
 
 /// The words of a Dockerfile's name, lowercase: `wise-backend.Dockerfile` gives `wise` and

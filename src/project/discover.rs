@@ -11,6 +11,7 @@ use super::compose::{COMPOSE_FILE_NAMES, build_specs};
 use super::dockerignore::{glob_matches, parse_dockerignore};
 use super::pyproject::parse_pyproject;
 use super::python_version::parse_python_version_file;
+use super::scan::scan_workspace;
 use super::{FileSystem, ProjectFacts, ProjectProblem, SourceFile, UvWorkspace};
 
 /// Reads straight from disk.
@@ -152,7 +153,20 @@ fn discover_inner(
         (Some(_), false) => Some(dockerfile_dir.as_path()),
         (None, _) => None,
     };
-    let compose = find_compose_context(&mut reader, &dockerfile, &ancestors, allowed);
+    let above = ancestors.iter().flat_map(|dir| COMPOSE_FILE_NAMES.iter().map(move |name| dir.join(name)));
+    let mut compose = find_compose_context(&mut reader, &dockerfile, above, allowed);
+    // Neither gave anything: a compose file elsewhere in the workspace (`deploy/compose.yaml`)
+    // may build this Dockerfile, and a bare COPY of pyproject.toml may name a project folder
+    // anywhere in it, so look through the workspace folder, a few levels down, once.
+    let scan = match (&workspace_root, inside_workspace) {
+        (Some(ws), true) if root.is_none() && compose.is_none() => Some(scan_workspace(fs, ws, &ancestors)),
+        _ => None,
+    };
+    if let Some(scan) = &scan
+        && compose.is_none()
+    {
+        compose = find_compose_context(&mut reader, &dockerfile, scan.compose_files.iter().cloned(), allowed);
+    }
     let mut compose_file = None;
     let mut project_in_context = None;
     if let Some((context, file)) = compose {
@@ -179,15 +193,18 @@ fn discover_inner(
     let mut found_through_copy = None;
     let mut copied_pyprojects = None;
     if root.is_none()
-        && let (Some(ws), true, Some(copied)) = (&workspace_root, inside_workspace, copied)
+        && let (Some(_), true, Some(copied)) = (&workspace_root, inside_workspace, copied)
     {
         copied_pyprojects = Some(copied.to_vec());
         let contexts: Vec<&Path> = match &given_context {
             Some(context) => vec![context.as_path()],
             None => ancestors.clone(),
         };
-        let walk = given_context.is_none().then_some(ws.as_path());
-        if let Some(found) = super::copied::project_from_copies(fs, &contexts, walk, &dockerfile, copied) {
+        let folders = match (&given_context, &scan) {
+            (None, Some(scan)) => Some(scan.project_folders.as_slice()),
+            _ => None,
+        };
+        if let Some(found) = super::copied::project_from_copies(fs, &contexts, folders, &dockerfile, copied) {
             project_in_context = found
                 .project
                 .strip_prefix(&found.context)
@@ -212,6 +229,7 @@ fn discover_inner(
         project_in_context,
         found_through_copy,
         copied_pyprojects,
+        searched_workspace: scan.is_some(),
         ..ProjectFacts::default()
     };
 
@@ -306,28 +324,27 @@ fn find_uv_workspace(reader: &mut Reader<'_>, root: &Path, above: &[&Path]) -> O
 }
 
 /// The build context a compose file gives the Dockerfile, with that compose file: the first
-/// service whose `build` resolves to `dockerfile`, looking in the folders of `ancestors` (nearest
-/// first) for the names Docker Compose reads. A context outside `allowed` is not used.
+/// service whose `build` resolves to `dockerfile`, in the first of `candidates` (compose file
+/// paths, in the order to try them) that exists and builds it. A context outside `allowed` is
+/// not used.
 fn find_compose_context(
     reader: &mut Reader<'_>,
     dockerfile: &Path,
-    ancestors: &[&Path],
+    candidates: impl IntoIterator<Item = PathBuf>,
     allowed: Option<&Path>,
 ) -> Option<(PathBuf, PathBuf)> {
-    for &dir in ancestors {
-        for name in COMPOSE_FILE_NAMES {
-            let path = dir.join(name);
-            if !reader.fs.is_file(&path) || !reader.exists(&path) {
-                continue;
-            }
-            // A compose file is not a project file: one that cannot be read tells nothing.
-            let Ok(text) = reader.fs.read_to_string(&path) else { continue };
-            for spec in build_specs(&text) {
-                let Some((context, built)) = spec.resolve(dir) else { continue };
-                let (context, built) = (absolute_clean(&context), absolute_clean(&built));
-                if built == dockerfile && allowed.is_none_or(|it| context.starts_with(it)) {
-                    return Some((context, path));
-                }
+    for path in candidates {
+        if !reader.fs.is_file(&path) || !reader.exists(&path) {
+            continue;
+        }
+        let Some(dir) = path.parent() else { continue };
+        // A compose file is not a project file: one that cannot be read tells nothing.
+        let Ok(text) = reader.fs.read_to_string(&path) else { continue };
+        for spec in build_specs(&text) {
+            let Some((context, built)) = spec.resolve(dir) else { continue };
+            let (context, built) = (absolute_clean(&context), absolute_clean(&built));
+            if built == dockerfile && allowed.is_none_or(|it| context.starts_with(it)) {
+                return Some((context, path));
             }
         }
     }

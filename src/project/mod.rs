@@ -54,6 +54,9 @@ pub struct ProjectFacts {
     /// else gave a project): what it found then depends on those COPY lines, and an edit to them
     /// calls for discovery again. `None` when they played no part.
     pub copied_pyprojects: Option<Vec<String>>,
+    /// Discovery looked through the workspace folder (nothing above the Dockerfile gave a
+    /// project or a compose file): a compose file anywhere in it may change what it finds.
+    pub searched_workspace: bool,
     /// Unreadable or malformed project files, ordered by file as found and by position within
     /// each file.
     pub problems: Vec<ProjectProblem>,
@@ -262,6 +265,7 @@ mod discover;
 mod dockerignore;
 mod pyproject;
 mod python_version;
+mod scan;
 
 pub(crate) use compose::COMPOSE_FILE_NAMES;
 pub use copied::copied_pyprojects;

@@ -75,11 +75,14 @@ pub(crate) fn affects(changed: &Path, dockerfile: &Path, facts: Option<&ProjectF
     let Some(facts) = facts else {
         return false;
     };
+    let name = changed.file_name().and_then(|name| name.to_str()).unwrap_or_default();
     // When the Dockerfile's copies of pyproject.toml were consulted, any project folder of the
-    // workspace may be the one they name.
-    if facts.copied_pyprojects.as_ref().is_some_and(|copied| !copied.is_empty())
-        && changed.file_name().is_some_and(|name| name == "pyproject.toml")
-    {
+    // workspace may be the one they name; when discovery looked through the workspace, any
+    // compose file in it may build the Dockerfile.
+    if facts.copied_pyprojects.as_ref().is_some_and(|copied| !copied.is_empty()) && name == "pyproject.toml" {
+        return true;
+    }
+    if facts.searched_workspace && crate::project::COMPOSE_FILE_NAMES.contains(&name) {
         return true;
     }
     [&facts.root, &facts.context].into_iter().flatten().any(|folder| changed.starts_with(folder))
@@ -178,6 +181,10 @@ mod tests {
         assert!(!affects(Path::new("/w/lib/uv.lock"), dockerfile, Some(&facts)));
         let facts = ProjectFacts { copied_pyprojects: Some(Vec::new()), ..ProjectFacts::default() };
         assert!(!affects(Path::new("/w/lib/pyproject.toml"), dockerfile, Some(&facts)));
+        // After a look through the workspace, any compose file may build it.
+        assert!(!affects(Path::new("/w/deploy/compose.yaml"), dockerfile, Some(&facts)));
+        let facts = ProjectFacts { searched_workspace: true, ..ProjectFacts::default() };
+        assert!(affects(Path::new("/w/deploy/compose.yaml"), dockerfile, Some(&facts)));
     }
 
     #[test]
