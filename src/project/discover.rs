@@ -46,7 +46,17 @@ impl FileSystem for OsFileSystem {
 /// not read; it counts as absent and a problem says so. A pyproject.toml skipped that way still
 /// marks its folder as the project root, because the folder is what Docker sends as the context.
 pub fn discover(fs: &dyn FileSystem, dockerfile: &Path, workspace_root: Option<&Path>) -> ProjectFacts {
-    discover_inner(fs, dockerfile, workspace_root, None)
+    discover_inner(fs, dockerfile, workspace_root, Copies::Unknown)
+}
+
+/// What discovery may learn from the Dockerfile's own copies of pyproject.toml.
+enum Copies<'a> {
+    /// Nothing: the caller did not give the Dockerfile's text.
+    Unknown,
+    /// The Dockerfile's text, parsed only if the copies are needed.
+    InText(&'a str),
+    /// The sources already taken from it ([`super::copied_pyprojects`]).
+    Given(&'a [String]),
 }
 
 /// [`discover`] for the Dockerfile whose text is `text`: when no folder above it holds a project
@@ -58,12 +68,7 @@ pub fn discover_with_text(
     workspace_root: Option<&Path>,
     text: &str,
 ) -> ProjectFacts {
-    let facts = discover(fs, dockerfile, workspace_root);
-    if !copies_would_be_consulted(&facts, dockerfile, workspace_root) {
-        return facts;
-    }
-    let copied = super::copied_pyprojects(&crate::syntax::parse(text));
-    discover_with_copies(fs, dockerfile, workspace_root, &copied)
+    discover_inner(fs, dockerfile, workspace_root, Copies::InText(text))
 }
 
 /// [`discover`], given the pyproject.toml sources the Dockerfile copies
@@ -80,20 +85,14 @@ pub fn discover_with_copies(
     workspace_root: Option<&Path>,
     copied: &[String],
 ) -> ProjectFacts {
-    discover_inner(fs, dockerfile, workspace_root, Some(copied))
-}
-
-/// Whether discovery found nothing that would keep it from consulting the Dockerfile's copies:
-/// no project, and a workspace folder holding the Dockerfile.
-fn copies_would_be_consulted(facts: &ProjectFacts, dockerfile: &Path, workspace_root: Option<&Path>) -> bool {
-    facts.root.is_none() && workspace_root.is_some_and(|ws| absolute_clean(dockerfile).starts_with(absolute_clean(ws)))
+    discover_inner(fs, dockerfile, workspace_root, Copies::Given(copied))
 }
 
 fn discover_inner(
     fs: &dyn FileSystem,
     dockerfile: &Path,
     workspace_root: Option<&Path>,
-    copied: Option<&[String]>,
+    copies: Copies<'_>,
 ) -> ProjectFacts {
     let dockerfile = absolute_clean(dockerfile);
     let dockerfile_dir = match dockerfile.parent() {
@@ -191,11 +190,13 @@ fn discover_inner(
     // Nothing above the Dockerfile and no compose file gave a project: its own COPY lines may,
     // from the context a compose file gives, else from a folder above it.
     let mut found_through_copy = None;
-    let mut copied_pyprojects = None;
-    if root.is_none()
-        && let (Some(_), true, Some(copied)) = (&workspace_root, inside_workspace, copied)
-    {
-        copied_pyprojects = Some(copied.to_vec());
+    let copied_pyprojects = match copies {
+        _ if root.is_some() || workspace_root.is_none() || !inside_workspace => None,
+        Copies::Unknown => None,
+        Copies::InText(text) => Some(super::copied_pyprojects(&crate::syntax::parse(text))),
+        Copies::Given(copied) => Some(copied.to_vec()),
+    };
+    if let Some(copied) = &copied_pyprojects {
         let contexts: Vec<&Path> = match &given_context {
             Some(context) => vec![context.as_path()],
             None => ancestors.clone(),

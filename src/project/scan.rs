@@ -42,30 +42,36 @@ pub(crate) fn scan_workspace(fs: &dyn FileSystem, top: &Path, searched: &[&Path]
         if folders > MAX_FOLDERS {
             break;
         }
-        let Ok(mut listing) = fs.read_dir(&dir) else { continue };
+        let Ok(listing) = fs.read_dir(&dir) else { continue };
         entries += listing.len();
         if entries > MAX_ENTRIES {
             break;
         }
-        listing.sort();
-        let has_file = |wanted: &str| listing.iter().any(|(name, is_dir)| !is_dir && name == wanted);
-        if !searched.contains(&dir.as_path()) {
-            scan.compose_files
-                .extend(COMPOSE_FILE_NAMES.iter().filter(|name| has_file(name)).map(|name| dir.join(name)));
-        }
-        if depth > 0 && has_file("pyproject.toml") {
-            scan.project_folders.push(dir.clone());
-        }
-        if depth == DEPTH {
-            continue;
-        }
+        // One pass over the listing (a folder of a thousand Dockerfiles is read for each one
+        // of them that has no project): the names that matter, and the folders to go on into.
+        let (mut compose, mut has_pyproject, mut below) = (Vec::new(), false, Vec::new());
         for (name, is_dir) in listing {
-            let looked_into =
-                name.to_str().is_some_and(|name| !name.starts_with('.') && !NOT_LOOKED_INTO.contains(&name));
-            if is_dir && looked_into {
-                queue.push_back((dir.join(name), depth + 1));
+            let Some(text) = name.to_str() else { continue };
+            if is_dir {
+                if depth < DEPTH && !text.starts_with('.') && !NOT_LOOKED_INTO.contains(&text) {
+                    below.push(name);
+                }
+            } else if text == "pyproject.toml" {
+                has_pyproject = true;
+            } else if let Some(rank) = COMPOSE_FILE_NAMES.iter().position(|it| *it == text) {
+                compose.push(rank);
             }
         }
+        if !searched.contains(&dir.as_path()) {
+            compose.sort_unstable();
+            scan.compose_files.extend(compose.into_iter().map(|rank| dir.join(COMPOSE_FILE_NAMES[rank])));
+        }
+        if depth > 0 && has_pyproject {
+            scan.project_folders.push(dir.clone());
+        }
+        // The listing's order is the file system's; the folders are taken in name order.
+        below.sort_unstable();
+        queue.extend(below.into_iter().map(|name| (dir.join(name), depth + 1)));
     }
     scan
 }
