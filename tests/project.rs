@@ -898,6 +898,29 @@ mod symlinks {
     use super::*;
 
     #[test]
+    fn the_look_through_the_workspace_never_follows_a_symlink() {
+        let compose = b"services:\n  api:\n    build:\n      context: ../ws/backend\n      dockerfile: ../ws/docker/api.Dockerfile\n";
+        let dir = temp_workspace(&[
+            ("outside/compose.yaml", compose),
+            ("outside/app/pyproject.toml", b"[project]\nname = \"secret\"\n"),
+            ("ws/backend/pyproject.toml", b"[project]\nname = \"api\"\n"),
+            ("ws/docker/api.Dockerfile", b"FROM python:3.12\nCOPY pyproject.toml ./\n"),
+        ]);
+        let base = dir.path();
+        let ws = base.join("ws");
+        // A folder inside the workspace that leads out of it, with a compose file that would
+        // build the Dockerfile and a second project.
+        symlink(base.join("outside"), ws.join("linked")).expect("symlink");
+        let text = "FROM python:3.12\nCOPY pyproject.toml ./\n";
+        let facts = discover_with_text(&OsFileSystem, &ws.join("docker/api.Dockerfile"), Some(&ws), text);
+        // Neither was seen: no compose file, and backend/ is the only project (so the bare COPY
+        // names it), not one of two.
+        assert_eq!(facts.compose_file, None);
+        assert_eq!(facts.root.as_deref(), Some(ws.join("backend").as_path()));
+        assert_eq!(facts.found_through_copy.as_deref(), Some("pyproject.toml"));
+    }
+
+    #[test]
     fn symlink_escaping_the_workspace_is_skipped() {
         let dir = temp_workspace(&[
             ("outside/pyproject.toml", b"[project]\nname = \"secret\"\n"),
