@@ -40,7 +40,9 @@ impl FileSystem for OsFileSystem {
 /// its own folder is considered. `.python-version` and `uv.lock` are looked up in the project
 /// root (else the compose file's context, else the Dockerfile's folder), `.dockerignore` in the
 /// build context: the compose file's context when there is one (which may be a folder above the
-/// project), else the same folder.
+/// project), else the same folder. When none of those folders gives a project and the Dockerfile
+/// is inside `workspace_root`, a compose file further down the workspace folder (see
+/// [`super::scan`]) may build it.
 ///
 /// With a `workspace_root`, a project file whose real path (symlinks resolved) lies outside it is
 /// not read; it counts as absent and a problem says so. A pyproject.toml skipped that way still
@@ -172,10 +174,7 @@ fn discover_inner(
         let holds_project = reader.fs.is_file(&context.join("pyproject.toml"));
         // A context above the project (`context: .` for `services/worker/Dockerfile`): the
         // project stays where it is, and the Dockerfile names its files by their folder.
-        let above_project = root.as_ref().and_then(|root| root.strip_prefix(&context).ok()).and_then(|relative| {
-            let relative = relative.to_str()?.replace('\\', "/");
-            (!relative.is_empty()).then_some(relative)
-        });
+        let above_project = root.as_ref().and_then(|root| relative_below(root, &context));
         if holds_project || root.is_none() || above_project.is_some() {
             if holds_project {
                 root = Some(context.clone());
@@ -206,13 +205,7 @@ fn discover_inner(
             _ => None,
         };
         if let Some(found) = super::copied::project_from_copies(fs, &contexts, folders, &dockerfile, copied) {
-            project_in_context = found
-                .project
-                .strip_prefix(&found.context)
-                .ok()
-                .and_then(|relative| relative.to_str())
-                .map(|relative| relative.replace('\\', "/"))
-                .filter(|relative| !relative.is_empty());
+            project_in_context = relative_below(&found.project, &found.context);
             root = Some(found.project);
             given_context = Some(found.context);
             found_through_copy = Some(found.source);
@@ -421,6 +414,12 @@ fn display_name(path: &Path) -> String {
         Some(name) => name.to_string_lossy().into_owned(),
         None => path.display().to_string(),
     }
+}
+
+/// `path` relative to `base` with forward slashes, when it lies strictly below it.
+fn relative_below(path: &Path, base: &Path) -> Option<String> {
+    let relative = path.strip_prefix(base).ok()?.to_str()?.replace('\\', "/");
+    (!relative.is_empty()).then_some(relative)
 }
 
 /// Makes `path` absolute against the current folder and removes `.` and `..` lexically.
