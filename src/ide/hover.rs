@@ -537,14 +537,19 @@ fn project_match_lines(out: &mut String, project: &ProjectFacts, version: Option
     if let (Some(source), Some(root), None) = (&project.found_through_copy, &project.root, &project.compose_file)
         && let Some(root) = folder_name(root)
     {
-        let context = match &project.project_in_context {
-            Some(_) => "the folder above it that holds that path, taken as the build context",
-            None => "the build context",
+        let context = project.context.as_deref().and_then(folder_name).unwrap_or_default();
+        let _ = match &project.project_in_context {
+            Some(inside) => writeln!(
+                out,
+                "\nNo folder above this Dockerfile holds a pyproject.toml; `COPY {source}` names the project `{inside}/`, \
+                 in a build context taken to be `{context}/`, the folder above the Dockerfile that holds that path."
+            ),
+            None => writeln!(
+                out,
+                "\nNo folder above this Dockerfile holds a pyproject.toml; `COPY {source}` names the project, taken to \
+                 be `{root}/`, the one project folder of the workspace that fits, and the build context."
+            ),
         };
-        let _ = writeln!(
-            out,
-            "\nThe project is `{root}/`, found through `COPY {source}` ({context}): no folder above this Dockerfile holds a pyproject.toml."
-        );
     }
 }
 
@@ -692,8 +697,8 @@ COPY --from=uvbin /uv /bin/
         let markdown = hover(&analysis, TEXT, &through_copy, offset).expect("a hover").markdown;
         assert!(
             markdown.contains(
-                "The project is `api/`, found through `COPY apps/api/pyproject.toml` (the folder above it that holds \
-                 that path, taken as the build context)"
+                "`COPY apps/api/pyproject.toml` names the project `apps/api/`, in a build context taken to be `w/`, \
+                 the folder above the Dockerfile that holds that path."
             ),
             "{markdown}"
         );
