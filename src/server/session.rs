@@ -594,7 +594,8 @@ impl AnalysisJob {
         let mut structured = crate::analysis::structure_edited(&text, previous);
         // Facts that the Dockerfile's copies of pyproject.toml decided follow those COPY lines: when
         // an edit changed them, the project is discovered again, and nothing found with the old
-        // facts is carried over.
+        // facts is carried over. (With facts cached, `fs` holds no editor buffers: an unsaved
+        // pyproject.toml is seen from the next change to a project file on.)
         if let (Some(before), Some(path)) = (&project.copied_pyprojects, &self.path) {
             let now = crate::project::copied_pyprojects(&structured.structure().parse);
             if now != *before {
