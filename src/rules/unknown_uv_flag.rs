@@ -48,7 +48,8 @@ pub(crate) fn check(ctx: &RuleContext<'_>, acc: &mut Vec<Diagnostic>) {
                 continue;
             }
             let written = word.value.split_once('=').map_or(word.value.as_str(), |it| it.0);
-            if written.len() <= 2 || knowledge::uv_accepts_flag(subcommand, written) != Some(false) {
+            // The command's sorted list is in hand: no second lookup of the command per flag.
+            if written.len() <= 2 || accepted.binary_search_by(|it| it.as_str().cmp(written)).is_ok() {
                 continue;
             }
             if !ctx.wanted_at(word.range.start) {
